@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Layers (see docs/ARCHITECTURE.md):
+/// - pure cores: `MFSCore`, `MFSChangelog`, `MFSMetadata`, `VRRPCore` — standard library only,
+///   no clock, no I/O, no C. They cannot import NIO because they do not depend on it.
+/// - I/O shells: `MFSStorage` (files, fsync, locks), `MFSRestore` (changelog merge and replay).
+/// - executables named like the binaries.
+let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+/// Executables whose issue has not been done yet: each says so and exits 1.
+let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsannouncer", "mfsmount", "mfs", "mfscli"]
+
+let package = Package(
+    name: "swift-mfs",
+    products: [
+        .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]),
+    ] + pendingExecutables.map { .executable(name: $0, targets: [$0]) },
+    targets: [
+        .target(name: "MFSCore", swiftSettings: pureCoreSettings),
+        .target(name: "MFSChangelog", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
+        .target(name: "MFSMetadata", dependencies: ["MFSCore", "MFSChangelog"], swiftSettings: pureCoreSettings),
+        .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
+        .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
+        .target(name: "MFSRestore", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
+        .target(name: "MFSPending"),
+        /// Seeded random workloads shared by tests and benchmarks; part of no product.
+        .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
+        .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
+        .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
+        .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),
+        .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),
+        .testTarget(
+            name: "MFSRestoreTests",
+            dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSRestore", "MFSTestSupport"]),
+        .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore"]),
+    ] + pendingExecutables.map { .executableTarget(name: $0, dependencies: ["MFSPending"]) }
+)

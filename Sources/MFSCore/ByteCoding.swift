@@ -1,0 +1,76 @@
+/// Big-endian byte writing and reading for the binary formats (metadata file, wire).
+
+/// Appends big-endian integers and byte strings to a growing buffer.
+public struct ByteWriter: Sendable {
+    public var bytes: [UInt8]
+
+    public init(reservingCapacity capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inlinable public mutating func write(_ value: UInt8) { bytes.append(value) }
+    @inlinable public mutating func write(_ value: UInt16) { writeInteger(value) }
+    @inlinable public mutating func write(_ value: UInt32) { writeInteger(value) }
+    @inlinable public mutating func write(_ value: UInt64) { writeInteger(value) }
+
+    @inlinable
+    public mutating func writeInteger<T: FixedWidthInteger>(_ value: T) {
+        var v = value.bigEndian
+        withUnsafeBytes(of: &v) { bytes.append(contentsOf: $0) }
+    }
+
+    @inlinable public mutating func write(bytes other: some Collection<UInt8>) { bytes.append(contentsOf: other) }
+
+    /// A length (UInt16) followed by the bytes.
+    @inlinable
+    public mutating func write(shortBytes other: some Collection<UInt8>) {
+        precondition(other.count <= Int(UInt16.max), "short byte string of \(other.count) bytes")
+        write(UInt16(other.count))
+        bytes.append(contentsOf: other)
+    }
+}
+
+/// Why a binary record could not be read.
+public enum ByteReaderError: Error, Equatable, Sendable {
+    /// The input ended `needed` bytes short at `offset`.
+    case truncated(offset: Int, needed: Int)
+}
+
+/// Reads big-endian integers from a byte buffer, throwing instead of trapping on short input.
+public struct ByteReader: Sendable {
+    public let bytes: [UInt8]
+    public private(set) var offset: Int
+    public let end: Int
+
+    public init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
+        self.bytes = bytes
+        self.offset = offset
+        self.end = end ?? bytes.count
+    }
+
+    public var remaining: Int { end - offset }
+    public var isAtEnd: Bool { offset >= end }
+
+    public mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(ByteReaderError) -> T {
+        let size = MemoryLayout<T>.size
+        guard end - offset >= size else { throw .truncated(offset: offset, needed: size - (end - offset)) }
+        var value: T = 0
+        for k in 0..<size { value = value << 8 | T(bytes[offset + k]) }
+        offset += size
+        return value
+    }
+
+    public mutating func read(count: Int) throws(ByteReaderError) -> ArraySlice<UInt8> {
+        guard count >= 0, end - offset >= count else {
+            throw .truncated(offset: offset, needed: count - (end - offset))
+        }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    public mutating func readShortBytes() throws(ByteReaderError) -> [UInt8] {
+        let count = Int(try readInteger(UInt16.self))
+        return Array(try read(count: count))
+    }
+}

@@ -1,0 +1,210 @@
+import MFSCore
+
+/// Builds a `Namespace` from the sections of a metadata file, checking the structure as it goes.
+struct MetadataDecoder {
+    var ns: Namespace
+    private var storedChecksum: UInt64 = 0
+    private var storedInodeCount: UInt64 = 0
+    private var storedChunkCount: UInt64 = 0
+
+    init(header: MetadataFile.Header) {
+        ns = Namespace()
+        ns.inodes = PagedTable()
+        ns.inodeCount = 0
+        ns.checksum = 0
+        ns.metaID = header.metaID
+        ns.version = header.version
+        ns.epoch = header.epoch
+        ns.epochStartVersion = header.epochStartVersion
+    }
+
+    private func malformed(_ section: MetadataFile.Section, _ reason: String) -> MetadataFileError {
+        .malformed(section: section.rawValue, reason: reason)
+    }
+
+    mutating func decode(_ section: MetadataFile.Section, _ r: inout ByteReader) throws {
+        switch section {
+        case .params: try decodeParams(&r)
+        case .nodes: try decodeNodes(&r)
+        case .edges: try decodeEdges(&r)
+        case .chunks: try decodeChunks(&r)
+        case .free: try decodeFree(&r)
+        case .sessions: try decodeSessions(&r)
+        }
+    }
+
+    private mutating func decodeParams(_ r: inout ByteReader) throws {
+        ns.nextInode = try r.readInteger()
+        ns.nextChunk = try r.readInteger()
+        ns.nextSession = try r.readInteger()
+        ns.parameters = NamespaceParameters(inodeReuseDelaySeconds: try r.readInteger(), requestMemory: try r.readInteger())
+        storedChecksum = try r.readInteger()
+        storedInodeCount = try r.readInteger()
+        storedChunkCount = try r.readInteger()
+        guard ns.nextInode >= 2, ns.nextChunk >= 1 else { throw malformed(.params, "counters below their start") }
+    }
+
+    private mutating func decodeNodes(_ r: inout ByteReader) throws {
+        var previous: UInt32 = 0
+        while !r.isAtEnd {
+            let id: UInt32 = try r.readInteger()
+            guard id > previous, id < ns.nextInode else {
+                throw malformed(.nodes, "inode \(id) out of order or not below the next inode \(ns.nextInode)")
+            }
+            previous = id
+            var rec = InodeRecord.empty
+            rec.typeRaw = try r.readInteger()
+            guard let type = NodeType(rawValue: rec.typeRaw) else { throw malformed(.nodes, "inode \(id) has unknown type \(rec.typeRaw)") }
+            rec.goal = try r.readInteger()
+            rec.mode = try r.readInteger()
+            (rec.uid, rec.gid) = (try r.readInteger(), try r.readInteger())
+            (rec.atime, rec.mtime, rec.ctime) = (try r.readInteger(), try r.readInteger(), try r.readInteger())
+            (rec.nlink, rec.parent) = (try r.readInteger(), try r.readInteger())
+            rec.size = try r.readInteger()
+            switch type {
+            case .symlink:
+                rec.payload = .target(try r.readShortBytes())
+            case .file:
+                let count: UInt32 = try r.readInteger()
+                guard count <= NamespaceLimits.maxChunkIndex, Int(count) * 8 <= r.remaining else {
+                    throw malformed(.nodes, "inode \(id) claims \(count) chunks")
+                }
+                var list = ContiguousArray<UInt64>()
+                list.reserveCapacity(Int(count))
+                for _ in 0..<count { list.append(try r.readInteger()) }
+                rec.payload = .chunks(list)
+            case .directory:
+                rec.payload = .directory(Directory())
+            default:
+                break
+            }
+            ns.inodes.set(Int(id), rec)
+            ns.inodeCount += 1
+        }
+        guard let root = ns.record(InodeID.root.rawValue), root.isDirectory else { throw malformed(.nodes, "no root directory") }
+    }
+
+    private mutating func decodeEdges(_ r: inout ByteReader) throws {
+        var previous: UInt32 = 0
+        while !r.isAtEnd {
+            let dirID: UInt32 = try r.readInteger()
+            let count: UInt32 = try r.readInteger()
+            guard dirID > previous, let dir = ns.record(dirID), dir.isDirectory else {
+                throw malformed(.edges, "entries for \(dirID), which is not a directory or out of order")
+            }
+            previous = dirID
+            guard UInt64(count) == dir.size else { throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)") }
+            var directory = Directory()
+            var last: DirectoryEntry?
+            for _ in 0..<count {
+                let child: UInt32 = try r.readInteger()
+                let length = Int(try r.readInteger(UInt8.self))
+                let name = Array(try r.read(count: length))
+                guard (try? EntryName(validating: name)) != nil else { throw malformed(.edges, "directory \(dirID) has an invalid name") }
+                guard let childRecord = ns.record(child) else { throw malformed(.edges, "directory \(dirID) names missing inode \(child)") }
+                let entry = DirectoryEntry(hash: Directory.key(of: name), inode: child, typeRaw: childRecord.typeRaw, name: name)
+                if let last, !(last.hash < entry.hash || (last.hash == entry.hash && last.name.lexicographicallyPrecedes(entry.name))) {
+                    throw malformed(.edges, "directory \(dirID) entries out of order")
+                }
+                directory.insert(entry, at: Directory.Position(block: max(0, directory.blocks.count - 1), index: directory.blocks.last?.count ?? 0, found: false))
+                last = entry
+                ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: entry.hash, child: child)
+            }
+            ns.inodes.modify(Int(dirID)) { $0.payload = .directory(directory) }
+        }
+    }
+
+    private mutating func decodeChunks(_ r: inout ByteReader) throws {
+        let count: UInt64 = try r.readInteger()
+        guard count <= UInt64(r.remaining / 12) else { throw malformed(.chunks, "claims \(count) chunks") }
+        for _ in 0..<count {
+            let id: UInt64 = try r.readInteger()
+            let version: UInt32 = try r.readInteger()
+            guard id > 0, id < ns.nextChunk, version > 0 else { throw malformed(.chunks, "chunk \(id) version \(version) is invalid") }
+            ns.chunks.set(Int(id), ChunkRecord(version: version, inode: 0, index: 0))
+            ns.chunkCount += 1
+        }
+    }
+
+    private mutating func decodeFree(_ r: inout ByteReader) throws {
+        let count: UInt64 = try r.readInteger()
+        guard count <= UInt64(r.remaining / 8) else { throw malformed(.free, "claims \(count) entries") }
+        for _ in 0..<count {
+            let inode: UInt32 = try r.readInteger()
+            let freedAt: UInt32 = try r.readInteger()
+            ns.freedInodes.append(FreedInode(inode: inode, freedAt: freedAt))
+        }
+    }
+
+    private mutating func decodeSessions(_ r: inout ByteReader) throws {
+        let count: UInt32 = try r.readInteger()
+        for _ in 0..<count {
+            let id = SessionID(try r.readInteger())
+            let lost = try r.readInteger(UInt8.self) != 0
+            let lostAt: UInt32 = try r.readInteger()
+            var s = SessionState(info: try r.readShortBytes(), lostAt: lost ? lostAt : nil)
+            let opens: UInt32 = try r.readInteger()
+            for _ in 0..<opens {
+                let inode: UInt32 = try r.readInteger()
+                let n: UInt32 = try r.readInteger()
+                s.open[inode] = n
+            }
+            s.requests.highestForgotten = try r.readInteger()
+            let kept: UInt32 = try r.readInteger()
+            for _ in 0..<kept {
+                let request: UInt64 = try r.readInteger()
+                let has = try r.readInteger(UInt8.self) != 0
+                let result: UInt64 = try r.readInteger()
+                s.requests.remember(request, result: has ? result : nil, capacity: Int.max)
+            }
+            guard ns.sessions.updateValue(s, forKey: id) == nil else { throw malformed(.sessions, "session \(id) appears twice") }
+        }
+    }
+
+    /// Fills in what the file does not store (open counts, chunk owners, the checksum) and checks
+    /// it against what it does.
+    mutating func finish() throws(MetadataFileError) -> Namespace {
+        for (id, s) in ns.sessions {
+            for (inode, n) in s.open {
+                guard ns.record(inode) != nil else {
+                    throw malformed(.sessions, "session \(id) holds missing inode \(inode)")
+                }
+                ns.inodes.modify(Int(inode)) { $0.openCount += n }
+            }
+        }
+        var problem: MetadataFileError?
+        var inodeChecksum: UInt64 = 0
+        var owners = PagedTable<ChunkRecord>()
+        ns.inodes.forEach { id, r in
+            inodeChecksum &+= r.checksumContribution(id: UInt32(id))
+            for (index, chunk) in r.chunkList.enumerated() where chunk != 0 {
+                let c = chunk < UInt64(Int.max) ? ns.chunks[Int(chunk)] : .empty
+                guard !c.isEmpty, owners[Int(chunk)].isEmpty else {
+                    problem = problem ?? malformed(.chunks, "chunk \(chunk) of inode \(id) is missing or shared")
+                    return
+                }
+                owners.set(Int(chunk), ChunkRecord(version: c.version, inode: UInt32(id), index: UInt32(index)))
+            }
+            if r.nlink == 0, r.openCount == 0, id != Int(InodeID.root.rawValue) {
+                problem = problem ?? malformed(.nodes, "inode \(id) has no links and is not open")
+            }
+        }
+        if let problem { throw problem }
+        var chunkChecksum: UInt64 = 0
+        var ownedChunks = 0
+        owners.forEach { id, c in
+            chunkChecksum &+= c.checksumContribution(id: UInt64(id))
+            ownedChunks += 1
+        }
+        guard ownedChunks == ns.chunkCount else { throw malformed(.chunks, "\(ns.chunkCount - ownedChunks) chunks belong to no file") }
+        ns.chunks = owners
+        ns.checksum &+= inodeChecksum &+ chunkChecksum
+        guard UInt64(ns.inodeCount) == storedInodeCount, UInt64(ns.chunkCount) == storedChunkCount else {
+            throw malformed(.params, "counts differ from the sections")
+        }
+        guard ns.checksum == storedChecksum else {
+            throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)
+        }
+        return ns
+    }
+}

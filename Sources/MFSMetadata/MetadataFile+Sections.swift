@@ -1,0 +1,125 @@
+import MFSCore
+
+extension MetadataFile {
+    /// The sections, in file order. Payload layouts:
+    ///
+    /// - `PARAMS` v1: next inode u32 | next chunk u64 | next session u32 | inode reuse delay u32 |
+    ///   request memory u32 | namespace checksum u64 | inode count u64 | chunk count u64
+    /// - `NODES` v1, per inode in ascending order: inode u32 | type u8 | goal u8 | mode u16 |
+    ///   uid u32 | gid u32 | atime u32 | mtime u32 | ctime u32 | nlink u32 | parent u32 | size u64,
+    ///   then for a symlink target length u16 + target, for a file chunk count u32 + chunk ids u64
+    ///   (0 for a hole). Open counts are not stored: they follow from `SESSIONS`.
+    /// - `EDGES` v1, per non-empty directory in ascending order: directory u32 | count u32, then
+    ///   per entry in directory order: child u32 | name length u8 | name.
+    /// - `CHUNKS` v1: count u64, then per chunk in ascending order: chunk id u64 | version u32
+    ///   (file and index follow from the files' chunk lists).
+    /// - `FREE` v1: count u64, then per freed inode, oldest first: inode u32 | freed at u32.
+    /// - `SESSIONS` v1: count u32, then per session in ascending order: id u32 | lost u8 |
+    ///   lost at u32 | info length u16 + info | open count u32 + (inode u32 | opens u32)… |
+    ///   highest forgotten request u64 | kept count u32 + (request u64 | has result u8 | result u64)…
+    enum Section: String, CaseIterable {
+        case params = "PARAMS"
+        case nodes = "NODES"
+        case edges = "EDGES"
+        case chunks = "CHUNKS"
+        case free = "FREE"
+        case sessions = "SESSIONS"
+
+        var version: UInt16 { 1 }
+
+        func encode(_ ns: Namespace, into w: inout ByteWriter) {
+            switch self {
+            case .params: Self.encodeParams(ns, &w)
+            case .nodes: Self.encodeNodes(ns, &w)
+            case .edges: Self.encodeEdges(ns, &w)
+            case .chunks: Self.encodeChunks(ns, &w)
+            case .free: Self.encodeFree(ns, &w)
+            case .sessions: Self.encodeSessions(ns, &w)
+            }
+        }
+
+        static func encodeParams(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(ns.nextInode)
+            w.write(ns.nextChunk)
+            w.write(ns.nextSession)
+            w.write(ns.parameters.inodeReuseDelaySeconds)
+            w.write(ns.parameters.requestMemory)
+            w.write(ns.checksum)
+            w.write(UInt64(ns.inodeCount))
+            w.write(UInt64(ns.chunkCount))
+        }
+
+        static func encodeNodes(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.bytes.reserveCapacity(ns.inodeCount * 52)
+            ns.inodes.forEach { id, r in
+                w.write(UInt32(id))
+                w.write(r.typeRaw)
+                w.write(r.goal)
+                w.write(r.mode)
+                for v in [r.uid, r.gid, r.atime, r.mtime, r.ctime, r.nlink, r.parent] { w.write(v) }
+                w.write(r.size)
+                switch r.payload {
+                case .target(let target):
+                    w.write(shortBytes: target)
+                case .chunks(let list):
+                    w.write(UInt32(list.count))
+                    for chunk in list { w.write(chunk) }
+                case .none, .directory:
+                    break
+                }
+            }
+        }
+
+        static func encodeEdges(_ ns: Namespace, _ w: inout ByteWriter) {
+            ns.inodes.forEach { id, r in
+                guard case .directory(let directory) = r.payload, !directory.isEmpty else { return }
+                w.write(UInt32(id))
+                w.write(UInt32(r.size))
+                directory.forEach { entry in
+                    w.write(entry.inode)
+                    w.write(UInt8(entry.name.count))
+                    w.write(bytes: entry.name)
+                }
+            }
+        }
+
+        static func encodeChunks(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(UInt64(ns.chunkCount))
+            ns.chunks.forEach { id, c in
+                w.write(UInt64(id))
+                w.write(c.version)
+            }
+        }
+
+        static func encodeFree(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(UInt64(ns.freedInodes.count))
+            ns.freedInodes.forEach { f in
+                w.write(f.inode)
+                w.write(f.freedAt)
+            }
+        }
+
+        static func encodeSessions(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(UInt32(ns.sessions.count))
+            for (id, s) in ns.sessions.sorted(by: { $0.key < $1.key }) {
+                w.write(id.rawValue)
+                w.write(UInt8(s.lostAt == nil ? 0 : 1))
+                w.write(s.lostAt ?? 0)
+                w.write(shortBytes: s.info)
+                w.write(UInt32(s.open.count))
+                for (inode, count) in s.open.sorted(by: { $0.key < $1.key }) {
+                    w.write(inode)
+                    w.write(count)
+                }
+                w.write(s.requests.highestForgotten)
+                let kept = s.requests.kept
+                w.write(UInt32(kept.count))
+                for (request, result) in kept {
+                    w.write(request)
+                    w.write(UInt8(result == nil ? 0 : 1))
+                    w.write(result ?? 0)
+                }
+            }
+        }
+    }
+}

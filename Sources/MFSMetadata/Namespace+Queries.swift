@@ -1,0 +1,103 @@
+import MFSCore
+
+/// One entry of a readdir page.
+public struct DirectoryListingEntry: Equatable, Sendable {
+    public var name: EntryName
+    public var inode: InodeID
+    public var type: NodeType
+    /// Pass this back to continue after this entry.
+    public var cookie: UInt64
+}
+
+/// A page of a directory listing.
+public struct DirectoryListing: Equatable, Sendable {
+    public var entries: [DirectoryListingEntry]
+    /// No entries follow the last one returned.
+    public var atEnd: Bool
+    /// The cookie to continue from (the last entry's, or the one passed in if none).
+    public var nextCookie: UInt64
+}
+
+/// A chunk of a file with its version.
+public struct ChunkInfo: Equatable, Sendable {
+    public var index: UInt32
+    public var chunk: ChunkID
+    public var version: UInt32
+}
+
+extension Namespace {
+    /// The attributes of an inode.
+    public func attributes(of inode: InodeID) throws(FSError) -> Attributes {
+        Self.attributes(inode, try existing(inode))
+    }
+
+    static func attributes(_ inode: InodeID, _ r: InodeRecord) -> Attributes {
+        let device = r.typeRaw == NodeType.blockDevice.rawValue || r.typeRaw == NodeType.charDevice.rawValue
+        return Attributes(
+            inode: inode, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, atime: UnixTime(r.atime),
+            mtime: UnixTime(r.mtime), ctime: UnixTime(r.ctime), nlink: r.nlink, length: device ? 0 : r.size,
+            goal: r.goal, rdev: device ? UInt32(truncatingIfNeeded: r.size) : 0)
+    }
+
+    /// Looks a name up in a directory: needs search (x) permission on it.
+    public func lookup(_ parent: InodeID, _ name: EntryName, as who: Credentials) throws(FSError) -> Attributes {
+        let dir = try directoryRecord(parent)
+        try Self.check(dir, .execute, who)
+        guard let entry = dir.directory.lookup(name.bytes, hash: Directory.key(of: name.bytes)) else {
+            throw .noEntry
+        }
+        return try attributes(of: InodeID(entry.inode))
+    }
+
+    /// A page of a directory's entries after `cookie` (0 for the start): needs read permission.
+    /// Cookies stay valid across inserts, deletes and failovers; see `Directory`.
+    public func readdir(
+        _ inode: InodeID, after cookie: UInt64 = 0, limit: Int = 1_000, as who: Credentials
+    ) throws(FSError) -> DirectoryListing {
+        let dir = try directoryRecord(inode)
+        try Self.check(dir, .read, who)
+        let (entries, atEnd) = dir.directory.entries(after: cookie, limit: max(1, limit))
+        let listed = entries.map {
+            DirectoryListingEntry(
+                name: EntryName(unchecked: $0.name), inode: InodeID($0.inode), type: NodeType(rawValue: $0.typeRaw)!,
+                cookie: $0.hash)
+        }
+        return DirectoryListing(entries: listed, atEnd: atEnd, nextCookie: entries.last?.hash ?? cookie)
+    }
+
+    /// The target of a symlink (EINVAL for anything else).
+    public func readlink(_ inode: InodeID) throws(FSError) -> [UInt8] {
+        guard case .target(let target) = try existing(inode).payload else { throw .invalidArgument }
+        return target
+    }
+
+    public func goal(of inode: InodeID) throws(FSError) -> UInt8 { try existing(inode).goal }
+
+    /// The chunks of a file, holes left out.
+    public func chunks(of inode: InodeID) throws(FSError) -> [ChunkInfo] {
+        let r = try existing(inode)
+        var result: [ChunkInfo] = []
+        for (index, id) in r.chunkList.enumerated() where id != 0 {
+            result.append(ChunkInfo(index: UInt32(index), chunk: ChunkID(id), version: chunks[Int(id)].version))
+        }
+        return result
+    }
+
+    /// The version of a chunk, nil if it does not exist.
+    public func chunkVersion(_ chunk: ChunkID) -> UInt32? {
+        guard chunk.rawValue < UInt64(Int.max) else { return nil }
+        let c = chunks[Int(chunk.rawValue)]
+        return c.isEmpty ? nil : c.version
+    }
+
+    /// Every live inode number in ascending order (for tools and tests; O(inodes)).
+    public func allInodes() -> [InodeID] {
+        var result: [InodeID] = []
+        result.reserveCapacity(inodeCount)
+        inodes.forEach { id, _ in result.append(InodeID(UInt32(id))) }
+        return result
+    }
+
+    /// The open count of an inode across all sessions.
+    public func openCount(of inode: InodeID) throws(FSError) -> UInt32 { try existing(inode).openCount }
+}

@@ -1,0 +1,67 @@
+import MFSChangelog
+import MFSCore
+
+extension Namespace {
+    /// Removes a non-directory entry. Needs write and search permission on `parent`, and in a
+    /// sticky directory ownership of the directory or the file. The inode goes with its last link
+    /// unless a session still has it open; then it goes at the last release.
+    public mutating func unlink(
+        _ parent: InodeID, _ name: EntryName, as who: Credentials, now: UnixTime, request: RequestTag? = nil
+    ) throws(FSError) -> (InodeID, ChangelogRecord) {
+        try checkRemoval(parent, name, who)
+        let record = try commit(.unlink(parent: parent, name: name), now: now, request: request)
+        return (InodeID(UInt32(record.result!)), record)
+    }
+
+    /// Removes an empty directory, with the permission rules of `unlink`.
+    public mutating func rmdir(
+        _ parent: InodeID, _ name: EntryName, as who: Credentials, now: UnixTime, request: RequestTag? = nil
+    ) throws(FSError) -> (InodeID, ChangelogRecord) {
+        try checkRemoval(parent, name, who)
+        let record = try commit(.rmdir(parent: parent, name: name), now: now, request: request)
+        return (InodeID(UInt32(record.result!)), record)
+    }
+
+    func checkRemoval(_ parent: InodeID, _ name: EntryName, _ who: Credentials) throws(FSError) {
+        let dir = try directoryRecord(parent)
+        try Self.check(dir, [.write, .execute], who)
+        guard let entry = dir.directory.lookup(name.bytes, hash: Directory.key(of: name.bytes)) else {
+            throw .noEntry
+        }
+        try Self.checkSticky(directory: dir, child: try existing(InodeID(entry.inode)), who)
+    }
+
+    mutating func performRemove(parent: InodeID, name: EntryName, directory: Bool, now: UnixTime) throws(FSError) -> UInt32 {
+        let dir = try directoryRecord(parent)
+        let position = dir.directory.position(of: name.bytes, hash: Directory.key(of: name.bytes))
+        guard position.found else { throw .noEntry }
+        let childID = dir.directory.blocks[position.block][position.index].inode
+        let child = try existing(InodeID(childID))
+        if directory {
+            guard child.isDirectory else { throw .notDirectory }
+            guard child.directory.isEmpty else { throw .notEmpty }
+        } else {
+            guard !child.isDirectory else { throw .isDirectory }
+        }
+        _ = removeEntry(from: parent.rawValue, at: position, now: now)
+        dropLink(childID, now: now)
+        return childID
+    }
+
+    /// One link of `id` is gone: the inode goes with its last link unless it is open.
+    mutating func dropLink(_ id: UInt32, now: UnixTime) {
+        let remaining = updateInode(id) { r -> UInt32 in
+            r.nlink = r.isDirectory ? 0 : r.nlink - 1
+            r.ctime = now.rawValue
+            if r.nlink == 0 { r.parent = 0 }
+            return r.nlink
+        }
+        if remaining == 0, inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
+    }
+
+    /// Frees an inode that has no links and no opens, with its chunks.
+    mutating func destroy(_ id: UInt32, now: UnixTime) {
+        for chunk in inodes[Int(id)].chunkList where chunk != 0 { freeChunk(chunk) }
+        freeInode(id, now: now)
+    }
+}

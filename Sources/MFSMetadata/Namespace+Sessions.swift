@@ -1,0 +1,163 @@
+import MFSChangelog
+import MFSCore
+
+/// A client session as the metadata keeps it, so a client resumes it on a new master.
+struct SessionState: Sendable {
+    var info: [UInt8]
+    /// When the session's connection was lost, nil while connected.
+    var lostAt: UInt32?
+    /// Open counts by inode.
+    var open: [UInt32: UInt32] = [:]
+    var requests = RequestMemory()
+}
+
+/// The last `capacity` mutating requests of a session with their results, so a request retried
+/// after a failover is answered with its first result instead of being applied twice.
+struct RequestMemory: Sendable {
+    var results: [UInt64: UInt64?] = [:]
+    /// Request ids in the order they were remembered; `head` is the oldest still kept.
+    var order: ContiguousArray<UInt64> = []
+    var head = 0
+    /// The highest request id forgotten so far (0: none).
+    var highestForgotten: UInt64 = 0
+
+    mutating func remember(_ request: UInt64, result: UInt64?, capacity: Int) {
+        guard results.updateValue(result, forKey: request) == nil else { return }
+        order.append(request)
+        while order.count - head > capacity {
+            let old = order[head]
+            results[old] = nil
+            highestForgotten = max(highestForgotten, old)
+            head += 1
+        }
+        if head > 4_096 {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// The kept requests, oldest first, with their results.
+    var kept: [(UInt64, UInt64?)] { order[head...].map { ($0, results[$0]!) } }
+}
+
+/// What the master should do with a mutating request it received.
+public enum RequestStatus: Equatable, Sendable {
+    /// Not seen: do it.
+    case new
+    /// Already done: answer with this result, do nothing.
+    case done(result: UInt64?)
+    /// Older than the session's request memory: it may have been done; answer `requestExpired`.
+    case expired
+}
+
+/// A session as tools see it.
+public struct SessionSummary: Equatable, Sendable {
+    public var id: SessionID
+    public var info: [UInt8]
+    public var lostAt: UnixTime?
+    public var openInodes: Int
+}
+
+extension Namespace {
+    /// Opens a client session; `info` says who (address, mount point), at most 1,024 bytes.
+    public mutating func openSession(info: [UInt8], now: UnixTime) throws(FSError) -> (SessionID, ChangelogRecord) {
+        let record = try commit(.openSession(info: info), now: now, request: nil)
+        return (SessionID(UInt32(record.result!)), record)
+    }
+
+    /// Closes a session, releasing every inode it holds open.
+    public mutating func closeSession(_ id: SessionID, now: UnixTime) throws(FSError) -> ChangelogRecord {
+        try commit(.closeSession(id), now: now, request: nil)
+    }
+
+    /// Marks the session's connection as lost from `now`: after `SESSION_SUSTAIN_TIME` it is closed.
+    public mutating func sessionLost(_ id: SessionID, now: UnixTime) throws(FSError) -> ChangelogRecord {
+        try commit(.sessionLost(id), now: now, request: nil)
+    }
+
+    /// The session reconnected.
+    public mutating func sessionBack(_ id: SessionID, now: UnixTime) throws(FSError) -> ChangelogRecord {
+        try commit(.sessionBack(id), now: now, request: nil)
+    }
+
+    /// The session opened `inode`.
+    public mutating func acquire(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> ChangelogRecord {
+        try commit(.acquire(inode: inode, session: session), now: now, request: request)
+    }
+
+    /// The session closed `inode`; an unlinked inode goes with its last release.
+    public mutating func release(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> ChangelogRecord {
+        try commit(.release(inode: inode, session: session), now: now, request: request)
+    }
+
+    /// Sessions whose connection has been lost for at least `sustainSeconds`: close them.
+    public func sessionsToClose(now: UnixTime, sustainSeconds: UInt32) -> [SessionID] {
+        sessions.compactMap { id, s in
+            guard let lost = s.lostAt, now.seconds(since: UnixTime(lost)) >= sustainSeconds else { return nil }
+            return id
+        }.sorted()
+    }
+
+    public func session(_ id: SessionID) -> SessionSummary? {
+        sessions[id].map {
+            SessionSummary(id: id, info: $0.info, lostAt: $0.lostAt.map { UnixTime($0) }, openInodes: $0.open.count)
+        }
+    }
+
+    /// Whether a mutating request is new, answered already, or too old to know.
+    public func status(of request: RequestTag) throws(FSError) -> RequestStatus {
+        guard let s = sessions[request.session] else { throw .badSession }
+        let id = request.request.rawValue
+        if let result = s.requests.results[id] { return .done(result: result) }
+        return id <= s.requests.highestForgotten ? .expired : .new
+    }
+
+    mutating func remember(_ request: RequestTag, result: UInt64?) {
+        let capacity = Int(parameters.requestMemory)
+        sessions[request.session]?.requests.remember(request.request.rawValue, result: result, capacity: capacity)
+    }
+
+    mutating func modifySession(_ id: SessionID, _ body: (inout SessionState) -> Void) throws(FSError) {
+        guard sessions[id] != nil else { throw .badSession }
+        body(&sessions[id]!)
+    }
+
+    mutating func performOpenSession(info: [UInt8]) throws(FSError) -> SessionID {
+        guard info.count <= NamespaceLimits.maxSessionInfoLength else { throw .nameTooLong }
+        guard nextSession < UInt32.max else { throw .noSpace }
+        let id = SessionID(nextSession)
+        nextSession += 1
+        sessions[id] = SessionState(info: info)
+        return id
+    }
+
+    mutating func performCloseSession(_ id: SessionID, now: UnixTime) throws(FSError) {
+        guard let s = sessions.removeValue(forKey: id) else { throw .badSession }
+        // In inode order, so every replay frees inodes in the same order.
+        for (inode, count) in s.open.sorted(by: { $0.key < $1.key }) {
+            releaseOpen(inode, count: count, now: now)
+        }
+    }
+
+    mutating func performAcquire(inode: InodeID, session: SessionID) throws(FSError) {
+        _ = try existing(inode)
+        guard sessions[session] != nil else { throw .badSession }
+        sessions[session]!.open[inode.rawValue, default: 0] += 1
+        inodes.modify(Int(inode.rawValue)) { $0.openCount += 1 }
+    }
+
+    mutating func performRelease(inode: InodeID, session: SessionID, now: UnixTime) throws(FSError) {
+        guard sessions[session] != nil else { throw .badSession }
+        guard let count = sessions[session]!.open[inode.rawValue] else { throw .invalidArgument }
+        sessions[session]!.open[inode.rawValue] = count == 1 ? nil : count - 1
+        releaseOpen(inode.rawValue, count: 1, now: now)
+    }
+
+    private mutating func releaseOpen(_ inode: UInt32, count: UInt32, now: UnixTime) {
+        let r = inodes.modify(Int(inode)) { (r: inout InodeRecord) -> InodeRecord in
+            r.openCount -= count
+            return r
+        }
+        if r.openCount == 0, r.nlink == 0 { destroy(inode, now: now) }
+    }
+}

@@ -1,0 +1,3 @@
+import MFSPending
+
+exitNotBuiltYet("mfsmetalogger")

@@ -1,0 +1,95 @@
+import MFSChangelog
+import MFSCore
+import Testing
+
+@testable import MFSMetadata
+
+@Suite struct DirectoryTests {
+    @Test func readdirPagesThroughEveryEntryOnce() throws {
+        var ns = newNamespace()
+        let d = try ns.make(.root, "d", .directory)
+        for i in 0..<1_000 { try ns.make(d, try EntryName(validating: "file-\(i)")) }
+        let listed = try ns.listAll(d, pageSize: 37)
+        #expect(listed.count == 1_000)
+        #expect(Set(listed.map(\.name)).count == 1_000)
+        #expect(listed.map(\.cookie) == listed.map(\.cookie).sorted())
+    }
+
+    @Test func cookieStaysValidAcrossInsertsAndDeletes() throws {
+        var ns = newNamespace()
+        let d = try ns.make(.root, "d", .directory)
+        for i in 0..<500 { try ns.make(d, try EntryName(validating: "f\(i)")) }
+        let first = try ns.readdir(d, after: 0, limit: 100, as: .root)
+        // Remove half of what was already listed and half of what was not; add new names.
+        var removedUnlisted = Set<EntryName>()
+        let listedNames = Set(first.entries.map(\.name))
+        for i in stride(from: 0, to: 500, by: 2) {
+            let name = try EntryName(validating: "f\(i)")
+            _ = try ns.unlink(d, name, as: .root, now: t0)
+            if !listedNames.contains(name) { removedUnlisted.insert(name) }
+        }
+        for i in 0..<200 { try ns.make(d, try EntryName(validating: "new\(i)")) }
+        var rest: [DirectoryListingEntry] = []
+        var cookie = first.nextCookie
+        while true {
+            let page = try ns.readdir(d, after: cookie, limit: 50, as: .root)
+            rest += page.entries
+            cookie = page.nextCookie
+            if page.atEnd { break }
+        }
+        let restNames = Set(rest.map(\.name))
+        // Every entry that existed throughout and was not listed yet is listed exactly once.
+        for i in stride(from: 1, to: 500, by: 2) {
+            let name = try EntryName(validating: "f\(i)")
+            #expect(listedNames.contains(name) != restNames.contains(name), "\(name)")
+        }
+        #expect(restNames.isDisjoint(with: removedUnlisted))
+        #expect(rest.count == restNames.count)
+    }
+
+    @Test func cookieIsTheSameOnAnotherMaster() throws {
+        var a = newNamespace()
+        var b = newNamespace()
+        let da = try a.make(.root, "d", .directory)
+        let db = try b.make(.root, "d", .directory)
+        for i in 0..<100 { try a.make(da, try EntryName(validating: "x\(i)")) }
+        for i in (0..<100).reversed() { try b.make(db, try EntryName(validating: "x\(i)")) }
+        let page = try a.readdir(da, after: 0, limit: 40, as: .root)
+        let nextA = try a.readdir(da, after: page.nextCookie, limit: 1_000, as: .root)
+        let nextB = try b.readdir(db, after: page.nextCookie, limit: 1_000, as: .root)
+        #expect(nextA.entries.map(\.name) == nextB.entries.map(\.name))
+    }
+
+    @Test func pageNeverEndsInsideARunOfEqualHashes() {
+        var directory = Directory()
+        // Entries with forced equal hashes, as a collision would make them.
+        for (i, hash) in [UInt64(5), 7, 7, 7, 9].enumerated() {
+            let entry = DirectoryEntry(hash: hash, inode: UInt32(10 + i), typeRaw: NodeType.file.rawValue, name: [UInt8(0x61 + i)])
+            directory.insert(entry, at: directory.position(of: entry.name, hash: hash))
+        }
+        let first = directory.entries(after: 0, limit: 2)
+        #expect(first.entries.map(\.hash) == [5, 7, 7, 7])
+        let second = directory.entries(after: 7, limit: 2)
+        #expect(second.entries.map(\.hash) == [9] && second.atEnd)
+    }
+
+    @Test func blocksSplitAndMergeKeepingOrder() {
+        var directory = Directory()
+        var names: [[UInt8]] = []
+        for i in 0..<5_000 { names.append(Array("entry-\(i)".utf8)) }
+        for (i, name) in names.enumerated() {
+            let hash = Directory.key(of: name)
+            directory.insert(DirectoryEntry(hash: hash, inode: UInt32(i + 2), typeRaw: 0x66, name: name), at: directory.position(of: name, hash: hash))
+        }
+        #expect(directory.blocks.count > 5_000 / Directory.maxBlockEntries)
+        #expect(directory.blocks.allSatisfy { $0.count <= Directory.maxBlockEntries })
+        for name in names.prefix(4_900) {
+            directory.remove(at: directory.position(of: name, hash: Directory.key(of: name)))
+        }
+        var order: [UInt64] = []
+        directory.forEach { order.append($0.hash) }
+        #expect(order.count == 100 && order == order.sorted())
+        #expect(directory.blocks.count <= 3)
+        for name in names.suffix(100) { #expect(directory.lookup(name, hash: Directory.key(of: name)) != nil) }
+    }
+}

@@ -1,0 +1,112 @@
+import MFSChangelog
+import MFSCore
+import MFSTestSupport
+import Testing
+
+@testable import MFSMetadata
+
+@Suite struct MetadataFileTests {
+    func sample() -> Namespace {
+        var ns = newNamespace()
+        var workload = RandomWorkload(seed: 7)
+        for _ in 0..<800 { _ = workload.step(&ns) }
+        return ns
+    }
+
+    @Test func roundTripKeepsEveryField() throws {
+        let ns = sample()
+        let bytes = MetadataFile.encode(ns)
+        let loaded = try MetadataFile.decode(bytes)
+        #expect(firstDifference(ns, loaded) == nil)
+        #expect(MetadataFile.encode(loaded) == bytes)
+        let header = try MetadataFile.header(of: bytes)
+        #expect(header.metaID == ns.metaID && header.version == ns.version && header.epoch == ns.epoch)
+    }
+
+    @Test func badMagicIsNotAMetadataFile() {
+        #expect(throws: MetadataFileError.notMetadataFile) { try MetadataFile.decode(Array("hello world".utf8)) }
+        #expect(throws: MetadataFileError.notMetadataFile) { try MetadataFile.decode([]) }
+    }
+
+    @Test func corruptHeaderIsDetected() {
+        var bytes = MetadataFile.encode(sample())
+        bytes[20] ^= 0x01
+        #expect(throws: MetadataFileError.headerChecksumMismatch) { try MetadataFile.decode(bytes) }
+    }
+
+    @Test func unsupportedFormatVersionIsNamed() {
+        var bytes = MetadataFile.encode(sample())
+        bytes[9] = 9
+        #expect(throws: MetadataFileError.unsupportedFormatVersion(9)) { try MetadataFile.decode(bytes) }
+    }
+
+    /// Flips a byte inside each section's payload: the error names that section.
+    @Test func corruptSectionIsNamed() throws {
+        let ns = sample()
+        let bytes = MetadataFile.encode(ns)
+        var offset = MetadataFile.headerLength
+        for section in MetadataFile.Section.allCases {
+            var payload = ByteWriter()
+            section.encode(ns, into: &payload)
+            if !payload.bytes.isEmpty {
+                var corrupt = bytes
+                corrupt[offset + MetadataFile.sectionHeaderLength + payload.bytes.count / 2] ^= 0x40
+                #expect {
+                    try MetadataFile.decode(corrupt)
+                } throws: { error in
+                    guard case .sectionChecksumMismatch(let name, _, _) = error as? MetadataFileError else { return false }
+                    return name == section.rawValue
+                }
+            }
+            offset += MetadataFile.sectionHeaderLength + payload.bytes.count
+        }
+    }
+
+    @Test func truncatedFileIsReported() {
+        let bytes = MetadataFile.encode(sample())
+        for cut in [10, 47, 60, bytes.count / 2, bytes.count - 30, bytes.count - 1] {
+            #expect(throws: MetadataFileError.self) { try MetadataFile.decode(Array(bytes.prefix(cut))) }
+        }
+        #expect(throws: MetadataFileError.missingEndMarker) { try MetadataFile.decode(Array(bytes.dropLast(24))) }
+        #expect(throws: MetadataFileError.truncated(section: "header")) { try MetadataFile.decode(Array(bytes.prefix(20))) }
+    }
+
+    @Test func unknownRequiredSectionStopsTheLoadButSkippableOneIsPassedOver() throws {
+        let ns = sample()
+        let bytes = MetadataFile.encode(ns)
+        let endHeader = bytes.count - MetadataFile.sectionHeaderLength
+        let extra = Array("future data".utf8)
+        let required = MetadataFile.sectionHeader("XATTRS", version: 1, payload: extra) + extra
+        #expect(throws: MetadataFileError.unknownSection("XATTRS")) {
+            try MetadataFile.decode(Array(bytes[..<endHeader]) + required + Array(bytes[endHeader...]))
+        }
+        let skippable = MetadataFile.sectionHeader("XATTRS", version: 1, flags: MetadataFile.skippableFlag, payload: extra) + extra
+        let loaded = try MetadataFile.decode(Array(bytes[..<endHeader]) + skippable + Array(bytes[endHeader...]))
+        #expect(firstDifference(loaded, ns) == nil)
+    }
+
+    @Test func trailingBytesAfterTheEndAreRefused() {
+        #expect(throws: MetadataFileError.trailingBytes(3)) { try MetadataFile.decode(MetadataFile.encode(sample()) + [1, 2, 3]) }
+    }
+
+    @Test func newerSectionVersionIsNamed() {
+        var bytes = MetadataFile.encode(sample())
+        bytes[MetadataFile.headerLength + 9] = 2  // PARAMS version low byte
+        #expect(throws: MetadataFileError.unsupportedSectionVersion(section: "PARAMS", version: 2, supported: 1)) {
+            try MetadataFile.decode(bytes)
+        }
+    }
+
+    @Test func inconsistentContentWithAValidCRCIsCaughtByTheChecksum() throws {
+        var ns = sample()
+        // Damage the namespace behind the checksum's back, then write it: CRCs are right, content is not.
+        let victim = ns.allInodes().last!
+        ns.inodes.modify(Int(victim.rawValue)) { $0.mode ^= 0o1 }
+        #expect {
+            try MetadataFile.decode(MetadataFile.encode(ns))
+        } throws: { error in
+            if case .namespaceChecksumMismatch = error as? MetadataFileError { return true }
+            return false
+        }
+    }
+}
