@@ -17,6 +17,6 @@ private let deliveringIssue: [String: String] = [
 public func exitNotBuiltYet(_ name: String) -> Never {
     let what = deliveringIssue[name] ?? "a later issue"
     let message = "\(name): not built yet in this version of swift-mfs; it comes with \(what).\n"
-    fputs(message, stderr)
+    _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
     exit(1)
 }

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSStorage
+
+/// `mfsmetarestore`, as a library so `mfsmaster -a` runs the same code (DESIGN §5).
+public enum RestoreCommand {
+    public enum Mode: Equatable, Sendable {
+        /// `-m METADATA -o OUT CHANGELOG...`
+        case explicit(metadata: String, output: String, changelogs: [String])
+        /// `-a [-d DATA_PATH]`
+        case automatic(dataPath: String)
+    }
+
+    public static let defaultDataPath = "/var/lib/mfs"
+
+    public static let usage = """
+        usage: mfsmetarestore -m METADATA -o OUT [CHANGELOG...]
+               mfsmetarestore -a [-d DATA_PATH]
+
+        Replays changelogs onto a metadata file and writes the result atomically.
+          -m METADATA  metadata file to start from
+          -o OUT       where to write the restored metadata
+          -a           automatic: newest metadata file in DATA_PATH (master's or metalogger's),
+                       every changelog there (changelog.N.mfs and changelog_ml.N.mfs), result
+                       written to DATA_PATH/metadata.mfs (the previous one kept as .back.1)
+          -d DATA_PATH data directory for -a (default \(defaultDataPath))
+          -h           this help
+        Exit status: 0 restored, 1 bad input (nothing written), 2 usage error.
+        """
+
+    /// Parses the command line (without the program name).
+    public static func parse(_ arguments: [String]) throws(UsageError) -> Mode? {
+        var metadata: String?
+        var output: String?
+        var automatic = false
+        var dataPath: String?
+        var files: [String] = []
+        var i = 0
+        func value(_ flag: String) throws(UsageError) -> String {
+            i += 1
+            guard i < arguments.count else { throw UsageError("\(flag) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "-h", "--help": return nil
+            case "-m": metadata = try value("-m")
+            case "-o": output = try value("-o")
+            case "-d": dataPath = try value("-d")
+            case "-a": automatic = true
+            case let flag where flag.hasPrefix("-") && flag.count > 1: throw UsageError("unknown option \(flag)")
+            default: files.append(arguments[i])
+            }
+            i += 1
+        }
+        if automatic {
+            guard metadata == nil, output == nil, files.isEmpty else { throw UsageError("-a takes only -d") }
+            return .automatic(dataPath: dataPath ?? defaultDataPath)
+        }
+        guard dataPath == nil else { throw UsageError("-d goes with -a") }
+        guard let metadata else { throw UsageError("-m METADATA is required (or -a)") }
+        guard let output else { throw UsageError("-o OUT is required") }
+        return .explicit(metadata: metadata, output: output, changelogs: files)
+    }
+
+    public struct UsageError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// What a run did, for the summary line.
+    public struct Summary: Sendable {
+        public var outcome: Restorer.Outcome
+        public var metadataFile: String
+        public var outputFile: String
+        public var seconds: Double
+
+        public var line: String {
+            let o = outcome
+            let rate = seconds > 0 ? Int(Double(o.applied) / seconds) : 0
+            return "mfsmetarestore: \(metadataFile) version \(o.fromVersion) → \(o.toVersion): \(o.applied) changes applied in "
+                + "\(formatSeconds(seconds)) s (\(rate) changes/s); metaid \(o.namespace.metaID.hex), epoch \(o.namespace.epoch); written to \(outputFile)"
+        }
+    }
+
+    /// Runs a restore: reads, merges, replays, writes. Nothing is written unless all succeeds.
+    public static func run(_ mode: Mode, warn: (String) -> Void, progress: ((Int) -> Void)? = nil) throws(RestoreError) -> Summary {
+        let start = monotonicSeconds()
+        let metadataPath: String
+        let outputPath: String
+        let changelogPaths: [String]
+        switch mode {
+        case .explicit(let metadata, let output, let changelogs):
+            (metadataPath, outputPath, changelogPaths) = (metadata, output, changelogs)
+        case .automatic(let dataPath):
+            let directory = DataDirectory(dataPath)
+            metadataPath = try newestMetadata(in: directory)
+            outputPath = directory.file(DataDirectory.metadataName)
+            do { changelogPaths = try directory.changelogs() } catch { throw .io(error.description) }
+        }
+        let namespace: Namespace
+        do {
+            namespace = try MetadataFile.decode(try read(metadataPath))
+        } catch let error as MetadataFileError {
+            throw .badMetadata(file: metadataPath, error)
+        } catch {
+            throw error as! RestoreError
+        }
+        var files: [ChangelogFile] = []
+        for path in changelogPaths { files.append(try ChangelogFile(name: path, bytes: try read(path))) }
+        if files.isEmpty { warn("no changelog given: the metadata is written as it is") }
+        let outcome = try Restorer.restore(namespace, changelogs: files, progress: progress)
+        for warning in outcome.warnings { warn(warning) }
+        do {
+            try FileIO.writeAtomically(outputPath) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
+                var failure: StorageError?
+                MetadataFile.encode(outcome.namespace) { chunk in
+                    guard failure == nil else { return }
+                    do throws(StorageError) { try write(chunk) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        } catch {
+            throw .io(error.description)
+        }
+        return Summary(outcome: outcome, metadataFile: metadataPath, outputFile: outputPath, seconds: monotonicSeconds() - start)
+    }
+
+    static func read(_ path: String) throws(RestoreError) -> [UInt8] {
+        do { return try FileIO.read(path) } catch { throw .io(error.description) }
+    }
+
+    /// The metadata file with the highest (epoch, version) whose header reads.
+    static func newestMetadata(in directory: DataDirectory) throws(RestoreError) -> String {
+        let candidates: [String]
+        do { candidates = try directory.metadataCandidates() } catch { throw .io(error.description) }
+        var best: (String, Epoch, MetaVersion)?
+        for path in candidates {
+            guard let bytes = try? FileIO.read(path), let header = try? MetadataFile.header(of: bytes) else { continue }
+            if best == nil || (header.epoch, header.version) > (best!.1, best!.2) { best = (path, header.epoch, header.version) }
+        }
+        guard let best else { throw .noMetadata(directory: directory.path) }
+        return best.0
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func formatSeconds(_ s: Double) -> String {
+    let ms = Int((s * 1000).rounded())
+    let frac = ms % 1000
+    return "\(ms / 1000)." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + "\(frac)"
+}

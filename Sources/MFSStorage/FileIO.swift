@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file operation that failed, with the path and the system's reason.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(_ operation: String, _ path: String, code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// Whole-file reads and crash-safe writes.
+public enum FileIO {
+    /// Reads a whole file.
+    public static func read(_ path: String) throws(StorageError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError("open", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StorageError("stat", path) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                if n == 0 { bytes.removeSubrange(done...); break }
+                throw StorageError("read", path)
+            }
+            done += n
+        }
+        return bytes
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// File names in a directory (no `.`/`..`), sorted.
+    public static func list(_ directory: String) throws(StorageError) -> [String] {
+        guard let dir = opendir(directory) else { throw StorageError("open directory", directory) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Writes `path` so that a crash leaves either the old file or the whole new one: the bytes
+    /// go to `path.tmp`, are fsynced, the previous file is kept as `path.back.1` … (shifting up
+    /// to `keepPrevious` copies), the temporary file is renamed over `path`, and the directory is
+    /// fsynced.
+    public static func writeAtomically(
+        _ path: String, keepPrevious: Int = 1, _ produce: (_ write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError("create", temporary) }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        try produce { (chunk: [UInt8]) throws(StorageError) in try writeAll(fd, chunk, temporary) }
+        guard fsync(fd) == 0 else { throw StorageError("fsync", temporary) }
+        closed = true
+        guard close(fd) == 0 else { throw StorageError("close", temporary) }
+        if keepPrevious > 0, exists(path) {
+            for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
+                guard rename("\(path).back.\(n)", "\(path).back.\(n + 1)") == 0 else { throw StorageError("rename", "\(path).back.\(n)") }
+            }
+            guard rename(path, "\(path).back.1") == 0 else { throw StorageError("rename", path) }
+        }
+        guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
+        try syncDirectory(of: path)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw StorageError("write", path) }
+            done += n
+        }
+    }
+
+    /// fsyncs the directory holding `path`, so a rename in it is durable.
+    public static func syncDirectory(of path: String) throws(StorageError) {
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError("open directory", directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StorageError("fsync directory", directory) }
+    }
+}

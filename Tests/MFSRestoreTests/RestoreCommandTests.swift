@@ -1,0 +1,81 @@
+import Foundation
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSRestore
+import Testing
+
+@Suite struct RestoreCommandTests {
+    let history = History(seed: 9, changes: 1_500)
+
+    @Test func usageErrorsExitTwo() throws {
+        let binary = mfsmetarestoreBinary()
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: \(binary) is missing (scripts/test.sh builds it)")
+        for arguments in [[], ["-m", "x"], ["-a", "-m", "x"], ["-z"], ["-o"], ["-d", "/tmp"]] {
+            let (status, _, err) = try run(binary, arguments)
+            #expect(status == 2, "\(arguments)")
+            #expect(err.contains("usage:"), "\(arguments)")
+        }
+        #expect(try run(binary, ["-h"]).status == 0)
+    }
+
+    @Test func explicitRestoreWritesTheResultAndPrintsTheSummary() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try write(MetadataFile.encode(Namespace()), to: dir + "/start.mfs")
+        try write(changelogBytes(history.records[0..<900]), to: dir + "/changelog.1.mfs")
+        try write(changelogBytes(history.records[700...]), to: dir + "/changelog_ml.0.mfs")
+        let (status, out, err) = try run(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/changelog.1.mfs", dir + "/changelog_ml.0.mfs"])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("version 0 → \(history.end.version)") && out.contains("\(history.records.count) changes applied"))
+        #expect(out.contains("metaid abcd000000000001") && out.contains("epoch \(history.end.epoch)"))
+        let restored = try Data(contentsOf: URL(fileURLWithPath: dir + "/out.mfs"))
+        #expect(Array(restored) == MetadataFile.encode(history.end))
+    }
+
+    @Test func badInputExitsOneAndWritesNothing() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try write(MetadataFile.encode(Namespace()), to: dir + "/start.mfs")
+        try write(changelogBytes(history.records[0..<100]) + changelogBytes(history.records[120..<130]).dropFirst(ChangelogHeader(metaID: history.end.metaID).format().count), to: dir + "/gap.mfs")
+        let (status, _, err) = try run(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/gap.mfs"])
+        #expect(status == 1)
+        #expect(err.contains("changes 101…120 are missing") && err.contains("nothing was written"), "\(err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.mfs"))
+        var corrupt = MetadataFile.encode(history.end)
+        corrupt[corrupt.count / 2] ^= 0xFF
+        try write(corrupt, to: dir + "/corrupt.mfs")
+        let second = try run(mfsmetarestoreBinary(), ["-m", dir + "/corrupt.mfs", "-o", dir + "/out.mfs"])
+        #expect(second.status == 1 && second.err.contains("corrupt.mfs: section") && second.err.contains("is corrupt"), "\(second.err)")
+        let missing = try run(mfsmetarestoreBinary(), ["-m", dir + "/nope.mfs", "-o", dir + "/out.mfs"])
+        #expect(missing.status == 1 && missing.err.contains("nope.mfs: No such file"), "\(missing.err)")
+    }
+
+    /// `-a`: the newest metadata of master and metalogger, every changelog of both schemes.
+    @Test func automaticRestoreUsesTheNewestMetadataAndEveryChangelog() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var old = Namespace()
+        for record in history.records[0..<300] { try old.apply(record) }
+        var newer = old
+        for record in history.records[300..<600] { try newer.apply(record) }
+        try write(MetadataFile.encode(old), to: dir + "/metadata.mfs")
+        try write(MetadataFile.encode(newer), to: dir + "/metadata_ml.mfs.back")
+        try write(changelogBytes(history.records[250..<1_000]), to: dir + "/changelog.1.mfs")
+        try write(changelogBytes(history.records[1_000...]), to: dir + "/changelog_ml.0.mfs")
+        let (status, out, err) = try run(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("metadata_ml.mfs.back version \(newer.version)"), "\(out)")
+        let restored = try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs"))
+        #expect(Array(restored) == MetadataFile.encode(history.end))
+        let previous = try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs.back.1"))
+        #expect(Array(previous) == MetadataFile.encode(old))
+    }
+
+    @Test func automaticRestoreWithoutMetadataIsAnError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, _, err) = try run(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        #expect(status == 1 && err.contains("no metadata file"), "\(err)")
+    }
+}
