@@ -14,7 +14,7 @@ let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsan
 let package = Package(
     name: "swift-mfs",
     products: [
-        .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]),
+        .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"])
     ] + pendingExecutables.map { .executable(name: $0, targets: [$0]) },
     targets: [
         .target(name: "MFSCore", swiftSettings: pureCoreSettings),
@@ -27,6 +27,8 @@ let package = Package(
         /// Seeded random workloads shared by tests and benchmarks; part of no product.
         .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
         .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
+        /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
+        .executableTarget(name: "mfsworkload", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSTestSupport"]),
         .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
         .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),
         .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),

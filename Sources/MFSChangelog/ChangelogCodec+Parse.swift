@@ -26,7 +26,9 @@ extension ChangelogCodec {
             let name = try p.nextName()
             let type = try p.nextNodeType()
             let mode = UInt16(truncatingIfNeeded: try p.nextNumber(max: UInt64(UInt16.max)))
-            return .create(parent: parent, name: name, type: type, mode: mode, uid: try p.nextUInt32(), gid: try p.nextUInt32(), rdev: try p.nextUInt32())
+            return .create(
+                parent: parent, name: name, type: type, mode: mode, uid: try p.nextUInt32(), gid: try p.nextUInt32(),
+                rdev: try p.nextUInt32())
         case .symlink:
             let parent = InodeID(try p.nextUInt32())
             let name = try p.nextName()

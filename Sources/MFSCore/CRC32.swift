@@ -22,9 +22,12 @@ public struct CRC32: Sendable {
         let count = buffer.count
         let table = CRC32.tables
         while count - index >= 8 {
-            let one = crc ^ (UInt32(buffer[index]) | UInt32(buffer[index + 1]) << 8
-                | UInt32(buffer[index + 2]) << 16 | UInt32(buffer[index + 3]) << 24)
-            crc = table[7 * 256 + Int(one & 0xFF)] ^ table[6 * 256 + Int((one >> 8) & 0xFF)]
+            let one =
+                crc
+                ^ (UInt32(buffer[index]) | UInt32(buffer[index + 1]) << 8
+                    | UInt32(buffer[index + 2]) << 16 | UInt32(buffer[index + 3]) << 24)
+            crc =
+                table[7 * 256 + Int(one & 0xFF)] ^ table[6 * 256 + Int((one >> 8) & 0xFF)]
                 ^ table[5 * 256 + Int((one >> 16) & 0xFF)] ^ table[4 * 256 + Int(one >> 24)]
                 ^ table[3 * 256 + Int(buffer[index + 4])] ^ table[2 * 256 + Int(buffer[index + 5])]
                 ^ table[1 * 256 + Int(buffer[index + 6])] ^ table[Int(buffer[index + 7])]

@@ -93,7 +93,9 @@ struct MetadataDecoder {
                 throw malformed(.edges, "entries for \(dirID), which is not a directory or out of order")
             }
             previous = dirID
-            guard UInt64(count) == dir.size else { throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)") }
+            guard UInt64(count) == dir.size else {
+                throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)")
+            }
             var directory = Directory()
             var last: DirectoryEntry?
             for _ in 0..<count {
@@ -106,7 +108,10 @@ struct MetadataDecoder {
                 if let last, !(last.hash < entry.hash || (last.hash == entry.hash && last.name.lexicographicallyPrecedes(entry.name))) {
                     throw malformed(.edges, "directory \(dirID) entries out of order")
                 }
-                directory.insert(entry, at: Directory.Position(block: max(0, directory.blocks.count - 1), index: directory.blocks.last?.count ?? 0, found: false))
+                directory.insert(
+                    entry,
+                    at: Directory.Position(
+                        block: max(0, directory.blocks.count - 1), index: directory.blocks.last?.count ?? 0, found: false))
                 last = entry
                 ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: entry.hash, child: child)
             }

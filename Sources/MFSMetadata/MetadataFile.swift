@@ -129,7 +129,9 @@ public enum MetadataFile {
                 var payload = ByteReader(bytes, offset: offset, end: end)
                 do {
                     try decoder.decode(section, &payload)
-                    guard payload.isAtEnd else { throw MetadataFileError.malformed(section: name, reason: "\(payload.remaining) unread bytes") }
+                    guard payload.isAtEnd else {
+                        throw MetadataFileError.malformed(section: name, reason: "\(payload.remaining) unread bytes")
+                    }
                 } catch let error as MetadataFileError {
                     throw error
                 } catch {

@@ -16,7 +16,8 @@ public enum MetadataFileError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case .notMetadataFile: "not a swift-mfs metadata file (bad magic)"
-        case .unsupportedFormatVersion(let v): "metadata format version \(v) is not supported (this build reads version \(MetadataFile.formatVersion))"
+        case .unsupportedFormatVersion(let v):
+            "metadata format version \(v) is not supported (this build reads version \(MetadataFile.formatVersion))"
         case .headerChecksumMismatch: "the header's CRC does not match: the file is corrupt"
         case .truncated(let section): "the file ends inside section \(section): it is truncated"
         case .sectionChecksumMismatch(let section, let stored, let computed):

@@ -3,7 +3,9 @@ import MFSCore
 
 extension Namespace {
     /// Gives a file a new chunk (version 1) at a hole, for a write there. Returns its id.
-    public mutating func addChunk(_ inode: InodeID, index: UInt32, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> (ChunkID, ChangelogRecord) {
+    public mutating func addChunk(_ inode: InodeID, index: UInt32, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> (
+        ChunkID, ChangelogRecord
+    ) {
         let record = try commit(.addChunk(inode: inode, index: index), now: now, request: request)
         return (ChunkID(record.result!), record)
     }

@@ -81,12 +81,16 @@ extension Namespace {
     }
 
     /// The session opened `inode`.
-    public mutating func acquire(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> ChangelogRecord {
+    public mutating func acquire(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError)
+        -> ChangelogRecord
+    {
         try commit(.acquire(inode: inode, session: session), now: now, request: request)
     }
 
     /// The session closed `inode`; an unlinked inode goes with its last release.
-    public mutating func release(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError) -> ChangelogRecord {
+    public mutating func release(_ inode: InodeID, session: SessionID, now: UnixTime, request: RequestTag? = nil) throws(FSError)
+        -> ChangelogRecord
+    {
         try commit(.release(inode: inode, session: session), now: now, request: request)
     }
 

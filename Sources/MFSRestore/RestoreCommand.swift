@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MFSChangelog
 import MFSCore
 import MFSMetadata
 import MFSStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `mfsmetarestore`, as a library so `mfsmaster -a` runs the same code (DESIGN §5).
 public enum RestoreCommand {

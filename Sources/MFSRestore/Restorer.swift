@@ -73,7 +73,9 @@ public struct Restorer {
             }
             guard !candidates.isEmpty else {
                 if let (version, c) = nextFound {
-                    throw .gap(missingFrom: target, missingTo: MetaVersion(version.rawValue - 1), nextFile: cursors[c].file.name, nextLine: cursors[c].file.lineNumber(cursors[c].index))
+                    throw .gap(
+                        missingFrom: target, missingTo: MetaVersion(version.rawValue - 1), nextFile: cursors[c].file.name,
+                        nextLine: cursors[c].file.lineNumber(cursors[c].index))
                 }
                 break
             }
@@ -99,7 +101,9 @@ public struct Restorer {
         for (file, count) in superseded.sorted(by: { $0.key < $1.key }) where count > 0 {
             warnings.append("\(file): \(count) changes of an older epoch were superseded by a newer epoch's changes and not applied")
         }
-        return Outcome(namespace: ns, fromVersion: from, toVersion: ns.version, applied: applied, superseded: superseded.filter { $0.value > 0 }, warnings: warnings)
+        return Outcome(
+            namespace: ns, fromVersion: from, toVersion: ns.version, applied: applied, superseded: superseded.filter { $0.value > 0 },
+            warnings: warnings)
     }
 
     private static func version(of cursor: Cursor) throws(RestoreError) -> MetaVersion {
@@ -114,7 +118,8 @@ public struct Restorer {
         while cursor.index < cursor.file.count {
             let v = try version(of: cursor)
             if let previous = cursor.previous, v <= previous {
-                throw .versionsNotIncreasing(file: cursor.file.name, line: cursor.file.lineNumber(cursor.index), previous: previous, found: v)
+                throw .versionsNotIncreasing(
+                    file: cursor.file.name, line: cursor.file.lineNumber(cursor.index), previous: previous, found: v)
             }
             guard v < target else { return }
             if let e = try cursor.file.startedEpoch(cursor.index) { cursor.epoch = e }

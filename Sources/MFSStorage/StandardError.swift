@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a message to standard error (file descriptor 2) unbuffered, as daemons and tools log.

@@ -76,7 +76,9 @@ public struct RandomWorkload: Sendable {
         switch roll {
         case 0..<22:
             let type: NodeType = [.file, .file, .file, .directory, .directory, .fifo, .socket, .charDevice][Int(rng.next() % 8)]
-            let (attrs, record) = try ns.create(dir, name(), type: type, mode: UInt16(rng.next() % 0o10000), rdev: UInt32(rng.next() % 5000), as: who(), now: now, request: request())
+            let (attrs, record) = try ns.create(
+                dir, name(), type: type, mode: UInt16(rng.next() % 0o10000), rdev: UInt32(rng.next() % 5000), as: who(), now: now,
+                request: request())
             if type == .directory { directories.append(attrs.inode) }
             if type == .file { files.append(attrs.inode) }
             if case .create(let parent, let n, _, _, _, _, _) = record.change { entries.append((parent, n)) }
@@ -119,7 +121,8 @@ public struct RandomWorkload: Sendable {
             let length = rng.next() % (5 * NamespaceLimits.chunkSize)
             return try ns.setLength(file, length, as: who(), now: now, request: request()).1
         case 69..<72:
-            return try ns.setGoal(dir, UInt8(1 + rng.next() % 9), recursive: rng.next() % 2 == 0, as: who(), now: now, request: request()).record
+            return try ns.setGoal(dir, UInt8(1 + rng.next() % 9), recursive: rng.next() % 2 == 0, as: who(), now: now, request: request())
+                .record
         case 72..<79:
             guard let file = pick(files) else { throw FSError.noEntry }
             let (chunk, record) = try ns.addChunk(file, index: UInt32(rng.next() % 6), now: now)

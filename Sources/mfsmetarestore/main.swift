@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MFSRestore
 import MFSStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// mfsmetarestore: replays changelogs onto a metadata file. Exit 0 on success, 1 on bad input
 /// (nothing written), 2 on a usage error.

@@ -6,8 +6,9 @@ import Testing
 /// 255-byte name and a 4096-byte target escaped, with a result and a request tag.
 private let longestRecord = ChangelogRecord(
     version: MetaVersion(.max), time: UnixTime(.max),
-    change: .symlink(parent: InodeID(.max), name: EntryName(unchecked: [UInt8](repeating: 1, count: EntryName.maxLength)),
-                     target: [UInt8](repeating: 1, count: ChangelogLimits.maxSymlinkTargetLength), uid: .max, gid: .max),
+    change: .symlink(
+        parent: InodeID(.max), name: EntryName(unchecked: [UInt8](repeating: 1, count: EntryName.maxLength)),
+        target: [UInt8](repeating: 1, count: ChangelogLimits.maxSymlinkTargetLength), uid: .max, gid: .max),
     result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
 
 @Test func maxLineLengthIsTheDocumentedArithmetic() {
@@ -33,10 +34,12 @@ private let longestRecord = ChangelogRecord(
 
 @Test func otherLongRecordsFitTheLineLimit() {
     let name = EntryName(unchecked: [UInt8](repeating: 0xFF, count: EntryName.maxLength))
-    let rename = record(.rename(parent: InodeID(.max), name: name, newParent: InodeID(.max), newName: name),
-                        version: .max, time: .max, result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
-    let session = record(.openSession(info: [UInt8](repeating: 0, count: ChangelogLimits.maxSessionInfoLength)),
-                         version: .max, time: .max, result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
+    let rename = record(
+        .rename(parent: InodeID(.max), name: name, newParent: InodeID(.max), newName: name),
+        version: .max, time: .max, result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
+    let session = record(
+        .openSession(info: [UInt8](repeating: 0, count: ChangelogLimits.maxSessionInfoLength)),
+        version: .max, time: .max, result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
     #expect(formattedLine(rename).count == 33 + 1561 + 21 + 34)
     #expect(formattedLine(session).count == 33 + 3081 + 21 + 34)
 }
@@ -46,9 +49,12 @@ private func unlinkLine(_ nameField: String) -> String { "1: 2|UNLINK(1,\(nameFi
 @Test func nameOf255BytesIsAcceptedAnd256Rejected() throws {
     let plain255 = String(repeating: "a", count: 255)
     let escaped255 = String(repeating: "%C3", count: 255)
-    #expect(try ChangelogCodec.parse(line: unlinkLine(plain255)).change == .unlink(parent: .root, name: EntryName(unchecked: Array(plain255.utf8))))
-    #expect(try ChangelogCodec.parse(line: unlinkLine(escaped255)).change
-        == .unlink(parent: .root, name: EntryName(unchecked: [UInt8](repeating: 0xC3, count: 255))))
+    #expect(
+        try ChangelogCodec.parse(line: unlinkLine(plain255)).change
+            == .unlink(parent: .root, name: EntryName(unchecked: Array(plain255.utf8))))
+    #expect(
+        try ChangelogCodec.parse(line: unlinkLine(escaped255)).change
+            == .unlink(parent: .root, name: EntryName(unchecked: [UInt8](repeating: 0xC3, count: 255))))
     let tooLong = ChangelogParseError.badArgument(op: .unlink, index: 2, reason: .tooLong(length: 256, limit: 255))
     #expect(parseError(unlinkLine(plain255 + "b")) == tooLong)
     #expect(parseError(unlinkLine(escaped255 + "%41")) == tooLong)
@@ -69,16 +75,18 @@ private func unlinkLine(_ nameField: String) -> String { "1: 2|UNLINK(1,\(nameFi
     let target = String(repeating: "a/", count: 2048)
     let ok = try ChangelogCodec.parse(line: "1: 2|SYMLINK(1,l,\(target),0,0):3")
     #expect(ok.change == .symlink(parent: .root, name: "l", target: Array(target.utf8), uid: 0, gid: 0))
-    #expect(parseError("1: 2|SYMLINK(1,l,\(target)b,0,0):3")
-        == .badArgument(op: .symlink, index: 3, reason: .tooLong(length: 4097, limit: 4096)))
+    #expect(
+        parseError("1: 2|SYMLINK(1,l,\(target)b,0,0):3")
+            == .badArgument(op: .symlink, index: 3, reason: .tooLong(length: 4097, limit: 4096)))
 }
 
 @Test func sessionInfoOf1024BytesIsAcceptedAnd1025Rejected() throws {
     let info = String(repeating: "%00", count: 1024)
     let ok = try ChangelogCodec.parse(line: "1: 2|SESSION(\(info)):3")
     #expect(ok.change == .openSession(info: [UInt8](repeating: 0, count: 1024)))
-    #expect(parseError("1: 2|SESSION(\(info)x):3")
-        == .badArgument(op: .openSession, index: 1, reason: .tooLong(length: 1025, limit: 1024)))
+    #expect(
+        parseError("1: 2|SESSION(\(info)x):3")
+            == .badArgument(op: .openSession, index: 1, reason: .tooLong(length: 1025, limit: 1024)))
 }
 
 @Test func formattingARecordTheFormatCannotHoldTraps() async {
@@ -90,7 +98,9 @@ private func unlinkLine(_ nameField: String) -> String { "1: 2|UNLINK(1,\(nameFi
     }
     await #expect(processExitsWith: .failure) {
         let target = [UInt8](repeating: 0x61, count: ChangelogLimits.maxSymlinkTargetLength + 1)
-        _ = ChangelogCodec.format(ChangelogRecord(version: MetaVersion(1), time: UnixTime(0),
-                                                  change: .symlink(parent: .root, name: "l", target: target, uid: 0, gid: 0), result: 2))
+        _ = ChangelogCodec.format(
+            ChangelogRecord(
+                version: MetaVersion(1), time: UnixTime(0),
+                change: .symlink(parent: .root, name: "l", target: target, uid: 0, gid: 0), result: 2))
     }
 }

@@ -194,8 +194,9 @@ private func problemName(_ problem: ChangelogParseError.ArgumentProblem) -> Stri
 
 @Test func messagesNameTheOperationArgumentAndRule() {
     #expect("\(arg(.create, 2, .containsSlash))" == "CREATE argument 2 (name) contains `/` (%2F), which names cannot")
-    #expect("\(ChangelogParseError.wrongArgumentCount(op: .unlink, expected: 2, found: 3))"
-        == "UNLINK takes 2 arguments (parent,name), found 3")
+    #expect(
+        "\(ChangelogParseError.wrongArgumentCount(op: .unlink, expected: 2, found: 3))"
+            == "UNLINK takes 2 arguments (parent,name), found 3")
     #expect("\(arg(.unlink, 2, .unescapedByte(0x09)))" == "UNLINK argument 2 (name) contains byte 0x09 unescaped (it must be written %09)")
     #expect("\(ChangelogParseError.lineTooLong(length: 13185, limit: 13184))".contains("13185 bytes long, more than the limit of 13184"))
     #expect("\(ChangelogParseError.missingResult(.create))" == "CREATE must be followed by `:RESULT`")

@@ -12,30 +12,31 @@ private let allInfoBytes: [UInt8] = Array(0...255)
 
 /// Every `Change` case with every byte value in its byte strings and maximum values in its
 /// numbers, and again with small values.
-let roundTripChanges: [Change] = [
-    .setMetaID(MetaID(.max)), .setMetaID(MetaID(0)),
-    .epoch(Epoch(.max)), .epoch(Epoch(0)),
-    .idle,
-    .checksum(.max), .checksum(0),
-    .create(parent: InodeID(.max), name: nameA, type: .charDevice, mode: .max, uid: .max, gid: .max, rdev: .max),
-    .create(parent: InodeID(0), name: nameB, type: .fifo, mode: 0, uid: 0, gid: 0, rdev: 0),
-    .symlink(parent: InodeID(.max), name: nameB, target: allTargetBytes, uid: .max, gid: .max),
-    .symlink(parent: .root, name: "l", target: [], uid: 0, gid: 0),
-    .link(inode: InodeID(.max), parent: InodeID(.max), name: nameA),
-    .unlink(parent: InodeID(.max), name: nameB),
-    .rmdir(parent: InodeID(.max), name: nameA),
-    .rename(parent: InodeID(.max), name: nameA, newParent: InodeID(.max), newName: nameB),
-    .setAttributes(inode: InodeID(.max), mode: .max, uid: .max, gid: .max, atime: UnixTime(.max), mtime: UnixTime(.max)),
-    .setLength(inode: InodeID(.max), length: .max),
-    .setGoal(inode: InodeID(.max), goal: .max, recursive: true),
-    .setGoal(inode: InodeID(1), goal: 0, recursive: false),
-    .addChunk(inode: InodeID(.max), index: .max),
-    .bumpChunkVersion(chunk: ChunkID(.max)),
-    .openSession(info: allInfoBytes), .openSession(info: []),
-    .closeSession(SessionID(.max)), .sessionLost(SessionID(.max)), .sessionBack(SessionID(.max)),
-    .acquire(inode: InodeID(.max), session: SessionID(.max)),
-    .release(inode: InodeID(.max), session: SessionID(.max)),
-] + NodeType.allCases.map { .create(parent: .root, name: "n", type: $0, mode: 0o755, uid: 1, gid: 1, rdev: 0) }
+let roundTripChanges: [Change] =
+    [
+        .setMetaID(MetaID(.max)), .setMetaID(MetaID(0)),
+        .epoch(Epoch(.max)), .epoch(Epoch(0)),
+        .idle,
+        .checksum(.max), .checksum(0),
+        .create(parent: InodeID(.max), name: nameA, type: .charDevice, mode: .max, uid: .max, gid: .max, rdev: .max),
+        .create(parent: InodeID(0), name: nameB, type: .fifo, mode: 0, uid: 0, gid: 0, rdev: 0),
+        .symlink(parent: InodeID(.max), name: nameB, target: allTargetBytes, uid: .max, gid: .max),
+        .symlink(parent: .root, name: "l", target: [], uid: 0, gid: 0),
+        .link(inode: InodeID(.max), parent: InodeID(.max), name: nameA),
+        .unlink(parent: InodeID(.max), name: nameB),
+        .rmdir(parent: InodeID(.max), name: nameA),
+        .rename(parent: InodeID(.max), name: nameA, newParent: InodeID(.max), newName: nameB),
+        .setAttributes(inode: InodeID(.max), mode: .max, uid: .max, gid: .max, atime: UnixTime(.max), mtime: UnixTime(.max)),
+        .setLength(inode: InodeID(.max), length: .max),
+        .setGoal(inode: InodeID(.max), goal: .max, recursive: true),
+        .setGoal(inode: InodeID(1), goal: 0, recursive: false),
+        .addChunk(inode: InodeID(.max), index: .max),
+        .bumpChunkVersion(chunk: ChunkID(.max)),
+        .openSession(info: allInfoBytes), .openSession(info: []),
+        .closeSession(SessionID(.max)), .sessionLost(SessionID(.max)), .sessionBack(SessionID(.max)),
+        .acquire(inode: InodeID(.max), session: SessionID(.max)),
+        .release(inode: InodeID(.max), session: SessionID(.max)),
+    ] + NodeType.allCases.map { .create(parent: .root, name: "n", type: $0, mode: 0o755, uid: 1, gid: 1, rdev: 0) }
 
 @Test func roundTripCasesCoverEveryOperation() {
     #expect(Set(roundTripChanges.map(\.operation)) == Set(ChangelogOperation.allCases))
@@ -52,8 +53,9 @@ struct RoundTripCase: Sendable, CustomTestStringConvertible {
 @Test("format then parse gives the record back", arguments: roundTripChanges.enumerated().map { RoundTripCase(number: $0, change: $1) })
 func formatThenParse(_ roundTrip: RoundTripCase) throws {
     let change = roundTrip.change
-    let maximal = record(change, version: .max, time: .max, result: .max,
-                         request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
+    let maximal = record(
+        change, version: .max, time: .max, result: .max,
+        request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
     let minimal = record(change, version: 0, time: 0, result: 0)
     for original in [maximal, minimal] {
         let line = formattedLine(original)

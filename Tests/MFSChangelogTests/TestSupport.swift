@@ -53,7 +53,9 @@ func formattedLine(_ record: ChangelogRecord) -> [UInt8] {
 }
 
 /// A record of `change` at a fixed version and time, with the result its operation needs.
-func record(_ change: Change, version: UInt64 = 7, time: UInt32 = 1_795_315_206, result: UInt64? = nil, request: RequestTag? = nil) -> ChangelogRecord {
+func record(_ change: Change, version: UInt64 = 7, time: UInt32 = 1_795_315_206, result: UInt64? = nil, request: RequestTag? = nil)
+    -> ChangelogRecord
+{
     let needed = change.operation.hasResult ? (result ?? 17) : nil
     return ChangelogRecord(version: MetaVersion(version), time: UnixTime(time), change: change, result: needed, request: request)
 }
@@ -82,7 +84,8 @@ struct RecordGenerator {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         while out.count < count {
-            let byte: UInt8 = Bool.random(using: &rng)
+            let byte: UInt8 =
+                Bool.random(using: &rng)
                 ? UInt8.random(in: 32...126, using: &rng) : UInt8.random(in: 0...255, using: &rng)
             if allowed(byte) { out.append(byte) }
         }
@@ -116,14 +119,17 @@ struct RecordGenerator {
         case .idle: .idle
         case .checksum: .checksum(uint64())
         case .create:
-            .create(parent: inode(), name: name(), type: NodeType.allCases.randomElement(using: &rng)!, mode: uint16(), uid: uint32(), gid: uint32(), rdev: uint32())
+            .create(
+                parent: inode(), name: name(), type: NodeType.allCases.randomElement(using: &rng)!, mode: uint16(), uid: uint32(),
+                gid: uint32(), rdev: uint32())
         case .symlink: .symlink(parent: inode(), name: name(), target: target(), uid: uint32(), gid: uint32())
         case .link: .link(inode: inode(), parent: inode(), name: name())
         case .unlink: .unlink(parent: inode(), name: name())
         case .rmdir: .rmdir(parent: inode(), name: name())
         case .rename: .rename(parent: inode(), name: name(), newParent: inode(), newName: name())
         case .setAttributes:
-            .setAttributes(inode: inode(), mode: uint16(), uid: uint32(), gid: uint32(), atime: UnixTime(uint32()), mtime: UnixTime(uint32()))
+            .setAttributes(
+                inode: inode(), mode: uint16(), uid: uint32(), gid: uint32(), atime: UnixTime(uint32()), mtime: UnixTime(uint32()))
         case .setLength: .setLength(inode: inode(), length: uint64())
         case .setGoal: .setGoal(inode: inode(), goal: UInt8(truncatingIfNeeded: uint64()), recursive: Bool.random(using: &rng))
         case .addChunk: .addChunk(inode: inode(), index: uint32())
@@ -140,7 +146,8 @@ struct RecordGenerator {
     mutating func record() -> ChangelogRecord {
         let change = change()
         let tag = Bool.random(using: &rng) ? RequestTag(session: session(), request: RequestID(uint64())) : nil
-        return ChangelogRecord(version: MetaVersion(uint64()), time: UnixTime(uint32()), change: change,
+        return ChangelogRecord(
+            version: MetaVersion(uint64()), time: UnixTime(uint32()), change: change,
             result: change.operation.hasResult ? uint64() : nil, request: tag)
     }
 }

@@ -79,7 +79,8 @@ import Testing
         for i in 0..<5_000 { names.append(Array("entry-\(i)".utf8)) }
         for (i, name) in names.enumerated() {
             let hash = Directory.key(of: name)
-            directory.insert(DirectoryEntry(hash: hash, inode: UInt32(i + 2), typeRaw: 0x66, name: name), at: directory.position(of: name, hash: hash))
+            directory.insert(
+                DirectoryEntry(hash: hash, inode: UInt32(i + 2), typeRaw: 0x66, name: name), at: directory.position(of: name, hash: hash))
         }
         #expect(directory.blocks.count > 5_000 / Directory.maxBlockEntries)
         #expect(directory.blocks.allSatisfy { $0.count <= Directory.maxBlockEntries })

@@ -20,7 +20,8 @@ import Testing
     @Test func everyNodeTypeCanBeCreated() throws {
         var ns = newNamespace()
         for (i, type) in [NodeType.file, .directory, .fifo, .socket, .blockDevice, .charDevice].enumerated() {
-            let attrs = try ns.create(.root, try EntryName(validating: "n\(i)"), type: type, mode: 0o600, rdev: 0x0801, as: .root, now: t0).0
+            let attrs = try ns.create(.root, try EntryName(validating: "n\(i)"), type: type, mode: 0o600, rdev: 0x0801, as: .root, now: t0)
+                .0
             #expect(attrs.type == type)
             #expect(attrs.rdev == ((type == .blockDevice || type == .charDevice) ? 0x0801 : 0))
         }
@@ -351,7 +352,9 @@ import Testing
         for i in 1...5 {
             let tag = RequestTag(session: s, request: RequestID(UInt64(i)))
             #expect(try ns.status(of: tag) == .new)
-            results.append(try ns.create(.root, try EntryName(validating: "f\(i)"), type: .file, mode: 0o644, as: .root, now: t0, request: tag).1.result)
+            results.append(
+                try ns.create(.root, try EntryName(validating: "f\(i)"), type: .file, mode: 0o644, as: .root, now: t0, request: tag).1
+                    .result)
         }
         #expect(try ns.status(of: RequestTag(session: s, request: RequestID(5))) == .done(result: results[4]))
         #expect(try ns.status(of: RequestTag(session: s, request: RequestID(3))) == .done(result: results[2]))

@@ -46,7 +46,8 @@ struct ReferenceModel {
         if let e = checkParent(path) { return e }
         if paths[path] != nil { return .exists }
         let goal = objects[paths[Self.parent(path)]!]!.goal
-        objects[nextObject] = Object(kind: kind, mode: kind == .symlink ? 0o777 : mode, length: UInt64(target.count), goal: goal, target: target)
+        objects[nextObject] = Object(
+            kind: kind, mode: kind == .symlink ? 0o777 : mode, length: UInt64(target.count), goal: goal, target: target)
         paths[path] = nextObject
         nextObject += 1
         return nil
@@ -161,8 +162,11 @@ struct ReferenceModel {
             let attrs = try ns.attributes(of: inode)
             let kind: ReferenceModel.Kind = attrs.type == .directory ? .directory : attrs.type == .symlink ? .symlink : .file
             let links = model.paths.values.filter { $0 == id }.count
-            let nlink = object.kind == .directory ? UInt32(2 + model.children(path).filter { model.objects[model.paths[$0]!]!.kind == .directory }.count) : UInt32(links)
-            #expect(kind == object.kind && attrs.mode == object.mode && attrs.goal == object.goal && attrs.nlink == nlink,
+            let nlink =
+                object.kind == .directory
+                ? UInt32(2 + model.children(path).filter { model.objects[model.paths[$0]!]!.kind == .directory }.count) : UInt32(links)
+            #expect(
+                kind == object.kind && attrs.mode == object.mode && attrs.goal == object.goal && attrs.nlink == nlink,
                 "seed \(seed) step \(step): \(path) is \(attrs), model \(object)")
             if object.kind != .directory { #expect(attrs.length == object.length, "seed \(seed) step \(step): \(path) length") }
             if object.kind == .symlink { #expect(try ns.readlink(inode) == object.target, "seed \(seed) step \(step)") }
@@ -192,11 +196,15 @@ struct ReferenceModel {
                 let type: NodeType = rng.next() % 2 == 0 ? .file : .directory
                 let mode = UInt16(rng.next() % 0o1000)
                 expected = model.create(path, type == .file ? .file : .directory, mode: mode)
-                actual = run { _ = try ns.create(parent ?? (try ns.resolveDirectory(parentPath)), name, type: type, mode: mode, as: .root, now: t0) }
+                actual = run {
+                    _ = try ns.create(parent ?? (try ns.resolveDirectory(parentPath)), name, type: type, mode: mode, as: .root, now: t0)
+                }
             case 2:
                 let target = Array("t\(step)".utf8)
                 expected = model.create(path, .symlink, mode: 0o777, target: target)
-                actual = run { _ = try ns.symlink(parent ?? (try ns.resolveDirectory(parentPath)), name, target: target, as: .root, now: t0) }
+                actual = run {
+                    _ = try ns.symlink(parent ?? (try ns.resolveDirectory(parentPath)), name, target: target, as: .root, now: t0)
+                }
             case 3:
                 expected = model.remove(path, directory: false)
                 actual = run { _ = try ns.unlink(parent ?? (try ns.resolveDirectory(parentPath)), name, as: .root, now: t0) }
@@ -238,7 +246,10 @@ struct ReferenceModel {
                 expected = model.setGoal(target, goal, recursive: recursive)
                 actual = run { _ = try ns.setGoal(try ns.resolve(target), goal, recursive: recursive, as: .root, now: t0) }
             }
-            #expect(actual == expected, "seed \(seed) step \(step) op \(op) path \(path): namespace \(String(describing: actual)), model \(String(describing: expected)) \(detail)")
+            #expect(
+                actual == expected,
+                "seed \(seed) step \(step) op \(op) path \(path): namespace \(String(describing: actual)), model \(String(describing: expected)) \(detail)"
+            )
             try compare(ns, model, seed: seed, step: step)
             if actual != expected { return }
         }

@@ -84,7 +84,9 @@ func throughChangelogText(_ record: ChangelogRecord) throws -> ChangelogRecord {
     @Test func setMetaIDOfAnotherClusterIsRefused() throws {
         var ns = newNamespace()
         let record = ChangelogRecord(version: ns.version.next, time: t0, change: .setMetaID(MetaID(1)))
-        #expect(throws: ReplayError.metaIDMismatch(version: record.version, namespace: ns.metaID, record: MetaID(1))) { try ns.apply(record) }
+        #expect(throws: ReplayError.metaIDMismatch(version: record.version, namespace: ns.metaID, record: MetaID(1))) {
+            try ns.apply(record)
+        }
     }
 
     @Test func checksumIsIncrementalAndMatchesARecomputation() throws {

@@ -31,7 +31,10 @@ import Testing
             case 0: _ = try ns.make(dir, try EntryName(validating: "new\(i)"))
             case 1: _ = try ns.setAttributes(InodeID(UInt32(200 + i * 97)), AttributeChanges(mode: 0o600), as: .root, now: t0)
             case 2: _ = try ns.unlink(dir, try EntryName(validating: "f\(i)"), as: .root, now: t0)
-            default: _ = try ns.rename(dir, try EntryName(validating: "f\((i + 5_000) % 10_000)"), to: dir, try EntryName(validating: "r\(i)"), as: .root, now: t0)
+            default:
+                _ = try ns.rename(
+                    dir, try EntryName(validating: "f\((i + 5_000) % 10_000)"), to: dir, try EntryName(validating: "r\(i)"), as: .root,
+                    now: t0)
             }
             worst = max(worst, ns.pageCopies - before)
         }

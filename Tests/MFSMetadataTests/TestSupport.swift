@@ -1,8 +1,8 @@
 import MFSChangelog
 import MFSCore
 import MFSTestSupport
-@testable import MFSMetadata
 
+@testable import MFSMetadata
 
 let t0 = UnixTime(1_795_315_206)
 let alice = Credentials(uid: 1000, gid: 1000)
@@ -19,7 +19,9 @@ func newNamespace(parameters: NamespaceParameters = NamespaceParameters()) -> Na
 extension Namespace {
     /// Creates with root credentials and returns the inode (tests only).
     @discardableResult
-    mutating func make(_ parent: InodeID, _ name: EntryName, _ type: NodeType = .file, mode: UInt16 = 0o644, as who: Credentials = .root) throws(FSError) -> InodeID {
+    mutating func make(_ parent: InodeID, _ name: EntryName, _ type: NodeType = .file, mode: UInt16 = 0o644, as who: Credentials = .root)
+        throws(FSError) -> InodeID
+    {
         try create(parent, name, type: type, mode: mode, as: who, now: t0).0.inode
     }
 
@@ -57,7 +59,8 @@ extension Namespace {
 /// difference found, or nil.
 func firstDifference(_ a: Namespace, _ b: Namespace) -> String? {
     if a.metaID != b.metaID || a.version != b.version || a.epoch != b.epoch || a.epochStartVersion != b.epochStartVersion {
-        return "header: \(a.metaID)/\(a.version)/\(a.epoch)/\(a.epochStartVersion) vs \(b.metaID)/\(b.version)/\(b.epoch)/\(b.epochStartVersion)"
+        return
+            "header: \(a.metaID)/\(a.version)/\(a.epoch)/\(a.epochStartVersion) vs \(b.metaID)/\(b.version)/\(b.epoch)/\(b.epochStartVersion)"
     }
     if a.checksum != b.checksum { return "checksum \(a.checksum) vs \(b.checksum)" }
     if a.nextInode != b.nextInode || a.nextChunk != b.nextChunk || a.nextSession != b.nextSession { return "counters" }

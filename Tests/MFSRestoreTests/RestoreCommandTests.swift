@@ -25,7 +25,9 @@ import Testing
         try write(MetadataFile.encode(Namespace()), to: dir + "/start.mfs")
         try write(changelogBytes(history.records[0..<900]), to: dir + "/changelog.1.mfs")
         try write(changelogBytes(history.records[700...]), to: dir + "/changelog_ml.0.mfs")
-        let (status, out, err) = try run(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/changelog.1.mfs", dir + "/changelog_ml.0.mfs"])
+        let (status, out, err) = try run(
+            mfsmetarestoreBinary(),
+            ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/changelog.1.mfs", dir + "/changelog_ml.0.mfs"])
         #expect(status == 0, "\(err)")
         #expect(out.contains("version 0 → \(history.end.version)") && out.contains("\(history.records.count) changes applied"))
         #expect(out.contains("metaid abcd000000000001") && out.contains("epoch \(history.end.epoch)"))
@@ -37,7 +39,10 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(MetadataFile.encode(Namespace()), to: dir + "/start.mfs")
-        try write(changelogBytes(history.records[0..<100]) + changelogBytes(history.records[120..<130]).dropFirst(ChangelogHeader(metaID: history.end.metaID).format().count), to: dir + "/gap.mfs")
+        try write(
+            changelogBytes(history.records[0..<100])
+                + changelogBytes(history.records[120..<130]).dropFirst(ChangelogHeader(metaID: history.end.metaID).format().count),
+            to: dir + "/gap.mfs")
         let (status, _, err) = try run(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/gap.mfs"])
         #expect(status == 1)
         #expect(err.contains("changes 101…120 are missing") && err.contains("nothing was written"), "\(err)")

@@ -32,7 +32,8 @@ func changelogBytes(_ records: some Sequence<ChangelogRecord>, metaID: MetaID = 
     return bytes
 }
 
-func file(_ name: String, _ records: some Sequence<ChangelogRecord>, metaID: MetaID = MetaID(0xABCD_0000_0000_0001)) throws -> ChangelogFile {
+func file(_ name: String, _ records: some Sequence<ChangelogRecord>, metaID: MetaID = MetaID(0xABCD_0000_0000_0001)) throws -> ChangelogFile
+{
     try ChangelogFile(name: name, bytes: changelogBytes(records, metaID: metaID))
 }
 

@@ -57,10 +57,14 @@ import Testing
         for record in history.records[0..<500] { try old.apply(record); records.append(record) }
         var promoted = old
         var oldTail: [ChangelogRecord] = []
-        for i in 0..<5 { oldTail.append(try old.create(.root, try EntryName(validating: "old\(i)"), type: .file, mode: 0o644, as: .root, now: t0).1) }
+        for i in 0..<5 {
+            oldTail.append(try old.create(.root, try EntryName(validating: "old\(i)"), type: .file, mode: 0o644, as: .root, now: t0).1)
+        }
         for record in oldTail.prefix(2) { try promoted.apply(record) }
         var newTail = [try promoted.beginEpoch(now: t0)]
-        for i in 0..<6 { newTail.append(try promoted.create(.root, try EntryName(validating: "new\(i)"), type: .file, mode: 0o600, as: .root, now: t0).1) }
+        for i in 0..<6 {
+            newTail.append(try promoted.create(.root, try EntryName(validating: "new\(i)"), type: .file, mode: 0o600, as: .root, now: t0).1)
+        }
         let oldFile = try file("changelog.0.mfs", records + oldTail)
         let newFile = try file("changelog_ml.0.mfs", Array(records[400...]) + oldTail.prefix(2) + newTail)
         for order in [[oldFile, newFile], [newFile, oldFile]] {

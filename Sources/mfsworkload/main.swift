@@ -1,0 +1,51 @@
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSStorage
+import MFSTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// mfsworkload: a seeded random metadata workload written as a data directory, for the demo
+/// and the benchmarks (not installed). Writes DIR/metadata.start.mfs (the empty cluster),
+/// DIR/changelog.0.mfs (every change) and DIR/metadata.live.mfs (the live namespace's dump).
+///
+///     mfsworkload DIR [CHANGES] [SEED]
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, arguments.count <= 4 else {
+    printError("usage: mfsworkload DIR [CHANGES] [SEED]\n")
+    exit(2)
+}
+let directory = arguments[1]
+let changes = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
+let seed = arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1
+let now = UnixTime(UInt32(time(nil)))
+
+var ns = Namespace()
+let first = try ns.setMetaID(MetaID(UInt64.random(in: 1...UInt64.max)), now: now)
+let start = MetadataFile.encode(Namespace())
+var log = ChangelogHeader(metaID: ns.metaID).format()
+ChangelogCodec.append(first, to: &log)
+var workload = RandomWorkload(seed: seed, start: now, checksumInterval: 1_000)
+var count = 1
+while count < changes {
+    for record in workload.step(&ns) {
+        ChangelogCodec.append(record, to: &log)
+        count += 1
+    }
+}
+do {
+    try FileIO.writeAtomically(directory + "/metadata.start.mfs", keepPrevious: 0) { write throws(StorageError) in try write(start) }
+    try FileIO.writeAtomically(directory + "/changelog.0.mfs", keepPrevious: 0) { write throws(StorageError) in try write(log) }
+    try FileIO.writeAtomically(directory + "/metadata.live.mfs", keepPrevious: 0) { write throws(StorageError) in
+        try write(MetadataFile.encode(ns))
+    }
+} catch {
+    printError("mfsworkload: \(error)\n")
+    exit(1)
+}
+print(
+    "mfsworkload: \(count) changes (seed \(seed)), \(ns.inodeCount) inodes, \(ns.sessionIDs.count) sessions, version \(ns.version), epoch \(ns.epoch), metaid \(ns.metaID.hex)"
+)

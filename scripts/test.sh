@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Debian packages), builds every product,
+# checks formatting, and runs every test. Safe to run again; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the build and the tests need. Later phases add libnl-3-dev,
+# libnl-route-3-dev, libfuse3-dev, fuse3 (netlink, FUSE) and keepalived/tshark (interop tests).
+packages=(iproute2 procps)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    else
+        echo "test.sh: not root: install ${missing[*]} by hand" >&2
+        exit 1
+    fi
+fi
+command -v swift >/dev/null || { echo "test.sh: swift is not on PATH (Swift 6.3 expected)" >&2; exit 1; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== build"
+if ! swift build >"$log" 2>&1; then
+    grep -E 'error|warning' "$log" || cat "$log"
+    echo "test.sh: build failed" >&2
+    exit 1
+fi
+
+echo "== format check"
+bash scripts/format.sh --check
+
+echo "== tests"
+set +e
+swift test >"$log" 2>&1
+status=$?
+set -e
+grep -E '^✘|error:|Fatal error' "$log" | head -n 200 || true
+grep -E '^(✔|✘) Test run|Executed [0-9]+ tests' "$log" || tail -n 20 "$log"
+exit "$status"
