@@ -27,6 +27,10 @@ let package = Package(
         /// Seeded random workloads shared by tests and benchmarks; part of no product.
         .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
         .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
+        /// Benchmarks: sources apart from the product, in Benchmarks/ (run by scripts/bench-*.sh).
+        .executableTarget(
+            name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
+            path: "Benchmarks/MetadataBenchmarks"),
         /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
         .executableTarget(name: "mfsworkload", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSTestSupport"]),
         .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),

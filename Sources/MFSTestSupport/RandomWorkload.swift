@@ -121,7 +121,7 @@ public struct RandomWorkload: Sendable {
             let length = rng.next() % (5 * NamespaceLimits.chunkSize)
             return try ns.setLength(file, length, as: who(), now: now, request: request()).1
         case 69..<72:
-            return try ns.setGoal(dir, UInt8(1 + rng.next() % 9), recursive: rng.next() % 2 == 0, as: who(), now: now, request: request())
+            return try ns.setGoal(dir, UInt8(1 + rng.next() % 9), recursive: rng.next() % 16 == 0, as: who(), now: now, request: request())
                 .record
         case 72..<79:
             guard let file = pick(files) else { throw FSError.noEntry }
