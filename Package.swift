@@ -19,7 +19,12 @@ let package = Package(
     targets: [
         .target(name: "MFSCore", swiftSettings: pureCoreSettings),
         .target(name: "MFSChangelog", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
-        .target(name: "MFSMetadata", dependencies: ["MFSCore", "MFSChangelog"], swiftSettings: pureCoreSettings),
+        // Dynamic exclusivity checks off for the namespace's hot paths: its pages are class
+        // references mutated only after a uniqueness check, never shared across threads, and
+        // static exclusivity checking still applies.
+        .target(
+            name: "MFSMetadata", dependencies: ["MFSCore", "MFSChangelog"],
+            swiftSettings: pureCoreSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
         .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
         .target(name: "MFSRestore", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),

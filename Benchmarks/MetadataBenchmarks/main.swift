@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import MFSChangelog
 import MFSCore
 import MFSMetadata
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// In-process metadata figures (issue 2): ops/s with 1 M files, each create formatting its
 /// changelog line; resident memory per file; changelog lines formatted and parsed per second.
@@ -52,7 +53,9 @@ func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ",
 var ns = Namespace()
 _ = try ns.setMetaID(MetaID(0x5EED), now: t0)
 var dirs: [InodeID] = []
-for d in 0..<directories { dirs.append(try ns.create(.root, try EntryName(validating: "dir\(d)"), type: .directory, mode: 0o755, as: .root, now: t0).0.inode) }
+for d in 0..<directories {
+    dirs.append(try ns.create(.root, try EntryName(validating: "dir\(d)"), type: .directory, mode: 0o755, as: .root, now: t0).0.inode)
+}
 var names: [EntryName] = []
 names.reserveCapacity(files / directories)
 for f in 0..<(files / directories) { names.append(try EntryName(validating: "file-\(f).dat")) }
@@ -84,7 +87,9 @@ try measure("getattr", count: files) {
 let renames = 200_000
 try measure("rename (within a directory)", count: renames) {
     for i in 0..<renames {
-        let record = try ns.rename(dirs[i % directories], names[i / directories], to: dirs[i % directories], try EntryName(validating: "r\(i)"), as: .root, now: t0).1
+        let record = try ns.rename(
+            dirs[i % directories], names[i / directories], to: dirs[i % directories], try EntryName(validating: "r\(i)"), as: .root, now: t0
+        ).1
         ChangelogCodec.append(record, to: &log)
         if log.count > (1 << 22) - 512 { log.removeAll(keepingCapacity: true) }
     }

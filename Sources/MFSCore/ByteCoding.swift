@@ -16,8 +16,12 @@ public struct ByteWriter: Sendable {
 
     @inlinable
     public mutating func writeInteger<T: FixedWidthInteger>(_ value: T) {
-        var v = value.bigEndian
-        withUnsafeBytes(of: &v) { bytes.append(contentsOf: $0) }
+        // Byte by byte: cheaper than a generic append(contentsOf:) for 2 to 8 bytes.
+        var shift = T.bitWidth - 8
+        while shift >= 0 {
+            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+            shift -= 8
+        }
     }
 
     @inlinable public mutating func write(bytes other: some Collection<UInt8>) { bytes.append(contentsOf: other) }

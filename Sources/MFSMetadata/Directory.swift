@@ -154,6 +154,15 @@ struct Directory: Sendable {
         return lo
     }
 
+    /// Every child inode in order, without copying entries (names stay untouched).
+    func forEachChild(_ body: (UInt32) -> Void) {
+        for block in blocks {
+            block.withUnsafeBufferPointer { entries in
+                for i in entries.indices { body(entries[i].inode) }
+            }
+        }
+    }
+
     /// Every entry in order.
     func forEach(_ body: (DirectoryEntry) throws -> Void) rethrows {
         for block in blocks { for entry in block { try body(entry) } }

@@ -131,19 +131,14 @@ extension Namespace {
         var changed: UInt32 = 0
         var pending = [inode.rawValue]
         while let id = pending.popLast() {
-            let r = inodes[Int(id)]
-            if r.goal != goal {
-                updateInode(id) { r in
-                    r.goal = goal
-                    r.ctime = now.rawValue
-                }
-                changed += 1
+            let changes = updateInode(id) { r -> Bool in
+                guard r.goal != goal else { return false }
+                r.goal = goal
+                r.ctime = now.rawValue
+                return true
             }
-            if recursive, r.isDirectory {
-                r.directory.forEach { entry in
-                    if entry.inode != id { pending.append(entry.inode) }
-                }
-            }
+            if changes { changed += 1 }
+            if recursive { inodes.withDirectory(Int(id)) { $0.forEachChild { pending.append($0) } } }
         }
         return changed
     }

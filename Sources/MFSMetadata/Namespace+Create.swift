@@ -68,11 +68,11 @@ extension Namespace {
 
     /// Checks and creates the inode described by `template` under `parent`.
     mutating func performCreate(parent: InodeID, name: EntryName, _ template: InodeRecord, now: UnixTime) throws(FSError) -> UInt32 {
-        let dir = try directoryRecord(parent)
-        guard dir.nlink > 0 else { throw .noEntry }  // removed while still in use
         let hash = Directory.key(of: name.bytes)
-        let position = dir.directory.position(of: name.bytes, hash: hash)
-        guard !position.found else { throw .exists }
+        let dir = try locate(parent, name.bytes, hash: hash)
+        guard dir.nlink > 0 else { throw .noEntry }  // removed while still in use
+        guard !dir.position.found else { throw .exists }
+        let position = dir.position
         if template.isDirectory, dir.nlink >= NamespaceLimits.maxLinks { throw .tooManyLinks }
         guard peekNextInode(now: now) != nil else { throw .noSpace }
         let id = takeNextInode(now: now)
@@ -89,11 +89,11 @@ extension Namespace {
     mutating func performLink(inode: InodeID, parent: InodeID, name: EntryName, now: UnixTime) throws(FSError) {
         // The order of link(2): the new name must be free before the source's type is checked.
         let child = try existing(inode)
-        let dir = try directoryRecord(parent)
-        guard dir.nlink > 0 else { throw .noEntry }
         let hash = Directory.key(of: name.bytes)
-        let position = dir.directory.position(of: name.bytes, hash: hash)
-        guard !position.found else { throw .exists }
+        let dir = try locate(parent, name.bytes, hash: hash)
+        guard dir.nlink > 0 else { throw .noEntry }
+        guard !dir.position.found else { throw .exists }
+        let position = dir.position
         guard !child.isDirectory else { throw .notPermitted }
         guard child.nlink > 0 else { throw .noEntry }
         guard child.nlink < NamespaceLimits.maxLinks else { throw .tooManyLinks }

@@ -32,20 +32,26 @@ extension Namespace {
     }
 
     mutating func performRemove(parent: InodeID, name: EntryName, directory: Bool, now: UnixTime) throws(FSError) -> UInt32 {
-        let dir = try directoryRecord(parent)
-        let position = dir.directory.position(of: name.bytes, hash: Directory.key(of: name.bytes))
-        guard position.found else { throw .noEntry }
-        let childID = dir.directory.blocks[position.block][position.index].inode
-        let child = try existing(InodeID(childID))
+        let located = try locate(parent, name.bytes, hash: Directory.key(of: name.bytes))
+        guard located.position.found else { throw .noEntry }
+        let childID = located.child
+        let isDirectory = located.childType == NodeType.directory.rawValue
         if directory {
-            guard child.isDirectory else { throw .notDirectory }
-            guard child.directory.isEmpty else { throw .notEmpty }
+            guard isDirectory else { throw .notDirectory }
+            guard isEmptyDirectory(childID) else { throw .notEmpty }
         } else {
-            guard !child.isDirectory else { throw .isDirectory }
+            guard !isDirectory else { throw .isDirectory }
         }
-        _ = removeEntry(from: parent.rawValue, at: position, now: now)
+        _ = removeEntry(from: parent.rawValue, at: located.position, now: now)
         dropLink(childID, now: now)
         return childID
+    }
+
+    /// Whether `id` is a directory with no entries, read in place.
+    func isEmptyDirectory(_ id: UInt32) -> Bool {
+        var empty = false
+        inodes.withDirectory(Int(id)) { empty = $0.isEmpty }
+        return empty
     }
 
     /// One link of `id` is gone: the inode goes with its last link unless it is open.

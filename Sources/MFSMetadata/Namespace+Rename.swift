@@ -34,49 +34,48 @@ extension Namespace {
     mutating func performRename(
         parent: InodeID, name: EntryName, newParent: InodeID, newName: EntryName, now: UnixTime
     ) throws(FSError) -> UInt32 {
-        let source = try directoryRecord(parent)
-        let target = try directoryRecord(newParent)
-        guard let entry = source.directory.lookup(name.bytes, hash: Directory.key(of: name.bytes)) else {
-            throw .noEntry
-        }
-        let child = try existing(InodeID(entry.inode))
-        guard target.nlink > 0 else { throw .noEntry }
-        if child.isDirectory, parent != newParent {
-            try checkNotInSubtree(of: entry.inode, newParent.rawValue)
-        }
+        let hash = Directory.key(of: name.bytes)
         let newHash = Directory.key(of: newName.bytes)
+        let source = try locate(parent, name.bytes, hash: hash)
+        let target = try locate(newParent, newName.bytes, hash: newHash)
+        guard source.position.found else { throw .noEntry }
+        let childID = source.child
+        let childIsDirectory = source.childType == NodeType.directory.rawValue
+        guard target.nlink > 0 else { throw .noEntry }
+        if childIsDirectory, parent != newParent {
+            try checkNotInSubtree(of: childID, newParent.rawValue)
+        }
         var replacedID: UInt32?
-        if let replaced = target.directory.lookup(newName.bytes, hash: newHash) {
-            if replaced.inode == entry.inode { return entry.inode }  // POSIX: same file, no-op
-            let old = try existing(InodeID(replaced.inode))
-            if child.isDirectory {
-                guard old.isDirectory else { throw .notDirectory }
-                guard old.directory.isEmpty else { throw .notEmpty }
+        if target.position.found {
+            if target.child == childID { return childID }  // POSIX: same file, no-op
+            let oldIsDirectory = target.childType == NodeType.directory.rawValue
+            if childIsDirectory {
+                guard oldIsDirectory else { throw .notDirectory }
+                guard isEmptyDirectory(target.child) else { throw .notEmpty }
             } else {
-                guard !old.isDirectory else { throw .isDirectory }
+                guard !oldIsDirectory else { throw .isDirectory }
             }
-            replacedID = replaced.inode
-        } else if child.isDirectory, parent != newParent, target.nlink >= NamespaceLimits.maxLinks {
+            replacedID = target.child
+        } else if childIsDirectory, parent != newParent, target.nlink >= NamespaceLimits.maxLinks {
             throw .tooManyLinks
         }
         // Every check passed: change. Positions are looked up again after each removal, since
         // the two entries may share a directory.
-        let from = inodes[Int(parent.rawValue)].directory.position(of: name.bytes, hash: entry.hash)
-        var moved = removeEntry(from: parent.rawValue, at: from, now: now)
+        var moved = removeEntry(from: parent.rawValue, at: source.position, now: now)
         if let replacedID {
-            let at = inodes[Int(newParent.rawValue)].directory.position(of: newName.bytes, hash: newHash)
+            let at = try! locate(newParent, newName.bytes, hash: newHash).position
             _ = removeEntry(from: newParent.rawValue, at: at, now: now)
             dropLink(replacedID, now: now)
         }
         moved.name = newName.bytes
         moved.hash = newHash
-        let to = inodes[Int(newParent.rawValue)].directory.position(of: newName.bytes, hash: newHash)
+        let to = try! locate(newParent, newName.bytes, hash: newHash).position
         insertEntry(moved, into: newParent.rawValue, at: to, now: now)
-        updateInode(entry.inode) { r in
+        updateInode(childID) { r in
             if r.isDirectory { r.parent = newParent.rawValue }
             r.ctime = now.rawValue
         }
-        return entry.inode
+        return childID
     }
 
     /// EINVAL if `directory` is `moving` or below it: a directory cannot move into itself.

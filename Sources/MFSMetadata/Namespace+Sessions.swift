@@ -118,12 +118,14 @@ extension Namespace {
 
     mutating func remember(_ request: RequestTag, result: UInt64?) {
         let capacity = Int(parameters.requestMemory)
-        sessions[request.session]?.requests.remember(request.request.rawValue, result: result, capacity: capacity)
+        // Through the index, so the session's state is changed in place, not copied out and back.
+        guard let index = sessions.index(forKey: request.session) else { return }
+        sessions.values[index].requests.remember(request.request.rawValue, result: result, capacity: capacity)
     }
 
     mutating func modifySession(_ id: SessionID, _ body: (inout SessionState) -> Void) throws(FSError) {
-        guard sessions[id] != nil else { throw .badSession }
-        body(&sessions[id]!)
+        guard let index = sessions.index(forKey: id) else { throw .badSession }
+        body(&sessions.values[index])
     }
 
     mutating func performOpenSession(info: [UInt8]) throws(FSError) -> SessionID {
@@ -145,15 +147,15 @@ extension Namespace {
 
     mutating func performAcquire(inode: InodeID, session: SessionID) throws(FSError) {
         _ = try existing(inode)
-        guard sessions[session] != nil else { throw .badSession }
-        sessions[session]!.open[inode.rawValue, default: 0] += 1
+        guard let index = sessions.index(forKey: session) else { throw .badSession }
+        sessions.values[index].open[inode.rawValue, default: 0] += 1
         inodes.modify(Int(inode.rawValue)) { $0.openCount += 1 }
     }
 
     mutating func performRelease(inode: InodeID, session: SessionID, now: UnixTime) throws(FSError) {
-        guard sessions[session] != nil else { throw .badSession }
-        guard let count = sessions[session]!.open[inode.rawValue] else { throw .invalidArgument }
-        sessions[session]!.open[inode.rawValue] = count == 1 ? nil : count - 1
+        guard let index = sessions.index(forKey: session) else { throw .badSession }
+        guard let count = sessions.values[index].open[inode.rawValue] else { throw .invalidArgument }
+        sessions.values[index].open[inode.rawValue] = count == 1 ? nil : count - 1
         releaseOpen(inode.rawValue, count: 1, now: now)
     }
 

@@ -149,6 +149,41 @@ extension Namespace {
         return r
     }
 
+    /// What a change needs to know about a name in a directory, read in place (copying the
+    /// directory's record would retain and release its entries on every change).
+    struct Located {
+        var nlink: UInt32
+        var goal: UInt8
+        var position: Directory.Position
+        /// The entry's inode and type if the name exists.
+        var child: UInt32
+        var childType: UInt8
+    }
+
+    /// Finds `name` in directory `parent`: ENOENT if `parent` does not exist, ENOTDIR if it is
+    /// not a directory.
+    @inline(__always)
+    func locate(_ parent: InodeID, _ name: [UInt8], hash: UInt64) throws(FSError) -> Located {
+        guard parent.rawValue != 0 else { throw .noEntry }
+        let found = inodes.read(Int(parent.rawValue)) { (r: borrowing InodeRecord) -> Located? in
+            guard case .directory(let directory) = r.payload else { return nil }
+            let p = directory.position(of: name, hash: hash)
+            var located = Located(nlink: r.nlink, goal: r.goal, position: p, child: 0, childType: 0)
+            if p.found {
+                directory.blocks[p.block].withUnsafeBufferPointer { entries in
+                    located.child = entries[p.index].inode
+                    located.childType = entries[p.index].typeRaw
+                }
+            }
+            return located
+        }
+        guard let found else { throw .noEntry }
+        guard let located = found else {
+            throw inodes[Int(parent.rawValue)].isEmpty ? .noEntry : .notDirectory
+        }
+        return located
+    }
+
     /// Applies `body` to an existing inode and keeps the checksum.
     @inline(__always)
     mutating func updateInode<R>(_ id: UInt32, _ body: (inout InodeRecord) -> R) -> R {

@@ -44,6 +44,14 @@ struct PagedTable<Element: PagedElement>: Sendable {
         return try body(&pages[p]!.slots[index & (Self.pageSize - 1)])
     }
 
+    /// Reads the element at `index` in place (no copy of the element), for hot read paths.
+    @inline(__always)
+    func read<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
+        let p = index >> Self.pageShift
+        guard p < pages.count, let page = pages[p] else { return nil }
+        return page.slots.withUnsafeBufferPointer { body($0[index & (Self.pageSize - 1)]) }
+    }
+
     mutating func set(_ index: Int, _ value: Element) {
         modify(index) { $0 = value }
     }
@@ -59,6 +67,16 @@ struct PagedTable<Element: PagedElement>: Sendable {
             for (i, element) in page.slots.enumerated() where !element.isEmpty {
                 try body(base + i, element)
             }
+        }
+    }
+}
+
+extension PagedTable where Element == InodeRecord {
+    /// Calls `body` with the directory at `index` if it is one, without copying it out.
+    @inline(__always)
+    func withDirectory(_ index: Int, _ body: (borrowing Directory) -> Void) {
+        _ = read(index) { r in
+            if case .directory(let directory) = r.payload { body(directory) }
         }
     }
 }

@@ -1,6 +1,10 @@
 import MFSChangelog
 import MFSCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One changelog file split into lines, with its header checked. No I/O: it takes the bytes.
 public struct ChangelogFile: Sendable {
     public let name: String
@@ -22,15 +26,13 @@ public struct ChangelogFile: Sendable {
         ranges.reserveCapacity(bytes.count / 48)
         var torn = false
         bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
             var start = 0
             let count = buffer.count
-            var i = 0
-            while i < count {
-                if buffer[i] == 0x0A {
-                    ranges.append(start..<i)
-                    start = i + 1
-                }
-                i += 1
+            while start < count, let hit = memchr(base + start, 0x0A, count - start) {
+                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                ranges.append(start..<end)
+                start = end + 1
             }
             if start < count {
                 ranges.append(start..<count)

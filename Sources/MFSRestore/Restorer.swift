@@ -36,6 +36,8 @@ public struct Restorer {
         /// Its line lost to a newer epoch's: the rest of the file is a superseded tail.
         var superseded = false
         var remaining: Int { superseded ? 0 : file.count - index }
+        /// The version of the line at `index`, read once.
+        var cachedVersion: (index: Int, version: MetaVersion)?
     }
 
     /// Replays `changelogs` onto `namespace`. `progress` is called now and then with the
@@ -64,7 +66,7 @@ public struct Restorer {
             for c in cursors.indices where cursors[c].remaining > 0 {
                 try advance(&cursors[c], below: target)
                 guard cursors[c].remaining > 0 else { continue }
-                let version = try version(of: cursors[c])
+                let version = try version(caching: &cursors[c])
                 if version == target {
                     candidates.append(c)
                 } else if nextFound == nil || version < nextFound!.0 {
@@ -79,7 +81,7 @@ public struct Restorer {
                 }
                 break
             }
-            let (chosen, losers) = try choose(candidates, cursors, current: ns.epoch)
+            let (chosen, losers) = candidates.count == 1 ? (candidates[0], []) : try choose(candidates, cursors, current: ns.epoch)
             for c in losers {
                 superseded[cursors[c].file.name, default: 0] += cursors[c].remaining
                 cursors[c].superseded = true
@@ -107,16 +109,23 @@ public struct Restorer {
     }
 
     private static func version(of cursor: Cursor) throws(RestoreError) -> MetaVersion {
+        if let cached = cursor.cachedVersion, cached.index == cursor.index { return cached.version }
         guard let v = cursor.file.version(cursor.index) else {
             throw .unparsable(file: cursor.file.name, line: cursor.file.lineNumber(cursor.index), .missingVersion)
         }
         return v
     }
 
+    private static func version(caching cursor: inout Cursor) throws(RestoreError) -> MetaVersion {
+        let v = try version(of: cursor)
+        cursor.cachedVersion = (cursor.index, v)
+        return v
+    }
+
     /// Moves a cursor past lines the namespace already has, tracking `EPOCH` lines on the way.
     private static func advance(_ cursor: inout Cursor, below target: MetaVersion) throws(RestoreError) {
         while cursor.index < cursor.file.count {
-            let v = try version(of: cursor)
+            let v = try version(caching: &cursor)
             if let previous = cursor.previous, v <= previous {
                 throw .versionsNotIncreasing(
                     file: cursor.file.name, line: cursor.file.lineNumber(cursor.index), previous: previous, found: v)

@@ -22,10 +22,38 @@ public struct RandomWorkload: Sendable {
     private static let alphabet = Array("abcdefgh".utf8)
     private static let users = [Credentials.root, Credentials(uid: 1000, gid: 1000), Credentials(uid: 1001, gid: 100, groups: [1000])]
 
-    public init(seed: UInt64, start: UnixTime = UnixTime(1_795_315_206), checksumInterval: Int = 500) {
+    /// Which operations, how often.
+    public enum Mix: Sendable {
+        /// Every operation often, failures included: for tests, to cover every path.
+        case coverage
+        /// What a client population mostly does (creates, writes, opens, attribute changes,
+        /// renames, unlinks), with rare sessions, goals and epochs: for benchmarks.
+        case typical
+    }
+
+    public var mix: Mix
+
+    public init(seed: UInt64, start: UnixTime = UnixTime(1_795_315_206), checksumInterval: Int = 500, mix: Mix = .coverage) {
         rng = SeededRandom(seed: seed)
         now = start
         self.checksumInterval = checksumInterval
+        self.mix = mix
+    }
+
+    /// Weights per thousand for `.typical`, keyed by the first roll of each operation below.
+    private static let typicalWeights: [(roll: UInt64, perMille: UInt64)] = [
+        (0, 250), (22, 10), (26, 10), (30, 80), (40, 4), (45, 80), (55, 100), (63, 100), (69, 2), (72, 100), (79, 50),
+        (82, 2), (85, 1), (86, 2), (88, 110), (93, 95), (98, 4),
+    ]
+
+    private mutating func nextRoll() -> UInt64 {
+        guard mix == .typical else { return rng.next() % 100 }
+        var pick = rng.next() % Self.typicalWeights.reduce(0) { $0 + $1.perMille }
+        for (roll, weight) in Self.typicalWeights {
+            if pick < weight { return roll }
+            pick -= weight
+        }
+        return 98
     }
 
     /// Makes one random operation; returns its records (none if it failed).
@@ -71,11 +99,15 @@ public struct RandomWorkload: Sendable {
     }
 
     private mutating func operation(_ ns: inout Namespace) throws -> ChangelogRecord {
-        let roll = rng.next() % 100
+        let roll = nextRoll()
         let dir = pick(directories)!
         switch roll {
         case 0..<22:
-            let type: NodeType = [.file, .file, .file, .directory, .directory, .fifo, .socket, .charDevice][Int(rng.next() % 8)]
+            let types: [NodeType] =
+                mix == .typical
+                ? [.file, .file, .file, .file, .file, .file, .file, .directory]
+                : [.file, .file, .file, .directory, .directory, .fifo, .socket, .charDevice]
+            let type = types[Int(rng.next() % 8)]
             let (attrs, record) = try ns.create(
                 dir, name(), type: type, mode: UInt16(rng.next() % 0o10000), rdev: UInt32(rng.next() % 5000), as: who(), now: now,
                 request: request())

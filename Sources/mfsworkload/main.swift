@@ -12,10 +12,15 @@ import MFSTestSupport
 /// and the benchmarks (not installed). Writes DIR/metadata.start.mfs (the empty cluster),
 /// DIR/changelog.0.mfs (every change) and DIR/metadata.live.mfs (the live namespace's dump).
 ///
-///     mfsworkload DIR [CHANGES] [SEED]
-let arguments = CommandLine.arguments
+///     mfsworkload [--typical] DIR [CHANGES] [SEED]
+///
+/// The default mix exercises every operation often (as the tests do); `--typical` is a client
+/// population's mix (see `RandomWorkload.Mix`).
+var arguments = CommandLine.arguments
+let typical = arguments.contains("--typical")
+arguments.removeAll { $0 == "--typical" }
 guard arguments.count >= 2, arguments.count <= 4 else {
-    printError("usage: mfsworkload DIR [CHANGES] [SEED]\n")
+    printError("usage: mfsworkload [--typical] DIR [CHANGES] [SEED]\n")
     exit(2)
 }
 let directory = arguments[1]
@@ -28,7 +33,7 @@ let first = try ns.setMetaID(MetaID(UInt64.random(in: 1...UInt64.max)), now: now
 let start = MetadataFile.encode(Namespace())
 var log = ChangelogHeader(metaID: ns.metaID).format()
 ChangelogCodec.append(first, to: &log)
-var workload = RandomWorkload(seed: seed, start: now, checksumInterval: 1_000)
+var workload = RandomWorkload(seed: seed, start: now, checksumInterval: 1_000, mix: typical ? .typical : .coverage)
 var count = 1
 while count < changes {
     for record in workload.step(&ns) {
