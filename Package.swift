@@ -39,6 +39,7 @@ let package = Package(
         /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
         .executableTarget(name: "mfsworkload", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSTestSupport"]),
         .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
+        .testTarget(name: "MFSStorageTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
         .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),
         .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),
         .testTarget(

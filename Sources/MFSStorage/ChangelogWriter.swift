@@ -1,0 +1,298 @@
+import Foundation
+import MFSChangelog
+import MFSCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `CHANGELOG_SAVE_MODE` (DESIGN §3): when a change counts as stored.
+public enum ChangelogSaveMode: Int, Sendable, CaseIterable {
+    /// 0: written in the background; a reply does not wait.
+    case background = 0
+    /// 1: handed to the kernel (`write`) before the reply.
+    case writeBeforeReply = 1
+    /// 2: on disk (`fsync`) before the reply; one fsync serves every change that arrived while
+    /// the previous one ran (group commit).
+    case fsyncBeforeReply = 2
+}
+
+/// Why the changelog could not be stored. After one, the writer refuses every later change:
+/// a change that could not be stored is never acknowledged.
+public enum ChangelogWriteError: Error, Equatable, Sendable, CustomStringConvertible {
+    case failed(String)
+    case closed
+    case otherCluster(file: String, expected: MetaID, found: MetaID)
+    case notAChangelog(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .failed(let reason): "changelog write failed, no change is accepted any more: \(reason)"
+        case .closed: "changelog is closed"
+        case .otherCluster(let file, let expected, let found):
+            "\(file) belongs to cluster \(found.hex), not \(expected.hex): refusing to append to it"
+        case .notAChangelog(let file, let reason): "\(file) is not a changelog: \(reason)"
+        }
+    }
+}
+
+/// What `/status` shows of the changelog.
+public struct ChangelogWriterStatus: Sendable {
+    public var mode: ChangelogSaveMode
+    public var appendedVersion: MetaVersion
+    public var writtenVersion: MetaVersion
+    public var durableVersion: MetaVersion
+    public var fsyncs: Int
+    public var lastFsyncSeconds: Double?
+    public var error: String?
+}
+
+/// Appends changelog lines to `PREFIX.0.mfs` in a data directory from a thread of its own, so
+/// callers never block on the disk: they `append` and then, before replying, `waitStored` for
+/// their version. Rotation (`PREFIX.0.mfs` → `PREFIX.1.mfs` …, keeping `backLogs`) happens at
+/// each metadata dump.
+public final class ChangelogWriter: @unchecked Sendable {
+    // Everything below `condition` is guarded by it.
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var pendingVersion: MetaVersion
+    private var written: MetaVersion
+    private var durable: MetaVersion
+    private var fsyncs = 0
+    private var lastFsync: Double?
+    private var failure: String?
+    private var closing = false
+    private var rotating = false
+    private var waiters: [(version: MetaVersion, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var fd: Int32
+
+    public let mode: ChangelogSaveMode
+    public let directory: DataDirectory
+    public let prefix: String
+    public let backLogs: Int
+    public let metaID: MetaID
+    private var worker: Thread?
+
+    public var currentPath: String { directory.file("\(prefix).0.mfs") }
+
+    /// Opens (or creates, with its header) `PREFIX.0.mfs`. An existing file must belong to
+    /// `metaID`; `lastVersion` is the version already in it (the caller knows it from the
+    /// restore that preceded).
+    public init(
+        directory: DataDirectory, prefix: String = "changelog", metaID: MetaID, mode: ChangelogSaveMode, backLogs: Int = 50,
+        lastVersion: MetaVersion
+    ) throws(ChangelogWriteError) {
+        self.directory = directory
+        self.prefix = prefix
+        self.metaID = metaID
+        self.mode = mode
+        self.backLogs = backLogs
+        pendingVersion = lastVersion
+        written = lastVersion
+        durable = lastVersion
+        fd = -1
+        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID)
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "changelog-writer"
+        worker = thread
+        thread.start()
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Opens for appending, writing the header into a new or empty file and checking it in an
+    /// existing one.
+    static func open(_ path: String, metaID: MetaID) throws(ChangelogWriteError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .failed(StorageError("open", path).description) }
+        var info = stat()
+        fstat(fd, &info)
+        if info.st_size == 0 {
+            do throws(StorageError) {
+                try FileIO.writeAll(fd, ChangelogHeader(metaID: metaID).format(), path)
+                guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
+            } catch {
+                Glibc.close(fd)
+                throw .failed(error.description)
+            }
+            return fd
+        }
+        let header: ChangelogHeader
+        do {
+            let bytes = try FileIO.read(path)
+            let end = bytes.firstIndex(of: 0x0A) ?? bytes.count
+            header = try ChangelogHeader.parse(bytes[..<end])
+            // A line cut by a crash or a full disk was never acknowledged: cut it off, so the
+            // next line does not land after half a line.
+            if bytes.last != 0x0A, let lastNewline = bytes.lastIndex(of: 0x0A) {
+                guard ftruncate(fd, off_t(lastNewline + 1)) == 0 else { throw StorageError("truncate torn line of", path) }
+            }
+        } catch let error as ChangelogHeaderError {
+            Glibc.close(fd)
+            throw .notAChangelog(file: path, reason: error.description)
+        } catch {
+            Glibc.close(fd)
+            throw .failed("\(error)")
+        }
+        guard header.metaID == metaID else {
+            Glibc.close(fd)
+            throw .otherCluster(file: path, expected: metaID, found: header.metaID)
+        }
+        return fd
+    }
+
+    /// Queues a record. Versions must follow each other. Throws once a write has failed.
+    public func append(_ record: ChangelogRecord) throws(ChangelogWriteError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw .failed(failure) }
+        guard !closing else { throw .closed }
+        precondition(record.version == pendingVersion.next, "changelog version \(record.version) after \(pendingVersion)")
+        ChangelogCodec.append(record, to: &pending)
+        pendingVersion = record.version
+        condition.signal()
+    }
+
+    /// Returns when `version` is stored as the save mode requires (mode 0: at once; mode 1:
+    /// written; mode 2: fsynced), or throws if it never will be.
+    public func waitStored(_ version: MetaVersion) async throws(ChangelogWriteError) {
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                condition.lock()
+                defer { condition.unlock() }
+                if let failure {
+                    continuation.resume(throwing: ChangelogWriteError.failed(failure))
+                } else if mode == .background || stored >= version {
+                    continuation.resume()
+                } else {
+                    waiters.append((version, continuation))
+                }
+            }
+        } catch let error as ChangelogWriteError {
+            throw error
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+
+    /// The version the save mode counts as stored. Guarded by `condition`.
+    private var stored: MetaVersion { mode == .fsyncBeforeReply ? durable : written }
+
+    public var status: ChangelogWriterStatus {
+        condition.lock()
+        defer { condition.unlock() }
+        return ChangelogWriterStatus(
+            mode: mode, appendedVersion: pendingVersion, writtenVersion: written, durableVersion: durable, fsyncs: fsyncs,
+            lastFsyncSeconds: lastFsync, error: failure)
+    }
+
+    /// Writes and fsyncs everything queued, then renames `PREFIX.N.mfs` to `PREFIX.N+1.mfs`
+    /// (dropping those past `backLogs`) and starts a new `PREFIX.0.mfs`. Called at each dump.
+    public func rotate() throws(ChangelogWriteError) {
+        condition.lock()
+        rotating = true
+        condition.signal()
+        while rotating, failure == nil, !(pending.isEmpty && written == pendingVersion && durable == pendingVersion) {
+            condition.wait()
+        }
+        defer {
+            rotating = false
+            condition.signal()
+            condition.unlock()
+        }
+        if let failure { throw .failed(failure) }
+        Glibc.close(fd)
+        fd = -1
+        let name = { (n: Int) in self.directory.file("\(self.prefix).\(n).mfs") }
+        if backLogs > 0 {
+            unlink(name(backLogs))
+            for n in stride(from: backLogs - 1, through: 0, by: -1) where FileIO.exists(name(n)) {
+                guard Glibc.rename(name(n), name(n + 1)) == 0 else {
+                    let reason = StorageError("rename", name(n)).description
+                    failure = reason
+                    throw .failed(reason)
+                }
+            }
+        } else {
+            unlink(name(0))
+        }
+        do {
+            fd = try Self.open(name(0), metaID: metaID)
+            try FileIO.syncDirectory(of: name(0))
+        } catch let error as ChangelogWriteError {
+            failure = error.description
+            throw error
+        } catch {
+            failure = "\(error)"
+            throw .failed("\(error)")
+        }
+    }
+
+    /// Stores what is queued and stops the thread.
+    public func close() {
+        condition.lock()
+        closing = true
+        condition.signal()
+        condition.unlock()
+        while worker?.isFinished == false { usleep(1_000) }
+    }
+
+    /// The writer thread: takes everything queued, writes it, fsyncs in mode 2 (and before a
+    /// rotation or close), wakes the waiters it covers. Changes that arrive during an fsync wait
+    /// for the next one: that is the group commit.
+    private func run() {
+        condition.lock()
+        while true {
+            while pending.isEmpty && !closing && !(rotating && durable < pendingVersion) && failure == nil {
+                condition.wait()
+            }
+            if failure != nil { break }
+            let batch = pending
+            let batchVersion = pendingVersion
+            let mustSync = mode == .fsyncBeforeReply || closing || rotating
+            pending.removeAll(keepingCapacity: true)
+            let file = fd
+            condition.unlock()
+            var error: String?
+            let before = lseek(file, 0, SEEK_END)
+            do throws(StorageError) {
+                if !batch.isEmpty { try FileIO.writeAll(file, batch, currentPath) }
+            } catch let writeError {
+                error = writeError.description
+                // Best effort: leave no half line behind (the reopen check would cut it too).
+                if before >= 0 { _ = ftruncate(file, before) }
+            }
+            let started = monotonic()
+            if error == nil, mustSync, fsync(file) != 0 { error = StorageError("fsync", currentPath).description }
+            condition.lock()
+            if let error {
+                failure = error
+                for waiter in waiters { waiter.continuation.resume(throwing: ChangelogWriteError.failed(error)) }
+                waiters.removeAll()
+                condition.broadcast()
+                break
+            }
+            written = batchVersion
+            if mustSync {
+                durable = batchVersion
+                fsyncs += 1
+                lastFsync = monotonic() - started
+            }
+            let done = stored
+            waiters.removeAll { waiter in
+                guard waiter.version <= done else { return false }
+                waiter.continuation.resume()
+                return true
+            }
+            condition.broadcast()
+            if closing && pending.isEmpty { break }
+        }
+        condition.unlock()
+    }
+
+    private func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

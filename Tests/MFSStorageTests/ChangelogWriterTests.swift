@@ -1,0 +1,151 @@
+import Foundation
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSStorage
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+private let metaID = MetaID(0xFEED_0000_0000_0001)
+private let t0 = UnixTime(1_795_315_206)
+
+/// `count` records of a live namespace: SETMETAID, then creates.
+private func records(_ count: Int, nameLength: Int = 12) -> [ChangelogRecord] {
+    var ns = Namespace()
+    var result = [try! ns.setMetaID(metaID, now: t0)]
+    while result.count < count {
+        let name = String(repeating: "x", count: max(1, nameLength - 8)) + String(result.count)
+        result.append(try! ns.create(.root, try! EntryName(validating: name), type: .file, mode: 0o644, as: .root, now: t0).1)
+    }
+    return result
+}
+
+private func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfscl-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The records in a changelog file, checking its header.
+private func readBack(_ path: String) throws -> [ChangelogRecord] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(lines.removeLast() == "", "the file ends in a torn line")
+    let header = try ChangelogHeader.parse(line: lines.removeFirst())
+    #expect(header.metaID == metaID)
+    return try lines.map { try ChangelogCodec.parse(line: $0) }
+}
+
+@Suite struct ChangelogWriterTests {
+    /// Mode 2: every waiter returns only once its change is fsynced, and one fsync serves many
+    /// changes (group commit).
+    @Test func fsyncModeGroupsCommits() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, lastVersion: .zero)
+        let all = records(3_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for record in all {
+                try writer.append(record)
+                group.addTask { try await writer.waitStored(record.version) }
+            }
+            try await group.waitForAll()
+        }
+        let status = writer.status
+        #expect(status.durableVersion == all.last!.version)
+        #expect(status.fsyncs >= 1 && status.fsyncs < all.count, "\(status.fsyncs) fsyncs for \(all.count) changes")
+        writer.close()
+        #expect(try readBack(dir + "/changelog.0.mfs") == all)
+    }
+
+    @Test(arguments: [ChangelogSaveMode.background, .writeBeforeReply])
+    func otherModesStoreEverythingByClose(mode: ChangelogSaveMode) async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: mode, lastVersion: .zero)
+        let all = records(500)
+        for record in all { try writer.append(record) }
+        try await writer.waitStored(all.last!.version)
+        writer.close()
+        #expect(try readBack(dir + "/changelog.0.mfs") == all)
+        #expect(throws: ChangelogWriteError.closed) { try writer.append(all[0]) }
+    }
+
+    @Test func rotationShiftsFilesAndKeepsBackLogs() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(
+            directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, backLogs: 2, lastVersion: .zero)
+        let all = records(40)
+        for round in 0..<4 {
+            for record in all[(round * 10)..<(round * 10 + 10)] { try writer.append(record) }
+            try writer.rotate()
+        }
+        writer.close()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["changelog.0.mfs", "changelog.1.mfs", "changelog.2.mfs"])
+        #expect(try readBack(dir + "/changelog.0.mfs").isEmpty)
+        #expect(try readBack(dir + "/changelog.1.mfs") == Array(all[30..<40]))
+        #expect(try readBack(dir + "/changelog.2.mfs") == Array(all[20..<30]))
+    }
+
+    @Test func reopeningAppendsAndAnotherClusterIsRefused() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let all = records(20)
+        let first = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .writeBeforeReply, lastVersion: .zero)
+        for record in all[..<10] { try first.append(record) }
+        first.close()
+        let second = try ChangelogWriter(
+            directory: DataDirectory(dir), metaID: metaID, mode: .writeBeforeReply, lastVersion: all[9].version)
+        for record in all[10...] { try second.append(record) }
+        second.close()
+        #expect(try readBack(dir + "/changelog.0.mfs") == all)
+        #expect(throws: ChangelogWriteError.otherCluster(file: dir + "/changelog.0.mfs", expected: MetaID(7), found: metaID)) {
+            try ChangelogWriter(directory: DataDirectory(dir), metaID: MetaID(7), mode: .writeBeforeReply, lastVersion: .zero)
+        }
+        try "garbage\n".write(toFile: dir + "/other.0.mfs", atomically: true, encoding: .utf8)
+        #expect(throws: ChangelogWriteError.self) {
+            try ChangelogWriter(directory: DataDirectory(dir), prefix: "other", metaID: metaID, mode: .writeBeforeReply, lastVersion: .zero)
+        }
+    }
+
+    /// A disk that fills up: the writer stops accepting changes, every waiter gets the error, and
+    /// nothing after the failure is acknowledged.
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func fullDiskStopsAcceptingChangesLoudly() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0 else {
+            Issue.record("mount tmpfs failed: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount2(dir, Int32(MNT_DETACH)) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, lastVersion: .zero)
+        let all = records(4_000, nameLength: 60)
+        var acknowledged: [MetaVersion] = []
+        var failure: ChangelogWriteError?
+        for record in all {
+            do {
+                try writer.append(record)
+                try await writer.waitStored(record.version)
+                acknowledged.append(record.version)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        let error = try #require(failure, "64 KiB never filled up")
+        #expect("\(error)".contains("No space left on device"), "\(error)")
+        #expect(writer.status.error != nil)
+        #expect(throws: ChangelogWriteError.self) { try writer.append(all[0]) }
+        // Every acknowledged change is in the file.
+        writer.close()
+        let stored = try readBack(dir + "/changelog.0.mfs")
+        #expect(stored.count >= acknowledged.count)
+        #expect(Array(stored.prefix(acknowledged.count)) == Array(all.prefix(acknowledged.count)))
+    }
+}
