@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
         .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
         .target(name: "MFSRestore", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
+        /// The master's shell: startup, metadata service (changes, changelog, dumps).
+        .target(name: "MFSMaster", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSRestore"]),
         .target(name: "MFSPending"),
         /// Seeded random workloads shared by tests and benchmarks; part of no product.
         .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
@@ -40,6 +42,9 @@ let package = Package(
         .executableTarget(name: "mfsworkload", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSTestSupport"]),
         .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
         .testTarget(name: "MFSStorageTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
+        .testTarget(
+            name: "MFSMasterTests",
+            dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSMaster", "MFSTestSupport"]),
         .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),
         .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),
         .testTarget(

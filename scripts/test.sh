@@ -41,5 +41,16 @@ swift test >"$log" 2>&1
 status=$?
 set -e
 grep -E '^✘|error:|Fatal error' "$log" | head -n 200 || true
-grep -E '^(✔|✘) Test run|Executed [0-9]+ tests' "$log" || tail -n 20 "$log"
+# Swift Testing's summary, then one plain closing line (XCTest's "Executed 0 tests" is left
+# out: every test here is a Swift Testing test).
+summary=$(grep -E '^(✔|✘) Test run with [0-9]+ tests' "$log" | tail -n 1 || true)
+if [ -z "$summary" ]; then
+    tail -n 20 "$log"
+    echo "test.sh: no test summary found" >&2
+    exit 1
+fi
+echo "$summary"
+total=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/')
+failed=$(grep -cE '^✘ Test .* failed after' "$log" || true)
+echo "tests: $((total - failed)) passed, $failed failed"
 exit "$status"

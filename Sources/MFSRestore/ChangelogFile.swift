@@ -65,6 +65,9 @@ public struct ChangelogFile: Sendable {
     }
 
     var count: Int { lines.count }
+
+    /// The version of the last complete line, nil if the file has no record lines.
+    public var lastVersion: MetaVersion? { lines.isEmpty ? nil : version(lines.count - 1) }
     func lineNumber(_ index: Int) -> Int { firstLineNumber + index }
     func line(_ index: Int) -> ArraySlice<UInt8> { bytes[lines[index]] }
 

@@ -1,0 +1,149 @@
+import Foundation
+import MFSChangelog
+import MFSCore
+import MFSMaster
+import MFSMetadata
+import MFSStorage
+import Testing
+
+private let t0 = UnixTime(1_795_315_206)
+
+private func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A new cluster's service in `dir`, as mfsmaster starts one.
+private func newService(_ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply) throws -> MetadataService {
+    let loaded = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
+    #expect(loaded.isNewCluster)
+    var ns = loaded.namespace
+    let first = try ns.setMetaID(MetaID(0xBEEF_0000_0000_0042), now: t0)
+    let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, lastVersion: .zero)
+    try writer.append(first)
+    return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
+}
+
+private func createFiles(_ service: MetadataService, _ range: Range<Int>) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for i in range {
+            group.addTask {
+                _ = try await service.change { (ns: inout Namespace) throws(FSError) in
+                    let (attrs, record) = try ns.create(
+                        .root, try EntryName(validating: "f\(i)"), type: .file, mode: 0o644, as: .root, now: t0)
+                    return (attrs.inode, record)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
+@Suite struct MasterPersistenceTests {
+    /// After a dump and more changes, a master that starts finds changelogs newer than its
+    /// metadata: it refuses without -a, naming versions and the command; with -a it restores
+    /// exactly the namespace that was live.
+    @Test func startRefusesNewerChangelogsAndRestoresWithA() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        try await createFiles(service, 0..<300)
+        let dumped = try await service.dump()
+        try await createFiles(service, 300..<500)
+        let live = await service.namespace
+        service.writer.close()
+        #expect(dumped < live.version)
+        #expect {
+            try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("metadata.mfs is at version \(dumped)") && text.contains("up to version \(live.version)")
+                && text.contains("mfsmetarestore -a -d \(dir)") && text.contains("mfsmaster -a")
+        }
+        let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
+        #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
+        #expect(restored.restoreSummary?.contains("→ \(live.version)") == true)
+        // Now metadata.mfs is current: a plain start loads it.
+        let again = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
+        #expect(again.namespace.version == live.version)
+    }
+
+    /// Changes go on while a dump writes: the dump holds exactly its snapshot, and dump plus
+    /// rotated changelogs give the live namespace.
+    @Test func dumpRunsBesideChanges() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        try await createFiles(service, 0..<2_000)
+        async let dump = service.dump()
+        try await createFiles(service, 2_000..<3_000)
+        let version = try await dump
+        let live = await service.namespace
+        service.writer.close()
+        let file = try MetadataFile.decode(try FileIO.read(dir + "/metadata.mfs"))
+        #expect(file.version == version)
+        let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
+        #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
+    }
+
+    @Test func failedOperationChangesNothingAndIsReported() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        try await createFiles(service, 0..<1)
+        let before = await service.namespace.version
+        await #expect(throws: MasterError.operation(.exists)) {
+            try await createFiles(service, 0..<1)
+        }
+        #expect(await service.namespace.version == before)
+        service.writer.close()
+    }
+
+    @Test func changelogsWithoutMetadataAreNotTakenForANewCluster() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "# swift-mfs changelog 1 metaid=00000000000000aa\n1: 1|SETMETAID(00000000000000aa)\n".write(
+            toFile: dir + "/changelog.0.mfs", atomically: true, encoding: .utf8)
+        #expect {
+            try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
+        } throws: { "\($0)".contains("has changelogs") && "\($0)".contains("but no metadata.mfs") }
+    }
+
+    @Test func secondDaemonOfOneKindCannotTakeTheDataPath() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try DataPathLock(directory: DataDirectory(dir), daemon: "mfsmaster")
+        #expect {
+            try DataPathLock(directory: DataDirectory(dir), daemon: "mfsmaster")
+        } throws: { "\($0)".contains(".mfsmaster.lock is locked by another process (pid \(getpid()))") }
+        _ = try DataPathLock(directory: DataDirectory(dir), daemon: "mfsmetalogger")  // another kind may share it
+        _ = first
+    }
+
+    /// After the changelog fails, no change and no dump is accepted (a dump could hold a change
+    /// the changelog lacks).
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func storageFailureStopsChangesAndDumps() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard mount("tmpfs", dir, "tmpfs", 0, "size=32k") == 0 else {
+            Issue.record("mount tmpfs failed")
+            return
+        }
+        defer { umount2(dir, Int32(MNT_DETACH)) }
+        let service = try newService(dir)
+        var failed = false
+        for i in 0..<5_000 where !failed {
+            do {
+                try await createFiles(service, i..<(i + 1))
+            } catch MasterError.storage {
+                failed = true
+            }
+        }
+        #expect(failed, "32 KiB never filled up")
+        await #expect(throws: MasterError.self) { try await createFiles(service, 90_000..<90_001) }
+        await #expect(throws: MasterError.self) { try await service.dump() }
+        service.writer.close()
+    }
+}
