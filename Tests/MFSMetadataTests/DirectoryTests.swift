@@ -94,3 +94,31 @@ import Testing
         for name in names.suffix(100) { #expect(directory.lookup(name, hash: Directory.key(of: name)) != nil) }
     }
 }
+
+@Suite struct LargeDirectoryTests {
+    /// A directory of 1 M entries lists in pages: every entry exactly once, cookies increasing,
+    /// and each page found by cookie without walking the entries before it.
+    @Test func millionEntryDirectoryPages() throws {
+        var ns = newNamespace()
+        let d = try ns.make(.root, "big", .directory)
+        for i in 0..<1_000_000 { try ns.make(d, try EntryName(validating: "e\(i)")) }
+        var cookie: UInt64 = 0
+        var seen = 0
+        var pages = 0
+        var last: UInt64 = 0
+        while true {
+            let page = try ns.readdir(d, after: cookie, limit: 10_000, as: .root)
+            for entry in page.entries {
+                #expect(entry.cookie > last)
+                last = entry.cookie
+            }
+            seen += page.entries.count
+            pages += 1
+            cookie = page.nextCookie
+            if page.atEnd { break }
+        }
+        #expect(seen == 1_000_000)
+        #expect(pages == 100)
+        #expect(try ns.attributes(of: d).length == 1_000_000)
+    }
+}
