@@ -1,0 +1,95 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+
+/// The status and admin server on port 9425 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
+/// (Prometheus text). `POST /promote` and `POST /demote` come with the follower (issue 4) and
+/// answer 501 until then, saying so.
+public struct StatusServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let registry: PrometheusCollectorRegistry
+    public let status: @Sendable () async -> MasterStatus
+    let logger: Logger
+
+    public init(
+        host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger, status: @escaping @Sendable () async -> MasterStatus
+    ) {
+        self.host = host
+        self.port = port
+        self.registry = registry
+        self.logger = logger
+        self.status = status
+    }
+
+    /// Binds and serves until the task is cancelled. `bound` is called with the bound port (0 in
+    /// `port` picks a free one, for tests).
+    public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        bound(server.channel.localAddress?.port ?? port)
+        logger.info("status server listening", metadata: ["address": "\(host):\(server.channel.localAddress?.port ?? port)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { connections in
+                for try await connection in connections {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h): head = h
+                    case .body: break
+                    case .end:
+                        guard let request = head else { return }
+                        let (status, type, body) = await respond(to: request)
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: type)
+                        headers.add(name: "Content-Length", value: String(body.count))
+                        if !request.isKeepAlive { headers.add(name: "Connection", value: "close") }
+                        try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        try await outbound.write(.end(nil))
+                        if !request.isKeepAlive { return }
+                        head = nil
+                    }
+                }
+            }
+        } catch {
+            logger.debug("status connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func respond(to request: HTTPRequestHead) async -> (HTTPResponseStatus, String, [UInt8]) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        switch (request.method, path) {
+        case (.GET, "/status"):
+            return (.ok, "application/json", await status().json())
+        case (.GET, "/metrics"):
+            return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
+        case (.POST, "/promote"), (.POST, "/demote"):
+            return (
+                .notImplemented, "text/plain",
+                Array("\(path) comes with the follower master (issue 4); this master is always active\n".utf8)
+            )
+        case (_, "/status"), (_, "/metrics"):
+            return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
+        default:
+            return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))
+        }
+    }
+}

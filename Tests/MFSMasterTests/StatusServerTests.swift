@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import MFSCore
+import MFSMaster
+import MFSStorage
+import Prometheus
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A plain HTTP/1.0 request over a TCP socket to 127.0.0.1: status code and body.
+func httpRequest(port: Int, method: String = "GET", path: String) throws -> (Int, String) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    let request = Array("\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        response += buffer[0..<n]
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    let code = Int(text.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+    return (code, body)
+}
+
+@Suite struct StatusServerTests {
+    @Test func statusAndMetricsAreServed() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mfsstatus-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var ns = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in }).namespace
+        let first = try ns.setMetaID(MetaID(0x1234), now: UnixTime(1))
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: ns.metaID, mode: .fsyncBeforeReply, lastVersion: .zero)
+        try writer.append(first)
+        defer { writer.close() }
+        let service = MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir))
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "mfs_test_counter").increment(by: Int64(3))
+        let ports = AsyncStream<Int>.makeStream()
+        let server = StatusServer(host: "127.0.0.1", port: 0, registry: registry, logger: Logger(label: "test")) { await service.status() }
+        let task = Task { try await server.run(bound: { ports.continuation.yield($0) }) }
+        defer { task.cancel() }
+        var iterator = ports.stream.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+
+        let (code, body) = try httpRequest(port: port, path: "/status")
+        #expect(code == 200)
+        let status = try JSONDecoder().decode(MasterStatus.self, from: Data(body.utf8))
+        #expect(status.role == "active" && status.writable && status.healthy)
+        #expect(status.metaid == "0000000000001234" && status.version == 1 && status.changelog.mode == 2)
+        for field in ["\"epochStartVersion\"", "\"sessions\"", "\"chunkservers\"", "\"peers\"", "\"changelog\""] {
+            #expect(body.contains(field), "missing \(field)")
+        }
+        let metrics = try httpRequest(port: port, path: "/metrics")
+        #expect(metrics.0 == 200 && metrics.1.contains("mfs_test_counter 3"))
+        #expect(try httpRequest(port: port, path: "/nope").0 == 404)
+        #expect(try httpRequest(port: port, method: "POST", path: "/status").0 == 405)
+        #expect(try httpRequest(port: port, method: "POST", path: "/promote").0 == 501)
+    }
+}
