@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsannouncer", "mfsmount", "mfs", "mfscli"]
+let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsannouncer", "mfsmount", "mfs"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -20,7 +20,9 @@ let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
 ]
 
-var products: [Product] = [.executable(name: "mfsmetarestore", targets: ["mfsmetarestore"])]
+var products: [Product] = [
+    .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
+]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
 let storage: [Target.Dependency] = ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]
@@ -41,7 +43,7 @@ var targets: [Target] = [
     .target(
         name: "MFSMaster",
         dependencies: storage + [
-            "MFSRestore",
+            "MFSRestore", "MFSStatus",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -50,10 +52,13 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+    /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
+    .target(name: "MFSStatus"),
     .target(name: "MFSPending"),
     /// Seeded random workloads shared by tests and benchmarks; part of no product.
     .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
+    .executableTarget(name: "mfscli", dependencies: ["MFSStatus"]),
     /// Benchmarks: sources apart from the product, in Benchmarks/ (run by scripts/bench-*.sh).
     .executableTarget(
         name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
@@ -65,7 +70,7 @@ var targets: [Target] = [
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [
-            "MFSMaster", "MFSTestSupport", .product(name: "Logging", package: "swift-log"),
+            "MFSMaster", "MFSStatus", "MFSTestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),

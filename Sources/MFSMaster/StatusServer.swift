@@ -1,4 +1,5 @@
 import Logging
+import MFSStatus
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -10,7 +10,6 @@ private let deliveringIssue: [String: String] = [
     "mfsannouncer": "mfsannouncer (issue 5)",
     "mfsmount": "the FUSE mount (a later phase)",
     "mfs": "the client tools (issue 3)",
-    "mfscli": "the client tools (issue 3)",
 ]
 
 /// Says that `name` is not built yet and exits 1, so nothing pretends to work.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MFSCore
 import MFSMaster
+import MFSStatus
 import MFSStorage
 import Prometheus
 import Testing
@@ -38,6 +39,23 @@ func httpRequest(port: Int, method: String = "GET", path: String) throws -> (Int
     return (code, body)
 }
 
+/// Runs a built binary of this package; returns exit status, stdout and stderr.
+func runBinary(_ name: String, _ arguments: [String]) throws -> (Int32, String, String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = root.appendingPathComponent(".build/debug/\(name)")
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
 @Suite struct StatusServerTests {
     @Test func statusAndMetricsAreServed() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mfsstatus-\(UUID().uuidString)").path
@@ -71,5 +89,21 @@ func httpRequest(port: Int, method: String = "GET", path: String) throws -> (Int
         #expect(try httpRequest(port: port, path: "/nope").0 == 404)
         #expect(try httpRequest(port: port, method: "POST", path: "/status").0 == 405)
         #expect(try httpRequest(port: port, method: "POST", path: "/promote").0 == 501)
+
+        // mfscli reads the same status.
+        let table = try runBinary("mfscli", ["-H", "127.0.0.1:\(port)"])
+        #expect(table.0 == 0, "\(table.2)")
+        #expect(
+            table.1.contains("active (writable)") && table.1.contains("0000000000001234") && table.1.contains("fsync before reply"),
+            "\(table.1)")
+        let json = try runBinary("mfscli", ["-H", "127.0.0.1:\(port)", "--json"])
+        #expect(json.0 == 0 && (try? JSONDecoder().decode(MasterStatus.self, from: Data(json.1.utf8)))?.version == 1)
+    }
+
+    @Test func mfscliSaysWhenTheMasterCannotBeReached() throws {
+        let unreachable = try runBinary("mfscli", ["-H", "127.0.0.1:1"])
+        #expect(unreachable.0 == 1 && unreachable.2.contains("cannot connect to 127.0.0.1:1"), "\(unreachable.2)")
+        let usage = try runBinary("mfscli", ["--bogus"])
+        #expect(usage.0 == 2 && usage.2.contains("usage:"))
     }
 }

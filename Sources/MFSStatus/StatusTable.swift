@@ -1,0 +1,37 @@
+/// The status as `mfscli` prints it: one aligned line per fact.
+public enum StatusTable {
+    public static func render(_ s: MasterStatus, address: String) -> String {
+        let modes = [0: "background write", 1: "write before reply", 2: "fsync before reply"]
+        var rows: [(String, String)] = [
+            ("master", address),
+            ("role", s.role + (s.writable ? " (writable)" : " (read-only)")),
+            ("healthy", s.healthy ? "yes" : "NO"),
+            ("metaid", s.metaid),
+            ("epoch", "\(s.epoch) (started at version \(s.epochStartVersion))"),
+            ("version", "\(s.version)"),
+            ("inodes", "\(s.inodes)"),
+            ("sessions", "\(s.sessions)"),
+            ("chunkservers", "\(s.chunkservers)"),
+        ]
+        var changelog =
+            "mode \(s.changelog.mode) (\(modes[s.changelog.mode] ?? "?")), durable version \(s.changelog.durableVersion), \(s.changelog.fsyncs) fsyncs"
+        if let last = s.changelog.lastFsyncSeconds { changelog += ", last fsync \(milliseconds(last)) ms" }
+        rows.append(("changelog", changelog))
+        if let error = s.changelog.error { rows.append(("CHANGELOG ERROR", error)) }
+        rows.append(("last dump", s.lastDump.map { "version \($0.version) in \(milliseconds($0.seconds)) ms" } ?? "none since start"))
+        if s.peers.isEmpty {
+            rows.append(("peers", "none"))
+        } else {
+            for peer in s.peers {
+                rows.append(("peer", "\(peer.role) \(peer.address): acked \(peer.ackedVersion), lag \(peer.lag)"))
+            }
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10_000).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
