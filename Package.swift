@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsannouncer", "mfsmount", "mfs"]
+let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsmount", "mfs"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -22,6 +22,7 @@ let packageDependencies: [Package.Dependency] = [
 
 var products: [Product] = [
     .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
+    .executable(name: "mfsannouncer", targets: ["mfsannouncer"]),
 ]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
@@ -37,6 +38,11 @@ var targets: [Target] = [
         name: "MFSMetadata", dependencies: ["MFSCore", "MFSChangelog"],
         swiftSettings: pureCoreSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
+    .target(name: "MFSConfig", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
+    .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
+    .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+    .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
+    .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
     .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .target(name: "MFSRestore", dependencies: storage),
     /// The master's shell: startup, metadata service (changes, changelog, dumps).
@@ -77,6 +83,9 @@ var targets: [Target] = [
     .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),
     .testTarget(name: "MFSRestoreTests", dependencies: storage + ["MFSRestore", "MFSTestSupport"]),
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore"]),
+    .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore"]),
+    .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire"]),
+    .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
 ]
 targets += pendingExecutables.map { Target.executableTarget(name: $0, dependencies: ["MFSPending"]) }
 

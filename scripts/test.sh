@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the build and the tests need. Later phases add libnl-3-dev,
-# libnl-route-3-dev, libfuse3-dev, fuse3 (netlink, FUSE) and keepalived/tshark (interop tests).
-packages=(iproute2 procps)
+# Debian packages the build and the tests need: netlink for the announcer, keepalived and
+# tshark for its interop tests. Later phases add libfuse3-dev and fuse3.
+packages=(iproute2 procps libnl-3-dev libnl-route-3-dev keepalived tshark python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -14,7 +14,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
         echo "test.sh: not root: install ${missing[*]} by hand" >&2
         exit 1

@@ -7,7 +7,6 @@ private let deliveringIssue: [String: String] = [
     "mfsmaster": "mfsmaster as a server (issue 3)",
     "mfsmetalogger": "mfsmetalogger and the follower (issue 4)",
     "mfschunkserver": "chunkservers (a later phase)",
-    "mfsannouncer": "mfsannouncer (issue 5)",
     "mfsmount": "the FUSE mount (a later phase)",
     "mfs": "the client tools (issue 3)",
 ]

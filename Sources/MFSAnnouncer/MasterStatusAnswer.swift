@@ -1,0 +1,38 @@
+import FoundationEssentials
+
+/// Judges an HTTP answer of the master's `/status` (DESIGN §1): healthy only for status 200
+/// with a JSON object whose top-level `healthy` is true. Pure, so every case is unit-tested.
+public enum MasterStatusAnswer {
+    /// The largest answer read; `/status` is a few kilobytes.
+    public static let maximumLength = 256 * 1024
+
+    private struct Body: Decodable {
+        var healthy: Bool
+    }
+
+    /// `(healthy, detail)` for a complete HTTP/1.x response (headers and body).
+    public static func evaluate(_ response: [UInt8]) -> (healthy: Bool, detail: String) {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard let end = firstIndex(of: separator, in: response) else { return (false, "incomplete HTTP answer") }
+        let head = String(decoding: response[..<end], as: UTF8.self)
+        let statusLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]) else {
+            return (false, "not an HTTP answer: '\(statusLine.prefix(80))'")
+        }
+        guard code == 200 else { return (false, "HTTP \(code)") }
+        let body = Data(response[(end + separator.count)...])
+        guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else {
+            return (false, "answer has no boolean \"healthy\" field")
+        }
+        return decoded.healthy ? (true, "healthy: true") : (false, "healthy: false")
+    }
+
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+}

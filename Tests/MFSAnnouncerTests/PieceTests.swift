@@ -1,0 +1,81 @@
+import MFSAnnouncer
+import Testing
+import VRRPCore
+
+@Suite struct PieceTests {
+    @Test func healthTrackerTheFirstAnswerDecides() {
+        var tracker = HealthTracker(fall: 3, rise: 3)
+        #expect(tracker.healthy == nil)
+        #expect(tracker.observe(healthy: false) == false)
+        #expect(tracker.observe(healthy: true) == nil)
+        #expect(tracker.observe(healthy: true) == nil)
+        #expect(tracker.observe(healthy: true) == true)
+    }
+
+    @Test func healthTrackerAnInterruptedStreakStartsOver() {
+        var tracker = HealthTracker(fall: 2, rise: 1)
+        _ = tracker.observe(healthy: true)
+        #expect(tracker.observe(healthy: false) == nil)
+        #expect(tracker.observe(healthy: true) == nil)
+        #expect(tracker.observe(healthy: false) == nil)
+        #expect(tracker.observe(healthy: false) == false)
+    }
+
+    @Test func rateLimiterOneLinePerKeyPerInterval() {
+        var limiter = LogRateLimiter(interval: .seconds(10))
+        #expect(limiter.admit("a", now: t(0)) == 0)
+        #expect(limiter.admit("a", now: t(1)) == nil)
+        #expect(limiter.admit("b", now: t(1)) == 0)
+        #expect(limiter.admit("a", now: t(2)) == nil)
+        #expect(limiter.admit("a", now: t(10)) == 2)
+    }
+
+    @Test func rateLimiterKeepsAtMostItsKeyLimit() {
+        var limiter = LogRateLimiter(interval: .seconds(10), maximumKeys: 2)
+        _ = limiter.admit("a", now: t(0))
+        _ = limiter.admit("b", now: t(1))
+        _ = limiter.admit("c", now: t(2))
+        #expect(limiter.admit("a", now: t(3)) == 0)  // forgotten, so logged again
+    }
+
+    func answer(_ text: String) -> (healthy: Bool, detail: String) { MasterStatusAnswer.evaluate(Array(text.utf8)) }
+
+    @Test func statusAnswerHealthyTrue() {
+        #expect(answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"role\":\"active\",\"healthy\":true}").healthy)
+    }
+
+    @Test func statusAnswerHealthyFalseOrMissingOrNon200IsUnhealthy() {
+        #expect(answer("HTTP/1.0 200 OK\r\n\r\n{\"healthy\":false}") == (false, "healthy: false"))
+        #expect(answer("HTTP/1.0 200 OK\r\n\r\n{\"peers\":[{\"healthy\":true}]}").healthy == false)
+        #expect(answer("HTTP/1.0 503 Service Unavailable\r\n\r\n{\"healthy\":true}") == (false, "HTTP 503"))
+        #expect(answer("HTTP/1.0 200 OK\r\n\r\nnot json").healthy == false)
+        #expect(answer("HTTP/1.0 200 OK\r\n").healthy == false)
+        #expect(answer("SSH-2.0-OpenSSH\r\n\r\n").healthy == false)
+    }
+
+    @Test func trackMasterURLs() {
+        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9425/status")?.port == 9425)
+        #expect(TrackMasterSettings.parseURL("http://localhost/status")?.host == IPv4Address(127, 0, 0, 1))
+        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9425")?.path == "/")
+        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:0/") == nil)
+        #expect(TrackMasterSettings.parseURL("http://[::1]:9425/") == nil)
+    }
+
+    @Test func virtualIPParsing() throws {
+        #expect(
+            try VirtualIPAddress.parse("169.254.100.1/24").get()
+                == VirtualIPAddress(address: IPv4Address(169, 254, 100, 1), prefixLength: 24))
+        #expect(throws: VirtualIPParseError.notIPv4("fe80::1/64")) { try VirtualIPAddress.parse("fe80::1/64").get() }
+        #expect(throws: VirtualIPParseError.missingPrefix("169.254.100.1")) { try VirtualIPAddress.parse("169.254.100.1").get() }
+        #expect(throws: VirtualIPParseError.badPrefix("169.254.100.1/0")) { try VirtualIPAddress.parse("169.254.100.1/0").get() }
+    }
+
+    @Test func statusRendersStateTransitionsAndCounters() throws {
+        let shell = try AnnouncerShell(settings: Fixture.settings(), io: RecordingIO(), log: RecordingLog(), wallClock: { 1000 })
+        shell.start(now: t(0))
+        let text = AnnouncerStatusFile.render(shell.status, running: true, now: 1005)
+        #expect(text.contains("state: backup for 5 s"))
+        #expect(text.contains("initialize → backup: started (RFC 5798 §6.4.1)"))
+        #expect(text.contains("VRID 51 on eth0 from 169.254.0.10"))
+    }
+}

@@ -1,0 +1,235 @@
+import MFSAnnouncer
+import Testing
+import VRRPCore
+
+/// The shell's duties (`VRRPDirective`) with in-memory I/O and a manual clock.
+@Suite struct ShellTests {
+    let io = RecordingIO()
+    let log = RecordingLog()
+
+    func shell(_ overrides: [String: String] = [:]) throws -> AnnouncerShell {
+        try AnnouncerShell(settings: Fixture.settings(overrides), io: io, log: log, wallClock: { 0 })
+    }
+
+    /// Runs the shell's timers up to `time`, as the loop does.
+    func run(_ shell: AnnouncerShell, until time: VRRPInstant) {
+        while let deadline = shell.nextDeadline, deadline <= time { shell.fireDue(now: deadline) }
+    }
+
+    @Test func startRemovesALeftoverVIPBeforeAnythingElse() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        #expect(io.take() == [.remove("169.254.100.1/32")])
+        #expect(shell.instance.state == .backup)
+        #expect(log.contains("initialize → backup"))
+    }
+
+    @Test func withoutHooksTheVIPIsAddedThenAnnounced() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        _ = io.take()
+        run(shell, until: t(0.4))  // Master_Down_Interval at 100 ms, priority 100: 360.9 ms
+        #expect(shell.instance.state == .master)
+        #expect(io.take() == [.advertise(priority: 100), .add("169.254.100.1/32"), .arp("169.254.100.1")])
+        #expect(shell.status.holdsVirtualIPs)
+        #expect(shell.status.transitions.last?.reason.contains("Master_Down_Interval") == true)
+    }
+
+    @Test func thePromoteHookRunsBeforeTheVIPIsAdded() throws {
+        let shell = try shell(["PROMOTE_HOOK": "promote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        #expect(io.take() == [.remove("169.254.100.1/32"), .advertise(priority: 100), .startHook("promote.sh", event: "promote")])
+        shell.hookExited(1001, .exited(0), now: t(0.45))
+        #expect(io.take() == [.add("169.254.100.1/32"), .arp("169.254.100.1")])
+    }
+
+    @Test func theDemoteHookRunsAfterTheVIPIsRemoved() throws {
+        let shell = try shell(["DEMOTE_HOOK": "demote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.5))
+        #expect(shell.instance.state == .backup)
+        #expect(io.take() == [.remove("169.254.100.1/32"), .startHook("demote.sh", event: "demote")])
+    }
+
+    @Test func aFailingPromoteHookResignsAndRunsTheDemoteHook() throws {
+        let shell = try shell(["PROMOTE_HOOK": "promote.sh", "DEMOTE_HOOK": "demote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        shell.hookExited(1001, .exited(3), now: t(0.5))
+        #expect(shell.instance.state == .backup)
+        #expect(io.take() == [.advertise(priority: 0), .startHook("demote.sh", event: "demote")])
+        #expect(log.contains("promote hook failed, resigned: exited with status 3"))
+        #expect(shell.status.counters["hook_failures"] == 1)
+    }
+
+    @Test func aHookThatTimesOutIsKilledAsAGroupAndCountsAsFailed() throws {
+        let shell = try shell(["PROMOTE_HOOK": "sleep 100", "HOOK_TIMEOUT": "2"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        run(shell, until: t(1.0))  // adverts only
+        #expect(!io.take().contains(.kill(1001)))
+        run(shell, until: t(2.37))
+        #expect(io.take().contains(.kill(1001)))
+        #expect(shell.instance.state == .master)  // waits for the exit
+        shell.hookExited(1001, .signaled(9), now: t(2.38))
+        #expect(shell.instance.state == .backup)
+        #expect(log.contains("timed out after 2.0 seconds"))
+    }
+
+    @Test func hooksRunOneAtATimeInOrder() throws {
+        let shell = try shell(["PROMOTE_HOOK": "promote.sh", "DEMOTE_HOOK": "demote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        // A better master appears while the promote hook still runs: the demote hook waits.
+        shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.45))
+        #expect(io.take() == [])
+        shell.hookExited(1001, .exited(0), now: t(0.5))
+        // The late success is stale: no address is added; the demote hook starts now.
+        #expect(io.take() == [.startHook("demote.sh", event: "demote")])
+        #expect(!shell.instance.holdsVirtualAddresses)
+    }
+
+    @Test func aHookThatCannotStartFailsThePromotion() throws {
+        io.failHookStart = true
+        let shell = try shell(["PROMOTE_HOOK": "promote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        #expect(shell.instance.state == .backup)
+        #expect(log.contains("could not start"))
+    }
+
+    @Test func gratuitousARPsAreSpacedAndCounted() throws {
+        let shell = try shell(["GARP_COUNT": "3", "GARP_INTERVAL_MS": "50"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.37))
+        #expect(io.take().filter { $0 == .arp("169.254.100.1") }.count == 1)
+        run(shell, until: t(0.42))
+        #expect(io.take() == [.arp("169.254.100.1")])
+        run(shell, until: t(0.47))
+        #expect(io.take().filter { $0 == .arp("169.254.100.1") }.count == 1)
+        run(shell, until: t(1))
+        #expect(!io.take().contains(.arp("169.254.100.1")))
+    }
+
+    @Test func removingTheVIPStopsItsGratuitousARPs() throws {
+        let shell = try shell(["GARP_COUNT": "5", "GARP_INTERVAL_MS": "100"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.37))
+        shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.38))
+        _ = io.take()
+        run(shell, until: t(0.7))  // before this backup's own Master_Down_Interval ends
+        #expect(!io.take().contains(.arp("169.254.100.1")))
+    }
+
+    @Test func aHealedSplitMakesTheWinnerAnnounceAgain() throws {
+        let shell = try shell(["PRIORITY": "200"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        shell.receiveDatagram(Fixture.datagram(priority: 100), from: Fixture.peer, now: t(0.45))
+        #expect(io.take() == [.advertise(priority: 200), .arp("169.254.100.1")])
+    }
+
+    @Test func shutdownResignsRemovesTheVIPThenWaitsForTheDemoteHook() throws {
+        let shell = try shell(["DEMOTE_HOOK": "demote.sh"])
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        shell.shutdown(now: t(1))
+        #expect(io.take() == [.advertise(priority: 0), .remove("169.254.100.1/32"), .startHook("demote.sh", event: "demote")])
+        #expect(!shell.isFinished)
+        shell.hookExited(1001, .exited(0), now: t(1.1))
+        #expect(shell.isFinished)
+        #expect(shell.status.stopping)
+    }
+
+    @Test func aBackupShutsDownAtOnce() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        shell.shutdown(now: t(0.1))
+        #expect(shell.isFinished)
+    }
+
+    @Test func rejectedAdvertisementsAreCountedAndLoggedAtALimitedRatePerSource() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        for k in 0..<20 {
+            shell.receiveDatagram(Fixture.datagram(priority: 100, ttl: 64), from: Fixture.peer, now: t(0.01 * Double(k)))
+        }
+        shell.receiveDatagram(Fixture.datagram(priority: 100, ttl: 64, ), from: Fixture.vip, now: t(0.3))
+        #expect(shell.status.counters["rejected_ttl"] == 21)
+        #expect(log.count(containing: "rejected a packet from 169.254.0.20") == 1)
+        #expect(log.count(containing: "rejected a packet from 169.254.100.1") == 1)
+        shell.receiveDatagram(Fixture.datagram(priority: 100, ttl: 64), from: Fixture.peer, now: t(11))
+        #expect(log.contains("(19 more since the last such line)"))
+    }
+
+    @Test func anotherVirtualRoutersAdvertisementsAreCountedNotLogged() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        shell.receiveDatagram(Fixture.datagram(priority: 100, vrid: 52), from: Fixture.peer, now: t(0.1))
+        #expect(shell.status.counters["rejected_vrid"] == 1)
+        #expect(!log.contains("rejected"))
+    }
+
+    @Test func unicastModeDropsAdvertisementsFromOthersThanThePeers() throws {
+        let shell = try shell(["UNICAST_PEERS": "169.254.0.20"])
+        shell.start(now: t(0))
+        shell.receiveDatagram(
+            Fixture.datagram(priority: 200, from: IPv4Address(169, 254, 0, 99)), from: IPv4Address(169, 254, 0, 99), now: t(0.1))
+        #expect(shell.status.counters["rejected_not_a_peer"] == 1)
+        shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.2))
+        #expect(shell.status.counters["rejected_not_a_peer"] == 1)
+    }
+
+    @Test func trackMasterKeepsPriorityZeroUntilTheFirstHealthyAnswer() throws {
+        let shell = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "2", "TRACK_MASTER_RISE": "2"])
+        shell.start(now: t(0))
+        run(shell, until: t(2))
+        #expect(shell.instance.state == .backup)
+        #expect(shell.instance.priority == 0)
+        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(2))
+        #expect(shell.instance.priority == 100)
+        run(shell, until: t(2.4))
+        #expect(shell.instance.state == .master)
+    }
+
+    @Test func anUnhealthyMasterMakesTheAnnouncerResignAndAHealthyOneBringsItBack() throws {
+        let shell = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "2", "TRACK_MASTER_RISE": "1"])
+        shell.start(now: t(0))
+        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(0))
+        run(shell, until: t(0.4))
+        _ = io.take()
+        shell.masterHealthObserved(healthy: false, detail: "healthy: false", now: t(0.5))
+        #expect(shell.instance.state == .master)  // one answer is not enough (fall 2)
+        shell.masterHealthObserved(healthy: false, detail: "HTTP 503", now: t(1))
+        #expect(shell.instance.state == .backup)
+        #expect(io.take() == [.advertise(priority: 0), .remove("169.254.100.1/32")])
+        #expect(shell.status.masterHealthy == false)
+        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(1.5))
+        #expect(shell.instance.priority == 100)
+    }
+
+    @Test func reloadChangesThePriority() throws {
+        let shell = try shell()
+        shell.start(now: t(0))
+        shell.reload(Fixture.settings(["PRIORITY": "150"]), now: t(0.1))
+        #expect(shell.instance.priority == 150)
+        #expect(shell.status.configuredPriority == 150)
+    }
+
+    @Test func aFailedAddIsLoggedAndCounted() throws {
+        io.failAdd = true
+        let shell = try shell()
+        shell.start(now: t(0))
+        run(shell, until: t(0.4))
+        #expect(shell.status.counters["address_add_failures"] == 1)
+        #expect(log.contains("adding 169.254.100.1/32 to eth0 failed: no such device"))
+    }
+}
