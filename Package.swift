@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmaster", "mfsmetalogger", "mfschunkserver", "mfsmount", "mfs"]
+let pendingExecutables = ["mfsmetalogger", "mfschunkserver", "mfsmount", "mfs"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -22,7 +22,7 @@ let packageDependencies: [Package.Dependency] = [
 
 var products: [Product] = [
     .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
-    .executable(name: "mfsannouncer", targets: ["mfsannouncer"]),
+    .executable(name: "mfsannouncer", targets: ["mfsannouncer"]), .executable(name: "mfsmaster", targets: ["mfsmaster"]),
 ]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
@@ -49,7 +49,7 @@ var targets: [Target] = [
     .target(
         name: "MFSMaster",
         dependencies: storage + [
-            "MFSRestore", "MFSStatus",
+            "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,6 +65,7 @@ var targets: [Target] = [
     .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
     .executableTarget(name: "mfscli", dependencies: ["MFSStatus"]),
+    .executableTarget(name: "mfsmaster", dependencies: ["MFSMaster"]),
     /// Benchmarks: sources apart from the product, in Benchmarks/ (run by scripts/bench-*.sh).
     .executableTarget(
         name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
@@ -76,7 +77,7 @@ var targets: [Target] = [
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [
-            "MFSMaster", "MFSStatus", "MFSTestSupport", .product(name: "Logging", package: "swift-log"),
+            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog"]),

@@ -19,15 +19,18 @@ extension ConfigKey where Value == Int {
 }
 
 extension ConfigKey where Value == UInt16 {
-    /// A TCP port, 1...65535 (`MATOCL_LISTEN_PORT = 9421`).
-    public static func port(_ name: String, default defaultValue: UInt16, doc: String) -> ConfigKey<UInt16> {
-        let rangeText = "1...65535"
+    /// A TCP port, 1...65535 (`MATOCL_LISTEN_PORT = 9421`). With `listening`, 0 is allowed
+    /// too: the kernel picks a free port, which the daemon logs (for tests and benchmarks).
+    public static func port(_ name: String, default defaultValue: UInt16, listening: Bool = false, doc: String) -> ConfigKey<UInt16> {
+        let lowest = listening ? 0 : 1
+        let rangeText = "\(lowest)...65535"
         return ConfigKey(
-            name: name, defaultValue: defaultValue, doc: doc, expected: "a port number \(rangeText)",
+            name: name, defaultValue: defaultValue, doc: doc,
+            expected: "a port number \(rangeText)" + (listening ? " (0: any free port, logged at start)" : ""),
             render: { String($0) },
             parse: { (text: Substring) throws(ValueProblem) -> UInt16 in
                 let value = try ValueSyntax.integer(text, range: rangeText)
-                guard (1...65535).contains(value) else { throw .outOfRange(rangeText) }
+                guard (lowest...65535).contains(value) else { throw .outOfRange(rangeText) }
                 return UInt16(value)
             })
     }
@@ -107,18 +110,21 @@ extension ConfigKey where Value: CaseIterable & RawRepresentable, Value.RawValue
 
 extension ConfigKey where Value == Duration {
     /// A duration in `range`: a whole number with a unit `ms`, `s`, `m`, `h` or `d`; a plain
-    /// number is seconds, as in MooseFS (`SYNC_TIMEOUT = 1`). Samples write the largest exact
+    /// number is seconds, as in MooseFS (`SYNC_TIMEOUT = 1`), or hours with `plainHours` for a
+    /// key MooseFS counts in hours (`METADATA_SAVE_FREQ = 1`). Samples write the largest exact
     /// unit (`1h`, `250ms`). The default and the range's bounds must be whole milliseconds.
     public static func duration(
-        _ name: String, default defaultValue: Duration, range: ClosedRange<Duration>, doc: String
+        _ name: String, default defaultValue: Duration, range: ClosedRange<Duration>, plainHours: Bool = false, doc: String
     ) -> ConfigKey<Duration> {
         let rangeText = "\(ValueSyntax.render(range.lowerBound))...\(ValueSyntax.render(range.upperBound))"
+        let plainUnit: Int64 = plainHours ? 3_600_000 : 1_000
         return ConfigKey(
             name: name, defaultValue: defaultValue, doc: doc,
-            expected: "a duration in \(rangeText) (a whole number with unit ms, s, m, h or d; no unit: seconds)",
+            expected:
+                "a duration in \(rangeText) (a whole number with unit ms, s, m, h or d; no unit: \(plainHours ? "hours" : "seconds"))",
             render: ValueSyntax.render(_:),
             parse: { (text: Substring) throws(ValueProblem) -> Duration in
-                let value = try ValueSyntax.duration(text, range: rangeText)
+                let value = try ValueSyntax.duration(text, range: rangeText, plainUnit: plainUnit)
                 guard range.contains(value) else { throw .outOfRange(rangeText) }
                 return value
             })

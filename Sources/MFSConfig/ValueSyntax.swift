@@ -38,16 +38,17 @@ enum ValueSyntax {
     ]
 
     /// A whole number with an optional unit: `ms`, `s`, `m`, `h` or `d`, in any case. A plain
-    /// number is seconds, as every MooseFS timeout is (`SYNC_TIMEOUT = 1`). Fractions are not
-    /// accepted: write `1500ms` rather than `1.5`.
-    static func duration(_ text: Substring, range: String) throws(ValueProblem) -> Duration {
+    /// number is in `plainUnit` milliseconds: seconds, as every MooseFS timeout is
+    /// (`SYNC_TIMEOUT = 1`), unless the key keeps another MooseFS unit (`METADATA_SAVE_FREQ` is
+    /// in hours). Fractions are not accepted: write `1500ms` rather than `1.5`.
+    static func duration(_ text: Substring, range: String, plainUnit: Int64 = 1_000) throws(ValueProblem) -> Duration {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         let written = text[digits.endIndex...]
         let suffix = written.lowercased()
         guard !digits.isEmpty else { throw .bad() }
         let unit: Int64
         if suffix.isEmpty {
-            unit = 1_000
+            unit = plainUnit
         } else if let match = durationUnits.first(where: { $0.suffix == suffix }) {
             unit = match.milliseconds
         } else {

@@ -8,6 +8,8 @@ extension MetadataService {
         -> MasterStatus
     {
         let writerStatus = writer.status
+        let namespace = self.namespace
+        let lastDump = self.lastDump
         let healthy = writerStatus.error == nil
         return MasterStatus(
             role: role, writable: healthy && role == "active", healthy: healthy, metaid: namespace.metaID.hex,

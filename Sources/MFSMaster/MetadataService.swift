@@ -2,6 +2,7 @@ import MFSChangelog
 import MFSCore
 import MFSMetadata
 import MFSStorage
+import Synchronization
 
 /// Why the master could not do what was asked.
 public enum MasterError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -23,86 +24,116 @@ public enum MasterError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// The master's metadata: the namespace, its changelog and its dumps.
 ///
-/// A change runs inside the actor (namespace, then changelog queue: versions stay in order),
+/// A change runs under the lock (namespace, then changelog queue: versions stay in order) and
 /// then waits for the disk outside it, so changes that arrive during an fsync share the next one
-/// (group commit) and a slow disk never blocks reads. A dump copies the namespace (cheap: pages
-/// are copy-on-write), rotates the changelog and writes the copy on another thread while changes
-/// go on.
-public actor MetadataService {
-    public private(set) var namespace: Namespace
-    public nonisolated let writer: ChangelogWriter
-    public nonisolated let directory: DataDirectory
+/// (group commit) and a slow disk never blocks reads. The lock is held for microseconds, never
+/// across I/O, so event-loop threads call in directly (no task per request). A dump copies the
+/// namespace (cheap: pages are copy-on-write), rotates the changelog and writes the copy on
+/// another thread while changes go on.
+public final class MetadataService: Sendable {
+    private struct State: Sendable {
+        var namespace: Namespace
+        var sinceChecksum = 0
+        var dumping = false
+        var lastDump: (version: MetaVersion, seconds: Double)?
+    }
+
+    private let state: Mutex<State>
+    public let writer: ChangelogWriter
+    public let directory: DataDirectory
     /// Every this many changes a `CHECKSUM` change records the namespace checksum.
     public let checksumInterval: Int
     /// Previous metadata files kept as `metadata.mfs.back.N` (`BACK_META_KEEP_PREVIOUS`).
     public let keepPreviousMetadata: Int
-    private var sinceChecksum = 0
-    private var dumping = false
-    public private(set) var lastDump: (version: MetaVersion, seconds: Double)?
 
     public init(
         namespace: Namespace, writer: ChangelogWriter, directory: DataDirectory, checksumInterval: Int = 10_000,
         keepPreviousMetadata: Int = 1
     ) {
-        self.namespace = namespace
+        state = Mutex(State(namespace: namespace))
         self.writer = writer
         self.directory = directory
         self.checksumInterval = checksumInterval
         self.keepPreviousMetadata = keepPreviousMetadata
     }
 
+    /// A snapshot of the namespace (copy-on-write: cheap until the next change).
+    public var namespace: Namespace { state.withLock { $0.namespace } }
+
+    /// The last dump's version and how long it took to write.
+    public var lastDump: (version: MetaVersion, seconds: Double)? { state.withLock { $0.lastDump } }
+
     /// Makes a change with `body` and returns its result once the changelog holds it as the
     /// save mode requires. A change that could not be queued is never acknowledged, and from
     /// then on no change is accepted.
     public func change<R: Sendable>(_ body: (inout Namespace) throws(FSError) -> (R, ChangelogRecord)) async throws(MasterError) -> R {
-        if let failure = writer.status.error { throw .storage(.failed(failure)) }
-        let result: R
-        let record: ChangelogRecord
-        do {
-            (result, record) = try body(&namespace)
-        } catch {
-            throw .operation(error)
-        }
-        var last = record.version
-        do {
-            try writer.append(record)
-            sinceChecksum += 1
-            if sinceChecksum >= checksumInterval {
-                sinceChecksum = 0
-                let checksum = try! namespace.recordChecksum(now: record.time)
-                try writer.append(checksum)
-                last = checksum.version
-            }
-        } catch {
-            throw .storage(error)
+        let (result, version) = try perform { (namespace: inout Namespace) throws(FSError) -> (R, ChangelogRecord?) in
+            let (result, record) = try body(&namespace)
+            return (result, record)
         }
         do {
-            try await writer.waitStored(last)
+            try await writer.waitStored(version)
         } catch {
             throw .storage(error)
         }
         return result
     }
 
+    /// Makes a change with `body` and queues its record, without waiting for the disk. Returns
+    /// the result and the version to wait for (`ChangelogWriter.whenStored`) before
+    /// acknowledging it. A body that returns no record changed nothing (a retried request
+    /// answered from memory): the version is then the last one queued, so the answer still
+    /// waits for a first attempt that may not be stored yet.
+    public func perform<R: Sendable>(_ body: (inout Namespace) throws(FSError) -> (R, ChangelogRecord?)) throws(MasterError) -> (
+        R, MetaVersion
+    ) {
+        try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
+            if let failure = writer.status.error { throw .storage(.failed(failure)) }
+            let result: R
+            let record: ChangelogRecord?
+            do throws(FSError) {
+                (result, record) = try body(&state.namespace)
+            } catch {
+                throw .operation(error)
+            }
+            guard let record else { return (result, state.namespace.version) }
+            var last = record.version
+            do throws(ChangelogWriteError) {
+                try writer.append(record)
+                state.sinceChecksum += 1
+                if state.sinceChecksum >= checksumInterval {
+                    state.sinceChecksum = 0
+                    let checksum = try! state.namespace.recordChecksum(now: record.time)
+                    try writer.append(checksum)
+                    last = checksum.version
+                }
+            } catch {
+                throw .storage(error)
+            }
+            return (result, last)
+        }
+    }
+
     /// Reads the namespace (attributes, lookups, listings).
     public func read<R: Sendable>(_ body: (Namespace) throws(FSError) -> R) throws(MasterError) -> R {
-        do { return try body(namespace) } catch { throw .operation(error) }
+        try state.withLock { (state: inout State) throws(MasterError) -> R in
+            do throws(FSError) { return try body(state.namespace) } catch { throw .operation(error) }
+        }
     }
 
     /// Dumps the metadata: snapshot, changelog rotation, then `metadata.mfs` written atomically
     /// from the snapshot while changes continue. Returns the dumped version. Refused while the
     /// changelog is failed (the namespace may hold a change the changelog does not).
     public func dump() async throws(MasterError) -> MetaVersion {
-        if let failure = writer.status.error { throw .storage(.failed(failure)) }
-        guard !dumping else { throw .dump("a dump is already running") }
-        dumping = true
-        defer { dumping = false }
-        let snapshot = namespace
-        do {
-            try writer.rotate()
-        } catch {
-            throw .storage(error)
+        let snapshot = try state.withLock { (state: inout State) throws(MasterError) -> Namespace in
+            if let failure = writer.status.error { throw .storage(.failed(failure)) }
+            guard !state.dumping else { throw .dump("a dump is already running") }
+            // Under the lock, so the new changelog starts exactly after the snapshot's version.
+            do throws(ChangelogWriteError) { try writer.rotate() } catch { throw .storage(error) }
+            state.dumping = true
+            return state.namespace
         }
+        defer { state.withLock { $0.dumping = false } }
         let path = directory.file(DataDirectory.metadataName)
         let keep = keepPreviousMetadata
         let started = ContinuousClock.now
@@ -124,7 +155,8 @@ public actor MetadataService {
         }.value
         if case .failure(let error) = outcome { throw .dump(error.description) }
         let elapsed = ContinuousClock.now - started
-        lastDump = (snapshot.version, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        state.withLock { $0.lastDump = (snapshot.version, seconds) }
         return snapshot.version
     }
 }

@@ -13,11 +13,15 @@ public struct StatusServer: Sendable {
     public let port: Int
     public let registry: PrometheusCollectorRegistry
     public let status: @Sendable () async -> MasterStatus
+    /// Runs before each `/metrics` answer, to bring gauges up to date.
+    public let refreshMetrics: @Sendable () async -> Void
     let logger: Logger
 
     public init(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger, status: @escaping @Sendable () async -> MasterStatus
+        host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
+        refreshMetrics: @escaping @Sendable () async -> Void = {}, status: @escaping @Sendable () async -> MasterStatus
     ) {
+        self.refreshMetrics = refreshMetrics
         self.host = host
         self.port = port
         self.registry = registry
@@ -81,6 +85,7 @@ public struct StatusServer: Sendable {
         case (.GET, "/status"):
             return (.ok, "application/json", await status().json())
         case (.GET, "/metrics"):
+            await refreshMetrics()
             return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
         case (.POST, "/promote"), (.POST, "/demote"):
             return (

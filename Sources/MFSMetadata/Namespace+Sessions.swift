@@ -102,6 +102,9 @@ extension Namespace {
         }.sorted()
     }
 
+    /// Whether the session holds `inode` open.
+    public func session(_ id: SessionID, holds inode: InodeID) -> Bool { sessions[id]?.open[inode.rawValue] != nil }
+
     public func session(_ id: SessionID) -> SessionSummary? {
         sessions[id].map {
             SessionSummary(id: id, info: $0.info, lostAt: $0.lostAt.map { UnixTime($0) }, openInodes: $0.open.count)

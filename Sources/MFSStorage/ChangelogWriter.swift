@@ -63,7 +63,7 @@ public final class ChangelogWriter: @unchecked Sendable {
     private var failure: String?
     private var closing = false
     private var rotating = false
-    private var waiters: [(version: MetaVersion, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var waiters: [(version: MetaVersion, done: @Sendable (ChangelogWriteError?) -> Void)] = []
     private var fd: Int32
 
     public let mode: ChangelogSaveMode
@@ -156,22 +156,26 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// Returns when `version` is stored as the save mode requires (mode 0: at once; mode 1:
     /// written; mode 2: fsynced), or throws if it never will be.
     public func waitStored(_ version: MetaVersion) async throws(ChangelogWriteError) {
-        do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                condition.lock()
-                defer { condition.unlock() }
-                if let failure {
-                    continuation.resume(throwing: ChangelogWriteError.failed(failure))
-                } else if mode == .background || stored >= version {
-                    continuation.resume()
-                } else {
-                    waiters.append((version, continuation))
-                }
-            }
-        } catch let error as ChangelogWriteError {
-            throw error
-        } catch {
-            throw .failed("\(error)")
+        let outcome: ChangelogWriteError? = await withCheckedContinuation { continuation in
+            whenStored(version) { continuation.resume(returning: $0) }
+        }
+        if let outcome { throw outcome }
+    }
+
+    /// Calls `done` once `version` is stored as the save mode requires, with nil, or with the
+    /// error that means it never will be. `done` runs on the caller's thread when the answer is
+    /// already known, else on the writer thread: it must be quick (hand off to an event loop).
+    public func whenStored(_ version: MetaVersion, _ done: @escaping @Sendable (ChangelogWriteError?) -> Void) {
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            done(.failed(failure))
+        } else if mode == .background || stored >= version {
+            condition.unlock()
+            done(nil)
+        } else {
+            waiters.append((version, done))
+            condition.unlock()
         }
     }
 
@@ -267,8 +271,12 @@ public final class ChangelogWriter: @unchecked Sendable {
             condition.lock()
             if let error {
                 failure = error
-                for waiter in waiters { waiter.continuation.resume(throwing: ChangelogWriteError.failed(error)) }
+                let failed = waiters
                 waiters.removeAll()
+                condition.broadcast()
+                condition.unlock()
+                for waiter in failed { waiter.done(.failed(error)) }
+                condition.lock()
                 condition.broadcast()
                 break
             }
@@ -279,12 +287,19 @@ public final class ChangelogWriter: @unchecked Sendable {
                 lastFsync = monotonic() - started
             }
             let done = stored
+            var ready: [@Sendable (ChangelogWriteError?) -> Void] = []
             waiters.removeAll { waiter in
                 guard waiter.version <= done else { return false }
-                waiter.continuation.resume()
+                ready.append(waiter.done)
                 return true
             }
             condition.broadcast()
+            if !ready.isEmpty {
+                // Outside the lock: a callback may append the next change.
+                condition.unlock()
+                for callback in ready { callback(nil) }
+                condition.lock()
+            }
             if closing && pending.isEmpty { break }
         }
         condition.unlock()

@@ -1,3 +1,8 @@
-import MFSPending
+import MFSMaster
 
-exitNotBuiltYet("mfsmaster")
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// mfsmaster: the metadata master (README, docs/MASTER.md).
+exit(await MasterCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,214 @@
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSMetadata
+import MFSWire
+
+/// A client connection's session, as its handshake settled it.
+public struct ClientSession: Sendable {
+    public var id: SessionID
+    /// The export rule that admitted the client: read-only, id mappings, goal limits.
+    public var rule: ExportRule
+    /// The inode of the exported directory.
+    public var root: InodeID
+
+    public init(id: SessionID, rule: ExportRule, root: InodeID) {
+        self.id = id
+        self.rule = rule
+        self.root = root
+    }
+
+    /// Who a request really acts as: uid 0 becomes the `maproot` user, anyone else the
+    /// `mapall` user when the export has one (MooseFS's rules).
+    public func effective(_ who: Credentials) -> Credentials {
+        if who.uid == 0 {
+            guard rule.rootIsMapped else { return who }
+            return Credentials(uid: rule.rootMapping.uid, gid: rule.rootMapping.gid)
+        }
+        if let all = rule.allMapping { return Credentials(uid: all.uid, gid: all.gid) }
+        return who
+    }
+}
+
+/// How to answer a request: at once, or once the change it made is stored as
+/// `CHANGELOG_SAVE_MODE` requires (never before: an acknowledged change is never lost).
+public enum RequestOutcome: Sendable {
+    case now(MasterReply)
+    case whenStored(MetaVersion, MasterReply)
+}
+
+/// Turns client requests into namespace reads and changes. Connection-independent, so the
+/// same code serves every connection and the tests.
+public struct ClientRequestProcessor: Sendable {
+    public let service: MetadataService
+    /// Whether this master takes writes: a follower or fenced master answers every mutating
+    /// request with `notActive` (and the active master's address when it knows it).
+    public let isActive: @Sendable () -> (active: Bool, activeMaster: String?)
+
+    public init(service: MetadataService, isActive: @escaping @Sendable () -> (active: Bool, activeMaster: String?) = { (true, nil) }) {
+        self.service = service
+        self.isActive = isActive
+    }
+
+    /// Answers `request` for `session` at time `now`. Never throws: every failure becomes a
+    /// `MasterReply.status` for that request.
+    public func process(_ request: ClientRequest, session: ClientSession, now: UnixTime) -> RequestOutcome {
+        let id = request.requestID
+        guard request.isMutating else {
+            do throws(MasterError) {
+                return .now(try read(request, session: session))
+            } catch {
+                return .now(Self.failure(id, error))
+            }
+        }
+        let state = isActive()
+        guard state.active else { return .now(.status(id, .notActive, activeMaster: state.activeMaster)) }
+        if session.rule.readOnly, !Self.allowedReadOnly(request) { return .now(.failure(id, .readOnly)) }
+        let tag = RequestTag(session: session.id, request: id)
+        do throws(MasterError) {
+            let (reply, version) = try service.perform {
+                (namespace: inout Namespace) throws(FSError) -> (MasterReply, ChangelogRecord?) in
+                switch try namespace.status(of: tag) {
+                case .new:
+                    let (reply, record) = try Self.apply(request, session: session, tag: tag, now: now, to: &namespace)
+                    return (reply, record)
+                case .done(let result):
+                    return (try Self.replay(request, result: result, in: namespace), nil)
+                case .expired:
+                    throw .requestExpired
+                }
+            }
+            return .whenStored(version, reply)
+        } catch {
+            return .now(Self.failure(id, error))
+        }
+    }
+
+    static func failure(_ id: RequestID, _ error: MasterError) -> MasterReply {
+        switch error {
+        case .operation(let fsError): .failure(id, fsError)
+        case .storage, .dump: .failure(id, .ioError)
+        }
+    }
+
+    /// On a read-only export a client may still open files for reading, close them and end its
+    /// session (MooseFS allows the same).
+    static func allowedReadOnly(_ request: ClientRequest) -> Bool {
+        switch request {
+        case .open(_, _, _, let flags): !flags.contains(.write)
+        case .release, .closeSession: true
+        default: false
+        }
+    }
+
+    private func read(_ request: ClientRequest, session: ClientSession) throws(MasterError) -> MasterReply {
+        try service.read { (namespace: Namespace) throws(FSError) -> MasterReply in
+            switch request {
+            case .info(let id):
+                return .info(
+                    id,
+                    MasterInfo(
+                        totalBytes: 0, availableBytes: 0, inodeCount: UInt64(namespace.inodeCount),
+                        chunkCount: UInt64(namespace.chunkCount), metaVersion: namespace.version))
+            case .lookup(let id, let who, let parent, let name):
+                return .lookup(id, try namespace.lookup(parent, name, as: session.effective(who)))
+            case .getAttributes(let id, let inode):
+                return .getAttributes(id, try namespace.attributes(of: inode))
+            case .readlink(let id, let inode):
+                return .readlink(id, target: try namespace.readlink(inode))
+            case .readdir(let id, let who, let inode, let cookie, let maxEntries):
+                let listing = try namespace.readdir(inode, after: cookie, limit: maxEntries, as: session.effective(who))
+                return .readdir(id, entries: listing.entries, atEnd: listing.atEnd)
+            case .getGoal(let id, let inode):
+                return .getGoal(id, goal: try namespace.goal(of: inode))
+            case .chunks(let id, let inode, let firstIndex, let maxChunks):
+                let all = try namespace.chunks(of: inode).filter { $0.index >= firstIndex }
+                return .chunks(id, Array(all.prefix(maxChunks)), atEnd: all.count <= maxChunks)
+            default:
+                preconditionFailure("\(request) is mutating")
+            }
+        }
+    }
+
+    /// Makes the change a new mutating request asks for.
+    static func apply(
+        _ request: ClientRequest, session: ClientSession, tag: RequestTag, now: UnixTime, to namespace: inout Namespace
+    ) throws(FSError) -> (MasterReply, ChangelogRecord) {
+        let who = session.effective(request.credentials ?? .root)
+        switch request {
+        case .setAttributes(let id, _, let inode, let changes):
+            let (attributes, record) = try namespace.setAttributes(inode, changes, as: who, now: now, request: tag)
+            return (.setAttributes(id, attributes), record)
+        case .symlink(let id, _, let parent, let name, let target):
+            let (attributes, record) = try namespace.symlink(parent, name, target: target, as: who, now: now, request: tag)
+            return (.symlink(id, attributes), record)
+        case .mknod(let id, _, let parent, let name, let type, let mode, let rdev):
+            guard type != .directory, type != .symlink else { throw .invalidArgument }
+            let (attributes, record) = try namespace.create(
+                parent, name, type: type, mode: mode, rdev: rdev, as: who, now: now, request: tag)
+            return (.mknod(id, attributes), record)
+        case .mkdir(let id, _, let parent, let name, let mode):
+            let (attributes, record) = try namespace.create(parent, name, type: .directory, mode: mode, as: who, now: now, request: tag)
+            return (.mkdir(id, attributes), record)
+        case .unlink(let id, _, let parent, let name):
+            let (removed, record) = try namespace.unlink(parent, name, as: who, now: now, request: tag)
+            return (.unlink(id, removed: removed), record)
+        case .rmdir(let id, _, let parent, let name):
+            let (removed, record) = try namespace.rmdir(parent, name, as: who, now: now, request: tag)
+            return (.rmdir(id, removed: removed), record)
+        case .rename(let id, _, let parent, let name, let newParent, let newName):
+            let (moved, record) = try namespace.rename(parent, name, to: newParent, newName, as: who, now: now, request: tag)
+            return (.rename(id, moved: moved), record)
+        case .link(let id, _, let inode, let newParent, let newName):
+            let (attributes, record) = try namespace.link(inode, into: newParent, as: newName, who: who, now: now, request: tag)
+            return (.link(id, attributes), record)
+        case .open(let id, _, let inode, let flags):
+            if !flags.contains(.afterCreate) {
+                var want: AccessMask = []
+                if flags.contains(.read) { want.insert(.read) }
+                if flags.contains(.write) { want.insert(.write) }
+                if !want.isEmpty { try namespace.access(inode, want, as: who) }
+            }
+            let record = try namespace.acquire(inode, session: session.id, now: now, request: tag)
+            return (.open(id, try namespace.attributes(of: inode)), record)
+        case .release(let id, _, let inode):
+            return (.ok(id), try namespace.release(inode, session: session.id, now: now, request: tag))
+        case .setGoal(let id, _, let inode, let goal, let recursive):
+            guard (session.rule.minGoal...session.rule.maxGoal).contains(goal) else { throw .notPermitted }
+            let (changed, record) = try namespace.setGoal(inode, goal, recursive: recursive, as: who, now: now, request: tag)
+            return (.setGoal(id, changed: changed), record)
+        case .setLength(let id, _, let inode, let length, let opened):
+            if opened, !namespace.session(session.id, holds: inode) { throw .badSession }
+            let (attributes, record) = try namespace.setLength(
+                inode, length, as: who, checkPermission: !opened, now: now, request: tag)
+            return (.setLength(id, attributes), record)
+        case .closeSession(let id):
+            return (.ok(id), try namespace.closeSession(session.id, now: now))
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
+            preconditionFailure("\(request) is not mutating")
+        }
+    }
+
+    /// The reply to a request the session made before (its first attempt changed the
+    /// namespace; a retry after a lost connection must not change it twice). Results that are
+    /// inodes are re-read: the reply says how things are now.
+    static func replay(_ request: ClientRequest, result: UInt64?, in namespace: Namespace) throws(FSError) -> MasterReply {
+        let resultInode = InodeID(UInt32(truncatingIfNeeded: result ?? 0))
+        switch request {
+        case .setAttributes(let id, _, let inode, _): return .setAttributes(id, try namespace.attributes(of: inode))
+        case .symlink(let id, _, _, _, _): return .symlink(id, try namespace.attributes(of: resultInode))
+        case .mknod(let id, _, _, _, _, _, _): return .mknod(id, try namespace.attributes(of: resultInode))
+        case .mkdir(let id, _, _, _, _): return .mkdir(id, try namespace.attributes(of: resultInode))
+        case .unlink(let id, _, _, _): return .unlink(id, removed: resultInode)
+        case .rmdir(let id, _, _, _): return .rmdir(id, removed: resultInode)
+        case .rename(let id, _, _, _, _, _): return .rename(id, moved: resultInode)
+        case .link(let id, _, let inode, _, _): return .link(id, try namespace.attributes(of: inode))
+        case .open(let id, _, let inode, _): return .open(id, try namespace.attributes(of: inode))
+        case .release(let id, _, _), .closeSession(let id): return .ok(id)
+        case .setGoal(let id, _, _, _, _): return .setGoal(id, changed: result ?? 0)
+        case .setLength(let id, _, let inode, _, _): return .setLength(id, try namespace.attributes(of: inode))
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
+            preconditionFailure("\(request) is not mutating")
+        }
+    }
+}

@@ -1,0 +1,406 @@
+import Logging
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSMetadata
+import MFSStorage
+import MFSWire
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Named limits of the client port.
+public enum ClientServerLimits {
+    /// Replies a connection may have waiting for the changelog before the master stops reading
+    /// from it (backpressure: a client cannot queue unbounded work).
+    public static let maxRepliesWaiting = 4_096
+    /// Bytes of random challenge for a password-protected export.
+    public static let challengeLength = 32
+    /// Connections on the client port at once; more are closed at accept with a log line.
+    public static let maxConnections = 10_000
+}
+
+/// What every client connection shares: the metadata, the exports, who owns which session.
+public final class ClientServerContext: Sendable {
+    public let processor: ClientRequestProcessor
+    public let softwareVersion: String
+    let logger: Logger
+    private let exportsBox: Mutex<Exports>
+    /// The connection that currently speaks for each session, so that a connection closing
+    /// after its session moved to a new one does not mark the session lost.
+    private let owners = Mutex<[SessionID: ObjectIdentifier]>([:])
+    private let connectionCount = Atomic<Int>(0)
+
+    public init(processor: ClientRequestProcessor, exports: Exports, softwareVersion: String, logger: Logger) {
+        self.processor = processor
+        self.exportsBox = Mutex(exports)
+        self.softwareVersion = softwareVersion
+        self.logger = logger
+    }
+
+    public var service: MetadataService { processor.service }
+
+    /// The export rules in force; replaced on SIGHUP.
+    public var exports: Exports {
+        get { exportsBox.withLock { $0 } }
+        set { exportsBox.withLock { $0 = newValue } }
+    }
+
+    /// Clients connected now.
+    public var connections: Int { connectionCount.load(ordering: .relaxed) }
+
+    func connected() -> Bool {
+        connectionCount.add(1, ordering: .relaxed).newValue <= ClientServerLimits.maxConnections
+    }
+    func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
+
+    func own(_ session: SessionID, by connection: ObjectIdentifier) { owners.withLock { $0[session] = connection } }
+
+    /// Drops the ownership; true when `connection` still owned the session.
+    func release(_ session: SessionID, by connection: ObjectIdentifier) -> Bool {
+        owners.withLock { owners in
+            guard owners[session] == connection else { return false }
+            owners[session] = nil
+            return true
+        }
+    }
+
+    /// Seconds since the epoch, whole (DESIGN §2: `now` is truncated before use).
+    static func now() -> UnixTime { UnixTime(UInt32(truncatingIfNeeded: time(nil))) }
+}
+
+/// The client port (9421): accepts connections and runs each through `ClientConnectionHandler`.
+public struct ClientServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let context: ClientServerContext
+
+    public init(host: String, port: Int, context: ClientServerContext) {
+        self.host = host
+        self.port = port
+        self.context = context
+    }
+
+    /// Binds and serves until the task is cancelled; `bound` gets the port (0 picks one).
+    public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let context = self.context
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1_024)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(context: context))
+                }
+            }
+            .bind(host: host, port: port).get()
+        let actualPort = server.localAddress?.port ?? port
+        bound(actualPort)
+        context.logger.info("client port listening", metadata: ["address": "\(host):\(actualPort)"])
+        try await withTaskCancellationHandler {
+            try await server.closeFuture.get()
+        } onCancel: {
+            server.close(promise: nil)
+        }
+    }
+}
+
+/// One client connection: hello, optional password challenge, session, then pipelined requests.
+/// Everything here runs on the channel's event loop; replies that wait for the changelog come
+/// back to it through `NIOLoopBound`.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case hello
+        /// Waiting for the answer to `challenge`.
+        case challenged(Hello, ExportDirectory, challenge: [UInt8])
+        /// The session is being opened (its change is on the way to disk).
+        case opening
+        case established(ClientSession)
+        case closed
+    }
+
+    private let shared: ClientServerContext
+    private var phase = Phase.hello
+    private var frames = FrameDecoder()
+    private var context: ChannelHandlerContext?
+    private var peer = "?"
+    private var address: IPv4Address?
+    private var waiting = 0
+    private var readingPaused = false
+    private var counted = false
+    /// The session this connection speaks for, once established (kept after `close`).
+    private var ownedSession: SessionID?
+
+    init(context: ClientServerContext) { self.shared = context }
+
+    private var identity: ObjectIdentifier { ObjectIdentifier(self) }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        address = context.channel.remoteAddress?.ipAddress.flatMap(IPv4Address.init)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        counted = true
+        if !shared.connected() {
+            close("too many connections (limit \(ClientServerLimits.maxConnections))")
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if counted { shared.disconnected() }
+        if let session = ownedSession, shared.release(session, by: identity) {
+            let now = ClientServerContext.now()
+            _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                guard let known = namespace.session(session), known.lostAt == nil else { return ((), nil) }
+                return ((), try namespace.sessionLost(session, now: now))
+            }
+        }
+        phase = .closed
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close("connection error: \(error)")
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        frames.append(buffer.readableBytesView)
+        processFrames()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard !readingPaused else { return }
+        context.read()
+    }
+
+    /// Handles every whole frame buffered, unless the session is still opening (frames then
+    /// wait in the decoder until it is).
+    private func processFrames() {
+        do throws(WireError) {
+            while true {
+                switch phase {
+                case .opening, .closed: return
+                case .hello, .challenged, .established: break
+                }
+                guard let frame = try frames.next() else { return }
+                try handle(frame)
+            }
+        } catch {
+            close(error.description)
+        }
+    }
+
+    private func handle(_ frame: Frame) throws(WireError) {
+        switch phase {
+        case .hello:
+            try hello(Hello.decode(frame))
+        case .challenged(let hello, let directory, let challenge):
+            let response = try AuthResponse.decode(frame)
+            let proof = PasswordProof(challenge: challenge, response: response.response)
+            admit(hello, directory, proof: proof)
+        case .established(let session):
+            if frame.type == AnyToMaster.hello { throw .unexpectedType(frame.type, expected: "a request (the hello was said)") }
+            let request = try ClientRequest.decode(frame)
+            answer(request, session)
+        case .opening, .closed:
+            return
+        }
+    }
+
+    // MARK: handshake
+
+    private func hello(_ hello: Hello) {
+        guard hello.role == .client, let client = hello.client else {
+            return close("a \(hello.role) said hello on the client port")
+        }
+        let namespace = shared.service.namespace
+        let me = HelloReply(
+            role: .active, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,
+            softwareVersion: shared.softwareVersion)
+        if hello.metaID != .unknown, hello.metaID != namespace.metaID {
+            return refuse(.wrongMetaID, hello: me, "the client belongs to cluster \(hello.metaID.hex), this is \(namespace.metaID.hex)")
+        }
+        if hello.epoch > namespace.epoch {
+            return refuse(.staleEpoch, hello: me, "the client has seen epoch \(hello.epoch), this master is at \(namespace.epoch)")
+        }
+        let state = shared.processor.isActive()
+        guard state.active else { return refuse(.notActive, hello: me, "this master is not active") }
+        guard let directory = ExportDirectory(mountPath: client.mountPath) else {
+            return refuse(.accessDenied, hello: me, "mount path \(client.mountPath) is not a valid path")
+        }
+        guard let address else { return refuse(.accessDenied, hello: me, "exports cover IPv4 clients only") }
+        let exports = shared.exports
+        let covering = exports.covering(address: address, directory: directory)
+        guard !covering.isEmpty else {
+            return refuse(.accessDenied, hello: me, "\(exports.file) exports \(directory) to no rule covering \(address)")
+        }
+        // A password line covering the client: challenge it, whatever the other lines say, so a
+        // client with the password gets that line's rights (a client without one answers with
+        // the empty password and gets the best line that needs none).
+        if covering.contains(where: \.requiresPassword) {
+            var random = SystemRandomNumberGenerator()
+            let challenge = (0..<ClientServerLimits.challengeLength).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var challenged = me
+            challenged.challenge = challenge
+            write(challenged.encode())
+            flush()
+            phase = .challenged(hello, directory, challenge: challenge)
+            return
+        }
+        guard case .admitted(let rule) = exports.admit(address: address, directory: directory) else {
+            return refuse(.accessDenied, hello: me, "\(exports.file) admits \(address) to \(directory) under no rule")
+        }
+        write(me.encode())
+        open(hello, directory, rule)
+    }
+
+    private func admit(_ hello: Hello, _ directory: ExportDirectory, proof: PasswordProof) {
+        guard let address else { return }
+        switch shared.exports.admit(address: address, directory: directory, proof: proof) {
+        case .admitted(let rule): open(hello, directory, rule)
+        case .badPassword, .passwordRequired: refuse(.badPassword, hello: nil, "wrong password for \(directory)")
+        case .denied: refuse(.accessDenied, hello: nil, "\(directory) is not exported to \(address)")
+        }
+    }
+
+    /// Resolves the export's root, then opens (or resumes) the session through the changelog
+    /// and answers once that change is stored.
+    private func open(_ hello: Hello, _ directory: ExportDirectory, _ rule: ExportRule) {
+        let resume = hello.client?.resumeSession
+        let info = Array(
+            "\(peer) \(hello.client?.mountPath ?? "/") \(hello.client?.clientVersion ?? "")".utf8.prefix(
+                NamespaceLimits.maxSessionInfoLength))
+        let now = ClientServerContext.now()
+        let components = hello.client?.mountPath.split(separator: "/").map(String.init) ?? []
+        let opened: (ClientSession, MetaVersion)
+        do throws(MasterError) {
+            opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
+                var root = InodeID.root
+                for component in components {
+                    let name = try EntryName(validating: component)
+                    let found = try namespace.lookup(root, name, as: .root)
+                    guard found.type == .directory else { throw .notDirectory }
+                    root = found.inode
+                }
+                if let resume {
+                    guard let known = namespace.session(resume) else { throw .badSession }
+                    let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
+                    return (ClientSession(id: resume, rule: rule, root: root), record)
+                }
+                let (id, record) = try namespace.openSession(info: info, now: now)
+                return (ClientSession(id: id, rule: rule, root: root), record)
+            }
+        } catch {
+            let status: WireStatus =
+                switch error {
+                case .operation(.badSession): .badSession
+                case .operation(let fsError): WireStatus(fsError)
+                case .storage, .dump: .ioError
+                }
+            return refuse(status, hello: nil, "cannot open a session: \(error)")
+        }
+        phase = .opening
+        let (session, version) = opened
+        afterStored(version) { handler, error in
+            if let error { return handler.refuse(.ioError, hello: nil, "cannot store the session: \(error)") }
+            handler.shared.own(session.id, by: handler.identity)
+            handler.ownedSession = session.id
+            handler.phase = .established(session)
+            let grant = SessionGrant(
+                session: session.id, readOnly: rule.readOnly, root: session.root, rootUID: rule.rootMapping.uid,
+                rootGID: rule.rootMapping.gid)
+            handler.write(SessionReply.established(grant).encode())
+            handler.flush()
+            handler.shared.logger.debug(
+                "session \(resume == nil ? "opened" : "resumed")",
+                metadata: ["session": "\(session.id)", "client": "\(handler.peer)", "export": "\(directory)"])
+            handler.processFrames()
+        }
+    }
+
+    /// Sends the hello reply (if not sent yet) and a refusal, logs why, and closes.
+    private func refuse(_ status: WireStatus, hello: HelloReply?, _ reason: String) {
+        if let hello { write(hello.encode()) }
+        write(SessionReply.refused(status).encode())
+        close("session refused (\(status)): \(reason)")
+    }
+
+    // MARK: requests
+
+    private func answer(_ request: ClientRequest, _ session: ClientSession) {
+        switch shared.processor.process(request, session: session, now: ClientServerContext.now()) {
+        case .now(let reply):
+            write(reply.encode())
+        case .whenStored(let version, let reply):
+            if shared.service.writer.mode == .background {
+                write(reply.encode())
+                return
+            }
+            afterStored(version) { handler, error in
+                let answer = error == nil ? reply : MasterReply.failure(reply.requestID, .ioError)
+                handler.write(answer.encode())
+                handler.flush()
+            }
+        }
+    }
+
+    /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
+    /// replies waiting so that a client that queues too many is read no more until they drain.
+    private func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, ChangelogWriteError?) -> Void) {
+        guard let context else { return }
+        let eventLoop = context.eventLoop
+        waiting += 1
+        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
+        let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
+        shared.service.writer.whenStored(version) { error in
+            eventLoop.execute {
+                let (handler, body) = bound.value
+                handler.waiting -= 1
+                guard handler.context != nil else { return }
+                body(handler, error)
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 {
+                    handler.readingPaused = false
+                    handler.context?.read()
+                }
+            }
+        }
+    }
+
+    // MARK: output
+
+    private func write(_ bytes: [UInt8]) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    private func flush() { context?.flush() }
+
+    /// Closes this connection only, saying why in the log.
+    private func close(_ reason: String) {
+        guard let context else { return }
+        switch phase {
+        case .closed: return
+        default: break
+        }
+        shared.logger.warning("closing client connection", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        phase = .closed
+        context.flush()
+        context.close(promise: nil)
+    }
+}

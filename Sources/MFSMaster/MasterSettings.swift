@@ -1,0 +1,104 @@
+import MFSConfig
+import MFSStorage
+
+/// The keys of `mfsmaster.cfg`. Keys MooseFS also has keep its name, meaning and default unit
+/// (`METADATA_SAVE_FREQ = 1` is one hour in both); `config/mfsmaster.cfg.sample` is rendered
+/// from this table, so the sample and the code cannot disagree.
+public enum MasterKeys {
+    public static let dataPath = ConfigKey.path(
+        "DATA_PATH", default: "/var/lib/mfs",
+        doc: "Where metadata.mfs, the changelogs and the lock file live.")
+    public static let exportsFilename = ConfigKey.path(
+        "EXPORTS_FILENAME", default: "/etc/mfs/mfsexports.cfg",
+        doc: "Which clients may mount what (MooseFS mfsexports.cfg syntax).")
+    public static let clientListenHost = ConfigKey.host(
+        "MATOCL_LISTEN_HOST", default: "*", allowsWildcard: true, doc: "Address the client port listens on.")
+    public static let clientListenPort = ConfigKey.port(
+        "MATOCL_LISTEN_PORT", default: 9421, listening: true, doc: "The client port (mfsmount, mfs).")
+    public static let statusListenHost = ConfigKey.host(
+        "STATUS_LISTEN_HOST", default: "*", allowsWildcard: true,
+        doc: "Address of the status and admin HTTP server (/status, /metrics).")
+    public static let statusListenPort = ConfigKey.port(
+        "STATUS_LISTEN_PORT", default: 9425, listening: true, doc: "Port of the status and admin HTTP server.")
+    public static let changelogSaveMode = ConfigKey.integer(
+        "CHANGELOG_SAVE_MODE", default: 2, range: 0...2,
+        doc: "When a change counts as stored before the client hears of it: 0 written in the background, "
+            + "1 handed to the kernel, 2 fsynced (one fsync serves every change that arrived during the previous one).")
+    public static let backLogs = ConfigKey.integer(
+        "BACK_LOGS", default: 50, range: 0...10_000, doc: "How many rotated changelogs (changelog.N.mfs) to keep.")
+    public static let backMetaKeepPrevious = ConfigKey.integer(
+        "BACK_META_KEEP_PREVIOUS", default: 1, range: 0...99,
+        doc: "How many previous metadata files to keep as metadata.mfs.back.N.")
+    public static let metadataSaveFrequency = ConfigKey.duration(
+        "METADATA_SAVE_FREQ", default: .seconds(3_600), range: .seconds(1)...(.seconds(86_400)), plainHours: true,
+        doc: "How often the metadata is dumped to metadata.mfs (and the changelog rotated); a plain number is hours, as in MooseFS.")
+    public static let checksumInterval = ConfigKey.integer(
+        "METADATA_CHECKSUM_INTERVAL", default: 10_000, range: 100...100_000_000,
+        doc: "Every this many changes a CHECKSUM change records the namespace checksum for followers and restores to verify.")
+    public static let sessionSustainTime = ConfigKey.duration(
+        "SESSION_SUSTAIN_TIME", default: .seconds(86_400), range: .seconds(1)...(.seconds(7 * 86_400)),
+        doc: "How long a disconnected client's session (and the files it holds open) is kept for it to come back.")
+    public static let inodeReuseDelay = ConfigKey.duration(
+        "INODE_REUSE_DELAY", default: .seconds(86_400), range: .seconds(0)...(.seconds(30 * 86_400)),
+        doc: "How long a freed inode number rests before reuse, so a stale client handle never reaches a new file. "
+            + "Takes effect for a new cluster (it is stored in the metadata).")
+    public static let requestMemory = ConfigKey.integer(
+        "REQUEST_MEMORY", default: 1_024, range: 16...1_000_000,
+        doc: "How many recent mutating requests per session are remembered, so a retry gets its first result. "
+            + "Takes effect for a new cluster (it is stored in the metadata).")
+
+    public static let schema = ConfigSchema(
+        dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
+        backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
+        requestMemory)
+
+    /// The text of `config/mfsmaster.cfg.sample`.
+    public static var sample: String {
+        schema.sample(
+            header: """
+                mfsmaster.cfg: configuration of the swift-mfs metadata master.
+                Every key is optional; the commented line shows its default.
+                Keys that MooseFS also has keep its name and meaning.
+                """)
+    }
+}
+
+/// The master's configuration, read and checked.
+public struct MasterSettings: Sendable {
+    public var configFile: String?
+    public var dataPath: String
+    public var exportsFile: String
+    public var clientHost: String
+    public var clientPort: Int
+    public var statusHost: String
+    public var statusPort: Int
+    public var saveMode: ChangelogSaveMode
+    public var backLogs: Int
+    public var keepPreviousMetadata: Int
+    public var metadataSaveFrequency: Duration
+    public var checksumInterval: Int
+    public var sessionSustainSeconds: UInt32
+    public var inodeReuseDelaySeconds: UInt32
+    public var requestMemory: UInt32
+
+    public init(_ configuration: Configuration, file: String?) {
+        configFile = file
+        dataPath = configuration[MasterKeys.dataPath]
+        exportsFile = configuration[MasterKeys.exportsFilename]
+        clientHost = Self.listenAddress(configuration[MasterKeys.clientListenHost])
+        clientPort = Int(configuration[MasterKeys.clientListenPort])
+        statusHost = Self.listenAddress(configuration[MasterKeys.statusListenHost])
+        statusPort = Int(configuration[MasterKeys.statusListenPort])
+        saveMode = ChangelogSaveMode(rawValue: configuration[MasterKeys.changelogSaveMode])!
+        backLogs = configuration[MasterKeys.backLogs]
+        keepPreviousMetadata = configuration[MasterKeys.backMetaKeepPrevious]
+        metadataSaveFrequency = configuration[MasterKeys.metadataSaveFrequency]
+        checksumInterval = configuration[MasterKeys.checksumInterval]
+        sessionSustainSeconds = UInt32(configuration[MasterKeys.sessionSustainTime].components.seconds)
+        inodeReuseDelaySeconds = UInt32(configuration[MasterKeys.inodeReuseDelay].components.seconds)
+        requestMemory = UInt32(configuration[MasterKeys.requestMemory])
+    }
+
+    /// `*` listens on every address.
+    private static func listenAddress(_ host: String) -> String { host == "*" ? "0.0.0.0" : host }
+}

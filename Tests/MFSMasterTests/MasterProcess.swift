@@ -1,0 +1,116 @@
+import Foundation
+import MFSCore
+import MFSMetadata
+import MFSStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real `mfsmaster` process on loopback with a data directory of its own: its ports are
+/// picked by the kernel and read from its log.
+final class MasterProcess {
+    let directory: String
+    var dataPath: String { directory + "/data" }
+    var logPath: String { directory + "/master.log" }
+    private(set) var process: Process?
+    private(set) var clientPort = 0
+    private(set) var statusPort = 0
+
+    /// Makes the directory, the config and the exports (default: everyone, read-write, root
+    /// unmapped).
+    init(exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        try exports.write(toFile: directory + "/mfsexports.cfg", atomically: true, encoding: .utf8)
+        var config: [String: String] = [
+            "DATA_PATH": dataPath, "EXPORTS_FILENAME": directory + "/mfsexports.cfg", "MATOCL_LISTEN_HOST": "127.0.0.1",
+            "MATOCL_LISTEN_PORT": "0", "STATUS_LISTEN_HOST": "127.0.0.1", "STATUS_LISTEN_PORT": "0",
+        ]
+        config.merge(settings) { $1 }
+        try config.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    var configPath: String { directory + "/mfsmaster.cfg" }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process?.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static var binary: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/mfsmaster").path
+    }
+
+    /// Starts the master and waits until both ports listen.
+    func start(_ extraArguments: [String] = []) throws {
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["-c", configPath] + extraArguments
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = self.log
+            if let client = Self.port(after: "client port listening", in: text),
+                let status = Self.port(after: "status server listening", in: text)
+            {
+                (clientPort, statusPort) = (client, status)
+                return
+            }
+            if !process.isRunning { throw StartFailed(log: text) }
+            usleep(20_000)
+        }
+        throw StartFailed(log: "did not listen within 30 s:\n" + self.log)
+    }
+
+    struct StartFailed: Error, CustomStringConvertible {
+        var log: String
+        var description: String { log }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The port in the last `address=HOST:PORT` of a log line containing `message`.
+    private static func port(after message: String, in log: String) -> Int? {
+        guard let line = log.split(separator: "\n").last(where: { $0.contains(message) }),
+            let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") })
+        else { return nil }
+        return Int(address.split(separator: ":").last ?? "")
+    }
+
+    /// SIGTERM and wait: the master dumps its metadata and exits 0.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process else { return -1 }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: no dump, no goodbye.
+    func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// `metadata.mfs` as the master last dumped it.
+    func dumpedNamespace() throws -> Namespace {
+        try MetadataFile.decode(try FileIO.read(dataPath + "/metadata.mfs"))
+    }
+
+    func connect() throws -> WireConnection { try WireConnection(port: clientPort) }
+}
