@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmetalogger", "mfschunkserver", "mfsmount", "mfs"]
+let pendingExecutables = ["mfsmetalogger", "mfschunkserver", "mfsmount"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -23,9 +23,11 @@ let packageDependencies: [Package.Dependency] = [
 var products: [Product] = [
     .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
     .executable(name: "mfsannouncer", targets: ["mfsannouncer"]), .executable(name: "mfsmaster", targets: ["mfsmaster"]),
+    .executable(name: "mfs", targets: ["mfs"]),
 ]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
+let clientCore: [Target.Dependency] = ["MFSCore", "MFSMetadata", "MFSWire", "MFSConfig"]
 let storage: [Target.Dependency] = ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]
 
 var targets: [Target] = [
@@ -61,6 +63,11 @@ var targets: [Target] = [
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
     .target(name: "MFSStatus"),
     .target(name: "MFSPending"),
+    /// The client library: sessions, every metadata operation, pipelining, reconnect and retry.
+    .target(
+        name: "MFSClient",
+        dependencies: clientCore + [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+    .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata"]),
     /// Seeded random workloads shared by tests and benchmarks; part of no product.
     .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
@@ -70,6 +77,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
         path: "Benchmarks/MetadataBenchmarks"),
+    .executableTarget(name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient"], path: "Benchmarks/MasterBenchmarks"),
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
@@ -86,6 +94,7 @@ var targets: [Target] = [
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire"]),
+    .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
 ]
 targets += pendingExecutables.map { Target.executableTarget(name: $0, dependencies: ["MFSPending"]) }

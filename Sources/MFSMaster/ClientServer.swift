@@ -142,6 +142,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private var identity: ObjectIdentifier { ObjectIdentifier(self) }
 
+    private var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
@@ -158,6 +163,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if counted { shared.disconnected() }
+        if frames.bufferedByteCount > 0, !isClosed {
+            shared.logger.warning(
+                "client connection ended inside a frame",
+                metadata: ["client": "\(peer)", "bytes": "\(frames.bufferedByteCount)"])
+        }
         if let session = ownedSession, shared.release(session, by: identity) {
             let now = ClientServerContext.now()
             _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in

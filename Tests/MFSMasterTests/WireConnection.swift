@@ -66,8 +66,13 @@ final class WireConnection {
     /// True when the master closes the connection (reading whatever it sent first).
     func isClosedByMaster() -> Bool {
         while true {
-            guard let frame = try? receive() else { return (try? receive()) == nil }
-            _ = frame
+            do {
+                guard try receive() != nil else { return true }
+            } catch let error as POSIXError where error.code == .EAGAIN {
+                return false  // still open after the receive timeout
+            } catch {
+                return true
+            }
         }
     }
 

@@ -1,0 +1,59 @@
+import MFSClient
+import MFSConfig
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A bad command line, or an operation that failed during the run.
+struct BenchmarkError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The command line.
+struct BenchmarkSettings {
+    static let usage = "usage: MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--json]"
+
+    var masters: [HostPort] = []
+    var clients = 1
+    /// Operations per phase across all clients; each client does `opsPerClient`.
+    var opsPerPhase = 10_000
+    var json = false
+
+    var opsPerClient: Int { max(1, opsPerPhase / clients) }
+
+    init(_ arguments: [String]) throws(BenchmarkError) {
+        var rest = arguments[...]
+        var masterText: String?
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--json":
+                json = true
+            case "--master", "--clients", "--ops-per-phase":
+                guard let value = rest.popFirst() else { throw BenchmarkError("\(argument) needs a value") }
+                if argument == "--master" {
+                    masterText = value
+                } else {
+                    guard let number = Int(value), number > 0 else {
+                        throw BenchmarkError("\(argument): '\(value)' is not a positive number")
+                    }
+                    if argument == "--clients" { clients = number } else { opsPerPhase = number }
+                }
+            default:
+                throw BenchmarkError("unknown argument '\(argument)'")
+            }
+        }
+        guard let masterText else { throw BenchmarkError("--master is required") }
+        do throws(ClientError) {
+            masters = try ClientOptions.parseMasters(masterText)
+        } catch {
+            throw BenchmarkError(error.description)
+        }
+    }
+}
+
+/// Writes `MasterBenchmarks: message` to standard error, unbuffered.
+func printError(_ message: String) {
+    writeStandardError("MasterBenchmarks: \(message)\n")
+}

@@ -1,0 +1,34 @@
+import MFSClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--json]
+//
+// N clients, each with its own connection and session, each doing one request at a time in
+// its own top directory /b<pid>_<k>. Phases: mkdir, create, stat, readdir, rename, unlink;
+// each timed from when all clients start it to when the last one finishes, with each call's
+// latency measured around it. The same interface as the C driver for MooseFS's libmfsio, so
+// scripts/bench-master.sh compares the two. Any failed operation ends the run with exit 1.
+
+let settings: BenchmarkSettings
+do {
+    settings = try BenchmarkSettings(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    printError("\(error.message)\n\(BenchmarkSettings.usage)")
+    exit(2)
+}
+
+do {
+    let results = try await MasterBenchmark(settings).run()
+    if settings.json {
+        for result in results { print(result.json) }
+    } else {
+        print(PhaseResult.tableHeader)
+        for result in results { print(result.tableRow) }
+    }
+} catch {
+    printError(error.message)
+    exit(1)
+}
