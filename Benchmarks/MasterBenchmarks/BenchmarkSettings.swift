@@ -13,13 +13,22 @@ struct BenchmarkError: Error {
 
 /// The command line.
 struct BenchmarkSettings {
-    static let usage = "usage: MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--json]"
+    static let usage = "usage: MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--driver blocking|library] [--json]"
+
+    /// How the clients talk to the master.
+    enum Driver: String {
+        /// A thread and a blocking socket per client, as the C driver drives libmfsio.
+        case blocking
+        /// `MFSClient`, one `MasterClient` per client.
+        case library
+    }
 
     var masters: [HostPort] = []
     var clients = 1
     /// Operations per phase across all clients; each client does `opsPerClient`.
     var opsPerPhase = 10_000
     var json = false
+    var driver = Driver.blocking
 
     var opsPerClient: Int { max(1, opsPerPhase / clients) }
 
@@ -30,6 +39,11 @@ struct BenchmarkSettings {
             switch argument {
             case "--json":
                 json = true
+            case "--driver":
+                guard let value = rest.popFirst(), let chosen = Driver(rawValue: value) else {
+                    throw BenchmarkError("--driver needs blocking or library")
+                }
+                driver = chosen
             case "--master", "--clients", "--ops-per-phase":
                 guard let value = rest.popFirst() else { throw BenchmarkError("\(argument) needs a value") }
                 if argument == "--master" {

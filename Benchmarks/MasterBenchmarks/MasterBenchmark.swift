@@ -30,10 +30,10 @@ struct MasterBenchmark {
         var results: [PhaseResult] = []
         results.append(
             try await phase("mkdir", workers) { (worker: Worker, i: Int) async throws(ClientError) in
-                _ = try await worker.client.mkdir(worker.top, name("d", i), mode: 0o755)
+                _ = try await worker.client.mkdir(worker.top, entryName("d", i), mode: 0o755)
             }.result)
         let (created, inodes) = try await phase("create", workers) { (worker: Worker, i: Int) async throws(ClientError) in
-            try await worker.client.mknod(worker.top, name("f", i), type: .file, mode: 0o644).inode
+            try await worker.client.mknod(worker.top, entryName("f", i), type: .file, mode: 0o644).inode
         }
         results.append(created)
         results.append(
@@ -49,11 +49,11 @@ struct MasterBenchmark {
             }.result)
         results.append(
             try await phase("rename", workers) { (worker: Worker, i: Int) async throws(ClientError) in
-                _ = try await worker.client.rename(worker.top, name("f", i), to: worker.top, name("g", i))
+                _ = try await worker.client.rename(worker.top, entryName("f", i), to: worker.top, entryName("g", i))
             }.result)
         results.append(
             try await phase("unlink", workers) { (worker: Worker, i: Int) async throws(ClientError) in
-                _ = try await worker.client.unlink(worker.top, name("g", i))
+                _ = try await worker.client.unlink(worker.top, entryName("g", i))
             }.result)
         try await cleanUp(workers)
         return results
@@ -116,7 +116,7 @@ struct MasterBenchmark {
                 let topName = try entryName("b\(pid)_\(k)")
                 let top = try await client.mkdir(client.grant.root, topName, mode: 0o755).inode
                 let listed = try await client.mkdir(top, try entryName("r"), mode: 0o755).inode
-                for i in 0..<Self.listedFiles { _ = try await client.mknod(listed, name("e", i), mode: 0o644) }
+                for i in 0..<Self.listedFiles { _ = try await client.mknod(listed, entryName("e", i), mode: 0o644) }
                 workers.append(Worker(index: k, client: client, top: top, listed: listed, topName: topName))
             } catch {
                 throw BenchmarkError("setting up client \(k): \(error)")
@@ -131,8 +131,8 @@ struct MasterBenchmark {
         for worker in workers {
             do throws(ClientError) {
                 let client = worker.client
-                for i in 0..<count { _ = try await client.rmdir(worker.top, name("d", i)) }
-                for i in 0..<Self.listedFiles { _ = try await client.unlink(worker.listed, name("e", i)) }
+                for i in 0..<count { _ = try await client.rmdir(worker.top, entryName("d", i)) }
+                for i in 0..<Self.listedFiles { _ = try await client.unlink(worker.listed, entryName("e", i)) }
                 _ = try await client.rmdir(worker.top, try entryName("r"))
                 _ = try await client.rmdir(client.grant.root, worker.topName)
                 await client.close()
@@ -141,11 +141,6 @@ struct MasterBenchmark {
             }
         }
     }
-}
-
-/// `prefix` followed by `i`: always a valid entry name.
-private func name(_ prefix: String, _ i: Int) -> EntryName {
-    EntryName(unchecked: Array("\(prefix)\(i)".utf8))
 }
 
 private func entryName(_ text: String) throws(ClientError) -> EntryName {

@@ -4,7 +4,7 @@ import MFSClient
     import Glibc
 #endif
 
-// MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--json]
+// MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--driver blocking|library] [--json]
 //
 // N clients, each with its own connection and session, each doing one request at a time in
 // its own top directory /b<pid>_<k>. Phases: mkdir, create, stat, readdir, rename, unlink;
@@ -21,7 +21,11 @@ do {
 }
 
 do {
-    let results = try await MasterBenchmark(settings).run()
+    let results =
+        switch settings.driver {
+        case .blocking: try BlockingDriver(settings: settings).run()
+        case .library: try await MasterBenchmark(settings).run()
+        }
     if settings.json {
         for result in results { print(result.json) }
     } else {

@@ -44,18 +44,22 @@ public enum ByteReaderError: Error, Equatable, Sendable {
 /// Reads big-endian integers from a byte buffer, throwing instead of trapping on short input.
 public struct ByteReader: Sendable {
     public let bytes: [UInt8]
-    public private(set) var offset: Int
+    /// Where the next read starts (public so that the reads inline into their callers; only
+    /// the reads move it).
+    public var offset: Int
     public let end: Int
 
+    @inlinable
     public init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
         self.bytes = bytes
         self.offset = offset
         self.end = end ?? bytes.count
     }
 
-    public var remaining: Int { end - offset }
-    public var isAtEnd: Bool { offset >= end }
+    @inlinable public var remaining: Int { end - offset }
+    @inlinable public var isAtEnd: Bool { offset >= end }
 
+    @inlinable
     public mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(ByteReaderError) -> T {
         let size = MemoryLayout<T>.size
         guard end - offset >= size else { throw .truncated(offset: offset, needed: size - (end - offset)) }
@@ -65,6 +69,7 @@ public struct ByteReader: Sendable {
         return value
     }
 
+    @inlinable
     public mutating func read(count: Int) throws(ByteReaderError) -> ArraySlice<UInt8> {
         guard count >= 0, end - offset >= count else {
             throw .truncated(offset: offset, needed: count - (end - offset))
@@ -73,6 +78,7 @@ public struct ByteReader: Sendable {
         return bytes[offset..<offset + count]
     }
 
+    @inlinable
     public mutating func readShortBytes() throws(ByteReaderError) -> [UInt8] {
         let count = Int(try readInteger(UInt16.self))
         return Array(try read(count: count))

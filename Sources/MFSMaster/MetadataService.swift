@@ -88,7 +88,7 @@ public final class MetadataService: Sendable {
         R, MetaVersion
     ) {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
-            if let failure = writer.status.error { throw .storage(.failed(failure)) }
+            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             let result: R
             let record: ChangelogRecord?
             do throws(FSError) {
@@ -126,7 +126,7 @@ public final class MetadataService: Sendable {
     /// changelog is failed (the namespace may hold a change the changelog does not).
     public func dump() async throws(MasterError) -> MetaVersion {
         let snapshot = try state.withLock { (state: inout State) throws(MasterError) -> Namespace in
-            if let failure = writer.status.error { throw .storage(.failed(failure)) }
+            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             guard !state.dumping else { throw .dump("a dump is already running") }
             // Under the lock, so the new changelog starts exactly after the snapshot's version.
             do throws(ChangelogWriteError) { try writer.rotate() } catch { throw .storage(error) }

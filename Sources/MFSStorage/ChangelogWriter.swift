@@ -1,6 +1,7 @@
 import Foundation
 import MFSChangelog
 import MFSCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -52,8 +53,20 @@ public struct ChangelogWriterStatus: Sendable {
 /// their version. Rotation (`PREFIX.0.mfs` → `PREFIX.1.mfs` …, keeping `backLogs`) happens at
 /// each metadata dump.
 public final class ChangelogWriter: @unchecked Sendable {
+    /// Mode 0 only: how long the writer lets changes gather after the first one wakes it, so
+    /// it writes a batch instead of waking for every change (the reply never waits for it).
+    public static let backgroundGatherSeconds = 0.002
+    /// Mode 0 only: a batch this large is written at once, without waiting for the rest of
+    /// the gathering time.
+    public static let backgroundBatchBytes = 256 * 1024
+
+    /// Set once, with `failure`, and read without the lock on every change.
+    private let failed = Atomic<Bool>(false)
     // Everything below `condition` is guarded by it.
     private let condition = NSCondition()
+    /// The writer thread waits on `condition` with nothing to do (or gathers, in mode 0):
+    /// only then does `append` signal, so a busy writer costs appenders no wake-up.
+    private var sleeping = false
     private var pending: [UInt8] = []
     private var pendingVersion: MetaVersion
     private var written: MetaVersion
@@ -148,10 +161,15 @@ public final class ChangelogWriter: @unchecked Sendable {
         if let failure { throw .failed(failure) }
         guard !closing else { throw .closed }
         precondition(record.version == pendingVersion.next, "changelog version \(record.version) after \(pendingVersion)")
+        let wasEmpty = pending.isEmpty
         ChangelogCodec.append(record, to: &pending)
         pendingVersion = record.version
-        condition.signal()
+        if sleeping, mode != .background || wasEmpty || pending.count >= Self.backgroundBatchBytes { condition.signal() }
     }
+
+    /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free,
+    /// for the check before every change.
+    public var hasFailed: Bool { failed.load(ordering: .acquiring) }
 
     /// Returns when `version` is stored as the save mode requires (mode 0: at once; mode 1:
     /// written; mode 2: fsynced), or throws if it never will be.
@@ -213,7 +231,7 @@ public final class ChangelogWriter: @unchecked Sendable {
             for n in stride(from: backLogs - 1, through: 0, by: -1) where FileIO.exists(name(n)) {
                 guard Glibc.rename(name(n), name(n + 1)) == 0 else {
                     let reason = StorageError("rename", name(n)).description
-                    failure = reason
+                    fail(reason)
                     throw .failed(reason)
                 }
             }
@@ -224,10 +242,10 @@ public final class ChangelogWriter: @unchecked Sendable {
             fd = try Self.open(name(0), metaID: metaID)
             try FileIO.syncDirectory(of: name(0))
         } catch let error as ChangelogWriteError {
-            failure = error.description
+            fail(error.description)
             throw error
         } catch {
-            failure = "\(error)"
+            fail("\(error)")
             throw .failed("\(error)")
         }
     }
@@ -248,9 +266,16 @@ public final class ChangelogWriter: @unchecked Sendable {
         condition.lock()
         while true {
             while pending.isEmpty && !closing && !(rotating && durable < pendingVersion) && failure == nil {
+                sleeping = true
                 condition.wait()
+                sleeping = false
             }
             if failure != nil { break }
+            if mode == .background, !closing, !rotating, pending.count < Self.backgroundBatchBytes {
+                sleeping = true
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.backgroundGatherSeconds))
+                sleeping = false
+            }
             let batch = pending
             let batchVersion = pendingVersion
             let mustSync = mode == .fsyncBeforeReply || closing || rotating
@@ -270,7 +295,7 @@ public final class ChangelogWriter: @unchecked Sendable {
             if error == nil, mustSync, fsync(file) != 0 { error = StorageError("fsync", currentPath).description }
             condition.lock()
             if let error {
-                failure = error
+                fail(error)
                 let failed = waiters
                 waiters.removeAll()
                 condition.broadcast()
@@ -303,6 +328,12 @@ public final class ChangelogWriter: @unchecked Sendable {
             if closing && pending.isEmpty { break }
         }
         condition.unlock()
+    }
+
+    /// Records the failure that stops every later change. Called under `condition`.
+    private func fail(_ reason: String) {
+        failure = reason
+        failed.store(true, ordering: .releasing)
     }
 
     private func monotonic() -> Double {
