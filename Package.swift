@@ -69,7 +69,7 @@ var targets: [Target] = [
         dependencies: clientCore + [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata"]),
     /// Seeded random workloads shared by tests and benchmarks; part of no product.
-    .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
+    .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
     .executableTarget(name: "mfscli", dependencies: ["MFSStatus"]),
     .executableTarget(name: "mfsmaster", dependencies: ["MFSMaster"]),
@@ -94,7 +94,7 @@ var targets: [Target] = [
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire"]),
-    .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient"]),
+    .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
 ]
 targets += pendingExecutables.map { Target.executableTarget(name: $0, dependencies: ["MFSPending"]) }

@@ -55,7 +55,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     private static func refusal(_ status: WireStatus) -> String {
         switch status {
         case .accessDenied: "Access denied: the master does not export this path to this client"
-        case .badPassword: "The master refused the password (wrong or missing)"
+        case .badPassword: "The master wants a password for this export, and none or a wrong one was given"
         case .wrongMetaID: "The master belongs to another cluster"
         case .notActive: "The master is not active"
         case .staleEpoch: "The master is stale (an older epoch than this client has seen)"

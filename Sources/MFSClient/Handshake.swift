@@ -31,13 +31,15 @@ public struct Handshake: Sendable {
     public private(set) var pin: ClusterPin
     /// The master's hello reply, once received.
     public private(set) var masterHello: HelloReply?
-    private let passwordDigest: [UInt8]?
+    /// The digest of the password given, or of the empty password when none was.
+    private let passwordDigest: [UInt8]
     private var phase = Phase.awaitingHello
 
-    /// `password`: the export's, if the user gave one. `resume`: the session to resume.
+    /// `password`: the export's, if the user gave one (without one, a challenge is answered
+    /// for the empty password). `resume`: the session to resume.
     public init(pin: ClusterPin, clientVersion: String, mountPath: String, resume: SessionID?, password: String?) {
         self.pin = pin
-        self.passwordDigest = password.map(MFSConfig.passwordDigest)
+        self.passwordDigest = MFSConfig.passwordDigest(password ?? "")
         let client = ClientHello(
             clientVersion: String(decoding: clientVersion.utf8.prefix(WireLimits.maxVersionStringLength), as: UTF8.self),
             mountPath: mountPath, resumeSession: resume)
@@ -76,10 +78,9 @@ public struct Handshake: Sendable {
         }
         phase = .awaitingSession
         guard !reply.challenge.isEmpty else { return .wait }
-        guard let passwordDigest else {
-            phase = .finished
-            return .failed(.refused(.badPassword))
-        }
+        // A client without a password answers for the empty one (which no export line can
+        // have): the master then admits it under the best line that needs no password, or
+        // refuses it with `badPassword` when every line covering it wants one.
         let response = passwordResponse(secretDigest: passwordDigest, challenge: reply.challenge)
         return .send(AuthResponse(response: response).encode())
     }

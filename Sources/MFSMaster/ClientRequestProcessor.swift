@@ -54,6 +54,7 @@ public struct ClientRequestProcessor: Sendable {
     /// `MasterReply.status` for that request.
     public func process(_ request: ClientRequest, session: ClientSession, now: UnixTime) -> RequestOutcome {
         let id = request.requestID
+        if session.root != .root, !isInsideExport(request, session) { return .now(.failure(id, .notPermitted)) }
         guard request.isMutating else {
             do throws(MasterError) {
                 return .now(try read(request, session: session))
@@ -81,6 +82,37 @@ public struct ClientRequestProcessor: Sendable {
             return .whenStored(version, reply)
         } catch {
             return .now(Self.failure(id, error))
+        }
+    }
+
+    /// Whether every inode the request names lies in the session's exported tree (or is a file
+    /// the session holds open, which may be unlinked): a client of `/sub` reaches nothing
+    /// outside it, whatever inode numbers it sends (MooseFS answers EPERM too).
+    private func isInsideExport(_ request: ClientRequest, _ session: ClientSession) -> Bool {
+        let named = Self.inodes(of: request)
+        guard !named.isEmpty else { return true }
+        return
+            (try? service.read { (namespace: Namespace) throws(FSError) -> Bool in
+                named.allSatisfy { namespace.isInside($0, tree: session.root) || namespace.session(session.id, holds: $0) }
+            }) ?? false
+    }
+
+    /// The inodes a request names (parents included).
+    static func inodes(of request: ClientRequest) -> [InodeID] {
+        switch request {
+        case .info, .closeSession:
+            []
+        case .lookup(_, _, let parent, _), .symlink(_, _, let parent, _, _), .mknod(_, _, let parent, _, _, _, _),
+            .mkdir(_, _, let parent, _, _), .unlink(_, _, let parent, _), .rmdir(_, _, let parent, _):
+            [parent]
+        case .getAttributes(_, let inode), .setAttributes(_, _, let inode, _), .readlink(_, let inode),
+            .readdir(_, _, let inode, _, _), .open(_, _, let inode, _), .release(_, _, let inode), .getGoal(_, let inode),
+            .setGoal(_, _, let inode, _, _), .setLength(_, _, let inode, _, _), .chunks(_, let inode, _, _):
+            [inode]
+        case .rename(_, _, let parent, _, let newParent, _):
+            [parent, newParent]
+        case .link(_, _, let inode, let newParent, _):
+            [inode, newParent]
         }
     }
 

@@ -22,6 +22,12 @@ public enum ClientServerLimits {
     public static let challengeLength = 32
     /// Connections on the client port at once; more are closed at accept with a log line.
     public static let maxConnections = 10_000
+    /// Seconds a new connection has to finish its hello (and password answer); then it is
+    /// closed, so idle sockets cannot hold the connection slots.
+    public static let helloTimeoutSeconds: Int64 = 30
+    /// Warnings about bad connections logged per second at most; the rest are counted and the
+    /// count is logged with the next one (a flood of bad input cannot flood the log).
+    public static let connectionWarningsPerSecond = 20
 }
 
 /// What every client connection shares: the metadata, the exports, who owns which session.
@@ -34,6 +40,10 @@ public final class ClientServerContext: Sendable {
     /// after its session moved to a new one does not mark the session lost.
     private let owners = Mutex<[SessionID: ObjectIdentifier]>([:])
     private let connectionCount = Atomic<Int>(0)
+    /// Every open connection, so that a stopping master can close them all before its last
+    /// dump (no change may come after it); `nil` once stopping.
+    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+    private let warnings = Mutex<(second: UnixTime, logged: Int, suppressed: Int)>((UnixTime(0), 0, 0))
 
     public init(processor: ClientRequestProcessor, exports: Exports, softwareVersion: String, logger: Logger) {
         self.processor = processor
@@ -55,6 +65,53 @@ public final class ClientServerContext: Sendable {
 
     func connected() -> Bool {
         connectionCount.add(1, ordering: .relaxed).newValue <= ClientServerLimits.maxConnections
+    }
+
+    /// Logs a warning about one connection, at most `connectionWarningsPerSecond` a second;
+    /// the first one logged after some were dropped says how many.
+    func warn(_ message: Logger.Message, _ metadata: Logger.Metadata) {
+        let now = Self.now()
+        let suppressed: Int? = warnings.withLock { state in
+            if state.second != now { state = (now, 0, state.suppressed) }
+            guard state.logged < ClientServerLimits.connectionWarningsPerSecond else {
+                state.suppressed += 1
+                return nil
+            }
+            state.logged += 1
+            defer { state.suppressed = 0 }
+            return state.suppressed
+        }
+        guard let suppressed else { return }
+        var metadata = metadata
+        if suppressed > 0 { metadata["suppressedBefore"] = "\(suppressed)" }
+        logger.warning(message, metadata: metadata)
+    }
+
+    /// Records an open connection; false once the master is stopping (the caller closes it).
+    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
+        open.withLock { open in
+            guard open != nil else { return false }
+            open?[connection] = channel
+            return true
+        }
+    }
+
+    func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
+
+    /// Closes every client connection and returns once each has finished closing (sessions
+    /// marked lost included); no connection is accepted after. For the shutdown, before the
+    /// last dump.
+    func closeAllConnections() async {
+        let channels = open.withLock { open in
+            defer { open = nil }
+            return Array((open ?? [:]).values)
+        }
+        for channel in channels {
+            try? await channel.close()
+        }
+        for channel in channels {
+            try? await channel.closeFuture.get()
+        }
     }
     func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
 
@@ -101,11 +158,17 @@ public struct ClientServer: Sendable {
         let actualPort = server.localAddress?.port ?? port
         bound(actualPort)
         context.logger.info("client port listening", metadata: ["address": "\(host):\(actualPort)"])
-        try await withTaskCancellationHandler {
-            try await server.closeFuture.get()
-        } onCancel: {
-            server.close(promise: nil)
+        do {
+            try await withTaskCancellationHandler {
+                try await server.closeFuture.get()
+            } onCancel: {
+                server.close(promise: nil)
+            }
+        } catch {
+            await context.closeAllConnections()
+            throw error
         }
+        await context.closeAllConnections()
     }
 }
 
@@ -157,16 +220,30 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         counted = true
         if !shared.connected() {
             close("too many connections (limit \(ClientServerLimits.maxConnections))")
+        } else if !shared.opened(context.channel, by: identity) {
+            close("the master is stopping")
+        } else {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .seconds(ClientServerLimits.helloTimeoutSeconds)) {
+                let handler = bound.value
+                switch handler.phase {
+                case .hello, .challenged:
+                    handler.close("no hello within \(ClientServerLimits.helloTimeoutSeconds) s")
+                case .opening, .established, .closed:
+                    break
+                }
+            }
         }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if counted { shared.disconnected() }
+        shared.closed(by: identity)
         if frames.bufferedByteCount > 0, !isClosed {
-            shared.logger.warning(
+            shared.warn(
                 "client connection ended inside a frame",
-                metadata: ["client": "\(peer)", "bytes": "\(frames.bufferedByteCount)"])
+                ["client": "\(peer)", "bytes": "\(frames.bufferedByteCount)"])
         }
         if let session = ownedSession, shared.release(session, by: identity) {
             let now = ClientServerContext.now()
@@ -309,7 +386,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                     root = found.inode
                 }
                 if let resume {
-                    guard let known = namespace.session(resume) else { throw .badSession }
+                    // Only from the address that opened it: session ids are small numbers.
+                    guard let known = namespace.session(resume), Self.sameHost(known.info, peer) else { throw .badSession }
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
                     return (ClientSession(id: resume, rule: rule, root: root), record)
                 }
@@ -342,6 +420,15 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 metadata: ["session": "\(session.id)", "client": "\(handler.peer)", "export": "\(directory)"])
             handler.processFrames()
         }
+    }
+
+    /// Whether a session's info (`ADDRESS:PORT PATH VERSION`, written when it was opened)
+    /// names the same address as `peer` (`ADDRESS:PORT`).
+    static func sameHost(_ info: [UInt8], _ peer: String) -> Bool {
+        let colon = UInt8(ascii: ":")
+        let opened = info.prefix { $0 != colon }
+        let now = Array(peer.utf8).prefix { $0 != colon }
+        return !opened.isEmpty && opened.elementsEqual(now)
     }
 
     /// Sends the hello reply (if not sent yet) and a refusal, logs why, and closes.
@@ -408,7 +495,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .closed: return
         default: break
         }
-        shared.logger.warning("closing client connection", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        shared.warn("closing client connection", ["client": "\(peer)", "reason": "\(reason)"])
         phase = .closed
         context.flush()
         context.close(promise: nil)

@@ -74,7 +74,12 @@ public final class MasterDaemon: Sendable {
         do {
             writer = try ChangelogWriter(
                 directory: directory, metaID: namespace.metaID, mode: settings.saveMode, backLogs: settings.backLogs,
-                lastVersion: first == nil ? namespace.version : .zero)
+                lastVersion: first == nil ? namespace.version : .zero,
+                onFailure: { reason in
+                    logger.critical(
+                        "changelog write failed: no change is accepted any more; fix the disk and restart the master",
+                        metadata: ["reason": "\(reason)"])
+                })
             if let first { try writer.append(first) }
         } catch {
             throw MasterStartError("\(error)")
@@ -101,11 +106,14 @@ public final class MasterDaemon: Sendable {
         self.logger = logger
     }
 
-    /// Serves until SIGTERM or SIGINT; then stops taking requests, dumps the metadata and
-    /// closes the changelog. A new cluster is dumped at once, so `metadata.mfs` always exists
-    /// beside its changelog.
+    /// Serves until SIGTERM or SIGINT; then closes every client connection, stops taking
+    /// changes, dumps the metadata and closes the changelog, so the dump is the last word and
+    /// the next start needs no `-a`. A service that fails (a port that cannot be bound) stops
+    /// the master the same way, and `run` then throws its error. A new cluster is dumped at
+    /// once, so `metadata.mfs` always exists beside its changelog.
     public func run(clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         if !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
+        markSessionsLost()
         let daemon = self
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
@@ -121,14 +129,18 @@ public final class MasterDaemon: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var failure: (any Error)?
         do {
             try await group.run()
         } catch {
             logger.error("stopping: \(error)")
+            failure = error
         }
+        service.stopChanges()
         await dump(reason: "shutdown")
         service.writer.close()
         logger.notice("stopped", metadata: ["version": "\(service.namespace.version)"])
+        if let failure { throw failure }
     }
 
     /// The status `/status` shows.
@@ -151,6 +163,24 @@ public final class MasterDaemon: Sendable {
         while true {
             try await Task.sleep(for: settings.metadataSaveFrequency)
             await dump(reason: "METADATA_SAVE_FREQ")
+        }
+    }
+
+    /// Every session still connected when the last master stopped (or crashed) has no
+    /// connection now: it is marked lost, so it expires after `SESSION_SUSTAIN_TIME` unless its
+    /// client comes back and resumes it.
+    private func markSessionsLost() {
+        let now = ClientServerContext.now()
+        var marked = 0
+        for id in service.namespace.sessionIDs {
+            let changed = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
+                guard let known = namespace.session(id), known.lostAt == nil else { return (false, nil) }
+                return (true, try namespace.sessionLost(id, now: now))
+            }
+            if changed?.0 == true { marked += 1 }
+        }
+        if marked > 0 {
+            logger.info("sessions of the last run marked lost until their clients come back", metadata: ["sessions": "\(marked)"])
         }
     }
 

@@ -35,6 +35,8 @@ public final class MetadataService: Sendable {
         var namespace: Namespace
         var sinceChecksum = 0
         var dumping = false
+        /// Set at shutdown, before the last dump: no change is taken after it.
+        var stopped = false
         var lastDump: (version: MetaVersion, seconds: Double)?
     }
 
@@ -89,6 +91,7 @@ public final class MetadataService: Sendable {
     ) {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
             if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
+            if state.stopped { throw .storage(.closed) }
             let result: R
             let record: ChangelogRecord?
             do throws(FSError) {
@@ -113,6 +116,9 @@ public final class MetadataService: Sendable {
             return (result, last)
         }
     }
+
+    /// Refuses every later change (shutdown: the last dump must hold everything).
+    public func stopChanges() { state.withLock { $0.stopped = true } }
 
     /// Reads the namespace (attributes, lookups, listings).
     public func read<R: Sendable>(_ body: (Namespace) throws(FSError) -> R) throws(MasterError) -> R {

@@ -101,3 +101,21 @@ extension Namespace {
     /// The open count of an inode across all sessions.
     public func openCount(of inode: InodeID) throws(FSError) -> UInt32 { try existing(inode).openCount }
 }
+
+extension Namespace {
+    /// Whether `inode` lies in the tree under the directory `top` (an export's root): a
+    /// directory when `top` is on its chain of parents, anything else when the directory of
+    /// its first link is. Unknown and unlinked inodes are outside. Reads parent links only, so
+    /// the cost is the depth of the tree.
+    public func isInside(_ inode: InodeID, tree top: InodeID) -> Bool {
+        if top == .root { return true }
+        var current = inode.rawValue
+        // The root is its own parent, so the walk ends; the bound only guards a damaged tree.
+        for _ in 0...NamespaceLimits.maxTreeWalk {
+            if current == top.rawValue { return true }
+            guard current != InodeID.root.rawValue, let r = record(current), r.parent != 0 else { return false }
+            current = r.parent
+        }
+        return false
+    }
+}

@@ -84,6 +84,9 @@ public enum NamespaceLimits {
     public static let maxSymlinkTargetLength = 4_096
     /// The longest session description.
     public static let maxSessionInfoLength = 1_024
+    /// Parent links followed at most when checking that an inode is inside an export's tree
+    /// (deeper than any real tree: a path of this many components is longer than PATH_MAX).
+    public static let maxTreeWalk = 65_536
 }
 
 struct FreedInode: Sendable {

@@ -84,6 +84,8 @@ public final class ChangelogWriter: @unchecked Sendable {
     public let prefix: String
     public let backLogs: Int
     public let metaID: MetaID
+    /// Told once, from the writer thread, when a write or fsync fails (the daemon logs it).
+    private let onFailure: @Sendable (String) -> Void
     private var worker: Thread?
 
     public var currentPath: String { directory.file("\(prefix).0.mfs") }
@@ -93,8 +95,9 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// restore that preceded).
     public init(
         directory: DataDirectory, prefix: String = "changelog", metaID: MetaID, mode: ChangelogSaveMode, backLogs: Int = 50,
-        lastVersion: MetaVersion
+        lastVersion: MetaVersion, onFailure: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(ChangelogWriteError) {
+        self.onFailure = onFailure
         self.directory = directory
         self.prefix = prefix
         self.metaID = metaID
@@ -332,8 +335,10 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     /// Records the failure that stops every later change. Called under `condition`.
     private func fail(_ reason: String) {
+        guard failure == nil else { return }
         failure = reason
         failed.store(true, ordering: .releasing)
+        onFailure(reason)
     }
 
     private func monotonic() -> Double {

@@ -1,3 +1,5 @@
+import MFSMetadata
+
 /// A command and its options, checked before the master is contacted so that a usage error
 /// never waits for the network.
 enum Command {
@@ -50,9 +52,7 @@ enum Command {
         case "setgoal":
             let parsed = try ParsedArguments(arguments, flags: "r", command: name)
             try parsed.expect(2...Int.max, name, parsed.operands.isEmpty ? "goal" : "operand")
-            guard let goal = UInt8(parsed.operands[0]), goal > 0 else {
-                throw UsageError("setgoal: invalid goal '\(parsed.operands[0])' (a number 1-255)")
-            }
+            let goal = try Self.goal(parsed.operands[0])
             self = .setgoal(recursive: parsed.has("r"), goal: goal, paths: Array(parsed.operands.dropFirst()))
         case "info":
             try ParsedArguments(arguments, flags: "", command: name).expect(0...0, name, "")
@@ -68,10 +68,19 @@ enum Command {
         return parsed.operands
     }
 
+    /// A goal (how many copies of each chunk), in the range the namespace keeps: MooseFS's 1-9.
+    static func goal(_ text: String) throws(UsageError) -> UInt8 {
+        let range = NamespaceLimits.minGoal...NamespaceLimits.maxGoal
+        guard let goal = UInt8(text), range.contains(goal) else {
+            throw UsageError("setgoal: invalid goal '\(text)' (a number \(range.lowerBound)-\(range.upperBound))")
+        }
+        return goal
+    }
+
     /// An octal mode, 0-7777 (symbolic modes are not supported).
     static func mode(_ text: String) throws(UsageError) -> UInt16 {
         guard let mode = UInt16(text, radix: 8), mode <= 0o7777 else {
-            throw UsageError("invalid mode '\(text)' (an octal number 0-7777)")
+            throw UsageError("mkdir: invalid mode '\(text)' (an octal number 0-7777)")
         }
         return mode
     }

@@ -39,7 +39,7 @@ struct Invocation {
         do throws(ClientError) {
             masterList = try ClientOptions.parseMasters(masterText)
         } catch {
-            throw UsageError(error.description)
+            throw UsageError(Tool.sentence(error))
         }
         options = ClientOptions(masters: masterList, mountPath: mountPath, password: password)
         // A command line tool would rather say the master is gone than wait half a minute.

@@ -35,7 +35,7 @@ final class Tool {
         do {
             client = try await MasterClient.connect(invocation.options)
         } catch {
-            printError(connectFailure(error))
+            printError(connectFailure(error, passwordGiven: invocation.options.password != nil))
             return 1
         }
         let tool = Tool(client: client)
@@ -51,9 +51,11 @@ final class Tool {
         return status
     }
 
-    private static func connectFailure(_ error: ClientError) -> String {
+    private static func connectFailure(_ error: ClientError, passwordGiven: Bool) -> String {
         switch error {
         case .unreachable(let reasons): "cannot reach the master at \(reasons.joined(separator: "; "))"
+        case .sessionRefused(.badPassword) where passwordGiven: "the master refused the password given with -P for this export"
+        case .sessionRefused(.badPassword): "the master wants a password for this export (mfs -P PASSWORD)"
         default: sentence(error)
         }
     }

@@ -16,7 +16,7 @@ enum Usage {
           readlink PATH...              print symlink targets
           touch PATH...                 create empty files, or set their times to now
           getgoal [-r] PATH...          show goals (-r summary of the subtree)
-          setgoal [-r] GOAL PATH...     set goals (-r the whole subtree)
+          setgoal [-r] GOAL PATH...     set goals, 1-9 (-r the whole subtree)
           info                          show the master's figures
 
         options:

@@ -50,9 +50,23 @@ import Testing
         #expect(shake.received(frame(SessionReply.established(grant).encode())) == .established(grant))
     }
 
-    @Test func aChallengeWithoutAPasswordIsABadPassword() {
+    /// No password given: the challenge is answered for the empty password, so the master can
+    /// admit the client under a line that needs none; its refusal is then a bad password.
+    @Test func aChallengeWithoutAPasswordIsAnsweredForTheEmptyPassword() throws {
+        let challenge = [UInt8](repeating: 9, count: 32)
         var shake = handshake()
-        #expect(shake.received(masterHello(challenge: [1, 2, 3])) == .failed(.refused(.badPassword)))
+        guard case .send(let bytes) = shake.received(masterHello(challenge: challenge)) else {
+            Issue.record("no answer to the challenge")
+            return
+        }
+        let answer = try AuthResponse.decode(bytes: bytes)
+        #expect(answer.response == passwordResponse(secretDigest: passwordDigest(""), challenge: challenge))
+        #expect(answer.response != passwordResponse(secretDigest: passwordDigest("secret"), challenge: challenge))
+        #expect(shake.received(frame(SessionReply.established(grant).encode())) == .established(grant))
+
+        var refused = handshake()
+        _ = refused.received(masterHello(challenge: challenge))
+        #expect(refused.received(frame(SessionReply.refused(.badPassword).encode())) == .failed(.refused(.badPassword)))
     }
 
     @Test func aMasterOfAnotherClusterIsRefused() {

@@ -2,6 +2,7 @@ import Foundation
 import MFSChangelog
 import MFSCore
 import MFSMetadata
+import MFSTestSupport
 import MFSWire
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import MFSConfig
 import MFSCore
 import MFSMetadata
+import MFSTestSupport
 import MFSWire
 
 #if canImport(Glibc)
@@ -10,16 +11,30 @@ import MFSWire
 
 /// A blocking client connection that speaks raw frames, so tests can send exactly the bytes
 /// they mean (including wrong ones) and see exactly what comes back.
-final class WireConnection {
+final class WireConnection: @unchecked Sendable {
     let fd: Int32
     private var frames = FrameDecoder()
     private var nextID: UInt64 = 1
 
     struct Closed: Error {}
 
-    init(port: Int, host: String = "127.0.0.1") throws {
+    /// Connects to `host:port`, from the loopback address `source` when given (127.0.0.2 is
+    /// another client address on the same host).
+    init(port: Int, host: String = "127.0.0.1", source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw POSIXError(.EADDRNOTAVAIL)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -126,4 +141,9 @@ extension MasterReply {
         if case .status(_, let status, _) = self { return status }
         return .ok
     }
+}
+
+extension MasterProcess {
+    /// A raw-frame connection to the client port.
+    func connect() throws -> WireConnection { try WireConnection(port: clientPort) }
 }

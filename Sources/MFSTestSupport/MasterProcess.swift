@@ -7,32 +7,38 @@ import MFSStorage
     import Glibc
 #endif
 
-/// A real `mfsmaster` process on loopback with a data directory of its own: its ports are
-/// picked by the kernel and read from its log.
-final class MasterProcess {
-    let directory: String
-    var dataPath: String { directory + "/data" }
-    var logPath: String { directory + "/master.log" }
-    private(set) var process: Process?
-    private(set) var clientPort = 0
-    private(set) var statusPort = 0
+/// A real `mfsmaster` process on loopback with a data directory of its own, for tests: its
+/// ports are picked by the kernel on the first start and read from its log; a restart keeps
+/// the client port, so a client's address stays right.
+public final class MasterProcess: @unchecked Sendable {
+    public let directory: String
+    public var dataPath: String { directory + "/data" }
+    public var logPath: String { directory + "/master.log" }
+    public var configPath: String { directory + "/mfsmaster.cfg" }
+    public private(set) var process: Process?
+    public private(set) var clientPort = 0
+    public private(set) var statusPort = 0
+    private let settings: [String: String]
 
-    /// Makes the directory, the config and the exports (default: everyone, read-write, root
-    /// unmapped).
-    init(exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:]) throws {
+    /// Makes the directory and the exports (default: everyone, read-write, root unmapped);
+    /// `settings` go into the config over the test defaults.
+    public init(exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
+        self.settings = settings
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try exports.write(toFile: directory + "/mfsexports.cfg", atomically: true, encoding: .utf8)
+        try writeConfig()
+    }
+
+    private func writeConfig() throws {
         var config: [String: String] = [
             "DATA_PATH": dataPath, "EXPORTS_FILENAME": directory + "/mfsexports.cfg", "MATOCL_LISTEN_HOST": "127.0.0.1",
-            "MATOCL_LISTEN_PORT": "0", "STATUS_LISTEN_HOST": "127.0.0.1", "STATUS_LISTEN_PORT": "0",
+            "MATOCL_LISTEN_PORT": String(clientPort), "STATUS_LISTEN_HOST": "127.0.0.1", "STATUS_LISTEN_PORT": "0",
         ]
         config.merge(settings) { $1 }
         try config.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
             .write(toFile: configPath, atomically: true, encoding: .utf8)
     }
-
-    var configPath: String { directory + "/mfsmaster.cfg" }
 
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -40,13 +46,18 @@ final class MasterProcess {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static var binary: String {
+    /// `mfsmaster` of the debug build, beside the other binaries the tests run.
+    public static var binary: String { binaryPath("mfsmaster") }
+
+    /// A binary of the debug build.
+    public static func binaryPath(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/mfsmaster").path
+            .appendingPathComponent(".build/debug/\(name)").path
     }
 
     /// Starts the master and waits until both ports listen.
-    func start(_ extraArguments: [String] = []) throws {
+    public func start(_ extraArguments: [String] = []) throws {
+        try writeConfig()
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
@@ -72,12 +83,12 @@ final class MasterProcess {
         throw StartFailed(log: "did not listen within 30 s:\n" + self.log)
     }
 
-    struct StartFailed: Error, CustomStringConvertible {
-        var log: String
-        var description: String { log }
+    public struct StartFailed: Error, CustomStringConvertible {
+        public var log: String
+        public var description: String { log }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The port in the last `address=HOST:PORT` of a log line containing `message`.
     private static func port(after message: String, in log: String) -> Int? {
@@ -89,7 +100,7 @@ final class MasterProcess {
 
     /// SIGTERM and wait: the master dumps its metadata and exits 0.
     @discardableResult
-    func stop() -> Int32 {
+    public func stop() -> Int32 {
         guard let process else { return -1 }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
@@ -98,19 +109,24 @@ final class MasterProcess {
     }
 
     /// SIGKILL: no dump, no goodbye.
-    func crash() {
+    public func crash() {
         guard let process else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }
 
-    var isRunning: Bool { process?.isRunning ?? false }
+    public var isRunning: Bool { process?.isRunning ?? false }
 
-    /// `metadata.mfs` as the master last dumped it.
-    func dumpedNamespace() throws -> Namespace {
-        try MetadataFile.decode(try FileIO.read(dataPath + "/metadata.mfs"))
+    /// The exit status of a master that stopped by itself (nil while it runs).
+    public var exitStatus: Int32? {
+        guard let process, !process.isRunning else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
-    func connect() throws -> WireConnection { try WireConnection(port: clientPort) }
+    /// `metadata.mfs` as the master last dumped it.
+    public func dumpedNamespace() throws -> Namespace {
+        try MetadataFile.decode(try FileIO.read(dataPath + "/metadata.mfs"))
+    }
 }

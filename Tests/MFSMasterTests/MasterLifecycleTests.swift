@@ -1,0 +1,182 @@
+import Foundation
+import MFSCore
+import MFSMetadata
+import MFSTestSupport
+import MFSWire
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The master's life around its clients: a stop while clients write, sessions across a crash,
+/// exports that confine, ports that cannot be bound.
+@Suite(.serialized) struct MasterLifecycleTests {
+    /// SIGTERM while four clients pipeline mkdirs: the last dump holds every change (the next
+    /// start needs no `-a`), and every mkdir the master acknowledged is there.
+    @Test func stopWhileClientsWriteLeavesNothingToRestore() throws {
+        let master = try MasterProcess()
+        try master.start()
+        let writers = 4
+        let acknowledged = Acknowledged()
+        let group = DispatchGroup()
+        for w in 0..<writers {
+            let c = try master.connect()
+            _ = try c.open()
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                var n = 0
+                while true {
+                    // 32 requests in flight, then their replies.
+                    var batch: [ClientRequest] = []
+                    for _ in 0..<32 {
+                        let name = EntryName(unchecked: Array("w\(w)_\(n)".utf8))
+                        batch.append(.mkdir(c.newID(), rootCaller, parent: .root, name: name, mode: 0o755))
+                        n += 1
+                    }
+                    guard c.send(batch.flatMap { $0.encode() }) else { return }
+                    // Replies carry their request's id; those that wait for the disk may come
+                    // after a quick error.
+                    var names: [RequestID: EntryName] = [:]
+                    for case .mkdir(let id, _, _, let name, _) in batch { names[id] = name }
+                    for _ in batch {
+                        guard let frame = try? c.receive(), let reply = try? MasterReply.decode(frame) else { return }
+                        guard let name = names.removeValue(forKey: reply.requestID) else {
+                            acknowledged.fail("a reply to request \(reply.requestID), which was not asked or was answered before")
+                            return
+                        }
+                        switch reply {
+                        case .mkdir(_, let made): acknowledged.add(name, made.inode)
+                        default: acknowledged.refused(reply.wireStatus)
+                        }
+                    }
+                }
+            }
+        }
+        usleep(400_000)
+        #expect(master.stop() == 0)
+        group.wait()
+        #expect(acknowledged.failure == nil, "\(acknowledged.failure ?? "")")
+        let made = acknowledged.all
+        #expect(made.count > 100, "the writers made only \(made.count) directories before the stop")
+        print("stop under load: \(made.count) mkdirs acknowledged, refused: \(acknowledged.refusals)")
+        // No -a: the changelogs hold nothing newer than the last dump.
+        try master.start()
+        #expect(master.stop() == 0)
+        let namespace = try master.dumpedNamespace()
+        for (name, inode) in made {
+            #expect((try? namespace.lookup(.root, name, as: .root).inode) == inode, "acknowledged \(name) is missing")
+        }
+        #expect(!master.log.contains("newer changelogs"))
+    }
+
+    /// A client mounting `/sub` reaches nothing outside it, whatever inode numbers it sends.
+    @Test func subdirectoryExportConfinesTheClient() throws {
+        let master = try MasterProcess()
+        try master.start()
+        let admin = try master.connect()
+        _ = try admin.open()
+        let sub = try #require(try admin.call(.mkdir(admin.newID(), rootCaller, parent: .root, name: "sub", mode: 0o777)).attributes)
+        let secret = try #require(
+            try admin.call(.mkdir(admin.newID(), rootCaller, parent: .root, name: "secret", mode: 0o777)).attributes)
+        let file = try #require(
+            try admin.call(.mknod(admin.newID(), rootCaller, parent: secret.inode, name: "f", type: .file, mode: 0o666, rdev: 0))
+                .attributes)
+
+        let c = try master.connect()
+        let grant = try c.open(mountPath: "/sub")
+        #expect(grant.root == sub.inode)
+        let inside = try #require(try c.call(.mkdir(c.newID(), rootCaller, parent: grant.root, name: "in", mode: 0o755)).attributes)
+        #expect(try c.call(.getAttributes(c.newID(), inode: inside.inode)).wireStatus == .ok)
+        let outside: [ClientRequest] = [
+            .getAttributes(c.newID(), inode: .root), .getAttributes(c.newID(), inode: file.inode),
+            .lookup(c.newID(), rootCaller, parent: .root, name: "secret"),
+            .readdir(c.newID(), rootCaller, inode: secret.inode, cookie: 0, maxEntries: 10),
+            .mkdir(c.newID(), rootCaller, parent: secret.inode, name: "x", mode: 0o755),
+            .unlink(c.newID(), rootCaller, parent: secret.inode, name: "f"),
+            .rename(c.newID(), rootCaller, parent: grant.root, name: "in", newParent: .root, newName: "out"),
+            .link(c.newID(), rootCaller, inode: file.inode, newParent: grant.root, newName: "stolen"),
+            .setAttributes(c.newID(), rootCaller, inode: secret.inode, changes: AttributeChanges(mode: 0o700)),
+            .open(c.newID(), rootCaller, inode: file.inode, flags: [.read]),
+        ]
+        for request in outside {
+            #expect(try c.call(request).wireStatus == .notPermitted, "\(request) reached outside /sub")
+        }
+        // Nothing outside changed.
+        #expect(try admin.call(.lookup(admin.newID(), rootCaller, parent: secret.inode, name: "f")).wireStatus == .ok)
+        #expect(try admin.call(.lookup(admin.newID(), rootCaller, parent: .root, name: "out")).wireStatus == .noEntry)
+        #expect(try admin.call(.lookup(admin.newID(), rootCaller, parent: sub.inode, name: "stolen")).wireStatus == .noEntry)
+    }
+
+    /// Session ids are small numbers: a session resumes only from the address that opened it.
+    @Test func sessionResumesOnlyFromItsAddress() throws {
+        let master = try MasterProcess()
+        try master.start()
+        let first = try master.connect()
+        let grant = try first.open()
+        let other = try WireConnection(port: master.clientPort, source: "127.0.0.2")
+        let (_, refused) = try other.handshake(resume: grant.session)
+        #expect(refused == .refused(.badSession))
+        let same = try master.connect()
+        let (_, resumed) = try same.handshake(resume: grant.session)
+        guard case .established(let again) = resumed else {
+            Issue.record("the opening address could not resume its session: \(resumed)")
+            return
+        }
+        #expect(again.session == grant.session)
+    }
+
+    /// Sessions open when the master crashed are marked lost at the next start, so they
+    /// expire unless their clients come back.
+    @Test func sessionsOfACrashedMasterAreMarkedLost() throws {
+        let master = try MasterProcess()
+        try master.start()
+        let c = try master.connect()
+        let grant = try c.open()
+        master.crash()
+        try master.start(["-a"])
+        #expect(master.stop() == 0)
+        let session = try #require(try master.dumpedNamespace().session(grant.session))
+        #expect(session.lostAt != nil)
+        #expect(master.log.contains("marked lost"))
+    }
+
+    /// A client port that cannot be bound stops the master with exit status 1 (so systemd's
+    /// Restart=on-failure sees a failure) and a log line naming the address.
+    @Test func portInUseStopsWithExitStatus1() throws {
+        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(blocker) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(blocker, $0, length) == 0 && getsockname(blocker, $0, &length) == 0
+            }
+        }
+        #expect(bound && listen(blocker, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let master = try MasterProcess(settings: ["MATOCL_LISTEN_PORT": "\(port)"])
+        #expect(throws: MasterProcess.StartFailed.self) { try master.start() }
+        #expect(master.exitStatus == 1)
+        #expect(master.log.contains("Address already in use") || master.log.contains("address already in use"), "\(master.log)")
+    }
+}
+
+/// What the writers were told was done.
+private final class Acknowledged: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: [(EntryName, InodeID)] = []
+    private var problem: String?
+
+    func add(_ name: EntryName, _ inode: InodeID) { lock.withLock { made.append((name, inode)) } }
+    private var statuses: [String: Int] = [:]
+
+    func fail(_ reason: String) { lock.withLock { problem = reason } }
+    func refused(_ status: WireStatus) { lock.withLock { statuses["\(status)", default: 0] += 1 } }
+    var refusals: [String: Int] { lock.withLock { statuses } }
+    var all: [(EntryName, InodeID)] { lock.withLock { made } }
+    var failure: String? { lock.withLock { problem } }
+}
