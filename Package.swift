@@ -59,6 +59,7 @@ var targets: [Target] = [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
     .target(name: "MFSStatus"),
@@ -77,7 +78,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
         path: "Benchmarks/MetadataBenchmarks"),
-    .executableTarget(name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient"], path: "Benchmarks/MasterBenchmarks"),
+    .executableTarget(
+        name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient", "MFSStatus"], path: "Benchmarks/MasterBenchmarks"),
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),

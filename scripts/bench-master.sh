@@ -16,7 +16,8 @@
 # the namespace and temp dirs are removed on exit, even on failure.
 # Both masters run in CHANGELOG_SAVE_MODE 0 and 2 and each of our rows is compared with
 # MooseFS's row of the same mode: mode 0 (background writes) must match it, mode 2 (fsync
-# before the reply: MooseFS fsyncs each line, we group-commit) must double it.
+# before the reply: MooseFS fsyncs each line, we group-commit) must double it for the changes
+# (mkdir, create, rename, unlink) and match it for stat and readdir, which write nothing.
 # Environment: MFSIO_API=inode|path (default inode, see Benchmarks/mfsio-driver/driver.c);
 # MFS_DRIVER=blocking|library (default blocking: a thread and a blocking socket per client,
 # as the C driver; library: through MFSClient);
@@ -319,7 +320,9 @@ report() {
             if (sys[i] !~ /^moosefs/ && (key in theirs) && theirs[key] > 0) {
                 vs = sprintf("%.2f", rate[i] / theirs[key])
                 if (cl[i] == 8 || cl[i] == 64) {
-                    need = (sys[i] ~ /mode 2$/) ? 2 : 1
+                    # 2x where the changelog is in the path (group commit against an fsync per
+                    # line); stat and readdir write nothing in either mode, so 1x there.
+                    need = (sys[i] ~ /mode 2$/ && op[i] != "stat" && op[i] != "readdir") ? 2 : 1
                     verdict = (rate[i] >= need * theirs[key]) ? "ok" : "MISS"
                     target = ">=" need "x " verdict
                     if (verdict == "ok") ok++; else miss++
@@ -343,7 +346,7 @@ report() {
         printf "ours driven by MasterBenchmarks --driver %s; MooseFS 3.0 master with NICE_LEVEL 0, driven through libmfsio (--api %s: %s).\n", driver, api, \
             (api == "inode" ? "one master request per op, parent inode known" : "public path calls, one lookup per path component first")
         printf "create = mknod of a regular file (no open/close); readdir = one full listing of 16 files.\n"
-        if (ok + miss > 0) printf "reach targets (8 and 64 clients, against MooseFS in the same mode: mode 0 >= 1x, mode 2 >= 2x; mode 0 p99 < 5 ms at 64): %d ok, %d MISS\n", ok, miss
+        if (ok + miss > 0) printf "reach targets (8 and 64 clients, against MooseFS in the same mode: mode 0 >= 1x; mode 2 >= 2x for changes, >= 1x for stat and readdir; mode 0 p99 < 5 ms at 64): %d ok, %d MISS\n", ok, miss
     }' "$results"
 }
 

@@ -13,7 +13,9 @@ struct BenchmarkError: Error {
 
 /// The command line.
 struct BenchmarkSettings {
-    static let usage = "usage: MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--driver blocking|library] [--json]"
+    static let usage =
+        "usage: MasterBenchmarks --master HOST:PORT --clients N --ops-per-phase TOTAL [--driver blocking|library] [--json]\n"
+        + "       MasterBenchmarks --master HOST:PORT --dump-latency --status HOST:PORT [--fill FILES] [--clients N] [--json]"
 
     /// How the clients talk to the master.
     enum Driver: String {
@@ -29,6 +31,12 @@ struct BenchmarkSettings {
     var opsPerPhase = 10_000
     var json = false
     var driver = Driver.blocking
+    /// `--dump-latency`: latency of requests during a dump instead of the phases.
+    var dumpLatency = false
+    /// The master's status port (`--status`), for `POST /dump`.
+    var statusAddress: String?
+    /// Files made before a `--dump-latency` run (`--fill`).
+    var fill = 1_000_000
 
     var opsPerClient: Int { max(1, opsPerPhase / clients) }
 
@@ -39,6 +47,16 @@ struct BenchmarkSettings {
             switch argument {
             case "--json":
                 json = true
+            case "--dump-latency":
+                dumpLatency = true
+            case "--status":
+                guard let value = rest.popFirst() else { throw BenchmarkError("--status needs HOST:PORT") }
+                statusAddress = value
+            case "--fill":
+                guard let value = rest.popFirst(), let number = Int(value), number > 0 else {
+                    throw BenchmarkError("--fill needs a positive number of files")
+                }
+                fill = number
             case "--driver":
                 guard let value = rest.popFirst(), let chosen = Driver(rawValue: value) else {
                     throw BenchmarkError("--driver needs blocking or library")

@@ -163,6 +163,33 @@ final class BlockingConnection: @unchecked Sendable {
         }
     }
 
+    /// Requests until `stop` says so, alternating a stat of a file this client made with a
+    /// mkdir: for each, when it started (seconds on `clock` since `origin`) and its latency.
+    func mixedLoad(
+        until stop: @Sendable () -> Bool, origin: ContinuousClock.Instant
+    ) -> Result<[(start: Double, latency: Double)], DriverError> {
+        var samples: [(start: Double, latency: Double)] = []
+        let clock = ContinuousClock()
+        var random = SystemRandomNumberGenerator()
+        var i = 0
+        do throws(DriverError) {
+            while !stop() {
+                let before = clock.now
+                if i % 2 == 0, !created.isEmpty {
+                    try operate(.stat, Int.random(in: 0..<created.count, using: &random))
+                } else {
+                    _ = try made(call { .mkdir($0, self.caller, parent: self.top, name: entryName("m", i), mode: 0o755) })
+                }
+                let after = clock.now
+                samples.append((seconds(before - origin), seconds(after - before)))
+                i += 1
+            }
+            return .success(samples)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private func operate(_ phase: BenchmarkPhase, _ i: Int) throws(DriverError) {
         let name = entryName
         let who = caller
@@ -267,6 +294,11 @@ final class BlockingConnection: @unchecked Sendable {
             frames.append(buffer[0..<n])
         }
     }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) * 1e-18
 }
 
 /// `prefix` followed by `i`: always a valid entry name.

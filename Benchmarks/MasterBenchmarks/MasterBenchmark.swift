@@ -150,8 +150,3 @@ private func entryName(_ text: String) throws(ClientError) -> EntryName {
         throw .fs(error)
     }
 }
-
-private func seconds(_ duration: Duration) -> Double {
-    let (whole, attoseconds) = duration.components
-    return Double(whole) + Double(attoseconds) * 1e-18
-}

@@ -20,6 +20,16 @@ do {
     exit(2)
 }
 
+if settings.dumpLatency {
+    do {
+        print(try DumpLatency(settings: settings).run().render(json: settings.json))
+        exit(0)
+    } catch {
+        printError(error.message)
+        exit(1)
+    }
+}
+
 do {
     let results =
         switch settings.driver {

@@ -1,3 +1,4 @@
+import CNetlink
 import VRRPCore
 
 #if canImport(Glibc)

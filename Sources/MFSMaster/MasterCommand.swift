@@ -73,8 +73,10 @@ public enum MasterCommand {
         do {
             try await daemon.run()
         } catch {
-            printError("mfsmaster: \(error)\n")
-            return 1
+            // Started, then a part failed (a port that cannot be bound): not a refused start,
+            // so systemd's Restart=on-failure may try again (exit 1 and 2 it does not retry).
+            printError("mfsmaster: stopped after a failure: \(error)\n")
+            return 3
         }
         return 0
     }

@@ -7,6 +7,7 @@ import MFSStatus
 import MFSStorage
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -117,13 +118,14 @@ public final class MasterDaemon: Sendable {
         let daemon = self
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
-            refreshMetrics: { daemon.refreshMetrics() }, status: { daemon.status() })
+            refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dumpNow() }, status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let services: [any Service] = [
             TaskService(name: "client port") { try await client.run(bound: clientPortBound) },
             TaskService(name: "status port") { try await status.run() },
             TaskService(name: "dumps") { try await daemon.dumpPeriodically() },
             TaskService(name: "sessions") { try await daemon.closeExpiredSessions() },
+            TaskService(name: "exports reload") { await daemon.reloadExportsOnSIGHUP() },
         ]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -156,6 +158,33 @@ public final class MasterDaemon: Sendable {
             logger.info("metadata dumped", metadata: ["version": "\(version)", "reason": "\(reason)"])
         } catch {
             logger.error("metadata dump failed: \(error)", metadata: ["reason": "\(reason)"])
+        }
+    }
+
+    /// SIGHUP re-reads `EXPORTS_FILENAME`: new connections are admitted by the new rules
+    /// (sessions already open keep theirs). A file with errors is refused, with them logged, and
+    /// the rules in force stay.
+    private func reloadExportsOnSIGHUP() async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            let file = settings.exportsFile
+            do {
+                clients.exports = try Exports.parse(bytes: try FileIO.read(file), file: file)
+                logger.notice("exports reloaded", metadata: ["file": "\(file)", "rules": "\(clients.exports.rules.count)"])
+            } catch {
+                logger.error("exports not reloaded, the previous rules stay: \(error)", metadata: ["file": "\(file)"])
+            }
+        }
+    }
+
+    /// `POST /dump`: a dump now, even if nothing changed since the last one.
+    func dumpNow() async -> Result<(version: UInt64, seconds: Double), StatusServer.DumpRefused> {
+        do {
+            let version = try await service.dump()
+            logger.info("metadata dumped", metadata: ["version": "\(version)", "reason": "POST /dump"])
+            return .success((version.rawValue, service.lastDump?.seconds ?? 0))
+        } catch {
+            logger.error("metadata dump failed: \(error)", metadata: ["reason": "POST /dump"])
+            return .failure(StatusServer.DumpRefused(error.description))
         }
     }
 

@@ -6,8 +6,9 @@ import NIOPosix
 import Prometheus
 
 /// The status and admin server on port 9425 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
-/// (Prometheus text). `POST /promote` and `POST /demote` come with the follower (issue 4) and
-/// answer 501 until then, saying so.
+/// (Prometheus text), `POST /dump` (from loopback only: dump the metadata now, answered when
+/// done). `POST /promote` and `POST /demote` come with the follower (issue 4) and answer 501
+/// until then, saying so.
 public struct StatusServer: Sendable {
     public let host: String
     public let port: Int
@@ -15,13 +16,25 @@ public struct StatusServer: Sendable {
     public let status: @Sendable () async -> MasterStatus
     /// Runs before each `/metrics` answer, to bring gauges up to date.
     public let refreshMetrics: @Sendable () async -> Void
+    /// Dumps the metadata now: the dumped version and the seconds it took, or why not.
+    public let dump: @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused>
     let logger: Logger
+
+    public struct DumpRefused: Error, Sendable {
+        public var reason: String
+        public init(_ reason: String) { self.reason = reason }
+    }
 
     public init(
         host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
-        refreshMetrics: @escaping @Sendable () async -> Void = {}, status: @escaping @Sendable () async -> MasterStatus
+        refreshMetrics: @escaping @Sendable () async -> Void = {},
+        dump: @escaping @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused> = {
+            .failure(DumpRefused("no metadata here"))
+        },
+        status: @escaping @Sendable () async -> MasterStatus
     ) {
         self.refreshMetrics = refreshMetrics
+        self.dump = dump
         self.host = host
         self.port = port
         self.registry = registry
@@ -52,6 +65,7 @@ public struct StatusServer: Sendable {
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let fromLoopback = connection.channel.remoteAddress?.ipAddress.map { $0.hasPrefix("127.") || $0 == "::1" } ?? false
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -61,7 +75,7 @@ public struct StatusServer: Sendable {
                     case .body: break
                     case .end:
                         guard let request = head else { return }
-                        let (status, type, body) = await respond(to: request)
+                        let (status, type, body) = await respond(to: request, fromLoopback: fromLoopback)
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: type)
                         headers.add(name: "Content-Length", value: String(body.count))
@@ -79,7 +93,7 @@ public struct StatusServer: Sendable {
         }
     }
 
-    func respond(to request: HTTPRequestHead) async -> (HTTPResponseStatus, String, [UInt8]) {
+    func respond(to request: HTTPRequestHead, fromLoopback: Bool) async -> (HTTPResponseStatus, String, [UInt8]) {
         let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
         switch (request.method, path) {
         case (.GET, "/status"):
@@ -87,6 +101,14 @@ public struct StatusServer: Sendable {
         case (.GET, "/metrics"):
             await refreshMetrics()
             return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
+        case (.POST, "/dump"):
+            guard fromLoopback else { return (.forbidden, "text/plain", Array("/dump is allowed from this host only\n".utf8)) }
+            switch await dump() {
+            case .success(let done):
+                return (.ok, "application/json", Array("{\"version\":\(done.version),\"seconds\":\(done.seconds)}\n".utf8))
+            case .failure(let refused):
+                return (.internalServerError, "text/plain", Array("dump failed: \(refused.reason)\n".utf8))
+            }
         case (.POST, "/promote"), (.POST, "/demote"):
             return (
                 .notImplemented, "text/plain",
@@ -94,6 +116,8 @@ public struct StatusServer: Sendable {
             )
         case (_, "/status"), (_, "/metrics"):
             return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
+        case (_, "/dump"):
+            return (.methodNotAllowed, "text/plain", Array("use POST\n".utf8))
         default:
             return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))
         }

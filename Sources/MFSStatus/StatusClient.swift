@@ -35,8 +35,10 @@ public enum StatusClient {
         return (address, defaultPort)
     }
 
-    /// GET `path` from `host:port`, the whole exchange within `timeout` seconds.
-    public static func get(host: String, port: Int, path: String, timeout: Double) throws(FetchError) -> (Int, [UInt8]) {
+    /// GET (or `method`) `path` from `host:port`, the whole exchange within `timeout` seconds.
+    public static func get(host: String, port: Int, path: String, timeout: Double, method: String = "GET") throws(FetchError) -> (
+        Int, [UInt8]
+    ) {
         let address = "\(host):\(port)"
         var hints = addrinfo()
         hints.ai_family = AF_INET
@@ -55,7 +57,7 @@ public enum StatusClient {
             if errno == EINPROGRESS || errno == EAGAIN { throw .timeout(address, timeout) }
             throw .connect(address, String(cString: strerror(errno)))
         }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(host)\r\n\r\n".utf8)
+        let request = Array("\(method) \(path) HTTP/1.0\r\nHost: \(host)\r\nContent-Length: 0\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw .connect(address, String(cString: strerror(errno)))
         }

@@ -5,10 +5,11 @@ import Testing
     import Glibc
 #endif
 
-/// TRACK_MASTER against a fake master: mfsmaster's HTTP `/status` is not built yet, so a tiny
-/// HTTP server in A's namespace answers on 127.0.0.1:9425 (each namespace has its own
-/// loopback) with what the file `A-master.mode` says: `healthy`, `unhealthy` (`"healthy":
-/// false`), `slow` (healthy, but after 300 ms) or `error` (HTTP 500).
+/// TRACK_MASTER against a fake master, a tiny HTTP server in A's namespace on 127.0.0.1:9425
+/// (each namespace has its own loopback) answering with what the file `A-master.mode` says:
+/// `healthy`, `unhealthy` (`"healthy": false`), `slow` (healthy, but after 300 ms) or `error`
+/// (HTTP 500), for the cases a real master cannot be made to show on demand; and against a
+/// real `mfsmaster` that is stopped and whose changelog disk fills up.
 extension NamespaceTests {
     func startFakeMaster(_ lab: Lab) throws {
         try lab.write("A-master.mode", "healthy")
@@ -50,6 +51,81 @@ extension NamespaceTests {
             expectHolder(lab, "B", within: 2)
             #expect(lab.read("A.log").contains("Connection refused"))
             #expect(waitUntil(2) { lab.currentAnswer() == "B" })
+        }
+    }
+}
+
+extension NamespaceTests {
+    /// A real mfsmaster in A with DATA_PATH on a 256 KiB tmpfs: stopped (SIGTERM), the VIP
+    /// goes to B; started again, back to A; its changelog disk filled by a client's creates
+    /// (the master stops taking changes and says `healthy: false`), the VIP goes to B.
+    @Test func trackMasterMovesTheVIPWhenTheRealMasterStopsOrItsDiskFills() throws {
+        try withLab { lab in
+            let bin = URL(fileURLWithPath: Lab.announcerBinary).deletingLastPathComponent()
+            let data = lab.path("A-data")
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            // Mounted before A's processes start, so they see it.
+            let mounted = "size=262144".withCString { mount("tmpfs", data, "tmpfs", 0, $0) }
+            guard mounted == 0 else { throw LabError(message: "mount tmpfs on \(data): errno \(errno)") }
+            defer { umount2(data, Int32(MNT_DETACH)) }
+            try lab.write("A-exports.cfg", "127.0.0.1  /  rw,alldirs,maproot=0\n")
+            try lab.write(
+                "A-master.cfg",
+                """
+                DATA_PATH = \(data)
+                EXPORTS_FILENAME = \(lab.path("A-exports.cfg"))
+                MATOCL_LISTEN_HOST = 127.0.0.1
+                MATOCL_LISTEN_PORT = 0
+                STATUS_LISTEN_HOST = 127.0.0.1
+                STATUS_LISTEN_PORT = 9425
+
+                """)
+            func startMaster() throws -> (Process, Int) {
+                try lab.write("A-master.log", "")
+                let process = try lab.spawn(
+                    "A", [bin.appendingPathComponent("mfsmaster").path, "-c", lab.path("A-master.cfg")], log: lab.path("A-master.log"))
+                var port: Int?
+                _ = waitUntil(10) {
+                    let line = lab.read("A-master.log").split(separator: "\n").first { $0.contains("client port listening") }
+                    let address = line?.split(separator: " ").first { $0.hasPrefix("address=") }
+                    port = address.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } }
+                    return port != nil
+                }
+                guard let port else { throw LabError(message: "mfsmaster did not start:\n\(lab.read("A-master.log"))") }
+                return (process, port)
+            }
+            var (master, port) = try startMaster()
+            try lab.startAnnouncer(
+                "A", priority: 200,
+                extra: ["TRACK_MASTER": "1", "TRACK_MASTER_INTERVAL_MS": "100", "TRACK_MASTER_FALL": "1", "TRACK_MASTER_RISE": "1"])
+            try lab.startAnnouncer("B", priority: 100)
+            expectHolder(lab, "A", within: 3)
+
+            // Stopped: its status port is gone.
+            kill(master.processIdentifier, SIGTERM)
+            master.waitUntilExit()
+            #expect(master.terminationStatus == 0)
+            expectHolder(lab, "B", within: 2)
+            (master, port) = try startMaster()
+            expectHolder(lab, "A", within: 3)
+
+            // The changelog disk fills: creates with long names from a client in A until the
+            // master refuses one; from then on it is unhealthy.
+            let mfs = bin.appendingPathComponent("mfs").path
+            let padding = String(repeating: "x", count: 200)
+            var refused = false
+            for batch in 0..<40 where !refused {
+                let paths = (0..<100).map { "/\(batch)_\($0)_\(padding)" }.joined(separator: " ")
+                let result = Lab.shell("ip netns exec \(lab.host("A").namespace) \(mfs) -H 127.0.0.1:\(port) touch \(paths)")
+                refused = result.status != 0
+                if refused { #expect(result.output.contains("Input/output error"), "\(result.output)") }
+            }
+            #expect(refused, "the master took every create on a 256 KiB disk")
+            expectHolder(lab, "B", within: 2)
+            #expect(lab.read("A-master.log").contains("changelog write failed"))
+            #expect(lab.read("A.log").contains("unhealthy") || lab.read("A.log").contains("healthy"))
+            kill(master.processIdentifier, SIGKILL)
+            master.waitUntilExit()
         }
     }
 }
