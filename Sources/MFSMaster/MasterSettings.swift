@@ -25,7 +25,8 @@ public enum MasterKeys {
         doc: "When a change counts as stored before the client hears of it: 0 written in the background, "
             + "1 handed to the kernel, 2 fsynced (one fsync serves every change that arrived during the previous one).")
     public static let backLogs = ConfigKey.integer(
-        "BACK_LOGS", default: 50, range: 0...10_000, doc: "How many rotated changelogs (changelog.N.mfs) to keep.")
+        "BACK_LOGS", default: 50, range: 1...10_000,
+        doc: "How many rotated changelogs (changelog.N.mfs) to keep; at least 1, which holds what the dump being written covers.")
     public static let backMetaKeepPrevious = ConfigKey.integer(
         "BACK_META_KEEP_PREVIOUS", default: 1, range: 0...99,
         doc: "How many previous metadata files to keep as metadata.mfs.back.N.")

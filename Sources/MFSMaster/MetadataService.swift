@@ -37,6 +37,9 @@ public final class MetadataService: Sendable {
         var dumping = false
         /// Set at shutdown, before the last dump: no change is taken after it.
         var stopped = false
+        /// Dumps that failed since the last one that worked: the rotated changelogs since then
+        /// hold changes no metadata file does, so rotations must not drop them.
+        var failedDumpsInARow = 0
         var lastDump: (version: MetaVersion, seconds: Double)?
     }
 
@@ -135,7 +138,8 @@ public final class MetadataService: Sendable {
             if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             guard !state.dumping else { throw .dump("a dump is already running") }
             // Under the lock, so the new changelog starts exactly after the snapshot's version.
-            do throws(ChangelogWriteError) { try writer.rotate() } catch { throw .storage(error) }
+            let keepAll = state.failedDumpsInARow >= writer.backLogs
+            do throws(ChangelogWriteError) { try writer.rotate(keepAll: keepAll) } catch { throw .storage(error) }
             state.dumping = true
             return state.namespace
         }
@@ -159,10 +163,16 @@ public final class MetadataService: Sendable {
                 return .failure(error)
             }
         }.value
-        if case .failure(let error) = outcome { throw .dump(error.description) }
+        if case .failure(let error) = outcome {
+            state.withLock { $0.failedDumpsInARow += 1 }
+            throw .dump(error.description)
+        }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        state.withLock { $0.lastDump = (snapshot.version, seconds) }
+        state.withLock {
+            $0.lastDump = (snapshot.version, seconds)
+            $0.failedDumpsInARow = 0
+        }
         return snapshot.version
     }
 }

@@ -213,7 +213,11 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     /// Writes and fsyncs everything queued, then renames `PREFIX.N.mfs` to `PREFIX.N+1.mfs`
     /// (dropping those past `backLogs`) and starts a new `PREFIX.0.mfs`. Called at each dump.
-    public func rotate() throws(ChangelogWriteError) {
+    ///
+    /// `keepAll`: drop nothing, because the files past `backLogs` hold changes no metadata
+    /// file does (the dumps since they were rotated failed); the chain then grows past
+    /// `backLogs` until a rotation without it, which drops every file past `backLogs`.
+    public func rotate(keepAll: Bool = false) throws(ChangelogWriteError) {
         condition.lock()
         rotating = true
         condition.signal()
@@ -229,17 +233,20 @@ public final class ChangelogWriter: @unchecked Sendable {
         Glibc.close(fd)
         fd = -1
         let name = { (n: Int) in self.directory.file("\(self.prefix).\(n).mfs") }
-        if backLogs > 0 {
-            unlink(name(backLogs))
-            for n in stride(from: backLogs - 1, through: 0, by: -1) where FileIO.exists(name(n)) {
-                guard Glibc.rename(name(n), name(n + 1)) == 0 else {
-                    let reason = StorageError("rename", name(n)).description
-                    fail(reason)
-                    throw .failed(reason)
-                }
+        // The files of a chain grown by earlier `keepAll` rotations.
+        var highest = backLogs
+        while FileIO.exists(name(highest + 1)) { highest += 1 }
+        var last = highest
+        if !keepAll {
+            for n in stride(from: highest, through: backLogs, by: -1) { unlink(name(n)) }
+            last = backLogs - 1
+        }
+        for n in stride(from: last, through: 0, by: -1) where FileIO.exists(name(n)) {
+            guard Glibc.rename(name(n), name(n + 1)) == 0 else {
+                let reason = StorageError("rename", name(n)).description
+                fail(reason)
+                throw .failed(reason)
             }
-        } else {
-            unlink(name(0))
         }
         do {
             fd = try Self.open(name(0), metaID: metaID)

@@ -15,12 +15,13 @@ private func temporaryDirectory() throws -> String {
 }
 
 /// A new cluster's service in `dir`, as mfsmaster starts one.
-private func newService(_ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply) throws -> MetadataService {
+private func newService(_ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50) throws -> MetadataService {
     let loaded = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
     #expect(loaded.isNewCluster)
     var ns = loaded.namespace
     let first = try ns.setMetaID(MetaID(0xBEEF_0000_0000_0042), now: t0)
-    let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, lastVersion: .zero)
+    let writer = try ChangelogWriter(
+        directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, backLogs: backLogs, lastVersion: .zero)
     try writer.append(first)
     return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
 }
@@ -85,6 +86,28 @@ private func createFiles(_ service: MetadataService, _ range: Range<Int>) async 
         #expect(file.version == version)
         let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
         #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
+    }
+
+    /// Dumps that keep failing (more of them than BACK_LOGS) never cost a change: the rotations
+    /// keep every changelog no metadata file covers, and a restore gives the live namespace.
+    @Test func failingDumpsNeverDropUncoveredChangelogs() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir, backLogs: 2)
+        try await createFiles(service, 0..<50)
+        _ = try await service.dump()
+        // A directory where the dump's temporary file goes: every dump fails from now on.
+        try FileManager.default.createDirectory(atPath: dir + "/metadata.mfs.tmp", withIntermediateDirectories: false)
+        for round in 1...4 {
+            try await createFiles(service, (round * 50)..<(round * 50 + 50))
+            await #expect(throws: MasterError.self) { try await service.dump() }
+        }
+        let live = service.namespace
+        service.writer.close()
+        try FileManager.default.removeItem(atPath: dir + "/metadata.mfs.tmp")
+        let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in }).namespace
+        #expect(restored.version == live.version)
+        #expect(MetadataFile.encode(restored) == MetadataFile.encode(live))
     }
 
     @Test func failedOperationChangesNothingAndIsReported() async throws {

@@ -92,6 +92,30 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
         #expect(try readBack(dir + "/changelog.2.mfs") == Array(all[20..<30]))
     }
 
+    /// `keepAll` (the dumps since the oldest rotation failed) drops nothing and grows the chain
+    /// past `backLogs`; the next rotation without it trims the chain back to `backLogs`.
+    @Test func rotationKeepsEverythingWhileDumpsFail() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(
+            directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, backLogs: 2, lastVersion: .zero)
+        let all = records(50)
+        for round in 0..<4 {
+            for record in all[(round * 10)..<(round * 10 + 10)] { try writer.append(record) }
+            try writer.rotate(keepAll: true)
+        }
+        var names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == (0...4).map { "changelog.\($0).mfs" })
+        #expect(try readBack(dir + "/changelog.4.mfs") == Array(all[0..<10]))
+        for record in all[40..<50] { try writer.append(record) }
+        try writer.rotate()
+        writer.close()
+        names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["changelog.0.mfs", "changelog.1.mfs", "changelog.2.mfs"])
+        #expect(try readBack(dir + "/changelog.1.mfs") == Array(all[40..<50]))
+        #expect(try readBack(dir + "/changelog.2.mfs") == Array(all[30..<40]))
+    }
+
     @Test func reopeningAppendsAndAnotherClusterIsRefused() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
