@@ -59,10 +59,11 @@ public enum FileIO {
         return names.sorted()
     }
 
-    /// Writes `path` so that a crash leaves either the old file or the whole new one: the bytes
-    /// go to `path.tmp`, are fsynced, the previous file is kept as `path.back.1` … (shifting up
-    /// to `keepPrevious` copies), the temporary file is renamed over `path`, and the directory is
-    /// fsynced.
+    /// Writes `path` so that a crash leaves either the old file or the whole new one, and never
+    /// no file: the bytes go to `path.tmp`, are fsynced, the previous file is kept as
+    /// `path.back.1` … (shifting up to `keepPrevious` copies; `.back.1` is a hard link to the
+    /// file, so `path` stays in place), the temporary file is renamed over `path` (one atomic
+    /// replace), and the directory is fsynced.
     public static func writeAtomically(
         _ path: String, keepPrevious: Int = 1, _ produce: (_ write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) -> Void
     ) throws(StorageError) {
@@ -79,7 +80,14 @@ public enum FileIO {
             for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
                 guard rename("\(path).back.\(n)", "\(path).back.\(n + 1)") == 0 else { throw StorageError("rename", "\(path).back.\(n)") }
             }
-            guard rename(path, "\(path).back.1") == 0 else { throw StorageError("rename", path) }
+            let newest = "\(path).back.1"
+            if exists(newest) { unlink(newest) }
+            if link(path, newest) != 0 {
+                // A file system without hard links: fall back to the rename (for a moment there
+                // is then no `path`, which `-a` finds in `.back.1`).
+                guard errno == EPERM || errno == ENOTSUP || errno == EXDEV else { throw StorageError("link", path) }
+                guard rename(path, newest) == 0 else { throw StorageError("rename", path) }
+            }
         }
         guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
         try syncDirectory(of: path)
