@@ -59,8 +59,15 @@ public enum MasterStartup {
             }
         }
         guard FileIO.exists(metadataPath) else {
-            let own = changelogs.filter { !$0.contains("changelog_ml.") }
-            guard own.isEmpty else { throw .changelogsWithoutMetadata(dataPath: dataPath, files: own) }
+            // Our changelogs, or a metalogger's files (a metalogger host about to take over):
+            // either is a cluster to restore, never a new one.
+            var found = changelogs
+            if !autoRestore {
+                found = (try? directory.changelogs()) ?? changelogs
+                let downloaded = directory.file("metadata_ml.mfs.back")
+                if FileIO.exists(downloaded) { found.append(downloaded) }
+            }
+            guard found.isEmpty else { throw .changelogsWithoutMetadata(dataPath: dataPath, files: found) }
             return Loaded(namespace: Namespace(), isNewCluster: true, restoreSummary: restoreSummary)
         }
         let namespace: Namespace

@@ -133,6 +133,19 @@ private func createFiles(_ service: MetadataService, _ range: Range<Int>) async 
         } throws: { "\($0)".contains("has changelogs") && "\($0)".contains("but no metadata.mfs") }
     }
 
+    /// A metalogger's files alone (its changelog, or its downloaded metadata) are a cluster to
+    /// restore with -a, not a new cluster.
+    @Test func aMetaloggersFilesAreNotTakenForANewCluster() throws {
+        for file in ["changelog_ml.0.mfs", "metadata_ml.mfs.back"] {
+            let dir = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try "x\n".write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
+            #expect {
+                try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
+            } throws: { "\($0)".contains(file) && "\($0)".contains("but no metadata.mfs") && "\($0)".contains("mfsmaster -a") }
+        }
+    }
+
     @Test func secondDaemonOfOneKindCannotTakeTheDataPath() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
