@@ -19,6 +19,11 @@ extension VRRPInstance {
     /// the Master state".
     mutating func masterDownTimerFired(now: VRRPInstant, _ out: inout [VRRPDirective]) {
         guard state == .backup, priority > 0 else { return }
+        // Extension: after failed promote hooks, wait out the back-off before trying again.
+        if let retry = promoteRetryAt, now < retry {
+            armMasterDownTimer(after: retry - now, cause: masterDownCause, now: now, &out)
+            return
+        }
         let reason: VRRPTransitionReason =
             switch masterDownCause {
             case .silence: .masterDown
@@ -62,6 +67,8 @@ extension VRRPInstance {
             return true
         }
         guard configuration.preemptMode || configuration.isAddressOwner else { return true }
+        // Extension: no preemption while failed promote hooks hold this router back.
+        if promotionBackedOff(at: now) { return true }
         let since = lowerPriorityMasterSince ?? now
         lowerPriorityMasterSince = since
         return now - since < configuration.preemptDelay

@@ -40,10 +40,15 @@ extension VRRPInstance {
         guard state == .master, pendingPromotion == promotion else { return }
         switch result {
         case .success:
+            failedPromotions = 0
+            promoteRetryAt = nil
             masterPhase = .serving
             out.append(.addAddresses(configuration.virtualAddresses))
             out.append(.sendGratuitousARP(configuration.virtualAddresses))
         case .failure(let why):
+            failedPromotions += 1
+            let backoff = Self.promoteBackoff(afterFailures: failedPromotions)
+            promoteRetryAt = backoff > .zero ? now + backoff : nil
             leaveMaster(to: .backup, reason: .promoteHookFailed(why), resign: true, &out)
             masterAdvertisementInterval = configuration.advertisementInterval
             enterBackup(now: now, &out)

@@ -66,6 +66,9 @@ public struct VRRPInstance: Sendable {
     var lowerPriorityMasterSince: VRRPInstant? = nil
     /// Source of timer generations and promotion ids; never reused within the instance.
     var serial: UInt64 = 0
+    /// Promote hooks that failed in a row, and until when the next attempt waits.
+    public internal(set) var failedPromotions = 0
+    public internal(set) var promoteRetryAt: VRRPInstant? = nil
 
     public init(configuration: VRRPConfiguration) {
         self.configuration = configuration
@@ -82,6 +85,22 @@ public struct VRRPInstance: Sendable {
 
     /// Whether the addresses are on the interface: a master whose promote hook succeeded.
     public var holdsVirtualAddresses: Bool { masterPhase == .serving }
+
+    /// How long to wait before trying again after `failures` failed promote hooks in a row:
+    /// nothing after the first (the usual Master_Down_Interval), then
+    /// `VRRPLimits.firstPromoteBackoff` doubling up to `VRRPLimits.maximumPromoteBackoff`.
+    public static func promoteBackoff(afterFailures failures: Int) -> Duration {
+        guard failures >= 2 else { return .zero }
+        var backoff = VRRPLimits.firstPromoteBackoff
+        for _ in 2..<min(failures, 16) where backoff < VRRPLimits.maximumPromoteBackoff { backoff *= 2 }
+        return min(backoff, VRRPLimits.maximumPromoteBackoff)
+    }
+
+    /// Whether a failed promote hook holds this router back from becoming master at `now`.
+    func promotionBackedOff(at now: VRRPInstant) -> Bool {
+        guard let retry = promoteRetryAt else { return false }
+        return now < retry
+    }
 
     /// The promote hook run the instance waits for, if any.
     public var pendingPromotion: VRRPPromotionID? {

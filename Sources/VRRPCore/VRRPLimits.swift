@@ -29,4 +29,11 @@ public enum VRRPLimits {
 
     /// The longest preempt delay accepted, as keepalived's `preempt_delay` (0…1000 s).
     public static let maximumPreemptDelay: Duration = .seconds(1000)
+
+    /// After a second failed promote hook in a row, this router does not try to become master
+    /// again (neither preempting nor on silence) for this long, doubling with each further
+    /// failure up to `maximumPromoteBackoff`: a hook that keeps failing cannot make the VIP
+    /// flap between hosts every Master_Down_Interval. A successful promotion resets it.
+    public static let firstPromoteBackoff: Duration = .seconds(2)
+    public static let maximumPromoteBackoff: Duration = .seconds(60)
 }

@@ -112,6 +112,65 @@ struct VRRPMasterTests {
         #expect(harness.deadline(.masterDown) == harness.now + harness.instance.masterDownInterval)
     }
 
+    /// Extension: a promote hook that keeps failing backs off (2 s, doubling up to 60 s) after
+    /// its second failure in a row, so the VIP cannot flap every Master_Down_Interval.
+    @Test func promoteBackoffDoublesAfterTheSecondFailure() {
+        let expected: [(Int, Duration)] = [
+            (0, .zero), (1, .zero), (2, .seconds(2)), (3, .seconds(4)), (4, .seconds(8)), (7, .seconds(60)), (100, .seconds(60)),
+        ]
+        for (failures, backoff) in expected {
+            #expect(VRRPInstance.promoteBackoff(afterFailures: failures) == backoff, "after \(failures) failures")
+        }
+    }
+
+    @Test func repeatedPromoteHookFailuresBackOffThenASuccessResets() {
+        // 100 ms adverts: Master_Down_Interval (0.36 s) is shorter than the back-off.
+        var harness = Harness(Fixture.configuration(interval: .milliseconds(100)))
+        harness.send(.start)
+        harness.fire(.masterDown)
+        harness.finishPromotion(.failure("one"))
+        // The first failure: the next try after Master_Down_Interval, as before.
+        #expect(harness.instance.promoteRetryAt == nil)
+        harness.fire(.masterDown)
+        #expect(harness.state == .master)
+        let failedAt = harness.now
+        harness.finishPromotion(.failure("two"))
+        #expect(harness.instance.promoteRetryAt == failedAt + .seconds(2))
+        // Silence: the master-down timer fires early, is put off to the back-off's end.
+        let early = harness.fire(.masterDown)
+        #expect(early.transitions.isEmpty && harness.state == .backup)
+        #expect(harness.deadline(.masterDown) == failedAt + .seconds(2))
+        harness.fire(.masterDown)
+        #expect(harness.state == .master)
+        harness.finishPromotion(.failure("three"))
+        #expect(harness.instance.promoteRetryAt == harness.now + .seconds(4))
+        harness.fire(.masterDown)
+        harness.fire(.masterDown)
+        harness.finishPromotion(.success)
+        #expect(harness.instance.failedPromotions == 0 && harness.instance.promoteRetryAt == nil)
+        #expect(harness.instance.holdsVirtualAddresses)
+    }
+
+    @Test func noPreemptionWhilePromotionIsBackedOff() {
+        var harness = Harness(Fixture.configuration(priority: 200, interval: .milliseconds(100)))
+        harness.send(.start)
+        harness.fire(.masterDown)
+        harness.finishPromotion(.failure("one"))
+        harness.fire(.masterDown)
+        harness.finishPromotion(.failure("two"))
+        let retry = harness.instance.promoteRetryAt!
+        // A lower-priority master is accepted during the back-off: its adverts re-arm the
+        // master-down timer. After the back-off they are discarded again (the timer is left to
+        // run out: preemption).
+        let before = harness.deadline(.masterDown)!
+        harness.receive(
+            Fixture.advert(priority: 100, intervalCentiseconds: 10), from: Fixture.lowerPeer, at: harness.now + .milliseconds(500))
+        let accepted = harness.deadline(.masterDown)!
+        #expect(accepted > before && accepted < retry)
+        harness.receive(Fixture.advert(priority: 100, intervalCentiseconds: 10), from: Fixture.lowerPeer, at: retry + .milliseconds(100))
+        #expect(harness.deadline(.masterDown) == accepted)
+    }
+
     @Test func demoteHookRunsAfterVIPIsRemoved() {
         var harness = Harness.servingMaster()
         let out = harness.receive(Fixture.advert(priority: 200)).shape
