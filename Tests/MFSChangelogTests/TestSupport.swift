@@ -1,22 +1,10 @@
 import MFSChangelog
 import MFSCore
+import MFSTestSupport
 import Testing
 
-/// A seeded generator (SplitMix64): the same seed gives the same cases on every host, so a
-/// failure message's seed reproduces it.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (MFSTestSupport.SeededRandom, SplitMix64).
+typealias SplitMix64 = SeededRandom
 
 /// The error `line` fails to parse with, or nil if it parses.
 func parseError(_ line: String) -> ChangelogParseError? {

@@ -1,4 +1,5 @@
 import MFSConfig
+import MFSTestSupport
 
 /// A schema with one key of every kind, declared the way a daemon declares its own.
 enum TestConfig {
@@ -52,20 +53,8 @@ enum TestConfig {
     static func at(_ line: Int) -> ConfigLocation { ConfigLocation(file: file, line: line) }
 }
 
-/// SplitMix64: a tiny seeded generator, so fuzz failures can be replayed from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (MFSTestSupport.SeededRandom, SplitMix64).
+typealias SeededGenerator = SeededRandom
 
 func hex(_ bytes: [UInt8]) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()

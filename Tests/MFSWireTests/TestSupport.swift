@@ -1,24 +1,12 @@
 import MFSCore
+import MFSTestSupport
 import MFSWire
 import Testing
 
 @testable import MFSMetadata
 
-/// A seeded generator (SplitMix64): the same seed gives the same cases on every host, so the
-/// seed in a failure message reproduces it.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (MFSTestSupport.SeededRandom, SplitMix64).
+typealias SplitMix64 = SeededRandom
 
 /// Bytes written by hand as hex groups: `hex("000003E8", "0000001E", "01 00")`.
 func hex(_ groups: String...) -> [UInt8] {

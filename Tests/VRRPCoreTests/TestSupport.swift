@@ -1,3 +1,4 @@
+import MFSTestSupport
 import VRRPCore
 
 /// Addresses and configurations shared by the tests (all in 169.254.0.0/16, DESIGN §9).
@@ -168,21 +169,8 @@ func withChecksum(_ message: [UInt8], source: IPv4Address, destination: IPv4Addr
     return bytes
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so every random test can be
-/// replayed from the seed printed in its failure message.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (MFSTestSupport.SeededRandom, SplitMix64).
+typealias SplitMix64 = SeededRandom
 
 /// An IPv4 header + payload, as a raw socket delivers it, for the datagram path.
 func ipv4Datagram(
