@@ -7,6 +7,10 @@ public struct DirectoryListingEntry: Equatable, Sendable {
     public var type: NodeType
     /// Pass this back to continue after this entry.
     public var cookie: UInt64
+
+    public init(name: EntryName, inode: InodeID, type: NodeType, cookie: UInt64) {
+        (self.name, self.inode, self.type, self.cookie) = (name, inode, type, cookie)
+    }
 }
 
 /// A page of a directory listing.
@@ -23,6 +27,10 @@ public struct ChunkInfo: Equatable, Sendable {
     public var index: UInt32
     public var chunk: ChunkID
     public var version: UInt32
+
+    public init(index: UInt32, chunk: ChunkID, version: UInt32) {
+        (self.index, self.chunk, self.version) = (index, chunk, version)
+    }
 }
 
 extension Namespace {

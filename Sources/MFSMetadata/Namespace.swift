@@ -128,6 +128,15 @@ public struct Attributes: Equatable, Sendable {
     public var goal: UInt8
     /// Device number for block and character devices, else 0.
     public var rdev: UInt32
+
+    public init(
+        inode: InodeID, type: NodeType, mode: UInt16, uid: UInt32, gid: UInt32, atime: UnixTime, mtime: UnixTime, ctime: UnixTime,
+        nlink: UInt32, length: UInt64, goal: UInt8, rdev: UInt32
+    ) {
+        (self.inode, self.type, self.mode, self.uid, self.gid) = (inode, type, mode, uid, gid)
+        (self.atime, self.mtime, self.ctime) = (atime, mtime, ctime)
+        (self.nlink, self.length, self.goal, self.rdev) = (nlink, length, goal, rdev)
+    }
 }
 
 extension Namespace {

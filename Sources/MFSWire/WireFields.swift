@@ -130,7 +130,7 @@ extension PayloadReader {
         let length = try uint64()
         let goal = try uint8()
         let rdev = try uint32()
-        return MetadataValues.attributes(
+        return Attributes(
             inode: inode, type: type, mode: mode, uid: uid, gid: gid, atime: atime, mtime: mtime, ctime: ctime,
             nlink: nlink, length: length, goal: goal, rdev: rdev)
     }
@@ -174,7 +174,7 @@ extension PayloadReader {
         let inode = try inode()
         let type = try nodeType("entries.type")
         let name = try name("entries.name")
-        return MetadataValues.entry(name: name, inode: inode, type: type, cookie: cookie)
+        return DirectoryListingEntry(name: name, inode: inode, type: type, cookie: cookie)
     }
 
     mutating func chunk() throws(WireError) -> ChunkInfo {
@@ -182,6 +182,6 @@ extension PayloadReader {
         let chunk = ChunkID(try uint64())
         let version = try uint32()
         try zero(UInt8.self, "chunks.locationCount")
-        return MetadataValues.chunk(index: index, chunk: chunk, version: version)
+        return ChunkInfo(index: index, chunk: chunk, version: version)
     }
 }
