@@ -20,10 +20,11 @@ public enum ClientServerLimits {
     public static let maxRepliesWaiting = 4_096
     /// Bytes of random challenge for a password-protected export.
     public static let challengeLength = 32
-    /// Connections on the client port at once; more are closed at accept with a log line.
+    /// Connections on the client port at once (default of `MATOCL_MAX_CONNECTIONS`); more are
+    /// closed at accept with a log line.
     public static let maxConnections = 10_000
-    /// Seconds a new connection has to finish its hello (and password answer); then it is
-    /// closed, so idle sockets cannot hold the connection slots.
+    /// Seconds a new connection has to finish its hello and password answer (default of
+    /// `MATOCL_HELLO_TIMEOUT`); then it is closed, so idle sockets cannot hold the slots.
     public static let helloTimeoutSeconds: Int64 = 30
     /// Warnings about bad connections logged per second at most; the rest are counted and the
     /// count is logged with the next one (a flood of bad input cannot flood the log).
@@ -45,7 +46,17 @@ public final class ClientServerContext: Sendable {
     private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
     private let warnings = Mutex<(second: UnixTime, logged: Int, suppressed: Int)>((UnixTime(0), 0, 0))
 
-    public init(processor: ClientRequestProcessor, exports: Exports, softwareVersion: String, logger: Logger) {
+    /// Connections at once; more are closed at accept.
+    public let maxConnections: Int
+    /// Seconds a connection has to finish its hello.
+    public let helloTimeoutSeconds: Int64
+
+    public init(
+        processor: ClientRequestProcessor, exports: Exports, softwareVersion: String, logger: Logger,
+        maxConnections: Int = ClientServerLimits.maxConnections, helloTimeoutSeconds: Int64 = ClientServerLimits.helloTimeoutSeconds
+    ) {
+        self.maxConnections = maxConnections
+        self.helloTimeoutSeconds = helloTimeoutSeconds
         self.processor = processor
         self.exportsBox = Mutex(exports)
         self.softwareVersion = softwareVersion
@@ -64,7 +75,7 @@ public final class ClientServerContext: Sendable {
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
 
     func connected() -> Bool {
-        connectionCount.add(1, ordering: .relaxed).newValue <= ClientServerLimits.maxConnections
+        connectionCount.add(1, ordering: .relaxed).newValue <= maxConnections
     }
 
     /// Logs a warning about one connection, at most `connectionWarningsPerSecond` a second;
@@ -219,16 +230,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         counted = true
         if !shared.connected() {
-            close("too many connections (limit \(ClientServerLimits.maxConnections))")
+            close("too many connections (limit \(shared.maxConnections), MATOCL_MAX_CONNECTIONS)")
         } else if !shared.opened(context.channel, by: identity) {
             close("the master is stopping")
         } else {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .seconds(ClientServerLimits.helloTimeoutSeconds)) {
+            let timeout = shared.helloTimeoutSeconds
+            context.eventLoop.scheduleTask(in: .seconds(timeout)) {
                 let handler = bound.value
                 switch handler.phase {
                 case .hello, .challenged:
-                    handler.close("no hello within \(ClientServerLimits.helloTimeoutSeconds) s")
+                    handler.close("no hello within \(timeout) s (MATOCL_HELLO_TIMEOUT)")
                 case .opening, .established, .closed:
                     break
                 }

@@ -89,7 +89,9 @@ public final class MasterDaemon: Sendable {
             namespace: namespace, writer: writer, directory: directory, checksumInterval: settings.checksumInterval,
             keepPreviousMetadata: settings.keepPreviousMetadata)
         let processor = ClientRequestProcessor(service: service)
-        let clients = ClientServerContext(processor: processor, exports: exports, softwareVersion: softwareVersion, logger: logger)
+        let clients = ClientServerContext(
+            processor: processor, exports: exports, softwareVersion: softwareVersion, logger: logger,
+            maxConnections: settings.maxClientConnections, helloTimeoutSeconds: settings.clientHelloTimeoutSeconds)
         logger.notice(
             "metadata loaded",
             metadata: [

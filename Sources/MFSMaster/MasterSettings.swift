@@ -48,10 +48,17 @@ public enum MasterKeys {
         doc: "How many recent mutating requests per session are remembered, so a retry gets its first result. "
             + "Takes effect for a new cluster (it is stored in the metadata).")
 
+    public static let clientMaxConnections = ConfigKey.integer(
+        "MATOCL_MAX_CONNECTIONS", default: ClientServerLimits.maxConnections, range: 1...1_000_000,
+        doc: "Client connections at once; more are closed at accept with a log line (mind the open-files limit).")
+    public static let clientHelloTimeout = ConfigKey.duration(
+        "MATOCL_HELLO_TIMEOUT", default: .seconds(ClientServerLimits.helloTimeoutSeconds), range: .seconds(1)...(.seconds(3_600)),
+        doc: "How long a new client connection has to say hello (and answer a password challenge) before it is closed.")
+
     public static let schema = ConfigSchema(
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
-        requestMemory)
+        requestMemory, clientMaxConnections, clientHelloTimeout)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -81,6 +88,8 @@ public struct MasterSettings: Sendable {
     public var sessionSustainSeconds: UInt32
     public var inodeReuseDelaySeconds: UInt32
     public var requestMemory: UInt32
+    public var maxClientConnections: Int
+    public var clientHelloTimeoutSeconds: Int64
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -98,6 +107,8 @@ public struct MasterSettings: Sendable {
         sessionSustainSeconds = UInt32(configuration[MasterKeys.sessionSustainTime].components.seconds)
         inodeReuseDelaySeconds = UInt32(configuration[MasterKeys.inodeReuseDelay].components.seconds)
         requestMemory = UInt32(configuration[MasterKeys.requestMemory])
+        maxClientConnections = configuration[MasterKeys.clientMaxConnections]
+        clientHelloTimeoutSeconds = configuration[MasterKeys.clientHelloTimeout].components.seconds
     }
 
     /// `*` listens on every address.

@@ -166,6 +166,46 @@ import Testing
         #expect(master.isRunning)
     }
 
+    /// MATOCL_HELLO_TIMEOUT: a connection that says nothing is closed when it runs out; one
+    /// that said hello in time is not.
+    @Test func silentConnectionsAreClosedAtTheHelloTimeout() throws {
+        let master = try MasterProcess(settings: ["MATOCL_HELLO_TIMEOUT": "1"])
+        try master.start()
+        let talker = try master.connect()
+        _ = try talker.open()
+        let silent = try master.connect()
+        let started = Date()
+        #expect(silent.isClosedByMaster())
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 0.9 && waited < 5, "closed after \(waited) s")
+        #expect(master.log.contains("no hello within 1 s"))
+        #expect(try talker.call(.getAttributes(talker.newID(), inode: .root)).wireStatus == .ok)
+    }
+
+    /// MATOCL_MAX_CONNECTIONS: at the limit every connection works; one past it is closed at
+    /// once with a log line; when one closes, a new one is taken again.
+    @Test func connectionsPastTheLimitAreClosed() throws {
+        let master = try MasterProcess(settings: ["MATOCL_MAX_CONNECTIONS": "3"])
+        try master.start()
+        var open: [WireConnection] = []
+        for _ in 0..<3 {
+            let c = try master.connect()
+            _ = try c.open()
+            open.append(c)
+        }
+        let extra = try master.connect()
+        #expect(extra.isClosedByMaster())
+        #expect(master.log.contains("too many connections (limit 3"))
+        open.removeLast()  // closes it
+        var admitted = false
+        for _ in 0..<50 where !admitted {
+            usleep(20_000)
+            if let c = try? master.connect(), (try? c.open()) != nil { admitted = true }
+        }
+        #expect(admitted, "no connection was taken after one closed")
+        #expect(try open[0].call(.getAttributes(open[0].newID(), inode: .root)).wireStatus == .ok)
+    }
+
     /// `POST /dump` dumps at once and answers with the version; other methods are refused.
     @Test func postDumpDumpsNow() throws {
         let master = try MasterProcess()
