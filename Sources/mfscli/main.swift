@@ -5,19 +5,24 @@ import MFSStatus
     import Glibc
 #endif
 
-/// mfscli: a master's status as a table, or JSON for scripts.
+/// mfscli: a master's status as a table, or JSON for scripts; `dump` asks it to dump its
+/// metadata now (`POST /dump`, allowed from the master's own host only).
 ///
-///     mfscli [-H host[:port]] [--json] [status]
+///     mfscli [-H host[:port]] [--json] [--timeout SEC] [status | dump]
 let usage = """
-    usage: mfscli [-H host[:port]] [--json] [status]
+    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [status | dump]
+      status          the master's status (the default)
+      dump            dump the metadata now and print its version (from the master's host only)
       -H host[:port]  the master's status address (default 127.0.0.1:9425)
       --json          print the status as JSON
-      --timeout SEC   give up after SEC seconds (default 2)
-    Exit status: 0 the master answered, 1 it did not (or answered nonsense), 2 usage error.
+      --timeout SEC   give up after SEC seconds (default 2; dump: 600)
+    Exit status: 0 the master answered (dump: the dump is written), 1 it did not (or answered
+    nonsense, or the dump failed), 2 usage error.
     """
 var host = "127.0.0.1"
 var json = false
-var timeout = 2.0
+var timeout: Double?
+var command = "status"
 var arguments = Array(CommandLine.arguments.dropFirst())
 while let argument = arguments.first {
     arguments.removeFirst()
@@ -37,7 +42,7 @@ while let argument = arguments.first {
         }
         timeout = value
         arguments.removeFirst()
-    case "status": break
+    case "status", "dump": command = argument
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -47,8 +52,25 @@ while let argument = arguments.first {
     }
 }
 
+if command == "dump" {
+    let (name, port) = StatusClient.split(host)
+    do {
+        let (code, body) = try StatusClient.get(host: name, port: port, path: "/dump", timeout: timeout ?? 600, method: "POST")
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard code == 200 else {
+            FileHandle.standardError.write(Data("mfscli: \(host) refused the dump (HTTP \(code)): \(text)\n".utf8))
+            exit(1)
+        }
+        print(json ? text : "metadata dumped: \(text)")
+    } catch {
+        FileHandle.standardError.write(Data("mfscli: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
 do {
-    let status = try StatusClient.fetch(host, timeout: timeout)
+    let status = try StatusClient.fetch(host, timeout: timeout ?? 2)
     if json {
         FileHandle.standardOutput.write(Data(status.json()))
     } else {

@@ -220,6 +220,13 @@ import Testing
         #expect((try? dumped.lookup(.root, "before", as: .root)) != nil)
         let (refused, _) = try StatusClient.get(host: "127.0.0.1", port: master.statusPort, path: "/dump", timeout: 10)
         #expect(refused == 405)
+        // The same through mfscli.
+        _ = try c.call(.mkdir(c.newID(), rootCaller, parent: .root, name: "after", mode: 0o755))
+        let cli = try runBinary("mfscli", ["-H", "127.0.0.1:\(master.statusPort)", "dump"])
+        let version = try master.dumpedNamespace().version.rawValue
+        #expect(cli.0 == 0 && cli.1.contains("metadata dumped: {\"version\":\(version),"), "\(cli)")
+        let unreachable = try runBinary("mfscli", ["-H", "127.0.0.1:1", "dump"])
+        #expect(unreachable.0 == 1)
     }
 
     /// A client port that cannot be bound stops the master with exit status 3 (a failure
