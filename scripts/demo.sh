@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 changes=${1:-200000}
 seed=${2:-1}
 
-echo "== building (release)"
-swift build -c release >/dev/null
+command -v swift >/dev/null || { echo "demo.sh: swift is not on PATH (Swift 6.3 expected)" >&2; exit 1; }
+echo "== building (release): mfsworkload, mfsmetarestore, mfsmaster, mfs, mfscli"
+for product in mfsworkload mfsmetarestore mfsmaster mfs mfscli; do
+    swift build -c release --product "$product" >/dev/null
+done
 bin=$(swift build -c release --show-bin-path)
 
 dir=$(mktemp -d /tmp/mfs-demo.XXXXXX)
