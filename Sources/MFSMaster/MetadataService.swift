@@ -134,6 +134,9 @@ public final class MetadataService: Sendable {
     /// from the snapshot while changes continue. Returns the dumped version. Refused while the
     /// changelog is failed (the namespace may hold a change the changelog does not).
     public func dump() async throws(MasterError) -> MetaVersion {
+        // Everything so far to disk first, outside the lock: in modes 0 and 1 that may be
+        // minutes of changes, and requests would wait for that fsync under the lock.
+        do throws(ChangelogWriteError) { try writer.sync() } catch { throw .storage(error) }
         let snapshot = try state.withLock { (state: inout State) throws(MasterError) -> Namespace in
             if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             guard !state.dumping else { throw .dump("a dump is already running") }

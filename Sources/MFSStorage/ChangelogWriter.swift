@@ -76,6 +76,8 @@ public final class ChangelogWriter: @unchecked Sendable {
     private var failure: String?
     private var closing = false
     private var rotating = false
+    /// `sync` waits: the writer fsyncs with its next batch, even an empty one.
+    private var syncWanted = false
     private var waiters: [(version: MetaVersion, done: @Sendable (ChangelogWriteError?) -> Void)] = []
     private var fd: Int32
 
@@ -211,6 +213,20 @@ public final class ChangelogWriter: @unchecked Sendable {
             lastFsyncSeconds: lastFsync, error: failure)
     }
 
+    /// Returns once everything appended before the call is written and fsynced (in modes 0 and
+    /// 1 too). A dump calls it before taking the namespace lock for the rotation, so that the
+    /// rotation's own fsync, which requests wait for, has little left to do.
+    public func sync() throws(ChangelogWriteError) {
+        condition.lock()
+        defer { condition.unlock() }
+        let target = pendingVersion
+        syncWanted = true
+        condition.broadcast()
+        while failure == nil, durable < target { condition.wait() }
+        syncWanted = false
+        if let failure { throw .failed(failure) }
+    }
+
     /// Writes and fsyncs everything queued, then renames `PREFIX.N.mfs` to `PREFIX.N+1.mfs`
     /// (dropping those past `backLogs`) and starts a new `PREFIX.0.mfs`. Called at each dump.
     ///
@@ -275,20 +291,20 @@ public final class ChangelogWriter: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while pending.isEmpty && !closing && !(rotating && durable < pendingVersion) && failure == nil {
+            while pending.isEmpty && !closing && !((rotating || syncWanted) && durable < pendingVersion) && failure == nil {
                 sleeping = true
                 condition.wait()
                 sleeping = false
             }
             if failure != nil { break }
-            if mode == .background, !closing, !rotating, pending.count < Self.backgroundBatchBytes {
+            if mode == .background, !closing, !rotating, !syncWanted, pending.count < Self.backgroundBatchBytes {
                 sleeping = true
                 _ = condition.wait(until: Date(timeIntervalSinceNow: Self.backgroundGatherSeconds))
                 sleeping = false
             }
             let batch = pending
             let batchVersion = pendingVersion
-            let mustSync = mode == .fsyncBeforeReply || closing || rotating
+            let mustSync = mode == .fsyncBeforeReply || closing || rotating || syncWanted
             pending.removeAll(keepingCapacity: true)
             let file = fd
             condition.unlock()

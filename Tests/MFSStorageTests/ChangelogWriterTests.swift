@@ -116,6 +116,26 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
         #expect(try readBack(dir + "/changelog.2.mfs") == Array(all[30..<40]))
     }
 
+    /// `sync` makes everything appended so far durable in every mode (modes 0 and 1 fsync only
+    /// at rotation otherwise), with no rotation.
+    @Test(arguments: [ChangelogSaveMode.background, .writeBeforeReply])
+    func syncMakesEverythingDurable(mode: ChangelogSaveMode) async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: mode, lastVersion: .zero)
+        let all = records(25)
+        for record in all { try writer.append(record) }
+        let before = writer.status
+        #expect(before.durableVersion < all.last!.version)
+        try writer.sync()
+        let after = writer.status
+        #expect(after.durableVersion == all.last!.version && after.fsyncs == before.fsyncs + 1)
+        try writer.sync()  // nothing new: returns at once
+        writer.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["changelog.0.mfs"])
+        #expect(try readBack(dir + "/changelog.0.mfs") == all)
+    }
+
     @Test func reopeningAppendsAndAnotherClusterIsRefused() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
