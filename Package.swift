@@ -68,7 +68,7 @@ var targets: [Target] = [
     .target(
         name: "MFSClient",
         dependencies: clientCore + [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-    .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata"]),
+    .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata", "MFSStorage"]),
     /// Seeded random workloads shared by tests and benchmarks; part of no product.
     .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
@@ -79,7 +79,7 @@ var targets: [Target] = [
         name: "MetadataBenchmarks", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"],
         path: "Benchmarks/MetadataBenchmarks"),
     .executableTarget(
-        name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient", "MFSStatus"], path: "Benchmarks/MasterBenchmarks"),
+        name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient", "MFSStatus", "MFSStorage"], path: "Benchmarks/MasterBenchmarks"),
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),

@@ -26,12 +26,12 @@ done
 log() { echo "bench-dump: $*" >&2; }
 
 work=$(mktemp -d /tmp/bench-dump.XXXXXX)
-pid=""
+master_pid=""
 cleanup() {
     local status=$?
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    if [ -n "$master_pid" ] && kill -0 "$master_pid" 2>/dev/null; then
+        kill -TERM "$master_pid" 2>/dev/null || true
+        wait "$master_pid" 2>/dev/null || true
     fi
     rm -rf "$work"
     exit "$status"
@@ -49,30 +49,10 @@ else
     bin=$(swift build -c release --show-bin-path)
 fi
 
-mkdir -p "$work/data"
-echo '127.0.0.1  /  rw,alldirs,maproot=0' >"$work/mfsexports.cfg"
-cat >"$work/mfsmaster.cfg" <<CFG
-DATA_PATH = $work/data
-EXPORTS_FILENAME = $work/mfsexports.cfg
-CHANGELOG_SAVE_MODE = 2
-METADATA_SAVE_FREQ = 24
-MATOCL_LISTEN_HOST = 127.0.0.1
-MATOCL_LISTEN_PORT = 0
-STATUS_LISTEN_HOST = 127.0.0.1
-STATUS_LISTEN_PORT = 0
-CFG
-"$bin/mfsmaster" -c "$work/mfsmaster.cfg" >"$work/master.log" 2>&1 &
-pid=$!
-port=""
-status=""
-for _ in $(seq 1 300); do
-    port=$(grep "client port listening" "$work/master.log" | grep -o 'address=127.0.0.1:[0-9]*' | cut -d: -f2 || true)
-    status=$(grep "status server listening" "$work/master.log" | grep -o 'address=127.0.0.1:[0-9]*' | cut -d: -f2 || true)
-    [ -n "$port" ] && [ -n "$status" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$work/master.log" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] && [ -n "$status" ] || { log "mfsmaster did not listen"; cat "$work/master.log" >&2; exit 1; }
+# shellcheck source=lib/loopback-master.sh
+. scripts/lib/loopback-master.sh
+write_master_config "$work" 2
+start_master "$bin" "$work" || { log "mfsmaster did not listen"; cat "$work/master.log" >&2; exit 1; }
 log "filling with $fill files over 8 clients, then a dump under load"
-"$bin/MasterBenchmarks" --master "127.0.0.1:$port" --status "127.0.0.1:$status" --dump-latency --clients 8 \
+"$bin/MasterBenchmarks" --master "127.0.0.1:$port" --status "127.0.0.1:$status_port" --dump-latency --clients 8 \
     --fill "$fill" "${json[@]}"

@@ -56,37 +56,12 @@ echo "   exit status $status; output written: $([ -e "$dir/never.mfs" ] && echo 
 
 # ---------------------------------------------------------------- the master
 m="$dir/master"
-mkdir -p "$m/data"
-echo '127.0.0.1  /  rw,alldirs,maproot=0' >"$m/mfsexports.cfg"
-cat >"$m/mfsmaster.cfg" <<CFG
-DATA_PATH = $m/data
-EXPORTS_FILENAME = $m/mfsexports.cfg
-CHANGELOG_SAVE_MODE = 2
-MATOCL_LISTEN_HOST = 127.0.0.1
-MATOCL_LISTEN_PORT = 0
-STATUS_LISTEN_HOST = 127.0.0.1
-STATUS_LISTEN_PORT = 0
-CFG
-
-# start_master [ARGS]: runs mfsmaster in the background; sets master_pid, port, status_port.
-start_master() {
-    : >"$m/master.log"
-    "$bin/mfsmaster" -c "$m/mfsmaster.cfg" "$@" >>"$m/master.log" 2>&1 &
-    master_pid=$!
-    port=""
-    status_port=""
-    for _ in $(seq 1 300); do
-        port=$(grep "client port listening" "$m/master.log" | grep -o 'address=127.0.0.1:[0-9]*' | cut -d: -f2 || true)
-        status_port=$(grep "status server listening" "$m/master.log" | grep -o 'address=127.0.0.1:[0-9]*' | cut -d: -f2 || true)
-        [ -n "$port" ] && [ -n "$status_port" ] && return 0
-        kill -0 "$master_pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
+# shellcheck source=lib/loopback-master.sh
+. scripts/lib/loopback-master.sh
+write_master_config "$m" 2
 
 echo "== mfsmaster on 127.0.0.1 (CHANGELOG_SAVE_MODE 2: a reply waits for the fsync)"
-start_master || { cat "$m/master.log" >&2; exit 1; }
+start_master "$bin" "$m" || { cat "$m/master.log" >&2; exit 1; }
 mfs() { "$bin/mfs" -H "127.0.0.1:$port" "$@"; }
 mfs mkdir /demo
 echo "== a client creates files (one mfs call each; each exit 0 is an acknowledged create)"
@@ -106,12 +81,12 @@ wait "$writer_pid" 2>/dev/null || true
 writer_pid=""
 echo "   acknowledged creates: $(wc -l <"$m/acknowledged")"
 echo "== restart without -a: refused, naming the versions and the command"
-if start_master; then echo "   started without -a: unexpected" >&2; exit 1; fi
+if start_master "$bin" "$m"; then echo "   started without -a: unexpected" >&2; exit 1; fi
 wait "$master_pid" 2>/dev/null || true
 sed 's/^/   | /' "$m/master.log" | grep -i "mfsmaster:" | tail -1
 echo "== restart with -a: newer changelogs replayed first"
 began=$(date +%s%N)
-start_master -a || { cat "$m/master.log" >&2; exit 1; }
+start_master "$bin" "$m" -a || { cat "$m/master.log" >&2; exit 1; }
 echo "   serving again after $((($(date +%s%N) - began) / 1000000)) ms"
 grep "restored from changelogs" "$m/master.log" | sed 's/^/   | /'
 echo "== check: every acknowledged file is in the restarted master's namespace"

@@ -1,5 +1,6 @@
 import MFSClient
 import MFSConfig
+import MFSStorage
 
 #if canImport(Glibc)
     import Glibc
@@ -87,5 +88,5 @@ struct BenchmarkSettings {
 
 /// Writes `MasterBenchmarks: message` to standard error, unbuffered.
 func printError(_ message: String) {
-    writeStandardError("MasterBenchmarks: \(message)\n")
+    MFSStorage.printError("MasterBenchmarks: \(message)\n")
 }

@@ -43,39 +43,28 @@ struct BlockingDriver {
     private func phase(_ op: BenchmarkPhase, _ connections: [BlockingConnection]) throws(BenchmarkError) -> PhaseResult {
         let count = settings.opsPerClient
         let ready = DispatchGroup()
-        let finished = DispatchGroup()
         let start = DispatchSemaphore(value: 0)
-        let outcomes = LockedOutcomes(count: connections.count)
-        for (k, connection) in connections.enumerated() {
-            ready.enter()
-            finished.enter()
-            let thread = Thread {
-                ready.leave()
-                start.wait()
-                outcomes.set(k, connection.run(op, count: count))
-                finished.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+        for _ in connections { ready.enter() }
+        let finished = onThreads(connections) { connection in
+            ready.leave()
+            start.wait()
+            return connection.run(op, count: count)
         }
         ready.wait()
         let clock = ContinuousClock()
         let began = clock.now
         for _ in connections { start.signal() }
-        finished.wait()
+        let outcomes = finished()
         let elapsed = clock.now - began
         var latencies: [Double] = []
-        for (k, outcome) in outcomes.all.enumerated() {
+        for (k, outcome) in outcomes.enumerated() {
             switch outcome {
             case .success(let some): latencies += some
             case .failure(let error): throw BenchmarkError("\(op) of client \(k) failed: \(error)")
-            case nil: throw BenchmarkError("\(op) of client \(k) did not finish")
             }
         }
-        let (whole, attoseconds) = elapsed.components
         return PhaseResult(
-            op: op.rawValue, clients: connections.count, ops: latencies.count, seconds: Double(whole) + Double(attoseconds) * 1e-18,
-            latencies: latencies)
+            op: op.rawValue, clients: connections.count, ops: latencies.count, seconds: seconds(elapsed), latencies: latencies)
     }
 }
 
@@ -84,16 +73,25 @@ enum BenchmarkPhase: String, CaseIterable {
     case mkdir, create, stat, readdir, rename, unlink
 }
 
-/// Each client's result, written by its thread.
-private final class LockedOutcomes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [Result<[Double], DriverError>?]
-
-    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ outcome: Result<[Double], DriverError>) { lock.withLock { outcomes[index] = outcome } }
-
-    var all: [Result<[Double], DriverError>?] { lock.withLock { outcomes } }
+/// Starts `body` for every connection on a thread of its own; the function returned waits
+/// for them all and gives each one's result, in the connections' order.
+func onThreads<T: Sendable>(
+    _ connections: [BlockingConnection], _ body: @escaping @Sendable (BlockingConnection) -> Result<T, DriverError>
+) -> () -> [Result<T, DriverError>] {
+    let results = LockedBox<[Result<T, DriverError>?]>(Array(repeating: nil, count: connections.count))
+    let finished = DispatchGroup()
+    for (k, connection) in connections.enumerated() {
+        finished.enter()
+        Thread.detachNewThread {
+            let outcome = body(connection)
+            results.withLock { $0[k] = outcome }
+            finished.leave()
+        }
+    }
+    return {
+        finished.wait()
+        return results.value.map { $0! }
+    }
 }
 
 struct DriverError: Error, CustomStringConvertible {
@@ -152,8 +150,7 @@ final class BlockingConnection: @unchecked Sendable {
             for i in 0..<count {
                 let before = clock.now
                 try operate(phase, i)
-                let (whole, attoseconds) = (clock.now - before).components
-                latencies.append(Double(whole) + Double(attoseconds) * 1e-18)
+                latencies.append(seconds(clock.now - before))
             }
             return .success(latencies)
         } catch let error as DriverError {

@@ -1,4 +1,5 @@
 import Foundation
+import MFSClient
 import MFSStatus
 
 #if canImport(Glibc)
@@ -33,19 +34,13 @@ struct DumpLatency {
         }
         // The fill: every client creates its share of files, all at once.
         let share = max(1, settings.fill / connections.count)
-        try together(connections) { connection in connection.run(.create, count: share).map { _ in () } }
+        for case .failure(let error) in onThreads(connections, { $0.run(.create, count: share) })() {
+            throw BenchmarkError("fill: \(error)")
+        }
 
         let origin = ContinuousClock.now
-        let stop = StopFlag()
-        let results = LockedResults(count: connections.count)
-        let finished = DispatchGroup()
-        for (k, connection) in connections.enumerated() {
-            finished.enter()
-            Thread.detachNewThread {
-                results.set(k, connection.mixedLoad(until: { stop.isSet }, origin: origin))
-                finished.leave()
-            }
-        }
+        let stop = LockedBox(false)
+        let finished = onThreads(connections) { $0.mixedLoad(until: { stop.value }, origin: origin) }
         // A second of load before, the dump, a second after.
         usleep(1_000_000)
         let dumpStart = seconds(ContinuousClock.now - origin)
@@ -54,18 +49,18 @@ struct DumpLatency {
         do {
             answer = try StatusClient.get(host: host, port: port, path: "/dump", timeout: 600, method: "POST")
         } catch {
-            stop.set()
-            finished.wait()
+            stop.value = true
+            _ = finished()
             throw BenchmarkError("POST /dump: \(error)")
         }
         let dumpEnd = seconds(ContinuousClock.now - origin)
         usleep(1_000_000)
-        stop.set()
-        finished.wait()
+        stop.value = true
+        let results = finished()
         guard answer.0 == 200 else { throw BenchmarkError("POST /dump answered \(answer.0): \(String(decoding: answer.1, as: UTF8.self))") }
 
         var report = Report(inodes: 0, dumpSeconds: dumpEnd - dumpStart, during: [], outside: [])
-        for (k, outcome) in results.all.enumerated() {
+        for (k, outcome) in results.enumerated() {
             switch outcome {
             case .success(let samples):
                 for sample in samples {
@@ -77,7 +72,6 @@ struct DumpLatency {
                     }
                 }
             case .failure(let error): throw BenchmarkError("client \(k) failed under load: \(error)")
-            case nil: throw BenchmarkError("client \(k) did not finish")
             }
         }
         do {
@@ -86,23 +80,6 @@ struct DumpLatency {
             throw BenchmarkError("GET /status: \(error)")
         }
         return report
-    }
-
-    /// Runs `body` on every connection at once, each on a thread of its own.
-    private func together(
-        _ connections: [BlockingConnection], _ body: @escaping @Sendable (BlockingConnection) -> Result<Void, DriverError>
-    ) throws(BenchmarkError) {
-        let results = LockedResults(count: connections.count)
-        let finished = DispatchGroup()
-        for (k, connection) in connections.enumerated() {
-            finished.enter()
-            Thread.detachNewThread {
-                results.set(k, body(connection).map { [] })
-                finished.leave()
-            }
-        }
-        finished.wait()
-        for case .failure(let error) in results.all.compactMap({ $0 }) { throw BenchmarkError("fill: \(error)") }
     }
 }
 
@@ -137,22 +114,4 @@ extension DumpLatency.Report {
         let text = value.description
         return String(repeating: " ", count: max(0, width - text.count)) + text
     }
-}
-
-private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-}
-
-private final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<[(start: Double, latency: Double)], DriverError>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<[(start: Double, latency: Double)], DriverError>) { lock.withLock { results[index] = result } }
-
-    var all: [Result<[(start: Double, latency: Double)], DriverError>?] { lock.withLock { results } }
 }

@@ -169,6 +169,7 @@ public struct ClientServer: Sendable {
         let actualPort = server.localAddress?.port ?? port
         bound(actualPort)
         context.logger.info("client port listening", metadata: ["address": "\(host):\(actualPort)"])
+        var failure: (any Error)?
         do {
             try await withTaskCancellationHandler {
                 try await server.closeFuture.get()
@@ -176,10 +177,11 @@ public struct ClientServer: Sendable {
                 server.close(promise: nil)
             }
         } catch {
-            await context.closeAllConnections()
-            throw error
+            failure = error
         }
+        // Stopping or failed: the connections go first, so no change follows the last dump.
         await context.closeAllConnections()
+        if let failure { throw failure }
     }
 }
 

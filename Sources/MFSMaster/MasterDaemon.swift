@@ -120,7 +120,8 @@ public final class MasterDaemon: Sendable {
         let daemon = self
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
-            refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dumpNow() }, status: { daemon.status() })
+            refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dump(reason: "POST /dump", always: true) },
+            status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let services: [any Service] = [
             TaskService(name: "client port") { try await client.run(bound: clientPortBound) },
@@ -152,14 +153,20 @@ public final class MasterDaemon: Sendable {
         service.status(sessions: service.namespace.sessionIDs.count)
     }
 
-    private func dump(reason: String) async {
-        // Nothing changed since the last dump: rotating would only add an empty changelog.
-        if let last = service.lastDump, last.version == service.namespace.version { return }
+    /// Dumps and logs the outcome. Without `always`, a dump is skipped when nothing changed
+    /// since the last one (rotating would only add an empty changelog).
+    @discardableResult
+    private func dump(reason: String, always: Bool = false) async -> Result<(version: UInt64, seconds: Double), StatusServer.DumpRefused> {
+        if !always, let last = service.lastDump, last.version == service.namespace.version {
+            return .success((last.version.rawValue, last.seconds))
+        }
         do {
             let version = try await service.dump()
             logger.info("metadata dumped", metadata: ["version": "\(version)", "reason": "\(reason)"])
+            return .success((version.rawValue, service.lastDump?.seconds ?? 0))
         } catch {
             logger.error("metadata dump failed: \(error)", metadata: ["reason": "\(reason)"])
+            return .failure(StatusServer.DumpRefused(error.description))
         }
     }
 
@@ -175,18 +182,6 @@ public final class MasterDaemon: Sendable {
             } catch {
                 logger.error("exports not reloaded, the previous rules stay: \(error)", metadata: ["file": "\(file)"])
             }
-        }
-    }
-
-    /// `POST /dump`: a dump now, even if nothing changed since the last one.
-    func dumpNow() async -> Result<(version: UInt64, seconds: Double), StatusServer.DumpRefused> {
-        do {
-            let version = try await service.dump()
-            logger.info("metadata dumped", metadata: ["version": "\(version)", "reason": "POST /dump"])
-            return .success((version.rawValue, service.lastDump?.seconds ?? 0))
-        } catch {
-            logger.error("metadata dump failed: \(error)", metadata: ["reason": "POST /dump"])
-            return .failure(StatusServer.DumpRefused(error.description))
         }
     }
 

@@ -2,6 +2,7 @@ import MFSClient
 import MFSConfig
 import MFSCore
 import MFSMetadata
+import MFSStorage
 
 #if canImport(Glibc)
     import Glibc
@@ -117,7 +118,7 @@ final class Tool {
 
 /// Writes `mfs: message` to standard error, unbuffered.
 func printError(_ message: String) {
-    writeStandardError("mfs: \(message)\n")
+    MFSStorage.printError("mfs: \(message)\n")
 }
 
 /// `'path'`, as coreutils quotes names in messages.

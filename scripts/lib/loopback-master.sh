@@ -1,0 +1,45 @@
+# Sourced by scripts that run an mfsmaster on loopback (demo.sh, bench-dump.sh).
+#
+# write_master_config DIR MODE: DIR/mfsmaster.cfg and DIR/mfsexports.cfg for a master with its
+#   data in DIR/data, CHANGELOG_SAVE_MODE MODE, both ports on 127.0.0.1 picked by the kernel.
+# start_master BIN DIR [ARGS...]: starts BIN/mfsmaster -c DIR/mfsmaster.cfg ARGS in the
+#   background, its output in DIR/master.log (new each start), and waits until it listens.
+#   Sets master_pid, port (client) and status_port; returns 1 if it stopped or did not listen.
+
+write_master_config() {
+    local dir="$1" mode="$2"
+    mkdir -p "$dir/data"
+    echo '127.0.0.1  /  rw,alldirs,maproot=0' >"$dir/mfsexports.cfg"
+    cat >"$dir/mfsmaster.cfg" <<CFG
+DATA_PATH = $dir/data
+EXPORTS_FILENAME = $dir/mfsexports.cfg
+CHANGELOG_SAVE_MODE = $mode
+MATOCL_LISTEN_HOST = 127.0.0.1
+MATOCL_LISTEN_PORT = 0
+STATUS_LISTEN_HOST = 127.0.0.1
+STATUS_LISTEN_PORT = 0
+CFG
+}
+
+# The port of the log line saying `$2`, from log file $1.
+listening_port() {
+    grep "$2" "$1" | grep -o 'address=127.0.0.1:[0-9]*' | cut -d: -f2 || true
+}
+
+start_master() {
+    local bin="$1" dir="$2"
+    shift 2
+    : >"$dir/master.log"
+    "$bin/mfsmaster" -c "$dir/mfsmaster.cfg" "$@" >>"$dir/master.log" 2>&1 &
+    master_pid=$!
+    port=""
+    status_port=""
+    for _ in $(seq 1 300); do
+        port=$(listening_port "$dir/master.log" "client port listening")
+        status_port=$(listening_port "$dir/master.log" "status server listening")
+        [ -n "$port" ] && [ -n "$status_port" ] && return 0
+        kill -0 "$master_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
