@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmetalogger", "mfschunkserver", "mfsmount"]
+let pendingExecutables = ["mfschunkserver", "mfsmount"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -23,7 +23,7 @@ let packageDependencies: [Package.Dependency] = [
 var products: [Product] = [
     .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
     .executable(name: "mfsannouncer", targets: ["mfsannouncer"]), .executable(name: "mfsmaster", targets: ["mfsmaster"]),
-    .executable(name: "mfs", targets: ["mfs"]),
+    .executable(name: "mfs", targets: ["mfs"]), .executable(name: "mfsmetalogger", targets: ["mfsmetalogger"]),
 ]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
@@ -40,6 +40,8 @@ var targets: [Target] = [
         name: "MFSMetadata", dependencies: ["MFSCore", "MFSChangelog"],
         swiftSettings: pureCoreSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
+    /// Following the master, pure: kept changes, peer plans (fork points), sync acknowledgement.
+    .target(name: "MFSReplication", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSConfig", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
@@ -51,7 +53,7 @@ var targets: [Target] = [
     .target(
         name: "MFSMaster",
         dependencies: storage + [
-            "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire",
+            "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire", "MFSPeer", "MFSReplication",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,7 +64,16 @@ var targets: [Target] = [
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
-    .target(name: "MFSStatus"),
+    .target(name: "MFSStatus", dependencies: ["MFSConfig"]),
+    /// The peer side of port 9419, shared by the metalogger and a follower master.
+    .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSWire"]),
+    /// The metalogger's shell: its files (verified by replay), the store the peer link fills.
+    .target(
+        name: "MFSMetalogger",
+        dependencies: storage + [
+            "MFSRestore", "MFSConfig", "MFSPeer", "MFSWire", .product(name: "Logging", package: "swift-log"),
+        ]),
+    .executableTarget(name: "mfsmetalogger", dependencies: ["MFSMetalogger"]),
     .target(name: "MFSPending"),
     /// The client library: sessions, every metadata operation, pipelining, reconnect and retry.
     .target(
@@ -88,7 +99,7 @@ var targets: [Target] = [
         name: "MFSMasterTests",
         dependencies: storage + [
             "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", .product(name: "Logging", package: "swift-log"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
     .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog", "MFSTestSupport"]),
     .testTarget(name: "MFSMetadataTests", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSTestSupport"]),
@@ -96,8 +107,14 @@ var targets: [Target] = [
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore", "MFSTestSupport"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore", "MFSTestSupport"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
+    .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
+    .testTarget(
+        name: "MFSMetaloggerTests",
+        dependencies: storage + [
+            "MFSMetalogger", "MFSRestore", "MFSConfig", "MFSPeer", "MFSTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
 ]
 targets += pendingExecutables.map { Target.executableTarget(name: $0, dependencies: ["MFSPending"]) }
 

@@ -204,6 +204,8 @@ MATOCL_LISTEN_HOST = 127.0.0.1
 MATOCL_LISTEN_PORT = $port
 STATUS_LISTEN_HOST = 127.0.0.1
 STATUS_LISTEN_PORT = $status_port
+MATOML_LISTEN_HOST = 127.0.0.1
+MATOML_LISTEN_PORT = 0
 EXPORTS_FILENAME = $dir/mfsexports.cfg
 EOF
     log "swift-mfs mode $mode: starting mfsmaster on 127.0.0.1:$port"

@@ -161,13 +161,19 @@ extension ConfigKey where Value == HostPort {
 }
 
 extension ConfigKey where Value == [HostPort] {
-    /// A comma-separated list of `host[:port]`; an empty value is an empty list.
-    public static func hostList(_ name: String, default defaultValue: [HostPort], doc: String) -> ConfigKey<[HostPort]> {
+    /// A comma-separated list of `host[:port]`; an empty value is an empty list, or an error
+    /// without `allowsEmpty` (`MASTER_HOST`: a metalogger needs a master to follow).
+    public static func hostList(_ name: String, default defaultValue: [HostPort], allowsEmpty: Bool = true, doc: String)
+        -> ConfigKey<[HostPort]>
+    {
         ConfigKey(
             name: name, defaultValue: defaultValue, doc: doc,
-            expected: "a comma-separated list of host[:port], possibly empty",
+            expected: "a comma-separated list of host[:port], " + (allowsEmpty ? "possibly empty" : "at least one"),
             render: { $0.map(\.description).joined(separator: ",") },
-            parse: { (text: Substring) throws(ValueProblem) -> [HostPort] in try list(text, HostPort.parse(_:)) })
+            parse: { (text: Substring) throws(ValueProblem) -> [HostPort] in
+                guard allowsEmpty || !text.isEmpty else { throw .bad("the list is empty") }
+                return try list(text, HostPort.parse(_:))
+            })
     }
 }
 

@@ -120,6 +120,7 @@ public struct ClientRequestProcessor: Sendable {
         switch error {
         case .operation(let fsError): .failure(id, fsError)
         case .storage, .dump: .failure(id, .ioError)
+        case .notActive: .status(id, .notActive, activeMaster: nil)
         }
     }
 

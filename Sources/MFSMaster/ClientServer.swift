@@ -29,6 +29,8 @@ public enum ClientServerLimits {
     /// Warnings about bad connections logged per second at most; the rest are counted and the
     /// count is logged with the next one (a flood of bad input cannot flood the log).
     public static let connectionWarningsPerSecond = 20
+    /// Read-only sessions on a follower get ids from here up (not in the metadata).
+    public static let localSessionBase: UInt32 = 0xF000_0000
 }
 
 /// What every client connection shares: the metadata, the exports, who owns which session.
@@ -125,6 +127,14 @@ public final class ClientServerContext: Sendable {
         }
     }
     func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
+
+    private let localSessions = Atomic<UInt32>(0)
+
+    /// A session id for a read-only session on a follower: from `localSessionBase` up, far
+    /// above the ids the namespace hands out, and never stored.
+    func nextLocalSession() -> SessionID {
+        SessionID(ClientServerLimits.localSessionBase + localSessions.add(1, ordering: .relaxed).newValue % 0x0FFF_FFFF)
+    }
 
     func own(_ session: SessionID, by connection: ObjectIdentifier) { owners.withLock { $0[session] = connection } }
 
@@ -331,8 +341,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return close("a \(hello.role) said hello on the client port")
         }
         let namespace = shared.service.namespace
+        let state = shared.processor.isActive()
         let me = HelloReply(
-            role: .active, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,
+            role: state.active ? .active : .follower, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,
             softwareVersion: shared.softwareVersion)
         if hello.metaID != .unknown, hello.metaID != namespace.metaID {
             return refuse(.wrongMetaID, hello: me, "the client belongs to cluster \(hello.metaID.hex), this is \(namespace.metaID.hex)")
@@ -340,8 +351,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         if hello.epoch > namespace.epoch {
             return refuse(.staleEpoch, hello: me, "the client has seen epoch \(hello.epoch), this master is at \(namespace.epoch)")
         }
-        let state = shared.processor.isActive()
-        guard state.active else { return refuse(.notActive, hello: me, "this master is not active") }
         guard let directory = ExportDirectory(mountPath: client.mountPath) else {
             return refuse(.accessDenied, hello: me, "mount path \(client.mountPath) is not a valid path")
         }
@@ -389,16 +398,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 NamespaceLimits.maxSessionInfoLength))
         let now = ClientServerContext.now()
         let components = hello.client?.mountPath.split(separator: "/").map(String.init) ?? []
+        guard shared.processor.isActive().active else { return openReadOnly(components, rule) }
         let opened: (ClientSession, MetaVersion)
         do throws(MasterError) {
             opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
-                var root = InodeID.root
-                for component in components {
-                    let name = try EntryName(validating: component)
-                    let found = try namespace.lookup(root, name, as: .root)
-                    guard found.type == .directory else { throw .notDirectory }
-                    root = found.inode
-                }
+                let root = try Self.exportRoot(components, in: namespace)
                 if let resume {
                     // Only from the address that opened it: session ids are small numbers.
                     guard let known = namespace.session(resume), Self.sameHost(known.info, peer) else { throw .badSession }
@@ -414,6 +418,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 case .operation(.badSession): .badSession
                 case .operation(let fsError): WireStatus(fsError)
                 case .storage, .dump: .ioError
+                case .notActive: .notActive
                 }
             return refuse(status, hello: nil, "cannot open a session: \(error)")
         }
@@ -434,6 +439,43 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 metadata: ["session": "\(session.id)", "client": "\(handler.peer)", "export": "\(directory)"])
             handler.processFrames()
         }
+    }
+
+    /// The inode of the exported directory `components` names.
+    static func exportRoot(_ components: [String], in namespace: Namespace) throws(FSError) -> InodeID {
+        var root = InodeID.root
+        for component in components {
+            let name = try EntryName(validating: component)
+            let found = try namespace.lookup(root, name, as: .root)
+            guard found.type == .directory else { throw .notDirectory }
+            root = found.inode
+        }
+        return root
+    }
+
+    /// A follower (or fenced master) serves reads only, and may not change its namespace: the
+    /// session is this connection's alone, read-only, and not in the metadata. Writes are
+    /// answered `notActive` with the active master's address.
+    private func openReadOnly(_ components: [String], _ rule: ExportRule) {
+        let root: InodeID
+        do throws(MasterError) {
+            root = try shared.service.read { (namespace: Namespace) throws(FSError) -> InodeID in
+                try Self.exportRoot(components, in: namespace)
+            }
+        } catch {
+            return refuse(.noEntry, hello: nil, "cannot open a read-only session: \(error)")
+        }
+        var readOnly = rule
+        readOnly.readOnly = true
+        let session = ClientSession(id: shared.nextLocalSession(), rule: readOnly, root: root)
+        phase = .established(session)
+        write(
+            SessionReply.established(
+                SessionGrant(
+                    session: session.id, readOnly: true, root: root, rootUID: rule.rootMapping.uid, rootGID: rule.rootMapping.gid)
+            ).encode())
+        flush()
+        processFrames()
     }
 
     /// Whether a session's info (`ADDRESS:PORT PATH VERSION`, written when it was opened)
@@ -459,12 +501,16 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .now(let reply):
             write(reply.encode())
         case .whenStored(let version, let reply):
-            if shared.service.writer.mode == .background {
+            if !shared.service.repliesWait {
                 write(reply.encode())
                 return
             }
             afterStored(version) { handler, error in
-                let answer = error == nil ? reply : MasterReply.failure(reply.requestID, .ioError)
+                var answer = error == nil ? reply : MasterReply.failure(reply.requestID, .ioError)
+                // Demoted while the change waited: it is not acknowledged (DESIGN §7.6); a
+                // retry on the new active master gets its result there.
+                let state = handler.shared.processor.isActive()
+                if !state.active { answer = .status(reply.requestID, .notActive, activeMaster: state.activeMaster) }
                 handler.write(answer.encode())
                 handler.flush()
             }
@@ -479,7 +525,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         waiting += 1
         if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
-        shared.service.writer.whenStored(version) { error in
+        shared.service.whenCommitted(version) { error in
             eventLoop.execute {
                 let (handler, body) = bound.value
                 handler.waiting -= 1

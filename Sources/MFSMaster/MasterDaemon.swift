@@ -1,12 +1,16 @@
+import Foundation
 import Logging
 import MFSChangelog
 import MFSConfig
 import MFSCore
 import MFSMetadata
+import MFSPeer
 import MFSStatus
 import MFSStorage
+import MFSWire
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
@@ -26,6 +30,12 @@ public final class MasterDaemon: Sendable {
     public let settings: MasterSettings
     public let service: MetadataService
     public let clients: ClientServerContext
+    public let roles: RoleBox
+    let peers: PeerServerContext
+    /// The link to the active master while this master follows one.
+    private let follower = Mutex<(link: PeerLink, finished: DispatchSemaphore)?>(nil)
+    /// The client port as bound (`MATOCL_LISTEN_PORT = 0` picks one).
+    private let boundClientPort = Atomic<Int>(0)
     let lock: DataPathLock
     let logger: Logger
     let registry = PrometheusCollectorRegistry()
@@ -61,7 +71,18 @@ public final class MasterDaemon: Sendable {
         var namespace = loaded.namespace
         let now = ClientServerContext.now()
         var first: ChangelogRecord?
-        if loaded.isNewCluster {
+        // DESIGN §7.7: an active master at MASTER_HOST makes this one its follower, whatever
+        // MASTER_ROLE says; MASTER_ROLE decides only when none answers.
+        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger)
+        let startAsFollower = settings.startAsFollower || activeFound != nil
+        if startAsFollower, settings.masters.isEmpty {
+            throw MasterStartError("MASTER_ROLE = follower needs MASTER_HOST: the address of the active master to follow")
+        }
+        if loaded.isNewCluster, startAsFollower {
+            // A new follower has no cluster of its own: it downloads the active master's.
+            namespace = try bootstrap(settings, directory: directory, logger: logger)
+            try writeMetadata(namespace, directory: directory, keep: settings.keepPreviousMetadata)
+        } else if loaded.isNewCluster {
             namespace = Namespace(
                 parameters: NamespaceParameters(
                     inodeReuseDelaySeconds: settings.inodeReuseDelaySeconds, requestMemory: settings.requestMemory))
@@ -85,10 +106,27 @@ public final class MasterDaemon: Sendable {
         } catch {
             throw MasterStartError("\(error)")
         }
+        let roles = RoleBox(startAsFollower ? .follower : .active)
+        let replication = ReplicationHub(
+            settings: settings.replication, after: writer.status.appendedVersion, epoch: namespace.epoch,
+            epochStart: namespace.epochStartVersion,
+            onDegraded: { reason in
+                guard roles.role == .active else { return }
+                if let reason {
+                    logger.warning("synchronous replication degraded: acknowledging with fewer peers", metadata: ["reason": "\(reason)"])
+                } else {
+                    logger.notice(
+                        "synchronous replication in step again", metadata: ["syncReplicas": "\(settings.replication.syncReplicas)"])
+                }
+            })
         let service = MetadataService(
             namespace: namespace, writer: writer, directory: directory, checksumInterval: settings.checksumInterval,
-            keepPreviousMetadata: settings.keepPreviousMetadata)
-        let processor = ClientRequestProcessor(service: service)
+            keepPreviousMetadata: settings.keepPreviousMetadata, replication: replication)
+        service.takeChanges(!startAsFollower)
+        let processor = ClientRequestProcessor(service: service) {
+            let (role, active) = roles.current
+            return (role == .active, active)
+        }
         let clients = ClientServerContext(
             processor: processor, exports: exports, softwareVersion: softwareVersion, logger: logger,
             maxConnections: settings.maxClientConnections, helloTimeoutSeconds: settings.clientHelloTimeoutSeconds)
@@ -98,15 +136,98 @@ public final class MasterDaemon: Sendable {
                 "metaid": "\(namespace.metaID.hex)", "version": "\(namespace.version)", "epoch": "\(namespace.epoch)",
                 "inodes": "\(namespace.inodeCount)", "changelogSaveMode": "\(settings.saveMode.rawValue)",
             ])
-        return MasterDaemon(settings: settings, service: service, clients: clients, lock: lock, logger: logger)
+        let peers = PeerServerContext(
+            service: service, authCode: settings.authCode, softwareVersion: softwareVersion, logger: logger,
+            role: { roles.current },
+            staleEpoch: { epoch, peer in
+                guard roles.change(from: .active, to: .fenced) else { return }
+                service.takeChanges(false)
+                logger.critical(
+                    "fenced: a peer has seen epoch \(epoch), above this master's; no write is accepted any more",
+                    metadata: ["peer": "\(peer)"])
+            })
+        if startAsFollower {
+            logger.notice("starting as a follower", metadata: ["masters": "\(settings.masters.map { "\($0.host):\($0.port)" })"])
+        }
+        return MasterDaemon(settings: settings, service: service, clients: clients, roles: roles, peers: peers, lock: lock, logger: logger)
     }
 
-    private init(settings: MasterSettings, service: MetadataService, clients: ClientServerContext, lock: DataPathLock, logger: Logger) {
+    private init(
+        settings: MasterSettings, service: MetadataService, clients: ClientServerContext, roles: RoleBox, peers: PeerServerContext,
+        lock: DataPathLock, logger: Logger
+    ) {
         self.settings = settings
         self.service = service
         self.clients = clients
+        self.roles = roles
+        self.peers = peers
         self.lock = lock
         self.logger = logger
+    }
+
+    /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
+    static func findActiveMaster(_ settings: MasterSettings, namespace: Namespace, logger: Logger) -> String? {
+        for master in settings.masters {
+            guard let socket = try? FrameSocket(host: master.host, port: master.port, timeout: 0.5) else { continue }
+            defer { socket.close() }
+            try? socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
+            guard let frame = try? socket.receive(timeout: 1), let reply = try? HelloReply.decode(frame) else { continue }
+            if namespace.metaID != .unknown, reply.metaID != namespace.metaID {
+                logger.error(
+                    "MASTER_HOST \(master.host):\(master.port) is a master of another cluster (\(reply.metaID.hex), this one is \(namespace.metaID.hex)): ignored"
+                )
+                continue
+            }
+            if reply.role == .active {
+                logger.notice(
+                    "an active master answers at MASTER_HOST",
+                    metadata: ["master": "\(master.host):\(master.port)", "epoch": "\(reply.epoch)"])
+                return "\(master.host):\(master.port)"
+            }
+        }
+        return nil
+    }
+
+    /// A new follower's first download, before anything else starts.
+    static func bootstrap(_ settings: MasterSettings, directory: DataDirectory, logger: Logger) throws(MasterStartError) -> Namespace {
+        final class Capture: PeerStore, @unchecked Sendable {
+            var link: PeerLink?
+            var namespace: Namespace?
+            var position: PeerPosition { PeerPosition(metaID: .unknown, highestEpoch: .zero, lastVersion: .zero, tailEpoch: .zero) }
+            func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {}
+            func install(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
+                do { namespace = try MetadataFile.decode(metadata) } catch {
+                    throw LinkError("the downloaded metadata does not decode: \(error)")
+                }
+                link?.stop()
+            }
+            func store(_ records: [ChangelogRecord], text: [UInt8]) throws(LinkError) {}
+        }
+        logger.notice("new follower: downloading the metadata from the active master")
+        let capture = Capture()
+        var options = PeerLink.Options(masters: settings.masters, role: .follower, authCode: settings.authCode)
+        options.maxBackoff = 2
+        let link = PeerLink(options: options, log: logLink(logger))
+        capture.link = link
+        link.run(store: capture)
+        guard let namespace = capture.namespace else { throw MasterStartError("no metadata downloaded") }
+        return namespace
+    }
+
+    static func writeMetadata(_ namespace: Namespace, directory: DataDirectory, keep: Int) throws(MasterStartError) {
+        do throws(StorageError) {
+            try FileIO.writeAtomically(directory.file(DataDirectory.metadataName), keepPrevious: keep) {
+                (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
+                var failure: StorageError?
+                MetadataFile.encode(namespace) { chunk in
+                    guard failure == nil else { return }
+                    do throws(StorageError) { try write(chunk) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        } catch {
+            throw MasterStartError("cannot write the downloaded metadata: \(error)")
+        }
     }
 
     /// Serves until SIGTERM or SIGINT; then closes every client connection, stops taking
@@ -114,17 +235,29 @@ public final class MasterDaemon: Sendable {
     /// the next start needs no `-a`. A service that fails (a port that cannot be bound) stops
     /// the master the same way, and `run` then throws its error. A new cluster is dumped at
     /// once, so `metadata.mfs` always exists beside its changelog.
-    public func run(clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public func run(
+        clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }, peerPortBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         if !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
-        markSessionsLost()
+        if roles.role == .active { markSessionsLost() }
         let daemon = self
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
             refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dump(reason: "POST /dump", always: true) },
+            roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) }, authCode: settings.authCode,
             status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
+        let peerServer = PeerServer(host: settings.peerHost, port: settings.peerPort, context: peers)
+        if roles.role == .follower { startFollowing() }
         let services: [any Service] = [
-            TaskService(name: "client port") { try await client.run(bound: clientPortBound) },
+            TaskService(name: "client port") {
+                try await client.run { port in
+                    daemon.boundClientPort.store(port, ordering: .relaxed)
+                    clientPortBound(port)
+                }
+            },
+            TaskService(name: "peer port") { try await peerServer.run(bound: peerPortBound) },
+            TaskService(name: "replication") { try await daemon.tickReplication() },
             TaskService(name: "status port") { try await status.run() },
             TaskService(name: "dumps") { try await daemon.dumpPeriodically() },
             TaskService(name: "sessions") { try await daemon.closeExpiredSessions() },
@@ -141,6 +274,7 @@ public final class MasterDaemon: Sendable {
             logger.error("stopping: \(error)")
             failure = error
         }
+        stopFollowing()
         service.stopChanges()
         await dump(reason: "shutdown")
         service.writer.close()
@@ -150,7 +284,142 @@ public final class MasterDaemon: Sendable {
 
     /// The status `/status` shows.
     public func status() -> MasterStatus {
-        service.status(sessions: service.namespace.sessionIDs.count)
+        var status = service.status(role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, peers: service.replication.peers)
+        status.replication = MasterStatus.Replication(
+            syncReplicas: settings.replication.syncReplicas, degraded: service.replication.degradedReason)
+        if let link = follower.withLock({ $0?.link }) {
+            let link = link.status
+            let version = service.namespace.version.rawValue
+            status.following = MasterStatus.Following(
+                master: link.master, connected: link.connected, ackedVersion: link.ackedVersion.rawValue,
+                masterVersion: link.masterVersion.rawValue, lag: link.masterVersion.rawValue - min(link.masterVersion.rawValue, version),
+                error: link.lastError)
+        }
+        return status
+    }
+
+    // MARK: roles
+
+    /// Follows the active master in `MASTER_HOST` on a thread of its own.
+    private func startFollowing() {
+        let bound: @Sendable () -> Int = { [self] in
+            let port = boundClientPort.load(ordering: .relaxed)
+            return port == 0 ? settings.clientPort : port
+        }
+        let store = FollowerStore(service: service, roles: roles, clientPort: bound) { [logger] in logger.notice("\($0)") }
+        let link = PeerLink(
+            options: PeerLink.Options(masters: settings.masters, role: .follower, authCode: settings.authCode), log: Self.logLink(logger))
+        store.link = link
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            link.run(store: store)
+            finished.signal()
+        }
+        thread.name = "follower"
+        follower.withLock { $0 = (link, finished) }
+        thread.start()
+    }
+
+    /// The follower link's log lines, at their level.
+    static func logLink(_ logger: Logger) -> @Sendable (PeerLink.LogLevel, String) -> Void {
+        { level, message in
+            switch level {
+            case .info: logger.info("\(message)")
+            case .warning: logger.warning("\(message)")
+            case .error: logger.error("\(message)")
+            }
+        }
+    }
+
+    /// Stops following and waits for the link's thread to finish (its last batch is stored).
+    private func stopFollowing() {
+        guard
+            let (link, finished) = follower.withLock({ state in
+                defer { state = nil }; return state
+            })
+        else { return }
+        link.stop()
+        finished.wait()
+    }
+
+    public enum RoleChangeError: Error, CustomStringConvertible, Sendable {
+        case refused(String)
+        case failed(String)
+        public var description: String {
+            switch self {
+            case .refused(let reason), .failed(let reason): reason
+            }
+        }
+    }
+
+    /// `POST /promote`: a follower becomes the active master at once, writing `EPOCH(n+1)`.
+    /// Refused while the active master it follows still answers (demote that one first), unless
+    /// `force`.
+    public func promote(force: Bool) async throws(RoleChangeError) -> (epoch: Epoch, version: MetaVersion) {
+        let (role, _) = roles.current
+        guard role != .active else { throw .refused("already active") }
+        if !force, let link = follower.withLock({ $0?.link }), link.status.connected {
+            throw .refused(
+                "the active master \(link.status.master ?? "?") still streams to this follower: demote it first (or promote with force=1)")
+        }
+        stopFollowing()
+        service.takeChanges(true)
+        let now = ClientServerContext.now()
+        let record: ChangelogRecord
+        do throws(MasterError) {
+            record = try await service.change { (namespace: inout Namespace) throws(FSError) -> (ChangelogRecord, ChangelogRecord) in
+                let record = try namespace.beginEpoch(now: now)
+                return (record, record)
+            }
+        } catch {
+            throw .failed("cannot write the new epoch: \(error)")
+        }
+        roles.set(.active)
+        guard case .epoch(let epoch) = record.change else { throw .failed("no epoch") }
+        logger.notice("promoted: this master is active", metadata: ["epoch": "\(epoch)", "epochStartVersion": "\(record.version)"])
+        return (epoch, record.version)
+    }
+
+    /// `POST /demote`: stops accepting writes at once (no write is acknowledged after this
+    /// returns), drops the peers (they go to the new active master) and, with `MASTER_HOST`,
+    /// follows the new active master once it answers.
+    public func demote() async -> MetaVersion {
+        let wasActive = roles.change(from: .active, to: .fenced)
+        service.takeChanges(false)
+        let version = service.namespace.version
+        if wasActive {
+            logger.notice("demoted: fenced, no write is accepted", metadata: ["version": "\(version)"])
+            await peers.closeAll(stopping: false)
+            if !settings.masters.isEmpty, follower.withLock({ $0 == nil }) { startFollowing() }
+        }
+        return version
+    }
+
+    /// `POST /promote` and `POST /demote` answered: whether it worked, and JSON or the reason.
+    func changeRole(promote: Bool, force: Bool) async -> (ok: Bool, body: String) {
+        guard promote else {
+            let version = await demote()
+            return (true, "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
+        }
+        do {
+            let (epoch, version) = try await self.promote(force: force)
+            return (true, "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)}")
+        } catch {
+            logger.warning("promote refused: \(error)")
+            return (false, "promote refused: \(error)")
+        }
+    }
+
+    private func tickReplication() async throws {
+        while true {
+            try await Task.sleep(for: .milliseconds(ReplicationLimits.tickMilliseconds))
+            let expired = service.replication.tick()
+            if !expired.isEmpty {
+                logger.warning(
+                    "peers counted out of synchronous replication: no acknowledgement within SYNC_TIMEOUT",
+                    metadata: ["peers": "\(expired.joined(separator: ", "))"])
+            }
+        }
     }
 
     /// Dumps and logs the outcome. Without `always`, a dump is skipped when nothing changed
@@ -215,6 +484,7 @@ public final class MasterDaemon: Sendable {
     private func closeExpiredSessions() async throws {
         while true {
             try await Task.sleep(for: .seconds(5))
+            guard roles.role == .active else { continue }
             let now = ClientServerContext.now()
             for id in service.namespace.sessionsToClose(now: now, sustainSeconds: settings.sessionSustainSeconds) {
                 _ = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in

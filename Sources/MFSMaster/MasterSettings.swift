@@ -55,10 +55,46 @@ public enum MasterKeys {
         "MATOCL_HELLO_TIMEOUT", default: .seconds(ClientServerLimits.helloTimeoutSeconds), range: .seconds(1)...(.seconds(3_600)),
         doc: "How long a new client connection has to say hello (and answer a password challenge) before it is closed.")
 
+    public static let role = ConfigKey.choice(
+        "MASTER_ROLE", among: ["active", "follower"], default: "active",
+        doc: "The role of a new cluster's master, or of one that finds no active master at MASTER_HOST when it starts: "
+            + "active, or follower (a hot standby that follows the active master). A master that finds an active one at "
+            + "MASTER_HOST starts as its follower whatever this says.")
+    public static let masterHost = ConfigKey.hostList(
+        "MASTER_HOST", default: [],
+        doc: "Where the other master(s) are, for a follower to follow and for the start-up check: host[:port] list "
+            + "(port default MASTER_PORT); the virtual IP works too. Empty: this master never follows.")
+    public static let masterPort = ConfigKey.port(
+        "MASTER_PORT", default: 9419, doc: "The peer port of the masters in MASTER_HOST.")
+    public static let peerListenHost = ConfigKey.host(
+        "MATOML_LISTEN_HOST", default: "*", allowsWildcard: true, doc: "Address the peer port (metaloggers, followers) listens on.")
+    public static let peerListenPort = ConfigKey.port(
+        "MATOML_LISTEN_PORT", default: 9419, listening: true, doc: "The peer port: metaloggers and followers follow this master on it.")
+    public static let authCode = ConfigKey.string(
+        "AUTH_CODE", default: "",
+        doc: "A secret that metaloggers and followers must prove (HMAC challenge) on the peer port, and that POST /promote "
+            + "and /demote from another host must carry; the same on every host of the cluster. Empty: none.")
+    public static let syncReplicas = ConfigKey.integer(
+        "SYNC_REPLICAS", default: 1, range: 0...8,
+        doc: "A change is acknowledged to the client only once this many peers (followers, metaloggers) have it on disk, "
+            + "so losing this host loses no acknowledged change. 0: asynchronous.")
+    public static let syncTimeout = ConfigKey.duration(
+        "SYNC_TIMEOUT", default: .seconds(1), range: .milliseconds(10)...(.seconds(3_600)),
+        doc: "A peer that has not acknowledged a waiting change for this long is counted out (with SYNC_DEGRADE) until it catches up.")
+    public static let syncDegrade = ConfigKey.boolean(
+        "SYNC_DEGRADE", default: true,
+        doc: "1: while fewer than SYNC_REPLICAS peers are connected and in step, go on with those that are (none: "
+            + "asynchronously), warning loudly and saying so in /status. 0: wait for SYNC_REPLICAS peers, however long.")
+    public static let preserveSeconds = ConfigKey.duration(
+        "CHANGELOG_PRESERVE_SECONDS", default: .seconds(1_800), range: .seconds(1)...(.seconds(86_400)),
+        doc: "How long recent changes are kept in memory for peers that reconnect (at most 256 MiB of them); a peer further "
+            + "behind downloads the metadata first.")
+
     public static let schema = ConfigSchema(
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
-        requestMemory, clientMaxConnections, clientHelloTimeout)
+        requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
+        authCode, syncReplicas, syncTimeout, syncDegrade, preserveSeconds)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -90,6 +126,12 @@ public struct MasterSettings: Sendable {
     public var requestMemory: UInt32
     public var maxClientConnections: Int
     public var clientHelloTimeoutSeconds: Int64
+    public var startAsFollower: Bool
+    public var masters: [(host: String, port: Int)]
+    public var peerHost: String
+    public var peerPort: Int
+    public var authCode: String?
+    public var replication: ReplicationHub.Settings
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -109,6 +151,22 @@ public struct MasterSettings: Sendable {
         requestMemory = UInt32(configuration[MasterKeys.requestMemory])
         maxClientConnections = configuration[MasterKeys.clientMaxConnections]
         clientHelloTimeoutSeconds = configuration[MasterKeys.clientHelloTimeout].components.seconds
+        startAsFollower = configuration[MasterKeys.role] == "follower"
+        let masterPort = Int(configuration[MasterKeys.masterPort])
+        masters = configuration[MasterKeys.masterHost].map { ($0.host, Int($0.port(or: UInt16(masterPort)))) }
+        peerHost = Self.listenAddress(configuration[MasterKeys.peerListenHost])
+        peerPort = Int(configuration[MasterKeys.peerListenPort])
+        let code = configuration[MasterKeys.authCode]
+        authCode = code.isEmpty ? nil : code
+        replication = ReplicationHub.Settings(
+            syncReplicas: configuration[MasterKeys.syncReplicas],
+            syncTimeoutMilliseconds: Self.milliseconds(configuration[MasterKeys.syncTimeout]),
+            degrade: configuration[MasterKeys.syncDegrade],
+            preserveMilliseconds: Self.milliseconds(configuration[MasterKeys.preserveSeconds]))
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// `*` listens on every address.

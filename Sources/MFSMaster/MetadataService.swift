@@ -12,12 +12,30 @@ public enum MasterError: Error, Equatable, Sendable, CustomStringConvertible {
     case storage(ChangelogWriteError)
     /// A dump could not be written; the changelogs still hold everything.
     case dump(String)
+    /// This master is a follower or fenced: its namespace changes only by the active master's
+    /// stream.
+    case notActive
 
     public var description: String {
         switch self {
         case .operation(let error): "\(error)"
         case .storage(let error): "\(error)"
         case .dump(let reason): "metadata dump failed: \(reason)"
+        case .notActive: "this master is not active"
+        }
+    }
+}
+
+/// Why a follower could not take a change from the active master.
+public enum ReplicaError: Error, Sendable, CustomStringConvertible {
+    /// The change does not replay here as it did on the active master: this copy diverged.
+    case replay(ReplayError)
+    case storage(ChangelogWriteError)
+
+    public var description: String {
+        switch self {
+        case .replay(let error): "the stream does not replay here: \(error)"
+        case .storage(let error): "\(error)"
         }
     }
 }
@@ -44,7 +62,12 @@ public final class MetadataService: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Whether changes of this master's own are taken (`perform`); false on a follower or a
+    /// fenced master, whose namespace changes only by `applyReplicated` and `install`.
+    private let takesChanges = Atomic<Bool>(true)
     public let writer: ChangelogWriter
+    /// The peers following this master and the replies waiting for their acknowledgements.
+    public let replication: ReplicationHub
     public let directory: DataDirectory
     /// Every this many changes a `CHECKSUM` change records the namespace checksum.
     public let checksumInterval: Int
@@ -53,10 +76,15 @@ public final class MetadataService: Sendable {
 
     public init(
         namespace: Namespace, writer: ChangelogWriter, directory: DataDirectory, checksumInterval: Int = 10_000,
-        keepPreviousMetadata: Int = 1
+        keepPreviousMetadata: Int = 1, replication: ReplicationHub? = nil
     ) {
         state = Mutex(State(namespace: namespace))
         self.writer = writer
+        self.replication =
+            replication
+            ?? ReplicationHub(
+                settings: ReplicationHub.Settings(), after: writer.status.appendedVersion, epoch: namespace.epoch,
+                epochStart: namespace.epochStartVersion)
         self.directory = directory
         self.checksumInterval = checksumInterval
         self.keepPreviousMetadata = keepPreviousMetadata
@@ -76,13 +104,26 @@ public final class MetadataService: Sendable {
             let (result, record) = try body(&namespace)
             return (result, record)
         }
-        do {
-            try await writer.waitStored(version)
-        } catch {
-            throw .storage(error)
+        let outcome: ChangelogWriteError? = await withCheckedContinuation { continuation in
+            whenCommitted(version) { continuation.resume(returning: $0) }
         }
+        if let outcome { throw .storage(outcome) }
         return result
     }
+
+    /// Calls `done` once `version` may be acknowledged: stored as `CHANGELOG_SAVE_MODE`
+    /// requires and acknowledged by `SYNC_REPLICAS` peers; with the error that means it never
+    /// will be. `done` must be quick (hand off to an event loop).
+    public func whenCommitted(_ version: MetaVersion, _ done: @escaping @Sendable (ChangelogWriteError?) -> Void) {
+        let replication = self.replication
+        writer.whenStored(version) { error in
+            if let error { return done(error) }
+            replication.whenReplicated(version) { done(nil) }
+        }
+    }
+
+    /// Whether a reply must wait at all (mode 0 without synchronous peers answers at once).
+    public var repliesWait: Bool { writer.mode != .background || replication.settings.syncReplicas > 0 }
 
     /// Makes a change with `body` and queues its record, without waiting for the disk. Returns
     /// the result and the version to wait for (`ChangelogWriter.whenStored`) before
@@ -95,6 +136,7 @@ public final class MetadataService: Sendable {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
             if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             if state.stopped { throw .storage(.closed) }
+            guard takesChanges.load(ordering: .relaxed) else { throw .notActive }
             let result: R
             let record: ChangelogRecord?
             do throws(FSError) {
@@ -106,11 +148,13 @@ public final class MetadataService: Sendable {
             var last = record.version
             do throws(ChangelogWriteError) {
                 try writer.append(record)
+                replication.recorded(record)
                 state.sinceChecksum += 1
                 if state.sinceChecksum >= checksumInterval {
                     state.sinceChecksum = 0
                     let checksum = try! state.namespace.recordChecksum(now: record.time)
                     try writer.append(checksum)
+                    replication.recorded(checksum)
                     last = checksum.version
                 }
             } catch {
@@ -119,6 +163,53 @@ public final class MetadataService: Sendable {
             return (result, last)
         }
     }
+
+    /// A follower's part: replays changes streamed from the active master (each checked
+    /// against its recorded result and `CHECKSUM`) and queues them in this master's changelog.
+    /// The caller fsyncs (`writer.sync`) before acknowledging them.
+    public func applyReplicated(_ records: [ChangelogRecord]) throws(ReplicaError) {
+        try state.withLock { (state: inout State) throws(ReplicaError) in
+            if state.stopped { throw .storage(.closed) }
+            for record in records {
+                do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
+                do throws(ChangelogWriteError) { try writer.append(record) } catch { throw .storage(error) }
+                replication.recorded(record)
+            }
+        }
+    }
+
+    /// A follower's part: replaces the namespace with one downloaded from the active master,
+    /// writes it as `metadata.mfs` and starts a new changelog after its version.
+    public func install(_ namespace: Namespace) throws(ReplicaError) {
+        let path = directory.file(DataDirectory.metadataName)
+        do throws(StorageError) {
+            try FileIO.writeAtomically(path, keepPrevious: keepPreviousMetadata) {
+                (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
+                var failure: StorageError?
+                MetadataFile.encode(namespace) { chunk in
+                    guard failure == nil else { return }
+                    do throws(StorageError) { try write(chunk) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        } catch {
+            throw .storage(.failed(error.description))
+        }
+        try state.withLock { (state: inout State) throws(ReplicaError) in
+            do throws(ChangelogWriteError) { try writer.rotate(restartAfter: namespace.version) } catch { throw .storage(error) }
+            state.namespace = namespace
+            state.lastDump = (namespace.version, 0)
+            replication.reset(after: namespace.version, epoch: namespace.epoch, epochStart: namespace.epochStartVersion)
+        }
+    }
+
+    /// Runs `body` with the namespace under the lock, with no change in between (a peer's
+    /// registration: its plan and its place in the stream must agree).
+    public func withNamespace<R>(_ body: (Namespace) -> R) -> R { state.withLock { body($0.namespace) } }
+
+    /// Whether `perform` takes changes (active) or refuses them (follower, fenced). Under the
+    /// lock, so no change of this master's own is in flight when a demote returns.
+    public func takeChanges(_ takes: Bool) { state.withLock { _ in takesChanges.store(takes, ordering: .relaxed) } }
 
     /// Refuses every later change (shutdown: the last dump must hold everything).
     public func stopChanges() { state.withLock { $0.stopped = true } }

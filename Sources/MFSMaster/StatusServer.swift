@@ -7,8 +7,9 @@ import Prometheus
 
 /// The status and admin server on port 9425 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
 /// (Prometheus text), `POST /dump` (from loopback only: dump the metadata now, answered when
-/// done). `POST /promote` and `POST /demote` come with the follower (issue 4) and answer 501
-/// until then, saying so.
+/// done), `POST /promote` (a follower becomes active; `?force=1` even while the active master
+/// it follows answers) and `POST /demote` (an active master stops taking writes), the last two
+/// from loopback or with `AUTH_CODE` proven (`AdminAuth`).
 public struct StatusServer: Sendable {
     public let host: String
     public let port: Int
@@ -18,6 +19,10 @@ public struct StatusServer: Sendable {
     public let refreshMetrics: @Sendable () async -> Void
     /// Dumps the metadata now: the dumped version and the seconds it took, or why not.
     public let dump: @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused>
+    /// Promote (`true`, with force) or demote (`false`): the answer's status and JSON or text.
+    public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> (ok: Bool, body: String)
+    /// `AUTH_CODE`: admin requests from other hosts must prove it.
+    public let authCode: String?
     let logger: Logger
 
     public struct DumpRefused: Error, Sendable {
@@ -31,8 +36,12 @@ public struct StatusServer: Sendable {
         dump: @escaping @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused> = {
             .failure(DumpRefused("no metadata here"))
         },
+        roleChange: @escaping @Sendable (Bool, Bool) async -> (ok: Bool, body: String) = { _, _ in (false, "no roles here") },
+        authCode: String? = nil,
         status: @escaping @Sendable () async -> MasterStatus
     ) {
+        self.roleChange = roleChange
+        self.authCode = authCode
         self.refreshMetrics = refreshMetrics
         self.dump = dump
         self.host = host
@@ -110,13 +119,19 @@ public struct StatusServer: Sendable {
                 return (.internalServerError, "text/plain", Array("dump failed: \(refused.reason)\n".utf8))
             }
         case (.POST, "/promote"), (.POST, "/demote"):
-            return (
-                .notImplemented, "text/plain",
-                Array("\(path) comes with the follower master (issue 4); this master is always active\n".utf8)
-            )
+            let proven = authCode.map {
+                AdminAuth.verifies(request.headers["X-MFS-Auth"].first, path: path, code: $0, now: AdminAuth.now())
+            }
+            guard fromLoopback || proven == true else {
+                let why = authCode == nil ? "set AUTH_CODE to allow it from other hosts" : "the X-MFS-Auth proof is missing or wrong"
+                return (.forbidden, "text/plain", Array("\(path) is allowed from this host only, or with AUTH_CODE (\(why))\n".utf8))
+            }
+            let force = request.uri.contains("force=1")
+            let outcome = await roleChange(path == "/promote", force)
+            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
         case (_, "/status"), (_, "/metrics"):
             return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
-        case (_, "/dump"):
+        case (_, "/dump"), (_, "/promote"), (_, "/demote"):
             return (.methodNotAllowed, "text/plain", Array("use POST\n".utf8))
         default:
             return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))

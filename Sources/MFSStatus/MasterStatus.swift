@@ -19,12 +19,48 @@ public struct MasterStatus: Codable, Equatable, Sendable {
     public var changelog: Changelog
     public var inodes: Int
     public var lastDump: Dump?
+    /// `SYNC_REPLICAS` and why fewer acknowledgements are awaited now, if so.
+    public var replication: Replication?
+    /// The master this one follows (a follower, or a fenced master rejoining).
+    public var following: Following?
+
+    public struct Replication: Codable, Equatable, Sendable {
+        public var syncReplicas: Int
+        public var degraded: String?
+
+        public init(syncReplicas: Int, degraded: String?) { (self.syncReplicas, self.degraded) = (syncReplicas, degraded) }
+    }
+
+    public struct Following: Codable, Equatable, Sendable {
+        public var master: String?
+        public var connected: Bool
+        /// The last version stored here and acknowledged.
+        public var ackedVersion: UInt64
+        /// The last version the active master announced.
+        public var masterVersion: UInt64
+        /// Versions behind the active master.
+        public var lag: UInt64
+        public var error: String?
+
+        public init(master: String?, connected: Bool, ackedVersion: UInt64, masterVersion: UInt64, lag: UInt64, error: String?) {
+            (self.master, self.connected, self.ackedVersion, self.masterVersion, self.lag, self.error) = (
+                master, connected, ackedVersion, masterVersion, lag, error
+            )
+        }
+    }
 
     public struct Peer: Codable, Equatable, Sendable {
         public var role: String
         public var address: String
         public var ackedVersion: UInt64
+        /// Versions appended but not acknowledged by the peer.
         public var lag: UInt64
+        /// Milliseconds from a change's append to the peer's acknowledgement, over its recent
+        /// acknowledgements.
+        public var lagP50Milliseconds: Int64?
+        public var lagP99Milliseconds: Int64?
+        /// Counted for `SYNC_REPLICAS` (false: too slow, counted out until it catches up).
+        public var inStep: Bool = true
 
         public init(role: String, address: String, ackedVersion: UInt64, lag: UInt64) {
             (self.role, self.address, self.ackedVersion, self.lag) = (role, address, ackedVersion, lag)

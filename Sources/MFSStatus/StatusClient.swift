@@ -36,7 +36,9 @@ public enum StatusClient {
     }
 
     /// GET (or `method`) `path` from `host:port`, the whole exchange within `timeout` seconds.
-    public static func get(host: String, port: Int, path: String, timeout: Double, method: String = "GET") throws(FetchError) -> (
+    public static func get(
+        host: String, port: Int, path: String, timeout: Double, method: String = "GET", headers: [String: String] = [:]
+    ) throws(FetchError) -> (
         Int, [UInt8]
     ) {
         let address = "\(host):\(port)"
@@ -57,7 +59,8 @@ public enum StatusClient {
             if errno == EINPROGRESS || errno == EAGAIN { throw .timeout(address, timeout) }
             throw .connect(address, String(cString: strerror(errno)))
         }
-        let request = Array("\(method) \(path) HTTP/1.0\r\nHost: \(host)\r\nContent-Length: 0\r\n\r\n".utf8)
+        let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let request = Array("\(method) \(path) HTTP/1.0\r\nHost: \(host)\r\n\(extra)Content-Length: 0\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
             throw .connect(address, String(cString: strerror(errno)))
         }

@@ -23,8 +23,22 @@ public enum StatusTable {
             rows.append(("peers", "none"))
         } else {
             for peer in s.peers {
-                rows.append(("peer", "\(peer.role) \(peer.address): acked \(peer.ackedVersion), lag \(peer.lag)"))
+                var text = "\(peer.role) \(peer.address): acked \(peer.ackedVersion), lag \(peer.lag)"
+                if let p50 = peer.lagP50Milliseconds, let p99 = peer.lagP99Milliseconds { text += " (\(p50) ms p50, \(p99) ms p99)" }
+                if !peer.inStep { text += ", COUNTED OUT (too slow)" }
+                rows.append(("peer", text))
             }
+        }
+        if let replication = s.replication {
+            var text = "SYNC_REPLICAS \(replication.syncReplicas)"
+            if let degraded = replication.degraded { text += ", DEGRADED: \(degraded)" }
+            rows.append(("replication", text))
+        }
+        if let following = s.following {
+            var text = "\(following.master ?? "no master yet"): " + (following.connected ? "connected" : "NOT CONNECTED")
+            text += ", acked \(following.ackedVersion), lag \(following.lag)"
+            if let error = following.error { text += " (last error: \(error))" }
+            rows.append(("following", text))
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")

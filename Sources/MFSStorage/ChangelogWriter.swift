@@ -233,7 +233,10 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// `keepAll`: drop nothing, because the files past `backLogs` hold changes no metadata
     /// file does (the dumps since they were rotated failed); the chain then grows past
     /// `backLogs` until a rotation without it, which drops every file past `backLogs`.
-    public func rotate(keepAll: Bool = false) throws(ChangelogWriteError) {
+    ///
+    /// `restartAfter`: the new file continues after that version instead of the last one
+    /// appended (a peer that downloaded the metadata at that version).
+    public func rotate(keepAll: Bool = false, restartAfter: MetaVersion? = nil) throws(ChangelogWriteError) {
         condition.lock()
         rotating = true
         condition.signal()
@@ -263,6 +266,11 @@ public final class ChangelogWriter: @unchecked Sendable {
                 fail(reason)
                 throw .failed(reason)
             }
+        }
+        if let restartAfter {
+            pendingVersion = restartAfter
+            written = restartAfter
+            durable = restartAfter
         }
         do {
             fd = try Self.open(name(0), metaID: metaID)

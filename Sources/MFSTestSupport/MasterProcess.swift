@@ -18,6 +18,8 @@ public final class MasterProcess: @unchecked Sendable {
     public private(set) var process: Process?
     public private(set) var clientPort = 0
     public private(set) var statusPort = 0
+    /// The peer port (9419 in production): metaloggers and followers.
+    public private(set) var peerPort = 0
     private let settings: [String: String]
 
     /// Makes the directory and the exports (default: everyone, read-write, root unmapped);
@@ -34,6 +36,7 @@ public final class MasterProcess: @unchecked Sendable {
         var config: [String: String] = [
             "DATA_PATH": dataPath, "EXPORTS_FILENAME": directory + "/mfsexports.cfg", "MATOCL_LISTEN_HOST": "127.0.0.1",
             "MATOCL_LISTEN_PORT": String(clientPort), "STATUS_LISTEN_HOST": "127.0.0.1", "STATUS_LISTEN_PORT": "0",
+            "MATOML_LISTEN_HOST": "127.0.0.1", "MATOML_LISTEN_PORT": String(peerPort),
         ]
         config.merge(settings) { $1 }
         try config.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
@@ -55,8 +58,11 @@ public final class MasterProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/\(name)").path
     }
 
-    /// Starts the master and waits until both ports listen.
-    public func start(_ extraArguments: [String] = []) throws {
+    /// Starts the master and waits until its ports listen.
+    public func start(_ extraArguments: [String] = []) throws { try startWithin(seconds: 30, extraArguments) }
+
+    /// Starts the master and waits up to `seconds` until its ports listen.
+    public func startWithin(seconds: Double, _ extraArguments: [String] = []) throws {
         try writeConfig()
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -68,19 +74,20 @@ public final class MasterProcess: @unchecked Sendable {
         process.standardOutput = log
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let text = self.log
             if let client = Self.port(after: "client port listening", in: text),
-                let status = Self.port(after: "status server listening", in: text)
+                let status = Self.port(after: "status server listening", in: text),
+                let peer = Self.port(after: "peer port listening", in: text)
             {
-                (clientPort, statusPort) = (client, status)
+                (clientPort, statusPort, peerPort) = (client, status, peer)
                 return
             }
             if !process.isRunning { throw StartFailed(log: text) }
             usleep(20_000)
         }
-        throw StartFailed(log: "did not listen within 30 s:\n" + self.log)
+        throw StartFailed(log: "did not listen within \(Int(seconds)) s:\n" + self.log)
     }
 
     public struct StartFailed: Error, CustomStringConvertible {

@@ -33,6 +33,10 @@
 /// | `ClientToMaster.closeSession` | 1008 | `MasterToClient.status` | 1005 |
 ///
 /// `MasterToClient.status` also answers any request that failed.
+///
+/// Port 9419 (metaloggers and followers; layouts in `PeerMessages.swift`): `PeerToMaster.register`
+/// 1020 → `MasterToPeer.start` 1021, then `MasterToPeer.metadataBlock` 1022,
+/// `MasterToPeer.changes` 1023, `MasterToPeer.alive` 1024, and `PeerToMaster.ack` 1025.
 public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
 
@@ -58,6 +62,8 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
         ]
         for (type, name) in ClientToMaster.all { names[type] = "ClientToMaster.\(name)" }
         for (type, name) in MasterToClient.all { names[type] = "MasterToClient.\(name)" }
+        for (type, name) in PeerToMaster.all { names[type] = "PeerToMaster.\(name)" }
+        for (type, name) in MasterToPeer.all { names[type] = "MasterToPeer.\(name)" }
         return names
     }()
 }

@@ -54,4 +54,14 @@ public enum WireLimits {
     /// The longest active-master address in a `notActive` status (`host:port` text; a one-byte
     /// length).
     public static let maxAddressLength = 255
+
+    /// The longest reason text in a refused `PeerStart` (a two-byte length; longer text is cut).
+    public static let maxReasonLength = 1_024
+
+    /// The longest block of a metadata download (512 KiB: a frame well under `maxFrameLength`).
+    public static let maxMetadataBlockLength = 512 * 1024
+
+    /// The most changelog text in one `ChangeBatch`: room for the header under `maxFrameLength`,
+    /// and far above the longest line (`ChangelogLimits.maxLineLength`, 13,184 bytes).
+    public static let maxChangeBatchBytes = maxFrameLength - 64
 }

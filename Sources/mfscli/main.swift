@@ -6,23 +6,30 @@ import MFSStatus
 #endif
 
 /// mfscli: a master's status as a table, or JSON for scripts; `dump` asks it to dump its
-/// metadata now (`POST /dump`, allowed from the master's own host only).
+/// metadata now (`POST /dump`, allowed from the master's own host only); `promote` and `demote`
+/// change its role (`POST /promote`, `POST /demote`: from its host, or with `AUTH_CODE`).
 ///
-///     mfscli [-H host[:port]] [--json] [--timeout SEC] [status | dump]
+///     mfscli [-H host[:port]] [--json] [--timeout SEC] [--auth-code CODE] [status | dump | promote [--force] | demote]
 let usage = """
-    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [status | dump]
+    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--auth-code CODE] [status | dump | promote [--force] | demote]
       status          the master's status (the default)
       dump            dump the metadata now and print its version (from the master's host only)
+      promote         make a follower the active master now (it writes EPOCH n+1); refused while
+                      the active master it follows still streams to it, unless --force
+      demote          make an active master stop accepting writes at once (fenced)
       -H host[:port]  the master's status address (default 127.0.0.1:9425)
       --json          print the status as JSON
-      --timeout SEC   give up after SEC seconds (default 2; dump: 600)
-    Exit status: 0 the master answered (dump: the dump is written), 1 it did not (or answered
-    nonsense, or the dump failed), 2 usage error.
+      --timeout SEC   give up after SEC seconds (default 2; dump, promote, demote: 600)
+      --auth-code C   prove AUTH_CODE for promote/demote from another host (default: $MFS_AUTH_CODE)
+    Exit status: 0 the master answered (dump: the dump is written; promote/demote: done), 1 it
+    did not (or answered nonsense, or refused), 2 usage error.
     """
 var host = "127.0.0.1"
 var json = false
 var timeout: Double?
 var command = "status"
+var force = false
+var authCode = ProcessInfo.processInfo.environment["MFS_AUTH_CODE"]
 var arguments = Array(CommandLine.arguments.dropFirst())
 while let argument = arguments.first {
     arguments.removeFirst()
@@ -42,7 +49,15 @@ while let argument = arguments.first {
         }
         timeout = value
         arguments.removeFirst()
-    case "status", "dump": command = argument
+    case "status", "dump", "promote", "demote": command = argument
+    case "--force": force = true
+    case "--auth-code":
+        guard let value = arguments.first else {
+            FileHandle.standardError.write(Data("mfscli: --auth-code needs a value\n\(usage)\n".utf8))
+            exit(2)
+        }
+        authCode = value
+        arguments.removeFirst()
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -52,16 +67,23 @@ while let argument = arguments.first {
     }
 }
 
-if command == "dump" {
+if command != "status" {
     let (name, port) = StatusClient.split(host)
+    let path = "/\(command)"
+    var headers: [String: String] = [:]
+    if let authCode, !authCode.isEmpty, command != "dump" {
+        headers["X-MFS-Auth"] = AdminAuth.header(path: path, code: authCode, now: AdminAuth.now())
+    }
     do {
-        let (code, body) = try StatusClient.get(host: name, port: port, path: "/dump", timeout: timeout ?? 600, method: "POST")
+        let (code, body) = try StatusClient.get(
+            host: name, port: port, path: path + (force ? "?force=1" : ""), timeout: timeout ?? 600, method: "POST", headers: headers)
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard code == 200 else {
-            FileHandle.standardError.write(Data("mfscli: \(host) refused the dump (HTTP \(code)): \(text)\n".utf8))
+            FileHandle.standardError.write(Data("mfscli: \(host) refused the \(command) (HTTP \(code)): \(text)\n".utf8))
             exit(1)
         }
-        print(json ? text : "metadata dumped: \(text)")
+        let done = ["dump": "metadata dumped", "promote": "promoted", "demote": "demoted"][command]!
+        print(json ? text : "\(done): \(text)")
     } catch {
         FileHandle.standardError.write(Data("mfscli: \(error)\n".utf8))
         exit(1)

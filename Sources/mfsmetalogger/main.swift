@@ -1,3 +1,8 @@
-import MFSPending
+import MFSMetalogger
 
-exitNotBuiltYet("mfsmetalogger")
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// mfsmetalogger: follows the master and keeps a verified copy of its metadata (docs/METALOGGER.md).
+exit(MetaloggerCommand.main(Array(CommandLine.arguments.dropFirst())))

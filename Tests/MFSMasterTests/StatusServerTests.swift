@@ -1,11 +1,14 @@
 import Foundation
 import Logging
 import MFSCore
-import MFSMaster
 import MFSStatus
 import MFSStorage
+import NIOHTTP1
 import Prometheus
+import Synchronization
 import Testing
+
+@testable import MFSMaster
 
 #if canImport(Glibc)
     import Glibc
@@ -96,7 +99,8 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         #expect(metrics.0 == 200 && metrics.1.contains("mfs_test_counter 3"))
         #expect((try await offPool { try httpRequest(port: port, path: "/nope") }).0 == 404)
         #expect((try await offPool { try httpRequest(port: port, method: "POST", path: "/status") }).0 == 405)
-        #expect((try await offPool { try httpRequest(port: port, method: "POST", path: "/promote") }).0 == 501)
+        // No roles behind this server: a promote is refused, saying why.
+        #expect((try await offPool { try httpRequest(port: port, method: "POST", path: "/promote") }).0 == 409)
 
         // mfscli reads the same status.
         let table = try await offPool { try runBinary("mfscli", ["-H", "127.0.0.1:\(port)", "--timeout", "60"]) }
@@ -106,6 +110,31 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
             "\(table.1)")
         let json = try await offPool { try runBinary("mfscli", ["-H", "127.0.0.1:\(port)", "--json", "--timeout", "60"]) }
         #expect(json.0 == 0 && (try? JSONDecoder().decode(MasterStatus.self, from: Data(json.1.utf8)))?.version == 1)
+    }
+
+    /// `POST /promote` and `/demote` from another host need the `AUTH_CODE` proof, fresh.
+    @Test func roleChangesFromAnotherHostNeedTheAuthCodeProof() async throws {
+        let calls = Mutex<[Bool]>([])
+        let server = StatusServer(
+            host: "127.0.0.1", port: 0, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"),
+            roleChange: { promote, _ in
+                calls.withLock { $0.append(promote) }
+                return (true, "{}")
+            }, authCode: "s3cret"
+        ) { fatalError("no status here") }
+        func post(_ path: String, _ header: String?) async -> Int {
+            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+            if let header { head.headers.add(name: "X-MFS-Auth", value: header) }
+            return Int(await server.respond(to: head, fromLoopback: false).0.code)
+        }
+        let now = AdminAuth.now()
+        #expect(await post("/promote", nil) == 403)
+        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "wrong", now: now)) == 403)
+        #expect(await post("/promote", AdminAuth.header(path: "/demote", code: "s3cret", now: now)) == 403, "a proof for another path")
+        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "s3cret", now: now - 120)) == 403, "a stale proof")
+        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "s3cret", now: now)) == 200)
+        #expect(await post("/demote", AdminAuth.header(path: "/demote", code: "s3cret", now: now)) == 200)
+        #expect(calls.withLock { $0 } == [true, false])
     }
 
     @Test func mfscliSaysWhenTheMasterCannotBeReached() throws {

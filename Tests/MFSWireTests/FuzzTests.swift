@@ -14,6 +14,7 @@ import Testing
     /// Every frame type, known to this version, and a few that are not.
     static let types: [MessageType] =
         ClientToMaster.all.map(\.0) + MasterToClient.all.map(\.0) + [AnyToMaster.hello, MasterToAny.hello]
+        + PeerToMaster.all.map(\.0) + MasterToPeer.all.map(\.0)
         + [MessageType(0), MessageType(400), MessageType(.max)]
 
     struct Mutator {
@@ -108,6 +109,7 @@ import Testing
         // than mutating and decoding them.
         var corpus = (0..<MessageGenerator.requestKinds).map { mutator.generator.request(kind: $0).encode() }
         corpus += (0..<MessageGenerator.replyKinds).map { mutator.generator.reply(kind: $0).encode() }
+        corpus += (0..<MessageGenerator.peerKinds).map { mutator.generator.peerMessage(kind: $0).encode() }
         corpus += (0..<Self.corpusSize).map { _ in mutator.generator.message().encode() }
         var decoded = 0
         for _ in 0..<Self.mutationsPerSeed {

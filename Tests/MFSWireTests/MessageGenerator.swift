@@ -12,6 +12,7 @@ struct MessageGenerator {
 
     static let requestKinds = 20
     static let replyKinds = 19
+    static let peerKinds = 6
 
     // MARK: scalars
 
@@ -208,15 +209,54 @@ struct MessageGenerator {
         }
     }
 
+    // MARK: port 9419
+
+    mutating func peerStart() -> PeerStart {
+        switch int(0...2) {
+        case 0: return .stream(resumeAfter: MetaVersion(u64()))
+        case 1: return .download(version: MetaVersion(u64()), length: u64())
+        default:
+            return .refused(
+                WireStatus(rawValue: UInt8.random(in: 1...255, using: &rng)), reason: text(limit: WireLimits.maxReasonLength))
+        }
+    }
+
+    /// A block, usually small: a full one (512 KiB) comes rarely.
+    mutating func metadataBlock() -> MetadataBlock {
+        let size = int(0...49) == 0 ? int(1...WireLimits.maxMetadataBlockLength) : length(1...64)
+        return MetadataBlock(offset: u64(), isLast: bool(), bytes: (0..<size).map { _ in u8() })
+    }
+
+    /// A batch whose versions stay in range and whose text ends in a newline (the decoder
+    /// checks no more: the peer parses the lines). A long one comes rarely.
+    mutating func changeBatch() -> ChangeBatch {
+        let count = max(1, u32())
+        let first = MetaVersion(max(1, u64() % (UInt64.max - UInt64(count) + 1)))
+        let size = int(0...49) == 0 ? int(0...WireLimits.maxChangeBatchBytes - 1) : length(0...64)
+        return ChangeBatch(firstVersion: first, count: count, text: (0..<size).map { _ in u8() } + [0x0A])
+    }
+
+    mutating func peerMessage(kind: Int) -> AnyMessage {
+        switch kind {
+        case 0: .peerRegister(PeerRegister(lastVersion: MetaVersion(u64()), tailEpoch: Epoch(u64())))
+        case 1: .peerStart(peerStart())
+        case 2: .metadataBlock(metadataBlock())
+        case 3: .changeBatch(changeBatch())
+        case 4: .masterAlive(MasterAlive(version: MetaVersion(u64()), epoch: Epoch(u64())))
+        default: .peerAck(PeerAck(version: MetaVersion(u64())))
+        }
+    }
+
     /// Any valid message.
     mutating func message() -> AnyMessage {
-        switch int(0...19) {
+        switch int(0...23) {
         case 0: .hello(hello())
         case 1: .helloReply(helloReply())
         case 2: .auth(authResponse())
         case 3: .session(sessionReply())
         case 4...11: .request(request(kind: int(0...Self.requestKinds - 1)))
-        default: .reply(reply(kind: int(0...Self.replyKinds - 1)))
+        case 12...19: .reply(reply(kind: int(0...Self.replyKinds - 1)))
+        default: peerMessage(kind: int(0...Self.peerKinds - 1))
         }
     }
 }

@@ -56,6 +56,12 @@ enum AnyMessage: Equatable, CustomStringConvertible {
     case session(SessionReply)
     case request(ClientRequest)
     case reply(MasterReply)
+    case peerRegister(PeerRegister)
+    case peerStart(PeerStart)
+    case metadataBlock(MetadataBlock)
+    case changeBatch(ChangeBatch)
+    case masterAlive(MasterAlive)
+    case peerAck(PeerAck)
 
     func encode() -> [UInt8] {
         switch self {
@@ -65,6 +71,12 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         case .session(let m): m.encode()
         case .request(let m): m.encode()
         case .reply(let m): m.encode()
+        case .peerRegister(let m): m.encode()
+        case .peerStart(let m): m.encode()
+        case .metadataBlock(let m): m.encode()
+        case .changeBatch(let m): m.encode()
+        case .masterAlive(let m): m.encode()
+        case .peerAck(let m): m.encode()
         }
     }
 
@@ -78,6 +90,12 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         if let m = try? SessionReply.decode(frame) { found.append(.session(m)) }
         if let m = try? ClientRequest.decode(frame) { found.append(.request(m)) }
         if let m = try? MasterReply.decode(frame) { found.append(.reply(m)) }
+        if let m = try? PeerRegister.decode(frame) { found.append(.peerRegister(m)) }
+        if let m = try? PeerStart.decode(frame) { found.append(.peerStart(m)) }
+        if let m = try? MetadataBlock.decode(frame) { found.append(.metadataBlock(m)) }
+        if let m = try? ChangeBatch.decode(frame) { found.append(.changeBatch(m)) }
+        if let m = try? MasterAlive.decode(frame) { found.append(.masterAlive(m)) }
+        if let m = try? PeerAck.decode(frame) { found.append(.peerAck(m)) }
         return found
     }
 
@@ -96,6 +114,13 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         case .session(let m): "\(m)"
         case .request(let m): "\(m)"
         case .reply(let m): "\(m)"
+        case .peerRegister(let m): "\(m)"
+        case .peerStart(let m): "\(m)"
+        // Blocks and batches can be 1 MiB: their size, not their bytes.
+        case .metadataBlock(let m): "MetadataBlock(offset: \(m.offset), isLast: \(m.isLast), \(m.bytes.count) bytes)"
+        case .changeBatch(let m): "ChangeBatch(firstVersion: \(m.firstVersion), count: \(m.count), \(m.text.count) bytes)"
+        case .masterAlive(let m): "\(m)"
+        case .peerAck(let m): "\(m)"
         }
     }
 }

@@ -1,0 +1,125 @@
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSPeer
+import MFSStorage
+import MFSWire
+import Synchronization
+
+/// Who this master is now (DESIGN §7): active, a follower of another, or fenced (it learned of
+/// a higher epoch or was demoted and takes no writes). Shared by the client port, the peer
+/// port, the status server and the follower link.
+public final class RoleBox: Sendable {
+    private let state: Mutex<(role: MasterRole, activeMaster: String?)>
+
+    public init(_ role: MasterRole) { state = Mutex((role, nil)) }
+
+    public var role: MasterRole { state.withLock { $0.role } }
+    public var current: (MasterRole, String?) { state.withLock { ($0.role, $0.activeMaster) } }
+
+    public func set(_ role: MasterRole, activeMaster: String? = nil) { state.withLock { $0 = (role, activeMaster) } }
+
+    /// Names the active master (for `notActive` answers) while this one is not active.
+    public func setActiveMaster(_ address: String?) {
+        state.withLock { if $0.role != .active { $0.activeMaster = address } }
+    }
+
+    /// Sets `role` only while the role is `from`; returns whether it did.
+    @discardableResult
+    public func change(from: MasterRole, to role: MasterRole, activeMaster: String? = nil) -> Bool {
+        state.withLock { state in
+            guard state.role == from else { return false }
+            state = (role, activeMaster)
+            return true
+        }
+    }
+}
+
+/// A follower master's store for the change stream: replays each change into the namespace
+/// (checking results and `CHECKSUM`), queues it in this master's own changelog and fsyncs
+/// before the link acknowledges; a downloaded metadata file replaces the namespace. Its
+/// changelog and `metadata.mfs` are then what an active master's would be, so a promoted
+/// follower needs no restore.
+final class FollowerStore: PeerStore, @unchecked Sendable {
+    let service: MetadataService
+    let roles: RoleBox
+    /// This master's client port as bound (the active master's is the same in a cluster).
+    let clientPort: @Sendable () -> Int
+    let log: (String) -> Void
+    /// Set when this copy cannot continue from where it is (it diverged, or holds changes the
+    /// active master superseded): the next registration asks for the metadata.
+    private var needsDownload = false
+    /// The link, for the address of the master it follows.
+    var link: PeerLink?
+    private var named: String?
+
+    init(service: MetadataService, roles: RoleBox, clientPort: @escaping @Sendable () -> Int, log: @escaping (String) -> Void) {
+        self.service = service
+        self.roles = roles
+        self.clientPort = clientPort
+        self.log = log
+    }
+
+    var position: PeerPosition {
+        let namespace = service.namespace
+        return PeerPosition(
+            metaID: namespace.metaID, highestEpoch: namespace.epoch, lastVersion: needsDownload ? .zero : namespace.version,
+            tailEpoch: namespace.epoch)
+    }
+
+    func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
+        // The namespace cannot be rewound: the superseded changes are moved aside from the
+        // changelogs, and the metadata is downloaded afresh.
+        let epoch = service.namespace.epoch
+        do throws(ChangelogWriteError) { try service.writer.sync() } catch { throw LinkError("\(error)") }
+        do throws(StorageError) {
+            let moved = try ChangelogTail.moveAside(in: service.directory, prefix: "changelog", after: version, epoch: epoch)
+            log("moved \(moved.count) changes of epoch \(epoch) after version \(version) aside to \(moved.file); downloading the metadata")
+        } catch {
+            throw LinkError("cannot move the superseded changes aside: \(error)")
+        }
+        needsDownload = true
+        throw LinkError("this master holds \(count) changes after version \(version) that the active master superseded: resyncing")
+    }
+
+    func install(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
+        let namespace: Namespace
+        do { namespace = try MetadataFile.decode(metadata) } catch {
+            throw LinkError("the downloaded metadata does not decode: \(error)")
+        }
+        guard namespace.version == version else {
+            throw LinkError("the downloaded metadata is at version \(namespace.version), announced as \(version)")
+        }
+        do throws(ReplicaError) { try service.install(namespace) } catch {
+            throw LinkError("cannot install the downloaded metadata: \(error)")
+        }
+        needsDownload = false
+        following()
+    }
+
+    func store(_ records: [ChangelogRecord], text: [UInt8]) throws(LinkError) {
+        do throws(ReplicaError) {
+            try service.applyReplicated(records)
+        } catch {
+            if case .replay = error { needsDownload = true }
+            throw LinkError("follower: \(error)")
+        }
+        do throws(ChangelogWriteError) { try service.writer.sync() } catch { throw LinkError("follower: \(error)") }
+        following()
+    }
+
+    /// A fenced master that caught up with the new active is its follower from now on; clients
+    /// that write here are sent to the active master (its host, this master's client port:
+    /// the masters of a cluster listen on the same ports).
+    private func following() {
+        roles.change(from: .fenced, to: .follower)
+        if let master = link?.status.master { following(master) }
+    }
+
+    func following(_ master: String) {
+        guard master != named else { return }
+        named = master
+        let host = master.split(separator: ":").dropLast().joined(separator: ":")
+        roles.setActiveMaster("\(host):\(clientPort())")
+    }
+}

@@ -1,0 +1,348 @@
+import Logging
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSMetadata
+import MFSPeer
+import MFSReplication
+import MFSWire
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// What every peer connection on port 9419 shares.
+public final class PeerServerContext: Sendable {
+    public let service: MetadataService
+    /// `AUTH_CODE`: peers must prove it when set.
+    let authCode: String?
+    let softwareVersion: String
+    let logger: Logger
+    /// This master's role now, and the active master's address when it is not active.
+    let role: @Sendable () -> (MasterRole, String?)
+    /// Told when a peer has seen a higher epoch: this master is stale (DESIGN §7.6).
+    let staleEpoch: @Sendable (Epoch, String) -> Void
+    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+
+    public init(
+        service: MetadataService, authCode: String?, softwareVersion: String, logger: Logger,
+        role: @escaping @Sendable () -> (MasterRole, String?), staleEpoch: @escaping @Sendable (Epoch, String) -> Void
+    ) {
+        self.service = service
+        self.authCode = authCode
+        self.softwareVersion = softwareVersion
+        self.logger = logger
+        self.role = role
+        self.staleEpoch = staleEpoch
+    }
+
+    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
+        open.withLock { open in
+            guard open != nil else { return false }
+            open?[connection] = channel
+            return true
+        }
+    }
+
+    func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
+
+    /// Closes every peer connection (shutdown, or a demote: the peers go to the new active).
+    func closeAll(stopping: Bool) async {
+        let channels = open.withLock { open in
+            defer { if stopping { open = nil } }
+            return Array((open ?? [:]).values)
+        }
+        for channel in channels { try? await channel.close() }
+    }
+}
+
+/// Port 9419: metaloggers and followers register and follow this master (DESIGN §6).
+public struct PeerServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let context: PeerServerContext
+
+    public init(host: String, port: Int, context: PeerServerContext) {
+        self.host = host
+        self.port = port
+        self.context = context
+    }
+
+    public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let context = self.context
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(PeerConnectionHandler(context: context))
+                }
+            }
+            .bind(host: host, port: port).get()
+        let actualPort = server.localAddress?.port ?? port
+        bound(actualPort)
+        context.logger.info("peer port listening", metadata: ["address": "\(host):\(actualPort)"])
+        do {
+            try await withTaskCancellationHandler {
+                try await server.closeFuture.get()
+            } onCancel: {
+                server.close(promise: nil)
+            }
+        } catch {
+            await context.closeAll(stopping: true)
+            throw error
+        }
+        await context.closeAll(stopping: true)
+    }
+}
+
+/// One metalogger or follower: hello, optional `AUTH_CODE` proof, register, then (after a
+/// metadata download when needed) the change stream and its acknowledgements.
+final class PeerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case hello
+        case challenged(Hello, challenge: [UInt8])
+        case register(Hello)
+        case downloading
+        case streaming
+        case closed
+    }
+
+    private let shared: PeerServerContext
+    private var phase = Phase.hello
+    private var frames = FrameDecoder()
+    private var context: ChannelHandlerContext?
+    private var peer = "?"
+    private var role = "?"
+    private var slot: Int?
+    private var sentSinceHeartbeat = false
+    private var heartbeat: RepeatedTask?
+
+    init(context: PeerServerContext) { shared = context }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if !shared.opened(context.channel, by: ObjectIdentifier(self)) { close("the master is stopping") }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .seconds(30)) {
+            if case .hello = bound.value.phase { bound.value.close("no hello within 30 s") }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        shared.closed(by: ObjectIdentifier(self))
+        heartbeat?.cancel()
+        if let slot {
+            shared.service.replication.leave(slot)
+            shared.logger.notice("\(role) disconnected", metadata: ["peer": "\(peer)"])
+        }
+        slot = nil
+        phase = .closed
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { close("connection error: \(error)") }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        frames.append(unwrapInboundIn(data).readableBytesView)
+        do throws(WireError) {
+            while let frame = try frames.next() {
+                if case .closed = phase { return }
+                try handle(frame)
+            }
+        } catch {
+            close(error.description)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func handle(_ frame: Frame) throws(WireError) {
+        switch phase {
+        case .hello:
+            try hello(Hello.decode(frame))
+        case .challenged(let hello, let challenge):
+            let response = try AuthResponse.decode(frame)
+            guard let code = shared.authCode,
+                PasswordProof(challenge: challenge, response: response.response).verifies(secretDigest: passwordDigest(code))
+            else {
+                return refuse(.badPassword, "wrong AUTH_CODE (it must be the same on the master and its peers)")
+            }
+            phase = .register(hello)
+        case .register(let hello):
+            register(hello, try PeerRegister.decode(frame))
+        case .downloading, .streaming:
+            let ack = try PeerAck.decode(frame)
+            guard let slot, shared.service.replication.ack(slot, ack.version) else {
+                return close("acknowledged version \(ack.version), which was never sent")
+            }
+        case .closed:
+            return
+        }
+    }
+
+    private func hello(_ hello: Hello) {
+        let (masterRole, _) = shared.role()
+        let namespace = shared.service.namespace
+        var challenge: [UInt8] = []
+        if shared.authCode != nil {
+            var random = SystemRandomNumberGenerator()
+            challenge = (0..<ClientServerLimits.challengeLength).map { _ in UInt8.random(in: 0...255, using: &random) }
+        }
+        write(
+            HelloReply(
+                role: masterRole, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,
+                softwareVersion: shared.softwareVersion, challenge: challenge
+            ).encode())
+        flush()
+        switch hello.role {
+        case .metalogger, .follower:
+            role = "\(hello.role)"
+            phase = challenge.isEmpty ? .register(hello) : .challenged(hello, challenge: challenge)
+        case .master:
+            // Another master asking who this one is (its start, DESIGN §7.7): the reply said it.
+            role = "master"
+            phase = .register(hello)
+            if hello.epoch > namespace.epoch { shared.staleEpoch(hello.epoch, peer) }
+        case .client, .chunkserver:
+            close("a \(hello.role) on the metalogger port (9419): wrong port")
+        }
+    }
+
+    private func register(_ hello: Hello, _ register: PeerRegister) {
+        guard hello.role != .master else { return close("a master said register") }
+        let (masterRole, active) = shared.role()
+        guard masterRole == .active else {
+            return refuse(.notActive, "this master is \(masterRole)" + (active.map { "; the active master is \($0)" } ?? ""))
+        }
+        let service = shared.service
+        let replication = service.replication
+        let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        let wake: @Sendable () -> Void = { bound.eventLoop.execute { bound.value.pump() } }
+        // Under the metadata lock: the plan, the snapshot and the place in the stream agree.
+        let (plan, snapshot, id): (PeerPlan, Namespace?, Int?) = service.withNamespace { namespace in
+            let plan = replication.plan(
+                metaID: namespace.metaID, epoch: namespace.epoch, version: namespace.version,
+                peer: (hello.metaID, hello.epoch, register.lastVersion, register.tailEpoch))
+            switch plan {
+            case .stream(let after, _):
+                return (plan, nil, replication.join(name: peer, role: role, holds: after, streaming: true, wake: wake))
+            case .download:
+                return (
+                    plan, namespace,
+                    replication.join(name: peer, role: role, holds: namespace.version, streaming: false, wake: wake)
+                )
+            case .refuse:
+                return (plan, nil, nil)
+            }
+        }
+        switch plan {
+        case .refuse(let why, let reason):
+            if why == .staleMaster { shared.staleEpoch(max(hello.epoch, register.tailEpoch), peer) }
+            let status: WireStatus = why == .otherCluster ? .wrongMetaID : why == .staleMaster ? .staleEpoch : .notActive
+            refuse(status, reason)
+        case .stream(let after, let discarded):
+            slot = id
+            phase = .streaming
+            write(PeerStart.stream(resumeAfter: after).encode())
+            shared.logger.notice(
+                "\(role) registered",
+                metadata: [
+                    "peer": "\(peer)", "from": "\(after.next)",
+                    "discarded": "\(discarded)",
+                ])
+            startHeartbeat()
+            pump()
+        case .download:
+            slot = id
+            phase = .downloading
+            shared.logger.notice(
+                "\(role) registered: sending the metadata first", metadata: ["peer": "\(peer)", "version": "\(snapshot!.version)"])
+            let snapshot = snapshot!
+            Task.detached(priority: .utility) {
+                var bytes: [UInt8] = []
+                MetadataFile.encode(snapshot) { bytes += $0 }
+                bound.eventLoop.execute { bound.value.sendMetadata(bytes, version: snapshot.version) }
+            }
+        }
+    }
+
+    private func sendMetadata(_ bytes: [UInt8], version: MetaVersion) {
+        guard case .downloading = phase, let slot else { return }
+        write(PeerStart.download(version: version, length: UInt64(bytes.count)).encode())
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + WireLimits.maxMetadataBlockLength)
+            write(MetadataBlock(offset: UInt64(offset), isLast: end == bytes.count, bytes: Array(bytes[offset..<end])).encode())
+            offset = end
+        }
+        flush()
+        phase = .streaming
+        startHeartbeat()
+        shared.service.replication.startStreaming(slot)
+    }
+
+    /// Sends what the peer has not been sent yet, while the socket takes it.
+    private func pump() {
+        guard case .streaming = phase, let slot, let context else { return }
+        var wrote = false
+        while context.channel.isWritable, let batch = shared.service.replication.batch(for: slot, maxBytes: ReplicationLimits.batchBytes) {
+            write(ChangeBatch(firstVersion: batch.first, count: UInt32(batch.count), text: batch.text).encode())
+            wrote = true
+        }
+        if wrote {
+            sentSinceHeartbeat = true
+            flush()
+        }
+    }
+
+    private func startHeartbeat() {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let period = TimeAmount.milliseconds(Int64(PeerLinkLimits.heartbeatSeconds * 1000))
+        heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            let handler = bound.value
+            if !handler.sentSinceHeartbeat {
+                let namespace = handler.shared.service.namespace
+                handler.write(MasterAlive(version: namespace.version, epoch: namespace.epoch).encode())
+                handler.flush()
+            }
+            handler.sentSinceHeartbeat = false
+            if let slot = handler.slot, !handler.shared.service.replication.isStreamable(slot) {
+                handler.close("the peer fell behind the changes kept in memory (CHANGELOG_PRESERVE_SECONDS): it must download")
+            }
+        }
+    }
+
+    private func refuse(_ status: WireStatus, _ reason: String) {
+        write(PeerStart.refused(status, reason: reason).encode())
+        close("\(role) refused (\(status)): \(reason)")
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    private func flush() { context?.flush() }
+
+    private func close(_ reason: String) {
+        guard let context else { return }
+        if case .closed = phase { return }
+        shared.logger.warning("closing peer connection", metadata: ["peer": "\(peer)", "role": "\(role)", "reason": "\(reason)"])
+        phase = .closed
+        context.flush()
+        context.close(promise: nil)
+    }
+}

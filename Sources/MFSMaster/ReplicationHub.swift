@@ -1,0 +1,310 @@
+import Foundation
+import MFSChangelog
+import MFSCore
+import MFSReplication
+import MFSStatus
+import Synchronization
+
+/// The master's side of following (DESIGN §6): the changes kept for peers, the peers
+/// streaming them, and the replies waiting for peers' acknowledgements (`SYNC_REPLICAS`).
+///
+/// `recorded` runs under the metadata lock for every change, so it only appends a line and
+/// wakes idle peers; sending happens on each peer's event loop (`batch`), and replies are
+/// released by `ack` and by the `tick` that counts slow peers out.
+public final class ReplicationHub: Sendable {
+    public struct Settings: Sendable {
+        public var syncReplicas: Int
+        public var syncTimeoutMilliseconds: Int64
+        public var degrade: Bool
+        public var preserveMilliseconds: Int64
+        public var maxPreservedBytes: Int
+
+        public init(
+            syncReplicas: Int = 0, syncTimeoutMilliseconds: Int64 = 1_000, degrade: Bool = true,
+            preserveMilliseconds: Int64 = 1_800_000, maxPreservedBytes: Int = ReplicationLimits.maxPreservedBytes
+        ) {
+            self.syncReplicas = syncReplicas
+            self.syncTimeoutMilliseconds = syncTimeoutMilliseconds
+            self.degrade = degrade
+            self.preserveMilliseconds = preserveMilliseconds
+            self.maxPreservedBytes = maxPreservedBytes
+        }
+    }
+
+    struct Slot {
+        var name: String
+        var role: String
+        /// The last version handed to the peer's connection.
+        var sent: MetaVersion
+        /// Whether the peer's connection has been woken and not run yet.
+        var woken = false
+        /// Streaming (false while its metadata download is being sent).
+        var streaming: Bool
+        let wake: @Sendable () -> Void
+        /// Recent lags (ms from append to ack), for p50/p99 in `/status`.
+        var lags: [Int64] = []
+        var lagIndex = 0
+    }
+
+    private struct State {
+        var history: ChangeHistory
+        var tracker: SyncTracker
+        var epochStarts: [Epoch: MetaVersion]
+        var slots: [Int: Slot] = [:]
+        var nextID = 1
+        /// Replies waiting for acknowledgements, in version order.
+        var waiters: [(version: MetaVersion, since: Int64, done: @Sendable () -> Void)] = []
+        var waiterHead = 0
+        var degradedReason: String?
+    }
+
+    public let settings: Settings
+    private let state: Mutex<State>
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+    /// Told when the master starts or stops running with fewer acknowledgements than required.
+    private let onDegraded: @Sendable (String?) -> Void
+
+    public init(
+        settings: Settings, after version: MetaVersion, epoch: Epoch, epochStart: MetaVersion,
+        onDegraded: @escaping @Sendable (String?) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.onDegraded = onDegraded
+        origin = clock.now
+        state = Mutex(
+            State(
+                history: ChangeHistory(after: version),
+                tracker: SyncTracker(
+                    required: settings.syncReplicas, timeoutMilliseconds: settings.syncTimeoutMilliseconds, degrade: settings.degrade,
+                    appended: version),
+                epochStarts: [epoch: epochStart]))
+    }
+
+    /// Milliseconds of the monotonic clock since the hub was made.
+    public func now() -> Int64 {
+        let elapsed = clock.now - origin
+        return elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    // MARK: changes
+
+    /// Keeps a change's line for the peers and wakes the idle ones. Called in version order,
+    /// under the metadata lock.
+    public func recorded(_ record: ChangelogRecord) {
+        let line = ChangelogCodec.format(record)
+        let time = now()
+        var wake: [@Sendable () -> Void] = []
+        state.withLock { state in
+            state.history.append(record.version, line: line, now: time)
+            state.tracker.appended(record.version)
+            if case .epoch(let epoch) = record.change { state.epochStarts[epoch] = record.version }
+            for (id, slot) in state.slots where slot.streaming && !slot.woken {
+                state.slots[id]!.woken = true
+                wake.append(slot.wake)
+            }
+        }
+        for w in wake { w() }
+    }
+
+    /// Starts over after `version` (a follower that installed a downloaded metadata file).
+    public func reset(after version: MetaVersion, epoch: Epoch, epochStart: MetaVersion) {
+        state.withLock { state in
+            state.history.reset(after: version)
+            state.tracker.appended(version)
+            state.epochStarts[epoch] = epochStart
+        }
+    }
+
+    /// What a registering peer gets, decided against the namespace's `version` (the caller
+    /// holds the metadata lock, so no change slips in between).
+    func plan(metaID: MetaID, epoch: Epoch, version: MetaVersion, peer: (MetaID, Epoch, MetaVersion, Epoch)) -> PeerPlan {
+        state.withLock { state in
+            MasterHistory(
+                metaID: metaID, epoch: epoch, version: version, epochStarts: state.epochStarts, firstKept: state.history.firstVersion
+            ).plan(metaID: peer.0, highestEpoch: peer.1, lastVersion: peer.2, tailEpoch: peer.3)
+        }
+    }
+
+    // MARK: peers
+
+    /// Adds a peer that holds everything up to `holds`; `streaming` false while its download is
+    /// sent (then `startStreaming`). Returns its id.
+    func join(name: String, role: String, holds: MetaVersion, streaming: Bool, wake: @escaping @Sendable () -> Void) -> Int {
+        state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.slots[id] = Slot(name: name, role: role, sent: holds, streaming: streaming, wake: wake)
+            if streaming { state.tracker.joined(id, name: name, acked: holds) }
+            return id
+        }
+    }
+
+    func startStreaming(_ id: Int) {
+        let wake: (@Sendable () -> Void)? = state.withLock { state in
+            guard var slot = state.slots[id] else { return nil }
+            slot.streaming = true
+            slot.woken = true
+            state.slots[id] = slot
+            state.tracker.joined(id, name: slot.name, acked: slot.sent)
+            return slot.wake
+        }
+        wake?()
+    }
+
+    func leave(_ id: Int) {
+        let released = state.withLock { state -> [@Sendable () -> Void] in
+            state.slots[id] = nil
+            state.tracker.left(id)
+            return Self.release(&state)
+        }
+        for done in released { done() }
+        reportDegraded()
+    }
+
+    /// The next batch for peer `id` (at most `maxBytes` of text), marking it sent; nil when the
+    /// peer has everything (it is then woken by the next change).
+    func batch(for id: Int, maxBytes: Int) -> (first: MetaVersion, count: Int, text: [UInt8])? {
+        state.withLock { state in
+            guard var slot = state.slots[id] else { return nil }
+            slot.woken = false
+            defer { state.slots[id] = slot }
+            guard let batch = state.history.batch(after: slot.sent, maxBytes: maxBytes) else { return nil }
+            slot.sent = MetaVersion(batch.first.rawValue + UInt64(batch.count) - 1)
+            return batch
+        }
+    }
+
+    /// Whether what peer `id` still needs is kept (one that fell further behind must reconnect
+    /// and download).
+    func isStreamable(_ id: Int) -> Bool {
+        state.withLock { state in
+            guard let slot = state.slots[id] else { return false }
+            return !slot.streaming || state.history.canStream(after: slot.sent)
+        }
+    }
+
+    /// The last version appended.
+    public var lastVersion: MetaVersion { state.withLock { $0.history.lastVersion } }
+
+    /// Peer `id` has everything up to `version` on disk. False when it acks what it was never
+    /// sent (a protocol violation: the caller closes it).
+    func ack(_ id: Int, _ version: MetaVersion) -> Bool {
+        let time = now()
+        let outcome = state.withLock { state -> (Bool, [@Sendable () -> Void]) in
+            guard var slot = state.slots[id], version <= slot.sent else { return (false, []) }
+            if let appended = state.history.appendedAt(version) {
+                let lag = time - appended
+                if slot.lags.count < ReplicationLimits.lagSamples {
+                    slot.lags.append(lag)
+                } else {
+                    slot.lags[slot.lagIndex] = lag
+                    slot.lagIndex = (slot.lagIndex + 1) % ReplicationLimits.lagSamples
+                }
+            }
+            state.slots[id] = slot
+            state.tracker.acked(id, version)
+            return (true, Self.release(&state))
+        }
+        for done in outcome.1 { done() }
+        return outcome.0
+    }
+
+    // MARK: replies
+
+    /// Calls `done` once `version` is acknowledged by as many peers as `SYNC_REPLICAS` asks
+    /// (at once when it is, or with no replication). `done` must be quick.
+    public func whenReplicated(_ version: MetaVersion, _ done: @escaping @Sendable () -> Void) {
+        guard settings.syncReplicas > 0 else { return done() }
+        let time = now()
+        let ready = state.withLock { state -> Bool in
+            if state.tracker.replicated >= version { return true }
+            state.waiters.append((version, time, done))
+            return false
+        }
+        if ready { done() }
+    }
+
+    /// Waiters whose version is replicated now, removed from the queue.
+    private static func release(_ state: inout State) -> [@Sendable () -> Void] {
+        let replicated = state.tracker.replicated
+        var ready: [@Sendable () -> Void] = []
+        while state.waiterHead < state.waiters.count, state.waiters[state.waiterHead].version <= replicated {
+            ready.append(state.waiters[state.waiterHead].done)
+            state.waiterHead += 1
+        }
+        if state.waiterHead > 1_024, state.waiterHead * 2 > state.waiters.count {
+            state.waiters.removeFirst(state.waiterHead)
+            state.waiterHead = 0
+        }
+        return ready
+    }
+
+    /// Run every few milliseconds: counts out peers that did not ack within `SYNC_TIMEOUT`,
+    /// releases what that allows, and drops kept changes past `CHANGELOG_PRESERVE_SECONDS`
+    /// (but not those a connected peer has yet to be sent).
+    public func tick() -> [String] {
+        let time = now()
+        let (expired, released) = state.withLock { state -> ([String], [@Sendable () -> Void]) in
+            var expired: [String] = []
+            if state.waiterHead < state.waiters.count {
+                let oldest = state.waiters[state.waiterHead]
+                expired = state.tracker.expire(oldestWaiting: oldest.version, waitingSince: oldest.since, now: time)
+            }
+            let unsent = state.slots.values.map(\.sent).min()
+            var age = settings.preserveMilliseconds
+            if let unsent, let since = state.history.appendedAt(unsent.next) { age = max(age, time - since + 1) }
+            state.history.prune(now: time, maxAgeMilliseconds: age, maxBytes: settings.maxPreservedBytes)
+            return (expired, Self.release(&state))
+        }
+        for done in released { done() }
+        reportDegraded()
+        return expired
+    }
+
+    private func reportDegraded() {
+        let change: String?? = state.withLock { state in
+            let reason = state.tracker.degradedReason
+            guard reason != state.degradedReason else { return nil }
+            state.degradedReason = reason
+            return .some(reason)
+        }
+        if let change { onDegraded(change) }
+    }
+
+    // MARK: status
+
+    /// Why fewer acknowledgements than `SYNC_REPLICAS` are awaited now, or nil.
+    public var degradedReason: String? { state.withLock { $0.tracker.degradedReason } }
+
+    public var peers: [MasterStatus.Peer] {
+        state.withLock { state in
+            let last = state.history.lastVersion
+            return state.slots.sorted { $0.key < $1.key }.map { id, slot in
+                let acked = state.tracker.peers[id]?.acked ?? .zero
+                var peer = MasterStatus.Peer(
+                    role: slot.role, address: slot.name, ackedVersion: acked.rawValue, lag: last.rawValue - min(last, acked).rawValue)
+                let sorted = slot.lags.sorted()
+                if !sorted.isEmpty {
+                    peer.lagP50Milliseconds = sorted[sorted.count / 2]
+                    peer.lagP99Milliseconds = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+                }
+                peer.inStep = state.tracker.peers[id].map { !$0.lagging } ?? false
+                return peer
+            }
+        }
+    }
+}
+
+/// Named limits of replication on the master.
+public enum ReplicationLimits {
+    /// Bytes of changelog lines kept for peers at most, whatever `CHANGELOG_PRESERVE_SECONDS`
+    /// says (256 MiB: about 4 M changes); a peer further behind downloads the metadata.
+    public static let maxPreservedBytes = 256 << 20
+    /// Text in one change batch sent to a peer.
+    public static let batchBytes = 256 * 1024
+    /// Acknowledgement lags kept per peer for the p50/p99 in `/status`.
+    public static let lagSamples = 4_096
+    /// How often slow peers are counted out and kept changes pruned.
+    public static let tickMilliseconds = 20
+}

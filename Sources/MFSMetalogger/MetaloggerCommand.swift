@@ -1,0 +1,90 @@
+import Logging
+import MFSStorage
+
+/// The `mfsmetalogger` command line.
+///
+/// ```
+/// mfsmetalogger [-c FILE] [-d]     run in the foreground (systemd Type=exec)
+/// mfsmetalogger --sample           print config/mfsmetalogger.cfg.sample
+/// ```
+/// A trailing `start` and `-f` are accepted for MooseFS habits. Exit status: 0 after a stop by
+/// SIGTERM or SIGINT; 1 when it refuses to start (bad configuration, `DATA_PATH` missing or
+/// locked, files that do not replay); 2 usage; 3 when the changelog could not be written after
+/// the start.
+public enum MetaloggerCommand {
+    struct Options {
+        var configPath: String?
+        var debug = false
+        var sample = false
+    }
+
+    public static func main(_ arguments: [String]) -> Int32 {
+        // Before any thread starts: only the main thread takes SIGTERM, SIGINT and SIGHUP.
+        MetaloggerDaemon.blockSignals()
+        let options: Options
+        switch parse(arguments) {
+        case .success(let parsed): options = parsed
+        case .failure(let usage):
+            printError(usage.message.isEmpty ? usageText : "mfsmetalogger: \(usage.message)\n\(usageText)")
+            return usage.message.isEmpty ? 0 : 2
+        }
+        if options.sample {
+            print(MetaloggerKeys.sample, terminator: "")
+            return 0
+        }
+        let settings: MetaloggerSettings
+        do {
+            settings = try MetaloggerSettings.load(options.configPath)
+        } catch {
+            printError("mfsmetalogger: \(error)\n")
+            return 1
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = options.debug ? .debug : .info
+            return handler
+        }
+        let logger = Logger(label: "mfsmetalogger")
+        let daemon: MetaloggerDaemon
+        do {
+            daemon = try MetaloggerDaemon.start(settings, logger: logger)
+        } catch {
+            printError("mfsmetalogger: \(error)\n")
+            return 1
+        }
+        switch daemon.run() {
+        case .signal: return 0
+        case .storageFailed:
+            printError("mfsmetalogger: stopped after a failure: the changelog could not be written\n")
+            return 3
+        }
+    }
+
+    static let usageText = """
+        usage: mfsmetalogger [-c FILE] [-d]   run in the foreground (SIGTERM: stop)
+               mfsmetalogger --sample         print the documented sample configuration
+          -d   log debug messages
+        FILE defaults to \(MetaloggerSettings.defaultConfigPath).
+
+        """
+
+    struct Usage: Error { var message: String }
+
+    static func parse(_ arguments: [String]) -> Result<Options, Usage> {
+        var options = Options()
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "-c":
+                guard let path = rest.popFirst() else { return .failure(Usage(message: "-c needs a file")) }
+                options.configPath = path
+            case "-d", "--debug": options.debug = true
+            case "-f", "start": break  // MooseFS habits: always in the foreground
+            case "--sample": options.sample = true
+            case "-h", "--help": return .failure(Usage(message: ""))
+            default: return .failure(Usage(message: "unknown argument '\(argument)'"))
+            }
+        }
+        return .success(options)
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSWire
+import Synchronization
+
+/// What a peer holds, as it tells the master when it registers.
+public struct PeerPosition: Sendable, Equatable {
+    /// The cluster of the data held (`.unknown`: none yet, the master's is pinned).
+    public var metaID: MetaID
+    /// The highest master epoch seen.
+    public var highestEpoch: Epoch
+    public var lastVersion: MetaVersion
+    /// The epoch of the change at `lastVersion`.
+    public var tailEpoch: Epoch
+
+    public init(metaID: MetaID, highestEpoch: Epoch, lastVersion: MetaVersion, tailEpoch: Epoch) {
+        self.metaID = metaID
+        self.highestEpoch = highestEpoch
+        self.lastVersion = lastVersion
+        self.tailEpoch = tailEpoch
+    }
+}
+
+/// Where a peer keeps what it receives: a metalogger's files, a follower's namespace and
+/// changelog. Called from the link's thread only.
+public protocol PeerStore: AnyObject {
+    var position: PeerPosition { get }
+    /// Moves the `count` changes after `version` aside: they belong to an older epoch that the
+    /// master's history superseded (DESIGN §3).
+    func discard(after version: MetaVersion, count: UInt64) throws(LinkError)
+    /// Replaces everything with the downloaded metadata file (at `version`).
+    func install(metadata: [UInt8], version: MetaVersion) throws(LinkError)
+    /// Stores consecutive changes (their text as the changelog holds it) and returns once they
+    /// are fsynced: the link acknowledges them after.
+    func store(_ records: [ChangelogRecord], text: [UInt8]) throws(LinkError)
+    /// The link follows `master` (`host:port`) from now on.
+    func following(_ master: String)
+}
+
+extension PeerStore {
+    public func following(_ master: String) {}
+}
+
+/// The peer's side of port 9419 (DESIGN §6): connects to the active master among `masters`,
+/// registers, downloads the metadata when told to, streams changes into a `PeerStore` and
+/// acknowledges each batch once stored. Reconnects with backoff; a gap, a master of another
+/// cluster, a stale master or a refusal is logged with its reason, and the link starts over
+/// (never splices).
+public final class PeerLink: Sendable {
+    public struct Options: Sendable {
+        public var masters: [(host: String, port: Int)]
+        public var role: PeerRole
+        public var authCode: String?
+        public var connectTimeout: Double = 2
+        /// With no frame from the master for this long, the connection is given up.
+        public var silenceTimeout: Double = PeerLinkLimits.silenceSeconds
+        public var maxBackoff: Double = 5
+
+        public init(masters: [(host: String, port: Int)], role: PeerRole, authCode: String?) {
+            self.masters = masters
+            self.role = role
+            self.authCode = authCode
+        }
+    }
+
+    public enum LogLevel: Sendable { case info, warning, error }
+
+    /// What the link shows in `/status` or a log.
+    public struct Status: Sendable {
+        public var master: String?
+        public var connected = false
+        public var ackedVersion: MetaVersion = .zero
+        /// The last version the master announced (changes or heartbeat).
+        public var masterVersion: MetaVersion = .zero
+        public var lastError: String?
+    }
+
+    private let options: Options
+    private let log: @Sendable (LogLevel, String) -> Void
+    private let stopped = Atomic<Bool>(false)
+    private let state = Mutex(Status())
+    /// The socket in use, so `stop` can interrupt a blocking wait.
+    private let current = Mutex<Int>(0)
+
+    public init(options: Options, log: @escaping @Sendable (LogLevel, String) -> Void) {
+        self.options = options
+        self.log = log
+    }
+
+    public var status: Status { state.withLock { $0 } }
+
+    public func stop() { stopped.store(true, ordering: .releasing) }
+    public var isStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    /// Follows the masters until `stop`. Blocks the calling thread.
+    public func run(store: any PeerStore) {
+        var backoff = 0.1
+        var index = 0
+        var lastLogged: String?
+        while !isStopped {
+            let master = options.masters[index % options.masters.count]
+            index += 1
+            do throws(LinkError) {
+                try follow(host: master.host, port: master.port, store: store) { backoff = 0.1 }
+            } catch {
+                state.withLock {
+                    $0.connected = false
+                    $0.lastError = error.description
+                }
+                if !isStopped {
+                    // The same failure again and again is logged once, not at every retry.
+                    if lastLogged != error.description { log(.warning, error.description) }
+                    lastLogged = error.description
+                }
+            }
+            var slept = 0.0
+            while slept < backoff, !isStopped {
+                usleep(20_000)
+                slept += 0.02
+            }
+            backoff = min(options.maxBackoff, backoff * 2)
+        }
+    }
+
+    private func follow(host: String, port: Int, store: any PeerStore, started: () -> Void) throws(LinkError) {
+        let socket = try FrameSocket(host: host, port: port, timeout: options.connectTimeout)
+        defer { socket.close() }
+        let position = store.position
+        try socket.send(Hello(role: options.role, metaID: position.metaID, epoch: position.highestEpoch).encode())
+        let hello: HelloReply = try expect(socket, HelloReply.self, "hello reply")
+        guard hello.role == .active else {
+            throw LinkError("master \(socket.address) is \(hello.role), not active: trying the next address")
+        }
+        if position.metaID != .unknown, hello.metaID != position.metaID {
+            throw LinkError(
+                "master \(socket.address) belongs to cluster \(hello.metaID.hex), but the data here to \(position.metaID.hex): "
+                    + "refusing to follow a master of another cluster (check MASTER_HOST)")
+        }
+        if hello.epoch < position.highestEpoch {
+            throw LinkError(
+                "master \(socket.address) is at epoch \(hello.epoch), below epoch \(position.highestEpoch) seen here: stale master")
+        }
+        if !hello.challenge.isEmpty {
+            guard let code = options.authCode else {
+                throw LinkError("master \(socket.address) requires AUTH_CODE, and none is set here")
+            }
+            let response = passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)
+            try socket.send(AuthResponse(response: response).encode())
+        }
+        try socket.send(PeerRegister(lastVersion: position.lastVersion, tailEpoch: position.tailEpoch).encode())
+        let start: PeerStart = try expect(socket, PeerStart.self, "peer start")
+        var last = position.lastVersion
+        switch start {
+        case .refused(let status, let reason):
+            throw LinkError("master \(socket.address) refused this \(options.role) (\(status)): \(reason)")
+        case .stream(let resumeAfter):
+            if resumeAfter < last {
+                try store.discard(after: resumeAfter, count: last.rawValue - resumeAfter.rawValue)
+                last = resumeAfter
+            } else if resumeAfter > last {
+                throw LinkError("master \(socket.address) would stream from \(resumeAfter.next) but this peer holds up to \(last): a gap")
+            }
+        case .download(let version, let length):
+            log(.info, "downloading the metadata from \(socket.address) (version \(version), \(length) bytes)")
+            let bytes = try download(socket, length: length)
+            try store.install(metadata: bytes, version: version)
+            last = version
+        }
+        started()
+        state.withLock {
+            $0.master = socket.address
+            $0.connected = true
+            $0.lastError = nil
+            $0.ackedVersion = last
+        }
+        log(.info, "following master \(socket.address) from version \(last.next) (epoch \(hello.epoch))")
+        store.following(socket.address)
+        try socket.send(PeerAck(version: last).encode())
+        while !isStopped {
+            guard let frame = try socket.receive(timeout: min(options.silenceTimeout, 0.2)) else {
+                if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
+                    throw LinkError("master \(socket.address) sent nothing for \(Int(options.silenceTimeout)) s: reconnecting")
+                }
+                continue
+            }
+            lastHeard = Date()
+            var records: [ChangelogRecord] = []
+            var text: [UInt8] = []
+            var next: Frame? = frame
+            // Everything that already came is stored with one fsync and one ack.
+            while let frame = next, text.count < 4 << 20 {
+                if frame.type == MasterToPeer.alive {
+                    let alive = try decode(MasterAlive.self, frame, socket)
+                    state.withLock { $0.masterVersion = max($0.masterVersion, alive.version) }
+                } else {
+                    let batch = try decode(ChangeBatch.self, frame, socket)
+                    guard batch.firstVersion == last.next else {
+                        throw LinkError(
+                            "master \(socket.address) sent changes from \(batch.firstVersion), expected \(last.next): a gap; resyncing")
+                    }
+                    records += try parse(batch, socket)
+                    text += batch.text
+                    last = batch.lastVersion
+                }
+                next = try socket.receiveNow()
+            }
+            guard !records.isEmpty else { continue }
+            try store.store(records, text: text)
+            try socket.send(PeerAck(version: last).encode())
+            state.withLock {
+                $0.ackedVersion = last
+                $0.masterVersion = max($0.masterVersion, last)
+            }
+        }
+    }
+
+    private var lastHeard: Date {
+        get { heard.withLock { $0 } }
+        set { heard.withLock { $0 = newValue } }
+    }
+    private let heard = Mutex(Date())
+
+    private func expect<M: WireMessage>(_ socket: FrameSocket, _: M.Type, _ what: String) throws(LinkError) -> M {
+        guard let frame = try socket.receive(timeout: options.silenceTimeout) else {
+            throw LinkError("master \(socket.address) sent no \(what) within \(Int(options.silenceTimeout)) s")
+        }
+        return try decode(M.self, frame, socket)
+    }
+
+    private func decode<M: WireMessage>(_: M.Type, _ frame: Frame, _ socket: FrameSocket) throws(LinkError) -> M {
+        do throws(WireError) { return try M.decode(frame) } catch {
+            throw LinkError("master \(socket.address) sent a bad message: \(error)")
+        }
+    }
+
+    private func download(_ socket: FrameSocket, length: UInt64) throws(LinkError) -> [UInt8] {
+        guard length <= PeerLinkLimits.maxMetadataBytes else {
+            throw LinkError(
+                "master \(socket.address) offers a metadata file of \(length) bytes, over the limit of \(PeerLinkLimits.maxMetadataBytes)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(length))
+        while true {
+            let block: MetadataBlock = try expect(socket, MetadataBlock.self, "metadata block")
+            guard block.offset == UInt64(bytes.count), UInt64(bytes.count + block.bytes.count) <= length else {
+                throw LinkError(
+                    "master \(socket.address) sent a metadata block at \(block.offset) of \(block.bytes.count) bytes, expected one at \(bytes.count) of a \(length)-byte file"
+                )
+            }
+            bytes += block.bytes
+            if block.isLast { break }
+        }
+        guard UInt64(bytes.count) == length else {
+            throw LinkError("master \(socket.address) ended the metadata download at \(bytes.count) of \(length) bytes")
+        }
+        return bytes
+    }
+
+    private func parse(_ batch: ChangeBatch, _ socket: FrameSocket) throws(LinkError) -> [ChangelogRecord] {
+        var records: [ChangelogRecord] = []
+        records.reserveCapacity(Int(batch.count))
+        var start = 0
+        for (index, byte) in batch.text.enumerated() where byte == 0x0A {
+            let line = batch.text[start..<index]
+            start = index + 1
+            do throws(ChangelogParseError) {
+                records.append(try ChangelogCodec.parse(line))
+            } catch {
+                throw LinkError("master \(socket.address) sent a changelog line that does not parse: \(error)")
+            }
+        }
+        guard records.count == Int(batch.count) else {
+            throw LinkError("master \(socket.address) sent a batch of \(records.count) lines announced as \(batch.count)")
+        }
+        for (offset, record) in records.enumerated() where record.version.rawValue != batch.firstVersion.rawValue + UInt64(offset) {
+            throw LinkError(
+                "master \(socket.address) sent change \(record.version) where \(batch.firstVersion.rawValue + UInt64(offset)) belonged")
+        }
+        return records
+    }
+}
+
+/// Named limits of the peer side.
+public enum PeerLinkLimits {
+    /// With nothing from the master (changes or heartbeats, sent every
+    /// `heartbeatSeconds`) for this long, a peer reconnects.
+    public static let silenceSeconds = 5.0
+    /// How often an idle master tells its peers it lives.
+    public static let heartbeatSeconds = 0.5
+    /// The largest metadata file a peer accepts in a download (16 GiB: about 100 M inodes).
+    public static let maxMetadataBytes: UInt64 = 16 << 30
+}

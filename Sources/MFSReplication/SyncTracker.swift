@@ -1,0 +1,86 @@
+import MFSCore
+
+/// Synchronous replication (DESIGN §6): which versions enough peers have acknowledged for a
+/// client's request to be answered. Pure: the caller passes the time (monotonic milliseconds)
+/// and keeps the waiting replies; this says up to which version they may go.
+///
+/// With `required = K` peers, a version is replicated once K counted peers acked it. With
+/// `degrade`, a peer that has not acked a waiting version within `timeoutMilliseconds` stops
+/// being counted until it catches up, and while fewer than K peers are counted the master
+/// waits for those that are (none: it goes on asynchronously), saying so in `degradedReason`.
+/// Without `degrade` it waits for K, however long.
+public struct SyncTracker: Sendable {
+    public struct Peer: Sendable {
+        public var name: String
+        public var acked: MetaVersion
+        /// Not counted (too slow) until it acks `catchUpTo`.
+        public var lagging: Bool = false
+        var catchUpTo: MetaVersion = .zero
+    }
+
+    public let required: Int
+    public let timeoutMilliseconds: Int64
+    public let degrade: Bool
+    public private(set) var peers: [Int: Peer] = [:]
+    /// The last version appended by the master.
+    public private(set) var appended: MetaVersion
+
+    public init(required: Int, timeoutMilliseconds: Int64, degrade: Bool, appended: MetaVersion) {
+        self.required = required
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.degrade = degrade
+        self.appended = appended
+    }
+
+    public mutating func appended(_ version: MetaVersion) { appended = max(appended, version) }
+
+    /// A peer that streams from `acked + 1`.
+    public mutating func joined(_ id: Int, name: String, acked: MetaVersion) {
+        peers[id] = Peer(name: name, acked: acked)
+    }
+
+    public mutating func left(_ id: Int) { peers[id] = nil }
+
+    public mutating func acked(_ id: Int, _ version: MetaVersion) {
+        guard var peer = peers[id], version > peer.acked else { return }
+        peer.acked = version
+        if peer.lagging, version >= peer.catchUpTo { peer.lagging = false }
+        peers[id] = peer
+    }
+
+    /// Marks peers that have not acked `oldestWaiting` (waiting since `waitingSince`) within the
+    /// timeout as lagging. Returns their names, for the log.
+    public mutating func expire(oldestWaiting: MetaVersion, waitingSince: Int64, now: Int64) -> [String] {
+        guard degrade, now - waitingSince >= timeoutMilliseconds else { return [] }
+        var expired: [String] = []
+        for (id, peer) in peers where !peer.lagging && peer.acked < oldestWaiting {
+            peers[id]!.lagging = true
+            peers[id]!.catchUpTo = appended
+            expired.append(peer.name)
+        }
+        return expired.sorted()
+    }
+
+    private var counted: [MetaVersion] { peers.values.filter { !$0.lagging }.map(\.acked) }
+
+    /// How many acks a version needs now.
+    public var needed: Int { degrade ? min(required, counted.count) : required }
+
+    /// Why the master runs with fewer acks than `required`, or nil.
+    public var degradedReason: String? {
+        guard required > 0, needed < required else { return nil }
+        let lagging = peers.values.filter(\.lagging).map(\.name).sorted()
+        var reason = "SYNC_REPLICAS = \(required) but \(counted.count) peer\(counted.count == 1 ? " is" : "s are") in step"
+        if !lagging.isEmpty { reason += " (too slow: \(lagging.joined(separator: ", ")))" }
+        return reason
+    }
+
+    /// Every version up to this one is replicated as required.
+    public var replicated: MetaVersion {
+        let need = needed
+        guard need > 0 else { return MetaVersion(UInt64.max) }
+        let acks = counted.sorted(by: >)
+        guard acks.count >= need else { return .zero }
+        return acks[need - 1]
+    }
+}
