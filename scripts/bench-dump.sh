@@ -25,20 +25,12 @@ done
 
 log() { echo "bench-dump: $*" >&2; }
 
+# shellcheck source=lib/cleanup.sh
+. scripts/lib/cleanup.sh
 work=$(mktemp -d /tmp/bench-dump.XXXXXX)
 master_pid=""
-cleanup() {
-    local status=$?
-    if [ -n "$master_pid" ] && kill -0 "$master_pid" 2>/dev/null; then
-        kill -TERM "$master_pid" 2>/dev/null || true
-        wait "$master_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_master() { if [ -n "$master_pid" ]; then stop_pids "$master_pid"; fi; }
+remove_on_exit "$work" stop_master
 
 if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"

@@ -31,22 +31,15 @@ done
 
 log() { echo "bench-replication: $*" >&2; }
 
+# shellcheck source=lib/cleanup.sh
+. scripts/lib/cleanup.sh
 work=$(mktemp -d /tmp/bench-replication.XXXXXX)
 pids=()
 stop_all() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_pids "${pids[@]}"
     pids=()
 }
-cleanup() {
-    local status=$?
-    stop_all
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+remove_on_exit "$work" stop_all
 
 if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"

@@ -44,8 +44,8 @@ public final class ClientServerContext: Sendable {
     private let owners = Mutex<[SessionID: ObjectIdentifier]>([:])
     private let connectionCount = Atomic<Int>(0)
     /// Every open connection, so that a stopping master can close them all before its last
-    /// dump (no change may come after it); `nil` once stopping.
-    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+    /// dump (no change may come after it).
+    let openConnections = ConnectionRegistry()
     private let warnings = Mutex<(second: UnixTime, logged: Int, suppressed: Int)>((UnixTime(0), 0, 0))
 
     /// Connections at once; more are closed at accept.
@@ -100,32 +100,6 @@ public final class ClientServerContext: Sendable {
         logger.warning(message, metadata: metadata)
     }
 
-    /// Records an open connection; false once the master is stopping (the caller closes it).
-    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
-        open.withLock { open in
-            guard open != nil else { return false }
-            open?[connection] = channel
-            return true
-        }
-    }
-
-    func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
-
-    /// Closes every client connection and returns once each has finished closing (sessions
-    /// marked lost included); no connection is accepted after. For the shutdown, before the
-    /// last dump.
-    func closeAllConnections() async {
-        let channels = open.withLock { open in
-            defer { open = nil }
-            return Array((open ?? [:]).values)
-        }
-        for channel in channels {
-            try? await channel.close()
-        }
-        for channel in channels {
-            try? await channel.closeFuture.get()
-        }
-    }
     func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
 
     private let localSessions = Atomic<UInt32>(0)
@@ -166,32 +140,10 @@ public struct ClientServer: Sendable {
     /// Binds and serves until the task is cancelled; `bound` gets the port (0 picks one).
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
         let context = self.context
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1_024)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(context: context))
-                }
-            }
-            .bind(host: host, port: port).get()
-        let actualPort = server.localAddress?.port ?? port
-        bound(actualPort)
-        context.logger.info("client port listening", metadata: ["address": "\(host):\(actualPort)"])
-        var failure: (any Error)?
-        do {
-            try await withTaskCancellationHandler {
-                try await server.closeFuture.get()
-            } onCancel: {
-                server.close(promise: nil)
-            }
-        } catch {
-            failure = error
-        }
-        // Stopping or failed: the connections go first, so no change follows the last dump.
-        await context.closeAllConnections()
-        if let failure { throw failure }
+        try await serveConnections(
+            host: host, port: port, backlog: 1_024, listening: "client port listening", logger: context.logger,
+            connections: context.openConnections, bound: bound
+        ) { ClientConnectionHandler(context: context) }
     }
 }
 
@@ -243,7 +195,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         counted = true
         if !shared.connected() {
             close("too many connections (limit \(shared.maxConnections), MATOCL_MAX_CONNECTIONS)")
-        } else if !shared.opened(context.channel, by: identity) {
+        } else if !shared.openConnections.opened(context.channel, by: identity) {
             close("the master is stopping")
         } else {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -263,7 +215,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if counted { shared.disconnected() }
-        shared.closed(by: identity)
+        shared.openConnections.closed(by: identity)
         if frames.bufferedByteCount > 0, !isClosed {
             shared.warn(
                 "client connection ended inside a frame",

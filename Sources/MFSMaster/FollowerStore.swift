@@ -70,11 +70,15 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
         // The namespace cannot be rewound: the superseded changes are moved aside from the
         // changelogs, and the metadata is downloaded afresh.
-        let epoch = service.namespace.epoch
+        let namespace = service.namespace
         do throws(ChangelogWriteError) { try service.writer.sync() } catch { throw LinkError("\(error)") }
         do throws(StorageError) {
-            let moved = try ChangelogTail.moveAside(in: service.directory, prefix: "changelog", after: version, epoch: epoch)
-            log("moved \(moved.count) changes of epoch \(epoch) after version \(version) aside to \(moved.file); downloading the metadata")
+            let directory = service.directory
+            let moved = try ChangelogTail.moveAside(
+                try directory.changelogs(prefix: "changelog"), after: version, epochAtFork: ChangelogTail.epoch(at: version, of: namespace),
+                header: ChangelogHeader(metaID: namespace.metaID).format(), in: directory)
+            for m in moved { log("moved \(m.count) changes of epoch \(m.epoch) after version \(m.after) aside to \(m.path)") }
+            log("downloading the metadata")
         } catch {
             throw LinkError("cannot move the superseded changes aside: \(error)")
         }

@@ -21,11 +21,9 @@ public enum MasterCommand {
     public static let defaultConfigPath = "/etc/mfs/mfsmaster.cfg"
 
     struct Options {
-        var configPath: String?
+        var common = DaemonCommandLine()
         var autoRestore = false
         var check = false
-        var debug = false
-        var sample = false
     }
 
     public static func main(_ arguments: [String]) async -> Int32 {
@@ -36,20 +34,20 @@ public enum MasterCommand {
             printError("mfsmaster: \(usage.message)\n\(usageText)")
             return usage.message.isEmpty ? 0 : 2
         }
-        if options.sample {
+        if options.common.sample {
             print(MasterKeys.sample, terminator: "")
             return 0
         }
         let settings: MasterSettings
         do {
-            settings = try loadSettings(options.configPath)
+            settings = try loadSettings(options.common.configPath)
         } catch {
             printError("mfsmaster: \(error)\n")
             return 1
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = options.debug ? .debug : .info
+            handler.logLevel = options.common.debug ? .debug : .info
             return handler
         }
         let logger = Logger(label: "mfsmaster")
@@ -84,18 +82,11 @@ public enum MasterCommand {
     /// Reads the configuration: `-c FILE` must exist; the default file may be missing (all
     /// defaults then), as with MooseFS.
     static func loadSettings(_ path: String?) throws(MasterStartError) -> MasterSettings {
-        let file = path ?? defaultConfigPath
-        guard FileIO.exists(file) else {
-            if path != nil { throw MasterStartError("cannot read \(file): no such file") }
-            return MasterSettings(MasterKeys.schema.defaults, file: nil)
-        }
-        do {
-            let configuration = try MasterKeys.schema.parse(bytes: try FileIO.read(file), file: file)
-            return MasterSettings(configuration, file: file)
-        } catch let error as ConfigErrors {
-            throw MasterStartError(error.description)
+        do throws(ConfigLoadError) {
+            let loaded = try MasterKeys.schema.load(path, defaultPath: defaultConfigPath, read: FileIO.readIfPresent)
+            return MasterSettings(loaded.configuration, file: loaded.file)
         } catch {
-            throw MasterStartError("cannot read \(file): \(error)")
+            throw MasterStartError(error.description)
         }
     }
 
@@ -109,25 +100,18 @@ public enum MasterCommand {
 
         """
 
-    struct Usage: Error { var message: String }
-
-    static func parse(_ arguments: [String]) -> Result<Options, Usage> {
+    static func parse(_ arguments: [String]) -> Result<Options, DaemonCommandLine.Usage> {
         var options = Options()
-        var rest = arguments[...]
-        while let argument = rest.popFirst() {
+        return DaemonCommandLine.parse(arguments) { argument in
             switch argument {
-            case "-c":
-                guard let path = rest.popFirst() else { return .failure(Usage(message: "-c needs a file")) }
-                options.configPath = path
             case "-a": options.autoRestore = true
             case "-t", "--check": options.check = true
-            case "-d", "--debug": options.debug = true
-            case "-f", "start": break  // MooseFS habits: always in the foreground
-            case "--sample": options.sample = true
-            case "-h", "--help": return .failure(Usage(message: ""))
-            default: return .failure(Usage(message: "unknown argument '\(argument)'"))
+            default: return false
             }
+            return true
+        }.map { common in
+            options.common = common
+            return options
         }
-        return .success(options)
     }
 }

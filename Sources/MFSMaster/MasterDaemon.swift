@@ -216,15 +216,7 @@ public final class MasterDaemon: Sendable {
 
     static func writeMetadata(_ namespace: Namespace, directory: DataDirectory, keep: Int) throws(MasterStartError) {
         do throws(StorageError) {
-            try FileIO.writeAtomically(directory.file(DataDirectory.metadataName), keepPrevious: keep) {
-                (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                var failure: StorageError?
-                MetadataFile.encode(namespace) { chunk in
-                    guard failure == nil else { return }
-                    do throws(StorageError) { try write(chunk) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
+            try FileIO.writeMetadata(namespace, to: directory.file(DataDirectory.metadataName), keepPrevious: keep)
         } catch {
             throw MasterStartError("cannot write the downloaded metadata: \(error)")
         }
@@ -389,7 +381,7 @@ public final class MasterDaemon: Sendable {
         let version = service.namespace.version
         if wasActive {
             logger.notice("demoted: fenced, no write is accepted", metadata: ["version": "\(version)"])
-            await peers.closeAll(stopping: false)
+            await peers.openConnections.closeAll(stopping: false)
             if !settings.masters.isEmpty, follower.withLock({ $0 == nil }) { startFollowing() }
         }
         return version
@@ -507,6 +499,14 @@ public final class MasterDaemon: Sendable {
             ("mfs_master_changelog_durable_version", "The last version on disk.", Double(status.changelog.durableVersion)),
             ("mfs_master_changelog_fsyncs", "fsyncs of the changelog since start.", Double(status.changelog.fsyncs)),
             ("mfs_master_last_dump_seconds", "How long the last metadata dump took.", status.lastDump?.seconds ?? 0),
+            ("mfs_master_active", "1 when this master is active (takes writes).", status.role == "active" ? 1 : 0),
+            ("mfs_master_peers", "Followers and metaloggers connected.", Double(status.peers.count)),
+            ("mfs_master_peer_lag_max", "The largest peer lag, in versions.", Double(status.peers.map(\.lag).max() ?? 0)),
+            (
+                "mfs_master_sync_degraded", "1 while fewer peers than SYNC_REPLICAS are in step.",
+                status.replication?.degraded == nil ? 0 : 1
+            ),
+            ("mfs_master_following_lag", "A follower's lag behind the active master, in versions.", Double(status.following?.lag ?? 0)),
         ]
         for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(to: value) }
     }

@@ -183,15 +183,7 @@ public final class MetadataService: Sendable {
     public func install(_ namespace: Namespace) throws(ReplicaError) {
         let path = directory.file(DataDirectory.metadataName)
         do throws(StorageError) {
-            try FileIO.writeAtomically(path, keepPrevious: keepPreviousMetadata) {
-                (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                var failure: StorageError?
-                MetadataFile.encode(namespace) { chunk in
-                    guard failure == nil else { return }
-                    do throws(StorageError) { try write(chunk) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
+            try FileIO.writeMetadata(namespace, to: path, keepPrevious: keepPreviousMetadata)
         } catch {
             throw .storage(.failed(error.description))
         }
@@ -243,15 +235,7 @@ public final class MetadataService: Sendable {
         let started = ContinuousClock.now
         let outcome: Result<Void, StorageError> = await Task.detached(priority: .utility) {
             do throws(StorageError) {
-                try FileIO.writeAtomically(path, keepPrevious: keep) {
-                    (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                    var failure: StorageError?
-                    MetadataFile.encode(snapshot) { chunk in
-                        guard failure == nil else { return }
-                        do throws(StorageError) { try write(chunk) } catch { failure = error }
-                    }
-                    if let failure { throw failure }
-                }
+                try FileIO.writeMetadata(snapshot, to: path, keepPrevious: keep)
                 return .success(())
             } catch {
                 return .failure(error)

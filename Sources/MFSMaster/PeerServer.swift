@@ -21,7 +21,9 @@ public final class PeerServerContext: Sendable {
     let role: @Sendable () -> (MasterRole, String?)
     /// Told when a peer has seen a higher epoch: this master is stale (DESIGN §7.6).
     let staleEpoch: @Sendable (Epoch, String) -> Void
-    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+    /// Every open peer connection (closed at shutdown, or at a demote: the peers go to the
+    /// new active master).
+    let openConnections = ConnectionRegistry()
 
     public init(
         service: MetadataService, authCode: String?, softwareVersion: String, logger: Logger,
@@ -33,25 +35,6 @@ public final class PeerServerContext: Sendable {
         self.logger = logger
         self.role = role
         self.staleEpoch = staleEpoch
-    }
-
-    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
-        open.withLock { open in
-            guard open != nil else { return false }
-            open?[connection] = channel
-            return true
-        }
-    }
-
-    func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
-
-    /// Closes every peer connection (shutdown, or a demote: the peers go to the new active).
-    func closeAll(stopping: Bool) async {
-        let channels = open.withLock { open in
-            defer { if stopping { open = nil } }
-            return Array((open ?? [:]).values)
-        }
-        for channel in channels { try? await channel.close() }
     }
 }
 
@@ -67,31 +50,13 @@ public struct PeerServer: Sendable {
         self.context = context
     }
 
+    /// Binds and serves until the task is cancelled; `bound` gets the port (0 picks one).
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
         let context = self.context
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(PeerConnectionHandler(context: context))
-                }
-            }
-            .bind(host: host, port: port).get()
-        let actualPort = server.localAddress?.port ?? port
-        bound(actualPort)
-        context.logger.info("peer port listening", metadata: ["address": "\(host):\(actualPort)"])
-        do {
-            try await withTaskCancellationHandler {
-                try await server.closeFuture.get()
-            } onCancel: {
-                server.close(promise: nil)
-            }
-        } catch {
-            await context.closeAll(stopping: true)
-            throw error
-        }
-        await context.closeAll(stopping: true)
+        try await serveConnections(
+            host: host, port: port, listening: "peer port listening", logger: context.logger, connections: context.openConnections,
+            bound: bound
+        ) { PeerConnectionHandler(context: context) }
     }
 }
 
@@ -128,7 +93,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if !shared.opened(context.channel, by: ObjectIdentifier(self)) { close("the master is stopping") }
+        if !shared.openConnections.opened(context.channel, by: ObjectIdentifier(self)) { close("the master is stopping") }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: .seconds(30)) {
             if case .hello = bound.value.phase { bound.value.close("no hello within 30 s") }
@@ -137,7 +102,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        shared.closed(by: ObjectIdentifier(self))
+        shared.openConnections.closed(by: ObjectIdentifier(self))
         heartbeat?.cancel()
         if let slot {
             shared.service.replication.leave(slot)

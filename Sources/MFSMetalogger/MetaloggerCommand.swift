@@ -1,4 +1,5 @@
 import Logging
+import MFSConfig
 import MFSStorage
 
 /// The `mfsmetalogger` command line.
@@ -12,17 +13,11 @@ import MFSStorage
 /// locked, files that do not replay); 2 usage; 3 when the changelog could not be written after
 /// the start.
 public enum MetaloggerCommand {
-    struct Options {
-        var configPath: String?
-        var debug = false
-        var sample = false
-    }
-
     public static func main(_ arguments: [String]) -> Int32 {
         // Before any thread starts: only the main thread takes SIGTERM, SIGINT and SIGHUP.
         MetaloggerDaemon.blockSignals()
-        let options: Options
-        switch parse(arguments) {
+        let options: DaemonCommandLine
+        switch DaemonCommandLine.parse(arguments) {
         case .success(let parsed): options = parsed
         case .failure(let usage):
             printError(usage.message.isEmpty ? usageText : "mfsmetalogger: \(usage.message)\n\(usageText)")
@@ -67,24 +62,4 @@ public enum MetaloggerCommand {
         FILE defaults to \(MetaloggerSettings.defaultConfigPath).
 
         """
-
-    struct Usage: Error { var message: String }
-
-    static func parse(_ arguments: [String]) -> Result<Options, Usage> {
-        var options = Options()
-        var rest = arguments[...]
-        while let argument = rest.popFirst() {
-            switch argument {
-            case "-c":
-                guard let path = rest.popFirst() else { return .failure(Usage(message: "-c needs a file")) }
-                options.configPath = path
-            case "-d", "--debug": options.debug = true
-            case "-f", "start": break  // MooseFS habits: always in the foreground
-            case "--sample": options.sample = true
-            case "-h", "--help": return .failure(Usage(message: ""))
-            default: return .failure(Usage(message: "unknown argument '\(argument)'"))
-            }
-        }
-        return .success(options)
-    }
 }

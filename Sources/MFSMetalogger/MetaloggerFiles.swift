@@ -30,15 +30,13 @@ public struct MetaloggerFiles: Sendable {
     /// `metadata_ml.mfs.back` for 0, else its previous copy `metadata_ml.mfs.back.N`.
     public func metadataCopyPath(_ n: Int) -> String { n == 0 ? metadataPath : "\(metadataPath).\(n)" }
 
-    public func discardedChangelogPath(epoch: Epoch) -> String { directory.file("changelog.discarded.\(epoch).mfs") }
-
     public func discardedMetadataPath(epoch: Epoch, version: MetaVersion) -> String {
         directory.file("metadata_ml.discarded.\(epoch).\(version).mfs")
     }
 
     /// The `changelog_ml.N.mfs` files, oldest (highest N) first.
     public func changelogPaths() throws(StorageError) -> [String] {
-        try directory.changelogs().filter { $0.hasPrefix(directory.file("\(Self.changelogPrefix).")) }
+        try directory.changelogs(prefix: Self.changelogPrefix)
     }
 
     /// The metadata file and its previous copies present, by copy number (0 is the current).
@@ -86,44 +84,6 @@ public struct MetaloggerFiles: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-    }
-
-    /// Appends `bytes` to `path` and fsyncs it (and the directory when the file is new),
-    /// writing `header` first into a new or empty file.
-    static func appendDurably(_ path: String, header: [UInt8], _ bytes: [UInt8]) throws(StorageError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StorageError("open", path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw StorageError("stat", path) }
-        try writeAll(fd, info.st_size == 0 ? header + bytes : bytes, path)
-        guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
-        if info.st_size == 0 { try FileIO.syncDirectory(of: path) }
-    }
-
-    /// Cuts `path` to `length` bytes and fsyncs it.
-    static func truncateDurably(_ path: String, to length: Int) throws(StorageError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError("open", path) }
-        defer { close(fd) }
-        guard ftruncate(fd, off_t(length)) == 0 else { throw StorageError("truncate", path) }
-        guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
-    }
-
-    /// Renames durably (the directory is fsynced).
-    static func renameDurably(_ from: String, _ to: String) throws(StorageError) {
-        guard rename(from, to) == 0 else { throw StorageError("rename \(from) to", to) }
-        try FileIO.syncDirectory(of: to)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(StorageError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw StorageError("write", path) }
-            done += n
-        }
     }
 }
 

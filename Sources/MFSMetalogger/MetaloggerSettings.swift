@@ -68,20 +68,11 @@ public struct MetaloggerSettings: Sendable {
     /// Reads the configuration: `-c FILE` must exist; the default file may be missing (all
     /// defaults then), as with MooseFS.
     public static func load(_ path: String?) throws(MetaloggerStartError) -> MetaloggerSettings {
-        let file = path ?? defaultConfigPath
-        do {
-            guard FileIO.exists(file) else {
-                if path != nil { throw MetaloggerStartError("cannot read \(file): no such file") }
-                return MetaloggerSettings(MetaloggerKeys.schema.defaults, file: nil)
-            }
-            let configuration = try MetaloggerKeys.schema.parse(bytes: try FileIO.read(file), file: file)
-            return MetaloggerSettings(configuration, file: file)
-        } catch let error as MetaloggerStartError {
-            throw error
-        } catch let error as ConfigErrors {
-            throw MetaloggerStartError(error.description)
+        do throws(ConfigLoadError) {
+            let loaded = try MetaloggerKeys.schema.load(path, defaultPath: defaultConfigPath, read: FileIO.readIfPresent)
+            return MetaloggerSettings(loaded.configuration, file: loaded.file)
         } catch {
-            throw MetaloggerStartError("cannot read \(file): \(error)")
+            throw MetaloggerStartError(error.description)
         }
     }
 }

@@ -84,12 +84,8 @@ extension MetaloggerStore {
         init(_ description: String) { self.description = description }
     }
 
-    /// The epoch at `version` as the namespace tells it without a replay: its current epoch
-    /// when that began at or before `version`, else the one before the epoch it began.
-    func fallbackEpoch(at version: MetaVersion) -> Epoch {
-        if namespace.epochStartVersion <= version { return namespace.epoch }
-        return Epoch(namespace.epoch.rawValue == 0 ? 0 : namespace.epoch.rawValue - 1)
-    }
+    /// The epoch at `version` as the namespace tells it without a replay.
+    func fallbackEpoch(at version: MetaVersion) -> Epoch { ChangelogTail.epoch(at: version, of: namespace) }
 
     /// Moves every change after `version` out of the `changelog_ml` files into
     /// `changelog.discarded.<epoch>.mfs`, and every metadata copy above `version` to
@@ -99,49 +95,14 @@ extension MetaloggerStore {
     /// next discard appends the same lines again). Called with `metadataLock` held.
     func setAside(after version: MetaVersion, epochAtFork: Epoch, reason: String) throws(LinkError) {
         do throws(StorageError) {
-            let paths = try files.changelogPaths()
-            var cuts: [(path: String, offset: Int)] = []
-            var tail: [ArraySlice<UInt8>] = []
-            var last = version
-            for path in paths {
-                let bytes = try FileIO.read(path)
-                let split = ForkTail(bytes, after: version)
-                if split.cutOffset < bytes.count { cuts.append((path, split.cutOffset)) }
-                // Files do not overlap, but a line already taken from an older file is not
-                // taken twice.
-                for line in split.lines {
-                    guard let v = ForkTail.version(of: line), v > last else { continue }
-                    tail.append(line)
-                    last = v
-                }
-            }
-            try moveAside(tail, epochAtFork: epochAtFork, after: version)
-            try moveAsideMetadata(above: version)
-            for cut in cuts { try MetaloggerFiles.truncateDurably(cut.path, to: cut.offset) }
+            let moved = try ChangelogTail.moveAside(
+                try files.changelogPaths(), after: version, epochAtFork: epochAtFork, header: ChangelogHeader(metaID: metaID).format(),
+                in: files.directory
+            ) { () throws(StorageError) in try moveAsideMetadata(above: version) }
+            for m in moved { logger.warning("moved \(m.count) changes of epoch \(m.epoch) after version \(m.after) aside to \(m.path)") }
         } catch {
             mustDownload = true
             throw LinkError("cannot move the changes after version \(version) aside (\(reason)): \(error)")
-        }
-    }
-
-    /// Appends the tail lines to `changelog.discarded.<epoch>.mfs`, one file per epoch.
-    private func moveAside(_ tail: [ArraySlice<UInt8>], epochAtFork: Epoch, after version: MetaVersion) throws(StorageError) {
-        let epochs = ForkTail.epochs(of: tail, epochAtFork: epochAtFork)
-        var start = 0
-        while start < tail.count {
-            let epoch = epochs[start]
-            var end = start
-            var bytes: [UInt8] = []
-            while end < tail.count, epochs[end] == epoch {
-                bytes += tail[end]
-                bytes.append(0x0A)
-                end += 1
-            }
-            let path = files.discardedChangelogPath(epoch: epoch)
-            try MetaloggerFiles.appendDurably(path, header: ChangelogHeader(metaID: metaID).format(), bytes)
-            let first = ForkTail.version(of: tail[start]).map { MetaVersion($0.rawValue - 1) } ?? version
-            logger.warning("moved \(end - start) changes of epoch \(epoch) after version \(first) aside to \(path)")
-            start = end
         }
     }
 
@@ -160,12 +121,12 @@ extension MetaloggerStore {
                 n += 1
                 target = files.discardedMetadataPath(epoch: header.epoch, version: header.version) + ".\(n)"
             }
-            try MetaloggerFiles.renameDurably(path, target)
+            try FileIO.renameDurably(path, target)
             logger.warning("moved the metadata snapshot at version \(header.version) (epoch \(header.epoch)) aside to \(target)")
         }
         // Ascending: each copy moves to a lower number, never over one not yet moved.
         for (index, copy) in kept.enumerated() where index != copy {
-            try MetaloggerFiles.renameDurably(files.metadataCopyPath(copy), files.metadataCopyPath(index))
+            try FileIO.renameDurably(files.metadataCopyPath(copy), files.metadataCopyPath(index))
         }
         hasMetadata = !kept.isEmpty
         metadataVersion = kept.isEmpty ? nil : files.metadataHeader(files.metadataPath)?.version

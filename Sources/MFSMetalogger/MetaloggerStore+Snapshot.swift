@@ -61,12 +61,7 @@ extension MetaloggerStore {
         do throws(StorageError) {
             try files.writeMetadata(keepPrevious: options.keepPreviousMetadata) {
                 (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                var error: StorageError?
-                MetadataFile.encode(snapshot) { chunk in
-                    guard error == nil else { return }
-                    do throws(StorageError) { try write(chunk) } catch let failed { error = failed }
-                }
-                if let error { throw error }
+                try FileIO.writeMetadata(snapshot, through: write)
             }
         } catch {
             failure = error.description

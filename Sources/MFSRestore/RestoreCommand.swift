@@ -117,14 +117,7 @@ public enum RestoreCommand {
         let outcome = try Restorer.restore(namespace, changelogs: files, progress: progress)
         for warning in outcome.warnings { warn(warning) }
         do {
-            try FileIO.writeAtomically(outputPath) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                var failure: StorageError?
-                MetadataFile.encode(outcome.namespace) { chunk in
-                    guard failure == nil else { return }
-                    do throws(StorageError) { try write(chunk) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
+            try FileIO.writeMetadata(outcome.namespace, to: outputPath, keepPrevious: 1)
         } catch {
             throw .io(error.description)
         }

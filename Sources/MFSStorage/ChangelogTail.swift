@@ -1,56 +1,87 @@
 import MFSChangelog
 import MFSCore
+import MFSMetadata
 
-/// Moves changes of a superseded epoch out of a changelog chain (DESIGN §3): the lines after a
-/// fork point are written to `changelog.discarded.<epoch>.mfs` (appended; never deleted) and
-/// cut from the files that held them.
+/// Moves changes of a superseded epoch out of a changelog chain (DESIGN §3), for a follower
+/// master (`changelog.N.mfs`) and a metalogger (`changelog_ml.N.mfs`) alike: the lines after a
+/// fork point are appended to `changelog.discarded.<epoch>.mfs`, one file per epoch (never
+/// deleted), and cut from the files that held them.
 public enum ChangelogTail {
-    /// Moves every line with a version above `version` from `PREFIX.N.mfs` into
-    /// `changelog.discarded.<epoch>.mfs`. Returns how many lines moved and the file.
+    /// The lines of one epoch moved into one file.
+    public struct Moved: Sendable {
+        public var epoch: Epoch
+        public var count: Int
+        /// The version before the first line moved.
+        public var after: MetaVersion
+        public var path: String
+    }
+
+    /// `changelog.discarded.<epoch>.mfs` in `directory`.
+    public static func discardedPath(in directory: DataDirectory, epoch: Epoch) -> String {
+        directory.file("changelog.discarded.\(epoch).mfs")
+    }
+
+    /// The epoch at `version` as the namespace tells it without a replay: its current epoch
+    /// when that began at or before `version`, else the one before the epoch it began.
+    public static func epoch(at version: MetaVersion, of namespace: Namespace) -> Epoch {
+        if namespace.epochStartVersion <= version { return namespace.epoch }
+        return Epoch(namespace.epoch.rawValue == 0 ? 0 : namespace.epoch.rawValue - 1)
+    }
+
+    /// Moves every line after `version` out of `paths` (oldest first) into the
+    /// `changelog.discarded.<epoch>.mfs` files of `directory`: a line belongs to `epochAtFork`
+    /// until an `EPOCH(n)` line starts epoch n; a new file starts with `header`. Order for
+    /// crashes: the moved lines are appended and fsynced first, then `beforeCut` runs, and
+    /// only then are the source files cut (and fsynced), so a crash at any point loses
+    /// nothing (at worst the next move appends the same lines again).
     @discardableResult
-    public static func moveAside(in directory: DataDirectory, prefix: String, after version: MetaVersion, epoch: Epoch) throws(StorageError)
-        -> (count: Int, file: String)
-    {
-        let target = directory.file("changelog.discarded.\(epoch.rawValue).mfs")
-        var moved: [UInt8] = []
-        var count = 0
-        var n = 0
-        var headerLine: [UInt8]?
-        while FileIO.exists(directory.file("\(prefix).\(n).mfs")) {
-            let path = directory.file("\(prefix).\(n).mfs")
-            n += 1
+    public static func moveAside(
+        _ paths: [String], after version: MetaVersion, epochAtFork: Epoch, header: [UInt8], in directory: DataDirectory,
+        beforeCut: () throws(StorageError) -> Void = {}
+    ) throws(StorageError) -> [Moved] {
+        var cuts: [(path: String, offset: Int)] = []
+        var tail: [ArraySlice<UInt8>] = []
+        var last = version
+        for path in paths {
             let bytes = try FileIO.read(path)
-            var kept: [UInt8] = []
-            var tail: [UInt8] = []
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-                let line = bytes[start..<end]
-                let whole = Array(bytes[start..<min(bytes.count, end + 1)])
-                start = end + 1
-                if ChangelogHeader.isComment(line) {
-                    headerLine = headerLine ?? whole
-                    kept += whole
-                } else if let v = ChangelogCodec.peekVersion(line), v > version {
-                    tail += whole
-                    count += 1
-                } else {
-                    kept += whole
-                }
-            }
-            guard !tail.isEmpty else { continue }
-            moved = tail + moved
-            try FileIO.writeAtomically(path, keepPrevious: 0) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-                try write(kept)
+            let split = ForkTail(bytes, after: version)
+            if split.cutOffset < bytes.count { cuts.append((path, split.cutOffset)) }
+            // Files do not overlap, but a line already taken from an older file is not taken
+            // twice.
+            for line in split.lines {
+                guard let v = ForkTail.version(of: line), v > last else { continue }
+                tail.append(line)
+                last = v
             }
         }
-        guard count > 0 else { return (0, target) }
-        var existing = FileIO.exists(target) ? try FileIO.read(target) : (headerLine ?? [])
-        if existing.last != 0x0A, !existing.isEmpty { existing.append(0x0A) }
-        let all = existing + moved
-        try FileIO.writeAtomically(target, keepPrevious: 0) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
-            try write(all)
+        let moved = try append(tail, after: version, epochAtFork: epochAtFork, header: header, in: directory)
+        try beforeCut()
+        for cut in cuts { try FileIO.truncateDurably(cut.path, to: cut.offset) }
+        return moved
+    }
+
+    /// Appends the tail lines to `changelog.discarded.<epoch>.mfs`, one file per epoch.
+    private static func append(
+        _ tail: [ArraySlice<UInt8>], after version: MetaVersion, epochAtFork: Epoch, header: [UInt8], in directory: DataDirectory
+    ) throws(StorageError) -> [Moved] {
+        let epochs = ForkTail.epochs(of: tail, epochAtFork: epochAtFork)
+        var moved: [Moved] = []
+        var start = 0
+        while start < tail.count {
+            let epoch = epochs[start]
+            var end = start
+            var bytes: [UInt8] = []
+            while end < tail.count, epochs[end] == epoch {
+                bytes += tail[end]
+                bytes.append(0x0A)
+                end += 1
+            }
+            let path = discardedPath(in: directory, epoch: epoch)
+            try FileIO.appendDurably(path, header: header, bytes)
+            let first = ForkTail.version(of: tail[start]).map { MetaVersion($0.rawValue - 1) } ?? version
+            moved.append(Moved(epoch: epoch, count: end - start, after: first, path: path))
+            start = end
         }
-        return (count, target)
+        return moved
     }
 }

@@ -32,4 +32,10 @@ public struct DataDirectory: Sendable {
         let all = numbered("changelog.") + numbered("changelog_ml.")
         return all.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.map { file($0.1) }
     }
+
+    /// The `PREFIX.N.mfs` files (`changelog` for a master's, `changelog_ml` for a
+    /// metalogger's), oldest (highest N) first.
+    public func changelogs(prefix: String) throws(StorageError) -> [String] {
+        try changelogs().filter { $0.hasPrefix(file("\(prefix).")) }
+    }
 }

@@ -42,6 +42,9 @@ public enum FileIO {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Reads a whole file; nil when there is no such file.
+    public static func readIfPresent(_ path: String) throws(StorageError) -> [UInt8]? { exists(path) ? try read(path) : nil }
+
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
@@ -91,6 +94,34 @@ public enum FileIO {
         }
         guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
         try syncDirectory(of: path)
+    }
+
+    /// Appends `bytes` to `path` and fsyncs it (and the directory when the file is new),
+    /// writing `header` first into a new or empty file.
+    public static func appendDurably(_ path: String, header: [UInt8], _ bytes: [UInt8]) throws(StorageError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError("open", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StorageError("stat", path) }
+        try writeAll(fd, info.st_size == 0 ? header + bytes : bytes, path)
+        guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
+        if info.st_size == 0 { try syncDirectory(of: path) }
+    }
+
+    /// Cuts `path` to `length` bytes and fsyncs it.
+    public static func truncateDurably(_ path: String, to length: Int) throws(StorageError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError("open", path) }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(length)) == 0 else { throw StorageError("truncate", path) }
+        guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
+    }
+
+    /// Renames durably (the directory is fsynced).
+    public static func renameDurably(_ from: String, _ to: String) throws(StorageError) {
+        guard rename(from, to) == 0 else { throw StorageError("rename \(from) to", to) }
+        try syncDirectory(of: to)
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(StorageError) {

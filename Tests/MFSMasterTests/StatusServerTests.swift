@@ -3,6 +3,7 @@ import Logging
 import MFSCore
 import MFSStatus
 import MFSStorage
+import MFSTestSupport
 import NIOHTTP1
 import Prometheus
 import Synchronization
@@ -40,23 +41,6 @@ func httpRequest(port: Int, method: String = "GET", path: String) throws -> (Int
     let code = Int(text.split(separator: " ").dropFirst().first ?? "0") ?? 0
     let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
     return (code, body)
-}
-
-/// Runs a built binary of this package; returns exit status, stdout and stderr.
-func runBinary(_ name: String, _ arguments: [String]) throws -> (Int32, String, String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let process = Process()
-    process.executableURL = root.appendingPathComponent(".build/debug/\(name)")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
 /// Runs blocking work on a thread of its own, so it never holds one of the (few) cooperative

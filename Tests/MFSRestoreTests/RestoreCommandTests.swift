@@ -3,6 +3,7 @@ import MFSChangelog
 import MFSCore
 import MFSMetadata
 import MFSRestore
+import MFSTestSupport
 import Testing
 
 @Suite struct RestoreCommandTests {
@@ -12,11 +13,11 @@ import Testing
         let binary = mfsmetarestoreBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: \(binary) is missing (scripts/test.sh builds it)")
         for arguments in [[], ["-m", "x"], ["-a", "-m", "x"], ["-z"], ["-o"], ["-d", "/tmp"]] {
-            let (status, _, err) = try run(binary, arguments)
+            let (status, _, err) = try runProgram(binary, arguments)
             #expect(status == 2, "\(arguments)")
             #expect(err.contains("usage:"), "\(arguments)")
         }
-        #expect(try run(binary, ["-h"]).status == 0)
+        #expect(try runProgram(binary, ["-h"]).status == 0)
     }
 
     @Test func explicitRestoreWritesTheResultAndPrintsTheSummary() throws {
@@ -25,7 +26,7 @@ import Testing
         try write(MetadataFile.encode(Namespace()), to: dir + "/start.mfs")
         try write(changelogBytes(history.records[0..<900]), to: dir + "/changelog.1.mfs")
         try write(changelogBytes(history.records[700...]), to: dir + "/changelog_ml.0.mfs")
-        let (status, out, err) = try run(
+        let (status, out, err) = try runProgram(
             mfsmetarestoreBinary(),
             ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/changelog.1.mfs", dir + "/changelog_ml.0.mfs"])
         #expect(status == 0, "\(err)")
@@ -43,16 +44,16 @@ import Testing
             changelogBytes(history.records[0..<100])
                 + changelogBytes(history.records[120..<130]).dropFirst(ChangelogHeader(metaID: history.end.metaID).format().count),
             to: dir + "/gap.mfs")
-        let (status, _, err) = try run(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/gap.mfs"])
+        let (status, _, err) = try runProgram(mfsmetarestoreBinary(), ["-m", dir + "/start.mfs", "-o", dir + "/out.mfs", dir + "/gap.mfs"])
         #expect(status == 1)
         #expect(err.contains("changes 101…120 are missing") && err.contains("nothing was written"), "\(err)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.mfs"))
         var corrupt = MetadataFile.encode(history.end)
         corrupt[corrupt.count / 2] ^= 0xFF
         try write(corrupt, to: dir + "/corrupt.mfs")
-        let second = try run(mfsmetarestoreBinary(), ["-m", dir + "/corrupt.mfs", "-o", dir + "/out.mfs"])
+        let second = try runProgram(mfsmetarestoreBinary(), ["-m", dir + "/corrupt.mfs", "-o", dir + "/out.mfs"])
         #expect(second.status == 1 && second.err.contains("corrupt.mfs: section") && second.err.contains("is corrupt"), "\(second.err)")
-        let missing = try run(mfsmetarestoreBinary(), ["-m", dir + "/nope.mfs", "-o", dir + "/out.mfs"])
+        let missing = try runProgram(mfsmetarestoreBinary(), ["-m", dir + "/nope.mfs", "-o", dir + "/out.mfs"])
         #expect(missing.status == 1 && missing.err.contains("nope.mfs: No such file"), "\(missing.err)")
     }
 
@@ -68,7 +69,7 @@ import Testing
         try write(MetadataFile.encode(newer), to: dir + "/metadata_ml.mfs.back")
         try write(changelogBytes(history.records[250..<1_000]), to: dir + "/changelog.1.mfs")
         try write(changelogBytes(history.records[1_000...]), to: dir + "/changelog_ml.0.mfs")
-        let (status, out, err) = try run(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        let (status, out, err) = try runProgram(mfsmetarestoreBinary(), ["-a", "-d", dir])
         #expect(status == 0, "\(err)")
         #expect(out.contains("metadata_ml.mfs.back version \(newer.version)"), "\(out)")
         let restored = try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs"))
@@ -80,7 +81,7 @@ import Testing
     @Test func automaticRestoreWithoutMetadataIsAnError() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (status, _, err) = try run(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        let (status, _, err) = try runProgram(mfsmetarestoreBinary(), ["-a", "-d", dir])
         #expect(status == 1 && err.contains("no metadata file"), "\(err)")
     }
 }

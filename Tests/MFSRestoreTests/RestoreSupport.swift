@@ -49,23 +49,4 @@ func write(_ bytes: [UInt8], to path: String) throws {
 }
 
 /// The built `mfsmetarestore` (test.sh builds every product before the tests run).
-func mfsmetarestoreBinary() -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/mfsmetarestore").path
-}
-
-/// Runs a binary; returns exit status, stdout and stderr.
-func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
+func mfsmetarestoreBinary() -> String { MasterProcess.binaryPath("mfsmetarestore") }

@@ -1,0 +1,70 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The open connections of one port (client or peer), so that a stopping master can close
+/// them all before its last dump (no change may come after it), and a demoted one can drop
+/// its peers. Accepts none once stopping.
+final class ConnectionRegistry: Sendable {
+    /// `nil` once stopping.
+    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+
+    /// Records an open connection; false once stopping (the caller closes it).
+    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
+        open.withLock { open in
+            guard open != nil else { return false }
+            open?[connection] = channel
+            return true
+        }
+    }
+
+    func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
+
+    /// Closes every connection open now and returns once each has finished closing (its
+    /// handler's `channelInactive` included). `stopping`: none is accepted after.
+    func closeAll(stopping: Bool) async {
+        let channels = open.withLock { open in
+            defer { if stopping { open = nil } }
+            return Array((open ?? [:]).values)
+        }
+        for channel in channels { try? await channel.close() }
+        for channel in channels { try? await channel.closeFuture.get() }
+    }
+}
+
+/// A TCP port of the master: binds, logs `listening` with `address=HOST:PORT` (tests and
+/// scripts read the port from that line), runs each connection through a new `handler()`,
+/// and serves until the task is cancelled or the listening socket fails. Then (stopping or
+/// failed) every connection in `connections` is closed before it returns or rethrows, so no
+/// change follows the last dump. `bound` gets the port (0 picks one).
+func serveConnections(
+    host: String, port: Int, backlog: Int32? = nil, listening: Logger.Message, logger: Logger, connections: ConnectionRegistry,
+    bound: (Int) -> Void, handler: @escaping @Sendable () -> any ChannelHandler
+) async throws {
+    var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    if let backlog { bootstrap = bootstrap.serverChannelOption(.backlog, value: backlog) }
+    let server =
+        try await bootstrap
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
+        }
+        .bind(host: host, port: port).get()
+    let actualPort = server.localAddress?.port ?? port
+    bound(actualPort)
+    logger.info(listening, metadata: ["address": "\(host):\(actualPort)"])
+    var failure: (any Error)?
+    do {
+        try await withTaskCancellationHandler {
+            try await server.closeFuture.get()
+        } onCancel: {
+            server.close(promise: nil)
+        }
+    } catch {
+        failure = error
+    }
+    await connections.closeAll(stopping: true)
+    if let failure { throw failure }
+}
