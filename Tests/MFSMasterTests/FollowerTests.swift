@@ -60,21 +60,37 @@ import Testing
         return try eventually(seconds) { try follower.status().version == target }
     }
 
-    @Test func theFollowerHoldsTheMastersNamespaceAfterARandomWorkload() throws {
-        let active = try MasterProcess.active(syncReplicas: 1, extra: ["METADATA_CHECKSUM_INTERVAL": "100"])
+    /// Waits until every peer of `active` has acknowledged its last version.
+    static func peersCaughtUp(_ active: MasterProcess, peers: Int) -> Bool {
+        eventually(20) {
+            guard let status = try? active.status() else { return false }
+            return status.peers.count == peers && status.peers.allSatisfy { $0.ackedVersion == status.version }
+        }
+    }
+
+    @Test func theFollowerAndTheMetaloggerHoldTheMastersNamespaceAfterARandomWorkload() throws {
+        let active = try MasterProcess.active(syncReplicas: 2, extra: ["METADATA_CHECKSUM_INTERVAL": "100"])
         try active.start()
         let follower = try MasterProcess.follower(of: active.peerPort)
         try follower.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(Self.peersCaughtUp(active, peers: 2))
         try Self.randomWorkload(active, seed: 42, operations: 3_000)
         #expect(try Self.caughtUp(follower, active), "follower status: \(String(describing: try? follower.status()))")
-        let peers = try active.status().peers
-        #expect(peers.count == 1 && peers[0].role == "follower" && peers[0].lag == 0)
+        #expect(Self.peersCaughtUp(active, peers: 2))
+        let roles = try active.status().peers.map(\.role).sorted()
+        #expect(roles == ["follower", "metalogger"])
         #expect(active.stop() == 0)
         #expect(follower.stop() == 0)
+        #expect(metalogger.stop() == 0)
         let a = try active.dumpedNamespace()
         let f = try follower.dumpedNamespace()
+        let m = try metalogger.restored()
         #expect(a.version == f.version && a.checksum == f.checksum && a.metaID == f.metaID)
         #expect(try NamespaceSignature(a) == NamespaceSignature(f))
+        #expect(a.version == m.version && a.checksum == m.checksum)
+        #expect(try NamespaceSignature(a) == NamespaceSignature(m), "mfsmetarestore -a on the metalogger's files")
     }
 
     @Test func theFollowerServesReadsAndSendsWritesToTheActiveMaster() throws {
@@ -158,19 +174,28 @@ import Testing
         try active.start()
         let follower = try MasterProcess.follower(of: active.peerPort)
         try follower.start()
-        #expect(try Self.caughtUp(follower, active))
-        let pid = follower.process!.processIdentifier
-        kill(pid, SIGSTOP)
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(Self.peersCaughtUp(active, peers: 2))
+        let pids = [follower.process!.processIdentifier, metalogger.process!.processIdentifier]
+        for pid in pids { kill(pid, SIGSTOP) }
         let creator = try PipelinedCreator(port: active.clientPort, prefix: "p")
         creator.start(limit: 300)
         #expect(eventually { creator.isFinished })
         if pastThePreserveWindow { usleep(6_000_000) }  // past the preserve window and the silence timeout
-        kill(pid, SIGCONT)
+        for pid in pids { kill(pid, SIGCONT) }
         #expect(try Self.caughtUp(follower, active, within: 30), "\(follower.log.suffix(2_000))")
-        if pastThePreserveWindow { #expect(follower.log.contains("downloading the metadata"), "\(follower.log.suffix(2_000))") }
+        #expect(Self.peersCaughtUp(active, peers: 2), "\(metalogger.log.suffix(2_000))")
+        if pastThePreserveWindow {
+            #expect(follower.log.contains("downloading the metadata"), "\(follower.log.suffix(2_000))")
+            #expect(metalogger.log.contains("downloading the metadata"), "\(metalogger.log.suffix(2_000))")
+        }
         #expect(active.stop() == 0)
         #expect(follower.stop() == 0)
-        #expect(try NamespaceSignature(active.dumpedNamespace()) == NamespaceSignature(follower.dumpedNamespace()))
+        #expect(metalogger.stop() == 0)
+        let served = try NamespaceSignature(active.dumpedNamespace())
+        #expect(try served == NamespaceSignature(follower.dumpedNamespace()))
+        #expect(try served == NamespaceSignature(metalogger.restored()))
     }
 
     @Test func aWrongAuthCodeIsRefusedWithAClearMessage() throws {
@@ -184,6 +209,13 @@ import Testing
         let good = try MasterProcess.follower(of: active.peerPort, extra: ["AUTH_CODE": "right"])
         try good.start()
         #expect(try Self.caughtUp(good, active))
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort], settings: ["AUTH_CODE": "wrong"])
+        try metalogger.start()
+        #expect(eventually { metalogger.log.contains("wrong AUTH_CODE") }, "\(metalogger.log.suffix(1_000))")
+        let none = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try none.start()
+        #expect(eventually { none.log.contains("requires AUTH_CODE") }, "\(none.log.suffix(1_000))")
+        #expect(try active.status().peers.map(\.role) == ["follower"])
     }
 
     @Test func aFollowerOfAnotherClusterIsRefused() throws {
@@ -197,5 +229,18 @@ import Testing
         try follower.start()
         #expect(eventually { follower.log.contains("another cluster") }, "\(follower.log.suffix(1_000))")
         #expect(try follower.status().following?.connected == false)
+        // A metalogger that holds the other cluster's files is refused the same way.
+        let third = try MasterProcess.active(syncReplicas: 0)
+        try third.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [third.peerPort])
+        try metalogger.start()
+        #expect(eventually { (try? third.status().peers.count) == 1 })
+        #expect(metalogger.stop() == 0)
+        let stray = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try FileManager.default.removeItem(atPath: stray.dataPath)
+        try FileManager.default.copyItem(atPath: metalogger.dataPath, toPath: stray.dataPath)
+        try stray.start()
+        #expect(eventually { stray.log.contains("another cluster") }, "\(stray.log.suffix(1_000))")
+        #expect(try active.status().peers.isEmpty)
     }
 }

@@ -1,10 +1,11 @@
 # Sourced by scripts that run an mfsmaster on loopback (demo.sh, bench-dump.sh).
 #
 # write_master_config DIR MODE: DIR/mfsmaster.cfg and DIR/mfsexports.cfg for a master with its
-#   data in DIR/data, CHANGELOG_SAVE_MODE MODE, both ports on 127.0.0.1 picked by the kernel.
+#   data in DIR/data, CHANGELOG_SAVE_MODE MODE, its ports on 127.0.0.1 picked by the kernel.
 # start_master BIN DIR [ARGS...]: starts BIN/mfsmaster -c DIR/mfsmaster.cfg ARGS in the
 #   background, its output in DIR/master.log (new each start), and waits until it listens.
-#   Sets master_pid, port (client) and status_port; returns 1 if it stopped or did not listen.
+#   Sets master_pid, port (client), status_port and peer_port; returns 1 if it stopped or did
+#   not listen.
 
 write_master_config() {
     local dir="$1" mode="$2"
@@ -39,7 +40,8 @@ start_master() {
     for _ in $(seq 1 300); do
         port=$(listening_port "$dir/master.log" "client port listening")
         status_port=$(listening_port "$dir/master.log" "status server listening")
-        [ -n "$port" ] && [ -n "$status_port" ] && return 0
+        peer_port=$(listening_port "$dir/master.log" "peer port listening")
+        [ -n "$port" ] && [ -n "$status_port" ] && [ -n "$peer_port" ] && return 0
         kill -0 "$master_pid" 2>/dev/null || return 1
         sleep 0.1
     done
