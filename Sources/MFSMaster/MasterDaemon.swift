@@ -178,7 +178,8 @@ public final class MasterDaemon: Sendable {
                 )
                 continue
             }
-            if reply.role == .active {
+            // An active master of a lower epoch is stale: this one does not follow it.
+            if reply.role == .active, reply.epoch >= namespace.epoch {
                 logger.notice(
                     "an active master answers at MASTER_HOST",
                     metadata: ["master": "\(master.host):\(master.port)", "epoch": "\(reply.epoch)"])
@@ -382,7 +383,6 @@ public final class MasterDaemon: Sendable {
         if wasActive {
             logger.notice("demoted: fenced, no write is accepted", metadata: ["version": "\(version)"])
             await peers.openConnections.closeAll(stopping: false)
-            if !settings.masters.isEmpty, follower.withLock({ $0 == nil }) { startFollowing() }
         }
         return version
     }
@@ -411,7 +411,16 @@ public final class MasterDaemon: Sendable {
                     "peers counted out of synchronous replication: no acknowledgement within SYNC_TIMEOUT",
                     metadata: ["peers": "\(expired.joined(separator: ", "))"])
             }
+            rejoinIfFenced()
         }
+    }
+
+    /// A fenced master (demoted, or stale) with `MASTER_HOST` follows the active master there,
+    /// and becomes its follower once it has caught up (DESIGN §7.6).
+    private func rejoinIfFenced() {
+        guard roles.role == .fenced, !settings.masters.isEmpty, follower.withLock({ $0 == nil }) else { return }
+        logger.notice("fenced: following the active master at MASTER_HOST")
+        startFollowing()
     }
 
     /// Dumps and logs the outcome. Without `always`, a dump is skipped when nothing changed

@@ -179,7 +179,17 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             // Another master asking who this one is (its start, DESIGN §7.7): the reply said it.
             role = "master"
             phase = .register(hello)
-            if hello.epoch > namespace.epoch { shared.staleEpoch(hello.epoch, peer) }
+            // A master of a higher epoch makes this one stale (DESIGN §7.6). That hello is not
+            // authenticated: with AUTH_CODE set, only a peer that proved it (its register) fences.
+            if hello.epoch > namespace.epoch, hello.metaID == namespace.metaID {
+                if shared.authCode == nil {
+                    shared.staleEpoch(hello.epoch, peer)
+                } else {
+                    shared.logger.warning(
+                        "a master of a higher epoch said hello (not authenticated: not fenced by it)",
+                        metadata: ["peer": "\(peer)", "epoch": "\(hello.epoch)"])
+                }
+            }
         case .client, .chunkserver:
             close("a \(hello.role) on the metalogger port (9419): wrong port")
         }
