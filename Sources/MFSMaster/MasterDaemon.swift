@@ -278,8 +278,10 @@ public final class MasterDaemon: Sendable {
     /// The status `/status` shows.
     public func status() -> MasterStatus {
         var status = service.status(role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, peers: service.replication.peers)
+        // Only an active master acknowledges changes, so only it can be degraded.
         status.replication = MasterStatus.Replication(
-            syncReplicas: settings.replication.syncReplicas, degraded: service.replication.degradedReason)
+            syncReplicas: settings.replication.syncReplicas,
+            degraded: roles.role == .active ? service.replication.degradedReason : nil)
         if let link = follower.withLock({ $0?.link }) {
             let link = link.status
             let version = service.namespace.version.rawValue
@@ -353,7 +355,8 @@ public final class MasterDaemon: Sendable {
         guard role != .active else { throw .refused("already active") }
         if !force, let link = follower.withLock({ $0?.link }), link.status.connected {
             throw .refused(
-                "the active master \(link.status.master ?? "?") still streams to this follower: demote it first (or promote with force=1)")
+                "the active master \(link.status.master ?? "?") still streams to this follower: demote it first (or force it: mfscli promote --force, POST /promote?force=1)"
+            )
         }
         stopFollowing()
         service.takeChanges(true)
