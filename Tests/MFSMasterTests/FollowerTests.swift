@@ -198,6 +198,31 @@ import Testing
         #expect(try served == NamespaceSignature(metalogger.restored()))
     }
 
+    /// DESIGN §1: a master and a metalogger may share one `DATA_PATH` (their files and locks
+    /// are named apart); the master restarts from it untroubled, and a restore merges both.
+    @Test func aMetaloggerMayShareTheMastersDataPath() throws {
+        let active = try MasterProcess.active(syncReplicas: 1)
+        try active.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort], settings: ["DATA_PATH": active.dataPath])
+        try metalogger.start()
+        #expect(Self.peersCaughtUp(active, peers: 1))
+        let creator = try PipelinedCreator(port: active.clientPort, prefix: "s")
+        creator.start(limit: 300)
+        #expect(eventually { creator.isFinished })
+        #expect(Self.peersCaughtUp(active, peers: 1))
+        let files = try FileManager.default.contentsOfDirectory(atPath: active.dataPath)
+        #expect(files.contains("changelog_ml.0.mfs") && files.contains("metadata_ml.mfs.back") && files.contains(".mfsmetalogger.lock"))
+        #expect(active.stop() == 0)
+        try active.start()
+        #expect(try active.status().version >= UInt64(creator.ackedCount))
+        #expect(active.stop() == 0)
+        #expect(metalogger.stop() == 0)
+        let dumped = try active.dumpedNamespace()
+        let restored = try metalogger.restored(in: active.dataPath)
+        #expect(Set(creator.acked).isSubset(of: try restored.names()))
+        #expect(restored.version >= dumped.version)
+    }
+
     @Test func aWrongAuthCodeIsRefusedWithAClearMessage() throws {
         let active = try MasterProcess.active(syncReplicas: 0, extra: ["AUTH_CODE": "right"])
         try active.start()

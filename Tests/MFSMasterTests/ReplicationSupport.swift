@@ -116,8 +116,10 @@ final class MetaloggerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// `mfsmetarestore -a` on the metalogger's files (after `stop`): the namespace they hold.
-    func restored() throws -> Namespace {
+    /// `mfsmetarestore -a` on the metalogger's files (after `stop`; in `directory` when its
+    /// `DATA_PATH` is another): the namespace they hold.
+    func restored(in directory: String? = nil) throws -> Namespace {
+        let dataPath = directory ?? self.dataPath
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MasterProcess.binaryPath("mfsmetarestore"))
         process.arguments = ["-a", "-d", dataPath]
