@@ -81,8 +81,6 @@ public final class PeerLink: Sendable {
     private let log: @Sendable (LogLevel, String) -> Void
     private let stopped = Atomic<Bool>(false)
     private let state = Mutex(Status())
-    /// The socket in use, so `stop` can interrupt a blocking wait.
-    private let current = Mutex<Int>(0)
 
     public init(options: Options, log: @escaping @Sendable (LogLevel, String) -> Void) {
         self.options = options
@@ -98,12 +96,12 @@ public final class PeerLink: Sendable {
     public func run(store: any PeerStore) {
         var backoff = 0.1
         var index = 0
-        var lastLogged: String?
+        var logged: Set<String> = []
         while !isStopped {
             let master = options.masters[index % options.masters.count]
             index += 1
             do throws(LinkError) {
-                try follow(host: master.host, port: master.port, store: store) { backoff = 0.1 }
+                try follow(host: master.host, port: master.port, store: store, started: { backoff = 0.1 }, stored: { logged = [] })
             } catch {
                 state.withLock {
                     $0.connected = false
@@ -111,8 +109,7 @@ public final class PeerLink: Sendable {
                 }
                 if !isStopped {
                     // The same failure again and again is logged once, not at every retry.
-                    if lastLogged != error.description { log(.warning, error.description) }
-                    lastLogged = error.description
+                    if logged.insert(error.description).inserted { log(.warning, error.description) }
                 }
             }
             var slept = 0.0
@@ -122,9 +119,10 @@ public final class PeerLink: Sendable {
             }
             backoff = min(options.maxBackoff, backoff * 2)
         }
+        state.withLock { $0.connected = false }
     }
 
-    private func follow(host: String, port: Int, store: any PeerStore, started: () -> Void) throws(LinkError) {
+    private func follow(host: String, port: Int, store: any PeerStore, started: () -> Void, stored: () -> Void) throws(LinkError) {
         let socket = try FrameSocket(host: host, port: port, timeout: options.connectTimeout)
         defer { socket.close() }
         let position = store.position
@@ -150,7 +148,8 @@ public final class PeerLink: Sendable {
             try socket.send(AuthResponse(response: response).encode())
         }
         try socket.send(PeerRegister(lastVersion: position.lastVersion, tailEpoch: position.tailEpoch).encode())
-        let start: PeerStart = try expect(socket, PeerStart.self, "peer start")
+        // A download's start comes once the master has encoded its metadata: allow for that.
+        let start: PeerStart = try expect(socket, PeerStart.self, "peer start", within: PeerLinkLimits.startSeconds)
         var last = position.lastVersion
         switch start {
         case .refused(let status, let reason):
@@ -178,10 +177,11 @@ public final class PeerLink: Sendable {
         log(.info, "following master \(socket.address) from version \(last.next) (epoch \(hello.epoch))")
         store.following(socket.address)
         try socket.send(PeerAck(version: last).encode())
+        lastHeard = Date()
         while !isStopped {
             guard let frame = try socket.receive(timeout: min(options.silenceTimeout, 0.2)) else {
                 if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
-                    throw LinkError("master \(socket.address) sent nothing for \(Int(options.silenceTimeout)) s: reconnecting")
+                    throw LinkError("master \(socket.address) sent nothing for \(Self.seconds(options.silenceTimeout)): reconnecting")
                 }
                 continue
             }
@@ -190,7 +190,7 @@ public final class PeerLink: Sendable {
             var text: [UInt8] = []
             var next: Frame? = frame
             // Everything that already came is stored with one fsync and one ack.
-            while let frame = next, text.count < 4 << 20 {
+            while let frame = next {
                 if frame.type == MasterToPeer.alive {
                     let alive = try decode(MasterAlive.self, frame, socket)
                     state.withLock { $0.masterVersion = max($0.masterVersion, alive.version) }
@@ -204,10 +204,11 @@ public final class PeerLink: Sendable {
                     text += batch.text
                     last = batch.lastVersion
                 }
-                next = try socket.receiveNow()
+                next = text.count < 4 << 20 ? try socket.receiveNow() : nil
             }
             guard !records.isEmpty else { continue }
             try store.store(records, text: text)
+            stored()
             try socket.send(PeerAck(version: last).encode())
             state.withLock {
                 $0.ackedVersion = last
@@ -222,11 +223,20 @@ public final class PeerLink: Sendable {
     }
     private let heard = Mutex(Date())
 
-    private func expect<M: WireMessage>(_ socket: FrameSocket, _: M.Type, _ what: String) throws(LinkError) -> M {
-        guard let frame = try socket.receive(timeout: options.silenceTimeout) else {
-            throw LinkError("master \(socket.address) sent no \(what) within \(Int(options.silenceTimeout)) s")
+    /// The next frame as an `M`, waiting up to `within` seconds (default `silenceTimeout`) but
+    /// returning at once when the link is stopped.
+    private func expect<M: WireMessage>(_ socket: FrameSocket, _: M.Type, _ what: String, within: Double? = nil) throws(LinkError) -> M {
+        let seconds = within ?? options.silenceTimeout
+        let deadline = Date().addingTimeInterval(seconds)
+        while !isStopped, deadline.timeIntervalSinceNow > 0 {
+            if let frame = try socket.receive(timeout: min(0.1, deadline.timeIntervalSinceNow)) { return try decode(M.self, frame, socket) }
         }
-        return try decode(M.self, frame, socket)
+        throw LinkError("master \(socket.address) sent no \(what) within \(Self.seconds(seconds))")
+    }
+
+    /// `1.5 s`, `200 ms`.
+    static func seconds(_ value: Double) -> String {
+        value >= 1 ? "\(value.rounded() == value ? String(Int(value)) : String(value)) s" : "\(Int((value * 1000).rounded())) ms"
     }
 
     private func decode<M: WireMessage>(_: M.Type, _ frame: Frame, _ socket: FrameSocket) throws(LinkError) -> M {
@@ -241,12 +251,16 @@ public final class PeerLink: Sendable {
                 "master \(socket.address) offers a metadata file of \(length) bytes, over the limit of \(PeerLinkLimits.maxMetadataBytes)")
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(length))
+        bytes.reserveCapacity(Int(min(length, UInt64(WireLimits.maxMetadataBlockLength))))
         while true {
             let block: MetadataBlock = try expect(socket, MetadataBlock.self, "metadata block")
-            guard block.offset == UInt64(bytes.count), UInt64(bytes.count + block.bytes.count) <= length else {
+            guard block.offset == UInt64(bytes.count) else {
                 throw LinkError(
-                    "master \(socket.address) sent a metadata block at \(block.offset) of \(block.bytes.count) bytes, expected one at \(bytes.count) of a \(length)-byte file"
+                    "master \(socket.address) sent a metadata block at offset \(block.offset), expected one at \(bytes.count)")
+            }
+            guard UInt64(bytes.count + block.bytes.count) <= length else {
+                throw LinkError(
+                    "master \(socket.address) sent metadata blocks past the announced \(length) bytes (a block of \(block.bytes.count) at \(block.offset))"
                 )
             }
             bytes += block.bytes
@@ -287,6 +301,9 @@ public enum PeerLinkLimits {
     /// With nothing from the master (changes or heartbeats, sent every
     /// `heartbeatSeconds`) for this long, a peer reconnects.
     public static let silenceSeconds = 5.0
+    /// How long a peer waits for the master's answer to its register: a download's answer comes
+    /// once the master has encoded its metadata (seconds for tens of millions of inodes).
+    public static let startSeconds = 120.0
     /// How often an idle master tells its peers it lives.
     public static let heartbeatSeconds = 0.5
     /// The largest metadata file a peer accepts in a download (16 GiB: about 100 M inodes).

@@ -1,0 +1,207 @@
+import Foundation
+import MFSCore
+import MFSPeer
+import MFSWire
+import Testing
+
+/// Cases 8 and 11: silence, reconnects, what is logged across them, and stopping.
+extension PeerLinkTests {
+    @Suite struct ReconnectTests {
+        /// Case 8: silence after the start.
+        @Test func silentMasterIsLeftAfterSilenceTimeout() throws {
+            let master = FakeMaster { c in
+                try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+                c.note("started at \(Date().timeIntervalSince1970)")
+            }
+            let run = LinkRun([master], silence: 1)
+            defer { finish(run, master) }
+            let warning = try #require(run.warning(containing: "sent nothing for", within: 5), "warnings: \(run.warnings)")
+            let noticed = Date().timeIntervalSince1970
+            #expect(warning == "master \(master.address) sent nothing for 1 s: reconnecting")
+            #expect(eventually(within: 3) { master.connections.count >= 2 })
+            let first = try #require(master.connections.first)
+            #expect(first.peerClosed)
+            let started = try #require(first.notes.first.flatMap { Double($0.dropFirst("started at ".count)) })
+            #expect(noticed - started >= 0.9, "left after \(noticed - started) s of silence")
+        }
+
+        /// Heartbeats keep a quiet master followed.
+        @Test func heartbeatsKeepTheLinkUp() throws {
+            let master = FakeMaster { c in
+                guard c.index == 0 else { return }
+                try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+                for k in 1...8 {
+                    try c.idle(0.3)
+                    try c.send(MasterAlive(version: MetaVersion(100 + UInt64(k)), epoch: Fixture.epoch).encode())
+                }
+                try c.idle(0.1)
+                c.note("done")
+            }
+            let run = LinkRun([master], silence: 1)
+            defer { finish(run, master) }
+            #expect(eventually(within: 5) { master.connections.first?.notes == ["done"] })
+            #expect(run.warnings == [])
+            #expect(master.connections.count == 1)
+            #expect(run.link.status.connected)
+            #expect(run.link.status.masterVersion == MetaVersion(108))
+            #expect(run.link.status.ackedVersion == MetaVersion(100))
+        }
+
+        /// A download that takes longer than the silence timeout, its blocks each well within it,
+        /// then a quiet master that sends heartbeats as often as the timeout asks: the link
+        /// must stay. (The silence clock must start at the connection, not at the last frame
+        /// of the stream before it.)
+        @Test func slowDownloadThenHeartbeatsKeepsTheLink() throws {
+            let metadata = [UInt8](repeating: 0x5A, count: 30)
+            let master = FakeMaster { c in
+                guard c.index == 0 else { return }
+                try c.hello(Fixture.reply())
+                _ = try c.expect(PeerRegister.self)
+                try c.send(PeerStart.download(version: MetaVersion(50), length: 30).encode())
+                for k in 0..<3 {
+                    try c.idle(0.5)
+                    try c.send(
+                        MetadataBlock(offset: UInt64(10 * k), isLast: k == 2, bytes: Array(metadata[(10 * k)..<(10 * k + 10)])).encode())
+                }
+                for _ in 0..<5 {
+                    try c.idle(0.4)
+                    try c.send(MasterAlive(version: MetaVersion(50), epoch: Fixture.epoch).encode())
+                }
+                c.note("done")
+            }
+            let run = LinkRun([master], store: FakeStore(Fixture.empty), silence: 1)
+            defer { finish(run, master) }
+            _ = eventually(within: 6) { master.connections.first?.notes == ["done"] || master.connections.count > 1 }
+            #expect(run.warnings == [])
+            #expect(master.connections.count == 1)
+            #expect(run.store.installs.count == 1)
+            #expect(run.link.status.connected)
+        }
+
+        /// The master was unreachable for longer than the silence timeout; then it answers
+        /// and, being idle, sends heartbeats only (as often as the timeout asks): the link must
+        /// stay with it.
+        @Test func idleMasterAfterAnOutageIsKept() throws {
+            let port = Self.freePort()
+            let run = LinkRun(endpoints: [("127.0.0.1", port)], silence: 1)
+            #expect(run.warning(containing: "Connection refused") != nil)
+            usleep(1_300_000)
+            let master = FakeMaster(port: port) { c in
+                c.note("following")
+                try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+                for _ in 0..<5 {
+                    try c.idle(0.4)
+                    try c.send(MasterAlive(version: MetaVersion(100), epoch: Fixture.epoch).encode())
+                }
+                c.note("done")
+            }
+            defer { finish(run, master) }
+            _ = eventually(within: 6) { master.connections.first?.notes.contains("done") == true || master.connections.count > 1 }
+            #expect(master.connections.count == 1, "\(master.connections.count) connections after the outage; warnings: \(run.warnings)")
+            #expect(!run.warnings.contains { $0.contains("sent nothing") }, "warnings: \(run.warnings)")
+            #expect(run.link.status.connected)
+        }
+
+        /// A loopback port that nothing listens on (for now).
+        static func freePort() -> Int {
+            let placeholder = FakeMaster { _ in }
+            placeholder.stop()
+            return placeholder.port
+        }
+
+        /// Case 11: the same failure at every retry is logged once.
+        @Test func sameErrorAtEveryRetryIsLoggedOnce() throws {
+            let master = FakeMaster { c in try c.hello(Fixture.reply(role: .follower)) }
+            let run = LinkRun([master])
+            defer { finish(run, master) }
+            #expect(eventually(within: 5) { master.connections.count >= 5 })
+            let notActive = run.warnings.filter { $0.contains("not active") }
+            #expect(notActive.count == 1)
+            #expect(run.warnings.count == 1)
+            #expect(run.lastError == notActive.first)
+        }
+
+        @Test func silenceAtEveryRetryIsLoggedOnce() throws {
+            let master = FakeMaster { c in try c.handshake(start: .stream(resumeAfter: MetaVersion(100))) }
+            let run = LinkRun([master], silence: 1)
+            defer { finish(run, master) }
+            #expect(eventually(within: 8) { master.connections.count >= 4 })
+            #expect(run.warnings.filter { $0.contains("sent nothing for") }.count == 1, "warnings: \(run.warnings)")
+        }
+
+        /// Two masters that fail each its own way, retried in turn: each failure is still the
+        /// same at every retry, and is logged once, not at every round.
+        @Test func alternatingErrorsAreEachLoggedOnce() throws {
+            let follower = FakeMaster { c in try c.hello(Fixture.reply(role: .follower)) }
+            let stranger = FakeMaster { c in try c.hello(Fixture.reply(metaID: Fixture.otherCluster)) }
+            let run = LinkRun([follower, stranger])
+            defer { finish(run, follower, stranger) }
+            #expect(eventually(within: 6) { follower.connections.count >= 4 && stranger.connections.count >= 4 })
+            #expect(run.warnings.filter { $0.contains("not active") }.count == 1, "warnings: \(run.warnings)")
+            #expect(run.warnings.filter { $0.contains("another cluster") }.count == 1, "warnings: \(run.warnings)")
+        }
+
+        /// A failure that comes back after the link followed the master again is news: it is
+        /// logged again.
+        @Test func sameErrorAfterARecoveryIsLoggedAgain() throws {
+            let master = FakeMaster { c in
+                guard c.index <= 1 else { return }
+                try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+                if c.index == 1 {
+                    try c.send(Fixture.batch(101...101))
+                    try c.waitForAck(101)
+                    c.note("followed")
+                }
+            }
+            let run = LinkRun([master], silence: 1)
+            defer { finish(run, master) }
+            #expect(eventually(within: 8) { master.connections.count >= 3 })
+            #expect(master.connections.dropFirst().first?.notes == ["followed"])
+            let silences = run.warnings.filter { $0.contains("sent nothing for") }
+            #expect(silences.count == 2, "warnings: \(run.warnings)")
+        }
+
+        /// `stop` ends `run` soon, even while the link waits for a master that says nothing.
+        @Test func stopWhileWaitingForTheHelloReplyIsPrompt() throws {
+            let master = FakeMaster { c in _ = try c.expect(Hello.self) }
+            let run = LinkRun([master], silence: 3)
+            defer { finish(run, master) }
+            #expect(eventually(within: 3) { master.connections.first?.received.count == 1 })
+            let took = run.stop(waiting: 10)
+            #expect(took < 0.5, "run returned \(took) s after stop")
+        }
+
+        @Test func stopWhileStreamingIsPrompt() throws {
+            let master = FakeMaster { c in try c.handshake(start: .stream(resumeAfter: MetaVersion(100))) }
+            let run = LinkRun([master], silence: 3)
+            defer { finish(run, master) }
+            #expect(eventually(within: 3) { run.link.status.connected })
+            let took = run.stop(waiting: 10)
+            #expect(took < 0.5, "run returned \(took) s after stop")
+        }
+
+        /// Once stopped, the link is no longer connected to anything.
+        @Test func stoppedLinkIsNotConnected() throws {
+            let master = FakeMaster { c in try c.handshake(start: .stream(resumeAfter: MetaVersion(100))) }
+            let run = LinkRun([master], silence: 3)
+            defer { finish(run, master) }
+            #expect(eventually(within: 3) { run.link.status.connected })
+            run.stop()
+            #expect(run.isFinished)
+            #expect(!run.link.status.connected)
+        }
+
+        /// Nothing listens: the link says it cannot connect, once, and keeps trying.
+        @Test func unreachableMasterIsRetried() throws {
+            let port = Self.freePort()
+            let run = LinkRun(endpoints: [("127.0.0.1", port)])
+            defer { run.stop() }
+            let warning = run.warning(containing: "cannot connect")
+            #expect(warning == "cannot connect to 127.0.0.1:\(port): Connection refused")
+            usleep(600_000)
+            #expect(run.warnings.count == 1)
+            #expect(run.lastError == warning)
+            #expect(!run.link.status.connected)
+        }
+    }
+}
