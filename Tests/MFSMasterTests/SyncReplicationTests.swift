@@ -98,6 +98,54 @@ import Testing
         }
     }
 
+    /// `SYNC_DEGRADE = 0`: with no peer, a change is not acknowledged; it is once a peer has it.
+    @Test func withoutDegradeAChangeWaitsForAPeer() throws {
+        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_DEGRADE": "0"])
+        try active.start()
+        #expect(try active.status().replication?.degraded == nil, "without degrade the master never runs degraded")
+        // Opening the session is a change too: it waits, like the creates after it.
+        let box = LockedCreator()
+        Thread {
+            guard let creator = try? PipelinedCreator(port: active.clientPort, prefix: "w", window: 4) else { return }
+            creator.start(limit: 4)
+            box.set(creator)
+        }.start()
+        usleep(1_000_000)
+        #expect(box.get() == nil, "a session was acknowledged without any peer")
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(eventually { box.get()?.isFinished == true }, "not acknowledged once the metalogger followed")
+        let creator = try #require(box.get())
+        #expect(creator.ackedCount == 4)
+        #expect(metalogger.stop() == 0)
+        #expect(Set(creator.acked).isSubset(of: try metalogger.restored().names()))
+    }
+
+    /// `SYNC_TIMEOUT` with `SYNC_DEGRADE = 1`: a peer that stops acknowledging is counted out
+    /// after the timeout (the waiting change is then acknowledged without it, and `/status` says
+    /// so), and counted in again once it has caught up.
+    @Test func aSilentPeerIsCountedOutAfterTheTimeoutAndInAgain() throws {
+        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_TIMEOUT": "300ms"])
+        try active.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(Self.waitInStep(active, peers: 1))
+        let pid = metalogger.process!.processIdentifier
+        kill(pid, SIGSTOP)
+        let started = Date()
+        let creator = try PipelinedCreator(port: active.clientPort, prefix: "t", window: 1)
+        creator.start(limit: 1)
+        #expect(eventually { creator.isFinished })
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 0.25, "acknowledged after \(waited) s, before SYNC_TIMEOUT counted the peer out")
+        let status = try active.status()
+        #expect(status.peers.first?.inStep == false && status.replication?.degraded != nil, "\(status)")
+        #expect(active.log.contains("counted out"))
+        kill(pid, SIGCONT)
+        #expect(Self.waitInStep(active, peers: 1), "the peer was not counted in again: \(String(describing: try? active.status()))")
+        #expect(active.log.contains("in step again"))
+    }
+
     /// DESIGN §3: the metalogger holds changes the follower never got (the follower was
     /// stopped; one synchronous replica, the metalogger, was enough). The follower is promoted;
     /// the metalogger moves its superseded tail to `changelog.discarded.<epoch>.mfs` and
@@ -139,4 +187,12 @@ import Testing
         #expect(try NamespaceSignature(restored) == NamespaceSignature(served))
         #expect(try restored.names().contains("afterFork") && !restored.names().contains("tail0"))
     }
+}
+
+/// A creator made on another thread, handed over.
+final class LockedCreator: @unchecked Sendable {
+    private let lock = NSLock()
+    private var creator: PipelinedCreator?
+    func set(_ value: PipelinedCreator) { lock.withLock { creator = value } }
+    func get() -> PipelinedCreator? { lock.withLock { creator } }
 }
