@@ -353,6 +353,11 @@ public final class MasterDaemon: Sendable {
     public func promote(force: Bool) async throws(RoleChangeError) -> (epoch: Epoch, version: MetaVersion) {
         let (role, _) = roles.current
         guard role != .active else { throw .refused("already active") }
+        if role == .fenced, !force {
+            throw .refused(
+                "this master is fenced (demoted, or it learned of a higher epoch): it takes over only once it follows the active "
+                    + "master again and has caught up (role follower), or with force (mfscli promote --force)")
+        }
         if !force, let link = follower.withLock({ $0?.link }), link.status.connected {
             throw .refused(
                 "the active master \(link.status.master ?? "?") still streams to this follower: demote it first (or force it: mfscli promote --force, POST /promote?force=1)"

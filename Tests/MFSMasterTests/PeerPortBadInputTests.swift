@@ -104,6 +104,11 @@ import Testing
         _ = try client.open()
         #expect(try client.call(.mkdir(client.newID(), rootCaller, parent: .root, name: "no", mode: 0o755)).wireStatus == .notActive)
         #expect(master.log.contains("fenced"))
+        // A fenced master takes over again only when forced.
+        let (refused, why) = try master.post("/promote")
+        #expect(refused == 409 && why.contains("fenced"), "\(why)")
+        #expect(try master.post("/promote?force=1").0 == 200)
+        #expect(try master.status().role == "active" && master.status().epoch == 1)
     }
 }
 

@@ -1,0 +1,130 @@
+import Foundation
+import MFSCore
+import MFSMetadata
+import MFSStatus
+import MFSStorage
+import MFSTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `scripts/mfs-promote` and `scripts/mfs-demote`, the announcer's hooks, against real masters:
+/// a follower is promoted only once the active master no longer streams to it, an active master
+/// is demoted (fenced), and a cold standby (a metalogger host) restores, starts a master and
+/// promotes it.
+@Suite(.serialized) struct HookScriptTests {
+    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts").path
+
+    /// Runs a hook with `environment` added; exit status and output. The hook runs under a
+    /// shell that writes its exit status to a file, which this polls: a cold standby's hook
+    /// leaves a master running behind it, and waiting on the process itself was seen to hang.
+    static func hook(_ name: String, _ environment: [String: String]) throws -> (Int32, String) {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".log")
+            try? FileManager.default.removeItem(atPath: base + ".rc")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            "-c", "bash \(scripts)/\(name) </dev/null >\(base).log 2>&1; echo $? >\(base).rc.tmp; mv \(base).rc.tmp \(base).rc",
+        ]
+        var env = ProcessInfo.processInfo.environment
+        env["MFS_BIN"] = URL(fileURLWithPath: MasterProcess.binary).deletingLastPathComponent().path
+        env.merge(environment) { $1 }
+        process.environment = env
+        try process.run()
+        var code: Int32?
+        _ = eventually(180) {
+            code = (try? String(contentsOfFile: base + ".rc", encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            return code != nil
+        }
+        return (code ?? -1, (try? String(contentsOfFile: base + ".log", encoding: .utf8)) ?? "")
+    }
+
+    @Test func promoteAndDemoteHooksSwitchTheMasters() throws {
+        let active = try MasterProcess.active(syncReplicas: 0)
+        try active.start()
+        let follower = try MasterProcess.follower(of: active.peerPort)
+        try follower.start()
+        #expect(eventually { (try? follower.status().following?.connected) == true })
+        let (refused, why) = try Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(follower.statusPort)"])
+        #expect(refused == 1 && why.contains("still streams"), "\(why)")
+        let (demoted, said) = try Self.hook("mfs-demote", ["MFS_STATUS": "127.0.0.1:\(active.statusPort)"])
+        #expect(demoted == 0 && said.contains("demoted"), "\(said)")
+        #expect(try active.status().role == "fenced")
+        var promoted: (Int32, String) = (1, "")
+        #expect(
+            eventually(10) {
+                promoted = (try? Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(follower.statusPort)"])) ?? (1, "")
+                return promoted.0 == 0
+            }, "\(promoted.1)")
+        #expect(try follower.status().role == "active" && follower.status().epoch == 1)
+        let (again, text) = try Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(follower.statusPort)"])
+        #expect(again == 0 && text.contains("already active"))
+        active.crash()
+        let (nothing, quiet) = try Self.hook("mfs-demote", ["MFS_STATUS": "127.0.0.1:\(active.statusPort)"])
+        #expect(nothing == 0 && quiet.contains("nothing to fence"), "\(quiet)")
+        let (none, reason) = try Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(active.statusPort)"])
+        #expect(none == 1 && reason.contains("MFS_COLD_STANDBY"), "\(reason)")
+    }
+
+    /// DESIGN §7.2, cold standby: the active master dies; on the metalogger's host the hook
+    /// restores the metadata from the metalogger's files, starts a master (configured as a
+    /// follower) and promotes it: every acknowledged create is there, at epoch 1.
+    @Test func aColdStandbyIsRestoredStartedAndPromoted() throws {
+        let active = try MasterProcess.active(syncReplicas: 1)
+        try active.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(eventually { (try? active.status().peers.count) == 1 })
+        let creator = try PipelinedCreator(port: active.clientPort, prefix: "c")
+        creator.start(limit: 500)
+        #expect(eventually { creator.isFinished })
+        active.crash()
+        #expect(metalogger.stop() == 0)
+        let statusPort = freePort()
+        let directory = metalogger.directory
+        let config = directory + "/mfsmaster.cfg"
+        try """
+        DATA_PATH = \(metalogger.dataPath)
+        EXPORTS_FILENAME = \(active.directory)/mfsexports.cfg
+        MASTER_ROLE = follower
+        MASTER_HOST = 127.0.0.1:\(active.peerPort)
+        MATOCL_LISTEN_HOST = 127.0.0.1
+        MATOCL_LISTEN_PORT = \(freePort())
+        STATUS_LISTEN_HOST = 127.0.0.1
+        STATUS_LISTEN_PORT = \(statusPort)
+        MATOML_LISTEN_HOST = 127.0.0.1
+        MATOML_LISTEN_PORT = \(freePort())
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let start = "nohup \(MasterProcess.binary) -c \(config) >\(directory)/cold.log 2>&1 & echo $! >\(directory)/cold.pid"
+        let (code, output) = try Self.hook(
+            "mfs-promote",
+            [
+                "MFS_STATUS": "127.0.0.1:\(statusPort)", "MFS_COLD_STANDBY": "1", "MFS_DATA_PATH": metalogger.dataPath,
+                "MFS_MASTER_START": start,
+            ])
+        let pidText = (try? String(contentsOfFile: directory + "/cold.pid", encoding: .utf8)) ?? ""
+        let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        /// Stops the started master (SIGTERM: it dumps) and waits until it is gone.
+        func stopColdMaster() {
+            guard pid > 0, kill(pid, 0) == 0 else { return }
+            kill(pid, SIGTERM)
+            _ = eventually(30) { kill(pid, 0) != 0 }
+        }
+        defer { stopColdMaster() }
+        #expect(code == 0, "\(output)\n\((try? String(contentsOfFile: directory + "/cold.log", encoding: .utf8)) ?? "")")
+        let status = try StatusClient.fetch("127.0.0.1:\(statusPort)", timeout: 5)
+        #expect(status.role == "active" && status.epoch == 1)
+        stopColdMaster()
+        let names = try MetadataFile.decode(try FileIO.read(metalogger.dataPath + "/metadata.mfs")).names()
+        #expect(Set(creator.acked).isSubset(of: names), "acknowledged creates missing after the cold takeover")
+    }
+}
