@@ -18,8 +18,14 @@ public enum ClientServerLimits {
     /// Replies a connection may have waiting for the changelog before the master stops reading
     /// from it (backpressure: a client cannot queue unbounded work).
     public static let maxRepliesWaiting = 4_096
-    /// Bytes of random challenge for a password-protected export.
+    /// Bytes of random challenge for a password-protected export (and `AUTH_CODE` on 9419).
     public static let challengeLength = 32
+
+    /// A fresh random challenge of `challengeLength` bytes.
+    static func newChallenge() -> [UInt8] {
+        var random = SystemRandomNumberGenerator()
+        return (0..<challengeLength).map { _ in UInt8.random(in: 0...255, using: &random) }
+    }
     /// Connections on the client port at once (default of `MATOCL_MAX_CONNECTIONS`); more are
     /// closed at accept with a log line.
     public static let maxConnections = 10_000
@@ -316,8 +322,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         // client with the password gets that line's rights (a client without one answers with
         // the empty password and gets the best line that needs none).
         if covering.contains(where: \.requiresPassword) {
-            var random = SystemRandomNumberGenerator()
-            let challenge = (0..<ClientServerLimits.challengeLength).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let challenge = ClientServerLimits.newChallenge()
             var challenged = me
             challenged.challenge = challenge
             write(challenged.encode())

@@ -160,15 +160,16 @@ public struct MasterSettings: Sendable {
         authCode = code.isEmpty ? nil : code
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
-            syncTimeoutMilliseconds: Self.milliseconds(configuration[MasterKeys.syncTimeout]),
+            syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,
             degrade: configuration[MasterKeys.syncDegrade],
-            preserveMilliseconds: Self.milliseconds(configuration[MasterKeys.preserveSeconds]))
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+            preserveMilliseconds: configuration[MasterKeys.preserveSeconds].milliseconds)
     }
 
     /// `*` listens on every address.
     private static func listenAddress(_ host: String) -> String { host == "*" ? "0.0.0.0" : host }
+}
+
+extension Duration {
+    /// Whole milliseconds (rounded down), for the replication settings and clock.
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }

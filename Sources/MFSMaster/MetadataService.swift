@@ -147,14 +147,12 @@ public final class MetadataService: Sendable {
             guard let record else { return (result, state.namespace.version) }
             var last = record.version
             do throws(ChangelogWriteError) {
-                try writer.append(record)
-                replication.recorded(record)
+                try queue(record)
                 state.sinceChecksum += 1
                 if state.sinceChecksum >= checksumInterval {
                     state.sinceChecksum = 0
                     let checksum = try! state.namespace.recordChecksum(now: record.time)
-                    try writer.append(checksum)
-                    replication.recorded(checksum)
+                    try queue(checksum)
                     last = checksum.version
                 }
             } catch {
@@ -172,8 +170,7 @@ public final class MetadataService: Sendable {
             if state.stopped { throw .storage(.closed) }
             for record in records {
                 do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
-                do throws(ChangelogWriteError) { try writer.append(record) } catch { throw .storage(error) }
-                replication.recorded(record)
+                do throws(ChangelogWriteError) { try queue(record) } catch { throw .storage(error) }
             }
         }
     }
@@ -202,6 +199,14 @@ public final class MetadataService: Sendable {
     /// Whether `perform` takes changes (active) or refuses them (follower, fenced). Under the
     /// lock, so no change of this master's own is in flight when a demote returns.
     public func takeChanges(_ takes: Bool) { state.withLock { _ in takesChanges.store(takes, ordering: .relaxed) } }
+
+    /// Queues `record` in the changelog and keeps its line for the peers, formatted once. Under
+    /// the lock, in version order.
+    private func queue(_ record: ChangelogRecord) throws(ChangelogWriteError) {
+        let line = ChangelogCodec.format(record)
+        try writer.append(line: line, version: record.version)
+        replication.recorded(record, line: line)
+    }
 
     /// Refuses every later change (shutdown: the last dump must hold everything).
     public func stopChanges() { state.withLock { $0.stopped = true } }

@@ -160,11 +160,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private func hello(_ hello: Hello) {
         let (masterRole, _) = shared.role()
         let namespace = shared.service.namespace
-        var challenge: [UInt8] = []
-        if shared.authCode != nil {
-            var random = SystemRandomNumberGenerator()
-            challenge = (0..<ClientServerLimits.challengeLength).map { _ in UInt8.random(in: 0...255, using: &random) }
-        }
+        let challenge = shared.authCode == nil ? [] : ClientServerLimits.newChallenge()
         write(
             HelloReply(
                 role: masterRole, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,

@@ -83,16 +83,14 @@ public final class ReplicationHub: Sendable {
 
     /// Milliseconds of the monotonic clock since the hub was made.
     public func now() -> Int64 {
-        let elapsed = clock.now - origin
-        return elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        (clock.now - origin).milliseconds
     }
 
     // MARK: changes
 
-    /// Keeps a change's line for the peers and wakes the idle ones. Called in version order,
-    /// under the metadata lock.
-    public func recorded(_ record: ChangelogRecord) {
-        let line = ChangelogCodec.format(record)
+    /// Keeps a change's line (`ChangelogCodec.format`, as the changelog got it) for the peers
+    /// and wakes the idle ones. Called in version order, under the metadata lock.
+    public func recorded(_ record: ChangelogRecord, line: [UInt8]) {
         let time = now()
         var wake: [@Sendable () -> Void] = []
         state.withLock { state in
@@ -216,10 +214,9 @@ public final class ReplicationHub: Sendable {
     /// (at once when it is, or with no replication). `done` must be quick.
     public func whenReplicated(_ version: MetaVersion, _ done: @escaping @Sendable () -> Void) {
         guard settings.syncReplicas > 0 else { return done() }
-        let time = now()
         let ready = state.withLock { state -> Bool in
             if state.tracker.replicated >= version { return true }
-            state.waiters.append((version, time, done))
+            state.waiters.append((version, now(), done))
             return false
         }
         if ready { done() }

@@ -177,7 +177,7 @@ public final class PeerLink: Sendable {
         log(.info, "following master \(socket.address) from version \(last.next) (epoch \(hello.epoch))")
         store.following(socket.address)
         try socket.send(PeerAck(version: last).encode())
-        lastHeard = Date()
+        var lastHeard = Date()
         while !isStopped {
             guard let frame = try socket.receive(timeout: min(options.silenceTimeout, 0.2)) else {
                 if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
@@ -216,12 +216,6 @@ public final class PeerLink: Sendable {
             }
         }
     }
-
-    private var lastHeard: Date {
-        get { heard.withLock { $0 } }
-        set { heard.withLock { $0 = newValue } }
-    }
-    private let heard = Mutex(Date())
 
     /// The next frame as an `M`, waiting up to `within` seconds (default `silenceTimeout`) but
     /// returning at once when the link is stopped.

@@ -161,14 +161,24 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     /// Queues a record. Versions must follow each other. Throws once a write has failed.
     public func append(_ record: ChangelogRecord) throws(ChangelogWriteError) {
+        try append(record.version) { ChangelogCodec.append(record, to: &$0) }
+    }
+
+    /// Queues the line of `version` already formatted (`ChangelogCodec.format`, with its `\n`),
+    /// for a caller that keeps the line too (the master, for its peers).
+    public func append(line: [UInt8], version: MetaVersion) throws(ChangelogWriteError) {
+        try append(version) { $0 += line }
+    }
+
+    private func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) throws(ChangelogWriteError) {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw .failed(failure) }
         guard !closing else { throw .closed }
-        precondition(record.version == pendingVersion.next, "changelog version \(record.version) after \(pendingVersion)")
+        precondition(version == pendingVersion.next, "changelog version \(version) after \(pendingVersion)")
         let wasEmpty = pending.isEmpty
-        ChangelogCodec.append(record, to: &pending)
-        pendingVersion = record.version
+        write(&pending)
+        pendingVersion = version
         if sleeping, mode != .background || wasEmpty || pending.count >= Self.backgroundBatchBytes { condition.signal() }
     }
 
