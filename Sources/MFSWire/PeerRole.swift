@@ -21,21 +21,3 @@ public enum PeerRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 }
-
-/// What the master answering a hello is, as in `/status`. Only an `active` master accepts
-/// writes; the others answer a mutating request with `WireStatus.notActive`.
-public enum MasterRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case active = 1
-    /// A hot standby following the active master.
-    case follower = 2
-    /// A master that learned of a higher epoch and accepts no writes until it resyncs.
-    case fenced = 3
-
-    public var description: String {
-        switch self {
-        case .active: "active"
-        case .follower: "follower"
-        case .fenced: "fenced"
-        }
-    }
-}

@@ -1,0 +1,287 @@
+import MFSCore
+
+/// The active master a member still hears: its address, its epoch and when it was last heard
+/// (monotonic milliseconds): a frame of changes or a heartbeat.
+public struct ActiveContact: Equatable, Sendable {
+    public var address: String
+    public var epoch: Epoch
+    public var lastHeard: Int64
+
+    public init(address: String, epoch: Epoch, lastHeard: Int64) {
+        self.address = address
+        self.epoch = epoch
+        self.lastHeard = lastHeard
+    }
+}
+
+/// A master's role and every decision about it (DESIGN §7): promotion through the quorum rule
+/// (its own vote, the other voters' grants, catching up with the newest log, then the new
+/// epoch), forced promotion, demotion, fencing on a higher epoch, and its answers to other
+/// candidates. Pure, in the shape of `VRRPInstance`: events and the time in, directives out;
+/// the shell (`MasterDaemon`) executes the directives in order and reports back.
+public struct RoleMachine: Sendable {
+    public struct Settings: Sendable {
+        /// An active master not heard for this long is taken for dead by this member's vote.
+        public var silenceMilliseconds: Int64
+        /// How long a promotion waits for enough grants (voters that still hear the old master
+        /// are asked again meanwhile) before it is refused.
+        public var voteWaitMilliseconds: Int64
+        /// How often unanswered or refusing voters are asked again.
+        public var voteRetryMilliseconds: Int64
+
+        public init(silenceMilliseconds: Int64 = 300, voteWaitMilliseconds: Int64 = 2_000, voteRetryMilliseconds: Int64 = 50) {
+            self.silenceMilliseconds = silenceMilliseconds
+            self.voteWaitMilliseconds = voteWaitMilliseconds
+            self.voteRetryMilliseconds = voteRetryMilliseconds
+        }
+    }
+
+    public enum Event: Sendable {
+        /// `POST /promote`. `position` is this master's log, `voters` the set in its metadata
+        /// (as of `votersVersion`), `epoch` its current epoch.
+        case promote(force: Bool, position: LogPosition, voters: VoterSet, votersVersion: MetaVersion)
+        /// `POST /demote`.
+        case demote
+        /// A peer, chunkserver or client showed a higher epoch than this master's.
+        case higherEpoch(Epoch, from: String)
+        /// Another candidate asks this member for `epoch`; `position` is this member's log.
+        case voteRequest(candidate: MemberID, epoch: Epoch, position: LogPosition)
+        /// A voter answered this candidate: granted (with its log and voter set) or refused.
+        case voteGranted(voter: MemberID, epoch: Epoch, position: LogPosition, voters: VoterSet, votersVersion: MetaVersion)
+        case voteRefused(voter: MemberID, epoch: Epoch, reason: String)
+        /// The newest log among the granters is now this master's (through `position`).
+        case caughtUp(LogPosition)
+        case catchUpFailed(String)
+        /// `EPOCH(epoch)` is written: this master leads.
+        case led(Epoch)
+        case leadFailed(String)
+        /// A fenced master follows the active one again and caught up with it.
+        case caughtUpWithActive
+        /// Timers: vote retries and the promotion deadline.
+        case tick
+    }
+
+    public enum LogLevel: Sendable, Equatable { case info, notice, warning, critical }
+
+    public enum Directive: Equatable, Sendable {
+        /// Write the promise (fsynced) before anything after this directive is done.
+        case persistPromise(Ballot)
+        /// Answer a candidate (with this member's log and voter set when granting).
+        case answerVote(to: MemberID, epoch: Epoch, granted: Bool, reason: String?)
+        /// Ask these voters for `epoch` (each answers `voteGranted` or `voteRefused`).
+        case requestVotes(epoch: Epoch, from: [MemberID])
+        /// Fetch the changes after this master's log from `from`'s log, through `through`.
+        case catchUp(from: MemberID, through: LogPosition)
+        /// Stop following, take changes, write `EPOCH(epoch)` (and the voter set with this
+        /// master as leader), then report `led` or `leadFailed`.
+        case lead(Epoch)
+        /// Take no change from now on: replies still waiting are answered `notActive`, peers
+        /// are dropped.
+        case fence(String)
+        /// Follow the active master at `MASTER_HOST` (again).
+        case follow
+        /// The answer to `POST /promote`.
+        case promoted(Epoch, forced: Bool)
+        case promotionRefused(String)
+        case log(LogLevel, String)
+    }
+
+    public let me: MemberID
+    public let settings: Settings
+    public private(set) var role: MasterRole
+    /// The epoch of this master's log.
+    public private(set) var epoch: Epoch
+    public private(set) var ballot: Ballot
+    public private(set) var candidacy: Candidacy?
+    private var forced = false
+    private var lastAsked: Int64?
+    /// The role to go back to when a promotion fails.
+    private var roleBeforeCandidacy: MasterRole = .follower
+
+    public init(me: MemberID, role: MasterRole, epoch: Epoch, ballot: Ballot, settings: Settings = Settings()) {
+        self.me = me
+        self.role = role
+        self.epoch = epoch
+        self.ballot = ballot
+        self.settings = settings
+    }
+
+    /// Whether a promotion is under way.
+    public var isPromoting: Bool { candidacy != nil }
+
+    /// The active master heard recently enough to count as alive, described for a refusal.
+    func alive(_ hearing: ActiveContact?, now: Int64) -> String? {
+        guard let hearing, now - hearing.lastHeard < settings.silenceMilliseconds else { return nil }
+        return "\(hearing.address) (epoch \(hearing.epoch), heard \(now - hearing.lastHeard) ms ago)"
+    }
+
+    public mutating func handle(_ event: Event, now: Int64, hearing: ActiveContact?) -> [Directive] {
+        switch event {
+        case .promote(let force, let position, let voters, let votersVersion):
+            return promote(force: force, position: position, voters: voters, votersVersion: votersVersion, now: now, hearing: hearing)
+        case .demote:
+            return demote()
+        case .higherEpoch(let seen, let peer):
+            return higherEpoch(seen, from: peer)
+        case .voteRequest(let candidate, let asked, let position):
+            return voteRequest(candidate: candidate, epoch: asked, position: position, now: now, hearing: hearing)
+        case .voteGranted(let voter, let asked, let position, let voters, let votersVersion):
+            guard candidacy?.epoch == asked else { return [] }
+            candidacy!.granted(by: voter, position: position, set: voters, setVersion: votersVersion)
+            return evaluate(now: now, hearing: hearing)
+        case .voteRefused(let voter, let asked, let reason):
+            guard candidacy?.epoch == asked else { return [] }
+            candidacy!.refused(by: voter, reason: reason)
+            return evaluate(now: now, hearing: hearing)
+        case .caughtUp(let position):
+            guard let candidacy else { return [] }
+            epoch = max(epoch, position.epoch)
+            return [.lead(candidacy.epoch)]
+        case .catchUpFailed(let reason):
+            return abandon("cannot take the newest log: \(reason)")
+        case .led(let led):
+            guard let candidacy, candidacy.epoch == led else { return [] }
+            self.candidacy = nil
+            role = .active
+            epoch = led
+            let forced = self.forced
+            self.forced = false
+            return [.log(.notice, "promoted: this master is active in epoch \(led)"), .promoted(led, forced: forced)]
+        case .leadFailed(let reason):
+            return abandon("cannot write the new epoch: \(reason)")
+        case .caughtUpWithActive:
+            guard role == .fenced, candidacy == nil else { return [] }
+            role = .follower
+            return [.log(.notice, "following the active master again: role follower")]
+        case .tick:
+            guard candidacy != nil else { return [] }
+            return evaluate(now: now, hearing: hearing)
+        }
+    }
+
+    private mutating func promote(
+        force: Bool, position: LogPosition, voters: VoterSet, votersVersion: MetaVersion, now: Int64, hearing: ActiveContact?
+    ) -> [Directive] {
+        guard role != .active else { return [.promotionRefused("already active")] }
+        guard candidacy == nil else { return [.promotionRefused("a promotion is already under way")] }
+        epoch = max(epoch, position.epoch)
+        let target = Epoch(max(epoch, ballot.promised, hearing?.epoch ?? .zero).rawValue + 1)
+        roleBeforeCandidacy = role
+        if force {
+            // Forced: no votes; the caller reports what may be lost.
+            candidacy = Candidacy(epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion, deadline: now)
+            forced = true
+            ballot = Ballot(promised: target, candidate: me)
+            return [
+                .log(.warning, "forced promotion to epoch \(target): the quorum rule is skipped; acknowledged changes may be lost"),
+                .persistPromise(ballot), .lead(target),
+            ]
+        }
+        if role == .fenced {
+            return [
+                .promotionRefused(
+                    "this master is fenced (demoted, or it learned of a higher epoch): it takes over only once it follows the "
+                        + "active master again and has caught up (role follower), or with force (mfscli promote --force)")
+            ]
+        }
+        candidacy = Candidacy(
+            epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion,
+            deadline: now + settings.voteWaitMilliseconds)
+        lastAsked = nil
+        var directives: [Directive] = [
+            .log(
+                .notice,
+                "promotion: asking the voters for epoch \(target) (\(voters.grantsNeeded) grants needed of \(voters.followers.count), "
+                    + "SYNC_REPLICAS \(voters.syncReplicas))")
+        ]
+        if voters.syncReplicas == 0 {
+            directives.append(.log(.warning, "SYNC_REPLICAS = 0: changes the old master acknowledged may be lost by this promotion"))
+        }
+        return directives + evaluate(now: now, hearing: hearing)
+    }
+
+    /// Casts this member's own vote when it is a voter, asks the others when due, and acts on
+    /// the outcome.
+    private mutating func evaluate(now: Int64, hearing: ActiveContact?) -> [Directive] {
+        guard var candidacy else { return [] }
+        var directives: [Directive] = []
+        if candidacy.electorate.contains(me), candidacy.grants[me] == nil {
+            switch ballot.answer(candidate: me, epoch: candidacy.epoch, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
+            case .grant(let persist):
+                if persist { directives.append(.persistPromise(ballot)) }
+                candidacy.granted(by: me, position: candidacy.ownPosition, set: candidacy.voters, setVersion: candidacy.votersVersion)
+            case .refuse(let reason):
+                candidacy.refused(by: me, reason: reason)
+            }
+        }
+        self.candidacy = candidacy
+        switch candidacy.outcome(now: now) {
+        case .waiting:
+            if lastAsked.map({ now - $0 >= settings.voteRetryMilliseconds }) ?? true, !candidacy.toAsk.isEmpty {
+                lastAsked = now
+                directives.append(.requestVotes(epoch: candidacy.epoch, from: candidacy.toAsk))
+            }
+            return directives
+        case .won(let from, let position):
+            guard let from else { return directives + [.lead(candidacy.epoch)] }
+            return directives + [
+                .log(.notice, "promotion: voter \(from.hex) holds a newer log (\(position)); taking it first"),
+                .catchUp(from: from, through: position),
+            ]
+        case .lost(let summary):
+            return directives + abandon("not enough voters granted epoch \(candidacy.epoch) within the wait: \(summary)")
+        }
+    }
+
+    private mutating func abandon(_ reason: String) -> [Directive] {
+        guard candidacy != nil else { return [] }
+        candidacy = nil
+        forced = false
+        role = roleBeforeCandidacy
+        return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason)]
+    }
+
+    private mutating func demote() -> [Directive] {
+        var directives: [Directive] = []
+        if candidacy != nil { directives += abandon("demoted while promoting") }
+        guard role == .active else { return directives }
+        role = .fenced
+        return directives + [.log(.notice, "demoted: fenced, no write is accepted"), .fence("demoted"), .follow]
+    }
+
+    private mutating func higherEpoch(_ seen: Epoch, from peer: String) -> [Directive] {
+        var directives: [Directive] = []
+        if let candidacy, seen >= candidacy.epoch {
+            directives += abandon("epoch \(seen) began elsewhere (seen from \(peer))")
+        }
+        guard role == .active, seen > epoch else { return directives }
+        role = .fenced
+        return directives + [
+            .log(.critical, "fenced: \(peer) has seen epoch \(seen), above this master's \(epoch); no write is accepted any more"),
+            .fence("stale: epoch \(seen) exists"), .follow,
+        ]
+    }
+
+    private mutating func voteRequest(
+        candidate: MemberID, epoch asked: Epoch, position: LogPosition, now: Int64, hearing: ActiveContact?
+    ) -> [Directive] {
+        if role == .active, candidate != me {
+            return [.answerVote(to: candidate, epoch: asked, granted: false, reason: "this member is the active master (epoch \(epoch))")]
+        }
+        epoch = max(epoch, position.epoch)
+        var directives: [Directive] = []
+        // A candidate asking for a higher epoch than this one's own candidacy wins the race:
+        // this member steps down and may grant.
+        if let candidacy, asked > candidacy.epoch, candidate != me {
+            directives += abandon("candidate \(candidate.hex) asks for epoch \(asked), above this one's \(candidacy.epoch)")
+        }
+        switch ballot.answer(candidate: candidate, epoch: asked, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
+        case .grant(let persist):
+            if persist { directives.append(.persistPromise(ballot)) }
+            directives.append(.answerVote(to: candidate, epoch: asked, granted: true, reason: nil))
+        case .refuse(let reason):
+            directives.append(.answerVote(to: candidate, epoch: asked, granted: false, reason: reason))
+        }
+        return directives
+    }
+}

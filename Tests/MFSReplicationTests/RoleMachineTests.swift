@@ -1,0 +1,183 @@
+import MFSCore
+import MFSReplication
+import Testing
+
+/// The quorum rule (DESIGN §7.2) and the role decisions, one rule per test.
+@Suite struct RoleMachineTests {
+    static let a = MemberID(0xA)  // the old active master
+    static let b = MemberID(0xB)  // the follower that becomes the candidate
+    static let c = MemberID(0xC)  // another follower
+    static let m = MemberID(0xD)  // a metalogger
+
+    /// Voters A (leader), B, M with K = 1: P = 2, so 2 grants are needed.
+    static let three = VoterSet(syncReplicas: 1, leader: a, members: [a: .master, b: .master, m: .metalogger])
+
+    static func position(_ epoch: UInt64, _ version: UInt64) -> LogPosition {
+        LogPosition(epoch: Epoch(epoch), version: MetaVersion(version))
+    }
+
+    func follower(_ me: MemberID = b, epoch: UInt64 = 3) -> RoleMachine {
+        RoleMachine(me: me, role: .follower, epoch: Epoch(epoch), ballot: Ballot())
+    }
+
+    func promote(_ machine: inout RoleMachine, voters: VoterSet = three, at position: LogPosition = position(3, 100), now: Int64 = 0)
+        -> [RoleMachine.Directive]
+    {
+        machine.handle(.promote(force: false, position: position, voters: voters, votersVersion: MetaVersion(10)), now: now, hearing: nil)
+    }
+
+    // MARK: the grant rule
+
+    @Test func grantsNeededArePMinusKPlusOne() {
+        #expect(Self.three.grantsNeeded == 2)
+        var two = Self.three
+        two.syncReplicas = 2
+        #expect(two.grantsNeeded == 1)
+        var zero = Self.three
+        zero.syncReplicas = 0
+        #expect(zero.grantsNeeded == 2, "SYNC_REPLICAS = 0 asks every voter")
+        #expect(VoterSet(syncReplicas: 1, leader: Self.a, members: [Self.a: .master]).grantsNeeded == 0)
+    }
+
+    @Test func aPromotionAsksTheOtherVotersAndCastsItsOwnVote() {
+        var machine = follower()
+        let directives = promote(&machine)
+        #expect(directives.contains(.persistPromise(Ballot(promised: Epoch(4), candidate: Self.b))))
+        #expect(directives.contains(.requestVotes(epoch: Epoch(4), from: [Self.m])))
+        #expect(machine.role == .follower && machine.isPromoting)
+    }
+
+    @Test func theNewestLogAmongTheGrantersIsTakenBeforeTheEpoch() {
+        var machine = follower()
+        _ = promote(&machine)
+        let newer = Self.position(3, 250)
+        let directives = machine.handle(
+            .voteGranted(voter: Self.m, epoch: Epoch(4), position: newer, voters: Self.three, votersVersion: MetaVersion(10)), now: 5,
+            hearing: nil)
+        #expect(directives.contains(.catchUp(from: Self.m, through: newer)))
+        #expect(machine.handle(.caughtUp(newer), now: 6, hearing: nil) == [.lead(Epoch(4))])
+        let led = machine.handle(.led(Epoch(4)), now: 7, hearing: nil)
+        #expect(led.contains(.promoted(Epoch(4), forced: false)))
+        #expect(machine.role == .active && machine.epoch == Epoch(4))
+    }
+
+    @Test func withTheCandidatesLogNewestItLeadsAtOnce() {
+        var machine = follower()
+        _ = promote(&machine, at: Self.position(3, 300))
+        let directives = machine.handle(
+            .voteGranted(
+                voter: Self.m, epoch: Epoch(4), position: Self.position(3, 250), voters: Self.three, votersVersion: MetaVersion(10)),
+            now: 5, hearing: nil)
+        #expect(directives == [.lead(Epoch(4))])
+    }
+
+    @Test func aMissingVoterMakesThePromotionWaitThenRefuseNamingIt() {
+        var machine = follower()
+        _ = promote(&machine)
+        #expect(machine.handle(.tick, now: 1_000, hearing: nil).allSatisfy { if case .promotionRefused = $0 { false } else { true } })
+        let late = machine.handle(.tick, now: 2_000, hearing: nil)
+        let refusal = late.compactMap { if case .promotionRefused(let why) = $0 { why } else { nil } }.first
+        #expect(refusal?.contains("not heard: \(Self.m.hex)") == true, "\(late)")
+        #expect(!machine.isPromoting && machine.role == .follower)
+    }
+
+    @Test func votersAreAskedAgainAtTheRetryInterval() {
+        var machine = follower()
+        _ = promote(&machine)
+        #expect(machine.handle(.tick, now: 10, hearing: nil).isEmpty)
+        #expect(machine.handle(.tick, now: 60, hearing: nil) == [.requestVotes(epoch: Epoch(4), from: [Self.m])])
+    }
+
+    @Test func aCandidateThatStillHearsTheActiveMasterDoesNotVoteForItself() {
+        var machine = follower()
+        let hearing = ActiveContact(address: "a:9419", epoch: Epoch(3), lastHeard: 0)
+        _ = machine.handle(
+            .promote(force: false, position: Self.position(3, 100), voters: Self.three, votersVersion: MetaVersion(10)), now: 100,
+            hearing: hearing)
+        #expect(machine.candidacy?.refusals[Self.b]?.contains("still hears") == true)
+        // Once the active master is silent for the silence timeout, it votes.
+        let later = machine.handle(.tick, now: 400, hearing: hearing)
+        #expect(later.contains(.persistPromise(Ballot(promised: Epoch(4), candidate: Self.b))))
+    }
+
+    @Test func aForcedPromotionSkipsTheVotesAndSaysSo() {
+        var machine = follower()
+        let directives = machine.handle(
+            .promote(force: true, position: Self.position(3, 100), voters: Self.three, votersVersion: MetaVersion(10)), now: 0, hearing: nil
+        )
+        #expect(directives.contains(.lead(Epoch(4))))
+        #expect(machine.handle(.led(Epoch(4)), now: 1, hearing: nil).contains(.promoted(Epoch(4), forced: true)))
+    }
+
+    @Test func aFencedMasterIsPromotedOnlyWithForce() {
+        var machine = RoleMachine(me: Self.b, role: .fenced, epoch: Epoch(3), ballot: Ballot())
+        let refused = promote(&machine)
+        #expect(refused.count == 1 && { if case .promotionRefused = refused[0] { true } else { false } }())
+    }
+
+    // MARK: voting for others
+
+    @Test func aVoterGrantsEachEpochOnceAndPersistsFirst() {
+        var machine = RoleMachine(me: Self.m, role: .follower, epoch: Epoch(3), ballot: Ballot())
+        let first = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 0, hearing: nil)
+        #expect(
+            first == [
+                .persistPromise(Ballot(promised: Epoch(4), candidate: Self.b)),
+                .answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil),
+            ])
+        let again = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 1, hearing: nil)
+        #expect(again == [.answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil)], "a retry is answered alike")
+        let other = machine.handle(.voteRequest(candidate: Self.c, epoch: Epoch(4), position: Self.position(3, 90)), now: 2, hearing: nil)
+        #expect(other.count == 1 && { if case .answerVote(_, _, false, _) = other[0] { true } else { false } }())
+        #expect(!machine.ballot.accepts(masterEpoch: Epoch(3)), "the old master's changes are refused after the promise")
+    }
+
+    @Test func aVoterThatHearsTheActiveMasterRefuses() {
+        var machine = RoleMachine(me: Self.m, role: .follower, epoch: Epoch(3), ballot: Ballot())
+        let hearing = ActiveContact(address: "a:9419", epoch: Epoch(3), lastHeard: 90)
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 100, hearing: hearing)
+        #expect(
+            answer.count == 1 && { if case .answerVote(_, _, false, let why?) = answer[0] { why.contains("still hears") } else { false } }()
+        )
+        #expect(machine.ballot == Ballot())
+    }
+
+    @Test func theActiveMasterNeverGrants() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        let answer = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 0, hearing: nil)
+        #expect(answer.count == 1 && { if case .answerVote(_, _, false, _) = answer[0] { true } else { false } }())
+    }
+
+    @Test func aCandidateAskedForAHigherEpochStepsDownAndGrants() {
+        var machine = follower()
+        _ = promote(&machine)
+        let answer = machine.handle(.voteRequest(candidate: Self.c, epoch: Epoch(5), position: Self.position(3, 100)), now: 1, hearing: nil)
+        #expect(!machine.isPromoting)
+        #expect(answer.contains(.answerVote(to: Self.c, epoch: Epoch(5), granted: true, reason: nil)))
+        // The same epoch as its own candidacy is refused.
+        var racing = follower()
+        _ = promote(&racing)
+        let same = racing.handle(.voteRequest(candidate: Self.c, epoch: Epoch(4), position: Self.position(3, 100)), now: 1, hearing: nil)
+        #expect(
+            same.contains(
+                .answerVote(to: Self.c, epoch: Epoch(4), granted: false, reason: "epoch 4 is promised to member \(Self.b) already")))
+    }
+
+    // MARK: fencing
+
+    @Test func aHigherEpochFencesTheActiveMaster() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        #expect(machine.handle(.higherEpoch(Epoch(3), from: "x"), now: 0, hearing: nil).isEmpty)
+        let directives = machine.handle(.higherEpoch(Epoch(4), from: "x"), now: 0, hearing: nil)
+        #expect(directives.contains(.fence("stale: epoch 4 exists")) && directives.contains(.follow))
+        #expect(machine.role == .fenced)
+        #expect(machine.handle(.caughtUpWithActive, now: 1, hearing: nil).count == 1 && machine.role == .follower)
+    }
+
+    @Test func demoteFencesAndFollows() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        let directives = machine.handle(.demote, now: 0, hearing: nil)
+        #expect(directives.contains(.fence("demoted")) && machine.role == .fenced)
+    }
+}
