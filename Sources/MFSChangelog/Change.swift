@@ -49,6 +49,12 @@ public enum Change: Equatable, Sendable {
     /// `RELEASE(inode,sessionid)`: the session closed it; an unlinked inode goes at its last
     /// release.
     case release(inode: InodeID, session: SessionID)
+    /// `VOTERS(k,leader,members)`: the cluster's voter set from here on (DESIGN §7.2). `k` is
+    /// `syncReplicas` in decimal (0…255), `leader` the leader's `MemberID` as 16 lowercase hex
+    /// digits (`0000000000000000` for none), `members` every member as `ID:KIND` (16 lowercase
+    /// hex digits, `:`, `m` master or `l` metalogger) in ascending id order joined by `.`, empty
+    /// for none. At most `ChangelogLimits.maxVoters` members.
+    case voters(VoterSet)
 }
 
 /// The mutating request a change answered, so a retry after a failover gets the first result.

@@ -4,22 +4,24 @@ extension ChangelogCodec {
     /// More bytes than `record`'s line (with its `\n`) can take. The fixed parts are at most
     /// 33 (`VERSION: TIME|`) + 14 (longest name, `(` and `)`) + 7 × 21 (numbers and commas)
     /// + 21 (`:RESULT`) + 34 (request tag) + 1 (`\n`) = 250 bytes; byte strings take at most 3
-    /// bytes per byte escaped.
+    /// bytes per byte escaped, a voter set 16 for the leader and 19 per member.
     @inline(__always)
     static func formattedLengthBound(_ change: Change) -> Int {
-        256 + 3 * byteStringLength(change)
+        256 + variableLength(change)
     }
 
-    private static func byteStringLength(_ change: Change) -> Int {
+    private static func variableLength(_ change: Change) -> Int {
         switch change {
         case .create(_, let name, _, _, _, _, _), .link(_, _, let name), .unlink(_, let name), .rmdir(_, let name):
-            name.bytes.count
+            3 * name.bytes.count
         case .symlink(_, let name, let target, _, _):
-            name.bytes.count + target.count
+            3 * (name.bytes.count + target.count)
         case .rename(_, let name, _, let newName):
-            name.bytes.count + newName.bytes.count
+            3 * (name.bytes.count + newName.bytes.count)
         case .openSession(let info):
-            info.count
+            3 * info.count
+        case .voters(let set):
+            16 + 19 * set.members.count
         case .setMetaID, .epoch, .idle, .checksum, .setAttributes, .setLength, .setGoal, .addChunk,
             .bumpChunkVersion, .closeSession, .sessionLost, .sessionBack, .acquire, .release:
             0
@@ -202,9 +204,31 @@ extension ChangelogCodec {
             out.argument(UInt64(session.rawValue))
             out.byte(UInt8(ascii: ")"))
             return .release
+        case .voters(let set):
+            writeVoters(set, to: &out)
+            return .voters
         case .setMetaID, .epoch, .idle, .checksum, .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes:
             preconditionFailure("\(change.operation) is written by writeChange")
         }
+    }
+
+    /// `VOTERS(k,leader,members)`: members as `ID:KIND` in ascending id order, joined by `.`.
+    private static func writeVoters(_ set: VoterSet, to out: inout LineWriter) {
+        precondition(set.members.count <= ChangelogLimits.maxVoters, "voter set of \(set.members.count) members")
+        precondition(
+            set.syncReplicas >= 0 && set.syncReplicas <= ChangelogLimits.maxSyncReplicas, "voter set with syncReplicas \(set.syncReplicas)")
+        out.ascii("VOTERS(")
+        out.decimal(UInt64(set.syncReplicas))
+        out.byte(UInt8(ascii: ","))
+        out.hex16(set.leader.rawValue)
+        out.byte(UInt8(ascii: ","))
+        for (position, member) in set.sortedMembers.enumerated() {
+            if position > 0 { out.byte(UInt8(ascii: ".")) }
+            out.hex16(member.id.rawValue)
+            out.byte(UInt8(ascii: ":"))
+            out.byte(member.kind.letter.asciiValue!)
+        }
+        out.byte(UInt8(ascii: ")"))
     }
 
     /// `,NAME`. The name's length is checked so that `maxLineLength` holds even for a name made

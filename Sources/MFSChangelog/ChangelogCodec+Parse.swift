@@ -99,6 +99,10 @@ extension ChangelogCodec {
         case .release:
             let inode = InodeID(try p.nextUInt32())
             return .release(inode: inode, session: SessionID(try p.nextUInt32()))
+        case .voters:
+            let k = Int(try p.nextNumber(max: UInt64(ChangelogLimits.maxSyncReplicas)))
+            let leader = try p.nextMemberID()
+            return .voters(VoterSet(syncReplicas: k, leader: leader, members: try p.nextMembers(limit: ChangelogLimits.maxVoters)))
         case .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes, .setLength, .setGoal, .addChunk:
             preconditionFailure("\(op) is parsed by parseArguments")
         }

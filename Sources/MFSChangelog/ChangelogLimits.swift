@@ -10,6 +10,14 @@ public enum ChangelogLimits {
     /// The longest session info (who opened the session: address, mount point, version), in bytes.
     public static let maxSessionInfoLength = 1024
 
+    /// The most members a `VOTERS` change lists (DESIGN §7.2): far more than any real cluster
+    /// (a few masters and metaloggers), small enough that the line stays short (1,277 bytes).
+    public static let maxVoters = 64
+
+    /// The largest `k` (`SYNC_REPLICAS`) of a `VOTERS` change; the metadata file keeps it in a
+    /// byte.
+    public static let maxSyncReplicas = 255
+
     /// The longest line, in bytes, without its `\n`: exactly the longest legal record, so any
     /// longer line is corrupt. The arithmetic, worst case of every part:
     ///
@@ -24,8 +32,9 @@ public enum ChangelogLimits {
     ///
     /// The other long records are shorter: `RENAME` with two fully escaped 255-byte names is
     /// 7 + 10 + 1 + 765 + 1 + 10 + 1 + 765 + 1 = 1561 bytes of operation, and `SESSION` with
-    /// 1024 escaped bytes 8 + 3072 + 1 = 3081. A test formats the worst case and checks it is
-    /// exactly this long.
+    /// 1024 escaped bytes 8 + 3072 + 1 = 3081, and `VOTERS` with 64 members
+    /// 7 + 3 + 1 + 16 + 1 + (64 × 19 − 1) + 1 = 1244. A test formats the worst case and checks it
+    /// is exactly this long.
     public static let maxLineLength =
         linePrefixMaxLength + symlinkOperationMaxLength + resultMaxLength + requestTagMaxLength
 

@@ -8,6 +8,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
     case create, symlink, link, unlink, rmdir, rename
     case setAttributes, setLength, setGoal, addChunk, bumpChunkVersion
     case openSession, closeSession, sessionLost, sessionBack, acquire, release
+    case voters
 
     /// The name as written in the changelog, for example `CREATE`.
     public var name: String { staticName.description }
@@ -36,6 +37,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .sessionBack: "SESSIONBACK"
         case .acquire: "ACQUIRE"
         case .release: "RELEASE"
+        case .voters: "VOTERS"
         }
     }
 
@@ -59,6 +61,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .openSession: ["info"]
         case .closeSession, .sessionLost, .sessionBack: ["sessionid"]
         case .acquire, .release: ["inode", "sessionid"]
+        case .voters: ["k", "leader", "members"]
         }
     }
 
@@ -69,7 +72,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .setMetaID, .epoch, .checksum, .bumpChunkVersion, .openSession: 1
         case .closeSession, .sessionLost, .sessionBack: 1
         case .unlink, .rmdir, .setLength, .addChunk, .acquire, .release: 2
-        case .link, .setGoal: 3
+        case .link, .setGoal, .voters: 3
         case .rename: 4
         case .symlink: 5
         case .setAttributes: 6
@@ -85,7 +88,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
             true
         case .setMetaID, .epoch, .idle, .checksum, .link, .setAttributes, .setLength:
             false
-        case .closeSession, .sessionLost, .sessionBack, .acquire, .release:
+        case .closeSession, .sessionLost, .sessionBack, .acquire, .release, .voters:
             false
         }
     }
@@ -108,6 +111,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case (6, UInt8(ascii: "U")): candidate = .unlink
         case (6, UInt8(ascii: "R")): candidate = .rename
         case (6, UInt8(ascii: "L")): candidate = .setLength
+        case (6, UInt8(ascii: "V")): candidate = .voters
         case (7, UInt8(ascii: "A")): candidate = .acquire
         case (7, UInt8(ascii: "R")): candidate = .release
         case (7, UInt8(ascii: "S")):
@@ -156,6 +160,7 @@ extension Change {
         case .sessionBack: .sessionBack
         case .acquire: .acquire
         case .release: .release
+        case .voters: .voters
         }
     }
 }

@@ -65,6 +65,18 @@ public enum ChangelogParseError: Error, Equatable, Sendable, CustomStringConvert
         case containsNUL
         /// The decoded byte string is longer than its limit.
         case tooLong(length: Int, limit: Int)
+        /// A member id is exactly 16 lowercase hex digits.
+        case badMemberID
+        /// Member `position` (1-based) of a voter list is not `ID:KIND` (16 lowercase hex
+        /// digits and `:`).
+        case badMember(position: Int)
+        /// Member `position`'s kind is not `m` (master) or `l` (metalogger).
+        case badMemberKind(position: Int)
+        /// Member `position`'s id is not above the one before it: ids are unique and ascending,
+        /// so a voter set has exactly one form.
+        case membersNotAscending(position: Int)
+        /// More members than `ChangelogLimits.maxVoters`.
+        case tooManyMembers(count: Int, limit: Int)
 
         public var description: String {
             switch self {
@@ -81,6 +93,13 @@ public enum ChangelogParseError: Error, Equatable, Sendable, CustomStringConvert
             case .containsSlash: "contains `/` (%2F), which names cannot"
             case .containsNUL: "contains NUL (%00)"
             case .tooLong(let length, let limit): "is \(length) bytes long, more than the limit of \(limit)"
+            case .badMemberID: "is not a member id (exactly 16 lowercase hex digits)"
+            case .badMember(let position):
+                "has member \(position) not written ID:KIND (16 lowercase hex digits, `:`, `m` or `l`; members joined by `.`)"
+            case .badMemberKind(let position): "has member \(position) of a kind other than `m` (master) or `l` (metalogger)"
+            case .membersNotAscending(let position):
+                "has member \(position) whose id is not above the one before it (ids are unique and ascending)"
+            case .tooManyMembers(let count, let limit): "lists \(count) members, more than the limit of \(limit)"
             }
         }
     }

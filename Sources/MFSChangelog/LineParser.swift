@@ -222,24 +222,72 @@ struct LineParser {
 
     /// The next argument as a metaid: 16 lowercase hex digits, the form of `MetaID.hex`.
     mutating func nextMetaID() throws(ChangelogParseError) -> MetaID {
+        MetaID(try nextHex16(else: .badMetaID))
+    }
+
+    /// The next argument as a member id: 16 lowercase hex digits, the form of `MemberID.hex`.
+    mutating func nextMemberID() throws(ChangelogParseError) -> MemberID {
+        MemberID(try nextHex16(else: .badMemberID))
+    }
+
+    /// The next argument as 16 lowercase hex digits, or `problem`.
+    private mutating func nextHex16(else problem: ChangelogParseError.ArgumentProblem) throws(ChangelogParseError) -> UInt64 {
         argument += 1
         let field = rawField()
-        if field.isEmpty && isNext(UInt8(ascii: ")")) {
+        if field.isEmpty && argument == 1 && isNext(UInt8(ascii: ")")) {
             throw .wrongArgumentCount(op: op, expected: op.argumentCount, found: 0)
         }
-        guard field.count == 16 else { throw bad(.badMetaID) }
+        guard let value = Self.hex16(field[...]) else { throw bad(problem) }
+        try endArgument()
+        return value
+    }
+
+    /// Exactly 16 lowercase hex digits (the one form `LineWriter.hex16` writes), or nil.
+    private static func hex16(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64? {
+        guard digits.count == 16 else { return nil }
         var value: UInt64 = 0
-        for byte in field {
+        for byte in digits {
             let digit: UInt8
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
-            default: throw bad(.badMetaID)
+            default: return nil
             }
             value = value << 4 | UInt64(digit)
         }
+        return value
+    }
+
+    /// The next argument as a voter list: `ID:KIND` members (16 lowercase hex digits, `:`, `m`
+    /// or `l`) joined by `.`, ids unique and ascending, at most `limit` of them; empty for none.
+    mutating func nextMembers(limit: Int) throws(ChangelogParseError) -> [MemberID: MemberKind] {
+        argument += 1
+        let field = rawField()
         try endArgument()
-        return MetaID(value)
+        guard !field.isEmpty else { return [:] }
+        let count = 1 + field.count(where: { $0 == UInt8(ascii: ".") })
+        guard count <= limit else { throw bad(.tooManyMembers(count: count, limit: limit)) }
+        var members: [MemberID: MemberKind] = [:]
+        members.reserveCapacity(count)
+        var previous: MemberID?
+        var start = field.startIndex
+        for position in 1...count {
+            var end = start
+            while end < field.endIndex, field[end] != UInt8(ascii: ".") { end += 1 }
+            let member = field[start..<end]
+            guard member.count >= 17, let raw = Self.hex16(member.prefix(16)), member[start + 16] == UInt8(ascii: ":") else {
+                throw bad(.badMember(position: position))
+            }
+            guard member.count == 18, let kind = MemberKind(letter: Character(Unicode.Scalar(member[start + 17]))) else {
+                throw bad(.badMemberKind(position: position))
+            }
+            let id = MemberID(raw)
+            if let previous, id <= previous { throw bad(.membersNotAscending(position: position)) }
+            members[id] = kind
+            previous = id
+            start = end + 1
+        }
+        return members
     }
 
     /// The next argument as an escaped byte string, decoded and at most `limit` bytes long.

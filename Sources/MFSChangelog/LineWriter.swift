@@ -63,7 +63,7 @@ struct LineWriter {
         return rest >= 10 ? count + 1 : count
     }
 
-    /// A metaid as 16 lowercase hex digits (as `MetaID.hex`, without a `String`).
+    /// A metaid or member id as 16 lowercase hex digits (as `MetaID.hex`, without a `String`).
     mutating func hex16(_ value: UInt64) {
         for shift in stride(from: 60, through: 0, by: -4) {
             let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 15

@@ -1,3 +1,4 @@
+import MFSChangelog
 import MFSCore
 
 /// Builds a `Namespace` from the sections of a metadata file, checking the structure as it goes.
@@ -30,6 +31,7 @@ struct MetadataDecoder {
         case .chunks: try decodeChunks(&r)
         case .free: try decodeFree(&r)
         case .sessions: try decodeSessions(&r)
+        case .voters: try decodeVoters(&r)
         }
     }
 
@@ -166,6 +168,34 @@ struct MetadataDecoder {
         }
     }
 
+    private mutating func decodeVoters(_ r: inout ByteReader) throws {
+        let version = MetaVersion(try r.readInteger())
+        let syncReplicas = Int(try r.readInteger(UInt8.self))
+        let leader = MemberID(try r.readInteger(UInt64.self))
+        let count = Int(try r.readInteger(UInt16.self))
+        guard count <= ChangelogLimits.maxVoters else {
+            throw malformed(.voters, "claims \(count) members, more than the limit of \(ChangelogLimits.maxVoters)")
+        }
+        var members: [MemberID: MemberKind] = [:]
+        var previous: MemberID?
+        for _ in 0..<count {
+            let id = MemberID(try r.readInteger(UInt64.self))
+            let kindRaw = try r.readInteger(UInt8.self)
+            guard let kind = MemberKind(rawValue: kindRaw) else { throw malformed(.voters, "member \(id) has unknown kind \(kindRaw)") }
+            if let previous, id <= previous { throw malformed(.voters, "member \(id) is out of order or repeated") }
+            members[id] = kind
+            previous = id
+        }
+        let set = VoterSet(syncReplicas: syncReplicas, leader: leader, members: members)
+        if let problem = set.validationProblem { throw malformed(.voters, problem) }
+        guard version <= ns.version else {
+            throw malformed(.voters, "set at version \(version), after the file's version \(ns.version)")
+        }
+        guard version != .zero || set == .empty else { throw malformed(.voters, "a voter set without the version that set it") }
+        ns.voters = set
+        ns.votersVersion = version
+    }
+
     /// Fills in what the file does not store (open counts, chunk owners, the checksum) and checks
     /// it against what it does.
     mutating func finish() throws(MetadataFileError) -> Namespace {
@@ -203,7 +233,7 @@ struct MetadataDecoder {
         }
         guard ownedChunks == ns.chunkCount else { throw malformed(.chunks, "\(ns.chunkCount - ownedChunks) chunks belong to no file") }
         ns.chunks = owners
-        ns.checksum &+= inodeChecksum &+ chunkChecksum
+        ns.checksum &+= inodeChecksum &+ chunkChecksum &+ Namespace.votersContribution(ns.voters, version: ns.votersVersion)
         guard UInt64(ns.inodeCount) == storedInodeCount, UInt64(ns.chunkCount) == storedChunkCount else {
             throw malformed(.params, "counts differ from the sections")
         }

@@ -17,6 +17,12 @@ extension MetadataFile {
     /// - `SESSIONS` v1: count u32, then per session in ascending order: id u32 | lost u8 |
     ///   lost at u32 | info length u16 + info | open count u32 + (inode u32 | opens u32)… |
     ///   highest forgotten request u64 | kept count u32 + (request u64 | has result u8 | result u64)…
+    /// - `VOTERS` v1 (DESIGN §7.2): version of the last `VOTERS` change u64 (0: none) |
+    ///   syncReplicas u8 | leader u64 (0: none) | count u16, then per member in ascending id
+    ///   order: id u64 | kind u8 (1 master, 2 metalogger). Optional: files written before voters
+    ///   existed have no such section and load with the empty set at version 0. It is not
+    ///   skippable: a build that does not know it must refuse the file rather than drop the
+    ///   voters, which the promotion rule depends on.
     enum Section: String, CaseIterable {
         case params = "PARAMS"
         case nodes = "NODES"
@@ -24,8 +30,13 @@ extension MetadataFile {
         case chunks = "CHUNKS"
         case free = "FREE"
         case sessions = "SESSIONS"
+        case voters = "VOTERS"
 
         var version: UInt16 { 1 }
+
+        /// Whether a file without this section is refused. `VOTERS` came later: a file from
+        /// before has none, and loads with no voters.
+        var isRequired: Bool { self != .voters }
 
         func encode(_ ns: Namespace, into w: inout ByteWriter) {
             switch self {
@@ -35,6 +46,7 @@ extension MetadataFile {
             case .chunks: Self.encodeChunks(ns, &w)
             case .free: Self.encodeFree(ns, &w)
             case .sessions: Self.encodeSessions(ns, &w)
+            case .voters: Self.encodeVoters(ns, &w)
             }
         }
 
@@ -119,6 +131,18 @@ extension MetadataFile {
                     w.write(UInt8(result == nil ? 0 : 1))
                     w.write(result ?? 0)
                 }
+            }
+        }
+
+        static func encodeVoters(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(ns.votersVersion.rawValue)
+            w.write(UInt8(ns.voters.syncReplicas))
+            w.write(ns.voters.leader.rawValue)
+            let members = ns.voters.sortedMembers
+            w.write(UInt16(members.count))
+            for member in members {
+                w.write(member.id.rawValue)
+                w.write(member.kind.rawValue)
             }
         }
     }

@@ -142,7 +142,9 @@ public enum MetadataFile {
             }
             offset = end
         }
-        for section in Section.allCases where !seen.contains(section.rawValue) { throw .missingSection(section.rawValue) }
+        for section in Section.allCases where section.isRequired && !seen.contains(section.rawValue) {
+            throw .missingSection(section.rawValue)
+        }
         return try decoder.finish()
     }
 }

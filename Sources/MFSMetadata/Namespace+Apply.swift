@@ -147,6 +147,9 @@ extension Namespace {
         case .release(let inode, let session):
             try performRelease(inode: inode, session: session, now: now)
             return nil
+        case .voters(let set):
+            try performSetVoters(set)
+            return nil
         }
     }
 

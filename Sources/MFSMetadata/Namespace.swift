@@ -13,9 +13,13 @@ public struct Namespace: Sendable {
     public internal(set) var version: MetaVersion = .zero
     public internal(set) var epoch: Epoch = .zero
     public internal(set) var epochStartVersion: MetaVersion = .zero
-    /// The incrementally kept namespace checksum (inodes, entries, chunks).
+    /// The incrementally kept namespace checksum (inodes, entries, chunks, the voter set).
     public internal(set) var checksum: UInt64 = 0
     public internal(set) var parameters: NamespaceParameters
+    /// The cluster's voters (DESIGN §7.2), as the last `VOTERS` change set them; empty before any.
+    public internal(set) var voters: VoterSet = .empty
+    /// The version of the last `VOTERS` change applied, `.zero` if none.
+    public internal(set) var votersVersion: MetaVersion = .zero
 
     var inodes = PagedTable<InodeRecord>()
     var chunks = PagedTable<ChunkRecord>()

@@ -27,7 +27,8 @@ public struct RandomWorkload: Sendable {
         /// Every operation often, failures included: for tests, to cover every path.
         case coverage
         /// What a client population mostly does (creates, writes, opens, attribute changes,
-        /// renames, unlinks), with rare sessions, goals and epochs: for benchmarks.
+        /// renames, unlinks), with rare sessions, goals and epochs, and no voter changes: for
+        /// benchmarks.
         case typical
     }
 
@@ -187,8 +188,22 @@ public struct RandomWorkload: Sendable {
             return try ns.release(file, session: session, now: now)
         case 97..<98:
             return try ns.beginEpoch(now: now)
+        case 99 where mix == .coverage:
+            return try ns.setVoters(voterSet(), now: now)
         default:
             return try ns.idle(now: now)
         }
+    }
+
+    /// A random voter set over a few member ids (and now and then a random one): the leader is
+    /// any member or none, so some sets (a metalogger leading) are refused, as they must be.
+    private mutating func voterSet() -> VoterSet {
+        var members: [MemberID: MemberKind] = [:]
+        for _ in 0..<(rng.next() % 5) {
+            let id = rng.next() % 8 == 0 ? MemberID(rng.next() | 1) : MemberID(0xAA + rng.next() % 4)
+            members[id] = rng.next() % 3 == 0 ? .metalogger : .master
+        }
+        let leader = rng.next() % 4 == 0 ? MemberID.none : pick(members.keys.sorted()) ?? .none
+        return VoterSet(syncReplicas: Int(rng.next() % 3), leader: leader, members: members)
     }
 }

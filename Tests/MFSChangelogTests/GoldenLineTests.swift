@@ -104,6 +104,24 @@ let goldenLines: [GoldenLine] = [
             version: MetaVersion(22), time: t, change: .release(inode: InodeID(17), session: SessionID(3)),
             request: RequestTag(session: SessionID(3), request: RequestID(9)))),
     GoldenLine(
+        line: "123: 1795315206|VOTERS(1,00000000000000aa,00000000000000aa:m.00000000000000bb:m.00000000000000cc:l)",
+        record: ChangelogRecord(
+            version: MetaVersion(123), time: t,
+            change: .voters(
+                VoterSet(
+                    syncReplicas: 1, leader: MemberID(0xAA),
+                    members: [MemberID(0xCC): .metalogger, MemberID(0xAA): .master, MemberID(0xBB): .master])))),
+    GoldenLine(
+        line: "124: 1795315206|VOTERS(0,0000000000000000,)",
+        record: ChangelogRecord(version: MetaVersion(124), time: t, change: .voters(.empty))),
+    GoldenLine(
+        line: "125: 1795315206|VOTERS(255,ffffffffffffffff,0000000000000001:l.ffffffffffffffff:m)",
+        record: ChangelogRecord(
+            version: MetaVersion(125), time: t,
+            change: .voters(
+                VoterSet(
+                    syncReplicas: 255, leader: MemberID(.max), members: [MemberID(.max): .master, MemberID(1): .metalogger])))),
+    GoldenLine(
         line: "18446744073709551615: 4294967295|IDLE()",
         record: ChangelogRecord(version: MetaVersion(.max), time: UnixTime(.max), change: .idle)),
 ]

@@ -40,8 +40,43 @@ private let longestRecord = ChangelogRecord(
     let session = record(
         .openSession(info: [UInt8](repeating: 0, count: ChangelogLimits.maxSessionInfoLength)),
         version: .max, time: .max, result: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
+    let voters = record(
+        .voters(votersOf(count: ChangelogLimits.maxVoters, syncReplicas: ChangelogLimits.maxSyncReplicas)),
+        version: .max, time: .max, request: RequestTag(session: SessionID(.max), request: RequestID(.max)))
     #expect(formattedLine(rename).count == 33 + 1561 + 21 + 34)
     #expect(formattedLine(session).count == 33 + 3081 + 21 + 34)
+    #expect(formattedLine(voters).count == 33 + 1244 + 34)
+}
+
+/// `count` masters with ids from `UInt64.max` down, the first the leader.
+private func votersOf(count: Int, syncReplicas: Int = 1) -> VoterSet {
+    let ids = (0..<UInt64(count)).map { MemberID(.max - $0) }
+    return VoterSet(
+        syncReplicas: syncReplicas, leader: ids.first ?? .none, members: Dictionary(uniqueKeysWithValues: ids.map { ($0, .master) }))
+}
+
+/// The `members` argument of `count` members, as the formatter writes it.
+private func memberList(_ count: Int) -> String {
+    votersOf(count: count).sortedMembers.map { "\($0.id.hex):\($0.kind.letter)" }.joined(separator: ".")
+}
+
+@Test func voterSetOf64MembersIsAcceptedAnd65Rejected() throws {
+    #expect(ChangelogLimits.maxVoters == 64)
+    let atLimit = try ChangelogCodec.parse(line: "1: 2|VOTERS(1,ffffffffffffffff,\(memberList(64)))")
+    #expect(atLimit.change == .voters(votersOf(count: 64)))
+    #expect(ChangelogCodec.text(of: atLimit) == "1: 2|VOTERS(1,ffffffffffffffff,\(memberList(64)))")
+    #expect(
+        parseError("1: 2|VOTERS(1,ffffffffffffffff,\(memberList(65)))")
+            == .badArgument(op: .voters, index: 3, reason: .tooManyMembers(count: 65, limit: 64)))
+    #expect(
+        "\(ChangelogParseError.badArgument(op: .voters, index: 3, reason: .tooManyMembers(count: 65, limit: 64)))"
+            == "VOTERS argument 3 (members) lists 65 members, more than the limit of 64")
+}
+
+@Test func voterSyncReplicasOf255IsAcceptedAnd256Rejected() throws {
+    let ok = try ChangelogCodec.parse(line: "1: 2|VOTERS(255,0000000000000000,)")
+    #expect(ok.change == .voters(VoterSet(syncReplicas: 255)))
+    #expect(parseError("1: 2|VOTERS(256,0000000000000000,)") == .badArgument(op: .voters, index: 1, reason: .outOfRange(max: 255)))
 }
 
 private func unlinkLine(_ nameField: String) -> String { "1: 2|UNLINK(1,\(nameField)):3" }
@@ -102,5 +137,10 @@ private func unlinkLine(_ nameField: String) -> String { "1: 2|UNLINK(1,\(nameFi
             ChangelogRecord(
                 version: MetaVersion(1), time: UnixTime(0),
                 change: .symlink(parent: .root, name: "l", target: target, uid: 0, gid: 0), result: 2))
+    }
+    await #expect(processExitsWith: .failure) {
+        let members = Dictionary(
+            uniqueKeysWithValues: (1...UInt64(ChangelogLimits.maxVoters + 1)).map { (MemberID($0), MemberKind.master) })
+        _ = ChangelogCodec.format(ChangelogRecord(version: MetaVersion(1), time: UnixTime(0), change: .voters(VoterSet(members: members))))
     }
 }

@@ -104,6 +104,28 @@ let badLines: [BadLine] = [
     BadLine("1: 2|LINK(3,1,a%2fb)", arg(.link, 3, .containsSlash)),
     BadLine("1: 2|UNLINK(1,a%00):2", arg(.unlink, 2, .containsNUL)),
     BadLine("1: 2|SYMLINK(1,l,a%00,0,0):3", arg(.symlink, 3, .containsNUL)),
+    BadLine("1: 2|VOTERS()", .wrongArgumentCount(op: .voters, expected: 3, found: 0)),
+    BadLine("1: 2|VOTERS(1,00000000000000aa)", .wrongArgumentCount(op: .voters, expected: 3, found: 2)),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:m,x)", .wrongArgumentCount(op: .voters, expected: 3, found: 4)),
+    BadLine("1: 2|VOTERS(256,00000000000000aa,00000000000000aa:m)", arg(.voters, 1, .outOfRange(max: 255))),
+    BadLine("1: 2|VOTERS(-1,00000000000000aa,00000000000000aa:m)", arg(.voters, 1, .notDecimal)),
+    BadLine("1: 2|VOTERS(1,,)", arg(.voters, 2, .badMemberID)),
+    BadLine("1: 2|VOTERS(1,aa,00000000000000aa:m)", arg(.voters, 2, .badMemberID)),
+    BadLine("1: 2|VOTERS(1,00000000000000AA,00000000000000aa:m)", arg(.voters, 2, .badMemberID)),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000ag:m)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000AA:m)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,aa:m)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa-m)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:m.)", arg(.voters, 3, .badMember(position: 2))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,.00000000000000aa:m)", arg(.voters, 3, .badMember(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:m 00000000000000bb:m)", arg(.voters, 3, .badMemberKind(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:x)", arg(.voters, 3, .badMemberKind(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:M)", arg(.voters, 3, .badMemberKind(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:)", arg(.voters, 3, .badMemberKind(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:ml)", arg(.voters, 3, .badMemberKind(position: 1))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000bb:m.00000000000000aa:m)", arg(.voters, 3, .membersNotAscending(position: 2))),
+    BadLine("1: 2|VOTERS(1,00000000000000aa,00000000000000aa:m.00000000000000aa:l)", arg(.voters, 3, .membersNotAscending(position: 2))),
     BadLine("1: 2|UNLINK(1,a%4):2", .badEscape(column: 16)),
     BadLine("1: 2|UNLINK(1,a%G0):2", .badEscape(column: 16)),
     BadLine("1: 2|UNLINK(1,a%%41):2", .badEscape(column: 16)),
@@ -178,18 +200,24 @@ private func problemName(_ problem: ChangelogParseError.ArgumentProblem) -> Stri
     case .containsSlash: "containsSlash"
     case .containsNUL: "containsNUL"
     case .tooLong: "tooLong"
+    case .badMemberID: "badMemberID"
+    case .badMember: "badMember"
+    case .badMemberKind: "badMemberKind"
+    case .membersNotAscending: "membersNotAscending"
+    case .tooManyMembers: "tooManyMembers"
     }
 }
 
 @Test func badLinesCoverEveryErrorAndArgumentProblem() {
-    // lineTooLong and the tooLong problem are tested at their limits in LimitTests.
+    // lineTooLong and the tooLong and tooManyMembers problems are tested at their limits in
+    // LimitTests.
     let cases = Set(badLines.map { caseName($0.error) } + ["lineTooLong"])
     #expect(cases.count == 16)
-    var problems: Set = ["tooLong"]
+    var problems: Set = ["tooLong", "tooManyMembers"]
     for bad in badLines {
         if case .badArgument(_, _, let reason) = bad.error { problems.insert(problemName(reason)) }
     }
-    #expect(problems.count == 13)
+    #expect(problems.count == 18)
 }
 
 @Test func messagesNameTheOperationArgumentAndRule() {
@@ -201,6 +229,14 @@ private func problemName(_ problem: ChangelogParseError.ArgumentProblem) -> Stri
     #expect("\(ChangelogParseError.lineTooLong(length: 13185, limit: 13184))".contains("13185 bytes long, more than the limit of 13184"))
     #expect("\(ChangelogParseError.missingResult(.create))" == "CREATE must be followed by `:RESULT`")
     #expect("\(ChangelogParseError.unknownOperation("FOO"))".contains("`FOO`"))
+    #expect(
+        "\(arg(.voters, 3, .membersNotAscending(position: 2)))"
+            == "VOTERS argument 3 (members) has member 2 whose id is not above the one before it (ids are unique and ascending)")
+    #expect(
+        "\(arg(.voters, 3, .badMemberKind(position: 1)))"
+            == "VOTERS argument 3 (members) has member 1 of a kind other than `m` (master) or `l` (metalogger)")
+    #expect("\(arg(.voters, 2, .badMemberID))" == "VOTERS argument 2 (leader) is not a member id (exactly 16 lowercase hex digits)")
+    #expect("\(arg(.voters, 1, .outOfRange(max: 255)))" == "VOTERS argument 1 (k) is larger than 255, the largest value it can hold")
     // Every message is non-empty and single-line (the caller prefixes file:line).
     for bad in badLines {
         let message = "\(bad.error)"

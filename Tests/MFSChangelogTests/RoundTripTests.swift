@@ -36,6 +36,14 @@ let roundTripChanges: [Change] =
         .closeSession(SessionID(.max)), .sessionLost(SessionID(.max)), .sessionBack(SessionID(.max)),
         .acquire(inode: InodeID(.max), session: SessionID(.max)),
         .release(inode: InodeID(.max), session: SessionID(.max)),
+        .voters(.empty),
+        .voters(
+            VoterSet(
+                syncReplicas: ChangelogLimits.maxSyncReplicas, leader: MemberID(.max),
+                members: Dictionary(
+                    uniqueKeysWithValues: (0..<UInt64(ChangelogLimits.maxVoters)).map {
+                        (MemberID(.max - $0), $0 % 2 == 0 ? .master : .metalogger)
+                    }))),
     ] + NodeType.allCases.map { .create(parent: .root, name: "n", type: $0, mode: 0o755, uid: 1, gid: 1, rdev: 0) }
 
 @Test func roundTripCasesCoverEveryOperation() {

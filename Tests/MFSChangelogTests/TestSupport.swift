@@ -128,7 +128,19 @@ struct RecordGenerator {
         case .sessionBack: .sessionBack(session())
         case .acquire: .acquire(inode: inode(), session: session())
         case .release: .release(inode: inode(), session: session())
+        case .voters: .voters(voterSet())
         }
+    }
+
+    /// Any set the format holds (the codec does not check what the namespace does, such as the
+    /// leader being a master).
+    mutating func voterSet() -> VoterSet {
+        var members: [MemberID: MemberKind] = [:]
+        for _ in 0..<length(max: ChangelogLimits.maxVoters) {
+            members[MemberID(uint64())] = MemberKind.allCases.randomElement(using: &rng)!
+        }
+        return VoterSet(
+            syncReplicas: Int.random(in: 0...ChangelogLimits.maxSyncReplicas, using: &rng), leader: MemberID(uint64()), members: members)
     }
 
     mutating func record() -> ChangelogRecord {

@@ -39,6 +39,7 @@ func throughChangelogText(_ record: ChangelogRecord) throws -> ChangelogRecord {
         #expect(firstDifference(loaded, live) == nil, "seed \(seed): \(firstDifference(loaded, live) ?? "")")
         #expect(firstDifference(replayed, live) == nil, "seed \(seed)")
         #expect(live.inodeCount > 100, "seed \(seed): workload too small to mean anything")
+        #expect(records.contains { if case .voters = $0.change { true } else { false } }, "seed \(seed): no VOTERS change")
     }
 
     @Test func replayRefusesAGap() throws {

@@ -66,6 +66,7 @@ func firstDifference(_ a: Namespace, _ b: Namespace) -> String? {
     if a.nextInode != b.nextInode || a.nextChunk != b.nextChunk || a.nextSession != b.nextSession { return "counters" }
     if a.inodeCount != b.inodeCount || a.chunkCount != b.chunkCount { return "counts" }
     if a.parameters != b.parameters { return "parameters" }
+    if a.voters != b.voters || a.votersVersion != b.votersVersion { return "voters" }
     let ids = a.allInodes()
     if ids != b.allInodes() { return "inode sets differ" }
     for id in ids {

@@ -130,6 +130,35 @@ import Testing
         #expect(throws: RestoreError.self) { try ChangelogFile(name: "h.mfs", bytes: Array("1: 2|IDLE()\n".utf8)) }
     }
 
+    /// `VOTERS` is replayed like any change: the restored metadata holds the set, its version,
+    /// and a checksum that covers them; a set the namespace refuses stops the restore.
+    @Test func votersChangesAreRestored() throws {
+        var ns = Namespace()
+        var records = Array(history.records[0..<300])
+        for record in records { try ns.apply(record) }
+        let set = VoterSet(
+            syncReplicas: 1, leader: MemberID(0xAA),
+            members: [MemberID(0xAA): .master, MemberID(0xBB): .master, MemberID(0xCC): .metalogger])
+        records.append(try ns.setVoters(set, now: t0))
+        records.append(try ns.recordChecksum(now: t0))
+        let bytes = changelogBytes(records)
+        #expect(
+            String(decoding: bytes, as: UTF8.self).contains(
+                "|VOTERS(1,00000000000000aa,00000000000000aa:m.00000000000000bb:m.00000000000000cc:l)\n"))
+        let outcome = try Restorer.restore(Namespace(), changelogs: [try ChangelogFile(name: "v.mfs", bytes: bytes)])
+        #expect(outcome.namespace.voters == set && outcome.namespace.votersVersion == records[300].version)
+        #expect(MetadataFile.encode(outcome.namespace) == MetadataFile.encode(ns))
+
+        var refused = records[300]
+        refused.change = .voters(VoterSet(syncReplicas: 1, leader: MemberID(0xCC), members: set.members))
+        #expect {
+            try Restorer.restore(Namespace(), changelogs: [try file("w.mfs", Array(records[0..<300]) + [refused])])
+        } throws: { error in
+            guard case .replay("w.mfs", 302, .operationFailed(let version, .invalidArgument)) = error as? RestoreError else { return false }
+            return version == refused.version
+        }
+    }
+
     @Test func replayMismatchNamesFileAndLine() throws {
         var records = Array(history.records[0..<50])
         let index = try #require(records.firstIndex { $0.result != nil && $0.version.rawValue > 5 })
