@@ -66,12 +66,12 @@ var targets: [Target] = [
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
     .target(name: "MFSStatus", dependencies: ["MFSConfig"]),
     /// The peer side of port 9419, shared by the metalogger and a follower master.
-    .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSWire"]),
+    .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSStorage", "MFSWire"]),
     /// The metalogger's shell: its files (verified by replay), the store the peer link fills.
     .target(
         name: "MFSMetalogger",
         dependencies: storage + [
-            "MFSRestore", "MFSConfig", "MFSPeer", "MFSWire", .product(name: "Logging", package: "swift-log"),
+            "MFSRestore", "MFSConfig", "MFSPeer", "MFSReplication", "MFSWire", .product(name: "Logging", package: "swift-log"),
         ]),
     .executableTarget(name: "mfsmetalogger", dependencies: ["MFSMetalogger"]),
     .target(name: "MFSPending"),

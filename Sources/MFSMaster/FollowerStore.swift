@@ -10,18 +10,26 @@ import Synchronization
 /// a higher epoch or was demoted and takes no writes). Shared by the client port, the peer
 /// port, the status server and the follower link.
 public final class RoleBox: Sendable {
+    /// The role, and the active master's host while this one is not active.
     private let state: Mutex<(role: MasterRole, activeMaster: String?)>
+    /// This master's client port as bound: the active master's is the same in a cluster, so
+    /// `notActive` answers name the active master's host with it.
+    let clientPort = Atomic<Int>(0)
 
     public init(_ role: MasterRole) { state = Mutex((role, nil)) }
 
     public var role: MasterRole { state.withLock { $0.role } }
-    public var current: (MasterRole, String?) { state.withLock { ($0.role, $0.activeMaster) } }
+    /// The role, and `host:port` of the active master while this one is not active.
+    public var current: (MasterRole, String?) {
+        let (role, host) = state.withLock { ($0.role, $0.activeMaster) }
+        return (role, host.map { "\($0):\(clientPort.load(ordering: .relaxed))" })
+    }
 
     public func set(_ role: MasterRole, activeMaster: String? = nil) { state.withLock { $0 = (role, activeMaster) } }
 
-    /// Names the active master (for `notActive` answers) while this one is not active.
-    public func setActiveMaster(_ address: String?) {
-        state.withLock { if $0.role != .active { $0.activeMaster = address } }
+    /// Names the active master's host (for `notActive` answers) while this one is not active.
+    public func setActiveMaster(host: String?) {
+        state.withLock { if $0.role != .active { $0.activeMaster = host } }
     }
 
     /// Sets `role` only while the role is `from`; returns whether it did.
@@ -43,8 +51,10 @@ public final class RoleBox: Sendable {
 final class FollowerStore: PeerStore, @unchecked Sendable {
     let service: MetadataService
     let roles: RoleBox
-    /// This master's client port as bound (the active master's is the same in a cluster).
-    let clientPort: @Sendable () -> Int
+    let promotion: Promotion
+    /// Open until `close`: a closed store takes nothing more from the link (a promotion took
+    /// over, or the daemon stops), even while the link's thread still runs.
+    private let open = Mutex(true)
     let log: (String) -> Void
     /// Set when this copy cannot continue from where it is (it diverged, or holds changes the
     /// active master superseded): the next registration asks for the metadata.
@@ -53,12 +63,27 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     var link: PeerLink?
     private var named: String?
 
-    init(service: MetadataService, roles: RoleBox, clientPort: @escaping @Sendable () -> Int, log: @escaping (String) -> Void) {
+    init(
+        service: MetadataService, roles: RoleBox, promotion: Promotion, log: @escaping (String) -> Void
+    ) {
         self.service = service
         self.roles = roles
-        self.clientPort = clientPort
+        self.promotion = promotion
         self.log = log
     }
+
+    /// Takes nothing more from the link; waits for a batch being stored.
+    func close() { open.withLock { $0 = false } }
+
+    /// Runs `body` while the store is open, under its lock (so `close` waits for it).
+    private func whileOpen(_ body: () throws(LinkError) -> Void) throws(LinkError) {
+        try open.withLock { (open: inout Bool) throws(LinkError) in
+            guard open else { throw LinkError("this master stopped following") }
+            try body()
+        }
+    }
+
+    var promisedEpoch: Epoch { promotion.promisedEpoch }
 
     var position: PeerPosition {
         let namespace = service.namespace
@@ -68,6 +93,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
+        try whileOpen { () throws(LinkError) in try discardOpen(after: version, count: count) }
+    }
+
+    private func discardOpen(after version: MetaVersion, count: UInt64) throws(LinkError) {
         // The namespace cannot be rewound: the superseded changes are moved aside from the
         // changelogs, and the metadata is downloaded afresh.
         let namespace = service.namespace
@@ -87,6 +116,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func install(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
+        try whileOpen { () throws(LinkError) in try installOpen(metadata: metadata, version: version) }
+    }
+
+    private func installOpen(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
         let namespace: Namespace
         do { namespace = try MetadataFile.decode(metadata) } catch {
             throw LinkError("the downloaded metadata does not decode: \(error)")
@@ -102,6 +135,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func store(_ records: [ChangelogRecord], text: [UInt8]) throws(LinkError) {
+        try whileOpen { () throws(LinkError) in try storeOpen(records) }
+    }
+
+    private func storeOpen(_ records: [ChangelogRecord]) throws(LinkError) {
         do throws(ReplicaError) {
             try service.applyReplicated(records)
         } catch {
@@ -116,14 +153,13 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     /// that write here are sent to the active master (its host, this master's client port:
     /// the masters of a cluster listen on the same ports).
     private func following() {
-        roles.change(from: .fenced, to: .follower)
+        if roles.change(from: .fenced, to: .follower) { promotion.handle(.caughtUpWithActive) }
         if let master = link?.status.master { following(master) }
     }
 
     func following(_ master: String) {
         guard master != named else { return }
         named = master
-        let host = master.split(separator: ":").dropLast().joined(separator: ":")
-        roles.setActiveMaster("\(host):\(clientPort())")
+        roles.setActiveMaster(host: master.split(separator: ":").dropLast().joined(separator: ":"))
     }
 }

@@ -5,6 +5,7 @@ import MFSConfig
 import MFSCore
 import MFSMetadata
 import MFSPeer
+import MFSReplication
 import MFSStatus
 import MFSStorage
 import MFSWire
@@ -32,10 +33,9 @@ public final class MasterDaemon: Sendable {
     public let clients: ClientServerContext
     public let roles: RoleBox
     let peers: PeerServerContext
+    let promotion: Promotion
     /// The link to the active master while this master follows one.
-    private let follower = Mutex<(link: PeerLink, finished: DispatchSemaphore)?>(nil)
-    /// The client port as bound (`MATOCL_LISTEN_PORT = 0` picks one).
-    private let boundClientPort = Atomic<Int>(0)
+    private let follower = Mutex<(link: PeerLink, store: FollowerStore, finished: DispatchSemaphore)?>(nil)
     let lock: DataPathLock
     let logger: Logger
     let registry = PrometheusCollectorRegistry()
@@ -107,6 +107,7 @@ public final class MasterDaemon: Sendable {
             throw MasterStartError("\(error)")
         }
         let roles = RoleBox(startAsFollower ? .follower : .active)
+        roles.clientPort.store(settings.clientPort, ordering: .relaxed)
         let replication = ReplicationHub(
             settings: settings.replication, after: writer.status.appendedVersion, epoch: namespace.epoch,
             epochStart: namespace.epochStartVersion,
@@ -138,31 +139,50 @@ public final class MasterDaemon: Sendable {
             ])
         let peers = PeerServerContext(
             service: service, authCode: settings.authCode, softwareVersion: softwareVersion, logger: logger,
-            role: { roles.current },
-            staleEpoch: { epoch, peer in
-                guard roles.change(from: .active, to: .fenced) else { return }
-                service.takeChanges(false)
-                logger.critical(
-                    "fenced: a peer has seen epoch \(epoch), above this master's; no write is accepted any more",
-                    metadata: ["peer": "\(peer)"])
-            })
+            role: { roles.current })
+        let promotion = try Promotion(settings: settings, service: service, roles: roles, peers: peers, logger: logger)
+        peers.promotion.withLock { $0 = promotion }
         if startAsFollower {
             logger.notice("starting as a follower", metadata: ["masters": "\(settings.masters.map { "\($0.host):\($0.port)" })"])
         }
-        return MasterDaemon(settings: settings, service: service, clients: clients, roles: roles, peers: peers, lock: lock, logger: logger)
+        return MasterDaemon(
+            settings: settings, service: service, clients: clients, roles: roles, peers: peers, promotion: promotion, lock: lock,
+            logger: logger)
     }
 
     private init(
         settings: MasterSettings, service: MetadataService, clients: ClientServerContext, roles: RoleBox, peers: PeerServerContext,
-        lock: DataPathLock, logger: Logger
+        promotion: Promotion, lock: DataPathLock, logger: Logger
     ) {
         self.settings = settings
         self.service = service
         self.clients = clients
         self.roles = roles
         self.peers = peers
+        self.promotion = promotion
         self.lock = lock
         self.logger = logger
+        promotion.hooks = Promotion.Hooks(
+            stopFollowing: { [unowned self] in stopFollowing(wait: false) },
+            hearing: { [unowned self] in hearing() },
+            activeVersion: { [unowned self] in follower.withLock { $0?.link.status.masterVersion } ?? .zero },
+            fence: { [unowned self] reason in fence(reason) })
+    }
+
+    /// The active master this one still hears through its follower link.
+    private func hearing() -> ActiveContact? {
+        guard let status = follower.withLock({ $0?.link.status }), status.connected, let master = status.master else { return nil }
+        return ActiveContact(address: master, epoch: status.masterEpoch, lastHeard: status.lastHeard)
+    }
+
+    /// Takes no change from now on (demoted, or a higher epoch exists); replies still waiting
+    /// are answered `notActive`; peers go (to the new active master).
+    private func fence(_ reason: String) {
+        roles.set(.fenced)
+        service.takeChanges(false)
+        logger.notice("fenced: no write is accepted", metadata: ["reason": "\(reason)", "version": "\(service.namespace.version)"])
+        let peers = self.peers
+        Task { await peers.openConnections.closeAll(stopping: false) }
     }
 
     /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
@@ -232,7 +252,10 @@ public final class MasterDaemon: Sendable {
         clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }, peerPortBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         if !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
-        if roles.role == .active { markSessionsLost() }
+        if roles.role == .active {
+            markSessionsLost()
+            promotion.claim()
+        }
         let daemon = self
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
@@ -245,7 +268,7 @@ public final class MasterDaemon: Sendable {
         let services: [any Service] = [
             TaskService(name: "client port") {
                 try await client.run { port in
-                    daemon.boundClientPort.store(port, ordering: .relaxed)
+                    daemon.roles.clientPort.store(port, ordering: .relaxed)
                     clientPortBound(port)
                 }
             },
@@ -297,13 +320,10 @@ public final class MasterDaemon: Sendable {
 
     /// Follows the active master in `MASTER_HOST` on a thread of its own.
     private func startFollowing() {
-        let bound: @Sendable () -> Int = { [self] in
-            let port = boundClientPort.load(ordering: .relaxed)
-            return port == 0 ? settings.clientPort : port
-        }
-        let store = FollowerStore(service: service, roles: roles, clientPort: bound) { [logger] in logger.notice("\($0)") }
-        let link = PeerLink(
-            options: PeerLink.Options(masters: settings.masters, role: .follower, authCode: settings.authCode), log: Self.logLink(logger))
+        let store = FollowerStore(service: service, roles: roles, promotion: promotion) { [logger] in logger.notice("\($0)") }
+        var options = PeerLink.Options(masters: settings.masters, role: .follower, authCode: settings.authCode)
+        options.member = promotion.me
+        let link = PeerLink(options: options, log: Self.logLink(logger))
         store.link = link
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -311,7 +331,7 @@ public final class MasterDaemon: Sendable {
             finished.signal()
         }
         thread.name = "follower"
-        follower.withLock { $0 = (link, finished) }
+        follower.withLock { $0 = (link, store, finished) }
         thread.start()
     }
 
@@ -326,15 +346,18 @@ public final class MasterDaemon: Sendable {
         }
     }
 
-    /// Stops following and waits for the link's thread to finish (its last batch is stored).
-    private func stopFollowing() {
+    /// Stops following. Nothing the link receives is stored after this returns (a batch being
+    /// stored is finished first); with `wait`, the link's thread is waited for too (at
+    /// shutdown), else it ends by itself, even if it is stuck connecting to a dead host.
+    private func stopFollowing(wait: Bool = true) {
         guard
-            let (link, finished) = follower.withLock({ state in
+            let (link, store, finished) = follower.withLock({ state in
                 defer { state = nil }; return state
             })
         else { return }
+        store.close()
         link.stop()
-        finished.wait()
+        if wait { finished.wait() }
     }
 
     public enum RoleChangeError: Error, CustomStringConvertible, Sendable {
@@ -347,52 +370,26 @@ public final class MasterDaemon: Sendable {
         }
     }
 
-    /// `POST /promote`: a follower becomes the active master at once, writing `EPOCH(n+1)`.
-    /// Refused while the active master it follows still answers (demote that one first), unless
-    /// `force`.
-    public func promote(force: Bool) async throws(RoleChangeError) -> (epoch: Epoch, version: MetaVersion) {
-        let (role, _) = roles.current
-        guard role != .active else { throw .refused("already active") }
-        if role == .fenced, !force {
-            throw .refused(
-                "this master is fenced (demoted, or it learned of a higher epoch): it takes over only once it follows the active "
-                    + "master again and has caught up (role follower), or with force (mfscli promote --force)")
+    /// `POST /promote`: a follower becomes the active master through the quorum rule (DESIGN
+    /// §7.2): P − K + 1 voters grant the new epoch (this master's own vote counts when it is a
+    /// voter), the newest log among the granters is taken, and `EPOCH(n+1)` is written and held
+    /// by `SYNC_REPLICAS` voters before this returns. `force` skips the votes; the result then
+    /// says how many changes the old active master had beyond this one (at least that many may
+    /// be lost).
+    public func promote(force: Bool) async throws(RoleChangeError) -> (epoch: Epoch, version: MetaVersion, mayHaveLost: UInt64?) {
+        switch await promotion.promote(force: force) {
+        case .promoted(let epoch, let version, let lost): return (epoch, version, lost)
+        case .refused(let reason): throw .refused(reason)
         }
-        if !force, let link = follower.withLock({ $0?.link }), link.status.connected {
-            throw .refused(
-                "the active master \(link.status.master ?? "?") still streams to this follower: demote it first (or force it: mfscli promote --force, POST /promote?force=1)"
-            )
-        }
-        stopFollowing()
-        service.takeChanges(true)
-        let now = ClientServerContext.now()
-        let record: ChangelogRecord
-        do throws(MasterError) {
-            record = try await service.change { (namespace: inout Namespace) throws(FSError) -> (ChangelogRecord, ChangelogRecord) in
-                let record = try namespace.beginEpoch(now: now)
-                return (record, record)
-            }
-        } catch {
-            throw .failed("cannot write the new epoch: \(error)")
-        }
-        roles.set(.active)
-        guard case .epoch(let epoch) = record.change else { throw .failed("no epoch") }
-        logger.notice("promoted: this master is active", metadata: ["epoch": "\(epoch)", "epochStartVersion": "\(record.version)"])
-        return (epoch, record.version)
     }
 
     /// `POST /demote`: stops accepting writes at once (no write is acknowledged after this
     /// returns), drops the peers (they go to the new active master) and, with `MASTER_HOST`,
     /// follows the new active master once it answers.
     public func demote() async -> MetaVersion {
-        let wasActive = roles.change(from: .active, to: .fenced)
+        promotion.handle(.demote)
         service.takeChanges(false)
-        let version = service.namespace.version
-        if wasActive {
-            logger.notice("demoted: fenced, no write is accepted", metadata: ["version": "\(version)"])
-            await peers.openConnections.closeAll(stopping: false)
-        }
-        return version
+        return service.namespace.version
     }
 
     /// `POST /promote` and `POST /demote` answered: whether it worked, and JSON or the reason.
@@ -402,8 +399,9 @@ public final class MasterDaemon: Sendable {
             return (true, "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
         }
         do {
-            let (epoch, version) = try await self.promote(force: force)
-            return (true, "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)}")
+            let (epoch, version, lost) = try await self.promote(force: force)
+            let forced = lost.map { ",\"forced\":true,\"mayHaveLost\":\($0)" } ?? ""
+            return (true, "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)\(forced)}")
         } catch {
             logger.warning("promote refused: \(error)")
             return (false, "promote refused: \(error)")
@@ -419,6 +417,7 @@ public final class MasterDaemon: Sendable {
                     "peers counted out of synchronous replication: no acknowledgement within SYNC_TIMEOUT",
                     metadata: ["peers": "\(expired.joined(separator: ", "))"])
             }
+            if promotion.isPromoting { promotion.handle(.tick) }
             rejoinIfFenced()
         }
     }

@@ -85,6 +85,10 @@ public enum MasterKeys {
         "SYNC_DEGRADE", default: true,
         doc: "1: while fewer than SYNC_REPLICAS peers are connected and in step, go on with those that are (none: "
             + "asynchronously), warning loudly and saying so in /status. 0: wait for SYNC_REPLICAS peers, however long.")
+    public static let promoteTimeout = ConfigKey.duration(
+        "PROMOTE_TIMEOUT", default: .seconds(2), range: .milliseconds(100)...(.seconds(600)),
+        doc: "How long POST /promote waits for enough voters (P - K + 1 of the masters and metaloggers besides the old active "
+            + "one) to grant the new epoch before it is refused; voters that still hear the old master are asked again meanwhile.")
     public static let preserveSeconds = ConfigKey.duration(
         "CHANGELOG_PRESERVE_SECONDS", default: .seconds(1_800), range: .seconds(1)...(.seconds(86_400)),
         doc: "How long recent changes are kept in memory for peers that reconnect (at most 256 MiB of them); a peer further "
@@ -94,7 +98,7 @@ public enum MasterKeys {
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
         requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
-        authCode, syncReplicas, syncTimeout, syncDegrade, preserveSeconds)
+        authCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -132,6 +136,8 @@ public struct MasterSettings: Sendable {
     public var peerPort: Int
     public var authCode: String?
     public var replication: ReplicationHub.Settings
+    /// `PROMOTE_TIMEOUT`.
+    public var promoteWaitMilliseconds: Int64
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -158,6 +164,7 @@ public struct MasterSettings: Sendable {
         peerPort = Int(configuration[MasterKeys.peerListenPort])
         let code = configuration[MasterKeys.authCode]
         authCode = code.isEmpty ? nil : code
+        promoteWaitMilliseconds = configuration[MasterKeys.promoteTimeout].milliseconds
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
             syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,

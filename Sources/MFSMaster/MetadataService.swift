@@ -192,6 +192,30 @@ public final class MetadataService: Sendable {
         }
     }
 
+    /// A promotion's first changes (DESIGN §7.2): under one lock, this master starts taking
+    /// changes and queues `EPOCH(epoch)` and the voter set with itself as leader, so no client
+    /// change can take a version of the old epoch. Returns the version to wait for: nothing is
+    /// acknowledged before `SYNC_REPLICAS` voters hold it.
+    public func beginLeading(epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime) throws(MasterError) -> MetaVersion {
+        try state.withLock { (state: inout State) throws(MasterError) -> MetaVersion in
+            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
+            if state.stopped { throw .storage(.closed) }
+            var voters = state.namespace.voters
+            voters.leader = me
+            voters.members[me] = .master
+            voters.syncReplicas = syncReplicas
+            let records: [ChangelogRecord]
+            do throws(FSError) {
+                records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
+            } catch {
+                throw .operation(error)
+            }
+            do throws(ChangelogWriteError) { for record in records { try queue(record) } } catch { throw .storage(error) }
+            takesChanges.store(true, ordering: .relaxed)
+            return records[1].version
+        }
+    }
+
     /// Runs `body` with the namespace under the lock, with no change in between (a peer's
     /// registration: its plan and its place in the stream must agree).
     public func withNamespace<R>(_ body: (Namespace) -> R) -> R { state.withLock { body($0.namespace) } }

@@ -19,22 +19,29 @@ public final class PeerServerContext: Sendable {
     let logger: Logger
     /// This master's role now, and the active master's address when it is not active.
     let role: @Sendable () -> (MasterRole, String?)
-    /// Told when a peer has seen a higher epoch: this master is stale (DESIGN §7.6).
-    let staleEpoch: @Sendable (Epoch, String) -> Void
+    /// The role machine's shell: votes, tails, voters joining, a higher epoch seen.
+    let promotion = Mutex<Promotion?>(nil)
     /// Every open peer connection (closed at shutdown, or at a demote: the peers go to the
     /// new active master).
     let openConnections = ConnectionRegistry()
+    /// The voters' standing connections (DESIGN §7.2), by member: where a candidate's vote and
+    /// tail requests go.
+    let voterChannels = Mutex<[MemberID: any Channel]>([:])
+
+    /// A peer has seen a higher epoch: this master is stale (DESIGN §7.6).
+    func staleEpoch(_ epoch: Epoch, _ peer: String) {
+        promotion.withLock { $0 }?.handle(.higherEpoch(epoch, from: peer))
+    }
 
     public init(
         service: MetadataService, authCode: String?, softwareVersion: String, logger: Logger,
-        role: @escaping @Sendable () -> (MasterRole, String?), staleEpoch: @escaping @Sendable (Epoch, String) -> Void
+        role: @escaping @Sendable () -> (MasterRole, String?)
     ) {
         self.service = service
         self.authCode = authCode
         self.softwareVersion = softwareVersion
         self.logger = logger
         self.role = role
-        self.staleEpoch = staleEpoch
     }
 }
 
@@ -72,6 +79,8 @@ final class PeerConnectionHandler: ChannelInboundHandler {
         case register(Hello)
         case downloading
         case streaming
+        /// A metalogger's standing voter connection: it waits for a candidate's requests.
+        case voter(MemberID)
         case closed
     }
 
@@ -104,6 +113,10 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         shared.openConnections.closed(by: ObjectIdentifier(self))
         heartbeat?.cancel()
+        if case .voter(let member) = phase {
+            let channel = context.channel
+            shared.voterChannels.withLock { if $0[member] === channel { $0[member] = nil } }
+        }
         if let slot {
             shared.service.replication.leave(slot)
             shared.logger.notice("\(role) disconnected", metadata: ["peer": "\(peer)"])
@@ -145,8 +158,36 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                 return refuse(.badPassword, "wrong AUTH_CODE (it must be the same on the master and its peers)")
             }
             phase = .register(hello)
+        case .register(let hello) where frame.type == VoteMessages.voterJoin && hello.role == .metalogger:
+            let join = try VoterJoin.decode(frame)
+            phase = .voter(join.member)
+            if let channel = context?.channel { shared.voterChannels.withLock { $0[join.member] = channel } }
+            shared.logger.info("voter connection", metadata: ["peer": "\(peer)", "member": "\(join.member)"])
+        case .register(let hello) where hello.role == .master && frame.type == VoteMessages.voteRequest:
+            let request = try VoteRequest.decode(frame)
+            guard let promotion = shared.promotion.withLock({ $0 }) else { return close("no role machine yet") }
+            write(promotion.answer(request).encode())
+            flush()
+        case .register(let hello) where hello.role == .master && frame.type == VoteMessages.tailRequest:
+            let request = try TailRequest.decode(frame)
+            guard let promotion = shared.promotion.withLock({ $0 }), let context else { return close("no role machine yet") }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            Task.detached {
+                let frames = promotion.serveTail(request)
+                bound.eventLoop.execute {
+                    for frame in frames { bound.value.write(frame) }
+                    bound.value.flush()
+                }
+            }
         case .register(let hello):
             register(hello, try PeerRegister.decode(frame))
+        case .voter(let member):
+            guard let promotion = shared.promotion.withLock({ $0 }) else { return }
+            if frame.type == VoteMessages.voteAnswer {
+                promotion.answered(try VoteAnswer.decode(frame), route: "voter \(member)")
+            } else {
+                promotion.tailFrame(frame, from: member)
+            }
         case .downloading, .streaming:
             let ack = try PeerAck.decode(frame)
             guard let slot, shared.service.replication.ack(slot, ack.version) else {
@@ -172,9 +213,10 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             role = "\(hello.role)"
             phase = challenge.isEmpty ? .register(hello) : .challenged(hello, challenge: challenge)
         case .master:
-            // Another master asking who this one is (its start, DESIGN §7.7): the reply said it.
+            // Another master asking who this one is (its start, DESIGN §7.7: the reply said
+            // it), or a candidate asking for a vote or a tail (after the AUTH_CODE proof).
             role = "master"
-            phase = .register(hello)
+            phase = challenge.isEmpty ? .register(hello) : .challenged(hello, challenge: challenge)
             // A master of a higher epoch makes this one stale (DESIGN §7.6). That hello is not
             // authenticated: with AUTH_CODE set, only a peer that proved it (its register) fences.
             if hello.epoch > namespace.epoch, hello.metaID == namespace.metaID {
@@ -224,6 +266,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             let status: WireStatus = why == .otherCluster ? .wrongMetaID : why == .staleMaster ? .staleEpoch : .notActive
             refuse(status, reason)
         case .stream(let after, let discarded):
+            joined(register.member, hello.role)
             slot = id
             phase = .streaming
             write(PeerStart.stream(resumeAfter: after).encode())
@@ -236,6 +279,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             startHeartbeat()
             pump()
         case .download:
+            joined(register.member, hello.role)
             slot = id
             phase = .downloading
             shared.logger.notice(
@@ -247,6 +291,12 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                 bound.eventLoop.execute { bound.value.sendMetadata(bytes, version: snapshot.version) }
             }
         }
+    }
+
+    /// A registered peer with a voter id joins the voter set (DESIGN §7.2).
+    private func joined(_ member: MemberID, _ role: PeerRole) {
+        guard member != .none else { return }
+        shared.promotion.withLock { $0 }?.joined(member, kind: role == .metalogger ? .metalogger : .master)
     }
 
     private func sendMetadata(_ bytes: [UInt8], version: MetaVersion) {

@@ -16,6 +16,9 @@ public final class MetaloggerDaemon: Sendable {
     public let settings: MetaloggerSettings
     public let store: MetaloggerStore
     let link: PeerLink
+    /// This metalogger's vote (DESIGN §7.2) and its standing connection to every master.
+    let voter: MetaloggerVoter
+    let voterLinks: [VoterLink]
     let lock: DataPathLock
     let logger: Logger
 
@@ -54,23 +57,47 @@ public final class MetaloggerDaemon: Sendable {
                 backLogs: settings.backLogs, keepPreviousMetadata: settings.keepPreviousMetadata,
                 snapshotInterval: settings.metaDownloadFrequency),
             logger: logger)
-        let options = PeerLink.Options(
-            masters: settings.masters.map { (host: $0.host, port: Int($0.port(or: 9419))) }, role: .metalogger,
-            authCode: settings.authCode)
-        let link = PeerLink(options: options) { level, message in
+        let log: @Sendable (PeerLink.LogLevel, String) -> Void = { level, message in
             switch level {
             case .info: logger.info("\(message)")
             case .warning: logger.warning("\(message)")
             case .error: logger.error("\(message)")
             }
         }
-        return MetaloggerDaemon(settings: settings, store: store, link: link, lock: lock, logger: logger)
+        let memberPath = directory.file(VoterFile.metaloggerName)
+        let member: MemberID
+        do { member = try VoterFile.loadOrCreate(memberPath).member } catch {
+            throw MetaloggerStartError("cannot read or create \(memberPath): \(error)")
+        }
+        let masters = settings.masters.map { (host: $0.host, port: Int($0.port(or: 9419))) }
+        var options = PeerLink.Options(masters: masters, role: .metalogger, authCode: settings.authCode)
+        options.member = member
+        let link = PeerLink(options: options, log: log)
+        let voter: MetaloggerVoter
+        do {
+            voter = try MetaloggerVoter(
+                store: store, link: link, logger: logger, silenceMilliseconds: Int64(PeerLinkLimits.silenceSeconds * 1_000))
+        } catch {
+            throw MetaloggerStartError("cannot read or create \(memberPath): \(error)")
+        }
+        let voterLinks = masters.map {
+            VoterLink(
+                options: VoterLink.Options(host: $0.host, port: $0.port, role: .metalogger, authCode: settings.authCode, member: member),
+                log: log)
+        }
+        return MetaloggerDaemon(
+            settings: settings, store: store, link: link, voter: voter, voterLinks: voterLinks, lock: lock, logger: logger)
     }
 
-    private init(settings: MetaloggerSettings, store: MetaloggerStore, link: PeerLink, lock: DataPathLock, logger: Logger) {
+    private init(
+        settings: MetaloggerSettings, store: MetaloggerStore, link: PeerLink, voter: MetaloggerVoter, voterLinks: [VoterLink],
+        lock: DataPathLock, logger: Logger
+    ) {
         self.settings = settings
         self.store = store
         self.link = link
+        self.voter = voter
+        self.voterLinks = voterLinks
         self.lock = lock
         self.logger = logger
     }
@@ -94,10 +121,16 @@ public final class MetaloggerDaemon: Sendable {
         }
         thread.name = "peer-link"
         thread.start()
+        for (index, voterLink) in voterLinks.enumerated() {
+            let voterThread = Thread { [voter] in voterLink.run(backend: voter) }
+            voterThread.name = "voter-\(index)"
+            voterThread.start()
+        }
         logger.notice(
             "following the master",
             metadata: ["masters": "\(settings.masters.map(\.description).joined(separator: ","))", "dataPath": "\(settings.dataPath)"])
         let stop = waitForStop()
+        for voterLink in voterLinks { voterLink.stop() }
         link.stop()
         finished.wait()
         store.close()

@@ -18,6 +18,7 @@ extension MetaloggerStore {
             throw LinkError("told to discard the changes after \(version), but this metalogger holds no verified metadata")
         }
         guard version < storedVersion else { return }
+        defer { publish() }
         if count != storedVersion.rawValue - version.rawValue {
             logger.warning(
                 "the master counts \(count) changes to discard after version \(version); this metalogger holds \(storedVersion.rawValue - version.rawValue)"

@@ -56,6 +56,14 @@ public final class MetaloggerStore: PeerStore, @unchecked Sendable {
     var metadataVersion: MetaVersion?
     /// The warning about a master's changelog format was given.
     var formatWarned = false
+    /// `position` as of the last store, install or discard, for the voter links' threads.
+    private let published = Mutex(
+        (
+            position: PeerPosition(metaID: .unknown, highestEpoch: .zero, lastVersion: .zero, tailEpoch: .zero),
+            voters: (version: MetaVersion.zero, set: VoterSet.empty)
+        ))
+    /// The highest epoch this metalogger promised a candidate (DESIGN §7.2), set by its voter.
+    let promise = Mutex(Epoch.zero)
 
     /// Held while a metadata file is written, replaced or moved.
     let metadataLock = NSLock()
@@ -89,6 +97,7 @@ public final class MetaloggerStore: PeerStore, @unchecked Sendable {
         metadataVersion = loaded.metadataVersion
         schedule = SnapshotSchedule(interval: options.snapshotInterval, lastWritten: loaded.metadataWritten, now: clock())
         if hasMetadata { writer = try openWriter(lastVersion: namespace.version) }
+        publish()
         logger.notice(
             hasMetadata ? "metalogger files loaded" : "no metadata here yet: it is downloaded from the master first",
             metadata: [
@@ -155,8 +164,22 @@ public final class MetaloggerStore: PeerStore, @unchecked Sendable {
             throw LinkError("cannot store changes up to \(storedVersion): \(error)")
         }
         checkCanonical(records, text)
+        publish()
         snapshotIfDue()
     }
+
+    /// What other threads may read of `position`: as of the last store, install or discard.
+    public var publishedPosition: PeerPosition { published.withLock { $0.position } }
+    /// The voter set of the verified namespace, and the version that set it.
+    public var publishedVoters: (version: MetaVersion, set: VoterSet) { published.withLock { $0.voters } }
+
+    func publish() {
+        let now = position
+        let voters = (namespace.votersVersion, namespace.voters)
+        published.withLock { $0 = (now, voters) }
+    }
+
+    public var promisedEpoch: Epoch { promise.withLock { $0 } }
 
     /// The writer formats each record again; the lines must come out as the master wrote them,
     /// or a restore that merges both changelogs would find two different lines for one version.
@@ -216,6 +239,7 @@ public final class MetaloggerStore: PeerStore, @unchecked Sendable {
         snapshotCondition.lock()
         snapshotFailed = false
         snapshotCondition.unlock()
+        publish()
         logger.notice(
             "metadata downloaded", metadata: ["version": "\(version)", "epoch": "\(downloaded.epoch)", "bytes": "\(bytes.count)"])
     }

@@ -27,6 +27,9 @@ public struct PeerPosition: Sendable, Equatable {
 /// changelog. Called from the link's thread only.
 public protocol PeerStore: AnyObject {
     var position: PeerPosition { get }
+    /// The highest epoch this member promised to a candidate (DESIGN §7.2): changes of a master
+    /// of a lower epoch are refused from then on.
+    var promisedEpoch: Epoch { get }
     /// Moves the `count` changes after `version` aside: they belong to an older epoch that the
     /// master's history superseded (DESIGN §3).
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError)
@@ -41,6 +44,15 @@ public protocol PeerStore: AnyObject {
 
 extension PeerStore {
     public func following(_ master: String) {}
+    public var promisedEpoch: Epoch { .zero }
+}
+
+/// Milliseconds of the monotonic clock (CLOCK_MONOTONIC, shared by every thread of the process):
+/// when the active master was last heard, compared by the role machine with its `now`.
+public func monotonicMilliseconds() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
 }
 
 /// The peer's side of port 9419 (DESIGN §6): connects to the active master among `masters`,
@@ -53,7 +65,9 @@ public final class PeerLink: Sendable {
         public var masters: [(host: String, port: Int)]
         public var role: PeerRole
         public var authCode: String?
-        public var connectTimeout: Double = 2
+        /// This peer's voter id, sent with its register (`.none`: it does not vote).
+        public var member: MemberID = .none
+        public var connectTimeout: Double = PeerLinkLimits.connectSeconds
         /// With no frame from the master for this long, the connection is given up.
         public var silenceTimeout: Double = PeerLinkLimits.silenceSeconds
         public var maxBackoff: Double = 5
@@ -74,6 +88,9 @@ public final class PeerLink: Sendable {
         public var ackedVersion: MetaVersion = .zero
         /// The last version the master announced (changes or heartbeat).
         public var masterVersion: MetaVersion = .zero
+        /// The followed master's epoch, and when it was last heard (`monotonicMilliseconds`).
+        public var masterEpoch: Epoch = .zero
+        public var lastHeard: Int64 = 0
         public var lastError: String?
     }
 
@@ -136,6 +153,11 @@ public final class PeerLink: Sendable {
                 "master \(socket.address) belongs to cluster \(hello.metaID.hex), but the data here to \(position.metaID.hex): "
                     + "refusing to follow a master of another cluster (check MASTER_HOST)")
         }
+        if hello.epoch < store.promisedEpoch {
+            throw LinkError(
+                "master \(socket.address) is at epoch \(hello.epoch), below epoch \(store.promisedEpoch) promised to a candidate here: stale master"
+            )
+        }
         if hello.epoch < position.highestEpoch {
             throw LinkError(
                 "master \(socket.address) is at epoch \(hello.epoch), below epoch \(position.highestEpoch) seen here: stale master")
@@ -147,7 +169,7 @@ public final class PeerLink: Sendable {
             let response = passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)
             try socket.send(AuthResponse(response: response).encode())
         }
-        try socket.send(PeerRegister(lastVersion: position.lastVersion, tailEpoch: position.tailEpoch).encode())
+        try socket.send(PeerRegister(lastVersion: position.lastVersion, tailEpoch: position.tailEpoch, member: options.member).encode())
         // A download's start comes once the master has encoded its metadata: allow for that.
         let start: PeerStart = try expect(socket, PeerStart.self, "peer start", within: PeerLinkLimits.startSeconds)
         var last = position.lastVersion
@@ -173,6 +195,8 @@ public final class PeerLink: Sendable {
             $0.connected = true
             $0.lastError = nil
             $0.ackedVersion = last
+            $0.masterEpoch = hello.epoch
+            $0.lastHeard = monotonicMilliseconds()
         }
         log(.info, "following master \(socket.address) from version \(last.next) (epoch \(hello.epoch))")
         store.following(socket.address)
@@ -186,6 +210,8 @@ public final class PeerLink: Sendable {
                 continue
             }
             lastHeard = Date()
+            let heard = monotonicMilliseconds()
+            state.withLock { $0.lastHeard = heard }
             var records: [ChangelogRecord] = []
             var text: [UInt8] = []
             var next: Frame? = frame
@@ -207,6 +233,13 @@ public final class PeerLink: Sendable {
                 next = text.count < 4 << 20 ? try socket.receiveNow() : nil
             }
             guard !records.isEmpty else { continue }
+            // A promise to a candidate of a higher epoch (DESIGN §7.2) ends this master's
+            // stream here: nothing of its epoch is stored, so nothing of it is acknowledged.
+            if store.promisedEpoch > hello.epoch {
+                throw LinkError(
+                    "epoch \(store.promisedEpoch) is promised to a candidate: changes of master \(socket.address) (epoch \(hello.epoch)) are refused"
+                )
+            }
             try store.store(records, text: text)
             stored()
             try socket.send(PeerAck(version: last).encode())
@@ -267,24 +300,31 @@ public final class PeerLink: Sendable {
     }
 
     private func parse(_ batch: ChangeBatch, _ socket: FrameSocket) throws(LinkError) -> [ChangelogRecord] {
+        try batch.records(from: "master \(socket.address)")
+    }
+}
+
+extension ChangeBatch {
+    /// The batch's lines parsed, checked against its count and first version; `source` names
+    /// the sender in errors.
+    public func records(from source: String) throws(LinkError) -> [ChangelogRecord] {
         var records: [ChangelogRecord] = []
-        records.reserveCapacity(Int(batch.count))
+        records.reserveCapacity(Int(count))
         var start = 0
-        for (index, byte) in batch.text.enumerated() where byte == 0x0A {
-            let line = batch.text[start..<index]
+        for (index, byte) in text.enumerated() where byte == 0x0A {
+            let line = text[start..<index]
             start = index + 1
             do throws(ChangelogParseError) {
                 records.append(try ChangelogCodec.parse(line))
             } catch {
-                throw LinkError("master \(socket.address) sent a changelog line that does not parse: \(error)")
+                throw LinkError("\(source) sent a changelog line that does not parse: \(error)")
             }
         }
-        guard records.count == Int(batch.count) else {
-            throw LinkError("master \(socket.address) sent a batch of \(records.count) lines announced as \(batch.count)")
+        guard records.count == Int(count) else {
+            throw LinkError("\(source) sent a batch of \(records.count) lines announced as \(count)")
         }
-        for (offset, record) in records.enumerated() where record.version.rawValue != batch.firstVersion.rawValue + UInt64(offset) {
-            throw LinkError(
-                "master \(socket.address) sent change \(record.version) where \(batch.firstVersion.rawValue + UInt64(offset)) belonged")
+        for (offset, record) in records.enumerated() where record.version.rawValue != firstVersion.rawValue + UInt64(offset) {
+            throw LinkError("\(source) sent change \(record.version) where \(firstVersion.rawValue + UInt64(offset)) belonged")
         }
         return records
     }
@@ -293,13 +333,18 @@ public final class PeerLink: Sendable {
 /// Named limits of the peer side.
 public enum PeerLinkLimits {
     /// With nothing from the master (changes or heartbeats, sent every
-    /// `heartbeatSeconds`) for this long, a peer reconnects.
-    public static let silenceSeconds = 5.0
+    /// `heartbeatSeconds`) for this long, a peer reconnects. Below the announcer's
+    /// Master_Down_Interval at 100 ms adverts (about 0.35 s), so a silent host death is seen
+    /// before the standby is told to take over (DESIGN §7.2).
+    public static let silenceSeconds = 0.3
+    /// How long a connection to a master may take: short, since the masters of a cluster are
+    /// on one network; a dead host must not hold a follower or a vote for seconds.
+    public static let connectSeconds = 0.25
     /// How long a peer waits for the master's answer to its register: a download's answer comes
     /// once the master has encoded its metadata (seconds for tens of millions of inodes).
     public static let startSeconds = 120.0
     /// How often an idle master tells its peers it lives.
-    public static let heartbeatSeconds = 0.5
+    public static let heartbeatSeconds = 0.1
     /// The largest metadata file a peer accepts in a download (16 GiB: about 100 M inodes).
     public static let maxMetadataBytes: UInt64 = 16 << 30
 }

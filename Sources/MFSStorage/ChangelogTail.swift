@@ -85,3 +85,42 @@ public enum ChangelogTail {
         return moved
     }
 }
+
+extension ChangelogTail {
+    /// The changes `after + 1` … `through` of the changelog chain `paths` (oldest first), in
+    /// batches of at most `maxBytes` of text each, as a granter serves them to a candidate
+    /// (DESIGN §7.2). Throws when the chain does not hold every one of them (a gap, or changes
+    /// already rotated away), naming what is missing.
+    public static func batches(
+        _ paths: [String], after: MetaVersion, through: MetaVersion, maxBytes: Int
+    ) throws(TailError) -> [(first: MetaVersion, count: Int, text: [UInt8])] {
+        var batches: [(first: MetaVersion, count: Int, text: [UInt8])] = []
+        var next = after.next
+        for path in paths {
+            let bytes: [UInt8]
+            do { bytes = try FileIO.read(path) } catch { throw TailError("\(error)") }
+            for line in ForkTail(bytes, after: after).lines {
+                guard let version = ForkTail.version(of: line), version >= next, version <= through else { continue }
+                guard version == next else { throw TailError("\(path) holds change \(version) where \(next) belonged: a gap") }
+                if let last = batches.last, last.text.count + line.count + 1 <= maxBytes {
+                    batches[batches.count - 1].count += 1
+                    batches[batches.count - 1].text += line
+                    batches[batches.count - 1].text.append(0x0A)
+                } else {
+                    batches.append((version, 1, Array(line) + [0x0A]))
+                }
+                next = version.next
+            }
+        }
+        guard next > through else {
+            throw TailError("the changelogs here hold changes only up to \(MetaVersion(next.rawValue - 1)), not through \(through)")
+        }
+        return batches
+    }
+}
+
+/// Why a changelog tail cannot be served.
+public struct TailError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -64,6 +64,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
         for (type, name) in MasterToClient.all { names[type] = "MasterToClient.\(name)" }
         for (type, name) in PeerToMaster.all { names[type] = "PeerToMaster.\(name)" }
         for (type, name) in MasterToPeer.all { names[type] = "MasterToPeer.\(name)" }
+        for (type, name) in VoteMessages.all { names[type] = "VoteMessages.\(name)" }
         return names
     }()
 }

@@ -30,6 +30,11 @@ struct PayloadReader {
         }
     }
 
+    /// Whether every byte has been read (for a field a newer peer appends).
+    var isAtEnd: Bool { reader.isAtEnd }
+    /// Bytes not read yet.
+    var remaining: Int { reader.remaining }
+
     func malformed(_ field: String, _ reason: String) -> WireError {
         .malformed(message: message, field: field, reason: reason)
     }

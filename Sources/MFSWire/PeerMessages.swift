@@ -35,24 +35,28 @@ public enum MasterToPeer {
 ///
 /// ```
 /// PeerToMaster.register (1020):
-///   lastVersion:64 tailEpoch:64
+///   lastVersion:64 tailEpoch:64 [member:64]
 /// ```
 /// `lastVersion` is the last change the peer holds (0: nothing, it needs the metadata);
 /// `tailEpoch` the epoch that change belongs to, so the master can tell a tail of an older
-/// epoch that its own history superseded (DESIGN §3).
+/// epoch that its own history superseded (DESIGN §3). `member` is the peer's voter id (DESIGN
+/// §7.2), absent for a peer that does not vote.
 public struct PeerRegister: WireMessage {
     public var lastVersion: MetaVersion
     public var tailEpoch: Epoch
+    public var member: MemberID
 
-    public init(lastVersion: MetaVersion, tailEpoch: Epoch) {
+    public init(lastVersion: MetaVersion, tailEpoch: Epoch, member: MemberID = .none) {
         self.lastVersion = lastVersion
         self.tailEpoch = tailEpoch
+        self.member = member
     }
 
     public func encode() -> [UInt8] {
         var writer = FrameWriter(PeerToMaster.register)
         writer.write(lastVersion.rawValue)
         writer.write(tailEpoch.rawValue)
+        if member != .none { writer.write(member.rawValue) }
         return writer.finish()
     }
 
@@ -61,8 +65,11 @@ public struct PeerRegister: WireMessage {
         var reader = PayloadReader(frame)
         let version = MetaVersion(try reader.uint64())
         let epoch = Epoch(try reader.uint64())
+        let member = reader.remaining >= 8 ? MemberID(try reader.uint64()) : MemberID.none
         try reader.finish()
-        return PeerRegister(lastVersion: version, tailEpoch: epoch)
+        // One encoding per value: no member is written as no field, never as 0.
+        guard member != .none || frame.payload.count == 16 else { throw reader.malformed("member", "member 0 is written as absent") }
+        return PeerRegister(lastVersion: version, tailEpoch: epoch, member: member)
     }
 }
 

@@ -58,6 +58,10 @@ public enum WireLimits {
     /// The longest reason text in a refused `PeerStart` (a two-byte length; longer text is cut).
     public static let maxReasonLength = 1_024
 
+    /// Voters a vote answer carries at most (DESIGN §7.2: masters and metaloggers of one
+    /// cluster).
+    public static let maxVoters = 64
+
     /// The longest block of a metadata download (512 KiB: a frame well under `maxFrameLength`).
     public static let maxMetadataBlockLength = 512 * 1024
 

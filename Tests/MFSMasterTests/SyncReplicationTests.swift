@@ -146,11 +146,11 @@ import Testing
         #expect(active.log.contains("in step again"))
     }
 
-    /// DESIGN §3: the metalogger holds changes the follower never got (the follower was
-    /// stopped; one synchronous replica, the metalogger, was enough). The follower is promoted;
-    /// the metalogger moves its superseded tail to `changelog.discarded.<epoch>.mfs` and
-    /// follows the new active master from the fork point.
-    @Test func aMetaloggerMovesItsTailBeyondTheForkPointAsideAndFollows() throws {
+    /// A cluster of an active master (`SYNC_REPLICAS = 1`), a follower and a metalogger that
+    /// follows both; the follower is killed, the active master acknowledges 150 creates (each
+    /// held by the metalogger alone), and the active master is killed too. Returns the three,
+    /// the follower restarted with `-a`, and the acknowledged names.
+    static func followerMissesAcknowledgedCreates() throws -> (MasterProcess, MasterProcess, MetaloggerProcess, Set<String>) {
         let active = try MasterProcess.active(syncReplicas: 1)
         try active.start()
         let follower = try MasterProcess.follower(of: active.peerPort)
@@ -162,30 +162,63 @@ import Testing
         before.start(limit: 200)
         #expect(eventually { before.isFinished })
         #expect(eventually { (try? active.status().peers.allSatisfy { $0.lag == 0 }) == true })
-        kill(follower.process!.processIdentifier, SIGSTOP)
+        follower.crash()
         let tail = try PipelinedCreator(port: active.clientPort, prefix: "tail")
-        tail.start(limit: 300)
+        tail.start(limit: 150)
         #expect(eventually { tail.isFinished })
+        let acked = Set(before.acked).union(tail.acked)
+        #expect(tail.ackedCount == 150, "only the metalogger held them, and SYNC_REPLICAS = 1 was met")
         active.crash()
-        kill(follower.process!.processIdentifier, SIGCONT)
-        #expect(eventually(10) { (try? follower.post("/promote").0) == 200 })
+        try follower.start(["-a"])
+        return (active, follower, metalogger, acked)
+    }
+
+    /// The scenario (DESIGN §7.2): an unforced promotion asks the voters (the follower
+    /// itself and the metalogger: P = 2, K = 1, two grants), takes the metalogger's newer log
+    /// and only then writes the new epoch. Every acknowledged create is served; nothing is
+    /// moved aside; the metalogger follows the new active master.
+    @Test func anUnforcedPromotionTakesTheAcknowledgedChangesOfTheMetalogger() throws {
+        let (_, follower, metalogger, acked) = try Self.followerMissesAcknowledgedCreates()
+        var answer: (Int, String) = (0, "")
+        #expect(
+            eventually(10) {
+                answer = (try? follower.post("/promote")) ?? (0, ""); return answer.0 == 200
+            }, "\(answer)")
+        #expect(follower.log.contains("holds a newer log"), "\(follower.log.suffix(3_000))")
         #expect(Self.waitInStep(follower, peers: 1), "the metalogger did not follow: \(metalogger.log.suffix(2_000))")
-        // The master counts the peer in as soon as it registers; the move is logged once done.
-        #expect(eventually { metalogger.log.contains("aside") }, "\(metalogger.log.suffix(2_000))")
-        let discarded = try FileManager.default.contentsOfDirectory(atPath: metalogger.dataPath).filter {
-            $0.hasPrefix("changelog.discarded.")
-        }
-        #expect(discarded == ["changelog.discarded.0.mfs"])
         let c = try follower.connect()
         _ = try c.open()
-        #expect(try c.call(.mkdir(c.newID(), rootCaller, parent: .root, name: "afterFork", mode: 0o755)).wireStatus == .ok)
+        #expect(try c.call(.mkdir(c.newID(), rootCaller, parent: .root, name: "afterPromotion", mode: 0o755)).wireStatus == .ok)
         #expect(eventually { (try? follower.status().peers.first?.lag) == 0 })
         #expect(follower.stop() == 0)
         #expect(metalogger.stop() == 0)
-        let restored = try metalogger.restored()
+        let discarded = try FileManager.default.contentsOfDirectory(atPath: metalogger.dataPath).filter {
+            $0.hasPrefix("changelog.discarded.")
+        }
+        #expect(discarded.isEmpty, "the metalogger moved acknowledged changes aside: \(discarded)")
         let served = try follower.dumpedNamespace()
+        let missing = acked.subtracting(try served.names())
+        #expect(missing.isEmpty, "\(missing.count) acknowledged creates lost by the promotion: \(missing.sorted().prefix(5))")
+        let restored = try metalogger.restored()
         #expect(try NamespaceSignature(restored) == NamespaceSignature(served))
-        #expect(try restored.names().contains("afterFork") && !restored.names().contains("tail0"))
+        #expect(acked.isSubset(of: try restored.names()))
+    }
+
+    /// The same, with the metalogger gone too: the follower cannot know what the dead master
+    /// acknowledged, so the promotion is refused naming the voter it could not hear; forced, it
+    /// promotes and reports how many changes it may have lost.
+    @Test func withoutTheMetaloggerThePromotionIsRefusedAndForceReportsWhatItMayLose() throws {
+        let (_, follower, metalogger, _) = try Self.followerMissesAcknowledgedCreates()
+        #expect(metalogger.stop() == 0)
+        let (code, body) = try follower.post("/promote")
+        #expect(code == 409, "\(body)")
+        #expect(body.contains("not heard") && body.contains("grants needed"), "\(body)")
+        #expect(try follower.status().role != "active")
+        let (forcedCode, forced) = try follower.post("/promote?force=1")
+        #expect(forcedCode == 200, "\(forced)")
+        #expect(forced.contains("\"mayHaveLost\":"), "\(forced)")
+        #expect(try follower.status().role == "active")
+        #expect(follower.stop() == 0)
     }
 }
 

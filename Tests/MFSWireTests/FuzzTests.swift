@@ -14,7 +14,7 @@ import Testing
     /// Every frame type, known to this version, and a few that are not.
     static let types: [MessageType] =
         ClientToMaster.all.map(\.0) + MasterToClient.all.map(\.0) + [AnyToMaster.hello, MasterToAny.hello]
-        + PeerToMaster.all.map(\.0) + MasterToPeer.all.map(\.0)
+        + PeerToMaster.all.map(\.0) + MasterToPeer.all.map(\.0) + VoteMessages.all.map(\.0)
         + [MessageType(0), MessageType(400), MessageType(.max)]
 
     struct Mutator {

@@ -30,7 +30,7 @@ import Testing
         #expect(MasterToPeer.changes == MessageType(1023))
         #expect(MasterToPeer.alive == MessageType(1024))
         #expect(PeerToMaster.ack == MessageType(1025))
-        #expect(MessageType(1026).name == nil)
+        #expect(MessageType(1031).name == nil)
         #expect(MessageType(1019).name == nil)
     }
 

@@ -62,6 +62,8 @@ enum AnyMessage: Equatable, CustomStringConvertible {
     case changeBatch(ChangeBatch)
     case masterAlive(MasterAlive)
     case peerAck(PeerAck)
+    /// A vote message (`VoteMessages`): its description and its encoding.
+    case vote(String, [UInt8])
 
     func encode() -> [UInt8] {
         switch self {
@@ -77,6 +79,7 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         case .changeBatch(let m): m.encode()
         case .masterAlive(let m): m.encode()
         case .peerAck(let m): m.encode()
+        case .vote(_, let bytes): bytes
         }
     }
 
@@ -96,6 +99,11 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         if let m = try? ChangeBatch.decode(frame) { found.append(.changeBatch(m)) }
         if let m = try? MasterAlive.decode(frame) { found.append(.masterAlive(m)) }
         if let m = try? PeerAck.decode(frame) { found.append(.peerAck(m)) }
+        if let m = try? VoterJoin.decode(frame) { found.append(.vote("\(m)", m.encode())) }
+        if let m = try? VoteRequest.decode(frame) { found.append(.vote("\(m)", m.encode())) }
+        if let m = try? VoteAnswer.decode(frame) { found.append(.vote("\(m)", m.encode())) }
+        if let m = try? TailRequest.decode(frame) { found.append(.vote("\(m)", m.encode())) }
+        if let m = try? TailEnd.decode(frame) { found.append(.vote("\(m)", m.encode())) }
         return found
     }
 
@@ -121,6 +129,7 @@ enum AnyMessage: Equatable, CustomStringConvertible {
         case .changeBatch(let m): "ChangeBatch(firstVersion: \(m.firstVersion), count: \(m.count), \(m.text.count) bytes)"
         case .masterAlive(let m): "\(m)"
         case .peerAck(let m): "\(m)"
+        case .vote(let m, _): m
         }
     }
 }

@@ -1,0 +1,491 @@
+import Foundation
+import Logging
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSMetadata
+import MFSPeer
+import MFSReplication
+import MFSStorage
+import MFSWire
+import NIOCore
+import Synchronization
+
+/// The shell of the master's `RoleMachine` (DESIGN §7.2): feeds it events (promote, demote,
+/// votes, a higher epoch, ticks) and executes its directives: the promise written to
+/// `voter.mfs`, vote requests to the metaloggers' voter connections and to the other masters,
+/// the newest log fetched from a granter, the new epoch written, fencing. The machine decides;
+/// this only does the I/O.
+/// Something that happens once, from any thread.
+final class Once: Sendable {
+    private let done = Atomic<Bool>(false)
+    /// True for the first caller only.
+    func first() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
+    var happened: Bool { done.load(ordering: .acquiring) }
+}
+
+final class Promotion: Sendable {
+    struct Hooks: Sendable {
+        /// Stops storing what the follower link receives (at once: a link stuck connecting to a
+        /// dead host is not waited for).
+        var stopFollowing: @Sendable () -> Void
+        /// The active master this member still hears, if any.
+        var hearing: @Sendable () -> ActiveContact?
+        /// The active master's last known version, for what a forced promotion may lose.
+        var activeVersion: @Sendable () -> MetaVersion
+        /// Fences: no change taken, waiting replies answered `notActive`, peers dropped.
+        var fence: @Sendable (String) -> Void
+    }
+
+    enum Outcome: Sendable {
+        case promoted(epoch: Epoch, version: MetaVersion, mayHaveLost: UInt64?)
+        case refused(String)
+    }
+
+    let me: MemberID
+    let settings: MasterSettings
+    let service: MetadataService
+    let roles: RoleBox
+    let peers: PeerServerContext
+    let logger: Logger
+    private let boundHooks = Mutex<Hooks?>(nil)
+    private let voterPath: String
+    private let machine: Mutex<RoleMachine>
+    private let file: Mutex<VoterFile>
+    /// The caller of `POST /promote` waiting for the outcome, and what the old active master
+    /// had (for a forced promotion's report).
+    private let waiting = Mutex<(continuation: CheckedContinuation<Outcome, Never>, lostIfForced: UInt64)?>(nil)
+    /// Master addresses a vote request is being sent to now.
+    private let dialing = Mutex<Set<String>>([])
+    /// Where each granter answered from: a metalogger's voter connection or a master's address.
+    private let routes = Mutex<[MemberID: String]>([:])
+    /// A tail being fetched over a metalogger's voter connection.
+    private let tail = Mutex<
+        (member: MemberID, records: [ChangelogRecord], done: @Sendable (Result<[ChangelogRecord], LinkError>) -> Void)?
+    >(nil)
+
+    init(settings: MasterSettings, service: MetadataService, roles: RoleBox, peers: PeerServerContext, logger: Logger)
+        throws(MasterStartError)
+    {
+        self.settings = settings
+        self.service = service
+        self.roles = roles
+        self.peers = peers
+        self.logger = logger
+        // A master started on a metalogger's data directory (a cold standby, restored from its
+        // files) holds that metalogger's log: it votes as that member, with its file.
+        let own = service.directory.file(VoterFile.masterName)
+        let metalogger = service.directory.file(VoterFile.metaloggerName)
+        voterPath = !FileIO.exists(own) && FileIO.exists(metalogger) ? metalogger : own
+        let loaded: VoterFile
+        do { loaded = try VoterFile.loadOrCreate(voterPath) } catch {
+            throw MasterStartError("cannot read or create \(voterPath): \(error)")
+        }
+        if voterPath == metalogger {
+            logger.notice(
+                "this master votes as the metalogger member of its data directory (a cold standby)",
+                metadata: ["member": "\(loaded.member)"])
+        }
+        me = loaded.member
+        file = Mutex(loaded)
+        let silence = Int64(PeerLinkLimits.silenceSeconds * 1_000)
+        machine = Mutex(
+            RoleMachine(
+                me: loaded.member, role: roles.role, epoch: service.namespace.epoch,
+                ballot: Ballot(promised: loaded.promised, candidate: loaded.candidate),
+                settings: RoleMachine.Settings(silenceMilliseconds: silence, voteWaitMilliseconds: settings.promoteWaitMilliseconds)))
+    }
+
+    /// What the daemon does for the machine; set once the daemon exists.
+    var hooks: Hooks {
+        get { boundHooks.withLock { $0! } }
+        set { boundHooks.withLock { $0 = newValue } }
+    }
+
+    /// The highest epoch promised to a candidate here: the follower link refuses a lower one.
+    var promisedEpoch: Epoch { file.withLock { $0.promised } }
+    var isPromoting: Bool { machine.withLock { $0.isPromoting } }
+
+    /// This master's log, as votes compare logs.
+    var position: LogPosition {
+        service.withNamespace { LogPosition(epoch: $0.epoch, version: $0.version) }
+    }
+
+    // MARK: events
+
+    /// `POST /promote`: waits for the outcome (the votes, the catch-up, the new epoch on
+    /// `SYNC_REPLICAS` voters) or the refusal.
+    func promote(force: Bool) async -> Outcome {
+        let namespace = service.namespace
+        let event = RoleMachine.Event.promote(
+            force: force, position: LogPosition(epoch: namespace.epoch, version: namespace.version), voters: namespace.voters,
+            votersVersion: namespace.votersVersion)
+        let activeVersion = hooks.activeVersion().rawValue
+        let lostIfForced = activeVersion - min(activeVersion, namespace.version.rawValue)
+        return await withCheckedContinuation { continuation in
+            let directives = machine.withLock { $0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing()) }
+            // Refused at once (already active, already promoting, fenced): only this caller.
+            if directives.count == 1, case .promotionRefused(let reason) = directives[0] {
+                return continuation.resume(returning: .refused(reason))
+            }
+            waiting.withLock { $0 = (continuation, lostIfForced) }
+            execute(directives)
+        }
+    }
+
+    func handle(_ event: RoleMachine.Event) {
+        let directives = machine.withLock { $0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing()) }
+        execute(directives)
+    }
+
+    /// Another candidate's vote request (on port 9419): the answer, with the promise on disk
+    /// first.
+    func answer(_ request: VoteRequest) -> VoteAnswer {
+        let position = self.position
+        let directives = machine.withLock {
+            $0.handle(
+                .voteRequest(candidate: request.candidate, epoch: request.epoch, position: position), now: monotonicMilliseconds(),
+                hearing: hooks.hearing())
+        }
+        var granted = false
+        var reason = "no answer"
+        for directive in directives {
+            switch directive {
+            case .persistPromise(let ballot):
+                if let failure = persist(ballot) {
+                    return refusal(request, "cannot write the promise: \(failure)")
+                }
+            case .answerVote(_, _, let yes, let why):
+                granted = yes
+                reason = why ?? ""
+            default:
+                execute([directive])
+            }
+        }
+        guard granted else { return refusal(request, reason) }
+        let namespace = service.namespace
+        logger.notice("granted epoch \(request.epoch) to candidate \(request.candidate)")
+        return VoteAnswer(
+            voter: me, epoch: request.epoch, granted: true, logEpoch: position.epoch, logVersion: position.version,
+            votersVersion: namespace.votersVersion, voters: namespace.voters)
+    }
+
+    private func refusal(_ request: VoteRequest, _ reason: String) -> VoteAnswer {
+        let position = self.position
+        return VoteAnswer(
+            voter: me, epoch: request.epoch, granted: false, logEpoch: position.epoch, logVersion: position.version,
+            votersVersion: .zero, voters: .empty, reason: reason)
+    }
+
+    /// A vote answer from a metalogger's voter connection or a master this one dialed.
+    func answered(_ answer: VoteAnswer, route: String) {
+        guard answer.voter != me else { return }
+        routes.withLock { $0[answer.voter] = route }
+        if answer.granted {
+            handle(
+                .voteGranted(
+                    voter: answer.voter, epoch: answer.epoch, position: LogPosition(epoch: answer.logEpoch, version: answer.logVersion),
+                    voters: answer.voters, votersVersion: answer.votersVersion))
+        } else {
+            handle(.voteRefused(voter: answer.voter, epoch: answer.epoch, reason: answer.reason))
+        }
+    }
+
+    /// A candidate's tail request (on port 9419): the changes of this master's changelogs.
+    func serveTail(_ request: TailRequest) -> [[UInt8]] {
+        try? service.writer.sync()
+        let position = self.position
+        let paths = (try? service.directory.changelogs(prefix: "changelog")) ?? []
+        logger.notice("serving the changes after \(request.after) through \(request.through) to a candidate")
+        return request.answer(paths: paths, heldEpoch: position.epoch, heldVersion: position.version)
+    }
+
+    /// A peer registered with its voter id: an active master adds it to the voter set (a
+    /// `VOTERS` change), with itself as leader.
+    func joined(_ member: MemberID, kind: MemberKind) {
+        guard member != .none else { return }
+        claim { set in set.members[member] = kind }
+    }
+
+    /// An active master leads the voter set: itself as leader, its `SYNC_REPLICAS` as K
+    /// (written only when that changes something).
+    func claim(_ change: (inout VoterSet) -> Void = { _ in }) {
+        guard roles.role == .active else { return }
+        let me = self.me
+        let k = settings.replication.syncReplicas
+        do throws(MasterError) {
+            _ = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                var set = namespace.voters
+                set.leader = me
+                set.members[me] = .master
+                set.syncReplicas = k
+                change(&set)
+                guard set != namespace.voters else { return ((), nil) }
+                return ((), try namespace.setVoters(set, now: ClientServerContext.now()))
+            }
+        } catch {
+            logger.warning("cannot record the voter set: \(error)")
+        }
+    }
+
+    // MARK: directives
+
+    private func execute(_ directives: [RoleMachine.Directive]) {
+        for directive in directives {
+            switch directive {
+            case .persistPromise(let ballot):
+                if let failure = persist(ballot) {
+                    logger.critical("cannot write the promise to \(voterPath): \(failure)")
+                    handle(.catchUpFailed("cannot write this member's own promise: \(failure)"))
+                    return
+                }
+            case .answerVote:
+                break  // answered by `answer(_:)`, which asked
+            case .requestVotes(let epoch, let voters):
+                requestVotes(epoch: epoch, voters: voters)
+            case .catchUp(let from, let through):
+                catchUp(from: from, through: through)
+            case .lead(let epoch):
+                lead(epoch)
+            case .fence(let reason):
+                hooks.fence(reason)
+            case .follow:
+                break  // the replication tick rejoins a fenced master with MASTER_HOST
+            case .promoted(let epoch, let forced):
+                let start = service.namespace.epochStartVersion
+                finish { lostIfForced in .promoted(epoch: epoch, version: start, mayHaveLost: forced ? lostIfForced : nil) }
+            case .promotionRefused(let reason):
+                finish { _ in .refused(reason) }
+            case .log(let level, let message):
+                switch level {
+                case .info: logger.info("\(message)")
+                case .notice: logger.notice("\(message)")
+                case .warning: logger.warning("\(message)")
+                case .critical: logger.critical("\(message)")
+                }
+            }
+        }
+    }
+
+    private func finish(_ outcome: (UInt64) -> Outcome) {
+        guard
+            let (continuation, lostIfForced) = waiting.withLock({ w in
+                defer { w = nil }; return w
+            })
+        else { return }
+        continuation.resume(returning: outcome(lostIfForced))
+    }
+
+    /// Writes the promise (fsynced), unless the file holds a conflicting one (a metalogger
+    /// sharing this member's file promised elsewhere). Returns why not, or nil.
+    private func persist(_ ballot: Ballot) -> String? {
+        do {
+            let saved = try VoterFile.update(voterPath) { (file: inout VoterFile) throws(PromiseConflict) -> Bool in
+                if file.promised > ballot.promised || (file.promised == ballot.promised && file.candidate != ballot.candidate) {
+                    throw PromiseConflict(description: "epoch \(file.promised) is promised to member \(file.candidate) already")
+                }
+                guard file.promised != ballot.promised else { return false }
+                file.promised = ballot.promised
+                file.candidate = ballot.candidate
+                return true
+            }
+            file.withLock { $0 = saved }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Sends the request on every metalogger's voter connection among `voters`, and dials
+    /// every master of `MASTER_HOST` (masters are known by address until they answer).
+    private func requestVotes(epoch: Epoch, voters: [MemberID]) {
+        let request = VoteRequest(candidate: me, epoch: epoch).encode()
+        let channels = peers.voterChannels.withLock { channels in voters.compactMap { channels[$0] } }
+        for channel in channels {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: request), promise: nil)
+        }
+        for master in settings.masters {
+            let address = "\(master.host):\(master.port)"
+            guard dialing.withLock({ $0.insert(address).inserted }) else { continue }
+            let thread = Thread { [self] in
+                defer { _ = dialing.withLock { $0.remove(address) } }
+                do throws(LinkError) {
+                    let socket = try dial(master.host, master.port)
+                    defer { socket.close() }
+                    try socket.send(request)
+                    let answer: VoteAnswer = try receive(socket, within: 2)
+                    answered(answer, route: address)
+                } catch {
+                    logger.info("vote request to \(address): \(error)")
+                }
+            }
+            thread.start()
+        }
+    }
+
+    /// A connection to another master's port 9419, past the hello and the `AUTH_CODE` proof.
+    private func dial(_ host: String, _ port: Int) throws(LinkError) -> FrameSocket {
+        let socket = try FrameSocket(host: host, port: port, timeout: PeerLinkLimits.connectSeconds)
+        let namespace = service.namespace
+        try socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
+        let hello: HelloReply = try receive(socket, within: 1)
+        guard hello.metaID == namespace.metaID else {
+            socket.close()
+            throw LinkError("\(socket.address) is a master of cluster \(hello.metaID.hex), not \(namespace.metaID.hex)")
+        }
+        if !hello.challenge.isEmpty {
+            guard let code = settings.authCode else {
+                socket.close()
+                throw LinkError("\(socket.address) requires AUTH_CODE, and none is set here")
+            }
+            try socket.send(
+                AuthResponse(response: passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)).encode())
+        }
+        return socket
+    }
+
+    private func receive<M: WireMessage>(_ socket: FrameSocket, within seconds: Double) throws(LinkError) -> M {
+        let deadline = Date().addingTimeInterval(seconds)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard let frame = try socket.receive(timeout: min(0.1, max(0.01, deadline.timeIntervalSinceNow))) else { continue }
+            do throws(WireError) { return try M.decode(frame) } catch {
+                throw LinkError("\(socket.address) sent a bad message: \(error)")
+            }
+        }
+        throw LinkError("\(socket.address) did not answer within \(seconds) s")
+    }
+
+    // MARK: catching up
+
+    /// Takes the changes after this master's log from the granter `from`, through `through`.
+    private func catchUp(from member: MemberID, through: LogPosition) {
+        hooks.stopFollowing()
+        let position = self.position
+        let request = TailRequest(after: position.version, afterEpoch: position.epoch, through: through.version)
+        let done: @Sendable (Result<[ChangelogRecord], LinkError>) -> Void = { [self] result in
+            switch result {
+            case .success(let records):
+                do throws(LinkError) {
+                    try apply(records)
+                    logger.notice("took \(records.count) changes from voter \(member) (through \(through))")
+                    handle(.caughtUp(self.position))
+                } catch {
+                    handle(.catchUpFailed("\(error)"))
+                }
+            case .failure(let error):
+                handle(.catchUpFailed("voter \(member): \(error)"))
+            }
+        }
+        if let channel = peers.voterChannels.withLock({ $0[member] }) {
+            tail.withLock { $0 = (member, [], done) }
+            channel.writeAndFlush(channel.allocator.buffer(bytes: request.encode()), promise: nil)
+            return
+        }
+        guard let address = routes.withLock({ $0[member] }),
+            let master = settings.masters.first(where: { "\($0.host):\($0.port)" == address })
+        else {
+            return done(.failure(LinkError("no connection to voter \(member) any more")))
+        }
+        Thread { [self] in
+            do throws(LinkError) {
+                let socket = try dial(master.host, master.port)
+                defer { socket.close() }
+                try socket.send(request.encode())
+                var records: [ChangelogRecord] = []
+                while true {
+                    guard let frame = try socket.receive(timeout: 10) else { throw LinkError("\(address) stopped sending the tail") }
+                    if let end = try? TailEnd.decode(frame) {
+                        guard end.status == .ok else { throw LinkError(end.reason) }
+                        break
+                    }
+                    let batch: ChangeBatch
+                    do throws(WireError) { batch = try ChangeBatch.decode(frame) } catch {
+                        throw LinkError("\(address) sent a bad message: \(error)")
+                    }
+                    records += try batch.records(from: address)
+                }
+                done(.success(records))
+            } catch {
+                done(.failure(error))
+            }
+        }.start()
+    }
+
+    /// A frame of a tail on a metalogger's voter connection (`ChangeBatch`es, then `TailEnd`).
+    func tailFrame(_ frame: Frame, from member: MemberID) {
+        let finished: ((Result<[ChangelogRecord], LinkError>) -> Void, Result<[ChangelogRecord], LinkError>)? = tail.withLock { tail in
+            guard let current = tail, current.member == member else { return nil }
+            if let end = try? TailEnd.decode(frame) {
+                tail = nil
+                return (current.done, end.status == .ok ? .success(current.records) : .failure(LinkError(end.reason)))
+            }
+            do throws(LinkError) {
+                let batch: ChangeBatch
+                do throws(WireError) { batch = try ChangeBatch.decode(frame) } catch { throw LinkError("a bad tail frame: \(error)") }
+                tail!.records += try batch.records(from: "voter \(member)")
+                return nil
+            } catch {
+                tail = nil
+                return (current.done, .failure(error))
+            }
+        }
+        if let (done, result) = finished { done(result) }
+    }
+
+    /// Replays the fetched changes into this master's namespace and changelog, checking that
+    /// they continue it, and fsyncs them.
+    private func apply(_ records: [ChangelogRecord]) throws(LinkError) {
+        guard let first = records.first else { return }
+        let version = service.namespace.version
+        guard first.version == version.next else {
+            throw LinkError("the tail starts at \(first.version), but this master holds up to \(version)")
+        }
+        do throws(ReplicaError) { try service.applyReplicated(records) } catch { throw LinkError("\(error)") }
+        do throws(ChangelogWriteError) { try service.writer.sync() } catch { throw LinkError("\(error)") }
+    }
+
+    // MARK: leading
+
+    /// Writes `EPOCH(epoch)` and the voter set with this master as leader, takes writes, and
+    /// reports `led` once `SYNC_REPLICAS` voters hold them.
+    private func lead(_ epoch: Epoch) {
+        hooks.stopFollowing()
+        let version: MetaVersion
+        do throws(MasterError) {
+            version = try service.beginLeading(
+                epoch: epoch, me: me, syncReplicas: settings.replication.syncReplicas, now: ClientServerContext.now())
+        } catch {
+            return handle(.leadFailed("\(error)"))
+        }
+        roles.set(.active)
+        // `POST /promote` answers once the new epoch is on SYNC_REPLICAS voters, or after
+        // PROMOTE_TIMEOUT: the master is active then, and acknowledges nothing before they
+        // hold the epoch (with SYNC_DEGRADE = 0 replies wait for them).
+        let answered = Once()
+        let answer: @Sendable (ChangelogWriteError?) -> Void = { [self] error in
+            guard answered.first() else { return }
+            if let error {
+                roles.set(.fenced)
+                service.takeChanges(false)
+                handle(.leadFailed("\(error)"))
+            } else {
+                handle(.led(epoch))
+            }
+        }
+        service.whenCommitted(version, answer)
+        let wait = settings.promoteWaitMilliseconds
+        Thread {
+            usleep(UInt32(min(wait, 600_000) * 1_000))
+            if !answered.happened {
+                self.logger.warning(
+                    "promoted: epoch \(epoch) is not on SYNC_REPLICAS voters yet; no change is acknowledged before it is")
+            }
+            answer(nil)
+        }.start()
+    }
+}
+
+/// A promise on disk that conflicts with the one to write.
+struct PromiseConflict: Error, CustomStringConvertible {
+    var description: String
+}
