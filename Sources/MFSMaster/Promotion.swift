@@ -51,6 +51,7 @@ final class Promotion: Sendable {
     private let boundHooks = Mutex<Hooks?>(nil)
     private let voterPath: String
     private let machine: Mutex<RoleMachine>
+    private let queue = DispatchQueue(label: "mfsmaster.promotion")
     private let file: Mutex<VoterFile>
     /// The caller of `POST /promote` waiting for the outcome, and what the old active master
     /// had (for a forced promotion's report).
@@ -123,58 +124,84 @@ final class Promotion: Sendable {
         let activeVersion = hooks.activeVersion().rawValue
         let lostIfForced = activeVersion - min(activeVersion, namespace.version.rawValue)
         return await withCheckedContinuation { continuation in
-            let directives = machine.withLock { $0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing()) }
-            // Refused at once (already active, already promoting, fenced): only this caller.
-            if directives.count == 1, case .promotionRefused(let reason) = directives[0] {
-                return continuation.resume(returning: .refused(reason))
+            let busy = waiting.withLock { waiting in
+                guard waiting == nil else { return true }
+                waiting = (continuation, lostIfForced)
+                return false
             }
-            waiting.withLock { $0 = (continuation, lostIfForced) }
-            execute(directives)
+            if busy { return continuation.resume(returning: .refused("a promotion is already under way")) }
+            machine.withLock { machine in
+                let directives = machine.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing())
+                // Refused at once (already active, fenced): only this caller.
+                if directives.count == 1, case .promotionRefused = directives[0] {
+                    waiting.withLock { $0 = nil }
+                    if case .promotionRefused(let reason) = directives[0] { continuation.resume(returning: .refused(reason)) }
+                    return
+                }
+                enqueue(directives)
+            }
         }
     }
 
     func handle(_ event: RoleMachine.Event) {
-        let directives = machine.withLock { $0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing()) }
-        execute(directives)
+        machine.withLock { enqueue($0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing())) }
+    }
+
+    /// Directives run one after another on one queue, in the order the machine gave them
+    /// (enqueued under the machine's lock), whichever thread brought the event.
+    private func enqueue(_ directives: [RoleMachine.Directive]) {
+        guard !directives.isEmpty else { return }
+        queue.async { self.execute(directives) }
     }
 
     /// Another candidate's vote request (on port 9419): the answer, with the promise on disk
     /// first.
     func answer(_ request: VoteRequest) -> VoteAnswer {
         let position = self.position
-        let directives = machine.withLock {
-            $0.handle(
-                .voteRequest(candidate: request.candidate, epoch: request.epoch, position: position), now: monotonicMilliseconds(),
-                hearing: hooks.hearing())
-        }
-        var granted = false
-        var reason = "no answer"
-        for directive in directives {
-            switch directive {
-            case .persistPromise(let ballot):
-                if let failure = persist(ballot) {
-                    return refusal(request, "cannot write the promise: \(failure)")
+        // The promise is written before the answer leaves; the other directives (a candidacy
+        // of this member's own that steps down) run on the queue, in order.
+        let (granted, reason, failure) = machine.withLock { machine -> (Bool, String, String?) in
+            let directives = machine.handle(
+                .voteRequest(
+                    candidate: request.candidate, epoch: request.epoch,
+                    candidateLog: LogPosition(epoch: request.logEpoch, version: request.logVersion), position: position),
+                now: monotonicMilliseconds(), hearing: hooks.hearing())
+            var granted = false
+            var reason = "no answer"
+            var rest: [RoleMachine.Directive] = []
+            for directive in directives {
+                switch directive {
+                case .persistPromise(let ballot):
+                    if let failure = persist(ballot) {
+                        enqueue(rest)
+                        return (false, "", failure)
+                    }
+                case .answerVote(_, _, let yes, let why):
+                    granted = yes
+                    reason = why ?? ""
+                default:
+                    rest.append(directive)
                 }
-            case .answerVote(_, _, let yes, let why):
-                granted = yes
-                reason = why ?? ""
-            default:
-                execute([directive])
             }
+            enqueue(rest)
+            return (granted, reason, nil)
         }
+        if let failure { return refusal(request, "cannot write the promise: \(failure)") }
         guard granted else { return refusal(request, reason) }
         let namespace = service.namespace
         logger.notice("granted epoch \(request.epoch) to candidate \(request.candidate)")
+        let promise = file.withLock { $0 }
         return VoteAnswer(
-            voter: me, epoch: request.epoch, granted: true, logEpoch: position.epoch, logVersion: position.version,
-            votersVersion: namespace.votersVersion, voters: namespace.voters)
+            voter: me, epoch: request.epoch, granted: true, promised: promise.promised, promisedTo: promise.candidate,
+            logEpoch: position.epoch, logVersion: position.version, votersVersion: namespace.votersVersion, voters: namespace.voters)
     }
 
     private func refusal(_ request: VoteRequest, _ reason: String) -> VoteAnswer {
         let position = self.position
+        let promise = file.withLock { $0 }
         return VoteAnswer(
-            voter: me, epoch: request.epoch, granted: false, logEpoch: position.epoch, logVersion: position.version,
-            votersVersion: .zero, voters: .empty, reason: reason)
+            voter: me, epoch: request.epoch, granted: false, promised: promise.promised, promisedTo: promise.candidate,
+            logEpoch: position.epoch, logVersion: position.version, votersVersion: .zero, voters: .empty, reason: reason)
     }
 
     /// A vote answer from a metalogger's voter connection or a master this one dialed.
@@ -187,7 +214,10 @@ final class Promotion: Sendable {
                     voter: answer.voter, epoch: answer.epoch, position: LogPosition(epoch: answer.logEpoch, version: answer.logVersion),
                     voters: answer.voters, votersVersion: answer.votersVersion))
         } else {
-            handle(.voteRefused(voter: answer.voter, epoch: answer.epoch, reason: answer.reason))
+            handle(
+                .voteRefused(
+                    voter: answer.voter, epoch: answer.epoch, reason: answer.reason, promised: answer.promised,
+                    promisedTo: answer.promisedTo))
         }
     }
 
@@ -281,7 +311,10 @@ final class Promotion: Sendable {
     private func persist(_ ballot: Ballot) -> String? {
         do {
             let saved = try VoterFile.update(voterPath) { (file: inout VoterFile) throws(PromiseConflict) -> Bool in
-                if file.promised > ballot.promised || (file.promised == ballot.promised && file.candidate != ballot.candidate) {
+                // A promise of this member to itself may go to another candidate (it stepped
+                // down); any other promise stands.
+                let other = file.candidate != ballot.candidate && file.candidate != me
+                if file.promised > ballot.promised || (file.promised == ballot.promised && other) {
                     throw PromiseConflict(description: "epoch \(file.promised) is promised to member \(file.candidate) already")
                 }
                 guard file.promised != ballot.promised else { return false }
@@ -299,7 +332,8 @@ final class Promotion: Sendable {
     /// Sends the request on every metalogger's voter connection among `voters`, and dials
     /// every master of `MASTER_HOST` (masters are known by address until they answer).
     private func requestVotes(epoch: Epoch, voters: [MemberID]) {
-        let request = VoteRequest(candidate: me, epoch: epoch).encode()
+        let own = position
+        let request = VoteRequest(candidate: me, epoch: epoch, logEpoch: own.epoch, logVersion: own.version).encode()
         let channels = peers.voterChannels.withLock { channels in voters.compactMap { channels[$0] } }
         for channel in channels {
             channel.writeAndFlush(channel.allocator.buffer(bytes: request), promise: nil)

@@ -47,6 +47,7 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
         // Decided and written under the file's lock: a cold standby master started on this
         // data directory votes as this member with the same file.
         var refusal: String?
+        var promise = (promised: Epoch.zero, to: MemberID.none)
         do {
             let saved = try VoterFile.update(path) { (file: inout VoterFile) throws(Refusal) -> Bool in
                 var ballot = Ballot(promised: file.promised, candidate: file.candidate)
@@ -60,6 +61,7 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
                     throw Refusal(description: reason)
                 }
             }
+            promise = (saved.promised, saved.candidate)
             if store.promise.withLock({ $0 }) < saved.promised {
                 store.promise.withLock { $0 = saved.promised }
                 logger.notice(
@@ -67,9 +69,11 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
             }
         } catch {
             refusal = "\(error)"
+            if let current = try? VoterFile.loadOrCreate(path) { promise = (current.promised, current.candidate) }
         }
         return VoteAnswer(
-            voter: member, epoch: request.epoch, granted: refusal == nil, logEpoch: position.tailEpoch,
+            voter: member, epoch: request.epoch, granted: refusal == nil, promised: promise.promised, promisedTo: promise.to,
+            logEpoch: position.tailEpoch,
             logVersion: position.lastVersion, votersVersion: voters.version, voters: voters.set, reason: refusal ?? "")
     }
 

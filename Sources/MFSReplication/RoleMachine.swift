@@ -44,11 +44,13 @@ public struct RoleMachine: Sendable {
         case demote
         /// A peer, chunkserver or client showed a higher epoch than this master's.
         case higherEpoch(Epoch, from: String)
-        /// Another candidate asks this member for `epoch`; `position` is this member's log.
-        case voteRequest(candidate: MemberID, epoch: Epoch, position: LogPosition)
+        /// Another candidate, whose log ends at `candidateLog`, asks this member for `epoch`;
+        /// `position` is this member's log.
+        case voteRequest(candidate: MemberID, epoch: Epoch, candidateLog: LogPosition, position: LogPosition)
         /// A voter answered this candidate: granted (with its log and voter set) or refused.
         case voteGranted(voter: MemberID, epoch: Epoch, position: LogPosition, voters: VoterSet, votersVersion: MetaVersion)
-        case voteRefused(voter: MemberID, epoch: Epoch, reason: String)
+        /// Refused; `promised` is the voter's promise (to `promisedTo`) after answering.
+        case voteRefused(voter: MemberID, epoch: Epoch, reason: String, promised: Epoch, promisedTo: MemberID)
         /// The newest log among the granters is now this master's (through `position`).
         case caughtUp(LogPosition)
         case catchUpFailed(String)
@@ -97,6 +99,8 @@ public struct RoleMachine: Sendable {
     private var lastAsked: Int64?
     /// The role to go back to when a promotion fails.
     private var roleBeforeCandidacy: MasterRole = .follower
+    /// The candidacy has enough grants: it catches up and leads, and no longer steps down.
+    private var won = false
 
     public init(me: MemberID, role: MasterRole, epoch: Epoch, ballot: Ballot, settings: Settings = Settings()) {
         self.me = me
@@ -123,14 +127,29 @@ public struct RoleMachine: Sendable {
             return demote()
         case .higherEpoch(let seen, let peer):
             return higherEpoch(seen, from: peer)
-        case .voteRequest(let candidate, let asked, let position):
-            return voteRequest(candidate: candidate, epoch: asked, position: position, now: now, hearing: hearing)
+        case .voteRequest(let candidate, let asked, let candidateLog, let position):
+            return voteRequest(
+                candidate: candidate, epoch: asked, candidateLog: candidateLog, position: position, now: now, hearing: hearing)
         case .voteGranted(let voter, let asked, let position, let voters, let votersVersion):
             guard candidacy?.epoch == asked else { return [] }
             candidacy!.granted(by: voter, position: position, set: voters, setVersion: votersVersion)
             return evaluate(now: now, hearing: hearing)
-        case .voteRefused(let voter, let asked, let reason):
-            guard candidacy?.epoch == asked else { return [] }
+        case .voteRefused(let voter, let asked, let reason, let promised, let promisedTo):
+            guard let current = candidacy, current.epoch == asked else { return [] }
+            // The voter promised this epoch (or a later one) to another candidate: ask again
+            // for the next epoch (the better of two candidates then wins: see `voteRequest`).
+            if !won, promised >= asked, promisedTo != me {
+                candidacy = Candidacy(
+                    epoch: Epoch(promised.rawValue + 1), me: me, ownPosition: current.ownPosition, voters: current.voters,
+                    votersVersion: current.votersVersion, deadline: current.deadline)
+                lastAsked = nil
+                return [
+                    .log(
+                        .info,
+                        "promotion: voter \(voter) promised epoch \(promised) to \(promisedTo); asking for epoch \(promised.rawValue + 1)")
+                ]
+                    + evaluate(now: now, hearing: hearing)
+            }
             candidacy!.refused(by: voter, reason: reason)
             return evaluate(now: now, hearing: hearing)
         case .caughtUp(let position):
@@ -142,6 +161,7 @@ public struct RoleMachine: Sendable {
         case .led(let led):
             guard let candidacy, candidacy.epoch == led else { return [] }
             self.candidacy = nil
+            won = false
             role = .active
             epoch = led
             let forced = self.forced
@@ -203,7 +223,8 @@ public struct RoleMachine: Sendable {
     /// Casts this member's own vote when it is a voter, asks the others when due, and acts on
     /// the outcome.
     private mutating func evaluate(now: Int64, hearing: ActiveContact?) -> [Directive] {
-        guard var candidacy else { return [] }
+        // Won: the catch-up or the new epoch is under way, and is asked for once.
+        guard var candidacy, !won else { return [] }
         var directives: [Directive] = []
         if candidacy.electorate.contains(me), candidacy.grants[me] == nil {
             switch ballot.answer(candidate: me, epoch: candidacy.epoch, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
@@ -223,6 +244,7 @@ public struct RoleMachine: Sendable {
             }
             return directives
         case .won(let from, let position):
+            won = true
             guard let from else { return directives + [.lead(candidacy.epoch)] }
             return directives + [
                 .log(.notice, "promotion: voter \(from.hex) holds a newer log (\(position)); taking it first"),
@@ -237,6 +259,7 @@ public struct RoleMachine: Sendable {
         guard candidacy != nil else { return [] }
         candidacy = nil
         forced = false
+        won = false
         role = roleBeforeCandidacy
         return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason)]
     }
@@ -263,17 +286,32 @@ public struct RoleMachine: Sendable {
     }
 
     private mutating func voteRequest(
-        candidate: MemberID, epoch asked: Epoch, position: LogPosition, now: Int64, hearing: ActiveContact?
+        candidate: MemberID, epoch asked: Epoch, candidateLog: LogPosition, position: LogPosition, now: Int64, hearing: ActiveContact?
     ) -> [Directive] {
         if role == .active, candidate != me {
             return [.answerVote(to: candidate, epoch: asked, granted: false, reason: "this member is the active master (epoch \(epoch))")]
         }
         epoch = max(epoch, position.epoch)
         var directives: [Directive] = []
-        // A candidate asking for a higher epoch than this one's own candidacy wins the race:
-        // this member steps down and may grant.
-        if let candidacy, asked > candidacy.epoch, candidate != me {
-            directives += abandon("candidate \(candidate.hex) asks for epoch \(asked), above this one's \(candidacy.epoch)")
+        if let candidacy, candidate != me {
+            if won {
+                return [
+                    .answerVote(
+                        to: candidate, epoch: asked, granted: false, reason: "this member won epoch \(candidacy.epoch) and is taking over")
+                ]
+            }
+            // Two candidates: one asking for a higher epoch wins the race, and of two asking for
+            // the same epoch the better claim (the newer log, then the lower member id). This one
+            // steps down; its own vote for that epoch goes to the other (it never pursues the
+            // epoch again, so the vote is not counted twice).
+            let better = (candidateLog, me) > (candidacy.ownPosition, candidate)
+            if asked > candidacy.epoch || (asked == candidacy.epoch && better) {
+                directives += abandon("candidate \(candidate.hex) asks for epoch \(asked) with a log at \(candidateLog)")
+                if asked == ballot.promised, ballot.candidate == me, alive(hearing, now: now) == nil {
+                    ballot = Ballot(promised: asked, candidate: candidate)
+                    return directives + [.persistPromise(ballot), .answerVote(to: candidate, epoch: asked, granted: true, reason: nil)]
+                }
+            }
         }
         switch ballot.answer(candidate: candidate, epoch: asked, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
         case .grant(let persist):

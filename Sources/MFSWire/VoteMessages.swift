@@ -50,25 +50,32 @@ public struct VoterJoin: WireMessage {
     }
 }
 
-/// A candidate asks a voter for a new epoch (`VoteMessages.voteRequest`).
+/// A candidate asks a voter for a new epoch (`VoteMessages.voteRequest`), saying where its
+/// own log ends (two candidates of one epoch settle on the better claim).
 ///
 /// ```
 /// VoteMessages.voteRequest (1027):
-///   candidate:64 epoch:64
+///   candidate:64 epoch:64 logEpoch:64 logVersion:64
 /// ```
 public struct VoteRequest: WireMessage {
     public var candidate: MemberID
     public var epoch: Epoch
+    public var logEpoch: Epoch
+    public var logVersion: MetaVersion
 
-    public init(candidate: MemberID, epoch: Epoch) {
+    public init(candidate: MemberID, epoch: Epoch, logEpoch: Epoch, logVersion: MetaVersion) {
         self.candidate = candidate
         self.epoch = epoch
+        self.logEpoch = logEpoch
+        self.logVersion = logVersion
     }
 
     public func encode() -> [UInt8] {
         var writer = FrameWriter(VoteMessages.voteRequest)
         writer.write(candidate.rawValue)
         writer.write(epoch.rawValue)
+        writer.write(logEpoch.rawValue)
+        writer.write(logVersion.rawValue)
         return writer.finish()
     }
 
@@ -77,8 +84,10 @@ public struct VoteRequest: WireMessage {
         var reader = PayloadReader(frame)
         let candidate = MemberID(try reader.uint64())
         let epoch = Epoch(try reader.uint64())
+        let logEpoch = Epoch(try reader.uint64())
+        let logVersion = MetaVersion(try reader.uint64())
         try reader.finish()
-        return VoteRequest(candidate: candidate, epoch: epoch)
+        return VoteRequest(candidate: candidate, epoch: epoch, logEpoch: logEpoch, logVersion: logVersion)
     }
 }
 
@@ -87,14 +96,18 @@ public struct VoteRequest: WireMessage {
 ///
 /// ```
 /// VoteMessages.voteAnswer (1028):
-///   voter:64 epoch:64 granted:8 logEpoch:64 logVersion:64
+///   voter:64 epoch:64 granted:8 promised:64 promisedTo:64 logEpoch:64 logVersion:64
 ///   votersVersion:64 syncReplicas:8 leader:64 count:16 (member:64 kind:8){count, ids ascending}
 ///   reasonLength:16 reason:UTF-8                 (empty when granted)
 /// ```
+/// `promised` and `promisedTo` are the voter's promise after answering (a candidate refused
+/// for a promise to another one asks again for a higher epoch).
 public struct VoteAnswer: WireMessage {
     public var voter: MemberID
     public var epoch: Epoch
     public var granted: Bool
+    public var promised: Epoch
+    public var promisedTo: MemberID
     public var logEpoch: Epoch
     public var logVersion: MetaVersion
     public var votersVersion: MetaVersion
@@ -102,12 +115,14 @@ public struct VoteAnswer: WireMessage {
     public var reason: String
 
     public init(
-        voter: MemberID, epoch: Epoch, granted: Bool, logEpoch: Epoch, logVersion: MetaVersion, votersVersion: MetaVersion,
-        voters: VoterSet, reason: String = ""
+        voter: MemberID, epoch: Epoch, granted: Bool, promised: Epoch = .zero, promisedTo: MemberID = .none, logEpoch: Epoch,
+        logVersion: MetaVersion, votersVersion: MetaVersion, voters: VoterSet, reason: String = ""
     ) {
         self.voter = voter
         self.epoch = epoch
         self.granted = granted
+        self.promised = promised
+        self.promisedTo = promisedTo
         self.logEpoch = logEpoch
         self.logVersion = logVersion
         self.votersVersion = votersVersion
@@ -121,6 +136,8 @@ public struct VoteAnswer: WireMessage {
         writer.write(voter.rawValue)
         writer.write(epoch.rawValue)
         writer.write(granted)
+        writer.write(promised.rawValue)
+        writer.write(promisedTo.rawValue)
         writer.write(logEpoch.rawValue)
         writer.write(logVersion.rawValue)
         writer.write(votersVersion.rawValue)
@@ -141,6 +158,8 @@ public struct VoteAnswer: WireMessage {
         let voter = MemberID(try reader.uint64())
         let epoch = Epoch(try reader.uint64())
         let granted = try reader.bool("granted")
+        let promised = Epoch(try reader.uint64())
+        let promisedTo = MemberID(try reader.uint64())
         let logEpoch = Epoch(try reader.uint64())
         let logVersion = MetaVersion(try reader.uint64())
         let votersVersion = MetaVersion(try reader.uint64())
@@ -162,7 +181,8 @@ public struct VoteAnswer: WireMessage {
         let reason = try reader.longText("reason", limit: WireLimits.maxReasonLength)
         try reader.finish()
         return VoteAnswer(
-            voter: voter, epoch: epoch, granted: granted, logEpoch: logEpoch, logVersion: logVersion, votersVersion: votersVersion,
+            voter: voter, epoch: epoch, granted: granted, promised: promised, promisedTo: promisedTo, logEpoch: logEpoch,
+            logVersion: logVersion, votersVersion: votersVersion,
             voters: voters, reason: reason)
     }
 }

@@ -222,6 +222,67 @@ import Testing
     }
 }
 
+extension SyncReplicationTests {
+    /// Two followers promoted at once (the announcer's hook on one, an operator's `mfscli
+    /// promote` on the other) after the active master died: exactly one becomes active, and the
+    /// other follows it.
+    @Test func twoCandidatesAtOnceMakeExactlyOneActiveMaster() throws {
+        let active = try MasterProcess.active(syncReplicas: 1)
+        try active.start()
+        let (bPort, cPort) = (freePort(), freePort())
+        func follower(_ own: Int, _ other: Int) throws -> MasterProcess {
+            try MasterProcess.follower(
+                of: active.peerPort,
+                extra: ["MATOML_LISTEN_PORT": "\(own)", "MASTER_HOST": "127.0.0.1:\(active.peerPort),127.0.0.1:\(other)"])
+        }
+        let b = try follower(bPort, cPort)
+        let c = try follower(cPort, bPort)
+        try b.start()
+        try c.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort, bPort, cPort])
+        try metalogger.start()
+        try #require(Self.waitInStep(active, peers: 3))
+        let creator = try PipelinedCreator(port: active.clientPort, prefix: "two")
+        creator.start(limit: 300)
+        #expect(eventually { creator.isFinished })
+        let acked = Set(creator.acked)
+        active.crash()
+        let answers = LockedAnswers()
+        let threads = [b, c].map { master in
+            Thread {
+                let answer = (try? master.post("/promote")) ?? (0, "no answer")
+                answers.add(answer)
+            }
+        }
+        for thread in threads { thread.start() }
+        #expect(eventually(15) { answers.count == 2 }, "both promotions answered")
+        let roles = [try b.status(), try c.status()]
+        let actives = roles.filter { $0.role == "active" }
+        #expect(actives.count == 1, "\(answers.all) \(roles.map(\.role))")
+        #expect(answers.all.filter { $0.0 == 200 }.count == 1, "\(answers.all) \(b.log.suffix(1_500)) \(c.log.suffix(1_500))")
+        guard let winner = [b, c].first(where: { (try? $0.status().role) == "active" }) else { return }
+        let loser = winner === b ? c : b
+        #expect(
+            eventually(20) { (try? loser.status().following?.connected) == true && (try? loser.status().role) == "follower" },
+            "\(String(describing: try? loser.status()))")
+        #expect(Self.waitInStep(winner, peers: 2), "\(String(describing: try? winner.status()))")
+        #expect(winner.stop() == 0)
+        #expect(loser.stop() == 0)
+        #expect(metalogger.stop() == 0)
+        let missing = acked.subtracting(try winner.dumpedNamespace().names())
+        #expect(missing.isEmpty, "\(missing.count) acknowledged creates missing on the new active master")
+    }
+}
+
+/// Answers gathered from several threads.
+final class LockedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [(Int, String)] = []
+    func add(_ answer: (Int, String)) { lock.withLock { answers.append(answer) } }
+    var count: Int { lock.withLock { answers.count } }
+    var all: [(Int, String)] { lock.withLock { answers } }
+}
+
 /// A creator made on another thread, handed over.
 final class LockedCreator: @unchecked Sendable {
     private let lock = NSLock()

@@ -119,15 +119,21 @@ import Testing
 
     @Test func aVoterGrantsEachEpochOnceAndPersistsFirst() {
         var machine = RoleMachine(me: Self.m, role: .follower, epoch: Epoch(3), ballot: Ballot())
-        let first = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 0, hearing: nil)
+        let first = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 90), position: Self.position(3, 90)), now: 0,
+            hearing: nil)
         #expect(
             first == [
                 .persistPromise(Ballot(promised: Epoch(4), candidate: Self.b)),
                 .answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil),
             ])
-        let again = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 1, hearing: nil)
+        let again = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 90), position: Self.position(3, 90)), now: 1,
+            hearing: nil)
         #expect(again == [.answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil)], "a retry is answered alike")
-        let other = machine.handle(.voteRequest(candidate: Self.c, epoch: Epoch(4), position: Self.position(3, 90)), now: 2, hearing: nil)
+        let other = machine.handle(
+            .voteRequest(candidate: Self.c, epoch: Epoch(4), candidateLog: Self.position(3, 90), position: Self.position(3, 90)), now: 2,
+            hearing: nil)
         #expect(other.count == 1 && { if case .answerVote(_, _, false, _) = other[0] { true } else { false } }())
         #expect(!machine.ballot.accepts(masterEpoch: Epoch(3)), "the old master's changes are refused after the promise")
     }
@@ -136,7 +142,8 @@ import Testing
         var machine = RoleMachine(me: Self.m, role: .follower, epoch: Epoch(3), ballot: Ballot())
         let hearing = ActiveContact(address: "a:9419", epoch: Epoch(3), lastHeard: 90)
         let answer = machine.handle(
-            .voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 100, hearing: hearing)
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 90), position: Self.position(3, 90)), now: 100,
+            hearing: hearing)
         #expect(
             answer.count == 1 && { if case .answerVote(_, _, false, let why?) = answer[0] { why.contains("still hears") } else { false } }()
         )
@@ -145,23 +152,79 @@ import Testing
 
     @Test func theActiveMasterNeverGrants() {
         var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
-        let answer = machine.handle(.voteRequest(candidate: Self.b, epoch: Epoch(4), position: Self.position(3, 90)), now: 0, hearing: nil)
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 90), position: Self.position(3, 90)), now: 0,
+            hearing: nil)
         #expect(answer.count == 1 && { if case .answerVote(_, _, false, _) = answer[0] { true } else { false } }())
     }
 
     @Test func aCandidateAskedForAHigherEpochStepsDownAndGrants() {
         var machine = follower()
         _ = promote(&machine)
-        let answer = machine.handle(.voteRequest(candidate: Self.c, epoch: Epoch(5), position: Self.position(3, 100)), now: 1, hearing: nil)
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.c, epoch: Epoch(5), candidateLog: Self.position(3, 100), position: Self.position(3, 100)), now: 1,
+            hearing: nil)
         #expect(!machine.isPromoting)
         #expect(answer.contains(.answerVote(to: Self.c, epoch: Epoch(5), granted: true, reason: nil)))
         // The same epoch as its own candidacy is refused.
         var racing = follower()
         _ = promote(&racing)
-        let same = racing.handle(.voteRequest(candidate: Self.c, epoch: Epoch(4), position: Self.position(3, 100)), now: 1, hearing: nil)
+        let same = racing.handle(
+            .voteRequest(candidate: Self.c, epoch: Epoch(4), candidateLog: Self.position(3, 100), position: Self.position(3, 100)), now: 1,
+            hearing: nil)
         #expect(
             same.contains(
                 .answerVote(to: Self.c, epoch: Epoch(4), granted: false, reason: "epoch 4 is promised to member \(Self.b) already")))
+    }
+
+    @Test func ofTwoCandidatesForOneEpochTheBetterClaimWins() {
+        // C (0xC) is a candidate for epoch 4 at (3, 100); B asks for epoch 4 with a newer log.
+        var machine = follower(Self.c)
+        _ = promote(&machine)
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 120), position: Self.position(3, 100)), now: 1,
+            hearing: nil)
+        #expect(!machine.isPromoting)
+        #expect(answer.contains(.persistPromise(Ballot(promised: Epoch(4), candidate: Self.b))))
+        #expect(answer.contains(.answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil)))
+        // With equal logs the lower member id wins: B (0xB) over C (0xC).
+        var c = follower(Self.c)
+        _ = promote(&c)
+        let tie = c.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 100), position: Self.position(3, 100)), now: 1,
+            hearing: nil)
+        #expect(tie.contains(.answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil)))
+    }
+
+    @Test func aCandidateRefusedForAnotherPromiseAsksForTheNextEpoch() {
+        var machine = follower()
+        _ = promote(&machine)
+        let directives = machine.handle(
+            .voteRefused(voter: Self.m, epoch: Epoch(4), reason: "promised", promised: Epoch(4), promisedTo: Self.c), now: 5, hearing: nil)
+        #expect(machine.candidacy?.epoch == Epoch(5))
+        #expect(directives.contains(.persistPromise(Ballot(promised: Epoch(5), candidate: Self.b))))
+        #expect(directives.contains(.requestVotes(epoch: Epoch(5), from: [Self.m])))
+    }
+
+    @Test func aCandidateThatWonNoLongerStepsDown() {
+        let voters = VoterSet(syncReplicas: 1, leader: Self.a, members: [Self.a: .master, Self.c: .master, Self.m: .metalogger])
+        var machine = follower(Self.c)
+        _ = promote(&machine, voters: voters)
+        let won = machine.handle(
+            .voteGranted(voter: Self.m, epoch: Epoch(4), position: Self.position(3, 250), voters: voters, votersVersion: MetaVersion(10)),
+            now: 2, hearing: nil)
+        #expect(won.contains(.catchUp(from: Self.m, through: Self.position(3, 250))))
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(5), candidateLog: Self.position(3, 300), position: Self.position(3, 100)), now: 3,
+            hearing: nil)
+        #expect(machine.isPromoting)
+        #expect(answer.count == 1 && { if case .answerVote(_, _, false, _) = answer[0] { true } else { false } }())
+        // A won candidacy asks for its catch-up once, whatever arrives after.
+        #expect(machine.handle(.tick, now: 100, hearing: nil).isEmpty)
+        let late = machine.handle(
+            .voteGranted(voter: Self.a, epoch: Epoch(4), position: Self.position(3, 90), voters: voters, votersVersion: MetaVersion(10)),
+            now: 101, hearing: nil)
+        #expect(late.isEmpty)
     }
 
     // MARK: fencing

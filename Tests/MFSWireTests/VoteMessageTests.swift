@@ -22,18 +22,22 @@ import Testing
     }
 
     @Test func voteRequest() throws {
-        try check(VoteRequest(candidate: MemberID(0xB), epoch: Epoch(4)), hex("00000403 00000010", "000000000000000B 0000000000000004"))
+        try check(
+            VoteRequest(candidate: MemberID(0xB), epoch: Epoch(4), logEpoch: Epoch(3), logVersion: MetaVersion(250)),
+            hex("00000403 00000020", "000000000000000B 0000000000000004 0000000000000003 00000000000000FA"))
     }
 
     @Test func voteAnswerGranted() throws {
         let voters = VoterSet(syncReplicas: 1, leader: MemberID(0xA), members: [MemberID(0xD): .metalogger, MemberID(0xA): .master])
         try check(
             VoteAnswer(
-                voter: MemberID(0xD), epoch: Epoch(4), granted: true, logEpoch: Epoch(3), logVersion: MetaVersion(250),
+                voter: MemberID(0xD), epoch: Epoch(4), granted: true, promised: Epoch(4), promisedTo: MemberID(0xB), logEpoch: Epoch(3),
+                logVersion: MetaVersion(250),
                 votersVersion: MetaVersion(12), voters: voters),
             hex(
-                "00000404 00000048",  // VoteMessages.voteAnswer (1028), 72 bytes
+                "00000404 00000058",  // VoteMessages.voteAnswer (1028), 88 bytes
                 "000000000000000D 0000000000000004 01",  // voter D, epoch 4, granted
+                "0000000000000004 000000000000000B",  // promised epoch 4 to B
                 "0000000000000003 00000000000000FA",  // log: epoch 3, version 250
                 "000000000000000C 01 000000000000000A 0002",  // voters of version 12: K 1, leader A, 2 members
                 "000000000000000A 01 000000000000000D 02",  // A master, D metalogger (ascending)
@@ -49,7 +53,9 @@ import Testing
 
     @Test func voteAnswerLimitsAndOrder() throws {
         func answer(members: Int) -> [UInt8] {
-            var bytes = hex("0000000000000001 0000000000000002 01 0000000000000000 0000000000000000 0000000000000000 01 0000000000000000")
+            var bytes = hex(
+                "0000000000000001 0000000000000002 01 0000000000000000 0000000000000000",
+                "0000000000000000 0000000000000000 0000000000000000 01 0000000000000000")
             bytes += [UInt8(members >> 8), UInt8(members & 0xFF)]
             for id in 0..<members { bytes += hex(String(format: "%016llX", UInt64(id + 1))) + [1] }
             bytes += [0, 0]
@@ -59,10 +65,10 @@ import Testing
         #expect(throws: WireError.self) { try VoteAnswer.decode(bytes: answer(members: WireLimits.maxVoters + 1)) }
         // Members out of order, twice, or of an unknown kind.
         var unordered = answer(members: 2)
-        unordered.swapAt(8 + 52 + 7, 8 + 52 + 9 + 7)  // the ids' last bytes: 2, 1
+        unordered.swapAt(8 + 68 + 7, 8 + 68 + 9 + 7)  // the ids' last bytes: 2, 1
         #expect(throws: WireError.self) { try VoteAnswer.decode(bytes: unordered) }
         var badKind = answer(members: 1)
-        badKind[8 + 52 + 8] = 9
+        badKind[8 + 68 + 8] = 9
         #expect(throws: WireError.self) { try VoteAnswer.decode(bytes: badKind) }
     }
 
