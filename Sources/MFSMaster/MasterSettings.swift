@@ -19,7 +19,8 @@ public enum MasterKeys {
         "STATUS_LISTEN_HOST", default: "*", allowsWildcard: true,
         doc: "Address of the status and admin HTTP server (/status, /metrics).")
     public static let statusListenPort = ConfigKey.port(
-        "STATUS_LISTEN_PORT", default: 9425, listening: true, doc: "Port of the status and admin HTTP server.")
+        "STATUS_LISTEN_PORT", default: 9428, listening: true,
+        doc: "Port of the status and admin HTTP server (not 9425: that is MooseFS's mfscgiserv, often run on master hosts).")
     public static let changelogSaveMode = ConfigKey.integer(
         "CHANGELOG_SAVE_MODE", default: 2, range: 0...2,
         doc: "When a change counts as stored before the client hears of it: 0 written in the background, "

@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 
-/// The status and admin server on port 9425 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
+/// The status and admin server on port 9428 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
 /// (Prometheus text), `POST /dump` (from loopback only: dump the metadata now, answered when
 /// done), `POST /promote` (a follower becomes active; `?force=1` even while the active master
 /// it follows answers) and `POST /demote` (an active master stops taking writes), the last two

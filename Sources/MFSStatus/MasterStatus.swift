@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `/status` on port 9425 answers (DESIGN §1). The announcer's `TRACK_MASTER` reads
+/// What `/status` on port 9428 answers (DESIGN §1). The announcer's `TRACK_MASTER` reads
 /// `healthy`: false, a failed request, or an answer slower than 200 ms means unhealthy.
 public struct MasterStatus: Codable, Equatable, Sendable {
     /// `active`, `follower`, `fenced` or `starting`.

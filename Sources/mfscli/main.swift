@@ -17,7 +17,7 @@ let usage = """
       promote         make a follower the active master now (it writes EPOCH n+1); refused while
                       the active master it follows still streams to it, unless --force
       demote          make an active master stop accepting writes at once (fenced)
-      -H host[:port]  the master's status address (default 127.0.0.1:9425)
+      -H host[:port]  the master's status address (default 127.0.0.1:9428)
       --json          print the status as JSON
       --timeout SEC   give up after SEC seconds (default 2; dump, promote, demote: 600)
       --auth-code C   prove AUTH_CODE for promote/demote from another host (default: $MFS_AUTH_CODE)

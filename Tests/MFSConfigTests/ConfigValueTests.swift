@@ -177,11 +177,11 @@ import Testing
     @Test func hostPortsWithAndWithoutPort() {
         let key = TestConfig.trackMaster
         #expect(value(key, "mfsmaster") == HostPort(host: "mfsmaster"))
-        #expect(value(key, "mfsmaster")?.port(or: 9425) == 9425)
-        #expect(value(key, "10.0.0.1:9425") == HostPort(host: "10.0.0.1", port: 9425))
+        #expect(value(key, "mfsmaster")?.port(or: 9428) == 9428)
+        #expect(value(key, "10.0.0.1:9428") == HostPort(host: "10.0.0.1", port: 9428))
         #expect(value(key, "h:1")?.port == 1)
         #expect(value(key, "h:65535")?.port == 65535)
-        for text in ["h:0", "h:65536", "h:", ":9425", "h:x", "h:1:2", "[::1]:9421", "h:09425", ""] {
+        for text in ["h:0", "h:65536", "h:", ":9428", "h:x", "h:1:2", "[::1]:9421", "h:09428", ""] {
             #expect(isBad(key, text), "\(text)")
         }
         guard case .failure(let error) = read(key, "[::1]:9421") else { return }
