@@ -260,8 +260,8 @@ public final class MasterDaemon: Sendable {
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
             refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dump(reason: "POST /dump", always: true) },
-            roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) }, authCode: settings.authCode,
-            status: { daemon.status() })
+            roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) },
+            adminAuthCode: settings.adminAuthCode, peerAuthCode: settings.authCode, status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let peerServer = PeerServer(host: settings.peerHost, port: settings.peerPort, context: peers)
         if roles.role == .follower { startFollowing() }

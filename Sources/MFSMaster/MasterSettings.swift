@@ -73,8 +73,14 @@ public enum MasterKeys {
         "MATOML_LISTEN_PORT", default: 9419, listening: true, doc: "The peer port: metaloggers and followers follow this master on it.")
     public static let authCode = ConfigKey.string(
         "AUTH_CODE", default: "",
-        doc: "A secret that metaloggers and followers must prove (HMAC challenge) on the peer port, and that POST /promote "
-            + "and /demote from another host must carry; the same on every host of the cluster. Empty: none.")
+        doc: "A secret that metaloggers and followers (as in MooseFS: chunkservers and metaloggers) must prove (HMAC "
+            + "challenge) on the peer port; the same on every host of the cluster. It grants no admin request "
+            + "(ADMIN_AUTH_CODE does). Empty: none.")
+    public static let adminAuthCode = ConfigKey.string(
+        "ADMIN_AUTH_CODE", default: "",
+        doc: "A secret that POST /promote, /demote and /dump from another host must prove (the X-MFS-Auth header: "
+            + "mfscli --admin-auth-code); it must differ from AUTH_CODE, which every chunkserver and metalogger holds. "
+            + "Empty: those requests are allowed from this host only.")
     public static let syncReplicas = ConfigKey.integer(
         "SYNC_REPLICAS", default: 1, range: 0...8,
         doc: "A change is acknowledged to the client only once this many peers (followers, metaloggers) have it on disk, "
@@ -99,7 +105,7 @@ public enum MasterKeys {
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
         requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
-        authCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
+        authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -135,7 +141,10 @@ public struct MasterSettings: Sendable {
     public var masters: [(host: String, port: Int)]
     public var peerHost: String
     public var peerPort: Int
+    /// `AUTH_CODE`, the peers' secret; nil when empty.
     public var authCode: String?
+    /// `ADMIN_AUTH_CODE`, the admin requests' secret; nil when empty.
+    public var adminAuthCode: String?
     public var replication: ReplicationHub.Settings
     /// `PROMOTE_TIMEOUT`.
     public var promoteWaitMilliseconds: Int64
@@ -165,12 +174,25 @@ public struct MasterSettings: Sendable {
         peerPort = Int(configuration[MasterKeys.peerListenPort])
         let code = configuration[MasterKeys.authCode]
         authCode = code.isEmpty ? nil : code
+        let adminCode = configuration[MasterKeys.adminAuthCode]
+        adminAuthCode = adminCode.isEmpty ? nil : adminCode
         promoteWaitMilliseconds = configuration[MasterKeys.promoteTimeout].milliseconds
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
             syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,
             degrade: configuration[MasterKeys.syncDegrade],
             preserveMilliseconds: configuration[MasterKeys.preserveSeconds].milliseconds)
+    }
+
+    /// Checks what no single key can: `ADMIN_AUTH_CODE` must not be `AUTH_CODE`, or every
+    /// chunkserver's and metalogger's configuration could promote or demote a master.
+    public static func check(_ configuration: Configuration) throws(MasterStartError) {
+        let admin = configuration[MasterKeys.adminAuthCode]
+        guard !admin.isEmpty, admin == configuration[MasterKeys.authCode] else { return }
+        let location = configuration.location(of: MasterKeys.adminAuthCode).map { "\($0): " } ?? ""
+        throw MasterStartError(
+            "\(location)ADMIN_AUTH_CODE must differ from AUTH_CODE: every chunkserver and metalogger holds AUTH_CODE, "
+                + "and it must not be able to promote, demote or dump a master")
     }
 
     /// `*` listens on every address.
