@@ -94,6 +94,12 @@ public struct RoleMachine: Sendable {
     public private(set) var ballot: Ballot
     public private(set) var candidacy: Candidacy?
     private var forced = false
+    /// The votes are counted (won, or skipped by force): the candidacy now waits for the
+    /// catch-up and for `EPOCH(n+1)` to be held by `SYNC_REPLICAS` peers, which takes as long
+    /// as they take to follow (with `SYNC_DEGRADE = 0`, however long). Ticks and late answers
+    /// must not count again meanwhile: a second `lead` or `catchUp`, or the vote deadline
+    /// passing, would undo a promotion already under way.
+    private var decided = false
     private var lastAsked: Int64?
     /// The role to go back to when a promotion fails.
     private var roleBeforeCandidacy: MasterRole = .follower
@@ -126,11 +132,11 @@ public struct RoleMachine: Sendable {
         case .voteRequest(let candidate, let asked, let position):
             return voteRequest(candidate: candidate, epoch: asked, position: position, now: now, hearing: hearing)
         case .voteGranted(let voter, let asked, let position, let voters, let votersVersion):
-            guard candidacy?.epoch == asked else { return [] }
+            guard candidacy?.epoch == asked, !decided else { return [] }
             candidacy!.granted(by: voter, position: position, set: voters, setVersion: votersVersion)
             return evaluate(now: now, hearing: hearing)
         case .voteRefused(let voter, let asked, let reason):
-            guard candidacy?.epoch == asked else { return [] }
+            guard candidacy?.epoch == asked, !decided else { return [] }
             candidacy!.refused(by: voter, reason: reason)
             return evaluate(now: now, hearing: hearing)
         case .caughtUp(let position):
@@ -142,6 +148,7 @@ public struct RoleMachine: Sendable {
         case .led(let led):
             guard let candidacy, candidacy.epoch == led else { return [] }
             self.candidacy = nil
+            decided = false
             role = .active
             epoch = led
             let forced = self.forced
@@ -154,7 +161,7 @@ public struct RoleMachine: Sendable {
             role = .follower
             return [.log(.notice, "following the active master again: role follower")]
         case .tick:
-            guard candidacy != nil else { return [] }
+            guard candidacy != nil, !decided else { return [] }
             return evaluate(now: now, hearing: hearing)
         }
     }
@@ -171,6 +178,7 @@ public struct RoleMachine: Sendable {
             // Forced: no votes; the caller reports what may be lost.
             candidacy = Candidacy(epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion, deadline: now)
             forced = true
+            decided = true
             ballot = Ballot(promised: target, candidate: me)
             return [
                 .log(.warning, "forced promotion to epoch \(target): the quorum rule is skipped; acknowledged changes may be lost"),
@@ -188,6 +196,7 @@ public struct RoleMachine: Sendable {
             epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion,
             deadline: now + settings.voteWaitMilliseconds)
         lastAsked = nil
+        decided = false
         var directives: [Directive] = [
             .log(
                 .notice,
@@ -223,6 +232,7 @@ public struct RoleMachine: Sendable {
             }
             return directives
         case .won(let from, let position):
+            decided = true
             guard let from else { return directives + [.lead(candidacy.epoch)] }
             return directives + [
                 .log(.notice, "promotion: voter \(from.hex) holds a newer log (\(position)); taking it first"),
@@ -237,6 +247,7 @@ public struct RoleMachine: Sendable {
         guard candidacy != nil else { return [] }
         candidacy = nil
         forced = false
+        decided = false
         role = roleBeforeCandidacy
         return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason)]
     }
