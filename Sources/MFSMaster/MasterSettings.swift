@@ -84,14 +84,16 @@ public enum MasterKeys {
     public static let syncReplicas = ConfigKey.integer(
         "SYNC_REPLICAS", default: 1, range: 0...8,
         doc: "A change is acknowledged to the client only once this many peers (followers, metaloggers) have it on disk, "
-            + "so losing this host loses no acknowledged change. 0: asynchronous.")
+            + "so losing this host loses no acknowledged change. 0: asynchronous (a lone master, with no peer, needs 0).")
     public static let syncTimeout = ConfigKey.duration(
         "SYNC_TIMEOUT", default: .seconds(1), range: .milliseconds(10)...(.seconds(3_600)),
         doc: "A peer that has not acknowledged a waiting change for this long is counted out (with SYNC_DEGRADE) until it catches up.")
     public static let syncDegrade = ConfigKey.boolean(
-        "SYNC_DEGRADE", default: true,
-        doc: "1: while fewer than SYNC_REPLICAS peers are connected and in step, go on with those that are (none: "
-            + "asynchronously), warning loudly and saying so in /status. 0: wait for SYNC_REPLICAS peers, however long.")
+        "SYNC_DEGRADE", default: false,
+        doc: "0: wait for SYNC_REPLICAS peers, however long (a lone master with SYNC_REPLICAS = 1 acknowledges nothing: "
+            + "set SYNC_REPLICAS = 0 there). 1: while fewer than SYNC_REPLICAS peers are connected and in step, go on "
+            + "with those that are (none: asynchronously), warning loudly and saying so in /status; a partitioned old "
+            + "master could then acknowledge changes that a promotion discards, so it is never the default.")
     public static let promoteTimeout = ConfigKey.duration(
         "PROMOTE_TIMEOUT", default: .seconds(2), range: .milliseconds(100)...(.seconds(600)),
         doc: "How long POST /promote waits for enough voters (P - K + 1 of the masters and metaloggers besides the old active "

@@ -27,9 +27,16 @@ public final class MasterProcess: @unchecked Sendable {
     /// Makes the directory and the exports (default: everyone, read-write, root unmapped);
     /// `settings` go into the config over the test defaults; `launcher` runs the master (for
     /// another network namespace: `["/usr/sbin/ip", "netns", "exec", NS]`).
-    public init(exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:], launcher: [String] = []) throws {
+    ///
+    /// `lone`: no peer will follow this master, so the test defaults include
+    /// `SYNC_REPLICAS = 0`; with the product's defaults (`SYNC_REPLICAS = 1`, `SYNC_DEGRADE = 0`,
+    /// DESIGN §6) a lone master acknowledges no change. False for a master with peers (a
+    /// follower, say), which keeps the product's defaults unless `settings` say otherwise.
+    public init(
+        exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:], launcher: [String] = [], lone: Bool = true
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
-        self.settings = settings
+        self.settings = (lone ? ["SYNC_REPLICAS": "0"] : [:]).merging(settings) { $1 }
         self.launcher = launcher
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try exports.write(toFile: directory + "/mfsexports.cfg", atomically: true, encoding: .utf8)

@@ -83,6 +83,7 @@ extension NamespaceTests {
                 MATOCL_LISTEN_PORT = 0
                 STATUS_LISTEN_HOST = 127.0.0.1
                 STATUS_LISTEN_PORT = 9428
+                SYNC_REPLICAS = 0
 
                 """)
             func startMaster() throws -> (Process, Int) {
