@@ -206,6 +206,7 @@ STATUS_LISTEN_HOST = 127.0.0.1
 STATUS_LISTEN_PORT = $status_port
 MATOML_LISTEN_HOST = 127.0.0.1
 MATOML_LISTEN_PORT = 0
+SYNC_REPLICAS = 0    # a lone master: no peer to wait for
 EXPORTS_FILENAME = $dir/mfsexports.cfg
 EOF
     log "swift-mfs mode $mode: starting mfsmaster on 127.0.0.1:$port"

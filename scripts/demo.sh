@@ -107,12 +107,11 @@ master_pid=""
 echo
 echo "== a cluster on loopback: active master A (SYNC_REPLICAS 2), follower B, metalogger M"
 a="$dir/a"; b="$dir/b"; ml="$dir/ml"
-write_master_config "$a" 2
-echo "SYNC_REPLICAS = 2" >>"$a/mfsmaster.cfg"
+write_master_config "$a" 2 2
 start_master "$bin" "$a" || { cat "$a/master.log" >&2; exit 1; }
 a_pid=$master_pid; a_port=$port; a_peer=$peer_port
-write_master_config "$b" 2
-printf 'MASTER_ROLE = follower\nMASTER_HOST = 127.0.0.1:%s\nSYNC_REPLICAS = 1\n' "$a_peer" >>"$b/mfsmaster.cfg"
+write_master_config "$b" 2 1
+printf 'MASTER_ROLE = follower\nMASTER_HOST = 127.0.0.1:%s\n' "$a_peer" >>"$b/mfsmaster.cfg"
 start_master "$bin" "$b" || { cat "$b/master.log" >&2; exit 1; }
 b_pid=$master_pid; b_port=$port; b_status=$status_port; b_peer=$peer_port
 mkdir -p "$ml/data"

@@ -69,7 +69,7 @@ public enum AnnouncerConfigKeys {
             "Seconds (decimals allowed) a hook may run; then its process group is killed and it failed."),
         AnnouncerConfigKey(
             "TRACK_MASTER", default: "0",
-            "0: off. 1: poll the local master's http://127.0.0.1:9425/status. Or a URL",
+            "0: off. 1: poll the local master's http://127.0.0.1:9428/status. Or a URL",
             "http://IPV4:PORT/PATH. A failed request, an answer slower than 200 ms or \"healthy\": false",
             "counts as unhealthy (DESIGN §1); while unhealthy the announcer runs at priority 0 (a master",
             "resigns, a backup never takes over). It stands for master only after the first answer."),

@@ -39,7 +39,7 @@ public struct AnnouncerSettings: Hashable, Sendable {
 /// `TRACK_MASTER`: which `/status` to poll and how to judge it (DESIGN §1).
 public struct TrackMasterSettings: Hashable, Sendable {
     /// The default URL of `TRACK_MASTER = 1`: the local master's status port (DESIGN §1).
-    public static let defaultURL = "http://127.0.0.1:9425/status"
+    public static let defaultURL = "http://127.0.0.1:9428/status"
     /// An answer slower than this counts as unhealthy (DESIGN §1).
     public static let answerTimeout: Duration = .milliseconds(200)
 

@@ -82,12 +82,14 @@ public enum MasterCommand {
     /// Reads the configuration: `-c FILE` must exist; the default file may be missing (all
     /// defaults then), as with MooseFS.
     static func loadSettings(_ path: String?) throws(MasterStartError) -> MasterSettings {
+        let loaded: (configuration: Configuration, file: String?)
         do throws(ConfigLoadError) {
-            let loaded = try MasterKeys.schema.load(path, defaultPath: defaultConfigPath, read: FileIO.readIfPresent)
-            return MasterSettings(loaded.configuration, file: loaded.file)
+            loaded = try MasterKeys.schema.load(path, defaultPath: defaultConfigPath, read: FileIO.readIfPresent)
         } catch {
             throw MasterStartError(error.description)
         }
+        try MasterSettings.check(loaded.configuration)
+        return MasterSettings(loaded.configuration, file: loaded.file)
     }
 
     static let usageText = """

@@ -119,6 +119,16 @@ public final class MasterDaemon: Sendable {
                     logger.notice(
                         "synchronous replication in step again", metadata: ["syncReplicas": "\(settings.replication.syncReplicas)"])
                 }
+            },
+            onWaiting: { reason in
+                guard roles.role == .active else { return }
+                if let reason {
+                    logger.warning(
+                        "no change is acknowledged: too few peers follow this master; \(Self.fewPeersAdvice)",
+                        metadata: ["reason": "\(reason)"])
+                } else {
+                    logger.notice("changes are acknowledged again: enough peers have them")
+                }
             })
         let service = MetadataService(
             namespace: namespace, writer: writer, directory: directory, checksumInterval: settings.checksumInterval,
@@ -144,6 +154,8 @@ public final class MasterDaemon: Sendable {
         peers.promotion.withLock { $0 = promotion }
         if startAsFollower {
             logger.notice("starting as a follower", metadata: ["masters": "\(settings.masters.map { "\($0.host):\($0.port)" })"])
+        } else {
+            warnIfWaitingForPeers(settings.replication, logger: logger)
         }
         return MasterDaemon(
             settings: settings, service: service, clients: clients, roles: roles, peers: peers, promotion: promotion, lock: lock,
@@ -183,6 +195,20 @@ public final class MasterDaemon: Sendable {
         logger.notice("fenced: no write is accepted", metadata: ["reason": "\(reason)", "version": "\(service.namespace.version)"])
         let peers = self.peers
         Task { await peers.openConnections.closeAll(stopping: false) }
+    }
+
+    /// What to do when too few peers follow an active master that waits for them.
+    static let fewPeersAdvice =
+        "start a follower or a metalogger that follows this master, or set SYNC_REPLICAS = 0 for a lone master "
+        + "(SYNC_DEGRADE = 1 would go on with fewer peers, and could then lose acknowledged changes at a failover)"
+
+    /// An active master that starts waits for `SYNC_REPLICAS` peers before it acknowledges
+    /// anything (DESIGN §6: `SYNC_DEGRADE = 0`); none follows it yet, so it says so at once,
+    /// rather than leaving a lone master's clients to wonder why nothing is answered.
+    static func warnIfWaitingForPeers(_ replication: ReplicationHub.Settings, logger: Logger) {
+        guard replication.syncReplicas > 0, !replication.degrade else { return }
+        let needed = "SYNC_REPLICAS = \(replication.syncReplicas) peer(s)"
+        logger.warning("no change is acknowledged until \(needed) have it on disk, and none follows this master yet; \(fewPeersAdvice)")
     }
 
     /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
@@ -260,8 +286,8 @@ public final class MasterDaemon: Sendable {
         let status = StatusServer(
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
             refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dump(reason: "POST /dump", always: true) },
-            roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) }, authCode: settings.authCode,
-            status: { daemon.status() })
+            roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) },
+            adminAuthCode: settings.adminAuthCode, peerAuthCode: settings.authCode, status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let peerServer = PeerServer(host: settings.peerHost, port: settings.peerPort, context: peers)
         if roles.role == .follower { startFollowing() }
@@ -302,9 +328,10 @@ public final class MasterDaemon: Sendable {
     public func status() -> MasterStatus {
         var status = service.status(role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, peers: service.replication.peers)
         // Only an active master acknowledges changes, so only it can be degraded.
+        let active = roles.role == .active
         status.replication = MasterStatus.Replication(
-            syncReplicas: settings.replication.syncReplicas,
-            degraded: roles.role == .active ? service.replication.degradedReason : nil)
+            syncReplicas: settings.replication.syncReplicas, degraded: active ? service.replication.degradedReason : nil,
+            waitingForPeers: active ? service.replication.waitingForPeers : nil)
         if let link = follower.withLock({ $0?.link }) {
             let link = link.status
             let version = service.namespace.version.rawValue
@@ -521,6 +548,10 @@ public final class MasterDaemon: Sendable {
             (
                 "mfs_master_sync_degraded", "1 while fewer peers than SYNC_REPLICAS are in step.",
                 status.replication?.degraded == nil ? 0 : 1
+            ),
+            (
+                "mfs_master_sync_waiting", "1 while a change has waited past SYNC_TIMEOUT for too few peers (nothing is acknowledged).",
+                status.replication?.waitingForPeers == nil ? 0 : 1
             ),
             ("mfs_master_following_lag", "A follower's lag behind the active master, in versions.", Double(status.following?.lag ?? 0)),
         ]

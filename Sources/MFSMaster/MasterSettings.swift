@@ -19,7 +19,8 @@ public enum MasterKeys {
         "STATUS_LISTEN_HOST", default: "*", allowsWildcard: true,
         doc: "Address of the status and admin HTTP server (/status, /metrics).")
     public static let statusListenPort = ConfigKey.port(
-        "STATUS_LISTEN_PORT", default: 9425, listening: true, doc: "Port of the status and admin HTTP server.")
+        "STATUS_LISTEN_PORT", default: 9428, listening: true,
+        doc: "Port of the status and admin HTTP server (not 9425: that is MooseFS's mfscgiserv, often run on master hosts).")
     public static let changelogSaveMode = ConfigKey.integer(
         "CHANGELOG_SAVE_MODE", default: 2, range: 0...2,
         doc: "When a change counts as stored before the client hears of it: 0 written in the background, "
@@ -72,19 +73,27 @@ public enum MasterKeys {
         "MATOML_LISTEN_PORT", default: 9419, listening: true, doc: "The peer port: metaloggers and followers follow this master on it.")
     public static let authCode = ConfigKey.string(
         "AUTH_CODE", default: "",
-        doc: "A secret that metaloggers and followers must prove (HMAC challenge) on the peer port, and that POST /promote "
-            + "and /demote from another host must carry; the same on every host of the cluster. Empty: none.")
+        doc: "A secret that metaloggers and followers (as in MooseFS: chunkservers and metaloggers) must prove (HMAC "
+            + "challenge) on the peer port; the same on every host of the cluster. It grants no admin request "
+            + "(ADMIN_AUTH_CODE does). Empty: none.")
+    public static let adminAuthCode = ConfigKey.string(
+        "ADMIN_AUTH_CODE", default: "",
+        doc: "A secret that POST /promote, /demote and /dump from another host must prove (the X-MFS-Auth header: "
+            + "mfscli --admin-auth-code); it must differ from AUTH_CODE, which every chunkserver and metalogger holds. "
+            + "Empty: those requests are allowed from this host only.")
     public static let syncReplicas = ConfigKey.integer(
         "SYNC_REPLICAS", default: 1, range: 0...8,
         doc: "A change is acknowledged to the client only once this many peers (followers, metaloggers) have it on disk, "
-            + "so losing this host loses no acknowledged change. 0: asynchronous.")
+            + "so losing this host loses no acknowledged change. 0: asynchronous (a lone master, with no peer, needs 0).")
     public static let syncTimeout = ConfigKey.duration(
         "SYNC_TIMEOUT", default: .seconds(1), range: .milliseconds(10)...(.seconds(3_600)),
         doc: "A peer that has not acknowledged a waiting change for this long is counted out (with SYNC_DEGRADE) until it catches up.")
     public static let syncDegrade = ConfigKey.boolean(
-        "SYNC_DEGRADE", default: true,
-        doc: "1: while fewer than SYNC_REPLICAS peers are connected and in step, go on with those that are (none: "
-            + "asynchronously), warning loudly and saying so in /status. 0: wait for SYNC_REPLICAS peers, however long.")
+        "SYNC_DEGRADE", default: false,
+        doc: "0: wait for SYNC_REPLICAS peers, however long (a lone master with SYNC_REPLICAS = 1 acknowledges nothing: "
+            + "set SYNC_REPLICAS = 0 there). 1: while fewer than SYNC_REPLICAS peers are connected and in step, go on "
+            + "with those that are (none: asynchronously), warning loudly and saying so in /status; a partitioned old "
+            + "master could then acknowledge changes that a promotion discards, so it is never the default.")
     public static let promoteTimeout = ConfigKey.duration(
         "PROMOTE_TIMEOUT", default: .seconds(2), range: .milliseconds(100)...(.seconds(600)),
         doc: "How long POST /promote waits for enough voters (P - K + 1 of the masters and metaloggers besides the old active "
@@ -98,7 +107,7 @@ public enum MasterKeys {
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
         requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
-        authCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
+        authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -134,7 +143,10 @@ public struct MasterSettings: Sendable {
     public var masters: [(host: String, port: Int)]
     public var peerHost: String
     public var peerPort: Int
+    /// `AUTH_CODE`, the peers' secret; nil when empty.
     public var authCode: String?
+    /// `ADMIN_AUTH_CODE`, the admin requests' secret; nil when empty.
+    public var adminAuthCode: String?
     public var replication: ReplicationHub.Settings
     /// `PROMOTE_TIMEOUT`.
     public var promoteWaitMilliseconds: Int64
@@ -164,12 +176,25 @@ public struct MasterSettings: Sendable {
         peerPort = Int(configuration[MasterKeys.peerListenPort])
         let code = configuration[MasterKeys.authCode]
         authCode = code.isEmpty ? nil : code
+        let adminCode = configuration[MasterKeys.adminAuthCode]
+        adminAuthCode = adminCode.isEmpty ? nil : adminCode
         promoteWaitMilliseconds = configuration[MasterKeys.promoteTimeout].milliseconds
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
             syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,
             degrade: configuration[MasterKeys.syncDegrade],
             preserveMilliseconds: configuration[MasterKeys.preserveSeconds].milliseconds)
+    }
+
+    /// Checks what no single key can: `ADMIN_AUTH_CODE` must not be `AUTH_CODE`, or every
+    /// chunkserver's and metalogger's configuration could promote or demote a master.
+    public static func check(_ configuration: Configuration) throws(MasterStartError) {
+        let admin = configuration[MasterKeys.adminAuthCode]
+        guard !admin.isEmpty, admin == configuration[MasterKeys.authCode] else { return }
+        let location = configuration.location(of: MasterKeys.adminAuthCode).map { "\($0): " } ?? ""
+        throw MasterStartError(
+            "\(location)ADMIN_AUTH_CODE must differ from AUTH_CODE: every chunkserver and metalogger holds AUTH_CODE, "
+                + "and it must not be able to promote, demote or dump a master")
     }
 
     /// `*` listens on every address.

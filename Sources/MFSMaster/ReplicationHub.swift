@@ -20,7 +20,7 @@ public final class ReplicationHub: Sendable {
         public var maxPreservedBytes: Int
 
         public init(
-            syncReplicas: Int = 0, syncTimeoutMilliseconds: Int64 = 1_000, degrade: Bool = true,
+            syncReplicas: Int = 0, syncTimeoutMilliseconds: Int64 = 1_000, degrade: Bool = false,
             preserveMilliseconds: Int64 = 1_800_000, maxPreservedBytes: Int = ReplicationLimits.maxPreservedBytes
         ) {
             self.syncReplicas = syncReplicas
@@ -56,6 +56,8 @@ public final class ReplicationHub: Sendable {
         var waiters: [(version: MetaVersion, since: Int64, done: @Sendable () -> Void)] = []
         var waiterHead = 0
         var degradedReason: String?
+        /// Why the oldest reply has waited past `SYNC_TIMEOUT` (as of the last tick), or nil.
+        var waitingReason: String?
     }
 
     public let settings: Settings
@@ -64,13 +66,16 @@ public final class ReplicationHub: Sendable {
     private let origin: ContinuousClock.Instant
     /// Told when the master starts or stops running with fewer acknowledgements than required.
     private let onDegraded: @Sendable (String?) -> Void
+    /// Told when replies start waiting past `SYNC_TIMEOUT` for peers (why), and when they stop.
+    private let onWaiting: @Sendable (String?) -> Void
 
     public init(
         settings: Settings, after version: MetaVersion, epoch: Epoch, epochStart: MetaVersion,
-        onDegraded: @escaping @Sendable (String?) -> Void = { _ in }
+        onDegraded: @escaping @Sendable (String?) -> Void = { _ in }, onWaiting: @escaping @Sendable (String?) -> Void = { _ in }
     ) {
         self.settings = settings
         self.onDegraded = onDegraded
+        self.onWaiting = onWaiting
         origin = clock.now
         state = Mutex(
             State(
@@ -238,11 +243,12 @@ public final class ReplicationHub: Sendable {
     }
 
     /// Run every few milliseconds: counts out peers that did not ack within `SYNC_TIMEOUT`,
-    /// releases what that allows, and drops kept changes past `CHANGELOG_PRESERVE_SECONDS`
-    /// (but not those a connected peer has yet to be sent).
+    /// releases what that allows, notes whether a reply still waits past it (`onWaiting`), and
+    /// drops kept changes past `CHANGELOG_PRESERVE_SECONDS` (but not those a connected peer has
+    /// yet to be sent).
     public func tick() -> [String] {
         let time = now()
-        let (expired, released) = state.withLock { state -> ([String], [@Sendable () -> Void]) in
+        let (expired, released, waiting) = state.withLock { state -> ([String], [@Sendable () -> Void], String??) in
             var expired: [String] = []
             if state.waiterHead < state.waiters.count {
                 let oldest = state.waiters[state.waiterHead]
@@ -252,10 +258,19 @@ public final class ReplicationHub: Sendable {
             var age = settings.preserveMilliseconds
             if let unsent, let since = state.history.appendedAt(unsent.next) { age = max(age, time - since + 1) }
             state.history.prune(now: time, maxAgeMilliseconds: age, maxBytes: settings.maxPreservedBytes)
-            return (expired, Self.release(&state))
+            let released = Self.release(&state)
+            let oldest = state.waiterHead < state.waiters.count ? state.waiters[state.waiterHead] : nil
+            let reason = oldest.flatMap {
+                state.tracker.waitingForPeers(oldestWaiting: $0.version, waitingSince: $0.since, now: time)
+            }
+            // Told once when replies start waiting and once when they stop, not at every tick.
+            let changed = (reason == nil) != (state.waitingReason == nil)
+            state.waitingReason = reason
+            return (expired, released, changed ? .some(reason) : nil)
         }
         for done in released { done() }
         reportDegraded()
+        if let waiting { onWaiting(waiting) }
         return expired
     }
 
@@ -273,6 +288,9 @@ public final class ReplicationHub: Sendable {
 
     /// Why fewer acknowledgements than `SYNC_REPLICAS` are awaited now, or nil.
     public var degradedReason: String? { state.withLock { $0.tracker.degradedReason } }
+
+    /// Why a reply has waited past `SYNC_TIMEOUT` for peers (as of the last `tick`), or nil.
+    public var waitingForPeers: String? { state.withLock { $0.waitingReason } }
 
     public var peers: [MasterStatus.Peer] {
         state.withLock { state in

@@ -5,11 +5,12 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 
-/// The status and admin server on port 9425 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
-/// (Prometheus text), `POST /dump` (from loopback only: dump the metadata now, answered when
+/// The status and admin server on port 9428 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
+/// (Prometheus text), and the admin requests `POST /dump` (dump the metadata now, answered when
 /// done), `POST /promote` (a follower becomes active; `?force=1` even while the active master
-/// it follows answers) and `POST /demote` (an active master stops taking writes), the last two
-/// from loopback or with `AUTH_CODE` proven (`AdminAuth`).
+/// it follows answers) and `POST /demote` (an active master stops taking writes), each from
+/// loopback or with `ADMIN_AUTH_CODE` proven (`AdminAuth`, `admission`). `AUTH_CODE`, which
+/// every chunkserver and metalogger holds, never admits one.
 public struct StatusServer: Sendable {
     public let host: String
     public let port: Int
@@ -21,8 +22,10 @@ public struct StatusServer: Sendable {
     public let dump: @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused>
     /// Promote (`true`, with force) or demote (`false`): the answer's status and JSON or text.
     public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> (ok: Bool, body: String)
-    /// `AUTH_CODE`: admin requests from other hosts must prove it.
-    public let authCode: String?
+    /// `ADMIN_AUTH_CODE`: admin requests from other hosts must prove it (nil: none is admitted).
+    public let adminAuthCode: String?
+    /// `AUTH_CODE`, the peers' secret: only to tell whoever proves it that it is the wrong one.
+    public let peerAuthCode: String?
     let logger: Logger
 
     public struct DumpRefused: Error, Sendable {
@@ -37,11 +40,12 @@ public struct StatusServer: Sendable {
             .failure(DumpRefused("no metadata here"))
         },
         roleChange: @escaping @Sendable (Bool, Bool) async -> (ok: Bool, body: String) = { _, _ in (false, "no roles here") },
-        authCode: String? = nil,
+        adminAuthCode: String? = nil, peerAuthCode: String? = nil,
         status: @escaping @Sendable () async -> MasterStatus
     ) {
         self.roleChange = roleChange
-        self.authCode = authCode
+        self.adminAuthCode = adminAuthCode
+        self.peerAuthCode = peerAuthCode
         self.refreshMetrics = refreshMetrics
         self.dump = dump
         self.host = host
@@ -110,25 +114,16 @@ public struct StatusServer: Sendable {
         case (.GET, "/metrics"):
             await refreshMetrics()
             return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
-        case (.POST, "/dump"):
-            guard fromLoopback else { return (.forbidden, "text/plain", Array("/dump is allowed from this host only\n".utf8)) }
-            switch await dump() {
-            case .success(let done):
-                return (.ok, "application/json", Array("{\"version\":\(done.version),\"seconds\":\(done.seconds)}\n".utf8))
-            case .failure(let refused):
-                return (.internalServerError, "text/plain", Array("dump failed: \(refused.reason)\n".utf8))
+        case (.POST, "/dump"), (.POST, "/promote"), (.POST, "/demote"):
+            let proof = request.headers["X-MFS-Auth"].first
+            if let refusal = Self.admission(
+                path: path, fromLoopback: fromLoopback, proof: proof, adminCode: adminAuthCode, peerCode: peerAuthCode,
+                now: AdminAuth.now())
+            {
+                logger.warning("admin request refused", metadata: ["path": "\(path)", "reason": "\(refusal)"])
+                return (.forbidden, "text/plain", Array((refusal + "\n").utf8))
             }
-        case (.POST, "/promote"), (.POST, "/demote"):
-            let proven = authCode.map {
-                AdminAuth.verifies(request.headers["X-MFS-Auth"].first, path: path, code: $0, now: AdminAuth.now())
-            }
-            guard fromLoopback || proven == true else {
-                let why = authCode == nil ? "set AUTH_CODE to allow it from other hosts" : "the X-MFS-Auth proof is missing or wrong"
-                return (.forbidden, "text/plain", Array("\(path) is allowed from this host only, or with AUTH_CODE (\(why))\n".utf8))
-            }
-            let force = request.uri.contains("force=1")
-            let outcome = await roleChange(path == "/promote", force)
-            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
+            return await admin(path, force: request.uri.contains("force=1"))
         case (_, "/status"), (_, "/metrics"):
             return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
         case (_, "/dump"), (_, "/promote"), (_, "/demote"):
@@ -136,5 +131,40 @@ public struct StatusServer: Sendable {
         default:
             return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))
         }
+    }
+
+    /// An admitted admin request.
+    private func admin(_ path: String, force: Bool) async -> (HTTPResponseStatus, String, [UInt8]) {
+        guard path == "/dump" else {
+            let outcome = await roleChange(path == "/promote", force)
+            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
+        }
+        switch await dump() {
+        case .success(let done):
+            return (.ok, "application/json", Array("{\"version\":\(done.version),\"seconds\":\(done.seconds)}\n".utf8))
+        case .failure(let refused):
+            return (.internalServerError, "text/plain", Array("dump failed: \(refused.reason)\n".utf8))
+        }
+    }
+
+    /// Whether an admin request (`POST path`) is admitted: from loopback, or with `proof` (the
+    /// `X-MFS-Auth` header) of `adminCode` (`ADMIN_AUTH_CODE`). Nil when admitted, else why not,
+    /// for the 403 answer. A proof of `peerCode` (`AUTH_CODE`) is refused saying so: that is
+    /// the secret every chunkserver and metalogger holds.
+    static func admission(path: String, fromLoopback: Bool, proof: String?, adminCode: String?, peerCode: String?, now: Int64)
+        -> String?
+    {
+        if fromLoopback { return nil }
+        if let adminCode, AdminAuth.verifies(proof, path: path, code: adminCode, now: now) { return nil }
+        let how = "prove ADMIN_AUTH_CODE (mfscli --admin-auth-code CODE, or MFS_ADMIN_AUTH_CODE)"
+        let unset = "ADMIN_AUTH_CODE is not set on this master, so admin requests are allowed from its own host only"
+        if let peerCode, AdminAuth.verifies(proof, path: path, code: peerCode, now: now) {
+            return "\(path) refused: the X-MFS-Auth proof is of AUTH_CODE, the peers' secret, which grants no admin request; "
+                + (adminCode == nil ? unset : how)
+        }
+        guard adminCode != nil else { return "\(path) refused: \(unset)" }
+        guard proof != nil else { return "\(path) refused: from another host it needs the X-MFS-Auth header: \(how)" }
+        return "\(path) refused: the X-MFS-Auth proof is wrong, for another path, or more than \(AdminAuth.maxSkewSeconds) s "
+            + "off this master's clock: \(how)"
     }
 }

@@ -96,11 +96,15 @@ public struct RoleMachine: Sendable {
     public private(set) var ballot: Ballot
     public private(set) var candidacy: Candidacy?
     private var forced = false
+    /// The votes are counted (won, or skipped by force): the candidacy no longer steps down and
+    /// waits for the catch-up and for `EPOCH(n+1)` to be held by `SYNC_REPLICAS` peers, which
+    /// takes as long as they take to follow. Ticks and late answers must not count again
+    /// meanwhile: a second `lead` or `catchUp`, or the vote deadline passing, would undo a
+    /// promotion already under way.
+    private var won = false
     private var lastAsked: Int64?
     /// The role to go back to when a promotion fails.
     private var roleBeforeCandidacy: MasterRole = .follower
-    /// The candidacy has enough grants: it catches up and leads, and no longer steps down.
-    private var won = false
 
     public init(me: MemberID, role: MasterRole, epoch: Epoch, ballot: Ballot, settings: Settings = Settings()) {
         self.me = me
@@ -131,7 +135,7 @@ public struct RoleMachine: Sendable {
             return voteRequest(
                 candidate: candidate, epoch: asked, candidateLog: candidateLog, position: position, now: now, hearing: hearing)
         case .voteGranted(let voter, let asked, let position, let voters, let votersVersion):
-            guard candidacy?.epoch == asked else { return [] }
+            guard candidacy?.epoch == asked, !won else { return [] }
             candidacy!.granted(by: voter, position: position, set: voters, setVersion: votersVersion)
             return evaluate(now: now, hearing: hearing)
         case .voteRefused(let voter, let asked, let reason, let promised, let promisedTo):
@@ -174,7 +178,7 @@ public struct RoleMachine: Sendable {
             role = .follower
             return [.log(.notice, "following the active master again: role follower")]
         case .tick:
-            guard candidacy != nil else { return [] }
+            guard candidacy != nil, !won else { return [] }
             return evaluate(now: now, hearing: hearing)
         }
     }
@@ -191,6 +195,7 @@ public struct RoleMachine: Sendable {
             // Forced: no votes; the caller reports what may be lost.
             candidacy = Candidacy(epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion, deadline: now)
             forced = true
+            won = true
             ballot = Ballot(promised: target, candidate: me)
             return [
                 .log(.warning, "forced promotion to epoch \(target): the quorum rule is skipped; acknowledged changes may be lost"),
@@ -208,6 +213,7 @@ public struct RoleMachine: Sendable {
             epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion,
             deadline: now + settings.voteWaitMilliseconds)
         lastAsked = nil
+        won = false
         var directives: [Directive] = [
             .log(
                 .notice,

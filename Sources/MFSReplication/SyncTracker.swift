@@ -8,7 +8,8 @@ import MFSCore
 /// `degrade`, a peer that has not acked a waiting version within `timeoutMilliseconds` stops
 /// being counted until it catches up, and while fewer than K peers are counted the master
 /// waits for those that are (none: it goes on asynchronously), saying so in `degradedReason`.
-/// Without `degrade` it waits for K, however long.
+/// Without `degrade` (the default, DESIGN §6) it waits for K, however long, and
+/// `waitingForPeers` says so once a change has waited longer than the timeout.
 public struct SyncTracker: Sendable {
     public struct Peer: Sendable {
         public var name: String
@@ -73,6 +74,18 @@ public struct SyncTracker: Sendable {
         var reason = "SYNC_REPLICAS = \(required) but \(counted.count) peer\(counted.count == 1 ? " is" : "s are") in step"
         if !lagging.isEmpty { reason += " (too slow: \(lagging.joined(separator: ", ")))" }
         return reason
+    }
+
+    /// Why the oldest waiting change (`oldestWaiting`, waiting since `waitingSince`) is still
+    /// not acknowledged by enough peers after the timeout: how long, `SYNC_REPLICAS` and the
+    /// peers in step. Nil while it has waited less, or once it is replicated. Without `degrade`
+    /// this is how a master with too few peers (a lone one: none) says it acknowledges nothing.
+    public func waitingForPeers(oldestWaiting: MetaVersion, waitingSince: Int64, now: Int64) -> String? {
+        guard required > 0, replicated < oldestWaiting, now - waitingSince >= timeoutMilliseconds else { return nil }
+        let inStep = peers.values.filter { !$0.lagging }.map(\.name).sorted()
+        let listed = inStep.isEmpty ? "none" : "\(inStep.count) (\(inStep.joined(separator: ", ")))"
+        return "a change has waited \(now - waitingSince) ms (SYNC_TIMEOUT \(timeoutMilliseconds) ms) for "
+            + "SYNC_REPLICAS = \(required) peer acknowledgement\(required == 1 ? "" : "s"); peers in step: \(listed)"
     }
 
     /// Every version up to this one is replicated as required.

@@ -1,8 +1,8 @@
 import Foundation
 import MFSConfig
 
-/// The proof of `AUTH_CODE` that `POST /promote` and `POST /demote` from another host carry, in
-/// the header `X-MFS-Auth: SECONDS:HEX`: HMAC-SHA256, keyed with SHA-256 of `AUTH_CODE`, of
+/// The proof of `ADMIN_AUTH_CODE` that `POST /promote`, `/demote` and `/dump` from another host
+/// carry, in the header `X-MFS-Auth: SECONDS:HEX`: HMAC-SHA256, keyed with SHA-256 of the code, of
 /// `"POST PATH SECONDS"`, where SECONDS is the sender's Unix time. The master accepts it within
 /// `maxSkewSeconds` of its own clock, so a captured header cannot be replayed later, and the
 /// code itself never crosses the network.

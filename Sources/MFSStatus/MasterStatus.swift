@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `/status` on port 9425 answers (DESIGN §1). The announcer's `TRACK_MASTER` reads
+/// What `/status` on port 9428 answers (DESIGN §1). The announcer's `TRACK_MASTER` reads
 /// `healthy`: false, a failed request, or an answer slower than 200 ms means unhealthy.
 public struct MasterStatus: Codable, Equatable, Sendable {
     /// `active`, `follower`, `fenced` or `starting`.
@@ -26,9 +26,15 @@ public struct MasterStatus: Codable, Equatable, Sendable {
 
     public struct Replication: Codable, Equatable, Sendable {
         public var syncReplicas: Int
+        /// Why fewer acknowledgements than `syncReplicas` are awaited (`SYNC_DEGRADE = 1`).
         public var degraded: String?
+        /// Why a change has waited longer than `SYNC_TIMEOUT` for too few peers: no change is
+        /// acknowledged until enough follow (with no peer at all: never).
+        public var waitingForPeers: String?
 
-        public init(syncReplicas: Int, degraded: String?) { (self.syncReplicas, self.degraded) = (syncReplicas, degraded) }
+        public init(syncReplicas: Int, degraded: String?, waitingForPeers: String? = nil) {
+            (self.syncReplicas, self.degraded, self.waitingForPeers) = (syncReplicas, degraded, waitingForPeers)
+        }
     }
 
     public struct Following: Codable, Equatable, Sendable {

@@ -4,10 +4,11 @@ import Foundation
     import Glibc
 #endif
 
-/// Fetches a master's `/status` (port 9425) with a deadline, for `mfscli` and the announcer's
-/// `TRACK_MASTER`. Plain blocking sockets: one short request, no event loop needed.
+/// Fetches a master's `/status` (port 9428; 9425 is MooseFS's mfscgiserv) with a deadline, for
+/// `mfscli` and the announcer's `TRACK_MASTER`. Plain blocking sockets: one short request, no
+/// event loop needed.
 public enum StatusClient {
-    public static let defaultPort = 9425
+    public static let defaultPort = 9428
 
     public enum FetchError: Error, CustomStringConvertible, Sendable {
         case badAddress(String)
@@ -27,7 +28,7 @@ public enum StatusClient {
         }
     }
 
-    /// `host[:port]` → (host, port), port 9425 unless given.
+    /// `host[:port]` → (host, port), port 9428 unless given.
     public static func split(_ address: String) -> (String, Int) {
         if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) {
             return (String(address[..<colon]), port)

@@ -32,6 +32,7 @@ public enum StatusTable {
         if let replication = s.replication {
             var text = "SYNC_REPLICAS \(replication.syncReplicas)"
             if let degraded = replication.degraded { text += ", DEGRADED: \(degraded)" }
+            if let waiting = replication.waitingForPeers { text += ", NOTHING ACKNOWLEDGED: \(waiting)" }
             rows.append(("replication", text))
         }
         if let following = s.following {

@@ -21,12 +21,23 @@ public final class MasterProcess: @unchecked Sendable {
     /// The peer port (9419 in production): metaloggers and followers.
     public private(set) var peerPort = 0
     private let settings: [String: String]
+    /// A command the master runs under (`ip netns exec NS`), which must exec it (same pid).
+    private let launcher: [String]
 
     /// Makes the directory and the exports (default: everyone, read-write, root unmapped);
-    /// `settings` go into the config over the test defaults.
-    public init(exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:]) throws {
+    /// `settings` go into the config over the test defaults; `launcher` runs the master (for
+    /// another network namespace: `["/usr/sbin/ip", "netns", "exec", NS]`).
+    ///
+    /// `lone`: no peer will follow this master, so the test defaults include
+    /// `SYNC_REPLICAS = 0`; with the product's defaults (`SYNC_REPLICAS = 1`, `SYNC_DEGRADE = 0`,
+    /// DESIGN §6) a lone master acknowledges no change. False for a master with peers (a
+    /// follower, say), which keeps the product's defaults unless `settings` say otherwise.
+    public init(
+        exports: String = "*  /  rw,alldirs,maproot=0\n", settings: [String: String] = [:], launcher: [String] = [], lone: Bool = true
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
-        self.settings = settings
+        self.settings = (lone ? ["SYNC_REPLICAS": "0"] : [:]).merging(settings) { $1 }
+        self.launcher = launcher
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try exports.write(toFile: directory + "/mfsexports.cfg", atomically: true, encoding: .utf8)
         try writeConfig()
@@ -68,8 +79,9 @@ public final class MasterProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["-c", configPath] + extraArguments
+        let command = launcher + [Self.binary, "-c", configPath] + extraArguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.standardError = log
         process.standardOutput = log
         try process.run()

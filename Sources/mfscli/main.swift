@@ -6,21 +6,24 @@ import MFSStatus
 #endif
 
 /// mfscli: a master's status as a table, or JSON for scripts; `dump` asks it to dump its
-/// metadata now (`POST /dump`, allowed from the master's own host only); `promote` and `demote`
-/// change its role (`POST /promote`, `POST /demote`: from its host, or with `AUTH_CODE`).
+/// metadata now (`POST /dump`); `promote` and `demote` change its role (`POST /promote`,
+/// `POST /demote`). The three admin requests are allowed from the master's own host, or with
+/// `ADMIN_AUTH_CODE` proven (never with `AUTH_CODE`, the peers' secret).
 ///
-///     mfscli [-H host[:port]] [--json] [--timeout SEC] [--auth-code CODE] [status | dump | promote [--force] | demote]
+///     mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote]
 let usage = """
-    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--auth-code CODE] [status | dump | promote [--force] | demote]
+    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote]
       status          the master's status (the default)
-      dump            dump the metadata now and print its version (from the master's host only)
+      dump            dump the metadata now and print its version
       promote         make a follower the active master now (it writes EPOCH n+1); refused while
                       the active master it follows still streams to it, unless --force
       demote          make an active master stop accepting writes at once (fenced)
-      -H host[:port]  the master's status address (default 127.0.0.1:9425)
+      -H host[:port]  the master's status address (default 127.0.0.1:9428)
       --json          print the status as JSON
       --timeout SEC   give up after SEC seconds (default 2; dump, promote, demote: 600)
-      --auth-code C   prove AUTH_CODE for promote/demote from another host (default: $MFS_AUTH_CODE)
+      --admin-auth-code C
+                      prove the master's ADMIN_AUTH_CODE for dump, promote and demote from another
+                      host (default: $MFS_ADMIN_AUTH_CODE); from the master's own host none is needed
     Exit status: 0 the master answered (dump: the dump is written; promote/demote: done), 1 it
     did not (or answered nonsense, or refused), 2 usage error.
     """
@@ -29,7 +32,12 @@ var json = false
 var timeout: Double?
 var command = "status"
 var force = false
-var authCode = ProcessInfo.processInfo.environment["MFS_AUTH_CODE"]
+var adminAuthCode = ProcessInfo.processInfo.environment["MFS_ADMIN_AUTH_CODE"]
+/// Said when the old way of proving a code for admin requests is used: AUTH_CODE, the peers'
+/// secret, no longer grants them.
+let authCodeIsGone =
+    "admin requests prove ADMIN_AUTH_CODE now (AUTH_CODE is the peers' secret and grants none): "
+    + "use --admin-auth-code CODE or MFS_ADMIN_AUTH_CODE"
 var arguments = Array(CommandLine.arguments.dropFirst())
 while let argument = arguments.first {
     arguments.removeFirst()
@@ -51,13 +59,16 @@ while let argument = arguments.first {
         arguments.removeFirst()
     case "status", "dump", "promote", "demote": command = argument
     case "--force": force = true
-    case "--auth-code":
+    case "--admin-auth-code":
         guard let value = arguments.first else {
-            FileHandle.standardError.write(Data("mfscli: --auth-code needs a value\n\(usage)\n".utf8))
+            FileHandle.standardError.write(Data("mfscli: --admin-auth-code needs a value\n\(usage)\n".utf8))
             exit(2)
         }
-        authCode = value
+        adminAuthCode = value
         arguments.removeFirst()
+    case "--auth-code":
+        FileHandle.standardError.write(Data("mfscli: --auth-code is gone: \(authCodeIsGone)\n".utf8))
+        exit(2)
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -71,8 +82,12 @@ if command != "status" {
     let (name, port) = StatusClient.split(host)
     let path = "/\(command)"
     var headers: [String: String] = [:]
-    if let authCode, !authCode.isEmpty, command != "dump" {
-        headers["X-MFS-Auth"] = AdminAuth.header(path: path, code: authCode, now: AdminAuth.now())
+    if let adminAuthCode, !adminAuthCode.isEmpty {
+        headers["X-MFS-Auth"] = AdminAuth.header(path: path, code: adminAuthCode, now: AdminAuth.now())
+    } else if ProcessInfo.processInfo.environment["MFS_AUTH_CODE"].map({ !$0.isEmpty }) == true {
+        // Not an error: from the master's own host no code is needed, and a hook's environment
+        // may still carry the old variable.
+        FileHandle.standardError.write(Data("mfscli: MFS_AUTH_CODE is ignored: \(authCodeIsGone)\n".utf8))
     }
     do {
         let (code, body) = try StatusClient.get(

@@ -54,7 +54,7 @@ import VRRPCore
         #expect(settings.promoteHook == "/usr/lib/mfs/mfs-promote --now")
         #expect(settings.demoteHook == nil)
         #expect(settings.hookTimeout == .milliseconds(250))
-        #expect(settings.trackMaster?.url == "http://127.0.0.1:9425/status")
+        #expect(settings.trackMaster?.url == "http://127.0.0.1:9428/status")
         #expect(settings.trackMaster?.interval == .milliseconds(500))
         #expect(settings.gratuitousARPCount == 5)
         #expect(settings.gratuitousARPInterval == .zero)
@@ -154,7 +154,7 @@ import VRRPCore
 
     @Test(arguments: [
         ("PREEMPT", "yes"), ("PREEMPT_DELAY", "2000"), ("PREEMPT_DELAY", "1.2345"), ("HOOK_TIMEOUT", "0"),
-        ("TRACK_MASTER", "https://127.0.0.1/status"), ("TRACK_MASTER", "http://master.local:9425/status"),
+        ("TRACK_MASTER", "https://127.0.0.1/status"), ("TRACK_MASTER", "http://master.local:9428/status"),
         ("GARP_COUNT", "0"), ("UNICAST_PEERS", "169.254.0.10"), ("UNICAST_PEERS", "peer-b"), ("STATUS_FILE", "run/x"),
     ])
     func otherBadValuesAreRefused(_ key: String, _ value: String) {

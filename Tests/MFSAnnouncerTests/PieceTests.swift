@@ -54,11 +54,11 @@ import VRRPCore
     }
 
     @Test func trackMasterURLs() {
-        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9425/status")?.port == 9425)
+        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9428/status")?.port == 9428)
         #expect(TrackMasterSettings.parseURL("http://localhost/status")?.host == IPv4Address(127, 0, 0, 1))
-        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9425")?.path == "/")
+        #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9428")?.path == "/")
         #expect(TrackMasterSettings.parseURL("http://127.0.0.1:0/") == nil)
-        #expect(TrackMasterSettings.parseURL("http://[::1]:9425/") == nil)
+        #expect(TrackMasterSettings.parseURL("http://[::1]:9428/") == nil)
     }
 
     @Test func virtualIPParsing() throws {

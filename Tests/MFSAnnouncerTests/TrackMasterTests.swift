@@ -5,7 +5,7 @@ import Testing
     import Glibc
 #endif
 
-/// TRACK_MASTER against a fake master, a tiny HTTP server in A's namespace on 127.0.0.1:9425
+/// TRACK_MASTER against a fake master, a tiny HTTP server in A's namespace on 127.0.0.1:9428
 /// (each namespace has its own loopback) answering with what the file `A-master.mode` says:
 /// `healthy`, `unhealthy` (`"healthy": false`), `slow` (healthy, but after 300 ms) or `error`
 /// (HTTP 500), for the cases a real master cannot be made to show on demand; and against a
@@ -24,7 +24,7 @@ extension NamespaceTests {
                     self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body)))
                     self.end_headers(); self.wfile.write(body)
                 def log_message(self, *args): pass
-            http.server.ThreadingHTTPServer(("127.0.0.1", 9425), H).serve_forever()
+            http.server.ThreadingHTTPServer(("127.0.0.1", 9428), H).serve_forever()
             """
         try lab.spawn("A", ["python3", "-c", script], log: lab.path("A-master.log"))
     }
@@ -82,7 +82,8 @@ extension NamespaceTests {
                 MATOCL_LISTEN_HOST = 127.0.0.1
                 MATOCL_LISTEN_PORT = 0
                 STATUS_LISTEN_HOST = 127.0.0.1
-                STATUS_LISTEN_PORT = 9425
+                STATUS_LISTEN_PORT = 9428
+                SYNC_REPLICAS = 0
 
                 """)
             func startMaster() throws -> (Process, Int) {

@@ -57,7 +57,7 @@ import Testing
         let config = try TestConfig.parse("")
         #expect(config.setKeys.isEmpty)
         #expect(config[TestConfig.virtualIPs] == TestConfig.schema.defaults[TestConfig.virtualIPs])
-        #expect(config[TestConfig.trackMaster] == HostPort(host: "127.0.0.1", port: 9425))
+        #expect(config[TestConfig.trackMaster] == HostPort(host: "127.0.0.1", port: 9428))
     }
 
     @Test func locationNamesTheLineThatSetTheKey() throws {

@@ -54,7 +54,7 @@ import Testing
         #expect(config[TestConfig.mode] == "fsync")
         #expect(config[TestConfig.syncTimeout] == .seconds(1))
         #expect(config[TestConfig.leaveSpace] == 256 << 20)
-        #expect(config[TestConfig.trackMaster] == HostPort(host: "127.0.0.1", port: 9425))
+        #expect(config[TestConfig.trackMaster] == HostPort(host: "127.0.0.1", port: 9428))
         #expect(config[TestConfig.peers] == [])
         #expect(config[TestConfig.virtualIPs] == defaults[TestConfig.virtualIPs])
     }
@@ -64,7 +64,7 @@ import Testing
         #expect(texts["SYNC_TIMEOUT"] == "1s")
         #expect(texts["HDD_LEAVE_SPACE_DEFAULT"] == "256MiB")
         #expect(texts["LOCK_MEMORY"] == "0")
-        #expect(texts["TRACK_MASTER"] == "127.0.0.1:9425")
+        #expect(texts["TRACK_MASTER"] == "127.0.0.1:9428")
         #expect(texts["VIRTUAL_IPS"] == "169.254.0.100/16")
         #expect(texts["NICE_LEVEL"] == "-19")
     }

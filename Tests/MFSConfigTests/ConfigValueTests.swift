@@ -56,7 +56,10 @@ import Testing
         #expect(isBad(TestConfig.saveFreq, "07"))
         #expect(value(TestConfig.niceLevel, "0") == 0)
         #expect(value(TestConfig.niceLevel, "-0") == 0)
-        guard case .failure(let error) = read(TestConfig.saveFreq, "027") else { return }
+        guard case .failure(let error) = read(TestConfig.saveFreq, "027") else {
+            Issue.record("027 was accepted")
+            return
+        }
         #expect(error.message.hasSuffix("(leading zero (octal or decimal?))"))
     }
 
@@ -110,7 +113,10 @@ import Testing
         #expect(value(TestConfig.personality, "follower") == .follower)
         #expect(isBad(TestConfig.personality, "Follower"))
         #expect(value(TestConfig.mode, "flush") == "flush")
-        guard case .failure(let error) = read(TestConfig.mode, "sync") else { return }
+        guard case .failure(let error) = read(TestConfig.mode, "sync") else {
+            Issue.record("sync was accepted")
+            return
+        }
         #expect(error.message == "bad value \"sync\" for CHANGELOG_SAVE_MODE: expected one of fsync, flush, none")
     }
 
@@ -137,7 +143,10 @@ import Testing
         #expect(isOutOfRange(key, "2h"))
         #expect(isOutOfRange(key, "99999999999999999999"))
         #expect(isOutOfRange(key, "9999999999999999d"))
-        guard case .failure(let error) = read(key, "99ms") else { return }
+        guard case .failure(let error) = read(key, "99ms") else {
+            Issue.record("99ms was accepted")
+            return
+        }
         #expect(error.message == "SYNC_TIMEOUT = \"99ms\" is out of range 100ms...1h")
     }
 
@@ -145,7 +154,10 @@ import Testing
         for text in ["", "1.5", "-1", "5x", "s", "1 s", "1sec", "1hm"] {
             #expect(isBad(TestConfig.syncTimeout, text), "\(text)")
         }
-        guard case .failure(let error) = read(TestConfig.syncTimeout, "5x") else { return }
+        guard case .failure(let error) = read(TestConfig.syncTimeout, "5x") else {
+            Issue.record("5x was accepted")
+            return
+        }
         #expect(error.message.hasSuffix("(unknown unit \"x\")"))
     }
 
@@ -170,21 +182,27 @@ import Testing
         for text in ["", "1.5G", "G", "5X", "256MB", "1kb", "1GiBs", "-1", "1 G"] {
             #expect(isBad(TestConfig.leaveSpace, text), "\(text)")
         }
-        guard case .failure(let error) = read(TestConfig.leaveSpace, "256MB") else { return }
+        guard case .failure(let error) = read(TestConfig.leaveSpace, "256MB") else {
+            Issue.record("256MB was accepted")
+            return
+        }
         #expect(error.message.hasSuffix("(\"MB\" is ambiguous (1000 or 1024?); write MiB)"))
     }
 
     @Test func hostPortsWithAndWithoutPort() {
         let key = TestConfig.trackMaster
         #expect(value(key, "mfsmaster") == HostPort(host: "mfsmaster"))
-        #expect(value(key, "mfsmaster")?.port(or: 9425) == 9425)
-        #expect(value(key, "10.0.0.1:9425") == HostPort(host: "10.0.0.1", port: 9425))
+        #expect(value(key, "mfsmaster")?.port(or: 9428) == 9428)
+        #expect(value(key, "10.0.0.1:9428") == HostPort(host: "10.0.0.1", port: 9428))
         #expect(value(key, "h:1")?.port == 1)
         #expect(value(key, "h:65535")?.port == 65535)
-        for text in ["h:0", "h:65536", "h:", ":9425", "h:x", "h:1:2", "[::1]:9421", "h:09425", ""] {
+        for text in ["h:0", "h:65536", "h:", ":9428", "h:x", "h:1:2", "[::1]:9421", "h:09428", ""] {
             #expect(isBad(key, text), "\(text)")
         }
-        guard case .failure(let error) = read(key, "[::1]:9421") else { return }
+        guard case .failure(let error) = read(key, "[::1]:9421") else {
+            Issue.record("[::1]:9421 was accepted")
+            return
+        }
         #expect(error.message.hasSuffix("(IPv6 addresses are not supported)"))
     }
 
@@ -195,7 +213,10 @@ import Testing
         #expect(isBad(key, "a,,b"))
         #expect(isBad(key, "a,"))
         #expect(isBad(key, "a b"))
-        guard case .failure(let error) = read(key, "a,b:0") else { return }
+        guard case .failure(let error) = read(key, "a,b:0") else {
+            Issue.record("a,b:0 was accepted")
+            return
+        }
         #expect(error.message.hasSuffix("(item 2: port \"0\" is not a number 1...65535)"))
     }
 

@@ -25,7 +25,7 @@ enum TestConfig {
     static let leaveSpace = ConfigKey.size(
         "HDD_LEAVE_SPACE_DEFAULT", default: 256 << 20, range: 0...(1 << 40), doc: "Space left free per disk.")
     static let trackMaster = ConfigKey.hostPort(
-        "TRACK_MASTER", default: HostPort(host: "127.0.0.1", port: 9425), doc: "Status endpoint to watch.")
+        "TRACK_MASTER", default: HostPort(host: "127.0.0.1", port: 9428), doc: "Status endpoint to watch.")
     static let peers = ConfigKey.hostList("PEERS", default: [], doc: "Other masters.")
     static let virtualIPs = ConfigKey.ipv4PrefixList(
         "VIRTUAL_IPS", default: [IPv4Prefix(address: IPv4Address(169, 254, 0, 100), length: 16)], doc: "VIPs held.")

@@ -176,7 +176,10 @@ import Testing
         #expect(again.inode == made.inode)
         guard
             case .readdir(_, let entries, _) = try second.call(.readdir(RequestID(78), rootCaller, inode: .root, cookie: 0, maxEntries: 10))
-        else { return }
+        else {
+            Issue.record("the readdir was not answered with entries")
+            return
+        }
         #expect(entries.map(\.name.description) == ["once"])
         // A session the master does not know is refused with badSession.
         let third = try master.connect()

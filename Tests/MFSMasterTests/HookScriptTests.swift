@@ -102,6 +102,7 @@ import Testing
         STATUS_LISTEN_PORT = \(statusPort)
         MATOML_LISTEN_HOST = 127.0.0.1
         MATOML_LISTEN_PORT = \(freePort())
+        SYNC_REPLICAS = 0    # the metalogger is stopped: no peer will follow this master
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let start = "nohup \(MasterProcess.binary) -c \(config) >\(directory)/cold.log 2>&1 & echo $! >\(directory)/cold.pid"

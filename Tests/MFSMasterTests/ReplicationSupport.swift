@@ -44,18 +44,21 @@ extension MasterProcess {
     func status() throws -> MasterStatus { try StatusClient.fetch("127.0.0.1:\(statusPort)", timeout: 5) }
 
     /// An active master for replication tests: its peer port fixed (`peerPort`, so followers
-    /// can be configured before it starts) and `SYNC_REPLICAS` as given.
+    /// can be configured before it starts), `SYNC_REPLICAS` as given and the other `SYNC_*`
+    /// keys at the product's defaults (`SYNC_DEGRADE = 0`) unless `extra` says otherwise.
     static func active(peerPort: Int = freePort(), syncReplicas: Int, extra: [String: String] = [:]) throws -> MasterProcess {
         var settings = ["MATOML_LISTEN_PORT": "\(peerPort)", "SYNC_REPLICAS": "\(syncReplicas)", "SYNC_TIMEOUT": "10s"]
         settings.merge(extra) { $1 }
-        return try MasterProcess(settings: settings)
+        return try MasterProcess(settings: settings, lone: false)
     }
 
-    /// A follower of the master whose peer port is `masterPeerPort`.
+    /// A follower of the master whose peer port is `masterPeerPort`, with the product's
+    /// `SYNC_*` defaults (which count once it is promoted) unless `extra` says otherwise: a
+    /// test that promotes it with no peer left sets `SYNC_REPLICAS = 0`.
     static func follower(of masterPeerPort: Int, extra: [String: String] = [:]) throws -> MasterProcess {
         var settings = ["MASTER_ROLE": "follower", "MASTER_HOST": "127.0.0.1:\(masterPeerPort)", "MATOML_LISTEN_PORT": "\(freePort())"]
         settings.merge(extra) { $1 }
-        return try MasterProcess(settings: settings)
+        return try MasterProcess(settings: settings, lone: false)
     }
 
     /// Sends `POST path` to the status port; the HTTP status and body.

@@ -96,29 +96,80 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         #expect(json.0 == 0 && (try? JSONDecoder().decode(MasterStatus.self, from: Data(json.1.utf8)))?.version == 1)
     }
 
-    /// `POST /promote` and `/demote` from another host need the `AUTH_CODE` proof, fresh.
-    @Test func roleChangesFromAnotherHostNeedTheAuthCodeProof() async throws {
-        let calls = Mutex<[Bool]>([])
+    /// `POST /promote`, `/demote` and `/dump` from another host need the `ADMIN_AUTH_CODE`
+    /// proof, fresh and for that path; a proof of `AUTH_CODE` (the peers' secret) is refused
+    /// saying so.
+    @Test func adminRequestsFromAnotherHostNeedTheAdminAuthCodeProof() async throws {
+        let calls = Mutex<[String]>([])
         let server = StatusServer(
             host: "127.0.0.1", port: 0, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"),
+            dump: {
+                calls.withLock { $0.append("dump") }
+                return .success((7, 0.1))
+            },
             roleChange: { promote, _ in
-                calls.withLock { $0.append(promote) }
+                calls.withLock { $0.append(promote ? "promote" : "demote") }
                 return (true, "{}")
-            }, authCode: "s3cret"
+            }, adminAuthCode: "admin secret", peerAuthCode: "peer secret"
         ) { fatalError("no status here") }
-        func post(_ path: String, _ header: String?) async -> Int {
+        func post(_ path: String, _ header: String?) async -> (Int, String) {
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
             if let header { head.headers.add(name: "X-MFS-Auth", value: header) }
-            return Int(await server.respond(to: head, fromLoopback: false).0.code)
+            let (status, _, body) = await server.respond(to: head, fromLoopback: false)
+            return (Int(status.code), String(decoding: body, as: UTF8.self))
         }
         let now = AdminAuth.now()
-        #expect(await post("/promote", nil) == 403)
-        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "wrong", now: now)) == 403)
-        #expect(await post("/promote", AdminAuth.header(path: "/demote", code: "s3cret", now: now)) == 403, "a proof for another path")
-        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "s3cret", now: now - 120)) == 403, "a stale proof")
-        #expect(await post("/promote", AdminAuth.header(path: "/promote", code: "s3cret", now: now)) == 200)
-        #expect(await post("/demote", AdminAuth.header(path: "/demote", code: "s3cret", now: now)) == 200)
-        #expect(calls.withLock { $0 } == [true, false])
+        for path in ["/promote", "/demote", "/dump"] {
+            let none = await post(path, nil)
+            #expect(none.0 == 403 && none.1.contains("needs the X-MFS-Auth header"), "\(none)")
+            let peer = await post(path, AdminAuth.header(path: path, code: "peer secret", now: now))
+            #expect(peer.0 == 403, "AUTH_CODE must not admit \(path)")
+            #expect(peer.1.contains("proof is of AUTH_CODE") && peer.1.contains("--admin-auth-code"), "\(peer.1)")
+            let wrong = await post(path, AdminAuth.header(path: path, code: "wrong", now: now))
+            #expect(wrong.0 == 403 && wrong.1.contains("proof is wrong"), "\(wrong)")
+            let otherPath = await post(path, AdminAuth.header(path: path == "/dump" ? "/demote" : "/dump", code: "admin secret", now: now))
+            #expect(otherPath.0 == 403, "a proof for another path admitted \(path)")
+            let stale = await post(path, AdminAuth.header(path: path, code: "admin secret", now: now - 120))
+            #expect(stale.0 == 403, "a stale proof admitted \(path)")
+            #expect(calls.withLock { $0 }.isEmpty, "a refused request ran")
+            let admitted = await post(path, AdminAuth.header(path: path, code: "admin secret", now: now))
+            #expect(admitted.0 == 200, "\(path): \(admitted)")
+            #expect(calls.withLock { $0.removeLast() } == String(path.dropFirst()))
+        }
+    }
+
+    /// Without `ADMIN_AUTH_CODE`, no admin request from another host is admitted, whatever it
+    /// proves; from loopback every one is, with no proof.
+    @Test func withoutAnAdminAuthCodeAdminRequestsComeFromLoopbackOnly() {
+        let now = AdminAuth.now()
+        for path in ["/promote", "/demote", "/dump"] {
+            let peerProof = AdminAuth.header(path: path, code: "peer", now: now)
+            for proof in [nil, peerProof, AdminAuth.header(path: path, code: "anything", now: now)] {
+                let refusal = StatusServer.admission(
+                    path: path, fromLoopback: false, proof: proof, adminCode: nil, peerCode: "peer", now: now)
+                #expect(refusal?.contains("ADMIN_AUTH_CODE is not set on this master") == true, "\(String(describing: refusal))")
+            }
+            #expect(
+                StatusServer.admission(path: path, fromLoopback: false, proof: peerProof, adminCode: nil, peerCode: "peer", now: now)?
+                    .contains("proof is of AUTH_CODE") == true)
+            #expect(StatusServer.admission(path: path, fromLoopback: true, proof: nil, adminCode: nil, peerCode: "peer", now: now) == nil)
+            #expect(StatusServer.admission(path: path, fromLoopback: true, proof: nil, adminCode: "a", peerCode: nil, now: now) == nil)
+        }
+    }
+
+    /// `ADMIN_AUTH_CODE = AUTH_CODE` stops the master before it starts, naming the line.
+    @Test func anAdminAuthCodeEqualToTheAuthCodeIsRefused() throws {
+        let same = try MasterKeys.schema.parse("AUTH_CODE = s3cret\nADMIN_AUTH_CODE = s3cret\n", file: "m.cfg")
+        #expect {
+            try MasterSettings.check(same)
+        } throws: {
+            "\($0)".hasPrefix("m.cfg:2: ADMIN_AUTH_CODE must differ from AUTH_CODE")
+        }
+        try MasterSettings.check(try MasterKeys.schema.parse("AUTH_CODE = s3cret\nADMIN_AUTH_CODE = other\n", file: "m.cfg"))
+        try MasterSettings.check(try MasterKeys.schema.parse("AUTH_CODE =\nADMIN_AUTH_CODE =\n", file: "m.cfg"))
+        let settings = MasterSettings(try MasterKeys.schema.parse("AUTH_CODE = p\nADMIN_AUTH_CODE = a\n", file: "m.cfg"), file: "m.cfg")
+        #expect(settings.authCode == "p" && settings.adminAuthCode == "a")
+        #expect(MasterSettings(MasterKeys.schema.defaults, file: nil).adminAuthCode == nil)
     }
 
     @Test func mfscliSaysWhenTheMasterCannotBeReached() throws {
@@ -126,5 +177,8 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         #expect(unreachable.0 == 1 && unreachable.2.contains("cannot connect to 127.0.0.1:1"), "\(unreachable.2)")
         let usage = try runBinary("mfscli", ["--bogus"])
         #expect(usage.0 == 2 && usage.2.contains("usage:"))
+        // The old flag proved AUTH_CODE, which no longer grants admin requests.
+        let old = try runBinary("mfscli", ["--auth-code", "x", "demote"])
+        #expect(old.0 == 2 && old.2.contains("--auth-code is gone") && old.2.contains("--admin-auth-code CODE"), "\(old.2)")
     }
 }

@@ -104,12 +104,7 @@ import Testing
         try active.start()
         #expect(try active.status().replication?.degraded == nil, "without degrade the master never runs degraded")
         // Opening the session is a change too: it waits, like the creates after it.
-        let box = LockedCreator()
-        Thread {
-            guard let creator = try? PipelinedCreator(port: active.clientPort, prefix: "w", window: 4) else { return }
-            creator.start(limit: 4)
-            box.set(creator)
-        }.start()
+        let box = LockedCreator.start(port: active.clientPort, prefix: "w", window: 4, limit: 4)
         usleep(1_000_000)
         #expect(box.get() == nil, "a session was acknowledged without any peer")
         let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
@@ -121,11 +116,43 @@ import Testing
         #expect(Set(creator.acked).isSubset(of: try metalogger.restored().names()))
     }
 
+    /// DESIGN §6: with the defaults (`SYNC_REPLICAS = 1`, `SYNC_DEGRADE = 0`, `SYNC_TIMEOUT` 1 s)
+    /// a lone master acknowledges nothing, and says so loudly and once: at start, and when a
+    /// change has waited past `SYNC_TIMEOUT` (in the log and in `/status`). A metalogger that
+    /// follows it releases the change.
+    @Test func aLoneMasterWithTheDefaultsAcknowledgesNothingAndSaysSo() throws {
+        let master = try MasterProcess(lone: false)
+        try master.start()
+        #expect(master.log.contains("no change is acknowledged until SYNC_REPLICAS = 1 peer(s) have it on disk"), "\(master.log)")
+        #expect(master.log.contains("set SYNC_REPLICAS = 0 for a lone master"))
+        let box = LockedCreator.start(port: master.clientPort, prefix: "lone", window: 1, limit: 1)
+        let warning = "no change is acknowledged: too few peers follow this master"
+        #expect(eventually(5) { master.log.contains(warning) }, "\(master.log)")
+        let status = try master.status()
+        let waiting = try #require(status.replication?.waitingForPeers, "\(status)")
+        #expect(waiting.contains("SYNC_REPLICAS = 1 peer acknowledgement; peers in step: none"), "\(waiting)")
+        #expect(status.replication?.degraded == nil && status.writable)
+        usleep(1_000_000)
+        #expect(box.get() == nil, "a lone master acknowledged a change (the session's) with SYNC_REPLICAS = 1")
+        #expect(master.log.components(separatedBy: warning).count == 2, "the warning is logged once, not at every tick")
+        let table = try runBinary("mfscli", ["-H", "127.0.0.1:\(master.statusPort)"])
+        #expect(table.out.contains("NOTHING ACKNOWLEDGED"), "\(table.out)")
+
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [master.peerPort])
+        try metalogger.start()
+        #expect(eventually { box.get()?.isFinished == true }, "not acknowledged once a metalogger followed")
+        #expect(box.get()?.ackedCount == 1)
+        #expect(eventually { (try? master.status().replication?.waitingForPeers) == .some(nil) })
+        #expect(eventually { master.log.contains("changes are acknowledged again") })
+        #expect(metalogger.stop() == 0)
+        #expect(Set(try #require(box.get()).acked).isSubset(of: try metalogger.restored().names()))
+    }
+
     /// `SYNC_TIMEOUT` with `SYNC_DEGRADE = 1`: a peer that stops acknowledging is counted out
     /// after the timeout (the waiting change is then acknowledged without it, and `/status` says
     /// so), and counted in again once it has caught up.
     @Test func aSilentPeerIsCountedOutAfterTheTimeoutAndInAgain() throws {
-        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_TIMEOUT": "300ms"])
+        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_TIMEOUT": "300ms", "SYNC_DEGRADE": "1"])
         try active.start()
         let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
         try metalogger.start()
@@ -287,6 +314,20 @@ final class LockedAnswers: @unchecked Sendable {
 final class LockedCreator: @unchecked Sendable {
     private let lock = NSLock()
     private var creator: PipelinedCreator?
+
+    /// Connects, opens a session and starts `limit` creates, on a thread of its own; the creator
+    /// is handed over once its session is open (nil until then: opening a session is a change,
+    /// which may wait for peers).
+    static func start(port: Int, prefix: String, window: Int, limit: Int) -> LockedCreator {
+        let box = LockedCreator()
+        Thread {
+            guard let creator = try? PipelinedCreator(port: port, prefix: prefix, window: window) else { return }
+            creator.start(limit: limit)
+            box.set(creator)
+        }.start()
+        return box
+    }
+
     func set(_ value: PipelinedCreator) { lock.withLock { creator = value } }
     func get() -> PipelinedCreator? { lock.withLock { creator } }
 }

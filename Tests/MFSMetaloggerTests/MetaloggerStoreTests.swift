@@ -125,7 +125,10 @@ import Testing
                 return true
             })
         var bad = history.records[index]
-        guard case .checksum(let value) = bad.change else { return }
+        guard case .checksum(let value) = bad.change else {
+            Issue.record("record \(index) is not a CHECKSUM")
+            return
+        }
         bad.change = .checksum(value ^ 1)
         try store.store(Array(history.records[100..<index]), text: text(of: Array(history.records[100..<index])))
         #expect {

@@ -160,7 +160,10 @@ extension PeerLinkTests {
 
         /// In this process the link reserves the whole announced length (see the next test), so
         /// this runs only where that much memory can be had.
-        @Test(.enabled(if: ProcessInfo.processInfo.physicalMemory > PeerLinkLimits.maxMetadataBytes + (2 << 30)))
+        @Test(
+            .enabled(
+                if: ProcessInfo.processInfo.physicalMemory > PeerLinkLimits.maxMetadataBytes + (2 << 30),
+                "needs more than 18 GiB of memory: the link reserves the whole 16 GiB it is offered"))
         func downloadAtTheLimitIsAccepted() throws {
             let master = Self.downloading { c in
                 try c.send(PeerStart.download(version: MetaVersion(50), length: PeerLinkLimits.maxMetadataBytes).encode())

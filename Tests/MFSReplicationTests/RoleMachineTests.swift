@@ -26,6 +26,13 @@ import Testing
         machine.handle(.promote(force: false, position: position, voters: voters, votersVersion: MetaVersion(10)), now: now, hearing: nil)
     }
 
+    /// The metalogger grants epoch 4, its log ending at `position`.
+    func metaloggerGrants(_ machine: inout RoleMachine, log position: LogPosition, now: Int64 = 5) -> [RoleMachine.Directive] {
+        machine.handle(
+            .voteGranted(voter: Self.m, epoch: Epoch(4), position: position, voters: Self.three, votersVersion: MetaVersion(10)),
+            now: now, hearing: nil)
+    }
+
     // MARK: the grant rule
 
     @Test func grantsNeededArePMinusKPlusOne() {
@@ -51,9 +58,7 @@ import Testing
         var machine = follower()
         _ = promote(&machine)
         let newer = Self.position(3, 250)
-        let directives = machine.handle(
-            .voteGranted(voter: Self.m, epoch: Epoch(4), position: newer, voters: Self.three, votersVersion: MetaVersion(10)), now: 5,
-            hearing: nil)
+        let directives = metaloggerGrants(&machine, log: newer)
         #expect(directives.contains(.catchUp(from: Self.m, through: newer)))
         #expect(machine.handle(.caughtUp(newer), now: 6, hearing: nil) == [.lead(Epoch(4))])
         let led = machine.handle(.led(Epoch(4)), now: 7, hearing: nil)
@@ -64,11 +69,7 @@ import Testing
     @Test func withTheCandidatesLogNewestItLeadsAtOnce() {
         var machine = follower()
         _ = promote(&machine, at: Self.position(3, 300))
-        let directives = machine.handle(
-            .voteGranted(
-                voter: Self.m, epoch: Epoch(4), position: Self.position(3, 250), voters: Self.three, votersVersion: MetaVersion(10)),
-            now: 5, hearing: nil)
-        #expect(directives == [.lead(Epoch(4))])
+        #expect(metaloggerGrants(&machine, log: Self.position(3, 250)) == [.lead(Epoch(4))])
     }
 
     @Test func aMissingVoterMakesThePromotionWaitThenRefuseNamingIt() {
@@ -107,6 +108,40 @@ import Testing
         )
         #expect(directives.contains(.lead(Epoch(4))))
         #expect(machine.handle(.led(Epoch(4)), now: 1, hearing: nil).contains(.promoted(Epoch(4), forced: true)))
+    }
+
+    /// Once the votes are won the candidacy waits for `EPOCH(n+1)` to be held by `SYNC_REPLICAS`
+    /// peers, however long (`SYNC_DEGRADE = 0`): ticks past the vote deadline and late answers
+    /// neither refuse it nor lead or catch up a second time.
+    @Test func aWonPromotionIsNotCountedAgainWhileItsEpochIsWritten() {
+        var machine = follower()
+        _ = promote(&machine, at: Self.position(3, 300))
+        #expect(metaloggerGrants(&machine, log: Self.position(3, 250)) == [.lead(Epoch(4))])
+        #expect(machine.handle(.tick, now: 60_000, hearing: nil) == [], "past the vote deadline while the epoch waits for peers")
+        #expect(
+            machine.handle(
+                .voteRefused(voter: Self.a, epoch: Epoch(4), reason: "late", promised: .zero, promisedTo: .none), now: 60_001, hearing: nil)
+                == [])
+        #expect(machine.handle(.led(Epoch(4)), now: 60_002, hearing: nil).contains(.promoted(Epoch(4), forced: false)))
+        #expect(machine.role == .active && !machine.isPromoting)
+    }
+
+    @Test func aCatchUpUnderWayIsNotAskedForTwice() {
+        var machine = follower()
+        _ = promote(&machine)
+        let newer = Self.position(3, 250)
+        #expect(metaloggerGrants(&machine, log: newer).contains(.catchUp(from: Self.m, through: newer)))
+        #expect(machine.handle(.tick, now: 100, hearing: nil) == [])
+        #expect(machine.handle(.caughtUp(newer), now: 6_000, hearing: nil) == [.lead(Epoch(4))])
+    }
+
+    @Test func aForcedPromotionWaitsForItsEpochPastTheVoteDeadline() {
+        var machine = follower()
+        _ = machine.handle(
+            .promote(force: true, position: Self.position(3, 100), voters: Self.three, votersVersion: MetaVersion(10)), now: 0, hearing: nil
+        )
+        #expect(machine.handle(.tick, now: 10_000, hearing: nil) == [], "a forced candidacy has no vote deadline to miss")
+        #expect(machine.handle(.led(Epoch(4)), now: 10_001, hearing: nil).contains(.promoted(Epoch(4), forced: true)))
     }
 
     @Test func aFencedMasterIsPromotedOnlyWithForce() {

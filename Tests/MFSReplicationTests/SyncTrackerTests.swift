@@ -183,6 +183,31 @@ import Testing
         #expect(one.degradedReason == nil, "it waits rather than degrades")
     }
 
+    // MARK: waiting for peers
+
+    @Test func aLoneMasterWithoutDegradeSaysItWaitsOnceTheTimeoutHasPassed() throws {
+        let t = tracker(k: 1, degrade: false)
+        #expect(t.replicated == .zero)
+        #expect(t.waitingForPeers(oldestWaiting: MetaVersion(101), waitingSince: 5_000, now: 5_999) == nil, "before SYNC_TIMEOUT")
+        let reason = try #require(t.waitingForPeers(oldestWaiting: MetaVersion(101), waitingSince: 5_000, now: 6_200))
+        #expect(
+            reason == "a change has waited 1200 ms (SYNC_TIMEOUT 1000 ms) for SYNC_REPLICAS = 1 peer acknowledgement; peers in step: none")
+    }
+
+    @Test func waitingForPeersNamesThePeersInStep() throws {
+        let t = tracker(k: 3, degrade: false, acks: [100, 90])
+        let reason = try #require(t.waitingForPeers(oldestWaiting: MetaVersion(95), waitingSince: 0, now: 1_000))
+        #expect(reason.hasSuffix("for SYNC_REPLICAS = 3 peer acknowledgements; peers in step: 2 (a, b)"), "\(reason)")
+    }
+
+    @Test func aReplicatedChangeOrNoneRequiredIsNotWaiting() {
+        #expect(
+            tracker(k: 1, degrade: false, acks: [100]).waitingForPeers(oldestWaiting: MetaVersion(100), waitingSince: 0, now: 9_000) == nil)
+        #expect(tracker(k: 0, degrade: false).waitingForPeers(oldestWaiting: MetaVersion(100), waitingSince: 0, now: 9_000) == nil)
+        // With degrade and no peer, nothing waits: the master goes on asynchronously.
+        #expect(tracker(k: 1, degrade: true).waitingForPeers(oldestWaiting: MetaVersion(100), waitingSince: 0, now: 9_000) == nil)
+    }
+
     // MARK: peers coming and going
 
     @Test func aPeerThatLeftIsNoLongerCounted() throws {

@@ -1,14 +1,16 @@
 # Sourced by scripts that run an mfsmaster on loopback (demo.sh, bench-dump.sh).
 #
-# write_master_config DIR MODE: DIR/mfsmaster.cfg and DIR/mfsexports.cfg for a master with its
-#   data in DIR/data, CHANGELOG_SAVE_MODE MODE, its ports on 127.0.0.1 picked by the kernel.
+# write_master_config DIR MODE [SYNC_REPLICAS]: DIR/mfsmaster.cfg and DIR/mfsexports.cfg for a
+#   master with its data in DIR/data, CHANGELOG_SAVE_MODE MODE, its ports on 127.0.0.1 picked by
+#   the kernel, and SYNC_REPLICAS (default 0: a lone master, which with the product's default of
+#   1 would acknowledge no change until a peer follows it).
 # start_master BIN DIR [ARGS...]: starts BIN/mfsmaster -c DIR/mfsmaster.cfg ARGS in the
 #   background, its output in DIR/master.log (new each start), and waits until it listens.
 #   Sets master_pid, port (client), status_port and peer_port; returns 1 if it stopped or did
 #   not listen.
 
 write_master_config() {
-    local dir="$1" mode="$2"
+    local dir="$1" mode="$2" replicas="${3:-0}"
     mkdir -p "$dir/data"
     echo '127.0.0.1  /  rw,alldirs,maproot=0' >"$dir/mfsexports.cfg"
     cat >"$dir/mfsmaster.cfg" <<CFG
@@ -21,6 +23,7 @@ STATUS_LISTEN_HOST = 127.0.0.1
 STATUS_LISTEN_PORT = 0
 MATOML_LISTEN_HOST = 127.0.0.1
 MATOML_LISTEN_PORT = 0
+SYNC_REPLICAS = $replicas
 CFG
 }
 
