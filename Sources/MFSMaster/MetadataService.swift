@@ -134,31 +134,28 @@ public final class MetadataService: Sendable {
         R, MetaVersion
     ) {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
-            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             if state.stopped { throw .storage(.closed) }
             guard takesChanges.load(ordering: .relaxed) else { throw .notActive }
-            let result: R
-            let record: ChangelogRecord?
-            do throws(FSError) {
-                (result, record) = try body(&state.namespace)
-            } catch {
-                throw .operation(error)
-            }
-            guard let record else { return (result, state.namespace.version) }
-            var last = record.version
-            do throws(ChangelogWriteError) {
-                try queue(record)
-                state.sinceChecksum += 1
-                if state.sinceChecksum >= checksumInterval {
-                    state.sinceChecksum = 0
-                    let checksum = try! state.namespace.recordChecksum(now: record.time)
-                    try queue(checksum)
-                    last = checksum.version
+            // With the queue held, the writer cannot fail between the change and its line: a
+            // change the changelog would refuse is never made (never visible, never dumped).
+            return try writer.withQueue(refused: { MasterError.storage($0) }) {
+                (queue: ChangelogWriter.Queue) throws(MasterError) -> (R, MetaVersion) in
+                let result: R
+                let record: ChangelogRecord?
+                do throws(FSError) {
+                    (result, record) = try body(&state.namespace)
+                } catch {
+                    throw .operation(error)
                 }
-            } catch {
-                throw .storage(error)
+                guard let record else { return (result, state.namespace.version) }
+                self.queue(record, in: queue)
+                state.sinceChecksum += 1
+                guard state.sinceChecksum >= checksumInterval else { return (result, record.version) }
+                state.sinceChecksum = 0
+                let checksum = try! state.namespace.recordChecksum(now: record.time)
+                self.queue(checksum, in: queue)
+                return (result, checksum.version)
             }
-            return (result, last)
         }
     }
 
@@ -168,9 +165,12 @@ public final class MetadataService: Sendable {
     public func applyReplicated(_ records: [ChangelogRecord]) throws(ReplicaError) {
         try state.withLock { (state: inout State) throws(ReplicaError) in
             if state.stopped { throw .storage(.closed) }
-            for record in records {
-                do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
-                do throws(ChangelogWriteError) { try queue(record) } catch { throw .storage(error) }
+            // As in `perform`: a change the changelog refuses is not replayed.
+            try writer.withQueue(refused: { ReplicaError.storage($0) }) { (queue: ChangelogWriter.Queue) throws(ReplicaError) in
+                for record in records {
+                    do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
+                    self.queue(record, in: queue)
+                }
             }
         }
     }
@@ -202,9 +202,9 @@ public final class MetadataService: Sendable {
 
     /// Queues `record` in the changelog and keeps its line for the peers, formatted once. Under
     /// the lock, in version order.
-    private func queue(_ record: ChangelogRecord) throws(ChangelogWriteError) {
+    private func queue(_ record: ChangelogRecord, in queue: ChangelogWriter.Queue) {
         let line = ChangelogCodec.format(record)
-        try writer.append(line: line, version: record.version)
+        queue.append(line: line, version: record.version)
         replication.recorded(record, line: line)
     }
 

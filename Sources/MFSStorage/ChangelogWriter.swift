@@ -164,17 +164,40 @@ public final class ChangelogWriter: @unchecked Sendable {
         try append(record.version) { ChangelogCodec.append(record, to: &$0) }
     }
 
-    /// Queues the line of `version` already formatted (`ChangelogCodec.format`, with its `\n`),
-    /// for a caller that keeps the line too (the master, for its peers).
-    public func append(line: [UInt8], version: MetaVersion) throws(ChangelogWriteError) {
-        try append(version) { $0 += line }
+    private func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) throws(ChangelogWriteError) {
+        try withQueue(refused: { $0 }) { (queue: Queue) throws(ChangelogWriteError) in queue.append(version, write) }
     }
 
-    private func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) throws(ChangelogWriteError) {
+    /// The queue while `withQueue` holds it open: an append cannot fail. Valid only inside the
+    /// body it was given to.
+    public struct Queue {
+        fileprivate let writer: ChangelogWriter
+
+        /// Queues the line of `version` already formatted (`ChangelogCodec.format`, with its
+        /// `\n`). Versions must follow each other.
+        public func append(line: [UInt8], version: MetaVersion) { append(version) { $0 += line } }
+
+        fileprivate func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) {
+            writer.appendHeld(version, write)
+        }
+    }
+
+    /// Runs `body` with the queue held open: until `body` returns, the writer can neither fail
+    /// nor close, so a change that `body` makes and appends is queued, and one the queue would
+    /// refuse is never made. Without running `body`, throws `refused` of the reason once a write
+    /// has failed or the writer is closing. The writer thread waits while `body` runs (to take
+    /// its next batch or to record a failure), so `body` must be quick and must not call the
+    /// writer.
+    public func withQueue<R, E: Error>(refused: (ChangelogWriteError) -> E, _ body: (Queue) throws(E) -> R) throws(E) -> R {
         condition.lock()
         defer { condition.unlock() }
-        if let failure { throw .failed(failure) }
-        guard !closing else { throw .closed }
+        if let failure { throw refused(.failed(failure)) }
+        guard !closing else { throw refused(.closed) }
+        return try body(Queue(writer: self))
+    }
+
+    /// An append under `condition` (held by `withQueue`).
+    private func appendHeld(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) {
         precondition(version == pendingVersion.next, "changelog version \(version) after \(pendingVersion)")
         let wasEmpty = pending.isEmpty
         write(&pending)
@@ -182,8 +205,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         if sleeping, mode != .background || wasEmpty || pending.count >= Self.backgroundBatchBytes { condition.signal() }
     }
 
-    /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free,
-    /// for the check before every change.
+    /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free.
     public var hasFailed: Bool { failed.load(ordering: .acquiring) }
 
     /// Returns when `version` is stored as the save mode requires (mode 0: at once; mode 1:
