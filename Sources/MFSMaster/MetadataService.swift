@@ -104,21 +104,22 @@ public final class MetadataService: Sendable {
             let (result, record) = try body(&namespace)
             return (result, record)
         }
-        let outcome: ChangelogWriteError? = await withCheckedContinuation { continuation in
+        let outcome: MasterError? = await withCheckedContinuation { continuation in
             whenCommitted(version) { continuation.resume(returning: $0) }
         }
-        if let outcome { throw .storage(outcome) }
+        if let outcome { throw outcome }
         return result
     }
 
     /// Calls `done` once `version` may be acknowledged: stored as `CHANGELOG_SAVE_MODE`
     /// requires and acknowledged by `SYNC_REPLICAS` peers; with the error that means it never
-    /// will be. `done` must be quick (hand off to an event loop).
-    public func whenCommitted(_ version: MetaVersion, _ done: @escaping @Sendable (ChangelogWriteError?) -> Void) {
+    /// will be (`.storage`, or `.notActive` once this master stopped being active). `done` must
+    /// be quick (hand off to an event loop).
+    public func whenCommitted(_ version: MetaVersion, _ done: @escaping @Sendable (MasterError?) -> Void) {
         let replication = self.replication
         writer.whenStored(version) { error in
-            if let error { return done(error) }
-            replication.whenReplicated(version) { done(nil) }
+            if let error { return done(.storage(error)) }
+            replication.whenReplicated(version) { replicated in done(replicated ? nil : .notActive) }
         }
     }
 
@@ -197,8 +198,14 @@ public final class MetadataService: Sendable {
     public func withNamespace<R>(_ body: (Namespace) -> R) -> R { state.withLock { body($0.namespace) } }
 
     /// Whether `perform` takes changes (active) or refuses them (follower, fenced). Under the
-    /// lock, so no change of this master's own is in flight when a demote returns.
-    public func takeChanges(_ takes: Bool) { state.withLock { _ in takesChanges.store(takes, ordering: .relaxed) } }
+    /// lock, so no change of this master's own is in flight when a demote returns. Not taking
+    /// them also answers every reply waiting for peers: never acknowledged (`.notActive`).
+    public func takeChanges(_ takes: Bool) {
+        state.withLock { _ in
+            takesChanges.store(takes, ordering: .relaxed)
+            replication.fence(!takes)
+        }
+    }
 
     /// Queues `record` in the changelog and keeps its line for the peers, formatted once. Under
     /// the lock, in version order.
