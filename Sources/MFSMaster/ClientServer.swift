@@ -400,7 +400,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             handler.shared.logger.debug(
                 "session \(resume == nil ? "opened" : "resumed")",
                 metadata: ["session": "\(session.id)", "client": "\(handler.peer)", "export": "\(directory)"])
+            // Frames that came while the session opened: their replies go out now, not at
+            // the next read.
             handler.processFrames()
+            handler.flush()
         }
     }
 
