@@ -56,12 +56,14 @@ public final class ReplicationHub: Sendable {
         var waiters: [(version: MetaVersion, since: Int64, done: @Sendable (Bool) -> Void)] = []
         var waiterHead = 0
         var degradedReason: String?
-        /// This master is not active (demoted, fenced, a follower): no reply waits for peers.
-        var fenced = false
     }
 
     public let settings: Settings
     private let state: Mutex<State>
+    /// This master is not active (demoted, fenced, a follower): no reply waits for peers.
+    /// Stored under `state`'s lock (with the waiters it drops); read without it only when no
+    /// reply ever waits (`SYNC_REPLICAS = 0`).
+    private let fenced = Atomic<Bool>(false)
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     /// Told when the master starts or stops running with fewer acknowledgements than required.
@@ -220,9 +222,10 @@ public final class ReplicationHub: Sendable {
     /// asks (at once when it is, or with no replication), or `done(false)` once this master is
     /// not active (`fence`): then the change is never acknowledged. `done` must be quick.
     public func whenReplicated(_ version: MetaVersion, _ done: @escaping @Sendable (Bool) -> Void) {
+        guard settings.syncReplicas > 0 else { return done(!fenced.load(ordering: .acquiring)) }
         let ready: Bool? = state.withLock { state in
-            if state.fenced { return false }
-            if settings.syncReplicas == 0 || state.tracker.replicated >= version { return true }
+            if fenced.load(ordering: .relaxed) { return false }
+            if state.tracker.replicated >= version { return true }
             state.waiters.append((version, now(), done))
             return nil
         }
@@ -235,7 +238,7 @@ public final class ReplicationHub: Sendable {
     /// last forever (`SYNC_DEGRADE = 0`).
     public func fence(_ fenced: Bool) {
         let dropped = state.withLock { state -> [@Sendable (Bool) -> Void] in
-            state.fenced = fenced
+            self.fenced.store(fenced, ordering: .releasing)
             guard fenced else { return [] }
             let waiting = state.waiters[state.waiterHead...].map(\.done)
             state.waiters.removeAll()
