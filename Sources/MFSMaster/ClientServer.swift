@@ -382,7 +382,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         phase = .opening
         let (session, version) = opened
         afterStored(version) { handler, error in
-            if let error { return handler.refuse(.ioError, hello: nil, "cannot store the session: \(error)") }
+            // Demoted while the session waited: it is not acknowledged either.
+            if let error {
+                return handler.refuse(error == .notActive ? .notActive : .ioError, hello: nil, "cannot store the session: \(error)")
+            }
+            guard handler.shared.processor.isActive().active else {
+                return handler.refuse(.notActive, hello: nil, "this master was demoted while the session was stored")
+            }
             handler.shared.own(session.id, by: handler.identity)
             handler.ownedSession = session.id
             handler.phase = .established(session)
@@ -394,7 +400,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             handler.shared.logger.debug(
                 "session \(resume == nil ? "opened" : "resumed")",
                 metadata: ["session": "\(session.id)", "client": "\(handler.peer)", "export": "\(directory)"])
+            // Frames that came while the session opened: their replies go out now, not at
+            // the next read.
             handler.processFrames()
+            handler.flush()
         }
     }
 
@@ -463,7 +472,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 return
             }
             afterStored(version) { handler, error in
-                var answer = error == nil ? reply : MasterReply.failure(reply.requestID, .ioError)
+                var answer = error.map { ClientRequestProcessor.failure(reply.requestID, $0) } ?? reply
                 // Demoted while the change waited: it is not acknowledged (DESIGN §7.6); a
                 // retry on the new active master gets its result there.
                 let state = handler.shared.processor.isActive()
@@ -476,7 +485,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
     /// replies waiting so that a client that queues too many is read no more until they drain.
-    private func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, ChangelogWriteError?) -> Void) {
+    private func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
         guard let context else { return }
         let eventLoop = context.eventLoop
         waiting += 1

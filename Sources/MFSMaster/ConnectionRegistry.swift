@@ -21,6 +21,16 @@ final class ConnectionRegistry: Sendable {
 
     func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
 
+    /// Returns once every connection open now has flushed on its event loop, after whatever
+    /// that loop was running when this was called. A reply a handler wrote before (released
+    /// before a fence) is then handed to the socket; a connection opened later has made no
+    /// change before the call.
+    func flushAll() async {
+        let channels = open.withLock { Array(($0 ?? [:]).values) }
+        let flushed = channels.map { channel in channel.eventLoop.submit { channel.flush() } }
+        for done in flushed { try? await done.get() }
+    }
+
     /// Closes every connection open now and returns once each has finished closing (its
     /// handler's `channelInactive` included). `stopping`: none is accepted after.
     func closeAll(stopping: Bool) async {

@@ -416,6 +416,10 @@ public final class MasterDaemon: Sendable {
     public func demote() async -> MetaVersion {
         promotion.handle(.demote)
         service.takeChanges(false)
+        // A reply released before the fence may still sit in its connection, written and not
+        // flushed (the event loop flushes at the end of a read): it goes out before the demote
+        // returns, and every later one sees the fence.
+        await clients.openConnections.flushAll()
         return service.namespace.version
     }
 

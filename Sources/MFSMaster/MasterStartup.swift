@@ -12,6 +12,8 @@ public enum MasterStartup {
         case newerChangelogs(dataPath: String, metadataVersion: MetaVersion, changelogVersion: MetaVersion, file: String)
         case changelogsWithoutMetadata(dataPath: String, files: [String])
         case restore(RestoreError)
+        /// A line of a changelog of this master's that does not parse (not a torn last line).
+        case damagedChangelog(file: String, line: Int, reason: String, dataPath: String, metadataVersion: MetaVersion)
         case metadata(file: String, MetadataFileError)
         case io(String)
 
@@ -24,6 +26,11 @@ public enum MasterStartup {
                 "\(path) has changelogs (\(files.joined(separator: ", "))) but no metadata.mfs: "
                     + "run `mfsmetarestore -a -d \(path)` or start with `mfsmaster -a`, or move them away to start a new cluster"
             case .restore(let error): "restore failed: \(error)"
+            case .damagedChangelog(let file, let line, let reason, let path, let version):
+                "\(file):\(line) does not parse (\(reason)): the master does not start on a damaged changelog, whose "
+                    + "next change would repeat a version. Repair that line, or move \(file) aside (\(path)/metadata.mfs "
+                    + "holds every change up to version \(version)) and start again; `mfsmetarestore -a -d \(path)` says "
+                    + "whether the changelogs left cover every change"
             case .metadata(let file, let error): "\(file): \(error)"
             case .io(let message): message
             }
@@ -79,16 +86,46 @@ public enum MasterStartup {
             throw .io("\(error)")
         }
         for file in changelogs where !file.contains("changelog_ml.") {
-            if let last = lastVersion(in: file), last > namespace.version {
+            let last = try lastVersion(in: file, metadataVersion: namespace.version, dataPath: dataPath, warn: warn)
+            if let last, last > namespace.version {
                 throw .newerChangelogs(dataPath: dataPath, metadataVersion: namespace.version, changelogVersion: last, file: file)
             }
         }
         return Loaded(namespace: namespace, isNewCluster: namespace.metaID == .unknown, restoreSummary: restoreSummary)
     }
 
-    /// The version of the last complete line of a changelog, nil if it has none.
-    static func lastVersion(in path: String) -> MetaVersion? {
-        guard let bytes = try? FileIO.read(path), let file = try? ChangelogFile(name: path, bytes: bytes) else { return nil }
+    /// The version of the last complete line of a changelog of this master's, nil if it has
+    /// none. A torn last line (a write cut by a crash, never acknowledged) is dropped with a
+    /// warning and cut off the file for good, as `mfsmetarestore` drops it. Any other line that
+    /// does not parse stops the start: every line of `changelog.0.mfs` (the file the writer
+    /// appends to) is parsed, and the last line of an older one (which says what it holds).
+    static func lastVersion(
+        in path: String, metadataVersion: MetaVersion, dataPath: String, warn: (String) -> Void
+    ) throws(StartupError) -> MetaVersion? {
+        let file: ChangelogFile
+        do {
+            file = try ChangelogFile(name: path, bytes: try FileIO.read(path))
+            if file.tornLastLine {
+                try FileIO.truncateDurably(path, to: file.completeLength)
+                warn("\(path): dropped a torn last line (a write cut by a crash, never acknowledged) and cut it off the file")
+            }
+            try file.parseLines(lastOnly: !path.hasSuffix("/changelog.0.mfs"))
+        } catch let error as RestoreError {
+            throw damaged(error, dataPath: dataPath, metadataVersion: metadataVersion)
+        } catch {
+            throw .io("\(error)")
+        }
         return file.lastVersion
+    }
+
+    private static func damaged(_ error: RestoreError, dataPath: String, metadataVersion: MetaVersion) -> StartupError {
+        switch error {
+        case .unparsable(let file, let line, let reason):
+            .damagedChangelog(file: file, line: line, reason: "\(reason)", dataPath: dataPath, metadataVersion: metadataVersion)
+        case .badHeader(let file, let reason):
+            .damagedChangelog(file: file, line: 1, reason: "\(reason)", dataPath: dataPath, metadataVersion: metadataVersion)
+        default:
+            .restore(error)
+        }
     }
 }

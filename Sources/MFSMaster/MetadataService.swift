@@ -104,21 +104,22 @@ public final class MetadataService: Sendable {
             let (result, record) = try body(&namespace)
             return (result, record)
         }
-        let outcome: ChangelogWriteError? = await withCheckedContinuation { continuation in
+        let outcome: MasterError? = await withCheckedContinuation { continuation in
             whenCommitted(version) { continuation.resume(returning: $0) }
         }
-        if let outcome { throw .storage(outcome) }
+        if let outcome { throw outcome }
         return result
     }
 
     /// Calls `done` once `version` may be acknowledged: stored as `CHANGELOG_SAVE_MODE`
     /// requires and acknowledged by `SYNC_REPLICAS` peers; with the error that means it never
-    /// will be. `done` must be quick (hand off to an event loop).
-    public func whenCommitted(_ version: MetaVersion, _ done: @escaping @Sendable (ChangelogWriteError?) -> Void) {
+    /// will be (`.storage`, or `.notActive` once this master stopped being active). `done` must
+    /// be quick (hand off to an event loop).
+    public func whenCommitted(_ version: MetaVersion, _ done: @escaping @Sendable (MasterError?) -> Void) {
         let replication = self.replication
         writer.whenStored(version) { error in
-            if let error { return done(error) }
-            replication.whenReplicated(version) { done(nil) }
+            if let error { return done(.storage(error)) }
+            replication.whenReplicated(version) { replicated in done(replicated ? nil : .notActive) }
         }
     }
 
@@ -134,31 +135,28 @@ public final class MetadataService: Sendable {
         R, MetaVersion
     ) {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
-            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             if state.stopped { throw .storage(.closed) }
             guard takesChanges.load(ordering: .relaxed) else { throw .notActive }
-            let result: R
-            let record: ChangelogRecord?
-            do throws(FSError) {
-                (result, record) = try body(&state.namespace)
-            } catch {
-                throw .operation(error)
-            }
-            guard let record else { return (result, state.namespace.version) }
-            var last = record.version
-            do throws(ChangelogWriteError) {
-                try queue(record)
-                state.sinceChecksum += 1
-                if state.sinceChecksum >= checksumInterval {
-                    state.sinceChecksum = 0
-                    let checksum = try! state.namespace.recordChecksum(now: record.time)
-                    try queue(checksum)
-                    last = checksum.version
+            // With the queue held, the writer cannot fail between the change and its line: a
+            // change the changelog would refuse is never made (never visible, never dumped).
+            return try writer.withQueue(refused: { MasterError.storage($0) }) {
+                (queue: ChangelogWriter.Queue) throws(MasterError) -> (R, MetaVersion) in
+                let result: R
+                let record: ChangelogRecord?
+                do throws(FSError) {
+                    (result, record) = try body(&state.namespace)
+                } catch {
+                    throw .operation(error)
                 }
-            } catch {
-                throw .storage(error)
+                guard let record else { return (result, state.namespace.version) }
+                self.queue(record, in: queue)
+                state.sinceChecksum += 1
+                guard state.sinceChecksum >= checksumInterval else { return (result, record.version) }
+                state.sinceChecksum = 0
+                let checksum = try! state.namespace.recordChecksum(now: record.time)
+                self.queue(checksum, in: queue)
+                return (result, checksum.version)
             }
-            return (result, last)
         }
     }
 
@@ -168,9 +166,12 @@ public final class MetadataService: Sendable {
     public func applyReplicated(_ records: [ChangelogRecord]) throws(ReplicaError) {
         try state.withLock { (state: inout State) throws(ReplicaError) in
             if state.stopped { throw .storage(.closed) }
-            for record in records {
-                do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
-                do throws(ChangelogWriteError) { try queue(record) } catch { throw .storage(error) }
+            // As in `perform`: a change the changelog refuses is not replayed.
+            try writer.withQueue(refused: { ReplicaError.storage($0) }) { (queue: ChangelogWriter.Queue) throws(ReplicaError) in
+                for record in records {
+                    do throws(ReplayError) { try state.namespace.apply(record) } catch { throw .replay(error) }
+                    self.queue(record, in: queue)
+                }
             }
         }
     }
@@ -198,21 +199,24 @@ public final class MetadataService: Sendable {
     /// acknowledged before `SYNC_REPLICAS` voters hold it.
     public func beginLeading(epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime) throws(MasterError) -> MetaVersion {
         try state.withLock { (state: inout State) throws(MasterError) -> MetaVersion in
-            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
             if state.stopped { throw .storage(.closed) }
-            var voters = state.namespace.voters
-            voters.leader = me
-            voters.members[me] = .master
-            voters.syncReplicas = syncReplicas
-            let records: [ChangelogRecord]
-            do throws(FSError) {
-                records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
-            } catch {
-                throw .operation(error)
+            return try writer.withQueue(refused: { MasterError.storage($0) }) {
+                (queue: ChangelogWriter.Queue) throws(MasterError) -> MetaVersion in
+                var voters = state.namespace.voters
+                voters.leader = me
+                voters.members[me] = .master
+                voters.syncReplicas = syncReplicas
+                let records: [ChangelogRecord]
+                do throws(FSError) {
+                    records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
+                } catch {
+                    throw .operation(error)
+                }
+                for record in records { self.queue(record, in: queue) }
+                takesChanges.store(true, ordering: .relaxed)
+                replication.fence(false)
+                return records[1].version
             }
-            do throws(ChangelogWriteError) { for record in records { try queue(record) } } catch { throw .storage(error) }
-            takesChanges.store(true, ordering: .relaxed)
-            return records[1].version
         }
     }
 
@@ -221,14 +225,20 @@ public final class MetadataService: Sendable {
     public func withNamespace<R>(_ body: (Namespace) -> R) -> R { state.withLock { body($0.namespace) } }
 
     /// Whether `perform` takes changes (active) or refuses them (follower, fenced). Under the
-    /// lock, so no change of this master's own is in flight when a demote returns.
-    public func takeChanges(_ takes: Bool) { state.withLock { _ in takesChanges.store(takes, ordering: .relaxed) } }
+    /// lock, so no change of this master's own is in flight when a demote returns. Not taking
+    /// them also answers every reply waiting for peers: never acknowledged (`.notActive`).
+    public func takeChanges(_ takes: Bool) {
+        state.withLock { _ in
+            takesChanges.store(takes, ordering: .relaxed)
+            replication.fence(!takes)
+        }
+    }
 
     /// Queues `record` in the changelog and keeps its line for the peers, formatted once. Under
     /// the lock, in version order.
-    private func queue(_ record: ChangelogRecord) throws(ChangelogWriteError) {
+    private func queue(_ record: ChangelogRecord, in queue: ChangelogWriter.Queue) {
         let line = ChangelogCodec.format(record)
-        try writer.append(line: line, version: record.version)
+        queue.append(line: line, version: record.version)
         replication.recorded(record, line: line)
     }
 

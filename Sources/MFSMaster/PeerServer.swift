@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import MFSChangelog
 import MFSConfig
@@ -5,10 +6,23 @@ import MFSCore
 import MFSMetadata
 import MFSPeer
 import MFSReplication
+import MFSStorage
 import MFSWire
 import NIOCore
 import NIOPosix
 import Synchronization
+
+/// Named limits of the peer port.
+public enum PeerServerLimits {
+    /// Bytes a peer's connection may hold waiting to be sent (its write buffer's high
+    /// watermark): a metadata download sends its next block only below it, so a peer costs
+    /// the master about this much memory whatever the metadata's size.
+    public static let downloadBufferedBytes = 1 << 20
+}
+
+/// Metadata downloads are written to their temporary files one at a time (each holds a section
+/// of the metadata in memory while it is written), beside the clients and the peers' streams.
+private let downloadSpooler = DispatchQueue(label: "metadata-download", qos: .utility)
 
 /// What every peer connection on port 9419 shares.
 public final class PeerServerContext: Sendable {
@@ -93,11 +107,15 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private var slot: Int?
     private var sentSinceHeartbeat = false
     private var heartbeat: RepeatedTask?
+    /// The metadata being downloaded, read a block at a time as the connection takes it.
+    private var download: SpooledMetadata?
 
     init(context: PeerServerContext) { shared = context }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let limit = PeerServerLimits.downloadBufferedBytes
+        try? context.channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: limit / 2, high: limit))
         peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
     }
 
@@ -117,6 +135,8 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             let channel = context.channel
             shared.voterChannels.withLock { if $0[member] === channel { $0[member] = nil } }
         }
+        download?.close()
+        download = nil
         if let slot {
             shared.service.replication.leave(slot)
             shared.logger.notice("\(role) disconnected", metadata: ["peer": "\(peer)"])
@@ -142,7 +162,10 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { pump() }
+        if context.channel.isWritable {
+            sendMetadata()
+            pump()
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -285,10 +308,13 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             shared.logger.notice(
                 "\(role) registered: sending the metadata first", metadata: ["peer": "\(peer)", "version": "\(snapshot!.version)"])
             let snapshot = snapshot!
-            Task.detached(priority: .utility) {
-                var bytes: [UInt8] = []
-                MetadataFile.encode(snapshot) { bytes += $0 }
-                bound.eventLoop.execute { bound.value.sendMetadata(bytes, version: snapshot.version) }
+            let directory = shared.service.directory
+            downloadSpooler.async {
+                let spooled: Result<SpooledMetadata, StorageError>
+                do throws(StorageError) { spooled = .success(try SpooledMetadata(snapshot, in: directory)) } catch {
+                    spooled = .failure(error)
+                }
+                bound.eventLoop.execute { bound.value.startDownload(spooled) }
             }
         }
     }
@@ -299,16 +325,35 @@ final class PeerConnectionHandler: ChannelInboundHandler {
         shared.promotion.withLock { $0 }?.joined(member, kind: role == .metalogger ? .metalogger : .master)
     }
 
-    private func sendMetadata(_ bytes: [UInt8], version: MetaVersion) {
-        guard case .downloading = phase, let slot else { return }
-        write(PeerStart.download(version: version, length: UInt64(bytes.count)).encode())
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + WireLimits.maxMetadataBlockLength)
-            write(MetadataBlock(offset: UInt64(offset), isLast: end == bytes.count, bytes: Array(bytes[offset..<end])).encode())
-            offset = end
+    private func startDownload(_ spooled: Result<SpooledMetadata, StorageError>) {
+        switch spooled {
+        case .failure(let error):
+            close("cannot write the metadata for the download: \(error)")
+        case .success(let metadata):
+            guard case .downloading = phase else { return metadata.close() }
+            download = metadata
+            write(PeerStart.download(version: metadata.version, length: UInt64(metadata.length)).encode())
+            sendMetadata()
+        }
+    }
+
+    /// Sends the download's next blocks while the connection takes them (at most
+    /// `PeerServerLimits.downloadBufferedBytes` wait in it; the rest is sent as it drains, from
+    /// `channelWritabilityChanged`). After the last one, the peer streams the changes.
+    private func sendMetadata() {
+        guard case .downloading = phase, let download, let slot, let context else { return }
+        do throws(StorageError) {
+            while context.channel.isWritable, let block = try download.next(maxBytes: WireLimits.maxMetadataBlockLength) {
+                let isLast = block.offset + block.bytes.count == download.length
+                write(MetadataBlock(offset: UInt64(block.offset), isLast: isLast, bytes: block.bytes).encode())
+            }
+        } catch {
+            return close("cannot read the metadata for the download: \(error)")
         }
         flush()
+        guard download.isFinished else { return }
+        download.close()
+        self.download = nil
         phase = .streaming
         startHeartbeat()
         shared.service.replication.startStreaming(slot)

@@ -496,7 +496,7 @@ final class Promotion: Sendable {
         // PROMOTE_TIMEOUT: the master is active then, and acknowledges nothing before they
         // hold the epoch (with SYNC_DEGRADE = 0 replies wait for them).
         let answered = Once()
-        let answer: @Sendable (ChangelogWriteError?) -> Void = { [self] error in
+        let answer: @Sendable (MasterError?) -> Void = { [self] error in
             guard answered.first() else { return }
             if let error {
                 roles.set(.fenced)

@@ -53,7 +53,7 @@ public final class ReplicationHub: Sendable {
         var slots: [Int: Slot] = [:]
         var nextID = 1
         /// Replies waiting for acknowledgements, in version order.
-        var waiters: [(version: MetaVersion, since: Int64, done: @Sendable () -> Void)] = []
+        var waiters: [(version: MetaVersion, since: Int64, done: @Sendable (Bool) -> Void)] = []
         var waiterHead = 0
         var degradedReason: String?
         /// Why the oldest reply has waited past `SYNC_TIMEOUT` (as of the last tick), or nil.
@@ -62,6 +62,10 @@ public final class ReplicationHub: Sendable {
 
     public let settings: Settings
     private let state: Mutex<State>
+    /// This master is not active (demoted, fenced, a follower): no reply waits for peers.
+    /// Stored under `state`'s lock (with the waiters it drops); read without it only when no
+    /// reply ever waits (`SYNC_REPLICAS = 0`).
+    private let fenced = Atomic<Bool>(false)
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     /// Told when the master starts or stops running with fewer acknowledgements than required.
@@ -131,14 +135,17 @@ public final class ReplicationHub: Sendable {
 
     // MARK: peers
 
-    /// Adds a peer that holds everything up to `holds`; `streaming` false while its download is
-    /// sent (then `startStreaming`). Returns its id.
+    /// Adds a peer that holds everything up to `holds` (it is sent what follows); `streaming`
+    /// false while its download is sent (then `startStreaming`). Returns its id. It counts for
+    /// `SYNC_REPLICAS` only with what it acknowledges.
     func join(name: String, role: String, holds: MetaVersion, streaming: Bool, wake: @escaping @Sendable () -> Void) -> Int {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
             state.slots[id] = Slot(name: name, role: role, sent: holds, streaming: streaming, wake: wake)
-            if streaming { state.tracker.joined(id, name: name, acked: holds) }
+            // Counted from its first acknowledgement (its link sends one at once for what it
+            // holds), not from what it claims at registration.
+            if streaming { state.tracker.joined(id, name: name, acked: .zero) }
             return id
         }
     }
@@ -149,19 +156,20 @@ public final class ReplicationHub: Sendable {
             slot.streaming = true
             slot.woken = true
             state.slots[id] = slot
-            state.tracker.joined(id, name: slot.name, acked: slot.sent)
+            // The download is sent, not stored: the peer counts once it acknowledges it.
+            state.tracker.joined(id, name: slot.name, acked: .zero)
             return slot.wake
         }
         wake?()
     }
 
     func leave(_ id: Int) {
-        let released = state.withLock { state -> [@Sendable () -> Void] in
+        let released = state.withLock { state -> [@Sendable (Bool) -> Void] in
             state.slots[id] = nil
             state.tracker.left(id)
             return Self.release(&state)
         }
-        for done in released { done() }
+        for done in released { done(true) }
         reportDegraded()
     }
 
@@ -194,7 +202,7 @@ public final class ReplicationHub: Sendable {
     /// sent (a protocol violation: the caller closes it).
     func ack(_ id: Int, _ version: MetaVersion) -> Bool {
         let time = now()
-        let outcome = state.withLock { state -> (Bool, [@Sendable () -> Void]) in
+        let outcome = state.withLock { state -> (Bool, [@Sendable (Bool) -> Void]) in
             guard var slot = state.slots[id], version <= slot.sent else { return (false, []) }
             if let appended = state.history.appendedAt(version) {
                 let lag = time - appended
@@ -209,28 +217,46 @@ public final class ReplicationHub: Sendable {
             state.tracker.acked(id, version)
             return (true, Self.release(&state))
         }
-        for done in outcome.1 { done() }
+        for done in outcome.1 { done(true) }
         return outcome.0
     }
 
     // MARK: replies
 
-    /// Calls `done` once `version` is acknowledged by as many peers as `SYNC_REPLICAS` asks
-    /// (at once when it is, or with no replication). `done` must be quick.
-    public func whenReplicated(_ version: MetaVersion, _ done: @escaping @Sendable () -> Void) {
-        guard settings.syncReplicas > 0 else { return done() }
-        let ready = state.withLock { state -> Bool in
+    /// Calls `done(true)` once `version` is acknowledged by as many peers as `SYNC_REPLICAS`
+    /// asks (at once when it is, or with no replication), or `done(false)` once this master is
+    /// not active (`fence`): then the change is never acknowledged. `done` must be quick.
+    public func whenReplicated(_ version: MetaVersion, _ done: @escaping @Sendable (Bool) -> Void) {
+        guard settings.syncReplicas > 0 else { return done(!fenced.load(ordering: .acquiring)) }
+        let ready: Bool? = state.withLock { state in
+            if fenced.load(ordering: .relaxed) { return false }
             if state.tracker.replicated >= version { return true }
             state.waiters.append((version, now(), done))
-            return false
+            return nil
         }
-        if ready { done() }
+        if let ready { done(ready) }
+    }
+
+    /// `fenced`: this master stops being active (demoted, fenced, following): every reply
+    /// waiting for peers is answered at once with `false` (never acknowledged), and so is every
+    /// later one until it is active again. Waiting for peers that no longer stream to it could
+    /// last forever (`SYNC_DEGRADE = 0`).
+    public func fence(_ fenced: Bool) {
+        let dropped = state.withLock { state -> [@Sendable (Bool) -> Void] in
+            self.fenced.store(fenced, ordering: .releasing)
+            guard fenced else { return [] }
+            let waiting = state.waiters[state.waiterHead...].map(\.done)
+            state.waiters.removeAll()
+            state.waiterHead = 0
+            return waiting
+        }
+        for done in dropped { done(false) }
     }
 
     /// Waiters whose version is replicated now, removed from the queue.
-    private static func release(_ state: inout State) -> [@Sendable () -> Void] {
+    private static func release(_ state: inout State) -> [@Sendable (Bool) -> Void] {
         let replicated = state.tracker.replicated
-        var ready: [@Sendable () -> Void] = []
+        var ready: [@Sendable (Bool) -> Void] = []
         while state.waiterHead < state.waiters.count, state.waiters[state.waiterHead].version <= replicated {
             ready.append(state.waiters[state.waiterHead].done)
             state.waiterHead += 1
@@ -248,7 +274,7 @@ public final class ReplicationHub: Sendable {
     /// yet to be sent).
     public func tick() -> [String] {
         let time = now()
-        let (expired, released, waiting) = state.withLock { state -> ([String], [@Sendable () -> Void], String??) in
+        let (expired, released, waiting) = state.withLock { state -> ([String], [@Sendable (Bool) -> Void], String??) in
             var expired: [String] = []
             if state.waiterHead < state.waiters.count {
                 let oldest = state.waiters[state.waiterHead]
@@ -268,7 +294,7 @@ public final class ReplicationHub: Sendable {
             state.waitingReason = reason
             return (expired, released, changed ? .some(reason) : nil)
         }
-        for done in released { done() }
+        for done in released { done(true) }
         reportDegraded()
         if let waiting { onWaiting(waiting) }
         return expired

@@ -252,8 +252,11 @@ public final class MetaloggerStore: PeerStore, @unchecked Sendable {
                 try writer.rotate(restartAfter: version)
                 return
             }
-            let hadChanges = (try? files.readChangelog(files.currentChangelogPath))?.lastVersion != nil
-            let opened = try openWriter(lastVersion: version)
+            let last = (try? files.readChangelog(files.currentChangelogPath))?.lastVersion
+            // Opened after its own last change (the writer never appends below it), then
+            // rotated away at once.
+            let opened = try openWriter(lastVersion: max(version, last ?? version))
+            let hadChanges = last != nil
             writer = opened
             if hadChanges { try opened.rotate(restartAfter: version) }
         } catch let error as ChangelogWriteError {

@@ -66,6 +66,16 @@ public struct ChangelogFile: Sendable {
 
     var count: Int { lines.count }
 
+    /// The bytes up to the end of the last complete line: what is left once a torn last line
+    /// is cut off.
+    public var completeLength: Int { tornLastLine ? (bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) : bytes.count }
+
+    /// Parses every record line (`lastOnly`: the last one), throwing for the first that does
+    /// not parse.
+    public func parseLines(lastOnly: Bool = false) throws(RestoreError) {
+        for index in (lastOnly ? max(0, count - 1) : 0)..<count { _ = try parse(index) }
+    }
+
     /// The version of the last complete line, nil if the file has no record lines.
     public var lastVersion: MetaVersion? { lines.isEmpty ? nil : version(lines.count - 1) }
     func lineNumber(_ index: Int) -> Int { firstLineNumber + index }

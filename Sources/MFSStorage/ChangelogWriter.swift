@@ -25,6 +25,8 @@ public enum ChangelogWriteError: Error, Equatable, Sendable, CustomStringConvert
     case closed
     case otherCluster(file: String, expected: MetaID, found: MetaID)
     case notAChangelog(file: String, reason: String)
+    /// The file already holds `found`, past the version the writer was to continue after.
+    case holdsLaterChanges(file: String, found: MetaVersion, continuingAfter: MetaVersion)
 
     public var description: String {
         switch self {
@@ -33,6 +35,9 @@ public enum ChangelogWriteError: Error, Equatable, Sendable, CustomStringConvert
         case .otherCluster(let file, let expected, let found):
             "\(file) belongs to cluster \(found.hex), not \(expected.hex): refusing to append to it"
         case .notAChangelog(let file, let reason): "\(file) is not a changelog: \(reason)"
+        case .holdsLaterChanges(let file, let found, let after):
+            "\(file) already holds change \(found), past version \(after) that the next change would follow: refusing to "
+                + "append (versions would repeat); restore with `mfsmetarestore -a`, or move the file aside"
         }
     }
 }
@@ -94,7 +99,7 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     /// Opens (or creates, with its header) `PREFIX.0.mfs`. An existing file must belong to
     /// `metaID`; `lastVersion` is the version already in it (the caller knows it from the
-    /// restore that preceded).
+    /// restore that preceded): a file holding a later one is refused.
     public init(
         directory: DataDirectory, prefix: String = "changelog", metaID: MetaID, mode: ChangelogSaveMode, backLogs: Int = 50,
         lastVersion: MetaVersion, onFailure: @escaping @Sendable (String) -> Void = { _ in }
@@ -109,7 +114,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         written = lastVersion
         durable = lastVersion
         fd = -1
-        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID)
+        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion)
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "changelog-writer"
         worker = thread
@@ -118,9 +123,9 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    /// Opens for appending, writing the header into a new or empty file and checking it in an
-    /// existing one.
-    static func open(_ path: String, metaID: MetaID) throws(ChangelogWriteError) -> Int32 {
+    /// Opens for appending, writing the header into a new or empty file and checking an
+    /// existing one (`checkExisting`).
+    static func open(_ path: String, metaID: MetaID, lastVersion: MetaVersion) throws(ChangelogWriteError) -> Int32 {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .failed(StorageError("open", path).description) }
         var info = stat()
@@ -135,28 +140,43 @@ public final class ChangelogWriter: @unchecked Sendable {
             }
             return fd
         }
-        let header: ChangelogHeader
-        do {
-            let bytes = try FileIO.read(path)
-            let end = bytes.firstIndex(of: 0x0A) ?? bytes.count
-            header = try ChangelogHeader.parse(bytes[..<end])
-            // A line cut by a crash or a full disk was never acknowledged: cut it off, so the
-            // next line does not land after half a line.
-            if bytes.last != 0x0A, let lastNewline = bytes.lastIndex(of: 0x0A) {
-                guard ftruncate(fd, off_t(lastNewline + 1)) == 0 else { throw StorageError("truncate torn line of", path) }
-            }
-        } catch let error as ChangelogHeaderError {
-            Glibc.close(fd)
-            throw .notAChangelog(file: path, reason: error.description)
+        do throws(ChangelogWriteError) {
+            try checkExisting(path, fd: fd, metaID: metaID, lastVersion: lastVersion)
         } catch {
             Glibc.close(fd)
-            throw .failed("\(error)")
-        }
-        guard header.metaID == metaID else {
-            Glibc.close(fd)
-            throw .otherCluster(file: path, expected: metaID, found: header.metaID)
+            throw error
         }
         return fd
+    }
+
+    /// Checks a changelog before appending to it: its header (format, cluster), a torn last
+    /// line cut off durably, and no change past `lastVersion` (the writer continues after its
+    /// last line, never over it: a version must never repeat).
+    private static func checkExisting(_ path: String, fd: Int32, metaID: MetaID, lastVersion: MetaVersion) throws(ChangelogWriteError) {
+        let bytes: [UInt8]
+        do throws(StorageError) { bytes = try FileIO.read(path) } catch { throw .failed(error.description) }
+        let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.count
+        let header: ChangelogHeader
+        do throws(ChangelogHeaderError) { header = try ChangelogHeader.parse(bytes[..<headerEnd]) } catch {
+            throw .notAChangelog(file: path, reason: error.description)
+        }
+        guard header.metaID == metaID else { throw .otherCluster(file: path, expected: metaID, found: header.metaID) }
+        var end = bytes.count
+        // A line cut by a crash or a full disk was never acknowledged: cut it off for good, so
+        // the next line does not land after half a line.
+        if bytes.last != 0x0A, let lastNewline = bytes.lastIndex(of: 0x0A) {
+            guard ftruncate(fd, off_t(lastNewline + 1)) == 0, fsync(fd) == 0 else {
+                throw .failed(StorageError("truncate torn line of", path).description)
+            }
+            end = lastNewline + 1
+        }
+        guard end > headerEnd + 1 else { return }
+        let lineStart = bytes[..<(end - 1)].lastIndex(of: 0x0A)! + 1
+        guard let found = ChangelogCodec.peekVersion(bytes[lineStart..<(end - 1)]) else {
+            let number = bytes[..<lineStart].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw .notAChangelog(file: path, reason: "its last line (line \(number)) does not start with a version")
+        }
+        guard found <= lastVersion else { throw .holdsLaterChanges(file: path, found: found, continuingAfter: lastVersion) }
     }
 
     /// Queues a record. Versions must follow each other. Throws once a write has failed.
@@ -164,17 +184,40 @@ public final class ChangelogWriter: @unchecked Sendable {
         try append(record.version) { ChangelogCodec.append(record, to: &$0) }
     }
 
-    /// Queues the line of `version` already formatted (`ChangelogCodec.format`, with its `\n`),
-    /// for a caller that keeps the line too (the master, for its peers).
-    public func append(line: [UInt8], version: MetaVersion) throws(ChangelogWriteError) {
-        try append(version) { $0 += line }
+    private func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) throws(ChangelogWriteError) {
+        try withQueue(refused: { $0 }) { (queue: Queue) throws(ChangelogWriteError) in queue.append(version, write) }
     }
 
-    private func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) throws(ChangelogWriteError) {
+    /// The queue while `withQueue` holds it open: an append cannot fail. Valid only inside the
+    /// body it was given to.
+    public struct Queue {
+        fileprivate let writer: ChangelogWriter
+
+        /// Queues the line of `version` already formatted (`ChangelogCodec.format`, with its
+        /// `\n`). Versions must follow each other.
+        public func append(line: [UInt8], version: MetaVersion) { append(version) { $0 += line } }
+
+        fileprivate func append(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) {
+            writer.appendHeld(version, write)
+        }
+    }
+
+    /// Runs `body` with the queue held open: until `body` returns, the writer can neither fail
+    /// nor close, so a change that `body` makes and appends is queued, and one the queue would
+    /// refuse is never made. Without running `body`, throws `refused` of the reason once a write
+    /// has failed or the writer is closing. The writer thread waits while `body` runs (to take
+    /// its next batch or to record a failure), so `body` must be quick and must not call the
+    /// writer.
+    public func withQueue<R, E: Error>(refused: (ChangelogWriteError) -> E, _ body: (Queue) throws(E) -> R) throws(E) -> R {
         condition.lock()
         defer { condition.unlock() }
-        if let failure { throw .failed(failure) }
-        guard !closing else { throw .closed }
+        if let failure { throw refused(.failed(failure)) }
+        guard !closing else { throw refused(.closed) }
+        return try body(Queue(writer: self))
+    }
+
+    /// An append under `condition` (held by `withQueue`).
+    private func appendHeld(_ version: MetaVersion, _ write: (inout [UInt8]) -> Void) {
         precondition(version == pendingVersion.next, "changelog version \(version) after \(pendingVersion)")
         let wasEmpty = pending.isEmpty
         write(&pending)
@@ -182,8 +225,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         if sleeping, mode != .background || wasEmpty || pending.count >= Self.backgroundBatchBytes { condition.signal() }
     }
 
-    /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free,
-    /// for the check before every change.
+    /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free.
     public var hasFailed: Bool { failed.load(ordering: .acquiring) }
 
     /// Returns when `version` is stored as the save mode requires (mode 0: at once; mode 1:
@@ -283,7 +325,7 @@ public final class ChangelogWriter: @unchecked Sendable {
             durable = restartAfter
         }
         do {
-            fd = try Self.open(name(0), metaID: metaID)
+            fd = try Self.open(name(0), metaID: metaID, lastVersion: pendingVersion)
             try FileIO.syncDirectory(of: name(0))
         } catch let error as ChangelogWriteError {
             fail(error.description)

@@ -6,41 +6,6 @@ import MFSMetadata
 import MFSStorage
 import Testing
 
-private let t0 = UnixTime(1_795_315_206)
-
-private func temporaryDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfsmaster-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// A new cluster's service in `dir`, as mfsmaster starts one.
-private func newService(_ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50) throws -> MetadataService {
-    let loaded = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
-    #expect(loaded.isNewCluster)
-    var ns = loaded.namespace
-    let first = try ns.setMetaID(MetaID(0xBEEF_0000_0000_0042), now: t0)
-    let writer = try ChangelogWriter(
-        directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, backLogs: backLogs, lastVersion: .zero)
-    try writer.append(first)
-    return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
-}
-
-private func createFiles(_ service: MetadataService, _ range: Range<Int>) async throws {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for i in range {
-            group.addTask {
-                _ = try await service.change { (ns: inout Namespace) throws(FSError) in
-                    let (attrs, record) = try ns.create(
-                        .root, try EntryName(validating: "f\(i)"), type: .file, mode: 0o644, as: .root, now: t0)
-                    return (attrs.inode, record)
-                }
-            }
-        }
-        try await group.waitForAll()
-    }
-}
-
 @Suite struct MasterPersistenceTests {
     /// After a dump and more changes, a master that starts finds changelogs newer than its
     /// metadata: it refuses without -a, naming versions and the command; with -a it restores
@@ -161,25 +126,20 @@ private func createFiles(_ service: MetadataService, _ range: Range<Int>) async 
     /// the changelog lacks).
     @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
     func storageFailureStopsChangesAndDumps() async throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        guard mount("tmpfs", dir, "tmpfs", 0, "size=32k") == 0 else {
-            Issue.record("mount tmpfs failed")
-            return
-        }
-        defer { umount2(dir, Int32(MNT_DETACH)) }
-        let service = try newService(dir)
-        var failed = false
-        for i in 0..<5_000 where !failed {
-            do {
-                try await createFiles(service, i..<(i + 1))
-            } catch MasterError.storage {
-                failed = true
+        try await onSmallDisk("32k") { dir in
+            let service = try newService(dir)
+            var failed = false
+            for i in 0..<5_000 where !failed {
+                do {
+                    try await createFiles(service, i..<(i + 1))
+                } catch MasterError.storage {
+                    failed = true
+                }
             }
+            #expect(failed, "32 KiB never filled up")
+            await #expect(throws: MasterError.self) { try await createFiles(service, 90_000..<90_001) }
+            await #expect(throws: MasterError.self) { try await service.dump() }
+            service.writer.close()
         }
-        #expect(failed, "32 KiB never filled up")
-        await #expect(throws: MasterError.self) { try await createFiles(service, 90_000..<90_001) }
-        await #expect(throws: MasterError.self) { try await service.dump() }
-        service.writer.close()
     }
 }

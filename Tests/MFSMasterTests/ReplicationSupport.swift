@@ -119,6 +119,14 @@ final class MetaloggerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// SIGKILL and wait: the master sees its connection drop (a lost peer).
+    func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
     /// `mfsmetarestore -a` on the metalogger's files (after `stop`; in `directory` when its
     /// `DATA_PATH` is another): the namespace they hold.
     func restored(in directory: String? = nil) throws -> Namespace {

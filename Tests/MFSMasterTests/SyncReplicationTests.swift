@@ -148,6 +148,63 @@ import Testing
         #expect(Set(try #require(box.get()).acked).isSubset(of: try metalogger.restored().names()))
     }
 
+    /// `SYNC_DEGRADE = 0` with its only peer lost: an active master with a session open and
+    /// `count` creates sent on it, each waiting for a peer (none answered within half a second).
+    static func waitingCreates(_ count: Int, prefix: String) throws -> (MasterProcess, MetaloggerProcess, WireConnection) {
+        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_DEGRADE": "0"])
+        try active.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(Self.waitInStep(active, peers: 1))
+        let c = try active.connect()
+        _ = try c.open()
+        metalogger.crash()
+        #expect(eventually { (try? active.status().peers.isEmpty) == true }, "the master did not see its peer go")
+        for i in 0..<count {
+            let name = EntryName(unchecked: Array("\(prefix)\(i)".utf8))
+            c.send(ClientRequest.mknod(c.newID(), rootCaller, parent: .root, name: name, type: .file, mode: 0o644, rdev: 0).encode())
+        }
+        c.setTimeout(0.5)
+        #expect(throws: (any Error).self, "a create was answered without any peer") { try c.receive() }
+        return (active, metalogger, c)
+    }
+
+    /// The statuses of the next `count` replies on `c`, each awaited up to `seconds`.
+    static func statuses(_ count: Int, on c: WireConnection, within seconds: Double) -> [WireStatus] {
+        c.setTimeout(seconds)
+        var statuses: [WireStatus] = []
+        while statuses.count < count, let frame = try? c.receive(), let reply = try? MasterReply.decode(frame) {
+            statuses.append(reply.wireStatus)
+        }
+        return statuses
+    }
+
+    /// `SYNC_DEGRADE = 0`: replies waiting for a peer when the master is demoted are answered
+    /// `notActive` at once, never OK, and never left waiting for a peer that will not come.
+    @Test func withoutDegradeADemoteAnswersEveryWaitingReplyNotActive() throws {
+        let (active, _, c) = try Self.waitingCreates(8, prefix: "d")
+        let started = Date()
+        let (code, body) = try active.post("/demote")
+        #expect(code == 200, "\(body)")
+        let statuses = Self.statuses(8, on: c, within: 3)
+        #expect(statuses == Array(repeating: .notActive, count: 8), "after the demote: \(statuses)")
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited < 2, "the waiting replies were answered \(waited) s after the demote")
+    }
+
+    /// `SYNC_DEGRADE = 0`: replies wait while the only peer is gone (the durability rule), and
+    /// go out as soon as it comes back and acknowledges their changes.
+    @Test func withoutDegradeWaitingRepliesGoOutOnceTheLostPeerRejoins() throws {
+        let (active, metalogger, c) = try Self.waitingCreates(8, prefix: "j")
+        try metalogger.start()
+        let statuses = Self.statuses(8, on: c, within: 15)
+        #expect(statuses == Array(repeating: .ok, count: 8), "after the peer came back: \(statuses)")
+        #expect(Self.waitInStep(active, peers: 1))
+        #expect(metalogger.stop() == 0)
+        let names = try metalogger.restored().names()
+        #expect((0..<8).allSatisfy { names.contains("j\($0)") }, "an acknowledged create is not on the peer")
+    }
+
     /// `SYNC_TIMEOUT` with `SYNC_DEGRADE = 1`: a peer that stops acknowledging is counted out
     /// after the timeout (the waiting change is then acknowledged without it, and `/status` says
     /// so), and counted in again once it has caught up.

@@ -78,6 +78,25 @@ final class WireConnection: @unchecked Sendable {
         }
     }
 
+    /// How long `receive` waits for bytes before it throws `EAGAIN`.
+    func setTimeout(_ seconds: Double) {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Every whole frame already received, without waiting for more.
+    func framesNow() throws -> [Frame] {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n <= 0 { break }
+            frames.append(buffer[0..<n])
+        }
+        var all: [Frame] = []
+        while let frame = try frames.next() { all.append(frame) }
+        return all
+    }
+
     /// True when the master closes the connection (reading whatever it sent first).
     func isClosedByMaster() -> Bool {
         while true {

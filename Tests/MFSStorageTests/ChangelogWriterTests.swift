@@ -157,6 +157,32 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
         }
     }
 
+    /// The writer never appends a version the file already has: opened with a last version
+    /// below the file's (a start that skipped lines it could not read), it refuses, naming the
+    /// file and both versions; a last line it cannot read at all is refused too.
+    @Test func reopeningBehindTheFileIsRefused() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let all = records(10)
+        let first = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .writeBeforeReply, lastVersion: .zero)
+        for record in all { try first.append(record) }
+        first.close()
+        let path = dir + "/changelog.0.mfs"
+        #expect {
+            try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .writeBeforeReply, lastVersion: all[4].version)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(path) && text.contains("\(all[9].version)") && text.contains("\(all[4].version)")
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("garbage line\n".utf8))
+        try handle.close()
+        #expect(throws: ChangelogWriteError.self) {
+            try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .writeBeforeReply, lastVersion: all[9].version)
+        }
+    }
+
     /// A disk that fills up: the writer stops accepting changes, every waiter gets the error, and
     /// nothing after the failure is acknowledged.
     @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
