@@ -63,7 +63,11 @@ public final class MasterDaemon: Sendable {
         }
         let loaded: MasterStartup.Loaded
         do {
-            loaded = try MasterStartup.load(dataPath: settings.dataPath, autoRestore: autoRestore) { logger.warning("\($0)") }
+            // A master of an HA pair (MASTER_HOST set) that crashed replays its own changelogs
+            // by itself, as -a does (DESIGN §7.7): no one has to run mfsmetarestore first.
+            loaded = try MasterStartup.load(dataPath: settings.dataPath, autoRestore: autoRestore || !settings.masters.isEmpty) {
+                logger.warning("\($0)")
+            }
         } catch {
             throw MasterStartError("\(error)")
         }
@@ -74,8 +78,12 @@ public final class MasterDaemon: Sendable {
         // DESIGN §7.7: an active master at MASTER_HOST makes this one its follower, whatever
         // MASTER_ROLE says; MASTER_ROLE decides only when none answers.
         let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger)
-        let startAsFollower = settings.startAsFollower || activeFound != nil
-        if startAsFollower, settings.masters.isEmpty {
+        // A master that restarts with other voters goes through the quorum rule before it
+        // acknowledges anything (DESIGN §7.2): it never reuses an acknowledged version of its
+        // old epoch. It starts as a follower and stands for a new epoch at once.
+        let mustElect = activeFound == nil && !settings.startAsFollower && !loaded.isNewCluster && !namespace.voters.followers.isEmpty
+        let startAsFollower = settings.startAsFollower || activeFound != nil || mustElect
+        if startAsFollower, !mustElect, settings.masters.isEmpty {
             throw MasterStartError("MASTER_ROLE = follower needs MASTER_HOST: the address of the active master to follow")
         }
         if loaded.isNewCluster, startAsFollower {
@@ -130,6 +138,14 @@ public final class MasterDaemon: Sendable {
                     logger.notice("changes are acknowledged again: enough peers have them")
                 }
             })
+        // A restarted master keeps what its changelogs hold (up to the memory bound) for peers
+        // that are behind, so they stream from it instead of downloading everything.
+        if let paths = try? directory.changelogs(prefix: "changelog") {
+            let lines = ChangelogTail.recentLines(
+                paths, through: writer.status.appendedVersion, maxBytes: settings.replication.maxPreservedBytes / 4)
+            replication.preload(lines)
+            if let first = lines.first?.0 { logger.info("changes kept for peers from the changelogs", metadata: ["from": "\(first)"]) }
+        }
         let service = MetadataService(
             namespace: namespace, writer: writer, directory: directory, checksumInterval: settings.checksumInterval,
             keepPreviousMetadata: settings.keepPreviousMetadata, replication: replication)
@@ -157,15 +173,22 @@ public final class MasterDaemon: Sendable {
         } else {
             warnIfWaitingForPeers(settings.replication, logger: logger)
         }
-        return MasterDaemon(
+        let daemon = MasterDaemon(
             settings: settings, service: service, clients: clients, roles: roles, peers: peers, promotion: promotion, lock: lock,
-            logger: logger)
+            logger: logger, electAtStart: mustElect)
+        if mustElect {
+            logger.notice(
+                "restarting with voters: no change is acknowledged before the voters grant this master a new epoch (the quorum rule)",
+                metadata: ["voters": "\(namespace.voters.followers.map(\.hex).joined(separator: ","))"])
+        }
+        return daemon
     }
 
     private init(
         settings: MasterSettings, service: MetadataService, clients: ClientServerContext, roles: RoleBox, peers: PeerServerContext,
-        promotion: Promotion, lock: DataPathLock, logger: Logger
+        promotion: Promotion, lock: DataPathLock, logger: Logger, electAtStart: Bool
     ) {
+        self.electAtStart = electAtStart
         self.settings = settings
         self.service = service
         self.clients = clients
@@ -290,7 +313,8 @@ public final class MasterDaemon: Sendable {
             adminAuthCode: settings.adminAuthCode, peerAuthCode: settings.authCode, status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let peerServer = PeerServer(host: settings.peerHost, port: settings.peerPort, context: peers)
-        if roles.role == .follower { startFollowing() }
+        if roles.role == .follower, !settings.masters.isEmpty { startFollowing() }
+        if electAtStart { Task { await daemon.standAfterRestart() } }
         let services: [any Service] = [
             TaskService(name: "client port") {
                 try await client.run { port in
@@ -322,6 +346,28 @@ public final class MasterDaemon: Sendable {
         service.writer.close()
         logger.notice("stopped", metadata: ["version": "\(service.namespace.version)"])
         if let failure { throw failure }
+    }
+
+    /// Set by `start` for a master that restarts with other voters: it stands for a new epoch.
+    let electAtStart: Bool
+
+    /// A restarted master with voters stands for a new epoch until it wins, until an active
+    /// master is found (it follows it), or until it is stopped; a refusal is retried after
+    /// `PROMOTE_TIMEOUT`.
+    private func standAfterRestart() async {
+        while roles.role == .follower {
+            if let status = follower.withLock({ $0?.link.status }), status.connected { return }
+            switch await promotion.promote(force: false) {
+            case .promoted(let epoch, _, _):
+                logger.notice("restarted master leads again", metadata: ["epoch": "\(epoch)"])
+                return
+            case .refused(let reason):
+                if roles.role == .active { return }
+                logger.warning(
+                    "restarted master not yet granted a new epoch (mfscli promote --force takes over without the voters): \(reason)")
+            }
+            try? await Task.sleep(for: .milliseconds(max(100, settings.promoteWaitMilliseconds)))
+        }
     }
 
     /// The status `/status` shows.

@@ -3,6 +3,7 @@ import MFSChangelog
 import MFSCore
 import MFSReplication
 import MFSStatus
+import MFSStorage
 import Synchronization
 
 /// The master's side of following (DESIGN §6): the changes kept for peers, the peers
@@ -112,6 +113,22 @@ public final class ReplicationHub: Sendable {
             }
         }
         for w in wake { w() }
+    }
+
+    /// Keeps `lines` (consecutive versions ending at the last version appended, as the
+    /// changelog files hold them) for peers that are behind: a master that restarts streams to
+    /// them from its files instead of making each download the metadata. Before any peer joins.
+    public func preload(_ lines: [(MetaVersion, [UInt8])]) {
+        guard let first = lines.first?.0 else { return }
+        let time = now()
+        state.withLock { state in
+            guard lines.last?.0 == state.history.lastVersion, state.history.count == 0 else { return }
+            state.history = ChangeHistory(after: MetaVersion(first.rawValue - 1))
+            for (version, line) in lines {
+                state.history.append(version, line: line, now: time)
+                if let started = ForkTail.startedEpoch(line.dropLast()) { state.epochStarts[started] = version }
+            }
+        }
     }
 
     /// Starts over after `version` (a follower that installed a downloaded metadata file).

@@ -124,3 +124,29 @@ public struct TailError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension ChangelogTail {
+    /// The last changes of the chain `paths` (oldest first) through `through`, newest files
+    /// read first, consecutive and at most `maxBytes` of lines (each ending in `\n`): what a
+    /// master that restarts keeps for peers that are behind, so they stream instead of
+    /// downloading everything (DESIGN §6). Stops at a gap, a line that does not read, or a
+    /// file that cannot be read: what it has is consecutive and ends at `through` (or is empty).
+    public static func recentLines(_ paths: [String], through: MetaVersion, maxBytes: Int) -> [(MetaVersion, [UInt8])] {
+        var newestFirst: [(MetaVersion, [UInt8])] = []
+        var expected = through
+        var bytes = 0
+        for path in paths.reversed() {
+            guard let content = try? FileIO.read(path) else { break }
+            let lines = ForkTail(content, after: .zero).lines
+            for line in lines.reversed() {
+                guard let version = ForkTail.version(of: line) else { return newestFirst.reversed() }
+                if version > expected { continue }
+                guard version == expected, bytes + line.count + 1 <= maxBytes, expected > .zero else { return newestFirst.reversed() }
+                newestFirst.append((version, Array(line) + [0x0A]))
+                bytes += line.count + 1
+                expected = MetaVersion(expected.rawValue - 1)
+            }
+        }
+        return newestFirst.reversed()
+    }
+}

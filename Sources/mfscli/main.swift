@@ -15,8 +15,9 @@ let usage = """
     usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote]
       status          the master's status (the default)
       dump            dump the metadata now and print its version
-      promote         make a follower the active master now (it writes EPOCH n+1); refused while
-                      the active master it follows still streams to it, unless --force
+      promote         make a follower the active master by the quorum rule (voters grant EPOCH
+                      n+1; the newest log is taken first); refused without enough grants (a voter
+                      still hears the active master, or is not heard), unless --force
       demote          make an active master stop accepting writes at once (fenced)
       -H host[:port]  the master's status address (default 127.0.0.1:9428)
       --json          print the status as JSON
