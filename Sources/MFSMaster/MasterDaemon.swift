@@ -168,6 +168,8 @@ public final class MasterDaemon: Sendable {
             role: { roles.current })
         let promotion = try Promotion(settings: settings, service: service, roles: roles, peers: peers, logger: logger)
         peers.promotion.withLock { $0 = promotion }
+        // Only the voters' acknowledgements count (DESIGN §7.2).
+        replication.countVoters(Set(namespace.voters.members.keys), me: promotion.me)
         if startAsFollower {
             logger.notice("starting as a follower", metadata: ["masters": "\(settings.masters.map { "\($0.host):\($0.port)" })"])
         } else {

@@ -273,11 +273,14 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                 peer: (hello.metaID, hello.epoch, register.lastVersion, register.tailEpoch))
             switch plan {
             case .stream(let after, _):
-                return (plan, nil, replication.join(name: peer, role: role, holds: after, streaming: true, wake: wake))
+                return (
+                    plan, nil, replication.join(name: peer, role: role, member: register.member, holds: after, streaming: true, wake: wake)
+                )
             case .download:
                 return (
                     plan, namespace,
-                    replication.join(name: peer, role: role, holds: namespace.version, streaming: false, wake: wake)
+                    replication.join(
+                        name: peer, role: role, member: register.member, holds: namespace.version, streaming: false, wake: wake)
                 )
             case .refuse:
                 return (plan, nil, nil)

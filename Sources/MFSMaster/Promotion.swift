@@ -484,6 +484,7 @@ final class Promotion: Sendable {
     /// reports `led` once `SYNC_REPLICAS` voters hold them.
     private func lead(_ epoch: Epoch) {
         hooks.stopFollowing()
+        service.replication.countVoters(Set(service.namespace.voters.members.keys), me: me)
         let version: MetaVersion
         do throws(MasterError) {
             version = try service.beginLeading(

@@ -35,6 +35,8 @@ public final class ReplicationHub: Sendable {
     struct Slot {
         var name: String
         var role: String
+        /// The peer's voter id (`.none`: it does not vote, and its acknowledgements do not count).
+        var member: MemberID
         /// The last version handed to the peer's connection.
         var sent: MetaVersion
         /// Whether the peer's connection has been woken and not run yet.
@@ -59,6 +61,8 @@ public final class ReplicationHub: Sendable {
         var degradedReason: String?
         /// Why the oldest reply has waited past `SYNC_TIMEOUT` (as of the last tick), or nil.
         var waitingReason: String?
+        /// This master's voter id (its own acknowledgement is its changelog's).
+        var me = MemberID.none
     }
 
     public let settings: Settings
@@ -107,6 +111,9 @@ public final class ReplicationHub: Sendable {
             state.history.append(record.version, line: line, now: time)
             state.tracker.appended(record.version)
             if case .epoch(let epoch) = record.change { state.epochStarts[epoch] = record.version }
+            if case .voters(let set) = record.change {
+                state.tracker.votersRecorded(Set(set.members.keys).subtracting([state.me]), at: record.version)
+            }
             for (id, slot) in state.slots where slot.streaming && !slot.woken {
                 state.slots[id]!.woken = true
                 wake.append(slot.wake)
@@ -128,6 +135,16 @@ public final class ReplicationHub: Sendable {
                 state.history.append(version, line: line, now: time)
                 if let started = ForkTail.startedEpoch(line.dropLast()) { state.epochStarts[started] = version }
             }
+        }
+    }
+
+    /// From now on only the acknowledgements of `voters` (the voter set's members but this
+    /// master, `me`) count, and each `VOTERS` change recorded later takes effect once the voters
+    /// before it have replicated it (DESIGN §7.2).
+    public func countVoters(_ voters: Set<MemberID>, me: MemberID) {
+        state.withLock { state in
+            state.me = me
+            state.tracker.countOnly(voters.subtracting([me]))
         }
     }
 
@@ -155,14 +172,17 @@ public final class ReplicationHub: Sendable {
     /// Adds a peer that holds everything up to `holds` (it is sent what follows); `streaming`
     /// false while its download is sent (then `startStreaming`). Returns its id. It counts for
     /// `SYNC_REPLICAS` only with what it acknowledges.
-    func join(name: String, role: String, holds: MetaVersion, streaming: Bool, wake: @escaping @Sendable () -> Void) -> Int {
+    func join(
+        name: String, role: String, member: MemberID = .none, holds: MetaVersion, streaming: Bool,
+        wake: @escaping @Sendable () -> Void
+    ) -> Int {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.slots[id] = Slot(name: name, role: role, sent: holds, streaming: streaming, wake: wake)
+            state.slots[id] = Slot(name: name, role: role, member: member, sent: holds, streaming: streaming, wake: wake)
             // Counted from its first acknowledgement (its link sends one at once for what it
             // holds), not from what it claims at registration.
-            if streaming { state.tracker.joined(id, name: name, acked: .zero) }
+            if streaming { state.tracker.joined(id, name: name, acked: .zero, member: member) }
             return id
         }
     }
@@ -174,7 +194,7 @@ public final class ReplicationHub: Sendable {
             slot.woken = true
             state.slots[id] = slot
             // The download is sent, not stored: the peer counts once it acknowledges it.
-            state.tracker.joined(id, name: slot.name, acked: .zero)
+            state.tracker.joined(id, name: slot.name, acked: .zero, member: slot.member)
             return slot.wake
         }
         wake?()

@@ -13,6 +13,8 @@ import MFSCore
 public struct SyncTracker: Sendable {
     public struct Peer: Sendable {
         public var name: String
+        /// The peer's voter id (`.none`: it does not vote).
+        public var member: MemberID = .none
         public var acked: MetaVersion
         /// Not counted (too slow) until it acks `catchUpTo`.
         public var lagging: Bool = false
@@ -23,6 +25,11 @@ public struct SyncTracker: Sendable {
     public let timeoutMilliseconds: Int64
     public let degrade: Bool
     public private(set) var peers: [Int: Peer] = [:]
+    /// The members whose acknowledgements count (DESIGN §7.2: an acknowledged change must be
+    /// on K voters, or the quorum rule cannot find it); nil: every peer's. A new voter set
+    /// counts once its `VOTERS` change is replicated under the set before it.
+    public private(set) var voters: Set<MemberID>?
+    private var pendingVoters: [(version: MetaVersion, members: Set<MemberID>)] = []
     /// The last version appended by the master.
     public private(set) var appended: MetaVersion
 
@@ -35,9 +42,9 @@ public struct SyncTracker: Sendable {
 
     public mutating func appended(_ version: MetaVersion) { appended = max(appended, version) }
 
-    /// A peer that streams from `acked + 1`.
-    public mutating func joined(_ id: Int, name: String, acked: MetaVersion) {
-        peers[id] = Peer(name: name, acked: acked)
+    /// A peer that streams from `acked + 1`; `member` is its voter id.
+    public mutating func joined(_ id: Int, name: String, acked: MetaVersion, member: MemberID = .none) {
+        peers[id] = Peer(name: name, member: member, acked: acked)
     }
 
     public mutating func left(_ id: Int) { peers[id] = nil }
@@ -47,6 +54,30 @@ public struct SyncTracker: Sendable {
         peer.acked = version
         if peer.lagging, version >= peer.catchUpTo { peer.lagging = false }
         peers[id] = peer
+        advanceVoters()
+    }
+
+    /// From now on only the acknowledgements of `members` count.
+    public mutating func countOnly(_ members: Set<MemberID>) {
+        voters = members
+        pendingVoters = []
+    }
+
+    /// A `VOTERS` change at `version` makes `members` the voters (besides this master): they
+    /// count once that change is replicated by the voters before it, or at once when those are
+    /// fewer than `required` (they could never replicate it, and so never acknowledged a thing).
+    public mutating func votersRecorded(_ members: Set<MemberID>, at version: MetaVersion) {
+        guard voters != nil else { return }
+        pendingVoters.append((version, members))
+        advanceVoters()
+    }
+
+    private mutating func advanceVoters() {
+        while let next = pendingVoters.first, let current = voters {
+            guard current.count < required || replicated >= next.version else { return }
+            voters = next.members
+            pendingVoters.removeFirst()
+        }
     }
 
     /// Marks peers that have not acked `oldestWaiting` (waiting since `waitingSince`) within the
@@ -62,7 +93,9 @@ public struct SyncTracker: Sendable {
         return expired.sorted()
     }
 
-    private var counted: [MetaVersion] { peers.values.filter { !$0.lagging }.map(\.acked) }
+    private var counted: [MetaVersion] {
+        peers.values.filter { !$0.lagging && (voters?.contains($0.member) ?? true) }.map(\.acked)
+    }
 
     /// How many acks a version needs now.
     public var needed: Int { degrade ? min(required, counted.count) : required }

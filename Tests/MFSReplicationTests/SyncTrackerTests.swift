@@ -240,4 +240,43 @@ import Testing
         #expect(t.peers[1]?.lagging == false)
         #expect(t.replicated == MetaVersion(80))
     }
+
+    // MARK: voters (DESIGN §7.2)
+
+    @Test func onlyVotersAcknowledgementsCount() {
+        var t = SyncTracker(required: 1, timeoutMilliseconds: 1_000, degrade: false, appended: MetaVersion(100))
+        t.countOnly([MemberID(1)])
+        t.joined(1, name: "voter", acked: .zero, member: MemberID(1))
+        t.joined(2, name: "not a voter", acked: .zero, member: MemberID(2))
+        t.joined(3, name: "no id", acked: .zero)
+        t.acked(2, MetaVersion(100))
+        t.acked(3, MetaVersion(100))
+        #expect(t.replicated == .zero, "a change acknowledged only by peers that do not vote is not replicated")
+        t.acked(1, MetaVersion(60))
+        #expect(t.replicated == MetaVersion(60))
+    }
+
+    @Test func aNewVoterCountsOnceItsVotersChangeIsReplicatedByTheVotersBefore() {
+        var t = SyncTracker(required: 1, timeoutMilliseconds: 1_000, degrade: false, appended: MetaVersion(100))
+        t.countOnly([MemberID(1)])
+        t.joined(1, name: "m", acked: .zero, member: MemberID(1))
+        t.joined(2, name: "b", acked: .zero, member: MemberID(2))
+        t.votersRecorded([MemberID(1), MemberID(2)], at: MetaVersion(101))
+        t.appended(MetaVersion(150))
+        t.acked(2, MetaVersion(150))
+        #expect(t.replicated == .zero, "b is not a voter before its VOTERS change is on the old voters")
+        t.acked(1, MetaVersion(101))
+        #expect(t.voters == [MemberID(1), MemberID(2)])
+        #expect(t.replicated == MetaVersion(150), "b counts now")
+    }
+
+    @Test func votersThatCouldNeverReplicateGiveWayAtOnce() {
+        var t = SyncTracker(required: 1, timeoutMilliseconds: 1_000, degrade: false, appended: MetaVersion(10))
+        t.countOnly([])
+        t.joined(1, name: "m", acked: .zero, member: MemberID(1))
+        t.votersRecorded([MemberID(1)], at: MetaVersion(11))
+        #expect(t.voters == [MemberID(1)], "a lone master's set of no voters acknowledged nothing: the new set counts at once")
+        t.acked(1, MetaVersion(11))
+        #expect(t.replicated == MetaVersion(11))
+    }
 }
