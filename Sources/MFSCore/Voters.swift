@@ -59,11 +59,16 @@ public struct VoterSet: Equatable, Sendable {
     public var followers: [MemberID] { members.keys.filter { $0 != leader }.sorted() }
 
     /// How many grants a candidate needs: P − K + 1, with K taken as at least 1 (with
-    /// `SYNC_REPLICAS = 0` nothing was promised; every voter is asked, P). With no voter
+    /// `SYNC_REPLICAS = 0` nothing was promised; every voter is asked, P), and never fewer than a
+    /// majority of the P. P − K + 1 makes a granter hold every acknowledged change; the majority
+    /// makes the epoch unique: two candidates for one epoch need grants that overlap, and a
+    /// voter grants an epoch once. Without it, with K > P / 2 (K = P = 2: one grant), two
+    /// candidates that each grant themselves would both lead the same epoch. With no voter
     /// besides the leader, none: a leader alone acknowledged nothing without degrading.
     public var grantsNeeded: Int {
         let p = followers.count
-        return max(0, p - max(1, syncReplicas) + 1)
+        guard p > 0 else { return 0 }
+        return max(p - max(1, syncReplicas) + 1, p / 2 + 1)
     }
 
     /// Members in a stable order, for the changelog and the metadata file.

@@ -37,13 +37,32 @@ import Testing
 
     @Test func grantsNeededArePMinusKPlusOne() {
         #expect(Self.three.grantsNeeded == 2)
-        var two = Self.three
-        two.syncReplicas = 2
-        #expect(two.grantsNeeded == 1)
+        let four = VoterSet(
+            syncReplicas: 2, leader: Self.a, members: [Self.a: .master, Self.b: .master, Self.c: .master, Self.m: .metalogger])
+        #expect(four.grantsNeeded == 2, "P = 3, K = 2")
         var zero = Self.three
         zero.syncReplicas = 0
         #expect(zero.grantsNeeded == 2, "SYNC_REPLICAS = 0 asks every voter")
         #expect(VoterSet(syncReplicas: 1, leader: Self.a, members: [Self.a: .master]).grantsNeeded == 0)
+    }
+
+    /// Found by the role simulation (P = 4, K = 4, so P − K + 1 = 1): two masters promoted
+    /// 20 ms apart each granted itself and both led epoch 2. Two candidates for one epoch must
+    /// need grants that overlap: a majority of the P as well.
+    @Test func grantsNeededAreAlsoAMajoritySoTwoCandidatesCannotBothWinOneEpoch() {
+        var three = Self.three
+        three.syncReplicas = 2
+        #expect(three.grantsNeeded == 2, "P − K + 1 = 1, but a majority of 2 is 2")
+        let five = VoterSet(
+            syncReplicas: 4, leader: Self.a,
+            members: [Self.a: .master, Self.b: .master, Self.c: .master, Self.m: .metalogger, MemberID(0xE): .metalogger])
+        #expect(five.grantsNeeded == 3)
+        let twoMasters = VoterSet(syncReplicas: 2, leader: Self.a, members: [Self.a: .master, Self.b: .master, Self.c: .master])
+        var b = follower(Self.b)
+        var c = follower(Self.c)
+        for directives in [promote(&b, voters: twoMasters), promote(&c, voters: twoMasters)] {
+            #expect(!directives.contains(.lead(Epoch(4))), "its own grant is not enough: \(directives)")
+        }
     }
 
     @Test func aPromotionAsksTheOtherVotersAndCastsItsOwnVote() {
