@@ -94,6 +94,10 @@ public struct RoleMachine: Sendable {
     /// The epoch of this master's log.
     public private(set) var epoch: Epoch
     public private(set) var ballot: Ballot
+    /// The highest epoch other members have shown (`higherEpoch`, a refusing voter's promise):
+    /// a promotion asks for one above it, so an epoch that exists elsewhere is never begun a
+    /// second time, by force either (which asks no voter that would refuse it).
+    public private(set) var highestSeen: Epoch = .zero
     public private(set) var candidacy: Candidacy?
     private var forced = false
     /// The votes are counted (won, or skipped by force): the candidacy no longer steps down and
@@ -139,6 +143,7 @@ public struct RoleMachine: Sendable {
             candidacy!.granted(by: voter, position: position, set: voters, setVersion: votersVersion)
             return evaluate(now: now, hearing: hearing)
         case .voteRefused(let voter, let asked, let reason, let promised, let promisedTo):
+            highestSeen = max(highestSeen, promised)
             guard let current = candidacy, current.epoch == asked else { return [] }
             // The voter promised this epoch (or a later one) to another candidate: ask again
             // for the next epoch (the better of two candidates then wins: see `voteRequest`).
@@ -189,7 +194,7 @@ public struct RoleMachine: Sendable {
         guard role != .active else { return [.promotionRefused("already active")] }
         guard candidacy == nil else { return [.promotionRefused("a promotion is already under way")] }
         epoch = max(epoch, position.epoch)
-        let target = Epoch(max(epoch, ballot.promised, hearing?.epoch ?? .zero).rawValue + 1)
+        let target = Epoch(max(epoch, ballot.promised, highestSeen, hearing?.epoch ?? .zero).rawValue + 1)
         roleBeforeCandidacy = role
         if force {
             // Forced: no votes; the caller reports what may be lost.
@@ -279,6 +284,7 @@ public struct RoleMachine: Sendable {
     }
 
     private mutating func higherEpoch(_ seen: Epoch, from peer: String) -> [Directive] {
+        highestSeen = max(highestSeen, seen)
         var directives: [Directive] = []
         if let candidacy, seen >= candidacy.epoch {
             directives += abandon("epoch \(seen) began elsewhere (seen from \(peer))")

@@ -20,10 +20,11 @@ import Testing
         RoleMachine(me: me, role: .follower, epoch: Epoch(epoch), ballot: Ballot())
     }
 
-    func promote(_ machine: inout RoleMachine, voters: VoterSet = three, at position: LogPosition = position(3, 100), now: Int64 = 0)
-        -> [RoleMachine.Directive]
-    {
-        machine.handle(.promote(force: false, position: position, voters: voters, votersVersion: MetaVersion(10)), now: now, hearing: nil)
+    func promote(
+        _ machine: inout RoleMachine, force: Bool = false, voters: VoterSet = three, at position: LogPosition = position(3, 100),
+        now: Int64 = 0
+    ) -> [RoleMachine.Directive] {
+        machine.handle(.promote(force: force, position: position, voters: voters, votersVersion: MetaVersion(10)), now: now, hearing: nil)
     }
 
     /// The metalogger grants epoch 4, its log ending at `position`.
@@ -161,6 +162,28 @@ import Testing
         )
         #expect(machine.handle(.tick, now: 10_000, hearing: nil) == [], "a forced candidacy has no vote deadline to miss")
         #expect(machine.handle(.led(Epoch(4)), now: 10_001, hearing: nil).contains(.promoted(Epoch(4), forced: true)))
+    }
+
+    /// Found by the role simulation: a master fenced by epoch 6 was forced to promote and
+    /// began epoch 6 a second time.
+    @Test func aPromotionAsksForAnEpochAboveEveryEpochShown() {
+        var fenced = RoleMachine(me: Self.a, role: .active, epoch: Epoch(5), ballot: Ballot())
+        _ = fenced.handle(.higherEpoch(Epoch(6), from: "b"), now: 0, hearing: nil)
+        #expect(promote(&fenced, force: true, at: Self.position(5, 100)).contains(.lead(Epoch(7))))
+        // A candidate that still hears the active master (so never granted itself) learns a
+        // voter's promise of epoch 8 from its refusal.
+        var hearing = follower(epoch: 5)
+        func active(_ now: Int64) -> ActiveContact { ActiveContact(address: "a:9419", epoch: Epoch(5), lastHeard: now) }
+        let position = Self.position(5, 100)
+        _ = hearing.handle(
+            .promote(force: false, position: position, voters: Self.three, votersVersion: MetaVersion(10)), now: 1, hearing: active(1))
+        _ = hearing.handle(
+            .voteRefused(voter: Self.m, epoch: Epoch(6), reason: "", promised: Epoch(8), promisedTo: Self.c), now: 2, hearing: active(2))
+        _ = hearing.handle(.tick, now: 3_000, hearing: active(3_000))  // the wait runs out
+        #expect(!hearing.isPromoting && hearing.ballot.promised == .zero)
+        let forced = hearing.handle(
+            .promote(force: true, position: position, voters: Self.three, votersVersion: MetaVersion(10)), now: 3_001, hearing: nil)
+        #expect(forced.contains(.lead(Epoch(9))), "\(forced)")
     }
 
     @Test func aFencedMasterIsPromotedOnlyWithForce() {
