@@ -9,8 +9,9 @@ public struct Candidacy: Sendable {
     public let epoch: Epoch
     /// The candidate itself.
     public let me: MemberID
-    /// The candidate's own log.
-    public let ownPosition: LogPosition
+    /// The candidate's own log: as at `POST /promote`, then as it grew until the candidate
+    /// granted itself (see `ownLogAdvanced`).
+    public private(set) var ownPosition: LogPosition
     /// The newest voter set known (the candidate's own, or a newer one a granter reported).
     public private(set) var voters: VoterSet
     public private(set) var votersVersion: MetaVersion
@@ -56,6 +57,17 @@ public struct Candidacy: Sendable {
             voters = set
             votersVersion = setVersion
         }
+    }
+
+    /// The candidate stored more changes of the active master it still follows (it does not
+    /// grant itself while it hears that master, and acknowledges them meanwhile). Its own grant,
+    /// cast later, must name the log as it is then: with the position of `POST /promote`, an
+    /// older granter's log looked newer, and taking it would cut changes this candidate had
+    /// acknowledged. Frozen once the candidate granted itself (it stores nothing of a lower
+    /// epoch after that promise).
+    public mutating func ownLogAdvanced(to position: LogPosition) {
+        guard grants[me] == nil, position > ownPosition else { return }
+        ownPosition = position
     }
 
     /// A refusal from `voter`, with its reason; a later grant replaces it (voters that still

@@ -59,6 +59,11 @@ public struct RoleMachine: Sendable {
         case leadFailed(String)
         /// A fenced master follows the active one again and caught up with it.
         case caughtUpWithActive
+        /// This master stored changes from the active master it follows; its log now ends at
+        /// `position`. The shell reports it while a promotion is under way: a candidate that
+        /// still hears the active master keeps following it until it can grant itself, and its
+        /// grant must name the log it has then.
+        case logAdvanced(LogPosition)
         /// Timers: vote retries and the promotion deadline.
         case tick
     }
@@ -182,6 +187,11 @@ public struct RoleMachine: Sendable {
             guard role == .fenced, candidacy == nil else { return [] }
             role = .follower
             return [.log(.notice, "following the active master again: role follower")]
+        case .logAdvanced(let position):
+            guard candidacy != nil, !won else { return [] }
+            epoch = max(epoch, position.epoch)
+            candidacy!.ownLogAdvanced(to: position)
+            return []
         case .tick:
             guard candidacy != nil, !won else { return [] }
             return evaluate(now: now, hearing: hearing)

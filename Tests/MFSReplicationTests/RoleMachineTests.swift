@@ -186,6 +186,25 @@ import Testing
         #expect(forced.contains(.lead(Epoch(9))), "\(forced)")
     }
 
+    /// Found by the role simulation: B promoted at version 100 of epoch 3 while it still heard
+    /// A, kept following A into epoch 4 (acknowledging), then granted itself with the old
+    /// position; M's older log looked newer, and taking it cut B's epoch-4 changes.
+    @Test func aCandidatesOwnGrantNamesItsLogWhenCastNotWhenPromoted() {
+        var machine = follower()
+        func active(_ now: Int64) -> ActiveContact { ActiveContact(address: "a:9419", epoch: Epoch(4), lastHeard: now) }
+        _ = machine.handle(
+            .promote(force: false, position: Self.position(3, 100), voters: Self.three, votersVersion: MetaVersion(10)), now: 0,
+            hearing: active(0))
+        #expect(machine.handle(.logAdvanced(Self.position(4, 180)), now: 50, hearing: active(50)).isEmpty)
+        _ = machine.handle(.tick, now: 400, hearing: active(50))  // A is silent now: B grants itself
+        #expect(machine.candidacy?.grants[Self.b] == Self.position(4, 180))
+        let granted = machine.handle(
+            .voteGranted(
+                voter: Self.m, epoch: Epoch(5), position: Self.position(3, 150), voters: Self.three, votersVersion: MetaVersion(10)),
+            now: 401, hearing: nil)
+        #expect(granted.contains(.lead(Epoch(5))), "its own log is the newest: nothing to take, \(granted)")
+    }
+
     @Test func aFencedMasterIsPromotedOnlyWithForce() {
         var machine = RoleMachine(me: Self.b, role: .fenced, epoch: Epoch(3), ballot: Ballot())
         let refused = promote(&machine)
