@@ -108,7 +108,7 @@ var targets: [Target] = [
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore", "MFSTestSupport"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
-    .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication"]),
+    .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
     .testTarget(
