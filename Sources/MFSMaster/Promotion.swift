@@ -144,7 +144,14 @@ final class Promotion: Sendable {
     }
 
     func handle(_ event: RoleMachine.Event) {
-        machine.withLock { enqueue($0.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing())) }
+        // A candidate that still follows the active master (it hears it, so it does not vote
+        // for itself yet) keeps storing changes: its own grant must name the log it has then.
+        let position = self.position
+        machine.withLock { machine in
+            let now = monotonicMilliseconds()
+            if machine.isPromoting { _ = machine.handle(.logAdvanced(position), now: now, hearing: nil) }
+            enqueue(machine.handle(event, now: now, hearing: hooks.hearing()))
+        }
     }
 
     /// Directives run one after another on one queue, in the order the machine gave them
