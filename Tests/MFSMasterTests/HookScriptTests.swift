@@ -74,6 +74,24 @@ import Testing
         #expect(none == 1 && reason.contains("MFS_COLD_STANDBY"), "\(reason)")
     }
 
+    /// An active master with peers is left alone: its /status lists each peer with a role of
+    /// its own (follower, metalogger), which the hook once read as the master's, so it failed
+    /// and the announcer demoted its own healthy master as soon as it took the VIP.
+    @Test func thePromoteHookLeavesAnActiveMasterWithPeersActive() throws {
+        let active = try MasterProcess.active(syncReplicas: 1)
+        try active.start()
+        let follower = try MasterProcess.follower(of: active.peerPort)
+        try follower.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
+        try metalogger.start()
+        #expect(eventually { (try? active.status().peers.count) == 2 })
+        let (code, text) = try Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(active.statusPort)"])
+        #expect(code == 0 && text.contains("already active"), "\(text)")
+        #expect(try active.status().role == "active")
+        let (refused, why) = try Self.hook("mfs-promote", ["MFS_STATUS": "127.0.0.1:\(follower.statusPort)"])
+        #expect(refused == 1 && why.contains("still hears the active master"), "\(why)")
+    }
+
     /// DESIGN §7.2, cold standby: the active master dies; on the metalogger's host the hook
     /// restores the metadata from the metalogger's files, starts a master (configured as a
     /// follower) and promotes it: every acknowledged create is there, at epoch 1.
