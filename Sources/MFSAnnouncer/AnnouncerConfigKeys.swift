@@ -72,7 +72,9 @@ public enum AnnouncerConfigKeys {
             "0: off. 1: poll the local master's http://127.0.0.1:9428/status. Or a URL",
             "http://IPV4:PORT/PATH. A failed request, an answer slower than 200 ms or \"healthy\": false",
             "counts as unhealthy (DESIGN §1); while unhealthy the announcer runs at priority 0 (a master",
-            "resigns, a backup never takes over). It stands for master only after the first answer."),
+            "resigns, a backup never takes over). It stands for master only after the first answer.",
+            "While this host holds the virtual IPs, a master that says role follower or fenced counts as",
+            "unhealthy too (it was demoted, or learned that a newer epoch began elsewhere)."),
         AnnouncerConfigKey(
             "TRACK_MASTER_INTERVAL_MS", default: "500",
             "Milliseconds between two polls of TRACK_MASTER (50-60000)."),

@@ -54,6 +54,7 @@ public final class AnnouncerDaemon {
         while !shell.isFinished {
             let current = now
             shell.fireDue(now: current)
+            probe?.holdingVirtualIPs = shell.instance.holdsVirtualAddresses
             if let result = probe?.fireDue(now: current) {
                 shell.masterHealthObserved(healthy: result.healthy, detail: result.detail, now: current)
             }
@@ -93,6 +94,7 @@ public final class AnnouncerDaemon {
         if descriptors[2].revents != 0, let running = links.readChanges() {
             shell.linkChanged(running: running, now: after)
         }
+        probe?.holdingVirtualIPs = shell.instance.holdsVirtualAddresses
         if descriptors.count > 3, descriptors[3].revents != 0, let probe,
             let result = probe.advance(revents: descriptors[3].revents, now: after)
         {

@@ -18,6 +18,9 @@ final class HealthProbe {
     private var response: [UInt8] = []
     private var answerDeadline: VRRPInstant? = nil
     private var nextPoll: VRRPInstant
+    /// Whether this host serves the virtual IPs now (set by the loop before each call): then
+    /// the master must be active to count as healthy (`MasterStatusAnswer.evaluate`).
+    var holdingVirtualIPs = false
 
     init(settings: TrackMasterSettings, now: VRRPInstant) {
         self.settings = settings
@@ -67,7 +70,7 @@ final class HealthProbe {
                 if errno == EAGAIN || errno == EINTR { return nil }
                 return finish(now: now, (false, "receive: \(String(cString: strerror(errno)))"))
             }
-            if n == 0 { return finish(now: now, MasterStatusAnswer.evaluate(response)) }
+            if n == 0 { return finish(now: now, MasterStatusAnswer.evaluate(response, holdingVirtualIPs: holdingVirtualIPs)) }
             response += buffer[..<n]
             guard response.count <= MasterStatusAnswer.maximumLength else {
                 return finish(now: now, (false, "answer longer than \(MasterStatusAnswer.maximumLength) bytes"))

@@ -1,17 +1,26 @@
 import FoundationEssentials
 
 /// Judges an HTTP answer of the master's `/status` (DESIGN §1): healthy only for status 200
-/// with a JSON object whose top-level `healthy` is true. Pure, so every case is unit-tested.
+/// with a JSON object whose top-level `healthy` is true; and, while this host holds the virtual
+/// IPs, only if the master is not a follower or fenced. Pure, so every case is unit-tested.
 public enum MasterStatusAnswer {
     /// The largest answer read; `/status` is a few kilobytes.
     public static let maximumLength = 256 * 1024
 
     private struct Body: Decodable {
         var healthy: Bool
+        var role: String?
     }
 
     /// `(healthy, detail)` for a complete HTTP/1.x response (headers and body).
-    public static func evaluate(_ response: [UInt8]) -> (healthy: Bool, detail: String) {
+    ///
+    /// `holdingVirtualIPs`: this host serves the virtual IPs (its promote hook succeeded). Its
+    /// master then must be the active one: a master that says `follower` or `fenced` takes no
+    /// write, so the addresses belong where the active master is, and the host resigns. That is
+    /// how the addresses leave a master demoted by hand (`mfscli demote`), and an old active
+    /// master that took them back when a partition healed (VRRP prefers its priority; it
+    /// learns of the newer epoch on port 9419 and fences itself, DESIGN §7.6).
+    public static func evaluate(_ response: [UInt8], holdingVirtualIPs: Bool = false) -> (healthy: Bool, detail: String) {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let end = firstIndex(of: separator, in: response) else { return (false, "incomplete HTTP answer") }
         let head = String(decoding: response[..<end], as: UTF8.self)
@@ -25,7 +34,11 @@ public enum MasterStatusAnswer {
         guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else {
             return (false, "answer has no boolean \"healthy\" field")
         }
-        return decoded.healthy ? (true, "healthy: true") : (false, "healthy: false")
+        guard decoded.healthy else { return (false, "healthy: false") }
+        if holdingVirtualIPs, let role = decoded.role, role == "follower" || role == "fenced" {
+            return (false, "role \(role) while this host holds the virtual IPs: the active master is elsewhere")
+        }
+        return (true, "healthy: true")
     }
 
     static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -239,10 +239,7 @@ public final class MasterDaemon: Sendable {
     /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
     static func findActiveMaster(_ settings: MasterSettings, namespace: Namespace, logger: Logger) -> String? {
         for master in settings.masters {
-            guard let socket = try? FrameSocket(host: master.host, port: master.port, timeout: 0.5) else { continue }
-            defer { socket.close() }
-            try? socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
-            guard let frame = try? socket.receive(timeout: 1), let reply = try? HelloReply.decode(frame) else { continue }
+            guard let reply = ask(master, namespace: namespace, connectSeconds: 0.5, answerSeconds: 1) else { continue }
             if namespace.metaID != .unknown, reply.metaID != namespace.metaID {
                 logger.error(
                     "MASTER_HOST \(master.host):\(master.port) is a master of another cluster (\(reply.metaID.hex), this one is \(namespace.metaID.hex)): ignored"
@@ -258,6 +255,45 @@ public final class MasterDaemon: Sendable {
             }
         }
         return nil
+    }
+
+    /// Says hello to the master at `master` as a master of `namespace`'s cluster and epoch;
+    /// its reply (role, cluster, epoch), or nil when it does not answer in time.
+    static func ask(_ master: (host: String, port: Int), namespace: Namespace, connectSeconds: Double, answerSeconds: Double)
+        -> HelloReply?
+    {
+        guard let socket = try? FrameSocket(host: master.host, port: master.port, timeout: connectSeconds) else { return nil }
+        defer { socket.close() }
+        try? socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
+        guard let frame = try? socket.receive(timeout: answerSeconds) else { return nil }
+        return try? HelloReply.decode(frame)
+    }
+
+    /// The active masters of this cluster at `MASTER_HOST` whose epoch is below this one's:
+    /// stale, such as an old active master that took the virtual IP back when a partition
+    /// healed. Asked all at once, each within `PeerLinkLimits.connectSeconds` to connect and
+    /// half a second to answer; the hello carries this master's epoch, which fences each of
+    /// them (DESIGN §7.6; with `AUTH_CODE` set, a peer that proves it tells them instead).
+    private func staleActiveMasters() async -> [String] {
+        let namespace = service.namespace
+        return await withTaskGroup(of: String?.self) { group in
+            for master in settings.masters {
+                group.addTask {
+                    await withCheckedContinuation { done in
+                        Thread {
+                            let reply = Self.ask(
+                                master, namespace: namespace, connectSeconds: PeerLinkLimits.connectSeconds, answerSeconds: 0.5)
+                            guard let reply, reply.metaID == namespace.metaID, reply.role == .active, reply.epoch < namespace.epoch
+                            else { return done.resume(returning: nil) }
+                            done.resume(returning: "\(master.host):\(master.port) (epoch \(reply.epoch))")
+                        }.start()
+                    }
+                }
+            }
+            var stale: [String] = []
+            for await found in group { if let found { stale.append(found) } }
+            return stale
+        }
     }
 
     /// A new follower's first download, before anything else starts.
@@ -474,6 +510,24 @@ public final class MasterDaemon: Sendable {
     /// `POST /promote` and `POST /demote` answered: whether it worked, and JSON or the reason.
     func changeRole(promote: Bool, force: Bool) async -> (ok: Bool, body: String) {
         guard promote else {
+            // The announcer demotes this master when another host takes the virtual IP. After a
+            // partition heals, VRRP gives it to the higher priority, which may be the old active
+            // master, stale: this one, of the newer epoch, stays active then (the stale one
+            // cannot acknowledge anything: the voters promised the newer epoch) and the
+            // addresses come back once the stale master fenced itself (DESIGN §7.6).
+            if !force, roles.role == .active {
+                let stale = await staleActiveMasters()
+                if !stale.isEmpty {
+                    let epoch = service.namespace.epoch
+                    logger.warning(
+                        "demote refused: the active master at \(stale.joined(separator: ", ")) is stale (this one is at epoch \(epoch))")
+                    return (
+                        false,
+                        "not demoted: this master is active in epoch \(epoch), and the active master at "
+                            + "\(stale.joined(separator: ", ")) is stale (told so); use force to demote anyway"
+                    )
+                }
+            }
             let version = await demote()
             return (true, "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
         }

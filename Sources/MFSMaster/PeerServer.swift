@@ -181,6 +181,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                 return refuse(.badPassword, "wrong AUTH_CODE (it must be the same on the master and its peers)")
             }
             phase = .register(hello)
+            noticeHigherEpoch(hello)
         case .register(let hello) where frame.type == VoteMessages.voterJoin && hello.role == .metalogger:
             let join = try VoterJoin.decode(frame)
             phase = .voter(join.member)
@@ -232,28 +233,34 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             ).encode())
         flush()
         switch hello.role {
-        case .metalogger, .follower:
+        case .metalogger, .follower, .master:
+            // A master: another master asking who this one is (its start, DESIGN §7.7: the
+            // reply said it), or a candidate asking for a vote or a tail (after the proof).
             role = "\(hello.role)"
             phase = challenge.isEmpty ? .register(hello) : .challenged(hello, challenge: challenge)
-        case .master:
-            // Another master asking who this one is (its start, DESIGN §7.7: the reply said
-            // it), or a candidate asking for a vote or a tail (after the AUTH_CODE proof).
-            role = "master"
-            phase = challenge.isEmpty ? .register(hello) : .challenged(hello, challenge: challenge)
-            // A master of a higher epoch makes this one stale (DESIGN §7.6). That hello is not
-            // authenticated: with AUTH_CODE set, only a peer that proved it (its register) fences.
-            if hello.epoch > namespace.epoch, hello.metaID == namespace.metaID {
-                if shared.authCode == nil {
-                    shared.staleEpoch(hello.epoch, peer)
-                } else {
-                    shared.logger.warning(
-                        "a master of a higher epoch said hello (not authenticated: not fenced by it)",
-                        metadata: ["peer": "\(peer)", "epoch": "\(hello.epoch)"])
-                }
+            if challenge.isEmpty {
+                noticeHigherEpoch(hello)
+            } else if hello.epoch > namespace.epoch, hello.metaID == namespace.metaID, hello.role == .master {
+                shared.logger.warning(
+                    "a master of a higher epoch said hello (not authenticated: fenced only once a peer proves AUTH_CODE)",
+                    metadata: ["peer": "\(peer)", "epoch": "\(hello.epoch)"])
             }
         case .client, .chunkserver:
             close("a \(hello.role) on the metalogger port (9419): wrong port")
         }
+    }
+
+    /// A peer of this cluster that has seen a higher epoch makes this master stale (DESIGN
+    /// §7.6), whatever its role: a metalogger or follower that promised or holds the newer epoch
+    /// says so in its hello (and then refuses to follow this master, so no register would
+    /// tell it), another master at its start or as a candidate likewise. This is how an old
+    /// active master cut off by a partition learns, once the partition heals, that it was
+    /// replaced: a metalogger's standing voter connection dials it again within a second. With
+    /// `AUTH_CODE` set, only a peer that proved it fences.
+    private func noticeHigherEpoch(_ hello: Hello) {
+        let namespace = shared.service.namespace
+        guard hello.epoch > namespace.epoch, hello.metaID == namespace.metaID else { return }
+        shared.staleEpoch(hello.epoch, peer)
     }
 
     private func register(_ hello: Hello, _ register: PeerRegister) {

@@ -153,6 +153,15 @@ public final class PeerLink: Sendable {
                 "master \(socket.address) belongs to cluster \(hello.metaID.hex), but the data here to \(position.metaID.hex): "
                     + "refusing to follow a master of another cluster (check MASTER_HOST)")
         }
+        // The proof first, also to a stale master: once proven, the higher epoch in this
+        // peer's hello fences it (DESIGN §7.6), though this peer then leaves.
+        if !hello.challenge.isEmpty {
+            guard let code = options.authCode else {
+                throw LinkError("master \(socket.address) requires AUTH_CODE, and none is set here")
+            }
+            let response = passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)
+            try socket.send(AuthResponse(response: response).encode())
+        }
         if hello.epoch < store.promisedEpoch {
             throw LinkError(
                 "master \(socket.address) is at epoch \(hello.epoch), below epoch \(store.promisedEpoch) promised to a candidate here: stale master"
@@ -161,13 +170,6 @@ public final class PeerLink: Sendable {
         if hello.epoch < position.highestEpoch {
             throw LinkError(
                 "master \(socket.address) is at epoch \(hello.epoch), below epoch \(position.highestEpoch) seen here: stale master")
-        }
-        if !hello.challenge.isEmpty {
-            guard let code = options.authCode else {
-                throw LinkError("master \(socket.address) requires AUTH_CODE, and none is set here")
-            }
-            let response = passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)
-            try socket.send(AuthResponse(response: response).encode())
         }
         try socket.send(PeerRegister(lastVersion: position.lastVersion, tailEpoch: position.tailEpoch, member: options.member).encode())
         // A download's start comes once the master has encoded its metadata: allow for that.

@@ -10,15 +10,17 @@ import MFSStatus
 /// `POST /demote`). The three admin requests are allowed from the master's own host, or with
 /// `ADMIN_AUTH_CODE` proven (never with `AUTH_CODE`, the peers' secret).
 ///
-///     mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote]
+///     mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote [--force]]
 let usage = """
-    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote]
+    usage: mfscli [-H host[:port]] [--json] [--timeout SEC] [--admin-auth-code CODE] [status | dump | promote [--force] | demote [--force]]
       status          the master's status (the default)
       dump            dump the metadata now and print its version
       promote         make a follower the active master by the quorum rule (voters grant EPOCH
                       n+1; the newest log is taken first); refused without enough grants (a voter
                       still hears the active master, or is not heard), unless --force
-      demote          make an active master stop accepting writes at once (fenced)
+      demote          make an active master stop accepting writes at once (fenced); refused
+                      while an active master at its MASTER_HOST has a lower epoch (that one is
+                      stale: a partition healed), unless --force
       -H host[:port]  the master's status address (default 127.0.0.1:9428)
       --json          print the status as JSON
       --timeout SEC   give up after SEC seconds (default 2; dump, promote, demote: 600)

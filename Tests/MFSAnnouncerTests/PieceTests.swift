@@ -53,6 +53,21 @@ import VRRPCore
         #expect(answer("SSH-2.0-OpenSSH\r\n\r\n").healthy == false)
     }
 
+    /// While this host holds the virtual IPs its master must be the active one: a follower or
+    /// a fenced master (demoted, or stale after a partition healed) makes the host resign.
+    @Test func statusAnswerOfANonActiveMasterIsUnhealthyOnlyWhileHoldingTheVirtualIPs() {
+        for role in ["follower", "fenced"] {
+            let text = Array("HTTP/1.0 200 OK\r\n\r\n{\"role\":\"\(role)\",\"healthy\":true}".utf8)
+            #expect(MasterStatusAnswer.evaluate(text).healthy, "a backup stands for master with a \(role)")
+            let held = MasterStatusAnswer.evaluate(text, holdingVirtualIPs: true)
+            #expect(!held.healthy && held.detail.contains("role \(role)"), "\(held)")
+        }
+        let active = Array("HTTP/1.0 200 OK\r\n\r\n{\"role\":\"active\",\"healthy\":true}".utf8)
+        #expect(MasterStatusAnswer.evaluate(active, holdingVirtualIPs: true) == (true, "healthy: true"))
+        let starting = Array("HTTP/1.0 200 OK\r\n\r\n{\"role\":\"starting\",\"healthy\":true}".utf8)
+        #expect(MasterStatusAnswer.evaluate(starting, holdingVirtualIPs: true).healthy)
+    }
+
     @Test func trackMasterURLs() {
         #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9428/status")?.port == 9428)
         #expect(TrackMasterSettings.parseURL("http://localhost/status")?.host == IPv4Address(127, 0, 0, 1))
