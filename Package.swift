@@ -80,8 +80,9 @@ var targets: [Target] = [
         name: "MFSClient",
         dependencies: clientCore + [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
     .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata", "MFSStorage"]),
-    /// Seeded random workloads shared by tests and benchmarks; part of no product.
-    .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]),
+    /// Seeded random workloads, real processes and network-namespace labs shared by tests and
+    /// benchmarks; part of no product.
+    .target(name: "MFSTestSupport", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage", "MFSStatus"]),
     .executableTarget(name: "mfsmetarestore", dependencies: ["MFSRestore", "MFSStorage"]),
     .executableTarget(name: "mfscli", dependencies: ["MFSStatus"]),
     .executableTarget(name: "mfsmaster", dependencies: ["MFSMaster"]),
@@ -91,6 +92,9 @@ var targets: [Target] = [
         path: "Benchmarks/MetadataBenchmarks"),
     .executableTarget(
         name: "MasterBenchmarks", dependencies: clientCore + ["MFSClient", "MFSStatus", "MFSStorage"], path: "Benchmarks/MasterBenchmarks"),
+    /// A client creating a file every few milliseconds, each answer timed: for the failover
+    /// tests and benchmark; not installed.
+    .executableTarget(name: "mfsprobe", dependencies: ["MFSClient", "MFSCore"]),
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
@@ -110,7 +114,9 @@ var targets: [Target] = [
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
-    .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore"]),
+    .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
+    /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.
+    .testTarget(name: "MFSFailoverTests", dependencies: ["MFSCore", "MFSMetadata", "MFSStatus", "MFSTestSupport"]),
     .testTarget(
         name: "MFSMetaloggerTests",
         dependencies: storage + [

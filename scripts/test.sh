@@ -73,12 +73,16 @@ run_pass() {
     failed=$((failed + $(grep -cE '^✘ Test .* failed after' "$log" || true)))
     [ "$pass_status" = 0 ] || status="$pass_status"
 }
-# Two suites run alone, after the rest: the announcer's namespace tests (their timing must not
-# share the 2 cores with fuzz and load tests) and the sync-replication kill runs (40 clusters of
-# three processes each, which would starve the timing-sensitive tests of the first pass).
-run_pass "all but the namespace and kill-run tests" --skip NamespaceTests --skip SyncReplicationTests
+# Three suites run alone, after the rest: the announcer's namespace tests (their timing must not
+# share the 2 cores with fuzz and load tests), the sync-replication kill runs (40 clusters of
+# three processes each, which would starve the timing-sensitive tests of the first pass) and the
+# failover tests (whole clusters in network namespaces: hosts killed silently, a partition
+# healed; MFS_FAILOVER_RUNS kills, default 10).
+run_pass "all but the namespace, kill-run and failover tests" --skip NamespaceTests --skip SyncReplicationTests \
+    --skip MFSFailoverTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
+run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.

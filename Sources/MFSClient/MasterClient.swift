@@ -94,6 +94,10 @@ public final class MasterClient: Sendable {
         }
     }
 
+    /// The newest epoch a master of the cluster showed this client (DESIGN §7.6): after a
+    /// failover, the new active master's.
+    public var epoch: Epoch { state.withLock { $0.pin.epoch } }
+
     /// The address of the master the client is connected to, if it is.
     public var currentMaster: HostPort? {
         state.withLock { state in

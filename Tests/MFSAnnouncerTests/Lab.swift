@@ -1,123 +1,65 @@
 import Foundation
+import MFSTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A throw-away LAN of network namespaces (DESIGN §9): a switch namespace holding a bridge with
-/// no uplink, and one namespace per host joined to it by a veth pair (`eth0` inside the host,
-/// `p<host>` on the bridge). Addresses are in 169.254.0.0/16 only. Names carry the test
-/// process id and a counter, so runs never collide; `teardown` removes everything and is called
-/// from a `defer`, so a failing test leaves nothing behind.
+/// The announcer tests' LAN: a `NetnsLab` (DESIGN §9: a bridge with no uplink, one namespace
+/// per host, addresses in 169.254.0.0/16, names `mfsa<pid>-<n>-*`) with the announcer, a TCP
+/// listener per host and a probe through the VIP. `teardown` is called from a `defer`, so a
+/// failing test leaves nothing behind.
 final class Lab {
-    struct Host {
-        var name: String
-        var namespace: String
-        var address: String
-    }
+    typealias Host = NetnsLab.Host
 
     nonisolated(unsafe) static var counter = 0
     static let vip = "169.254.100.1"
     static let listenerPort = 7000
 
     /// Whether namespace tests can run here: root and a working `ip netns`.
-    static let available: Bool = getuid() == 0 && shell("ip netns list").status == 0
+    static let available: Bool = NetnsLab.available
     static let skipReason: Comment = "needs root and `ip netns` (network namespace tests)"
 
-    let prefix: String
-    let directory: String
-    var hosts: [String: Host] = [:]
-    var processes: [Process] = []
-
-    var switchNamespace: String { "\(prefix)-sw" }
+    let net: NetnsLab
+    var hosts: [String: Host] { net.hosts }
+    var prefix: String { net.prefix }
 
     init(hosts names: [String]) throws {
         Lab.counter += 1
-        prefix = "mfsa\(getpid())-\(Lab.counter)"
-        directory = "/tmp/\(prefix)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try run("ip netns add \(switchNamespace)")
-        try run("ip -n \(switchNamespace) link add br0 type bridge && ip -n \(switchNamespace) link set br0 up")
-        for (index, name) in names.enumerated() {
-            let host = Host(name: name, namespace: "\(prefix)-\(name)", address: "169.254.0.\(index + 10)")
-            hosts[name] = host
-            try run(
-                """
-                ip netns add \(host.namespace) && \
-                ip -n \(switchNamespace) link add p\(name) type veth peer name eth0 netns \(host.namespace) && \
-                ip -n \(switchNamespace) link set p\(name) master br0 up && \
-                ip -n \(host.namespace) addr add \(host.address)/16 dev eth0 && \
-                ip -n \(host.namespace) link set eth0 up && ip -n \(host.namespace) link set lo up
-                """)
-        }
+        net = try NetnsLab(prefix: "mfsa\(getpid())-\(Lab.counter)", hosts: names)
     }
 
-    func host(_ name: String) -> Host { hosts[name]! }
-
-    let created = monotonicNanoseconds()
+    func host(_ name: String) -> Host { net.host(name) }
 
     /// Prints the time since the lab was made, to see where a slow test spends it.
-    func mark(_ what: String) {
-        print("[\(prefix) +\((monotonicNanoseconds() - created) / 1_000_000) ms] \(what)")
-    }
+    func mark(_ what: String) { net.mark(what) }
 
-    /// Kills every process of every namespace, deletes the namespaces (which deletes the bridge
-    /// and the veth pairs) and the directory.
+    /// Kills every process of every namespace, deletes the namespaces and the directory.
     func teardown() {
         mark("teardown")
-        defer { mark("teardown done") }
-        for host in hosts.values { killProcesses(in: host.namespace) }
-        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for host in hosts.values { _ = Lab.shell("ip netns del \(host.namespace)") }
-        _ = Lab.shell("ip netns del \(switchNamespace)")
-        try? FileManager.default.removeItem(atPath: directory)
+        net.teardown()
     }
 
     // MARK: Hosts
 
-    /// DESIGN §9 "kill the host": SIGKILL every process in the namespace, cable unplugged.
-    func killHost(_ name: String) {
-        // Cable first: the host vanishes from the LAN at once, even mid-connection.
-        _ = Lab.shell("ip -n \(switchNamespace) link set p\(name) down")
-        killProcesses(in: host(name).namespace)
-    }
+    /// DESIGN §9 "kill the host": cable unplugged, then SIGKILL every process in the namespace.
+    /// The namespace stays, so the host can come back with its cable plugged in again.
+    func killHost(_ name: String) { net.killHost(name, keepNamespace: true) }
 
-    func setLink(_ name: String, up: Bool) {
-        _ = Lab.shell("ip -n \(switchNamespace) link set p\(name) \(up ? "up" : "down")")
-    }
+    func setLink(_ name: String, up: Bool) { net.setLink(name, up: up) }
 
-    func killProcesses(in namespace: String) {
-        let pids = Lab.shell("ip netns pids \(namespace)").output.split(whereSeparator: \.isNewline)
-        for pid in pids { if let value = Int32(pid) { kill(value, SIGKILL) } }
-        // Wait until they are gone, so the next step sees a dead host.
-        _ = waitUntil(2) { Lab.shell("ip netns pids \(namespace)").output.isEmpty }
-    }
+    func killProcesses(in namespace: String) { net.killProcesses(in: namespace) }
 
     /// Starts `arguments` inside the host's namespace with output to `log`.
     @discardableResult
-    func spawn(_ name: String, _ arguments: [String], log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", host(name).namespace] + arguments
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        processes.append(process)
-        return process
-    }
+    func spawn(_ name: String, _ arguments: [String], log: String) throws -> Process { try net.spawn(name, arguments, log: log) }
 
-    func path(_ file: String) -> String { "\(directory)/\(file)" }
+    func path(_ file: String) -> String { net.path(file) }
 
-    func read(_ file: String) -> String { (try? String(contentsOfFile: path(file), encoding: .utf8)) ?? "" }
+    func read(_ file: String) -> String { net.read(file) }
 
-    func write(_ file: String, _ text: String) throws {
-        try text.write(toFile: path(file), atomically: true, encoding: .utf8)
-    }
+    func write(_ file: String, _ text: String) throws { try net.write(file, text) }
 
     // MARK: Announcer
 
@@ -208,28 +150,10 @@ final class Lab {
 
     // MARK: Helpers
 
-    func run(_ command: String) throws {
-        let result = Lab.shell(command)
-        guard result.status == 0 else { throw LabError(message: "\(command): exit \(result.status): \(result.output)") }
-    }
+    func run(_ command: String) throws { try net.run(command) }
 
     @discardableResult
-    static func shell(_ command: String) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do {
-            try process.run()
-        } catch {
-            return (127, "\(error)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    static func shell(_ command: String) -> (status: Int32, output: String) { NetnsLab.shell(command) }
 
     /// The `mfsannouncer` built next to the test bundle (`swift build` puts both in .build/debug).
     static let announcerBinary: String = {
@@ -244,27 +168,4 @@ final class Lab {
         for _ in 0..<3 { root = root.deletingLastPathComponent() }
         return root.appendingPathComponent(".build/debug/mfsannouncer").path
     }()
-}
-
-struct LabError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
-/// The monotonic clock the probe's timestamps use (CLOCK_MONOTONIC, shared by all namespaces).
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
-
-/// Polls `condition` every 10 ms until it holds or `seconds` pass.
-@discardableResult
-func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = monotonicNanoseconds() + UInt64(seconds * 1e9)
-    while monotonicNanoseconds() < end {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }

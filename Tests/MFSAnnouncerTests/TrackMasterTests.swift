@@ -1,4 +1,5 @@
 import Foundation
+import MFSTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,0 +1,104 @@
+import Foundation
+import MFSTestSupport
+import Testing
+
+/// A partition (DESIGN §6, §7.6): A's cable is pulled while its processes keep running and a
+/// client on A itself keeps writing to A's own address, and C writes through the virtual IP.
+/// B takes over. With `SYNC_DEGRADE = 0` A cannot acknowledge anything once cut off (its only
+/// peers, B and M, are out of reach, and M promised the new epoch to B); after the heal A must
+/// learn of the new epoch, move its superseded tail aside and follow B.
+extension FailoverTests {
+    @Test func aCutOffActiveMasterAcknowledgesNothingAndFollowsTheNewOneAfterTheHeal() throws {
+        let cluster = try FailoverCluster(FailoverCluster.debugOptions)
+        defer { cluster.teardown() }
+        do {
+            try partition(cluster)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    private func partition(_ cluster: FailoverCluster) throws {
+        try cluster.start()
+        let epoch = try #require(cluster.status("A")).epoch
+        let viaVIP = try cluster.startProbe(on: "C", target: cluster.virtualAddress, prefix: "c_")
+        let ownAddress = "\(cluster.lab.host("A").address):\(FailoverCluster.clientPort)"
+        let onA = try cluster.startProbe(on: "A", target: ownAddress, prefix: "a_")
+        defer {
+            viaVIP.stop()
+            onA.stop()
+        }
+        try #require(
+            waitUntil(30) { viaVIP.acknowledged.count >= 20 && onA.acknowledged.count >= 20 },
+            "the creates are not acknowledged\n\(cluster.logs())")
+
+        let cut = monotonicNanoseconds()
+        cluster.lab.setLink("A", up: false)
+        cluster.lab.mark("A's cable pulled")
+        let tookOver = waitUntil(30) { viaVIP.acknowledged.contains { $0.time > cut && $0.epoch == epoch + 1 } }
+        try #require(tookOver, "B acknowledged nothing through the virtual IP\n\(cluster.logs())")
+        print(
+            "partition: cut → first create acknowledged by B: \(Int((viaVIP.acknowledged.first { $0.time > cut && $0.epoch == epoch + 1 }!.time - cut) / 1_000_000)) ms"
+        )
+        // Both sides write on for a second.
+        usleep(1_000_000)
+
+        let healed = monotonicNanoseconds()
+        cluster.lab.setLink("A", up: true)
+        cluster.lab.mark("A's cable back")
+        var seen = ""
+        let settled = waitUntil(30) {
+            let (a, b) = (cluster.status("A"), cluster.status("B"))
+            seen =
+                "A: \(a?.role ?? "-") epoch \(a?.epoch ?? 0), B: \(b?.role ?? "-") epoch \(b?.epoch ?? 0), "
+                + "VIP on A \(cluster.holdsVIP("A")), on B \(cluster.holdsVIP("B"))"
+            return a?.role == "follower" && a?.following?.connected == true && a?.epoch == epoch + 1 && b?.role == "active"
+                && cluster.holdsVIP("B") && !cluster.holdsVIP("A")
+        }
+        #expect(settled, "after the heal: \(seen)\n\(cluster.logs(lines: 40))")
+        print("partition: heal → A follows B and B alone holds the virtual IP: \(Int((monotonicNanoseconds() - healed) / 1_000_000)) ms")
+        // B keeps the address and the writes (no flapping back to A).
+        usleep(1_000_000)
+        #expect(cluster.holdsVIP("B") && !cluster.holdsVIP("A") && cluster.status("B")?.role == "active")
+        #expect(viaVIP.acknowledged.contains { $0.time > monotonicNanoseconds() - 500_000_000 }, "C's creates stopped")
+        viaVIP.stop()
+        onA.stop()
+
+        let acked = viaVIP.acknowledged + onA.acknowledged
+        // Every acknowledgement came from epoch n (A, before the cut) or n + 1 (B); A, cut off,
+        // acknowledged nothing after the replies it had already released (1 s allowed for those).
+        #expect(
+            acked.allSatisfy { $0.epoch == epoch || $0.epoch == epoch + 1 },
+            "\(acked.filter { $0.epoch != epoch && $0.epoch != epoch + 1 }.prefix(5))")
+        let late = acked.filter { $0.epoch == epoch && $0.time > cut + 1_000_000_000 }
+        #expect(late.isEmpty, "A acknowledged \(late.count) creates after it was cut off: \(late.prefix(5).map(\.name))")
+        print("partition: acknowledged \(acked.count) creates, \(onA.acknowledged.filter { $0.time > cut }.count) on A after the cut")
+
+        // A catches up with B; both hold the same names, and every acknowledged create.
+        var versions = ""
+        let caughtUp = waitUntil(30) {
+            let (a, b) = (cluster.status("A"), cluster.status("B"))
+            versions = "A \(a?.version ?? 0), B \(b?.version ?? 0)"
+            return a != nil && a?.version == b?.version
+        }
+        #expect(caughtUp, "A did not catch up with B: \(versions)")
+        let onB = try cluster.dumpedNamespace("B").entryNames()
+        let lost = Set(acked.map(\.name)).subtracting(onB)
+        #expect(lost.isEmpty, "\(lost.count) acknowledged creates missing on B: \(lost.sorted().prefix(5))")
+        #expect(try cluster.dumpedNamespace("A").entryNames() == onB, "A follows B with other data")
+
+        // A's superseded tail (what it wrote alone, never acknowledged) is moved aside, not lost
+        // silently and not applied; no acknowledged create is in it.
+        let files = cluster.changelogs("A")
+        let discarded = files.filter { $0.key.hasPrefix("changelog.discarded.") }
+        #expect(discarded.keys.sorted() == ["changelog.discarded.\(epoch).mfs"], "\(files.keys.sorted())")
+        let superseded = discarded.values.reduce(into: Set<String>()) { $0.formUnion(ChangelogText.createdNames($1)) }
+        #expect(!superseded.isEmpty, "A wrote nothing alone after the cut?")
+        let acknowledgedAndDiscarded = superseded.intersection(acked.map(\.name))
+        #expect(
+            acknowledgedAndDiscarded.isEmpty, "acknowledged creates in A's discarded tail: \(acknowledgedAndDiscarded.sorted().prefix(5))")
+        // One new epoch, begun on B.
+        let epochsOnB = cluster.changelogs("B").values.flatMap { ChangelogText.epochs($0) }.map(\.epoch)
+        #expect(epochsOnB.contains(epoch + 1) && epochsOnB.allSatisfy { $0 <= epoch + 1 }, "\(epochsOnB)")
+    }
+}
