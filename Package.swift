@@ -95,6 +95,8 @@ var targets: [Target] = [
     /// A client creating a file every few milliseconds, each answer timed: for the failover
     /// tests and benchmark; not installed.
     .executableTarget(name: "mfsprobe", dependencies: ["MFSClient", "MFSCore"]),
+    /// Failover figures (scripts/bench-failover.sh): whole clusters in network namespaces.
+    .executableTarget(name: "FailoverBenchmarks", dependencies: ["MFSTestSupport"], path: "Benchmarks/FailoverBenchmarks"),
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
