@@ -36,7 +36,7 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
         return (position.metaID, max(position.highestEpoch, store.promisedEpoch))
     }
 
-    public func answer(_ request: VoteRequest) -> VoteAnswer {
+    public func answer(_ request: VoteRequest, from master: String) -> VoteAnswer {
         let position = store.publishedPosition
         let status = link.status
         let now = monotonicMilliseconds()
@@ -66,6 +66,8 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
                 store.promise.withLock { $0 = saved.promised }
                 logger.notice(
                     "promised epoch \(saved.promised) to candidate \(saved.candidate): changes of a lower epoch are refused from now on")
+                // The candidate waits for its voters to hold its new epoch: follow it at once.
+                link.nudge(toward: master)
             }
         } catch {
             refusal = "\(error)"

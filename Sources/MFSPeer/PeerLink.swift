@@ -107,6 +107,15 @@ public final class PeerLink: Sendable {
     public var status: Status { state.withLock { $0 } }
 
     public func stop() { stopped.store(true, ordering: .releasing) }
+
+    /// The master at `address` (`host:port`, one of `masters`) should be followed next, without
+    /// waiting out the backoff: this member just granted it a new epoch (DESIGN §7.2), and the
+    /// candidate waits for its voters to hold `EPOCH(n+1)`.
+    public func nudge(toward address: String) {
+        guard let index = options.masters.firstIndex(where: { "\($0.host):\($0.port)" == address }) else { return }
+        nudged.store(index, ordering: .releasing)
+    }
+    private let nudged = Atomic<Int>(-1)
     public var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     /// Follows the masters until `stop`. Blocks the calling thread.
@@ -130,11 +139,16 @@ public final class PeerLink: Sendable {
                 }
             }
             var slept = 0.0
-            while slept < backoff, !isStopped {
+            while slept < backoff, !isStopped, nudged.load(ordering: .acquiring) < 0 {
                 usleep(20_000)
                 slept += 0.02
             }
             backoff = min(options.maxBackoff, backoff * 2)
+            let toward = nudged.exchange(-1, ordering: .acquiringAndReleasing)
+            if toward >= 0 {
+                index = toward
+                backoff = 0.1
+            }
         }
         state.withLock { $0.connected = false }
     }

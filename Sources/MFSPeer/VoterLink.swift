@@ -9,8 +9,9 @@ import Synchronization
 public protocol VoterBackend: AnyObject, Sendable {
     /// The cluster and epoch for the hello.
     var identity: (metaID: MetaID, epoch: Epoch) { get }
-    /// Answers a candidate (the promise on disk before it returns a grant).
-    func answer(_ request: VoteRequest) -> VoteAnswer
+    /// Answers a candidate that asked on the connection to `master` (`host:port`), the promise
+    /// on disk before it returns a grant.
+    func answer(_ request: VoteRequest, from master: String) -> VoteAnswer
     /// The changes a candidate asked for, as `ChangeBatch` frames followed by a `TailEnd`.
     func tail(_ request: TailRequest) -> [[UInt8]]
 }
@@ -97,7 +98,7 @@ public final class VoterLink: Sendable {
             guard let frame = try socket.receive(timeout: 0.2) else { continue }
             switch frame.type {
             case VoteMessages.voteRequest:
-                try socket.send(backend.answer(try decode(VoteRequest.self, frame, socket)).encode())
+                try socket.send(backend.answer(try decode(VoteRequest.self, frame, socket), from: socket.address).encode())
             case VoteMessages.tailRequest:
                 for bytes in backend.tail(try decode(TailRequest.self, frame, socket)) { try socket.send(bytes) }
             case MasterToPeer.start:
