@@ -269,12 +269,14 @@ public final class MasterDaemon: Sendable {
         return try? HelloReply.decode(frame)
     }
 
-    /// The active masters of this cluster at `MASTER_HOST` whose epoch is below this one's:
-    /// stale, such as an old active master that took the virtual IP back when a partition
-    /// healed. Asked all at once, each within `PeerLinkLimits.connectSeconds` to connect and
-    /// half a second to answer; the hello carries this master's epoch, which fences each of
-    /// them (DESIGN §7.6; with `AUTH_CODE` set, a peer that proves it tells them instead).
-    private func staleActiveMasters() async -> [String] {
+    /// The masters of this cluster at `MASTER_HOST` of an epoch below this one's that are
+    /// active, or fenced and not following yet: stale, such as an old active master that took
+    /// the virtual IP back when a partition healed (fenced already if a metalogger's voter
+    /// connection told it first). Asked all at once, each within `PeerLinkLimits.connectSeconds`
+    /// to connect and half a second to answer; the hello carries this master's epoch, which
+    /// fences each of them (DESIGN §7.6; with `AUTH_CODE` set, a peer that proves it tells them
+    /// instead). A follower of a lower epoch is catching up with this master: not stale.
+    private func staleMasters() async -> [String] {
         let namespace = service.namespace
         return await withTaskGroup(of: String?.self) { group in
             for master in settings.masters {
@@ -283,9 +285,9 @@ public final class MasterDaemon: Sendable {
                         Thread {
                             let reply = Self.ask(
                                 master, namespace: namespace, connectSeconds: PeerLinkLimits.connectSeconds, answerSeconds: 0.5)
-                            guard let reply, reply.metaID == namespace.metaID, reply.role == .active, reply.epoch < namespace.epoch
+                            guard let reply, reply.metaID == namespace.metaID, reply.role != .follower, reply.epoch < namespace.epoch
                             else { return done.resume(returning: nil) }
-                            done.resume(returning: "\(master.host):\(master.port) (epoch \(reply.epoch))")
+                            done.resume(returning: "\(master.host):\(master.port) (\(reply.role), epoch \(reply.epoch))")
                         }.start()
                     }
                 }
@@ -516,14 +518,14 @@ public final class MasterDaemon: Sendable {
             // cannot acknowledge anything: the voters promised the newer epoch) and the
             // addresses come back once the stale master fenced itself (DESIGN §7.6).
             if !force, roles.role == .active {
-                let stale = await staleActiveMasters()
+                let stale = await staleMasters()
                 if !stale.isEmpty {
                     let epoch = service.namespace.epoch
                     logger.warning(
-                        "demote refused: the active master at \(stale.joined(separator: ", ")) is stale (this one is at epoch \(epoch))")
+                        "demote refused: the master at \(stale.joined(separator: ", ")) is stale (this one is at epoch \(epoch))")
                     return (
                         false,
-                        "not demoted: this master is active in epoch \(epoch), and the active master at "
+                        "not demoted: this master is active in epoch \(epoch), and the master at "
                             + "\(stale.joined(separator: ", ")) is stale (told so); use force to demote anyway"
                     )
                 }

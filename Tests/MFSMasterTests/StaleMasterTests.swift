@@ -45,8 +45,8 @@ import Testing
     }
 
     /// `POST /demote` (the announcer's demote hook) on the master of the newer epoch, while
-    /// an active master of an older epoch is at its `MASTER_HOST`: refused, that master is told
-    /// it is stale; `force` demotes anyway. A demote with no stale master about goes ahead.
+    /// an active (or fenced, not yet following) master of an older epoch is at its
+    /// `MASTER_HOST`: refused, that master is told it is stale; `force` demotes anyway.
     @Test func aDemoteIsRefusedWhileTheOtherActiveMasterIsStale() throws {
         let old = try MasterProcess.active(syncReplicas: 0)
         try old.start()
@@ -60,6 +60,10 @@ import Testing
         #expect(code == 409 && body.contains("stale") && body.contains("epoch 0"), "\(body)")
         #expect(try new.status().role == "active")
         #expect(eventually(5) { (try? old.status().role) != "active" }, "the stale master was not told")
+        // Fenced already (a metalogger's voter connection may tell it before the demote asks):
+        // still stale, still refused.
+        let (again, reason) = try new.post("/demote")
+        #expect(again == 409 && reason.contains("fenced, epoch 0"), "\(reason)")
         let (forced, text) = try new.post("/demote?force=1")
         #expect(try forced == 200 && new.status().role == "fenced", "\(text)")
     }
