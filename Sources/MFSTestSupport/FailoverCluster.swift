@@ -308,15 +308,15 @@ extension Namespace {
 
 /// Reading changelog text: the names created and the epochs begun, for the failover checks.
 public enum ChangelogText {
-    /// The names of the files and nodes created in `text` (`CREATE` lines).
-    public static func createdNames(_ text: String) -> Set<String> {
-        var names: Set<String> = []
+    /// The files and nodes created in `text` (`CREATE` lines): name → version.
+    public static func creates(_ text: String) -> [String: UInt64] {
+        var created: [String: UInt64] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let record = try? ChangelogCodec.parse(line: String(line)), case .create(_, let name, _, _, _, _, _) = record.change
             else { continue }
-            names.insert(name.description)
+            created[name.description] = record.version.rawValue
         }
-        return names
+        return created
     }
 
     /// The `EPOCH(n)` changes in `text`: version and epoch.
