@@ -92,8 +92,15 @@ extension AnnouncerShell {
         runningHook = nil
         let elapsed = now - running.startedAt
         if case .failure = result { count("hook_failures") }
+        let level: LogLevel = {
+            switch result {
+            case .success: .info
+            case .notYet: .notice
+            case .failure: .error
+            }
+        }()
         log.log(
-            result == .success ? .info : .error,
+            level,
             "\(running.job.kind) hook (pid \(running.processID)) \(result) after \(elapsed.milliseconds) ms")
         status.record(
             AnnouncerStatus.HookRun(

@@ -121,6 +121,8 @@ public final class AnnouncerShell {
         case .exited(0) where !running.timedOut: result = .success
         case _ where running.timedOut:
             result = .failure("timed out after \(settings.hookTimeout), process group killed")
+        case .exited(VRRPLimits.notYetExitStatus):
+            result = .notYet("exited with status \(VRRPLimits.notYetExitStatus) (EX_TEMPFAIL): not yet, ask again")
         case .exited(let code): result = .failure("exited with status \(code)")
         case .signaled(let signal): result = .failure("killed by signal \(signal)")
         }

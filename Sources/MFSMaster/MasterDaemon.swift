@@ -272,8 +272,9 @@ public final class MasterDaemon: Sendable {
     /// The masters of this cluster at `MASTER_HOST` of an epoch below this one's that are
     /// active, or fenced and not following yet: stale, such as an old active master that took
     /// the virtual IP back when a partition healed (fenced already if a metalogger's voter
-    /// connection told it first). Asked all at once, each within `PeerLinkLimits.connectSeconds`
-    /// to connect and half a second to answer; the hello carries this master's epoch, which
+    /// connection told it first). Asked all at once, each within half a second to connect and a
+    /// second to answer (right after a partition heals, a loaded host answers late; a demote
+    /// that misses a stale master leaves it to `mayStandAfterDemote`); the hello carries this master's epoch, which
     /// fences each of them (DESIGN §7.6; with `AUTH_CODE` set, a peer that proves it tells them
     /// instead). A follower of a lower epoch is catching up with this master: not stale.
     private func staleMasters() async -> [String] {
@@ -284,7 +285,7 @@ public final class MasterDaemon: Sendable {
                     await withCheckedContinuation { done in
                         Thread {
                             let reply = Self.ask(
-                                master, namespace: namespace, connectSeconds: PeerLinkLimits.connectSeconds, answerSeconds: 0.5)
+                                master, namespace: namespace, connectSeconds: 0.5, answerSeconds: 1)
                             guard let reply, reply.metaID == namespace.metaID, reply.role != .follower, reply.epoch < namespace.epoch
                             else { return done.resume(returning: nil) }
                             done.resume(returning: "\(master.host):\(master.port) (\(reply.role), epoch \(reply.epoch))")
@@ -401,7 +402,7 @@ public final class MasterDaemon: Sendable {
             case .promoted(let epoch, _, _):
                 logger.notice("restarted master leads again", metadata: ["epoch": "\(epoch)"])
                 return
-            case .refused(let reason):
+            case .refused(let reason, _):
                 if roles.role == .active { return }
                 logger.warning(
                     "restarted master not yet granted a new epoch (mfscli promote --force takes over without the voters): \(reason)")
@@ -474,11 +475,12 @@ public final class MasterDaemon: Sendable {
     }
 
     public enum RoleChangeError: Error, CustomStringConvertible, Sendable {
-        case refused(String)
+        /// `retryLater`: see `RoleChangeAnswer`.
+        case refused(String, retryLater: Bool = false)
         case failed(String)
         public var description: String {
             switch self {
-            case .refused(let reason), .failed(let reason): reason
+            case .refused(let reason, _), .failed(let reason): reason
             }
         }
     }
@@ -492,7 +494,7 @@ public final class MasterDaemon: Sendable {
     public func promote(force: Bool) async throws(RoleChangeError) -> (epoch: Epoch, version: MetaVersion, mayHaveLost: UInt64?) {
         switch await promotion.promote(force: force) {
         case .promoted(let epoch, let version, let lost): return (epoch, version, lost)
-        case .refused(let reason): throw .refused(reason)
+        case .refused(let reason, let retry): throw .refused(reason, retryLater: retry)
         }
     }
 
@@ -510,7 +512,7 @@ public final class MasterDaemon: Sendable {
     }
 
     /// `POST /promote` and `POST /demote` answered: whether it worked, and JSON or the reason.
-    func changeRole(promote: Bool, force: Bool) async -> (ok: Bool, body: String) {
+    func changeRole(promote: Bool, force: Bool) async -> RoleChangeAnswer {
         guard promote else {
             // The announcer demotes this master when another host takes the virtual IP. After a
             // partition heals, VRRP gives it to the higher priority, which may be the old active
@@ -523,23 +525,25 @@ public final class MasterDaemon: Sendable {
                     let epoch = service.namespace.epoch
                     logger.warning(
                         "demote refused: the master at \(stale.joined(separator: ", ")) is stale (this one is at epoch \(epoch))")
-                    return (
-                        false,
-                        "not demoted: this master is active in epoch \(epoch), and the master at "
+                    return RoleChangeAnswer(
+                        ok: false,
+                        body: "not demoted: this master is active in epoch \(epoch), and the master at "
                             + "\(stale.joined(separator: ", ")) is stale (told so); use force to demote anyway"
                     )
                 }
             }
             let version = await demote()
-            return (true, "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
+            return RoleChangeAnswer(ok: true, body: "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
         }
         do {
             let (epoch, version, lost) = try await self.promote(force: force)
             let forced = lost.map { ",\"forced\":true,\"mayHaveLost\":\($0)" } ?? ""
-            return (true, "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)\(forced)}")
+            return RoleChangeAnswer(ok: true, body: "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)\(forced)}")
         } catch {
             logger.warning("promote refused: \(error)")
-            return (false, "promote refused: \(error)")
+            var retryLater = false
+            if case .refused(_, let retry) = error { retryLater = retry }
+            return RoleChangeAnswer(ok: false, body: "promote refused: \(error)", retryLater: retryLater)
         }
     }
 

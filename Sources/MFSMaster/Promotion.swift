@@ -39,7 +39,8 @@ final class Promotion: Sendable {
 
     enum Outcome: Sendable {
         case promoted(epoch: Epoch, version: MetaVersion, mayHaveLost: UInt64?)
-        case refused(String)
+        /// `retry`: see `RoleMachine.Directive.promotionRefused`.
+        case refused(String, retry: Bool)
     }
 
     let me: MemberID
@@ -129,13 +130,15 @@ final class Promotion: Sendable {
                 waiting = (continuation, lostIfForced)
                 return false
             }
-            if busy { return continuation.resume(returning: .refused("a promotion is already under way")) }
+            if busy { return continuation.resume(returning: .refused("a promotion is already under way", retry: true)) }
             machine.withLock { machine in
                 let directives = machine.handle(event, now: monotonicMilliseconds(), hearing: hooks.hearing())
                 // Refused at once (already active, fenced): only this caller.
                 if directives.count == 1, case .promotionRefused = directives[0] {
                     waiting.withLock { $0 = nil }
-                    if case .promotionRefused(let reason) = directives[0] { continuation.resume(returning: .refused(reason)) }
+                    if case .promotionRefused(let reason, let retry) = directives[0] {
+                        continuation.resume(returning: .refused(reason, retry: retry))
+                    }
                     return
                 }
                 enqueue(directives)
@@ -291,8 +294,8 @@ final class Promotion: Sendable {
             case .promoted(let epoch, let forced):
                 let start = service.namespace.epochStartVersion
                 finish { lostIfForced in .promoted(epoch: epoch, version: start, mayHaveLost: forced ? lostIfForced : nil) }
-            case .promotionRefused(let reason):
-                finish { _ in .refused(reason) }
+            case .promotionRefused(let reason, let retry):
+                finish { _ in .refused(reason, retry: retry) }
             case .log(let level, let message):
                 switch level {
                 case .info: logger.info("\(message)")
@@ -407,6 +410,7 @@ final class Promotion: Sendable {
             switch result {
             case .success(let records):
                 do throws(LinkError) {
+                    try Self.checkContinues(records, after: position, through: through, from: member)
                     try apply(records)
                     logger.notice("took \(records.count) changes from voter \(member) (through \(through))")
                     handle(.caughtUp(self.position))
@@ -475,6 +479,26 @@ final class Promotion: Sendable {
 
     /// Replays the fetched changes into this master's namespace and changelog, checking that
     /// they continue it, and fsyncs them.
+    /// A voter's log of a later epoch continues this master's only if the boundary into that
+    /// epoch comes after this master's last change: `EPOCH(x)`, x above this master's epoch,
+    /// must be among the changes taken. Otherwise the voter's history forked at or before this
+    /// master's last change (this master holds changes of an old epoch that the newer one never
+    /// had), and applying the tail on top would mix two histories.
+    static func checkContinues(
+        _ records: [ChangelogRecord], after position: LogPosition, through: LogPosition, from member: MemberID
+    ) throws(LinkError) {
+        guard through.epoch > position.epoch else { return }
+        let crossesBoundary = records.contains {
+            if case .epoch(let epoch) = $0.change { return epoch > position.epoch }
+            return false
+        }
+        guard crossesBoundary else {
+            throw LinkError(
+                "voter \(member)'s log (\(through)) forked from this master's (\(position)) at or before its last change: "
+                    + "this master must follow the active master (its tail then moves aside) before it can take over")
+        }
+    }
+
     private func apply(_ records: [ChangelogRecord]) throws(LinkError) {
         guard let first = records.first else { return }
         let version = service.namespace.version

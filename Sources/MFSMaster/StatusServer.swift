@@ -21,7 +21,7 @@ public struct StatusServer: Sendable {
     /// Dumps the metadata now: the dumped version and the seconds it took, or why not.
     public let dump: @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused>
     /// Promote (`true`, with force) or demote (`false`): the answer's status and JSON or text.
-    public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> (ok: Bool, body: String)
+    public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> RoleChangeAnswer
     /// `ADMIN_AUTH_CODE`: admin requests from other hosts must prove it (nil: none is admitted).
     public let adminAuthCode: String?
     /// `AUTH_CODE`, the peers' secret: only to tell whoever proves it that it is the wrong one.
@@ -39,7 +39,9 @@ public struct StatusServer: Sendable {
         dump: @escaping @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused> = {
             .failure(DumpRefused("no metadata here"))
         },
-        roleChange: @escaping @Sendable (Bool, Bool) async -> (ok: Bool, body: String) = { _, _ in (false, "no roles here") },
+        roleChange: @escaping @Sendable (Bool, Bool) async -> RoleChangeAnswer = { _, _ in
+            RoleChangeAnswer(ok: false, body: "no roles here")
+        },
         adminAuthCode: String? = nil, peerAuthCode: String? = nil,
         status: @escaping @Sendable () async -> MasterStatus
     ) {
@@ -137,7 +139,8 @@ public struct StatusServer: Sendable {
     private func admin(_ path: String, force: Bool) async -> (HTTPResponseStatus, String, [UInt8]) {
         guard path == "/dump" else {
             let outcome = await roleChange(path == "/promote", force)
-            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
+            let status: HTTPResponseStatus = outcome.ok ? .ok : outcome.retryLater ? .serviceUnavailable : .conflict
+            return (status, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
         }
         switch await dump() {
         case .success(let done):
@@ -166,5 +169,21 @@ public struct StatusServer: Sendable {
         guard proof != nil else { return "\(path) refused: from another host it needs the X-MFS-Auth header: \(how)" }
         return "\(path) refused: the X-MFS-Auth proof is wrong, for another path, or more than \(AdminAuth.maxSkewSeconds) s "
             + "off this master's clock: \(how)"
+    }
+}
+
+/// The answer to `POST /promote` or `POST /demote`: done (JSON) or refused (the reason).
+/// `retryLater`: the refusal may pass on its own soon (too few voters granted within the wait,
+/// a promotion under way); it is sent as HTTP 503 rather than 409, `mfscli` then exits 75
+/// (EX_TEMPFAIL) and the announcer asks again without backing off (docs/FAILOVER.md).
+public struct RoleChangeAnswer: Sendable, Equatable {
+    public var ok: Bool
+    public var body: String
+    public var retryLater: Bool
+
+    public init(ok: Bool, body: String, retryLater: Bool = false) {
+        self.ok = ok
+        self.body = body
+        self.retryLater = retryLater
     }
 }

@@ -89,7 +89,10 @@ public struct RoleMachine: Sendable {
         case follow
         /// The answer to `POST /promote`.
         case promoted(Epoch, forced: Bool)
-        case promotionRefused(String)
+        /// `retry`: the refusal may pass soon on its own (too few grants within the wait, a
+        /// promotion already under way): the announcer asks again without backing off. Otherwise
+        /// something must change first (this master is fenced, another epoch began).
+        case promotionRefused(String, retry: Bool)
         case log(LogLevel, String)
     }
 
@@ -114,6 +117,12 @@ public struct RoleMachine: Sendable {
     private var lastAsked: Int64?
     /// The role to go back to when a promotion fails.
     private var roleBeforeCandidacy: MasterRole = .follower
+    /// Fenced by a demote (not by a higher epoch): this master was the one writer of its epoch,
+    /// so its log is the newest of that epoch and a prefix of none other's. While no higher
+    /// epoch is seen or promised here it may stand again; without this, a demote that leaves
+    /// no other master able to take over (both masters fenced after a healed partition) could
+    /// only be undone by force.
+    private var fencedByDemote = false
 
     public init(me: MemberID, role: MasterRole, epoch: Epoch, ballot: Ballot, settings: Settings = Settings()) {
         self.me = me
@@ -177,6 +186,7 @@ public struct RoleMachine: Sendable {
             self.candidacy = nil
             won = false
             role = .active
+            fencedByDemote = false
             epoch = led
             let forced = self.forced
             self.forced = false
@@ -186,6 +196,7 @@ public struct RoleMachine: Sendable {
         case .caughtUpWithActive:
             guard role == .fenced, candidacy == nil else { return [] }
             role = .follower
+            fencedByDemote = false
             return [.log(.notice, "following the active master again: role follower")]
         case .logAdvanced(let position):
             guard candidacy != nil, !won else { return [] }
@@ -201,8 +212,8 @@ public struct RoleMachine: Sendable {
     private mutating func promote(
         force: Bool, position: LogPosition, voters: VoterSet, votersVersion: MetaVersion, now: Int64, hearing: ActiveContact?
     ) -> [Directive] {
-        guard role != .active else { return [.promotionRefused("already active")] }
-        guard candidacy == nil else { return [.promotionRefused("a promotion is already under way")] }
+        guard role != .active else { return [.promotionRefused("already active", retry: false)] }
+        guard candidacy == nil else { return [.promotionRefused("a promotion is already under way", retry: true)] }
         epoch = max(epoch, position.epoch)
         let target = Epoch(max(epoch, ballot.promised, highestSeen, hearing?.epoch ?? .zero).rawValue + 1)
         roleBeforeCandidacy = role
@@ -217,11 +228,12 @@ public struct RoleMachine: Sendable {
                 .persistPromise(ballot), .lead(target),
             ]
         }
-        if role == .fenced {
+        if role == .fenced, !mayStandAfterDemote {
             return [
                 .promotionRefused(
                     "this master is fenced (demoted, or it learned of a higher epoch): it takes over only once it follows the "
-                        + "active master again and has caught up (role follower), or with force (mfscli promote --force)")
+                        + "active master again and has caught up (role follower), or with force (mfscli promote --force)",
+                    retry: false)
             ]
         }
         candidacy = Candidacy(
@@ -272,24 +284,29 @@ public struct RoleMachine: Sendable {
                 .catchUp(from: from, through: position),
             ]
         case .lost(let summary):
-            return directives + abandon("not enough voters granted epoch \(candidacy.epoch) within the wait: \(summary)")
+            return directives + abandon("not enough voters granted epoch \(candidacy.epoch) within the wait: \(summary)", retry: true)
         }
     }
 
-    private mutating func abandon(_ reason: String) -> [Directive] {
+    private mutating func abandon(_ reason: String, retry: Bool = false) -> [Directive] {
         guard candidacy != nil else { return [] }
         candidacy = nil
         forced = false
         won = false
         role = roleBeforeCandidacy
-        return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason)]
+        return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason, retry: retry)]
     }
+
+    /// A demoted master whose epoch is still the highest it knows of: no other master can have
+    /// written after its log (a higher epoch would have to be granted by voters it asks).
+    var mayStandAfterDemote: Bool { fencedByDemote && highestSeen <= epoch && ballot.promised <= epoch }
 
     private mutating func demote() -> [Directive] {
         var directives: [Directive] = []
         if candidacy != nil { directives += abandon("demoted while promoting") }
         guard role == .active else { return directives }
         role = .fenced
+        fencedByDemote = true
         return directives + [.log(.notice, "demoted: fenced, no write is accepted"), .fence("demoted"), .follow]
     }
 

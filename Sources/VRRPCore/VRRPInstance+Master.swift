@@ -41,11 +41,18 @@ extension VRRPInstance {
         switch result {
         case .success:
             failedPromotions = 0
+            notYetPromotions = 0
             promoteRetryAt = nil
             masterPhase = .serving
             out.append(.addAddresses(configuration.virtualAddresses))
             out.append(.sendGratuitousARP(configuration.virtualAddresses))
-        case .failure(let why):
+        case .notYet(let why) where notYetPromotions < VRRPLimits.notYetBeforeBackoff:
+            notYetPromotions += 1
+            promoteRetryAt = nil
+            leaveMaster(to: .backup, reason: .promoteHookNotYet(why), resign: true, &out)
+            masterAdvertisementInterval = configuration.advertisementInterval
+            enterBackup(now: now, &out)
+        case .failure(let why), .notYet(let why):
             failedPromotions += 1
             let backoff = Self.promoteBackoff(afterFailures: failedPromotions)
             promoteRetryAt = backoff > .zero ? now + backoff : nil

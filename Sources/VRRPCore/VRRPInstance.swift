@@ -68,6 +68,8 @@ public struct VRRPInstance: Sendable {
     var serial: UInt64 = 0
     /// Promote hooks that failed in a row, and until when the next attempt waits.
     public internal(set) var failedPromotions = 0
+    /// Promote hooks in a row that answered "not yet" (`VRRPHookResult.notYet`).
+    public internal(set) var notYetPromotions = 0
     public internal(set) var promoteRetryAt: VRRPInstant? = nil
 
     public init(configuration: VRRPConfiguration) {

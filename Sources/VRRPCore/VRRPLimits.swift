@@ -36,4 +36,9 @@ public enum VRRPLimits {
     /// flap between hosts every Master_Down_Interval. A successful promotion resets it.
     public static let firstPromoteBackoff: Duration = .seconds(2)
     public static let maximumPromoteBackoff: Duration = .seconds(60)
+    /// The exit status by which a promote hook says "not yet, ask again" (EX_TEMPFAIL).
+    public static let notYetExitStatus: Int32 = 75
+    /// "Not yet" answers in a row after which each further one counts as a failed hook (and
+    /// backs off): a hook that never gets past "not yet" must not keep the router flapping.
+    public static let notYetBeforeBackoff = 10
 }

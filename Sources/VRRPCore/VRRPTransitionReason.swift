@@ -17,6 +17,7 @@ public enum VRRPTransitionReason: Hashable, Sendable, CustomStringConvertible {
     case equalPriorityHigherAddress(IPv4Address)
     /// Master → Backup: the promote hook failed, so this router resigned.
     case promoteHookFailed(String)
+    case promoteHookNotYet(String)
     /// Master → Backup: the priority dropped to 0 (the tracked master is unhealthy).
     case priorityDroppedToZero
     /// Any → Initialize: shutdown (§6.4.2, §6.4.3).
@@ -35,6 +36,7 @@ public enum VRRPTransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .equalPriorityHigherAddress(let master):
             "master \(master) has the same priority and a higher address (RFC 5798 §6.4.3)"
         case .promoteHookFailed(let why): "promote hook failed, resigned: \(why)"
+        case .promoteHookNotYet(let why): "promote hook says not yet, resigned for now (no back-off): \(why)"
         case .priorityDroppedToZero: "priority dropped to 0 (tracked master unhealthy), resigned"
         case .shutdown: "shutdown"
         }

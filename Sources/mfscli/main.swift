@@ -28,7 +28,8 @@ let usage = """
                       prove the master's ADMIN_AUTH_CODE for dump, promote and demote from another
                       host (default: $MFS_ADMIN_AUTH_CODE); from the master's own host none is needed
     Exit status: 0 the master answered (dump: the dump is written; promote/demote: done), 1 it
-    did not (or answered nonsense, or refused), 2 usage error.
+    did not (or answered nonsense, or refused), 2 usage error, 75 a promotion refused for now
+    (too few voters granted within the wait, or one already under way: ask again).
     """
 var host = "127.0.0.1"
 var json = false
@@ -98,7 +99,9 @@ if command != "status" {
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard code == 200 else {
             FileHandle.standardError.write(Data("mfscli: \(host) refused the \(command) (HTTP \(code)): \(text)\n".utf8))
-            exit(1)
+            // 503: the refusal may pass on its own soon (a promotion that found too few voters
+            // within its wait): EX_TEMPFAIL, which the announcer's promote hook passes on.
+            exit(code == 503 ? 75 : 1)
         }
         let done = ["dump": "metadata dumped", "promote": "promoted", "demote": "demoted"][command]!
         print(json ? text : "\(done): \(text)")

@@ -97,8 +97,9 @@ import Testing
         _ = promote(&machine)
         #expect(machine.handle(.tick, now: 1_000, hearing: nil).allSatisfy { if case .promotionRefused = $0 { false } else { true } })
         let late = machine.handle(.tick, now: 2_000, hearing: nil)
-        let refusal = late.compactMap { if case .promotionRefused(let why) = $0 { why } else { nil } }.first
-        #expect(refusal?.contains("not heard: \(Self.m.hex)") == true, "\(late)")
+        let refusal = late.compactMap { if case .promotionRefused(let why, let retry) = $0 { (why, retry) } else { nil } }.first
+        #expect(refusal?.0.contains("not heard: \(Self.m.hex)") == true, "\(late)")
+        #expect(refusal?.1 == true, "too few grants within the wait may pass on its own: the announcer asks again")
         #expect(!machine.isPromoting && machine.role == .follower)
     }
 
@@ -208,7 +209,7 @@ import Testing
     @Test func aFencedMasterIsPromotedOnlyWithForce() {
         var machine = RoleMachine(me: Self.b, role: .fenced, epoch: Epoch(3), ballot: Ballot())
         let refused = promote(&machine)
-        #expect(refused.count == 1 && { if case .promotionRefused = refused[0] { true } else { false } }())
+        #expect(refused.count == 1 && { if case .promotionRefused(_, retry: false) = refused[0] { true } else { false } }())
     }
 
     // MARK: voting for others
@@ -338,5 +339,44 @@ import Testing
         var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
         let directives = machine.handle(.demote, now: 0, hearing: nil)
         #expect(directives.contains(.fence("demoted")) && machine.role == .fenced)
+    }
+
+    static func refused(_ directives: [RoleMachine.Directive]) -> Bool {
+        directives.contains { if case .promotionRefused = $0 { true } else { false } }
+    }
+
+    /// After a healed partition both masters can end fenced: the new one demoted (its announcer
+    /// lost the address to the old one, which then fenced itself). The demoted one wrote the
+    /// newest log of the highest epoch, so it may stand again without force.
+    @Test func aDemotedMasterOfTheHighestEpochMayStandAgain() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        _ = machine.handle(.demote, now: 0, hearing: nil)
+        let directives = promote(&machine, at: Self.position(3, 100), now: 10)
+        #expect(!Self.refused(directives), "\(directives)")
+        #expect(directives.contains(.requestVotes(epoch: Epoch(4), from: [Self.b, Self.m])), "\(directives)")
+    }
+
+    @Test func aDemotedMasterThatLearnedOfAHigherEpochMayNotStand() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        _ = machine.handle(.demote, now: 0, hearing: nil)
+        _ = machine.handle(.higherEpoch(Epoch(4), from: "b"), now: 1, hearing: nil)
+        #expect(Self.refused(promote(&machine, now: 10)))
+    }
+
+    @Test func aDemotedMasterThatPromisedAHigherEpochMayNotStand() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        _ = machine.handle(.demote, now: 0, hearing: nil)
+        let answer = machine.handle(
+            .voteRequest(candidate: Self.b, epoch: Epoch(4), candidateLog: Self.position(3, 100), position: Self.position(3, 100)),
+            now: 1, hearing: nil)
+        #expect(answer.contains(.answerVote(to: Self.b, epoch: Epoch(4), granted: true, reason: nil)), "\(answer)")
+        #expect(Self.refused(promote(&machine, now: 10)))
+    }
+
+    @Test func aMasterFencedAsStaleMayNotStandEvenAfterADemote() {
+        var machine = RoleMachine(me: Self.a, role: .active, epoch: Epoch(3), ballot: Ballot())
+        _ = machine.handle(.higherEpoch(Epoch(4), from: "b"), now: 0, hearing: nil)
+        _ = machine.handle(.demote, now: 1, hearing: nil)
+        #expect(Self.refused(promote(&machine, now: 10)))
     }
 }

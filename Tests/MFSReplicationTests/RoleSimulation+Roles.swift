@@ -27,7 +27,7 @@ extension RoleSimulation {
             case .fence(let why): fence(index, why)
             case .follow: note("\(name(index)) follows the active master again")
             case .promoted(let epoch, let forced): becameActive(index, epoch: epoch, forced: forced)
-            case .promotionRefused(let why):
+            case .promotionRefused(let why, _):
                 stats.refusals += 1
                 note("\(name(index)): promotion refused: \(why)")
             case .log(let level, let text): if level != .info { note("\(name(index)) \(level): \(text)") }

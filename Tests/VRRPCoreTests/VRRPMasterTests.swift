@@ -151,6 +151,35 @@ struct VRRPMasterTests {
         #expect(harness.instance.holdsVirtualAddresses)
     }
 
+    /// Extension: a promote hook that says "not yet" (exit 75: the voters still hear the old
+    /// master for a moment) resigns for now, counts no failure and so never backs off, until
+    /// `VRRPLimits.notYetBeforeBackoff` such answers in a row; a success resets that count.
+    @Test func aPromoteHookThatSaysNotYetResignsWithoutBackingOff() {
+        var harness = Harness(Fixture.configuration(interval: .milliseconds(100)))
+        harness.send(.start)
+        for attempt in 1...VRRPLimits.notYetBeforeBackoff {
+            harness.fire(.masterDown)
+            #expect(harness.state == .master, "attempt \(attempt)")
+            let out = harness.finishPromotion(.notYet("voters still hear the old master"))
+            #expect(out.shape.contains("advert(0)") && out.shape.contains("demote"), "\(out.shape)")
+            #expect(out.transitions.first?.reason == .promoteHookNotYet("voters still hear the old master"))
+            #expect(harness.state == .backup)
+            #expect(harness.instance.failedPromotions == 0 && harness.instance.promoteRetryAt == nil, "attempt \(attempt)")
+            #expect(harness.deadline(.masterDown) == harness.now + harness.instance.masterDownInterval)
+        }
+        // Past the limit "not yet" counts as a failure: the second one in a row backs off.
+        harness.fire(.masterDown)
+        harness.finishPromotion(.notYet("still"))
+        #expect(harness.instance.failedPromotions == 1 && harness.instance.promoteRetryAt == nil)
+        harness.fire(.masterDown)
+        harness.finishPromotion(.notYet("still"))
+        #expect(harness.instance.failedPromotions == 2 && harness.instance.promoteRetryAt == harness.now + .seconds(2))
+        harness.fire(.masterDown)
+        harness.fire(.masterDown)
+        harness.finishPromotion(.success)
+        #expect(harness.instance.notYetPromotions == 0 && harness.instance.failedPromotions == 0)
+    }
+
     @Test func noPreemptionWhilePromotionIsBackedOff() {
         var harness = Harness(Fixture.configuration(priority: 200, interval: .milliseconds(100)))
         harness.send(.start)
