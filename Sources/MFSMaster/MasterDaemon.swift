@@ -165,7 +165,7 @@ public final class MasterDaemon: Sendable {
             ])
         let peers = PeerServerContext(
             service: service, authCode: settings.authCode, softwareVersion: softwareVersion, logger: logger,
-            role: { roles.current })
+            heartbeatMilliseconds: settings.peerHeartbeatMilliseconds, role: { roles.current })
         let promotion = try Promotion(settings: settings, service: service, roles: roles, peers: peers, logger: logger)
         peers.promotion.withLock { $0 = promotion }
         // Only the voters' acknowledgements count (DESIGN §7.2).
@@ -436,6 +436,7 @@ public final class MasterDaemon: Sendable {
     private func startFollowing() {
         let store = FollowerStore(service: service, roles: roles, promotion: promotion) { [logger] in logger.notice("\($0)") }
         var options = PeerLink.Options(masters: settings.masters, role: .follower, authCode: settings.authCode)
+        options.silenceTimeout = Double(settings.peerSilenceMilliseconds) / 1_000
         options.member = promotion.me
         let link = PeerLink(options: options, log: Self.logLink(logger))
         store.link = link

@@ -98,6 +98,15 @@ public enum MasterKeys {
         "PROMOTE_TIMEOUT", default: .seconds(2), range: .milliseconds(100)...(.seconds(600)),
         doc: "How long POST /promote waits for enough voters (P - K + 1 of the masters and metaloggers besides the old active "
             + "one) to grant the new epoch before it is refused; voters that still hear the old master are asked again meanwhile.")
+    public static let peerHeartbeat = ConfigKey.duration(
+        "PEER_HEARTBEAT", default: .milliseconds(100), range: .milliseconds(10)...(.seconds(10)),
+        doc: "How often the active master tells an idle peer (follower, metalogger) that it lives. Peers take it for dead "
+            + "after PEER_SILENCE_TIMEOUT without a word; keep that at least 2 heartbeats (3 is the default ratio).")
+    public static let peerSilence = ConfigKey.duration(
+        "PEER_SILENCE_TIMEOUT", default: .milliseconds(300), range: .milliseconds(30)...(.seconds(60)),
+        doc: "A follower hearing nothing from the active master for this long reconnects, and as a voter takes it for dead "
+            + "(grants a candidate). Keep it below the announcer's Master_Down_Interval (3 adverts and a bit: 0.35 s at "
+            + "100 ms adverts), so a silent host death is seen before the standby is told to take over.")
     public static let preserveSeconds = ConfigKey.duration(
         "CHANGELOG_PRESERVE_SECONDS", default: .seconds(1_800), range: .seconds(1)...(.seconds(86_400)),
         doc: "How long recent changes are kept in memory for peers that reconnect (at most 256 MiB of them); a peer further "
@@ -107,7 +116,7 @@ public enum MasterKeys {
         dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
         backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
         requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
-        authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, preserveSeconds)
+        authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence, preserveSeconds)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -150,6 +159,10 @@ public struct MasterSettings: Sendable {
     public var replication: ReplicationHub.Settings
     /// `PROMOTE_TIMEOUT`.
     public var promoteWaitMilliseconds: Int64
+    /// `PEER_HEARTBEAT`.
+    public var peerHeartbeatMilliseconds: Int64
+    /// `PEER_SILENCE_TIMEOUT`.
+    public var peerSilenceMilliseconds: Int64
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -179,6 +192,8 @@ public struct MasterSettings: Sendable {
         let adminCode = configuration[MasterKeys.adminAuthCode]
         adminAuthCode = adminCode.isEmpty ? nil : adminCode
         promoteWaitMilliseconds = configuration[MasterKeys.promoteTimeout].milliseconds
+        peerHeartbeatMilliseconds = configuration[MasterKeys.peerHeartbeat].milliseconds
+        peerSilenceMilliseconds = configuration[MasterKeys.peerSilence].milliseconds
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
             syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,
@@ -189,6 +204,14 @@ public struct MasterSettings: Sendable {
     /// Checks what no single key can: `ADMIN_AUTH_CODE` must not be `AUTH_CODE`, or every
     /// chunkserver's and metalogger's configuration could promote or demote a master.
     public static func check(_ configuration: Configuration) throws(MasterStartError) {
+        let heartbeat = configuration[MasterKeys.peerHeartbeat]
+        let silence = configuration[MasterKeys.peerSilence]
+        if silence < heartbeat * 2 {
+            let location = configuration.location(of: MasterKeys.peerSilence) ?? configuration.location(of: MasterKeys.peerHeartbeat)
+            throw MasterStartError(
+                "\(location.map { "\($0): " } ?? "")PEER_SILENCE_TIMEOUT (\(silence.milliseconds) ms) must be at least twice "
+                    + "PEER_HEARTBEAT (\(heartbeat.milliseconds) ms): a peer would take a live master for dead between two heartbeats")
+        }
         let admin = configuration[MasterKeys.adminAuthCode]
         guard !admin.isEmpty, admin == configuration[MasterKeys.authCode] else { return }
         let location = configuration.location(of: MasterKeys.adminAuthCode).map { "\($0): " } ?? ""

@@ -41,6 +41,8 @@ public final class PeerServerContext: Sendable {
     /// The voters' standing connections (DESIGN §7.2), by member: where a candidate's vote and
     /// tail requests go.
     let voterChannels = Mutex<[MemberID: any Channel]>([:])
+    /// `PEER_HEARTBEAT`: how often an idle peer connection hears that this master lives.
+    let heartbeat: TimeAmount
 
     /// A peer has seen a higher epoch: this master is stale (DESIGN §7.6).
     func staleEpoch(_ epoch: Epoch, _ peer: String) {
@@ -49,8 +51,9 @@ public final class PeerServerContext: Sendable {
 
     public init(
         service: MetadataService, authCode: String?, softwareVersion: String, logger: Logger,
-        role: @escaping @Sendable () -> (MasterRole, String?)
+        heartbeatMilliseconds: Int64 = Int64(PeerLinkLimits.heartbeatSeconds * 1_000), role: @escaping @Sendable () -> (MasterRole, String?)
     ) {
+        heartbeat = .milliseconds(heartbeatMilliseconds)
         self.service = service
         self.authCode = authCode
         self.softwareVersion = softwareVersion
@@ -386,7 +389,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private func startHeartbeat() {
         guard let context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let period = TimeAmount.milliseconds(Int64(PeerLinkLimits.heartbeatSeconds * 1000))
+        let period = shared.heartbeat
         heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             let handler = bound.value
             if !handler.sentSinceHeartbeat {

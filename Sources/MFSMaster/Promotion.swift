@@ -90,7 +90,7 @@ final class Promotion: Sendable {
         }
         me = loaded.member
         file = Mutex(loaded)
-        let silence = Int64(PeerLinkLimits.silenceSeconds * 1_000)
+        let silence = settings.peerSilenceMilliseconds
         machine = Mutex(
             RoleMachine(
                 me: loaded.member, role: roles.role, epoch: service.namespace.epoch,

@@ -71,12 +71,13 @@ public final class MetaloggerDaemon: Sendable {
         }
         let masters = settings.masters.map { (host: $0.host, port: Int($0.port(or: 9419))) }
         var options = PeerLink.Options(masters: masters, role: .metalogger, authCode: settings.authCode)
+        options.silenceTimeout = Double(settings.peerSilenceMilliseconds) / 1_000
         options.member = member
         let link = PeerLink(options: options, log: log)
         let voter: MetaloggerVoter
         do {
             voter = try MetaloggerVoter(
-                store: store, link: link, logger: logger, silenceMilliseconds: Int64(PeerLinkLimits.silenceSeconds * 1_000))
+                store: store, link: link, logger: logger, silenceMilliseconds: settings.peerSilenceMilliseconds)
         } catch {
             throw MetaloggerStartError("cannot read or create \(memberPath): \(error)")
         }

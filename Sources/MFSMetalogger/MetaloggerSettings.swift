@@ -25,8 +25,14 @@ public enum MetaloggerKeys {
     public static let authCode = ConfigKey.string(
         "AUTH_CODE", default: "", doc: "The password the master asks peers to prove (its AUTH_CODE); empty: none.")
 
+    public static let peerSilence = ConfigKey.duration(
+        "PEER_SILENCE_TIMEOUT", default: .milliseconds(300), range: .milliseconds(30)...(.seconds(60)),
+        doc: "Hearing nothing from the active master for this long (it sends a heartbeat every PEER_HEARTBEAT, 100 ms by "
+            + "default), the metalogger reconnects and, as a voter, takes it for dead (grants a candidate). Keep it below the "
+            + "announcer's Master_Down_Interval and at least twice the masters' PEER_HEARTBEAT.")
+
     public static let schema = ConfigSchema(
-        dataPath, masterHost, masterPort, metaDownloadFrequency, backLogs, backMetaKeepPrevious, authCode)
+        dataPath, masterHost, masterPort, metaDownloadFrequency, backLogs, backMetaKeepPrevious, authCode, peerSilence)
 
     /// The text of `config/mfsmetalogger.cfg.sample`.
     public static var sample: String {
@@ -50,6 +56,8 @@ public struct MetaloggerSettings: Sendable {
     public var keepPreviousMetadata: Int
     /// nil when `AUTH_CODE` is empty.
     public var authCode: String?
+    /// `PEER_SILENCE_TIMEOUT`.
+    public var peerSilenceMilliseconds: Int64
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -61,6 +69,8 @@ public struct MetaloggerSettings: Sendable {
         keepPreviousMetadata = configuration[MetaloggerKeys.backMetaKeepPrevious]
         let code = configuration[MetaloggerKeys.authCode]
         authCode = code.isEmpty ? nil : code
+        let silence = configuration[MetaloggerKeys.peerSilence].components
+        peerSilenceMilliseconds = silence.seconds * 1_000 + silence.attoseconds / 1_000_000_000_000_000
     }
 
     public static let defaultConfigPath = "/etc/mfs/mfsmetalogger.cfg"
