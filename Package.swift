@@ -104,7 +104,8 @@ var targets: [Target] = [
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [
-            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", .product(name: "Logging", package: "swift-log"),
+            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", "MFSClient",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
     .testTarget(name: "MFSChangelogTests", dependencies: ["MFSCore", "MFSChangelog", "MFSTestSupport"]),

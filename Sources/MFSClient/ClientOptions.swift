@@ -23,6 +23,14 @@ public struct ClientOptions: Sendable {
     /// How long the client keeps reconnecting after it lost the master before it fails the
     /// requests waiting; also the longest a single request waits in all.
     public var retryFor: Duration = .seconds(30)
+    /// A request waiting this long without a reply makes the client ask, on a fresh
+    /// connection, who answers at the master's address now: a new active master there (the
+    /// virtual IP moved after a silent host death) ends the old connection at once instead of
+    /// after TCP's retransmissions. Zero: never. Ask again every `probeAfter` while requests
+    /// still wait.
+    public var probeAfter: Duration = .milliseconds(100)
+    /// How long a probe's connect and answer may take together.
+    public var probeTimeout: Duration = .milliseconds(200)
 
     public init(
         masters: [HostPort], mountPath: String = "/", password: String? = nil, clientVersion: String = "swift-mfs 0.1",

@@ -15,7 +15,10 @@ import Synchronization
 ///   reconnects (backing off from 50 ms to 2 s, with jitter) over the master list, resumes the
 ///   session and sends every request still waiting again with its id (the master answers a
 ///   mutating request it already did with its first result);
-/// - a `notActive` answer: it goes to the active master the answer names, or the next address.
+/// - a `notActive` answer: it goes to the active master the answer names, or the next address;
+/// - a master that changed behind a silent connection (its host died without a FIN and the
+///   virtual IP moved): a request waiting `ClientOptions.probeAfter` makes it ask who answers at
+///   the address now (`MasterClient+Probe.swift`).
 ///
 /// If the master no longer knows the session (it expired while the client was away), the
 /// client opens a new one and fails the mutating requests it had sent with
@@ -55,6 +58,9 @@ public final class MasterClient: Sendable {
         var redirect: String?
         var closing = false
         var watchdog: RepeatedTask?
+        /// A probe (`probeIfStalled`) is under way; when the last one started.
+        var probing = false
+        var lastProbe: ContinuousClock.Instant?
     }
 
     let options: ClientOptions
@@ -249,7 +255,7 @@ public final class MasterClient: Sendable {
     // MARK: watchdog
 
     private func startWatchdog() {
-        let shortest = min(options.requestTimeout, options.retryFor)
+        let shortest = min(options.requestTimeout, options.retryFor, options.probeAfter > .zero ? options.probeAfter : .seconds(3_600))
         let tick = max(Duration.milliseconds(10), min(Duration.seconds(1), shortest / 4))
         let amount = TimeAmount.nanoseconds(tick.nanoseconds)
         let task = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(initialDelay: amount, delay: amount) {
@@ -270,7 +276,11 @@ public final class MasterClient: Sendable {
             return (expired, link)
         }
         for (waiter, error) in expired { waiter.resume(returning: .failure(error)) }
-        if let stalled { close(stalled, .lost("no answer from \(stalled.address) within \(options.requestTimeout)")) }
+        if let stalled {
+            close(stalled, .lost("no answer from \(stalled.address) within \(options.requestTimeout)"))
+        } else if options.probeAfter > .zero, case .connected(let link) = state.withLock({ $0.link }) {
+            probeIfStalled(link, now: now)
+        }
     }
 }
 

@@ -295,14 +295,15 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: handshake
 
     private func hello(_ hello: Hello) {
-        guard hello.role == .client, let client = hello.client else {
-            return close("a \(hello.role) said hello on the client port")
-        }
         let namespace = shared.service.namespace
         let state = shared.processor.isActive()
         let me = HelloReply(
             role: state.active ? .active : .follower, metaID: namespace.metaID, epoch: namespace.epoch, metaVersion: namespace.version,
             softwareVersion: shared.softwareVersion)
+        if hello.role == .probe { return answerProbe(me) }
+        guard hello.role == .client, let client = hello.client else {
+            return close("a \(hello.role) said hello on the client port")
+        }
         if hello.metaID != .unknown, hello.metaID != namespace.metaID {
             return refuse(.wrongMetaID, hello: me, "the client belongs to cluster \(hello.metaID.hex), this is \(namespace.metaID.hex)")
         }
@@ -513,6 +514,15 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func flush() { context?.flush() }
+
+    /// A client's probe (`PeerRole.probe`): who answers here, then the connection ends, quietly.
+    private func answerProbe(_ me: HelloReply) {
+        guard let context else { return }
+        write(me.encode())
+        phase = .closed
+        context.flush()
+        context.close(promise: nil)
+    }
 
     /// Closes this connection only, saying why in the log.
     private func close(_ reason: String) {

@@ -248,7 +248,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                     "a master of a higher epoch said hello (not authenticated: fenced only once a peer proves AUTH_CODE)",
                     metadata: ["peer": "\(peer)", "epoch": "\(hello.epoch)"])
             }
-        case .client, .chunkserver:
+        case .client, .chunkserver, .probe:
             close("a \(hello.role) on the metalogger port (9419): wrong port")
         }
     }

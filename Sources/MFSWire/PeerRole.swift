@@ -10,6 +10,10 @@ public enum PeerRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case follower = 4
     /// Another master (an active master probing a peer after a partition, say).
     case master = 5
+    /// A client asking who answers at an address (`MasterClient`'s probe while its requests
+    /// wait on a silent connection): the master replies with its `HelloReply` and closes; no
+    /// session is opened and nothing is logged as a problem.
+    case probe = 6
 
     public var description: String {
         switch self {
@@ -18,6 +22,7 @@ public enum PeerRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .metalogger: "metalogger"
         case .follower: "follower"
         case .master: "master"
+        case .probe: "probe"
         }
     }
 }

@@ -65,7 +65,7 @@ private struct Handle<T>: @unchecked Sendable {
     @Test func aMkdirWhoseReplyWasLostGetsItsFirstResult() async throws {
         let master = Handle(value: try MasterProcess())
         try await offPool { try master.value.start() }
-        let proxy = try ReplyCuttingProxy(upstreamPort: master.value.clientPort)
+        let proxy = try TestRelay(upstreamPort: master.value.clientPort)
         defer { proxy.stop() }
         let client = try await MasterClient.connect(options(port: proxy.port))
         let session = client.grant.session

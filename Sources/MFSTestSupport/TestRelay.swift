@@ -4,21 +4,26 @@ import Foundation
     import Glibc
 #endif
 
-/// A TCP relay between a client and the master that can lose one reply: once `cutNextReply`
-/// is called, the next bytes the master sends are dropped and both sides of that connection
-/// closed, as when a network fails just after the master did a request.
-final class ReplyCuttingProxy: @unchecked Sendable {
-    let port: Int
+/// A TCP relay on loopback in front of a master's client port, for the client's failure tests:
+/// - `cutNextReply()`: the next bytes the master sends are dropped and that connection closed,
+///   as when a network fails just after the master did a request;
+/// - `silence()`: every connection relayed so far drops all bytes both ways without closing (no
+///   FIN, no RST: what a client sees when the master's host dies);
+/// - `switchUpstream(to:)`: new connections go to another master (a moved virtual IP).
+public final class TestRelay: @unchecked Sendable {
+    public let port: Int
     private let listener: Int32
-    private let upstreamPort: Int
     private let lock = NSLock()
-    private var armed = false
+    private var upstreamPort: Int
+    private var generation = 0
+    private var silencedBelow = 0
     private var sockets: [Int32] = []
     private var stopped = false
-    private(set) var cuts = 0
-    private(set) var connections = 0
+    private var armed = false
+    public private(set) var cuts = 0
+    public private(set) var connections = 0
 
-    init(upstreamPort: Int) throws {
+    public init(upstreamPort: Int) throws {
         self.upstreamPort = upstreamPort
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port: 0)
@@ -40,9 +45,15 @@ final class ReplyCuttingProxy: @unchecked Sendable {
     deinit { stop() }
 
     /// Drops the next bytes from the master and cuts that connection.
-    func cutNextReply() { lock.withLock { armed = true } }
+    public func cutNextReply() { lock.withLock { armed = true } }
 
-    func stop() {
+    /// Every connection relayed so far goes silent (bytes dropped both ways, sockets open).
+    public func silence() { lock.withLock { silencedBelow = generation } }
+
+    /// New connections go to `port`.
+    public func switchUpstream(to port: Int) { lock.withLock { upstreamPort = port } }
+
+    public func stop() {
         let all = lock.withLock { () -> [Int32] in
             guard !stopped else { return [] }
             stopped = true
@@ -66,8 +77,12 @@ final class ReplyCuttingProxy: @unchecked Sendable {
                 if errno == EINTR { continue }
                 break
             }
+            let (port, number) = lock.withLock { () -> (Int, Int) in
+                generation += 1
+                return (upstreamPort, generation)
+            }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port: UInt16(upstreamPort))
+            var address = Self.loopback(port: UInt16(port))
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
@@ -84,49 +99,30 @@ final class ReplyCuttingProxy: @unchecked Sendable {
                 close(upstream)
                 continue
             }
-            let pair = Pair(client: client, upstream: upstream)
-            Thread { [self] in pump(from: client, to: upstream, pair: pair, fromMaster: false) }.start()
-            Thread { [self] in pump(from: upstream, to: client, pair: pair, fromMaster: true) }.start()
+            Thread { [self] in pump(from: client, to: upstream, number: number, fromMaster: false) }.start()
+            Thread { [self] in pump(from: upstream, to: client, number: number, fromMaster: true) }.start()
         }
         close(listener)
     }
 
-    /// Both sockets of one relayed connection, closed when both directions are done.
-    private final class Pair: @unchecked Sendable {
-        let client: Int32
-        let upstream: Int32
-        private let lock = NSLock()
-        private var running = 2
-        init(client: Int32, upstream: Int32) { (self.client, self.upstream) = (client, upstream) }
-        func finished() {
-            shutdown(client, Int32(SHUT_RDWR))
-            shutdown(upstream, Int32(SHUT_RDWR))
-            let last = lock.withLock { () -> Bool in
-                running -= 1
-                return running == 0
-            }
-            if last {
-                close(client)
-                close(upstream)
-            }
-        }
-    }
-
-    private func pump(from source: Int32, to destination: Int32, pair: Pair, fromMaster: Bool) {
+    /// Relays until either side closes (or a cut); a silenced connection's bytes are dropped
+    /// and its sockets stay open until `stop()` (a dead host sends no FIN).
+    private func pump(from source: Int32, to destination: Int32, number: Int, fromMaster: Bool) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         relay: while true {
             let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
-            if fromMaster {
-                let cut = lock.withLock { () -> Bool in
+            if lock.withLock({ number <= silencedBelow }) { continue }
+            let cut =
+                fromMaster
+                && lock.withLock { () -> Bool in
                     guard armed else { return false }
                     armed = false
                     cuts += 1
                     return true
                 }
-                if cut { break }
-            }
+            if cut { break }
             var offset = 0
             while offset < count {
                 let written = buffer[offset..<count].withUnsafeBytes { send(destination, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -135,7 +131,9 @@ final class ReplyCuttingProxy: @unchecked Sendable {
                 offset += written
             }
         }
-        lock.withLock { sockets.removeAll { $0 == source || $0 == destination } }
-        pair.finished()
+        if lock.withLock({ number > silencedBelow }) {
+            shutdown(source, Int32(SHUT_RDWR))
+            shutdown(destination, Int32(SHUT_RDWR))
+        }
     }
 }
