@@ -53,6 +53,12 @@ public struct HardDriveConfigError: Error, Hashable, Sendable, CustomStringConve
     public var line: Int
     public var problem: Problem
 
+    public init(file: String, line: Int, problem: Problem) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
     public var description: String {
         let what =
             switch problem {
