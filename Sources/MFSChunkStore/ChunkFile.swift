@@ -29,7 +29,8 @@ final class ChunkFile {
     /// table of zeros (an unwritten table; MooseFS stores it at the first write).
     static func create(_ name: ChunkFileName, at path: String) throws(PosixError) -> ChunkFile {
         let file = try PosixFile.create(path)
-        try file.write(ChunkHeader(id: name.id, version: name.version).bytes + [UInt8](repeating: 0, count: ChunkLimits.crcTableSize), at: 0)
+        try file.write(
+            ChunkHeader(id: name.id, version: name.version).bytes + [UInt8](repeating: 0, count: ChunkLimits.crcTableSize), at: 0)
         return ChunkFile(name: name, path: path, layout: ChunkFileLayout(blocks: 0), table: CRCTable(), file: file)
     }
 
@@ -73,7 +74,8 @@ final class ChunkFile {
         guard crc == table[block] else {
             throw .damaged(
                 id, block: block,
-                reason: "\(path) block \(block) has CRC \(hex(UInt64(crc), digits: 8)), the table says \(hex(UInt64(table[block]), digits: 8))")
+                reason:
+                    "\(path) block \(block) has CRC \(hex(UInt64(crc), digits: 8)), the table says \(hex(UInt64(table[block]), digits: 8))")
         }
         return (bytes, crc)
     }
@@ -94,7 +96,9 @@ final class ChunkFile {
                 (BlockCRC.checksum(old[(piece.offset + piece.size)...]), piece.bytesAfter),
             ])
         } else {
-            blockCRC = BlockCRC.joined([(BlockCRC.zeros(piece.offset), piece.offset), (crc, piece.size), (BlockCRC.zeros(piece.bytesAfter), piece.bytesAfter)])
+            blockCRC = BlockCRC.joined([
+                (BlockCRC.zeros(piece.offset), piece.offset), (crc, piece.size), (BlockCRC.zeros(piece.bytesAfter), piece.bytesAfter),
+            ])
         }
         try io { () throws(PosixError) in
             try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
@@ -118,7 +122,9 @@ final class ChunkFile {
         var lastCRC: UInt32? = nil
         if newBlocks <= blocks, kept > 0 {
             let old = try readCheckedBlock(newBlocks - 1).bytes
-            lastCRC = BlockCRC.joined([(BlockCRC.checksum(old[..<kept]), kept), (BlockCRC.zeros(ChunkLimits.blockSize - kept), ChunkLimits.blockSize - kept)])
+            lastCRC = BlockCRC.joined([
+                (BlockCRC.checksum(old[..<kept]), kept), (BlockCRC.zeros(ChunkLimits.blockSize - kept), ChunkLimits.blockSize - kept),
+            ])
         }
         try io { () throws(PosixError) in
             if newBlocks <= blocks { try file.truncate(to: layout.dataOffset + length) }

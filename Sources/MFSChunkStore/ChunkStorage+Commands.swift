@@ -138,7 +138,8 @@ extension ChunkStorage {
 
     /// Runs `body` on a chunk's file: the one open for writing, or one opened for this call
     /// and closed after it (fsynced first when `durable`).
-    func withFile<T>(_ stored: Stored, writable: Bool, durable: Bool, _ body: (ChunkFile) throws(ChunkStoreError) -> T) throws(ChunkStoreError)
+    func withFile<T>(_ stored: Stored, writable: Bool, durable: Bool, _ body: (ChunkFile) throws(ChunkStoreError) -> T)
+        throws(ChunkStoreError)
         -> T
     {
         try guarded(stored.directory, chunk: stored.name.id) { () throws(ChunkStoreError) in
@@ -158,7 +159,7 @@ extension ChunkStorage {
 
     /// Unlinks a file; nil when it is gone (or was never there), else the error.
     func unlinkQuietly(_ path: String) -> PosixError? {
-        do { try PosixPath.unlink(path) } catch where error.code == ENOENT { return nil } catch { return error }
+        do { try PosixPath.unlink(path) } catch  where error.code == ENOENT { return nil } catch { return error }
         return nil
     }
 }

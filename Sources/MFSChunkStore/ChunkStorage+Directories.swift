@@ -66,7 +66,9 @@ extension ChunkStorage {
         case .io(let posix):
             events.append(.errorOccurred(directory: directory.path, reason: posix.description))
             if directory.health.record(errno: posix.code, at: options.now()) {
-                fail(directory: index, reason: "\(directory.health.recent.count) I/O errors within \(directory.health.tolerancePeriod), last: \(posix)")
+                fail(
+                    directory: index,
+                    reason: "\(directory.health.recent.count) I/O errors within \(directory.health.tolerancePeriod), last: \(posix)")
             }
             return error
         default:

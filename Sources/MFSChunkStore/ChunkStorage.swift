@@ -100,7 +100,8 @@ public final class ChunkStorage {
     public var directoryStatuses: [DirectoryStatus] {
         directories.map {
             DirectoryStatus(
-                entry: $0.entry, usage: $0.usage, chunkCount: $0.chunkCount, errorCount: $0.health.total, isFull: $0.isFull, failure: $0.failure)
+                entry: $0.entry, usage: $0.usage, chunkCount: $0.chunkCount, errorCount: $0.health.total, isFull: $0.isFull,
+                failure: $0.failure)
         }
     }
 

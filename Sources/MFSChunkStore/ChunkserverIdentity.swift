@@ -67,7 +67,7 @@ public struct ChunkserverIdentity: Hashable, Sendable {
     }
 
     private static func readIfPresent(_ path: String) throws(ChunkserverIdentityError) -> [UInt8]? {
-        do { return try PosixPath.readFile(path) } catch where error.code == ENOENT { return nil } catch { throw .io(error) }
+        do { return try PosixPath.readFile(path) } catch  where error.code == ENOENT { return nil } catch { throw .io(error) }
     }
 }
 

@@ -34,7 +34,8 @@ public final class DirectoryLock: Sendable {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
             guard fd >= 0 else { throw Refused(path: path, reason: String(cString: strerror(errno))) }
             guard fstat(fd, &info) == 0, lockf(fd, F_TLOCK, 0) == 0 else {
-                let reason = errno == EACCES || errno == EAGAIN ? "another chunkserver uses this data directory" : String(cString: strerror(errno))
+                let reason =
+                    errno == EACCES || errno == EAGAIN ? "another chunkserver uses this data directory" : String(cString: strerror(errno))
                 close(fd)
                 throw Refused(path: path, reason: reason)
             }

@@ -65,7 +65,9 @@ enum DirectoryScan {
         let info: stat
         do { info = try PosixPath.status(path) } catch { return .failure(.unreadable(error)) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .failure(.notAFile(path: path)) }
-        guard let layout = ChunkFileLayout(fileLength: Int(info.st_size)) else { return .failure(.badLength(path: path, length: Int(info.st_size))) }
+        guard let layout = ChunkFileLayout(fileLength: Int(info.st_size)) else {
+            return .failure(.badLength(path: path, length: Int(info.st_size)))
+        }
         return .success(ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path))
     }
 }

@@ -20,7 +20,8 @@ public struct FileSystemSpace: Hashable, Sendable {
         guard statvfs(path, &info) == 0 else { throw PosixError("statvfs", path) }
         let unit = UInt64(info.f_frsize)
         let reserved = UInt64(info.f_bfree) - min(UInt64(info.f_bfree), UInt64(info.f_bavail))
-        return FileSystemSpace(total: unit * (UInt64(info.f_blocks) - min(UInt64(info.f_blocks), reserved)), available: unit * UInt64(info.f_bavail))
+        return FileSystemSpace(
+            total: unit * (UInt64(info.f_blocks) - min(UInt64(info.f_blocks), reserved)), available: unit * UInt64(info.f_bavail))
     }
 }
 
@@ -48,7 +49,9 @@ public struct DirectoryUsage: Hashable, Sendable {
     ///   the file system has. MooseFS estimates the chunk bytes from a sample and, on a directory
     ///   with no chunks yet, falls back to the whole file system's used bytes, so an empty
     ///   limited directory can look full (notes §2.5, pitfall 15); we know every chunk's length.
-    public static func of(space: FileSystemSpace, limit: DataDirectoryEntry.SizeLimit, chunkBytes: UInt64, leaveFree: UInt64 = defaultLeaveFree)
+    public static func of(
+        space: FileSystemSpace, limit: DataDirectoryEntry.SizeLimit, chunkBytes: UInt64, leaveFree: UInt64 = defaultLeaveFree
+    )
         -> DirectoryUsage
     {
         switch limit {

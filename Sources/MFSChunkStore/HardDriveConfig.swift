@@ -84,7 +84,9 @@ public enum HardDriveConfig {
         var firstLine: [String: Int] = [:]
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
-            guard line.utf8.count <= maxLineLength else { throw HardDriveConfigError(file: file, line: number, problem: .lineTooLong(line.utf8.count)) }
+            guard line.utf8.count <= maxLineLength else {
+                throw HardDriveConfigError(file: file, line: number, problem: .lineTooLong(line.utf8.count))
+            }
             let entry: DataDirectoryEntry?
             do { entry = try parseLine(Substring(line)) } catch { throw HardDriveConfigError(file: file, line: number, problem: error) }
             guard let entry else { continue }

@@ -2,7 +2,9 @@
     import Glibc
 #endif
 
-/// A system call on a file that failed: which call, which path and the errno.
+/// A system call on a file that failed: which call, which path and the errno. The same shape as
+/// `MFSStorage.StorageError`, kept apart so the chunkserver's store does not depend on the
+/// metadata modules MFSStorage brings, and Hashable so errors compare in tests and reports.
 public struct PosixError: Error, Hashable, Sendable, CustomStringConvertible {
     public var operation: String
     public var path: String

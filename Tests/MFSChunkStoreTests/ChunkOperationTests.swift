@@ -11,7 +11,8 @@ import Testing
         try store.write(id, version: version, offset: offset, bytes: data, crc: BlockCRC.checksum(data))
     }
 
-    func readAll(_ store: ChunkStore, _ id: ChunkID, _ offset: Int, _ size: Int, version: ChunkVersion = ChunkVersion(1)) throws -> [UInt8] {
+    func readAll(_ store: ChunkStore, _ id: ChunkID, _ offset: Int, _ size: Int, version: ChunkVersion = ChunkVersion(1)) throws -> [UInt8]
+    {
         let pieces = try store.read(id, version: version, offset: offset, size: size)
         for piece in pieces { #expect(piece.crc == BlockCRC.checksum(piece.bytes)) }
         return pieces.flatMap(\.bytes)
@@ -57,7 +58,8 @@ import Testing
             try self.write(store, id, ChunkLimits.chunkSize, [1])
         }
         #expect(throws: ChunkStoreError.blockOutOfChunk(ChunkLimits.blocksPerChunk)) {
-            try store.write(id, version: self.v1, piece: BlockPiece(block: 1024, offset: 0, size: 1), bytes: [1], crc: BlockCRC.checksum([1]))
+            try store.write(
+                id, version: self.v1, piece: BlockPiece(block: 1024, offset: 0, size: 1), bytes: [1], crc: BlockCRC.checksum([1]))
         }
         #expect(throws: ChunkStoreError.outOfChunk(offset: 65_535, size: 2)) {
             try store.write(id, version: self.v1, piece: BlockPiece(block: 0, offset: 65_535, size: 2), bytes: [1, 2], crc: 0)
@@ -77,7 +79,8 @@ import Testing
         var expected = pattern(ChunkLimits.blockSize, seed: 6)
         try write(store, id, 0, expected)
         let piece = pattern(5000, seed: 7)
-        try store.write(id, version: v1, piece: BlockPiece(block: 0, offset: 20_000, size: 5000), bytes: piece, crc: BlockCRC.checksum(piece))
+        try store.write(
+            id, version: v1, piece: BlockPiece(block: 0, offset: 20_000, size: 5000), bytes: piece, crc: BlockCRC.checksum(piece))
         expected.replaceSubrange(20_000..<25_000, with: piece)
         try store.finish(id)
         #expect(try readAll(store, id, 0, ChunkLimits.blockSize) == expected)
@@ -207,7 +210,9 @@ import Testing
         }
         let copy = try store.duplicateTruncate(ChunkID(1), version: v1, to: ChunkID(3), newVersion: ChunkVersion(2), length: 30_000)
         #expect(copy.blocks == 1 && copy.version == ChunkVersion(2))
-        #expect(try readAll(store, ChunkID(3), 0, 40_000, version: ChunkVersion(2)) == Array(data[0..<30_000]) + [UInt8](repeating: 0, count: 10_000))
+        #expect(
+            try readAll(store, ChunkID(3), 0, 40_000, version: ChunkVersion(2)) == Array(data[0..<30_000])
+                + [UInt8](repeating: 0, count: 10_000))
         let header = dir.bytes("hdd1/00/chunk_0000000000000003_00000002.mfs")
         #expect(header.bigEndianUInt64(at: 8) == 3 && header.bigEndianUInt32(at: 16) == 2)
     }
@@ -242,7 +247,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.path + "/target/00/chunk_0000000000000042_00000000.mfs"))
         let blocks = try source.blocks(id, version: ChunkVersion(7))
         for block in 0..<blocks {
-            let piece = try source.read(id, version: ChunkVersion(7), piece: BlockPiece(block: block, offset: 0, size: ChunkLimits.blockSize))
+            let piece = try source.read(
+                id, version: ChunkVersion(7), piece: BlockPiece(block: block, offset: 0, size: ChunkLimits.blockSize))
             try target.write(id, version: .any, piece: piece.piece, bytes: piece.bytes, crc: piece.crc)
         }
         try target.completeReplication(id, version: ChunkVersion(7))

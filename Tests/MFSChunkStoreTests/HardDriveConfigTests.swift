@@ -15,7 +15,8 @@ import Testing
             /mnt/hdd6 500MiB   \r
             """
         let entries = try HardDriveConfig.parse(text, file: "mfshdd.cfg")
-        #expect(entries.map(\.path) == ["/mnt/hdd1/", "/mnt/hdd2/", "/mnt/hdd3/", "/mnt/hdd4/", "/mnt/my disk/", "/mnt/hdd5/", "/mnt/hdd6/"])
+        #expect(
+            entries.map(\.path) == ["/mnt/hdd1/", "/mnt/hdd2/", "/mnt/hdd3/", "/mnt/hdd4/", "/mnt/my disk/", "/mnt/hdd5/", "/mnt/hdd6/"])
         #expect(entries[1].markedForRemoval && !entries[0].markedForRemoval)
         #expect(entries[2].rebalance == .moveOut && entries[2].ignoresSizeChanges)
         #expect(entries[2].sizeLimit == .leaveFree(20 << 30))

@@ -25,7 +25,9 @@ import Testing
         let start = ContinuousClock.now
         var health = DirectoryHealth()
         #expect(DirectoryHealth.defaultToleranceCount == 2 && DirectoryHealth.defaultTolerancePeriod == .seconds(600))
-        let errors: [(Int32, Duration)] = [(EIO, .zero), (ENOSPC, .zero), (EIO, .seconds(1)), (EIO, .seconds(601)), (ENOENT, .seconds(601))]
+        let errors: [(Int32, Duration)] = [
+            (EIO, .zero), (ENOSPC, .zero), (EIO, .seconds(1)), (EIO, .seconds(601)), (ENOENT, .seconds(601)),
+        ]
         // The first error has aged out by 601 s (else the fourth would fail); the fifth is the third within 600 s.
         let failed = errors.map { health.record(errno: $0.0, at: start + $0.1) }
         #expect(failed == [false, false, false, false, true])

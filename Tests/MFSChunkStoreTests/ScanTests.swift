@@ -33,17 +33,25 @@ import Testing
         #expect(store.chunk(ChunkID(1))?.directory == dir.path + "/hdd1/")
         let problems = Set(store.scanProblems.map(\.description))
         #expect(store.scanProblems.count == 5)
-        #expect(problems.contains("\(dir.path)/hdd1/00/chunk_0000000000000003_00000001.mfs: skipped, 8195 bytes is not a chunk file's length"))
+        #expect(
+            problems.contains("\(dir.path)/hdd1/00/chunk_0000000000000003_00000001.mfs: skipped, 8195 bytes is not a chunk file's length"))
         #expect(problems.contains { $0.contains("chunk_000000000000000a_00000001.mfs: skipped") && $0.contains("uppercase hex") })
         #expect(problems.contains { $0.contains("notes.txt: skipped") })
         #expect(
             store.scanProblems.contains(
-                .duplicate(kept: dir.path + "/hdd2/FF/chunk_0000000000000002_00000005.mfs", ignored: dir.path + "/hdd1/3A/chunk_0000000000000002_00000004.mfs")))
+                .duplicate(
+                    kept: dir.path + "/hdd2/FF/chunk_0000000000000002_00000005.mfs",
+                    ignored: dir.path + "/hdd1/3A/chunk_0000000000000002_00000004.mfs")))
         #expect(
             store.scanProblems.contains(
-                .duplicate(kept: dir.path + "/hdd1/00/chunk_0000000000000001_00000001.mfs", ignored: dir.path + "/hdd2/01/chunk_0000000000000001_00000001.mfs")))
+                .duplicate(
+                    kept: dir.path + "/hdd1/00/chunk_0000000000000001_00000001.mfs",
+                    ignored: dir.path + "/hdd2/01/chunk_0000000000000001_00000001.mfs")))
         // Nothing was deleted.
-        for kept in ["hdd1/00/chunk_0000000000000003_00000001.mfs", "hdd1/3A/chunk_0000000000000002_00000004.mfs", "hdd2/01/chunk_0000000000000001_00000001.mfs"] {
+        for kept in [
+            "hdd1/00/chunk_0000000000000003_00000001.mfs", "hdd1/3A/chunk_0000000000000002_00000004.mfs",
+            "hdd2/01/chunk_0000000000000001_00000001.mfs",
+        ] {
             #expect(FileManager.default.fileExists(atPath: dir.path + "/" + kept))
         }
         let subdirectories = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/hdd1").filter { $0 != ".lock" }
@@ -76,13 +84,16 @@ import Testing
         #expect {
             _ = try ChunkStore(directories: [dir.entry()], options: testOptions())
         } throws: { error in
-            (error as? ChunkStoreOpenError)?.description == "cannot lock \(dir.path)/hdd1/.lock: this process already uses this data directory"
+            (error as? ChunkStoreOpenError)?.description
+                == "cannot lock \(dir.path)/hdd1/.lock: this process already uses this data directory"
         }
         try first.create(ChunkID(1), version: ChunkVersion(1))
         // Another process (python's lockf, as MooseFS's) is refused while we hold it.
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        probe.arguments = ["-c", "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)", dir.path + "/hdd1/.lock"]
+        probe.arguments = [
+            "-c", "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)", dir.path + "/hdd1/.lock",
+        ]
         probe.standardError = FileHandle.nullDevice
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") {
             try probe.run()
