@@ -48,6 +48,9 @@ var targets: [Target] = [
     .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
     .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
     .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    /// The chunkserver's chunk files (MooseFS 3.0 layout), data directories and space.
+    .target(name: "MFSChunkStore", dependencies: ["MFSCore", "CZlib"]),
     .target(name: "MFSRestore", dependencies: storage),
     /// The master's shell: startup, metadata service (changes, changelog, dumps).
     .target(
@@ -101,6 +104,7 @@ var targets: [Target] = [
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
     .testTarget(name: "MFSStorageTests", dependencies: storage),
+    .testTarget(name: "MFSChunkStoreTests", dependencies: ["MFSChunkStore", "MFSCore", "CZlib"]),
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [

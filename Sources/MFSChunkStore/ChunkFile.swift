@@ -1,0 +1,169 @@
+import MFSCore
+
+/// One open chunk file: its descriptor, layout and CRC table in memory. Reads check every block
+/// against its stored CRC before a byte leaves; writes keep the table in memory and `flush()`
+/// stores it (after the data, as MooseFS does at close). Errors are thrown as they come
+/// (`PosixError`) or as `ChunkStoreError.damaged`; the store decides what they mean for the
+/// directory. Single owner: the store uses it under its lock.
+final class ChunkFile {
+    private(set) var name: ChunkFileName
+    private(set) var path: String
+    private(set) var layout: ChunkFileLayout
+    private(set) var table: CRCTable
+    private var file: PosixFile
+    /// The table in memory differs from the one on disk.
+    private var tableChanged = false
+
+    private init(name: ChunkFileName, path: String, layout: ChunkFileLayout, table: CRCTable, file: PosixFile) {
+        self.name = name
+        self.path = path
+        self.layout = layout
+        self.table = table
+        self.file = file
+    }
+
+    var id: ChunkID { name.id }
+    var blocks: Int { layout.blocks }
+
+    /// Creates an empty chunk file, byte for byte as MooseFS 3.0 does: the header, then a CRC
+    /// table of zeros (an unwritten table; MooseFS stores it at the first write).
+    static func create(_ name: ChunkFileName, at path: String) throws(PosixError) -> ChunkFile {
+        let file = try PosixFile.create(path)
+        try file.write(
+            ChunkHeader(id: name.id, version: name.version).bytes + [UInt8](repeating: 0, count: ChunkLimits.crcTableSize), at: 0)
+        return ChunkFile(name: name, path: path, layout: ChunkFileLayout(blocks: 0), table: CRCTable(), file: file)
+    }
+
+    /// Opens a stored chunk file and checks it: a length of whole blocks after a 1024- or
+    /// 4096-byte header and the table, the signature, and the id and version of the file name.
+    /// Anything else is `damaged`.
+    static func open(_ name: ChunkFileName, at path: String, writable: Bool) throws(ChunkStoreError) -> ChunkFile {
+        let file = try io { () throws(PosixError) in try PosixFile.open(path, writable: writable) }
+        let length = try io { () throws(PosixError) in try file.length() }
+        guard let layout = ChunkFileLayout(fileLength: length) else {
+            throw .damaged(name.id, block: nil, reason: "\(path) is \(length) bytes long, not a header, a CRC table and whole blocks")
+        }
+        let header = try io { () throws(PosixError) in try file.read(count: ChunkHeader.usedBytes, at: 0) }
+        guard let header = ChunkHeader(parsing: header) else {
+            throw .damaged(name.id, block: nil, reason: "\(path) does not start with a chunk signature")
+        }
+        guard header.id == name.id, header.version == name.version else {
+            let found = ChunkFileName(id: header.id, version: header.version)
+            throw .damaged(name.id, block: nil, reason: "\(path) has \(found) in its header")
+        }
+        let table = try io { () throws(PosixError) in try file.read(count: ChunkLimits.crcTableSize, at: layout.crcTableOffset) }
+        return ChunkFile(name: name, path: path, layout: layout, table: CRCTable(decoding: table), file: file)
+    }
+
+    /// Reads a piece of a block. A block past the chunk's end reads as zeros; a stored block is
+    /// returned only when its whole-block CRC matches the table.
+    func read(_ piece: BlockPiece) throws(ChunkStoreError) -> ReadPiece {
+        guard piece.block < blocks else {
+            return ReadPiece(piece: piece, bytes: [UInt8](repeating: 0, count: piece.size), crc: BlockCRC.zeros(piece.size))
+        }
+        let block = try readCheckedBlock(piece.block)
+        let bytes = Array(block.bytes[piece.offset..<piece.offset + piece.size])
+        let crc = piece.isWholeBlock ? block.crc : BlockCRC.checksum(bytes)
+        return ReadPiece(piece: piece, bytes: bytes, crc: crc)
+    }
+
+    /// A whole stored block, checked against its CRC.
+    func readCheckedBlock(_ block: Int) throws(ChunkStoreError) -> (bytes: [UInt8], crc: UInt32) {
+        let bytes = try io { () throws(PosixError) in try file.read(count: ChunkLimits.blockSize, at: layout.offset(ofBlock: block)) }
+        let crc = BlockCRC.checksum(bytes)
+        guard crc == table[block] else {
+            throw .damaged(
+                id, block: block,
+                reason:
+                    "\(path) block \(block) has CRC \(hex(UInt64(crc), digits: 8)), the table says \(hex(UInt64(table[block]), digits: 8))")
+        }
+        return (bytes, crc)
+    }
+
+    /// Writes a piece whose CRC (`crc`, of exactly `bytes`) has been checked. A whole block is
+    /// written as is; a part of a stored block is merged into it after the stored block passed
+    /// its CRC check (so a damaged block is never laundered by a new CRC); a block past the end
+    /// extends the chunk by whole blocks (the gap reads as zeros, its CRCs are empty).
+    func write(_ piece: BlockPiece, _ bytes: ArraySlice<UInt8>, crc: UInt32) throws(ChunkStoreError) {
+        precondition(bytes.count == piece.size, "\(bytes.count) bytes for \(piece)")
+        let blockCRC: UInt32
+        if piece.isWholeBlock {
+            blockCRC = crc
+        } else if piece.block < blocks {
+            let old = try readCheckedBlock(piece.block).bytes
+            blockCRC = BlockCRC.joined([
+                (BlockCRC.checksum(old[..<piece.offset]), piece.offset), (crc, piece.size),
+                (BlockCRC.checksum(old[(piece.offset + piece.size)...]), piece.bytesAfter),
+            ])
+        } else {
+            blockCRC = BlockCRC.joined([
+                (BlockCRC.zeros(piece.offset), piece.offset), (crc, piece.size), (BlockCRC.zeros(piece.bytesAfter), piece.bytesAfter),
+            ])
+        }
+        try io { () throws(PosixError) in
+            try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
+            if piece.block >= blocks { try file.truncate(to: layout.offset(ofBlock: piece.block + 1)) }
+        }
+        if piece.block >= blocks {
+            for gap in blocks..<piece.block { table[gap] = BlockCRC.emptyBlock }
+            layout.blocks = piece.block + 1
+        }
+        table[piece.block] = blockCRC
+        tableChanged = true
+    }
+
+    /// Cuts or extends the chunk to `length` bytes (at most `ChunkLimits.chunkSize`): whole
+    /// blocks are kept, the tail of a partial last block becomes zeros and its CRC is recomputed
+    /// (after the block passed its check), blocks past the end go, new blocks read as zeros.
+    func truncate(to length: Int) throws(ChunkStoreError) {
+        guard (0...ChunkLimits.chunkSize).contains(length) else { throw .outOfChunk(offset: length, size: 0) }
+        let newBlocks = (length + ChunkLimits.blockSize - 1) / ChunkLimits.blockSize
+        let kept = length % ChunkLimits.blockSize
+        var lastCRC: UInt32? = nil
+        if newBlocks <= blocks, kept > 0 {
+            let old = try readCheckedBlock(newBlocks - 1).bytes
+            lastCRC = BlockCRC.joined([
+                (BlockCRC.checksum(old[..<kept]), kept), (BlockCRC.zeros(ChunkLimits.blockSize - kept), ChunkLimits.blockSize - kept),
+            ])
+        }
+        try io { () throws(PosixError) in
+            if newBlocks <= blocks { try file.truncate(to: layout.dataOffset + length) }
+            try file.truncate(to: layout.offset(ofBlock: newBlocks))
+        }
+        for block in min(blocks, newBlocks)..<ChunkLimits.blocksPerChunk { table[block] = BlockCRC.emptyBlock }
+        if let lastCRC { table[newBlocks - 1] = lastCRC }
+        layout.blocks = newBlocks
+        tableChanged = true
+    }
+
+    /// Rewrites the header's version (after the file was renamed to `name`).
+    func rename(to name: ChunkFileName, path: String) throws(ChunkStoreError) {
+        var version = ByteWriter(reservingCapacity: 4)
+        version.write(name.version.rawValue)
+        try io { () throws(PosixError) in try file.write(version.bytes, at: ChunkHeader.versionOffset) }
+        self.name = name
+        self.path = path
+    }
+
+    /// Stores the CRC table if it changed.
+    func flush() throws(ChunkStoreError) {
+        guard tableChanged else { return }
+        try io { () throws(PosixError) in try file.write(table.encoded(blocks: blocks), at: layout.crcTableOffset) }
+        tableChanged = false
+    }
+
+    /// Stores the table and fsyncs data and header: after this the chunk survives a crash.
+    func sync() throws(ChunkStoreError) {
+        try flush()
+        try io { () throws(PosixError) in try file.sync() }
+    }
+
+    func close() throws(ChunkStoreError) {
+        try io { () throws(PosixError) in try file.close() }
+    }
+}
+
+/// Runs system calls, turning their error into `ChunkStoreError.io`.
+func io<T>(_ body: () throws(PosixError) -> T) throws(ChunkStoreError) -> T {
+    do { return try body() } catch { throw .io(error) }
+}

@@ -1,0 +1,115 @@
+import MFSCore
+
+/// The data path (port 9422): reads checked block by block, writes with the packet's CRC,
+/// `finish` before a write is acknowledged, and replication (whole blocks, version 0 until
+/// complete).
+extension ChunkStorage {
+    /// Reads `size` bytes at `offset`, one piece per block touched, each with the CRC of its
+    /// bytes (the `CSTOCL_READ_DATA` packets). Blocks past the chunk's end read as zeros. A
+    /// block whose stored CRC does not match is never returned: the whole read fails with
+    /// `damaged` and the chunk is reported. For a streaming reply, read piece by piece with
+    /// `read(_:version:piece:)` over `BlockPiece.pieces(offset:size:)`.
+    public func read(_ id: ChunkID, version: ChunkVersion, offset: Int, size: Int) throws(ChunkStoreError) -> [ReadPiece] {
+        let pieces = try BlockPiece.pieces(offset: offset, size: size)
+        let stored = try stored(id, version)
+        return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in
+            try pieces.map { (piece) throws(ChunkStoreError) in try file.read(piece) }
+        }
+    }
+
+    /// Reads one piece of one block.
+    public func read(_ id: ChunkID, version: ChunkVersion, piece: BlockPiece) throws(ChunkStoreError) -> ReadPiece {
+        let piece = try BlockPiece.checked(block: piece.block, offset: piece.offset, size: piece.size)
+        let stored = try stored(id, version)
+        return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in try file.read(piece) }
+    }
+
+    /// The chunk's block count (`CSTOAN_CHUNK_BLOCKS`, the first step of a replication).
+    public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
+        try stored(id, version).blocks
+    }
+
+    /// Writes `bytes` at chunk offset `offset`; `crc` is the CRC of exactly `bytes`, as the
+    /// packet carries it, and is checked first: on a mismatch nothing is written. Parts of
+    /// blocks are merged into the stored block (read, checked, modified, written) and the CRC
+    /// table is updated in memory. Not durable until `finish(_:)`.
+    public func write(_ id: ChunkID, version: ChunkVersion, offset: Int, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        let pieces = try BlockPiece.pieces(offset: offset, size: bytes.count)
+        let computed = BlockCRC.checksum(bytes)
+        guard computed == crc else { throw .packetCRCMismatch(id, sent: crc, computed: computed) }
+        let stored = try stored(id, version)
+        let blocks = try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
+            let file = try openForWriting(stored)
+            for piece in pieces {
+                let slice = bytes[piece.chunkOffset - offset..<piece.chunkOffset - offset + piece.size]
+                try file.write(piece, slice, crc: pieces.count == 1 ? crc : BlockCRC.checksum(slice))
+            }
+            return file.blocks
+        }
+        setBlocks(id, blocks)
+    }
+
+    /// Writes one piece of one block, as a `CLTOCS_WRITE_DATA` packet gives it.
+    public func write(_ id: ChunkID, version: ChunkVersion, piece: BlockPiece, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        let piece = try BlockPiece.checked(block: piece.block, offset: piece.offset, size: piece.size)
+        guard bytes.count == piece.size else { throw .outOfChunk(offset: piece.chunkOffset, size: bytes.count) }
+        try write(id, version: version, offset: piece.chunkOffset, bytes: bytes, crc: crc)
+    }
+
+    /// Makes a chunk's writes durable: stores its CRC table, fsyncs data and header, and closes
+    /// it. The chunkserver acknowledges a write only after this returns (MooseFS's
+    /// HDD_FSYNC_BEFORE_CLOSE = 1). A chunk not open for writing has nothing to finish.
+    public func finish(_ id: ChunkID) throws(ChunkStoreError) {
+        guard let file = open.removeValue(forKey: id)?.file, let stored = table[id] else { return }
+        try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
+            defer { try? file.close() }
+            try file.sync()
+        }
+    }
+
+    /// Finishes every chunk open for writing (at shutdown); returns the errors, by chunk.
+    public func finishAll() -> [ChunkID: ChunkStoreError] {
+        var errors: [ChunkID: ChunkStoreError] = [:]
+        for id in open.keys.sorted() {
+            do { try finish(id) } catch { errors[id] = error }
+        }
+        return errors
+    }
+
+    // MARK: - Replication (notes §2.8)
+
+    /// Starts receiving a replica: an empty chunk at version 0, as MooseFS writes it
+    /// (`…_00000000.mfs`), filled with `write(_:version:piece:bytes:crc:)` (each block's CRC is
+    /// checked as it arrives) and completed with `completeReplication`.
+    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {
+        try create(id, version: .any)
+    }
+
+    /// Makes the received replica durable and gives it its final version.
+    public func completeReplication(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {
+        try finish(id)
+        try setVersion(id, from: .any, to: version)
+    }
+
+    /// Drops a replica that could not be completed.
+    public func abandonReplication(_ id: ChunkID) {
+        guard table[id]?.name.version == .any else { return }
+        try? delete(id, version: .any)
+    }
+
+    /// The chunk's file kept open for writing, opening it (and closing the least recently used
+    /// one past `maxOpenChunks`, fsynced so its writes stay durable for a later `finish`).
+    private func openForWriting(_ stored: Stored) throws(ChunkStoreError) -> ChunkFile {
+        useCounter += 1
+        if let file = open[stored.name.id]?.file {
+            open[stored.name.id] = (file, useCounter)
+            return file
+        }
+        if open.count >= options.maxOpenChunks, let oldest = open.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            try? finish(oldest)
+        }
+        let file = try ChunkFile.open(stored.name, at: path(of: stored), writable: true)
+        open[stored.name.id] = (file, useCounter)
+        return file
+    }
+}

@@ -1,0 +1,159 @@
+import MFSCore
+
+/// The chunk storage engine: the data directories of `mfshdd.cfg`, the table of stored chunks
+/// (id → version, directory, subdirectory, blocks) and the chunk files kept open for writing.
+///
+/// **Single owner**: not thread-safe. `ChunkStore` wraps it behind one lock for the daemon's
+/// threads; tests and tools may use it directly from one thread.
+///
+/// Durability: every command (create, delete, set version, duplicate, truncate) is durable when
+/// it returns (file and directory fsynced). Data writes are not: `finish(_:)` stores the CRC
+/// table and fsyncs data and header, and the chunkserver acknowledges a write only after it
+/// (like MooseFS with HDD_FSYNC_BEFORE_CLOSE = 1).
+public final class ChunkStorage {
+    final class Directory {
+        let entry: DataDirectoryEntry
+        let lock: DirectoryLock
+        var placement = SubdirectoryPlacement()
+        var health: DirectoryHealth
+        var usage = DirectoryUsage(total: 0, available: 0)
+        var chunkCount = 0
+        var chunkBytes: UInt64 = 0
+        var isFull = false
+        var failure: String?
+        /// Smooth weighted round robin over the directories, weighted by total space.
+        var credit: Int64 = 0
+
+        init(entry: DataDirectoryEntry, lock: DirectoryLock, health: DirectoryHealth) {
+            self.entry = entry
+            self.lock = lock
+            self.health = health
+        }
+
+        var path: String { entry.path }
+        var takesNewChunks: Bool { failure == nil && !isFull && !entry.markedForRemoval && usage.available > 0 }
+    }
+
+    struct Stored {
+        var name: ChunkFileName
+        var directory: Int
+        var subdirectory: ChunkSubdirectory
+        var blocks: Int
+    }
+
+    let options: ChunkStoreOptions
+    var directories: [Directory] = []
+    var table: [ChunkID: Stored] = [:]
+    /// Chunks open for writing, and when each was last used (for `maxOpenChunks`).
+    var open: [ChunkID: (file: ChunkFile, lastUse: UInt64)] = [:]
+    var useCounter: UInt64 = 0
+    var events: [ChunkStoreEvent] = []
+    /// What the start-up scan skipped.
+    public private(set) var scanProblems: [ScanProblem] = []
+
+    /// Locks and scans every directory (creating it and its 256 subdirectories when missing),
+    /// then reads their space. A directory another chunkserver holds refuses the whole start.
+    public init(directories entries: [DataDirectoryEntry], options: ChunkStoreOptions = ChunkStoreOptions()) throws(ChunkStoreOpenError) {
+        guard !entries.isEmpty else { throw .noDirectories }
+        self.options = options
+        for entry in entries {
+            if !entry.markedForRemoval {
+                do { try PosixPath.makeDirectory(String(entry.path.dropLast())) } catch { throw .unusable(error) }
+            }
+            let lock: DirectoryLock
+            do { lock = try DirectoryLock(directory: entry.path) } catch { throw .locked(error) }
+            let health = DirectoryHealth(toleranceCount: options.errorToleranceCount, tolerancePeriod: options.errorTolerancePeriod)
+            directories.append(Directory(entry: entry, lock: lock, health: health))
+        }
+        for index in directories.indices { load(directory: index) }
+        refreshSpace()
+    }
+
+    private func load(directory index: Int) {
+        let directory = directories[index]
+        let scan = DirectoryScan.scan(directory.path, createSubdirectories: !directory.entry.markedForRemoval)
+        scanProblems += scan.problems
+        for chunk in scan.chunks {
+            let found = Stored(name: chunk.name, directory: index, subdirectory: chunk.subdirectory, blocks: chunk.blocks)
+            if let existing = table[chunk.name.id] {
+                // The same chunk twice: keep the newer version, report the other, delete nothing.
+                guard chunk.name.version > existing.name.version else {
+                    scanProblems.append(.duplicate(kept: path(of: existing), ignored: chunk.path))
+                    continue
+                }
+                scanProblems.append(.duplicate(kept: chunk.path, ignored: path(of: existing)))
+                forget(chunk.name.id)
+            }
+            remember(found)
+        }
+    }
+
+    // MARK: - Lookup
+
+    /// The stored chunk `id`, or nil.
+    public func chunk(_ id: ChunkID) -> ChunkRecord? { table[id].map(record) }
+
+    /// Every stored chunk, ordered by id: the registration chunk list.
+    public var chunks: [ChunkRecord] { table.values.sorted { $0.name.id < $1.name.id }.map(record) }
+
+    /// The directories with their space, chunks, errors and state.
+    public var directoryStatuses: [DirectoryStatus] {
+        directories.map {
+            DirectoryStatus(
+                entry: $0.entry, usage: $0.usage, chunkCount: $0.chunkCount, errorCount: $0.health.total, isFull: $0.isFull,
+                failure: $0.failure)
+        }
+    }
+
+    /// Everything to report since the last call, in order.
+    public func takeEvents() -> [ChunkStoreEvent] {
+        defer { events = [] }
+        return events
+    }
+
+    func record(_ stored: Stored) -> ChunkRecord {
+        let directory = directories[stored.directory]
+        return ChunkRecord(
+            id: stored.name.id, version: stored.name.version, directory: directory.path, path: path(of: stored), blocks: stored.blocks,
+            markedForRemoval: directory.entry.markedForRemoval)
+    }
+
+    func path(of stored: Stored) -> String { path(stored.name, in: stored.directory, stored.subdirectory) }
+
+    func path(_ name: ChunkFileName, in directory: Int, _ subdirectory: ChunkSubdirectory) -> String {
+        directories[directory].path + subdirectory.description + "/" + name.description
+    }
+
+    /// The stored chunk `id` at `version` (0: any), or the error a request for it gets.
+    func stored(_ id: ChunkID, _ version: ChunkVersion) throws(ChunkStoreError) -> Stored {
+        guard let stored = table[id] else { throw .noChunk(id) }
+        guard version.accepts(stored.name.version) else { throw .wrongVersion(id, requested: version, stored: stored.name.version) }
+        return stored
+    }
+
+    // MARK: - Table bookkeeping
+
+    func remember(_ stored: Stored) {
+        table[stored.name.id] = stored
+        let directory = directories[stored.directory]
+        directory.placement.added(to: stored.subdirectory)
+        directory.chunkCount += 1
+        directory.chunkBytes += UInt64(ChunkFileLayout(blocks: stored.blocks).fileLength)
+    }
+
+    func forget(_ id: ChunkID) {
+        guard let stored = table.removeValue(forKey: id) else { return }
+        let directory = directories[stored.directory]
+        directory.placement.removed(from: stored.subdirectory)
+        directory.chunkCount -= 1
+        directory.chunkBytes -= min(directory.chunkBytes, UInt64(ChunkFileLayout(blocks: stored.blocks).fileLength))
+    }
+
+    /// Updates the block count (after a write or truncate) in the table and the space.
+    func setBlocks(_ id: ChunkID, _ blocks: Int) {
+        guard var stored = table[id], stored.blocks != blocks else { return }
+        forget(id)
+        stored.blocks = blocks
+        remember(stored)
+    }
+}

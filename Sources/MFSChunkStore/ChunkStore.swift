@@ -1,0 +1,101 @@
+import MFSCore
+import Synchronization
+
+/// The chunkserver's chunk storage, safe to call from any thread (the daemon calls it from NIO
+/// event loops through a thread pool): a `ChunkStorage` behind one lock. Every call holds the
+/// lock for its whole duration, including its disk I/O, so calls run one at a time; that keeps
+/// the table, the open files and the directories' state consistent without per-chunk locks, at
+/// the cost of parallel disk I/O (a later refinement: per-chunk locks under a short table lock).
+/// See `ChunkStorage` for what each call does and when it is durable.
+public final class ChunkStore: Sendable {
+    private let storage: Mutex<ChunkStorage>
+
+    /// Locks and scans the directories; see `ChunkStorage.init`.
+    public init(directories: [DataDirectoryEntry], options: ChunkStoreOptions = ChunkStoreOptions()) throws(ChunkStoreOpenError) {
+        storage = Mutex(try ChunkStorage(directories: directories, options: options))
+    }
+
+    /// Runs `body` with the storage under the lock: for several calls that must see one state.
+    public func withStorage<T: Sendable>(_ body: (ChunkStorage) throws(ChunkStoreError) -> T) throws(ChunkStoreError) -> T {
+        try storage.withLock { (storage) throws(ChunkStoreError) -> T in try body(storage) }
+    }
+
+    private func locked<T: Sendable>(_ body: (ChunkStorage) -> T) -> T { storage.withLock { body($0) } }
+
+    public var scanProblems: [ScanProblem] { locked { $0.scanProblems } }
+    public func chunk(_ id: ChunkID) -> ChunkRecord? { locked { $0.chunk(id) } }
+    public var chunks: [ChunkRecord] { locked { $0.chunks } }
+    public var directoryStatuses: [DirectoryStatus] { locked { $0.directoryStatuses } }
+    public var spaceTotals: SpaceTotals { locked { $0.spaceTotals } }
+    public func takeEvents() -> [ChunkStoreEvent] { locked { $0.takeEvents() } }
+    public func refreshSpace() { locked { $0.refreshSpace() } }
+
+    @discardableResult
+    public func create(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> ChunkRecord {
+        try withStorage { (s) throws(ChunkStoreError) in try s.create(id, version: version) }
+    }
+
+    public func delete(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.delete(id, version: version) }
+    }
+
+    public func setVersion(_ id: ChunkID, from old: ChunkVersion, to new: ChunkVersion) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.setVersion(id, from: old, to: new) }
+    }
+
+    public func truncate(_ id: ChunkID, version: ChunkVersion, to length: Int, newVersion: ChunkVersion) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.truncate(id, version: version, to: length, newVersion: newVersion) }
+    }
+
+    @discardableResult
+    public func duplicate(_ id: ChunkID, version: ChunkVersion, to newID: ChunkID, newVersion: ChunkVersion) throws(ChunkStoreError)
+        -> ChunkRecord
+    {
+        try withStorage { (s) throws(ChunkStoreError) in try s.duplicate(id, version: version, to: newID, newVersion: newVersion) }
+    }
+
+    @discardableResult
+    public func duplicateTruncate(_ id: ChunkID, version: ChunkVersion, to newID: ChunkID, newVersion: ChunkVersion, length: Int)
+        throws(ChunkStoreError) -> ChunkRecord
+    {
+        try withStorage { (s) throws(ChunkStoreError) in
+            try s.duplicateTruncate(id, version: version, to: newID, newVersion: newVersion, length: length)
+        }
+    }
+
+    public func read(_ id: ChunkID, version: ChunkVersion, offset: Int, size: Int) throws(ChunkStoreError) -> [ReadPiece] {
+        try withStorage { (s) throws(ChunkStoreError) in try s.read(id, version: version, offset: offset, size: size) }
+    }
+
+    public func read(_ id: ChunkID, version: ChunkVersion, piece: BlockPiece) throws(ChunkStoreError) -> ReadPiece {
+        try withStorage { (s) throws(ChunkStoreError) in try s.read(id, version: version, piece: piece) }
+    }
+
+    public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
+        try withStorage { (s) throws(ChunkStoreError) in try s.blocks(id, version: version) }
+    }
+
+    public func write(_ id: ChunkID, version: ChunkVersion, offset: Int, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.write(id, version: version, offset: offset, bytes: bytes, crc: crc) }
+    }
+
+    public func write(_ id: ChunkID, version: ChunkVersion, piece: BlockPiece, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.write(id, version: version, piece: piece, bytes: bytes, crc: crc) }
+    }
+
+    public func finish(_ id: ChunkID) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.finish(id) }
+    }
+
+    public func finishAll() -> [ChunkID: ChunkStoreError] { locked { $0.finishAll() } }
+
+    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.beginReplication(id) }
+    }
+
+    public func completeReplication(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.completeReplication(id, version: version) }
+    }
+
+    public func abandonReplication(_ id: ChunkID) { locked { $0.abandonReplication(id) } }
+}

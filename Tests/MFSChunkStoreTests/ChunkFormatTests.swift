@@ -1,0 +1,107 @@
+import Foundation
+import MFSChunkStore
+import MFSCore
+import Testing
+
+@Suite struct ChunkFormatTests {
+    /// The bytes MooseFS 3.0.117 writes for a new chunk: `MFSC 1.0`, id and version big-endian,
+    /// zeros to 4096, then a CRC table of zeros; no block.
+    @Test func aNewChunkFileIsTheMooseFSHeaderByteForByte() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        let record = try store.create(ChunkID(0x0102_0304_0506_0708), version: ChunkVersion(0x0A0B_0C0D))
+        #expect(record.path == dir.path + "/hdd1/00/chunk_0102030405060708_0A0B0C0D.mfs")
+        let bytes = dir.bytes("hdd1/00/chunk_0102030405060708_0A0B0C0D.mfs")
+        var expected = Array("MFSC 1.0".utf8) + [1, 2, 3, 4, 5, 6, 7, 8] + [0x0A, 0x0B, 0x0C, 0x0D]
+        expected += [UInt8](repeating: 0, count: 8192 - expected.count)
+        #expect(bytes.count == 8192)
+        #expect(bytes == expected)
+    }
+
+    /// After writes: the file is 8192 + blocks × 65536 bytes, each present block's table entry is
+    /// zlib's CRC-32 of that block, every other entry is the empty-block CRC.
+    @Test func writtenBlocksAndTheirCRCTableFollowTheSpec() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        let id = ChunkID(7)
+        try store.create(id, version: ChunkVersion(1))
+        let data = pattern(2 * ChunkLimits.blockSize + 1000)
+        try store.write(id, version: ChunkVersion(1), offset: 0, bytes: data, crc: BlockCRC.checksum(data))
+        try store.finish(id)
+        let bytes = dir.bytes("hdd1/00/chunk_0000000000000007_00000001.mfs")
+        #expect(bytes.count == 8192 + 3 * 65536)
+        #expect(Array(bytes[0..<8]) == Array("MFSC 1.0".utf8))
+        #expect(bytes.bigEndianUInt64(at: 8) == 7 && bytes.bigEndianUInt32(at: 16) == 1)
+        #expect(bytes[20..<4096].allSatisfy { $0 == 0 })
+        var lastBlock = Array(data[(2 * 65536)...])
+        lastBlock += [UInt8](repeating: 0, count: 65536 - lastBlock.count)
+        let blocks = [Array(data[0..<65536]), Array(data[65536..<131072]), lastBlock]
+        for (index, block) in blocks.enumerated() {
+            #expect(Array(bytes[(8192 + index * 65536)..<(8192 + (index + 1) * 65536)]) == block)
+            #expect(bytes.bigEndianUInt32(at: 4096 + 4 * index) == BlockCRC.checksum(block))
+        }
+        for index in 3..<1024 { #expect(bytes.bigEndianUInt32(at: 4096 + 4 * index) == 0xD797_8EEB) }
+    }
+
+    @Test func theLayoutComesFromTheFileLength() {
+        #expect(ChunkFileLayout(fileLength: 8192) == ChunkFileLayout(headerSize: 4096, blocks: 0))
+        #expect(ChunkFileLayout(fileLength: 8192 + 3 * 65536) == ChunkFileLayout(headerSize: 4096, blocks: 3))
+        #expect(ChunkFileLayout(fileLength: 5120 + 65536) == ChunkFileLayout(headerSize: 1024, blocks: 1))
+        // At the limit: all 1024 blocks; one block more, or any partial block, is no chunk file.
+        #expect(ChunkFileLayout(fileLength: ChunkLimits.maxFileLength)?.blocks == ChunkLimits.blocksPerChunk)
+        #expect(ChunkFileLayout(fileLength: ChunkLimits.maxFileLength + 65536) == nil)
+        #expect(ChunkFileLayout(fileLength: 8192 + 100) == nil)
+        #expect(ChunkFileLayout(fileLength: 0) == nil)
+        #expect(ChunkFileLayout(fileLength: 4096) == nil)
+    }
+
+    @Test func theHeaderRoundTrips() {
+        let header = ChunkHeader(id: ChunkID(0xFEDC_BA98_7654_3210), version: ChunkVersion(42))
+        #expect(header.bytes.count == ChunkLimits.headerSize)
+        #expect(ChunkHeader(parsing: header.bytes) == header)
+        var newer = header.bytes
+        newer[7] = UInt8(ascii: "1")
+        #expect(ChunkHeader(parsing: newer) == header)  // MFSC 1.1 is read too
+        var foreign = header.bytes
+        foreign[0] = UInt8(ascii: "X")
+        #expect(ChunkHeader(parsing: foreign) == nil)
+        #expect(ChunkHeader(parsing: Array(header.bytes[0..<19])) == nil)
+    }
+
+    /// A MooseFS 1.x file (1 KiB header, table at 1024, data at 5120) is read.
+    @Test func anOldOneKilobyteHeaderFileIsRead() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let block = pattern(ChunkLimits.blockSize, seed: 9)
+        var file = ChunkHeader(id: ChunkID(5), version: ChunkVersion(3)).bytes[0..<1024].map { $0 }
+        var table = [UInt8](repeating: 0, count: 4096)
+        withUnsafeBytes(of: BlockCRC.checksum(block).bigEndian) { table.replaceSubrange(0..<4, with: $0) }
+        file += table + block
+        try FileManager.default.createDirectory(atPath: dir.path + "/hdd1/00", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir.path + "/hdd1/00/chunk_0000000000000005_00000003.mfs", contents: Data(file))
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        #expect(store.chunk(ChunkID(5))?.blocks == 1)
+        let read = try store.read(ChunkID(5), version: ChunkVersion(3), offset: 100, size: 1000)
+        #expect(read.map(\.bytes) == [Array(block[100..<1100])])
+    }
+
+    /// A header whose id or version differs from the file name makes the chunk damaged.
+    @Test func aHeaderThatDoesNotMatchTheNameIsDamage() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let header = ChunkHeader(id: ChunkID(6), version: ChunkVersion(2)).bytes + [UInt8](repeating: 0, count: 4096)
+        try FileManager.default.createDirectory(atPath: dir.path + "/hdd1/00", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir.path + "/hdd1/00/chunk_0000000000000006_00000001.mfs", contents: Data(header))
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        #expect(store.chunk(ChunkID(6))?.version == ChunkVersion(1))
+        #expect {
+            _ = try store.read(ChunkID(6), version: ChunkVersion(1), offset: 0, size: 10)
+        } throws: { error in
+            guard case .damaged(ChunkID(6), nil, _)? = error as? ChunkStoreError else { return false }
+            return true
+        }
+        #expect(store.takeEvents().contains(.damaged(ChunkID(6))))
+    }
+}

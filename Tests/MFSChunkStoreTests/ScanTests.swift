@@ -1,0 +1,123 @@
+import Foundation
+import MFSChunkStore
+import MFSCore
+import Testing
+
+@Suite struct ScanTests {
+    func place(_ dir: TestDirectory, _ relative: String, _ bytes: [UInt8]) throws {
+        let path = dir.path + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    }
+
+    func emptyChunk(_ id: UInt64, _ version: UInt32) -> [UInt8] {
+        ChunkHeader(id: ChunkID(id), version: ChunkVersion(version)).bytes + [UInt8](repeating: 0, count: 4096)
+    }
+
+    /// Misnamed and misshapen files are reported and left in place; the same chunk in two
+    /// directories keeps the higher version; all 256 subdirectories are created.
+    @Test func strayFilesAreReportedAndDuplicatesKeepTheHigherVersion() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        try place(dir, "hdd1/00/chunk_0000000000000001_00000001.mfs", emptyChunk(1, 1))
+        try place(dir, "hdd1/3A/chunk_0000000000000002_00000004.mfs", emptyChunk(2, 4))
+        try place(dir, "hdd2/FF/chunk_0000000000000002_00000005.mfs", emptyChunk(2, 5))
+        try place(dir, "hdd2/01/chunk_0000000000000001_00000001.mfs", emptyChunk(1, 1))
+        try place(dir, "hdd1/00/chunk_0000000000000003_00000001.mfs", emptyChunk(3, 1) + [1, 2, 3])
+        try place(dir, "hdd1/00/chunk_000000000000000a_00000001.mfs", emptyChunk(10, 1))
+        try place(dir, "hdd1/00/notes.txt", [1])
+        let store = try ChunkStore(directories: [dir.entry("hdd1"), dir.entry("hdd2")], options: testOptions())
+        #expect(store.chunks.map(\.id) == [ChunkID(1), ChunkID(2)])
+        #expect(store.chunk(ChunkID(2))?.version == ChunkVersion(5))
+        #expect(store.chunk(ChunkID(2))?.path == dir.path + "/hdd2/FF/chunk_0000000000000002_00000005.mfs")
+        #expect(store.chunk(ChunkID(1))?.directory == dir.path + "/hdd1/")
+        let problems = Set(store.scanProblems.map(\.description))
+        #expect(store.scanProblems.count == 5)
+        #expect(
+            problems.contains("\(dir.path)/hdd1/00/chunk_0000000000000003_00000001.mfs: skipped, 8195 bytes is not a chunk file's length"))
+        #expect(problems.contains { $0.contains("chunk_000000000000000a_00000001.mfs: skipped") && $0.contains("uppercase hex") })
+        #expect(problems.contains { $0.contains("notes.txt: skipped") })
+        #expect(
+            store.scanProblems.contains(
+                .duplicate(
+                    kept: dir.path + "/hdd2/FF/chunk_0000000000000002_00000005.mfs",
+                    ignored: dir.path + "/hdd1/3A/chunk_0000000000000002_00000004.mfs")))
+        #expect(
+            store.scanProblems.contains(
+                .duplicate(
+                    kept: dir.path + "/hdd1/00/chunk_0000000000000001_00000001.mfs",
+                    ignored: dir.path + "/hdd2/01/chunk_0000000000000001_00000001.mfs")))
+        // Nothing was deleted.
+        for kept in [
+            "hdd1/00/chunk_0000000000000003_00000001.mfs", "hdd1/3A/chunk_0000000000000002_00000004.mfs",
+            "hdd2/01/chunk_0000000000000001_00000001.mfs",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: dir.path + "/" + kept))
+        }
+        let subdirectories = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/hdd1").filter { $0 != ".lock" }
+        #expect(subdirectories.sorted() == ChunkSubdirectory.all.map(\.description))
+        // The registration list reports the directory marked for removal with bit 31.
+        #expect(store.chunks.map(\.reportedVersion) == [1, 5])
+    }
+
+    @Test func chunksOnADirectoryMarkedForRemovalCarryBit31() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        try place(dir, "hdd1/00/chunk_0000000000000001_00000003.mfs", emptyChunk(1, 3))
+        var entry = dir.entry("hdd1")
+        entry.markedForRemoval = true
+        let store = try ChunkStore(directories: [entry, dir.entry("hdd2")], options: testOptions())
+        #expect(store.chunk(ChunkID(1))?.reportedVersion == 0x8000_0003)
+        let totals = store.spaceTotals
+        #expect(totals.markedForRemovalChunkCount == 1 && totals.chunkCount == 0)
+        #expect(totals.totalSpace > 0 && totals.markedForRemovalTotalSpace > 0)
+        // New chunks never go to a directory marked for removal.
+        let record = try store.create(ChunkID(2), version: ChunkVersion(1))
+        #expect(record.directory == dir.path + "/hdd2/")
+    }
+
+    /// A second store on the same directory is refused with a clear error; the first keeps it.
+    @Test func aSecondStoreOnTheSameDirectoryIsRefused() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let first = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        #expect {
+            _ = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        } throws: { error in
+            (error as? ChunkStoreOpenError)?.description
+                == "cannot lock \(dir.path)/hdd1/.lock: this process already uses this data directory"
+        }
+        try first.create(ChunkID(1), version: ChunkVersion(1))
+        // Another process (python's lockf, as MooseFS's) is refused while we hold it.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        probe.arguments = [
+            "-c", "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)", dir.path + "/hdd1/.lock",
+        ]
+        probe.standardError = FileHandle.nullDevice
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") {
+            try probe.run()
+            probe.waitUntilExit()
+            #expect(probe.terminationStatus != 0)
+        }
+    }
+
+    @Test func identityFilesRoundTrip() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        #expect(try ChunkserverIdentity.read(dataPath: dir.path) == nil)
+        let identity = ChunkserverIdentity(chunkserverID: 1, metaID: MetaID(0x6B13_4FC9_B07C_B1CB))
+        try identity.write(dataPath: dir.path)
+        #expect(dir.bytes("chunkserverid.mfs") == [0x00, 0x01, 0x6B, 0x13, 0x4F, 0xC9, 0xB0, 0x7C, 0xB1, 0xCB])
+        #expect(try ChunkserverIdentity.read(dataPath: dir.path) == identity)
+        FileManager.default.createFile(atPath: dir.path + "/chunkserverid.mfs", contents: Data([0, 7]))
+        #expect(try ChunkserverIdentity.read(dataPath: dir.path) == ChunkserverIdentity(chunkserverID: 7, metaID: .unknown))
+        FileManager.default.createFile(atPath: dir.path + "/chunkserverid.mfs", contents: Data([0, 7, 1]))
+        #expect(throws: ChunkserverIdentityError.wrongLength(path: dir.path + "/chunkserverid.mfs", length: 3, expected: [2, 10])) {
+            try ChunkserverIdentity.read(dataPath: dir.path)
+        }
+        try ChunkserverIdentity.writeMetaID(MetaID(0x0102_0304_0506_0708), directory: dir.path)
+        #expect(dir.bytes(".metaid") == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try ChunkserverIdentity.readMetaID(directory: dir.path) == MetaID(0x0102_0304_0506_0708))
+    }
+}
