@@ -3,6 +3,17 @@ import MFSCore
 import Testing
 
 @Suite struct WriteTests {
+    /// Chunk 4 (version 1, goal 2) on servers 1 and 2, a write planned: set-version in flight.
+    static func writingOnTwoServers() throws -> Harness {
+        var h = Harness()
+        h.facts.own(chunk(4), version: 1, goal: 2)
+        try h.join(1, [held(4)])
+        try h.join(2, [held(4)])
+        try h.activate()
+        _ = try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now)
+        return h
+    }
+
     @Test func aNewChunkGoesToGoalDistinctServersByFreeSpace() throws {
         var h = Harness()
         try h.join(1, free: 10 * gib)
@@ -67,12 +78,7 @@ import Testing
     }
 
     @Test func aFailedSetVersionLeavesTheCopyOutOfTheChain() throws {
-        var h = Harness()
-        h.facts.own(chunk(4), version: 1, goal: 2)
-        try h.join(1, [held(4)])
-        try h.join(2, [held(4)])
-        try h.activate()
-        _ = try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now)
+        var h = try Self.writingOnTwoServers()
         h.facts.own(chunk(4), version: 2, goal: 2)
         try h.handle(.commandFinished(cs(1), CommandResult(.setVersion, chunk: chunk(4), status: .ioError)))
         let done = outcomes(try h.handle(.commandFinished(cs(2), CommandResult(.setVersion, chunk: chunk(4), status: .ok))))
@@ -81,12 +87,7 @@ import Testing
     }
 
     @Test func aDisconnectFailsTheCommandsInFlightOnIt() throws {
-        var h = Harness()
-        h.facts.own(chunk(4), version: 1, goal: 2)
-        try h.join(1, [held(4)])
-        try h.join(2, [held(4)])
-        try h.activate()
-        _ = try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now)
+        var h = try Self.writingOnTwoServers()
         try h.handle(.commandFinished(cs(1), CommandResult(.setVersion, chunk: chunk(4), status: .ok)))
         let done = outcomes(try h.handle(.disconnected(cs(2))))
         #expect(done.first?.failed == [cs(2): .disconnected])
