@@ -43,6 +43,8 @@ var targets: [Target] = [
     /// Following the master, pure: kept changes, peer plans (fork points), sync acknowledgement.
     .target(name: "MFSReplication", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSConfig", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
+    /// The master's chunk registry, pure: where copies live, what chunkservers must do.
+    .target(name: "MFSChunkRegistry", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
     .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
@@ -120,6 +122,7 @@ var targets: [Target] = [
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
+    .testTarget(name: "MFSChunkRegistryTests", dependencies: ["MFSCore", "MFSChunkRegistry", "MFSTestSupport"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
     /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.

@@ -55,6 +55,13 @@ public enum Change: Equatable, Sendable {
     /// hex digits, `:`, `m` master or `l` metalogger) in ascending id order joined by `.`, empty
     /// for none. At most `ChangelogLimits.maxVoters` members.
     case voters(VoterSet)
+    /// `CHUNKSERVER(id,ip,port)`: chunkserver `id` (1…65535, MooseFS's csid) is known at this
+    /// data address (`ip` as a decimal u32, as MooseFS's `CSDBOP`): added, or moved from its
+    /// previous address.
+    case chunkserver(ChunkserverID, ChunkserverAddress)
+    /// `CHUNKSERVERDEL(id)`: chunkserver `id` is forgotten (an operator removed it); its id may
+    /// be given out again.
+    case chunkserverRemoved(ChunkserverID)
 }
 
 /// The mutating request a change answered, so a retry after a failover gets the first result.

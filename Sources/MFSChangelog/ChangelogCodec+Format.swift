@@ -2,8 +2,8 @@ import MFSCore
 
 extension ChangelogCodec {
     /// More bytes than `record`'s line (with its `\n`) can take. The fixed parts are at most
-    /// 33 (`VERSION: TIME|`) + 14 (longest name, `(` and `)`) + 7 × 21 (numbers and commas)
-    /// + 21 (`:RESULT`) + 34 (request tag) + 1 (`\n`) = 250 bytes; byte strings take at most 3
+    /// 33 (`VERSION: TIME|`) + 16 (longest name, `(` and `)`) + 7 × 21 (numbers and commas)
+    /// + 21 (`:RESULT`) + 34 (request tag) + 1 (`\n`) = 252 bytes; byte strings take at most 3
     /// bytes per byte escaped, a voter set 16 for the leader and 19 per member.
     @inline(__always)
     static func formattedLengthBound(_ change: Change) -> Int {
@@ -23,7 +23,7 @@ extension ChangelogCodec {
         case .voters(let set):
             16 + 19 * set.members.count
         case .setMetaID, .epoch, .idle, .checksum, .setAttributes, .setLength, .setGoal, .addChunk,
-            .bumpChunkVersion, .closeSession, .sessionLost, .sessionBack, .acquire, .release:
+            .bumpChunkVersion, .closeSession, .sessionLost, .sessionBack, .acquire, .release, .chunkserver, .chunkserverRemoved:
             0
         }
     }
@@ -207,6 +207,18 @@ extension ChangelogCodec {
         case .voters(let set):
             writeVoters(set, to: &out)
             return .voters
+        case .chunkserver(let id, let address):
+            out.ascii("CHUNKSERVER(")
+            out.decimal(UInt64(id.rawValue))
+            out.argument(UInt64(address.ip))
+            out.argument(UInt64(address.port))
+            out.byte(UInt8(ascii: ")"))
+            return .chunkserver
+        case .chunkserverRemoved(let id):
+            out.ascii("CHUNKSERVERDEL(")
+            out.decimal(UInt64(id.rawValue))
+            out.byte(UInt8(ascii: ")"))
+            return .chunkserverRemoved
         case .setMetaID, .epoch, .idle, .checksum, .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes:
             preconditionFailure("\(change.operation) is written by writeChange")
         }

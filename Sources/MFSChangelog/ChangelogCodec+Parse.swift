@@ -103,6 +103,12 @@ extension ChangelogCodec {
             let k = Int(try p.nextNumber(max: UInt64(ChangelogLimits.maxSyncReplicas)))
             let leader = try p.nextMemberID()
             return .voters(VoterSet(syncReplicas: k, leader: leader, members: try p.nextMembers(limit: ChangelogLimits.maxVoters)))
+        case .chunkserver:
+            let id = ChunkserverID(UInt16(try p.nextNumber(max: UInt64(UInt16.max))))
+            let ip = try p.nextUInt32()
+            return .chunkserver(id, ChunkserverAddress(ip: ip, port: UInt16(try p.nextNumber(max: UInt64(UInt16.max)))))
+        case .chunkserverRemoved:
+            return .chunkserverRemoved(ChunkserverID(UInt16(try p.nextNumber(max: UInt64(UInt16.max)))))
         case .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes, .setLength, .setGoal, .addChunk:
             preconditionFailure("\(op) is parsed by parseArguments")
         }

@@ -9,6 +9,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
     case setAttributes, setLength, setGoal, addChunk, bumpChunkVersion
     case openSession, closeSession, sessionLost, sessionBack, acquire, release
     case voters
+    case chunkserver, chunkserverRemoved
 
     /// The name as written in the changelog, for example `CREATE`.
     public var name: String { staticName.description }
@@ -38,6 +39,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .acquire: "ACQUIRE"
         case .release: "RELEASE"
         case .voters: "VOTERS"
+        case .chunkserver: "CHUNKSERVER"
+        case .chunkserverRemoved: "CHUNKSERVERDEL"
         }
     }
 
@@ -62,6 +65,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .closeSession, .sessionLost, .sessionBack: ["sessionid"]
         case .acquire, .release: ["inode", "sessionid"]
         case .voters: ["k", "leader", "members"]
+        case .chunkserver: ["id", "ip", "port"]
+        case .chunkserverRemoved: ["id"]
         }
     }
 
@@ -70,9 +75,9 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         switch self {
         case .idle: 0
         case .setMetaID, .epoch, .checksum, .bumpChunkVersion, .openSession: 1
-        case .closeSession, .sessionLost, .sessionBack: 1
+        case .closeSession, .sessionLost, .sessionBack, .chunkserverRemoved: 1
         case .unlink, .rmdir, .setLength, .addChunk, .acquire, .release: 2
-        case .link, .setGoal, .voters: 3
+        case .link, .setGoal, .voters, .chunkserver: 3
         case .rename: 4
         case .symlink: 5
         case .setAttributes: 6
@@ -88,7 +93,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
             true
         case .setMetaID, .epoch, .idle, .checksum, .link, .setAttributes, .setLength:
             false
-        case .closeSession, .sessionLost, .sessionBack, .acquire, .release, .voters:
+        case .closeSession, .sessionLost, .sessionBack, .acquire, .release, .voters, .chunkserver, .chunkserverRemoved:
             false
         }
     }
@@ -99,7 +104,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
     /// length and a distinguishing letter, then compares the whole name once: no `String`, no
     /// hashing, since this runs for every line read.
     static func lookup(_ start: UnsafePointer<UInt8>, count: Int) -> ChangelogOperation? {
-        guard count >= 4 && count <= 12 else { return nil }
+        guard count >= 4 && count <= 14 else { return nil }
         let candidate: ChangelogOperation
         switch (count, start[0]) {
         case (4, UInt8(ascii: "I")): candidate = .idle
@@ -125,7 +130,9 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case (9, UInt8(ascii: "S")): candidate = .setMetaID
         case (10, UInt8(ascii: "I")): candidate = .bumpChunkVersion
         case (11, UInt8(ascii: "S")): candidate = start[7] == UInt8(ascii: "L") ? .sessionLost : .sessionBack
+        case (11, UInt8(ascii: "C")): candidate = .chunkserver
         case (12, UInt8(ascii: "S")): candidate = .closeSession
+        case (14, UInt8(ascii: "C")): candidate = .chunkserverRemoved
         default: return nil
         }
         let name = candidate.staticName
@@ -161,6 +168,8 @@ extension Change {
         case .acquire: .acquire
         case .release: .release
         case .voters: .voters
+        case .chunkserver: .chunkserver
+        case .chunkserverRemoved: .chunkserverRemoved
         }
     }
 }

@@ -32,6 +32,7 @@ struct MetadataDecoder {
         case .free: try decodeFree(&r)
         case .sessions: try decodeSessions(&r)
         case .voters: try decodeVoters(&r)
+        case .chunkservers: try decodeChunkservers(&r)
         }
     }
 
@@ -194,6 +195,25 @@ struct MetadataDecoder {
         guard version != .zero || set == .empty else { throw malformed(.voters, "a voter set without the version that set it") }
         ns.voters = set
         ns.votersVersion = version
+    }
+
+    private mutating func decodeChunkservers(_ r: inout ByteReader) throws {
+        let count = Int(try r.readInteger(UInt32.self))
+        guard count <= Int(UInt16.max) else { throw malformed(.chunkservers, "claims \(count) chunkservers, more than ids exist") }
+        var previous: UInt16 = 0
+        for _ in 0..<count {
+            let id = ChunkserverID(try r.readInteger(UInt16.self))
+            let address = ChunkserverAddress(ip: try r.readInteger(), port: try r.readInteger())
+            guard id.rawValue > previous else { throw malformed(.chunkservers, "chunkserver \(id) is out of order, repeated or 0") }
+            previous = id.rawValue
+            do {
+                try ns.performSetChunkserver(id, address)
+            } catch {
+                throw malformed(
+                    .chunkservers, "chunkserver \(id) at \(address): \(error == .exists ? "address repeated" : "invalid address")")
+            }
+        }
+        guard r.isAtEnd else { throw malformed(.chunkservers, "bytes after the last chunkserver") }
     }
 
     /// Fills in what the file does not store (open counts, chunk owners, the checksum) and checks

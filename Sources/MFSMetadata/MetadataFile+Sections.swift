@@ -23,6 +23,9 @@ extension MetadataFile {
     ///   existed have no such section and load with the empty set at version 0. It is not
     ///   skippable: a build that does not know it must refuse the file rather than drop the
     ///   voters, which the promotion rule depends on.
+    /// - `CSERVERS` v1 (the chunkserver list): count u32, then per chunkserver in ascending id
+    ///   order: id u16 | ip u32 | port u16. Optional like `VOTERS` (older files load with no
+    ///   chunkservers) and not skippable (a master that dropped it would give ids out twice).
     enum Section: String, CaseIterable {
         case params = "PARAMS"
         case nodes = "NODES"
@@ -31,12 +34,13 @@ extension MetadataFile {
         case free = "FREE"
         case sessions = "SESSIONS"
         case voters = "VOTERS"
+        case chunkservers = "CSERVERS"
 
         var version: UInt16 { 1 }
 
-        /// Whether a file without this section is refused. `VOTERS` came later: a file from
-        /// before has none, and loads with no voters.
-        var isRequired: Bool { self != .voters }
+        /// Whether a file without this section is refused. `VOTERS` and `CSERVERS` came later:
+        /// a file from before has none, and loads with no voters and no chunkservers.
+        var isRequired: Bool { self != .voters && self != .chunkservers }
 
         func encode(_ ns: Namespace, into w: inout ByteWriter) {
             switch self {
@@ -47,6 +51,7 @@ extension MetadataFile {
             case .free: Self.encodeFree(ns, &w)
             case .sessions: Self.encodeSessions(ns, &w)
             case .voters: Self.encodeVoters(ns, &w)
+            case .chunkservers: Self.encodeChunkservers(ns, &w)
             }
         }
 
@@ -131,6 +136,15 @@ extension MetadataFile {
                     w.write(UInt8(result == nil ? 0 : 1))
                     w.write(result ?? 0)
                 }
+            }
+        }
+
+        static func encodeChunkservers(_ ns: Namespace, _ w: inout ByteWriter) {
+            w.write(UInt32(ns.chunkservers.count))
+            for (id, address) in ns.chunkservers.sorted(by: { $0.key < $1.key }) {
+                w.write(id.rawValue)
+                w.write(address.ip)
+                w.write(address.port)
             }
         }
 

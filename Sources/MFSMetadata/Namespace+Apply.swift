@@ -150,6 +150,12 @@ extension Namespace {
         case .voters(let set):
             try performSetVoters(set)
             return nil
+        case .chunkserver(let id, let address):
+            try performSetChunkserver(id, address)
+            return nil
+        case .chunkserverRemoved(let id):
+            try performRemoveChunkserver(id)
+            return nil
         }
     }
 

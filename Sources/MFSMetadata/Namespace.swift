@@ -20,6 +20,9 @@ public struct Namespace: Sendable {
     public internal(set) var voters: VoterSet = .empty
     /// The version of the last `VOTERS` change applied, `.zero` if none.
     public internal(set) var votersVersion: MetaVersion = .zero
+    /// The chunkservers the cluster gave ids to, with their data address (`CHUNKSERVER`), so a
+    /// new active master knows them.
+    public internal(set) var chunkservers: [ChunkserverID: ChunkserverAddress] = [:]
 
     var inodes = PagedTable<InodeRecord>()
     var chunks = PagedTable<ChunkRecord>()

@@ -122,6 +122,18 @@ let goldenLines: [GoldenLine] = [
                 VoterSet(
                     syncReplicas: 255, leader: MemberID(.max), members: [MemberID(.max): .master, MemberID(1): .metalogger])))),
     GoldenLine(
+        line: "126: 1795315206|CHUNKSERVER(3,2851995650,9422)",
+        record: ChangelogRecord(
+            version: MetaVersion(126), time: t, change: .chunkserver(ChunkserverID(3), ChunkserverAddress(169, 254, 0, 2, port: 9422)))),
+    GoldenLine(
+        line: "127: 1795315206|CHUNKSERVER(65535,4294967295,65535)",
+        record: ChangelogRecord(
+            version: MetaVersion(127), time: t,
+            change: .chunkserver(ChunkserverID(.max), ChunkserverAddress(ip: .max, port: .max)))),
+    GoldenLine(
+        line: "128: 1795315206|CHUNKSERVERDEL(3)",
+        record: ChangelogRecord(version: MetaVersion(128), time: t, change: .chunkserverRemoved(ChunkserverID(3)))),
+    GoldenLine(
         line: "18446744073709551615: 4294967295|IDLE()",
         record: ChangelogRecord(version: MetaVersion(.max), time: UnixTime(.max), change: .idle)),
 ]

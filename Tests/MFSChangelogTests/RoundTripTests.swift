@@ -37,6 +37,9 @@ let roundTripChanges: [Change] =
         .acquire(inode: InodeID(.max), session: SessionID(.max)),
         .release(inode: InodeID(.max), session: SessionID(.max)),
         .voters(.empty),
+        .chunkserver(ChunkserverID(.max), ChunkserverAddress(ip: .max, port: .max)),
+        .chunkserver(ChunkserverID(1), ChunkserverAddress(ip: 0, port: 0)),
+        .chunkserverRemoved(ChunkserverID(.max)),
         .voters(
             VoterSet(
                 syncReplicas: ChangelogLimits.maxSyncReplicas, leader: MemberID(.max),

@@ -129,6 +129,8 @@ struct RecordGenerator {
         case .acquire: .acquire(inode: inode(), session: session())
         case .release: .release(inode: inode(), session: session())
         case .voters: .voters(voterSet())
+        case .chunkserver: .chunkserver(ChunkserverID(uint16()), ChunkserverAddress(ip: uint32(), port: uint16()))
+        case .chunkserverRemoved: .chunkserverRemoved(ChunkserverID(uint16()))
         }
     }
 

@@ -67,6 +67,7 @@ func firstDifference(_ a: Namespace, _ b: Namespace) -> String? {
     if a.inodeCount != b.inodeCount || a.chunkCount != b.chunkCount { return "counts" }
     if a.parameters != b.parameters { return "parameters" }
     if a.voters != b.voters || a.votersVersion != b.votersVersion { return "voters" }
+    if a.chunkservers != b.chunkservers { return "chunkservers" }
     let ids = a.allInodes()
     if ids != b.allInodes() { return "inode sets differ" }
     for id in ids {

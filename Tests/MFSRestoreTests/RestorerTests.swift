@@ -159,6 +159,33 @@ import Testing
         }
     }
 
+    /// The chunkserver list is replayed like any change; a removal of a chunkserver that is not
+    /// there stops the restore.
+    @Test func chunkserverChangesAreRestored() throws {
+        var ns = Namespace()
+        var records = Array(history.records[0..<300])
+        for record in records { try ns.apply(record) }
+        let address = ChunkserverAddress(169, 254, 0, 2, port: 9422)
+        records.append(try ns.setChunkserver(ChunkserverID(1), at: address, now: t0))
+        records.append(try ns.setChunkserver(ChunkserverID(2), at: ChunkserverAddress(169, 254, 0, 3, port: 9422), now: t0))
+        records.append(try ns.removeChunkserver(ChunkserverID(2), now: t0))
+        records.append(try ns.recordChecksum(now: t0))
+        let bytes = changelogBytes(records)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("|CHUNKSERVER(1,2851995650,9422)\n"))
+        let outcome = try Restorer.restore(Namespace(), changelogs: [try ChangelogFile(name: "c.mfs", bytes: bytes)])
+        #expect(outcome.namespace.chunkservers == [ChunkserverID(1): address])
+        #expect(MetadataFile.encode(outcome.namespace) == MetadataFile.encode(ns))
+
+        var refused = records[302]
+        refused.change = .chunkserverRemoved(ChunkserverID(9))
+        #expect {
+            try Restorer.restore(Namespace(), changelogs: [try file("d.mfs", Array(records[0..<302]) + [refused])])
+        } throws: { error in
+            guard case .replay("d.mfs", 304, .operationFailed(let version, .noEntry)) = error as? RestoreError else { return false }
+            return version == refused.version
+        }
+    }
+
     @Test func replayMismatchNamesFileAndLine() throws {
         var records = Array(history.records[0..<50])
         let index = try #require(records.firstIndex { $0.result != nil && $0.version.rawValue > 5 })

@@ -1,0 +1,143 @@
+import MFSCore
+
+/// The periodic pass (MooseFS's chunk loop, `chunk_do_jobs`): timeouts, then per chunk the
+/// deletions it needs, then replications, the most endangered chunks first.
+extension ChunkRegistry {
+    /// A chunk that wants another copy, with what ranks it.
+    struct ReplicationNeed {
+        var chunk: ChunkID
+        var version: UInt32
+        var goal: UInt8
+        var valid: Int
+        var regular: Int
+    }
+
+    mutating func tick(facts: some ChunkFacts, now: Duration) -> [ChunkDirective] {
+        var directives = expire(facts: facts, now: now)
+        for id in servers.keys { servers[id]!.deletionsThisTick = 0 }
+        guard let activeSince, now >= activeSince + settings.replicationsDelayInit else { return directives }
+        if scanQueue.isEmpty { scanQueue = chunks.keys.sorted(by: >) }
+        var needs: [ReplicationNeed] = []
+        for _ in 0..<max(1, settings.chunksExaminedPerTick) {
+            guard let chunk = scanQueue.popLast() else { break }
+            directives += examine(chunk, facts: facts, now: now, needs: &needs)
+        }
+        needs.sort { a, b in
+            (a.regular, a.valid, b.goal, a.chunk) < (b.regular, b.valid, a.goal, b.chunk)
+        }
+        for need in needs {
+            if let directive = replicate(need, now: now) { directives.append(directive) }
+        }
+        return directives
+    }
+
+    /// One chunk's deletions; a replication need is added to `needs`.
+    mutating func examine(_ chunk: ChunkID, facts: some ChunkFacts, now: Duration, needs: inout [ReplicationNeed]) -> [ChunkDirective] {
+        guard let entry = chunks[chunk], entry.operation == nil, !entry.isLocked(now: now) else { return [] }
+        let copies = entry.copies.sorted { $0.key < $1.key }
+        // Copies already being deleted or changed are left alone.
+        let idle = copies.filter { $0.value.state == .present || $0.value.state == .invalid }
+        switch facts.standing(of: chunk) {
+        case .unknown:
+            guard settings.deleteUnknownChunks else { return [] }
+            return idle.compactMap { deleteCopy(chunk, on: $0.key, version: 0, reason: .unknown, now: now) }
+        case .orphan:
+            return idle.compactMap { id, copy in
+                deleteCopy(chunk, on: id, version: copy.state == .present ? copy.version : 0, reason: .orphan, now: now)
+            }
+        case .owned(let version, let goal):
+            let valid = entry.valid(at: version)
+            guard !valid.isEmpty else { return [] }  // only stale or damaged copies: kept for a manual repair
+            var directives: [ChunkDirective] = idle.compactMap { id, copy in
+                switch copy.state {
+                case .present where copy.version != version: deleteCopy(chunk, on: id, version: 0, reason: .staleVersion, now: now)
+                case .invalid: deleteCopy(chunk, on: id, version: 0, reason: .invalid, now: now)
+                default: nil
+                }
+            }
+            let regular = valid.filter { !$0.copy.markedForRemoval }.count
+            if regular < Int(goal) {
+                needs.append(ReplicationNeed(chunk: chunk, version: version, goal: goal, valid: valid.count, regular: regular))
+            } else if valid.count > Int(goal) {
+                directives += trim(chunk, valid: valid, goal: goal, now: now)
+            }
+            return directives
+        }
+    }
+
+    /// Deletes copies of an over-goal chunk down to its goal: those on disks marked for removal
+    /// first, then those on the fullest servers. At least `goal` valid copies stay.
+    mutating func trim(_ chunk: ChunkID, valid: [(server: ChunkserverID, copy: Copy)], goal: UInt8, now: Duration) -> [ChunkDirective] {
+        let order = valid.sorted { a, b in
+            if a.copy.markedForRemoval != b.copy.markedForRemoval { return a.copy.markedForRemoval }
+            let (fa, fb) = (fullness(a.server), fullness(b.server))
+            return fa != fb ? fa > fb : a.server > b.server
+        }
+        var excess = valid.count - Int(goal)
+        var directives: [ChunkDirective] = []
+        for candidate in order where excess > 0 {
+            guard let directive = deleteCopy(chunk, on: candidate.server, version: 0, reason: .overGoal, now: now) else { continue }
+            directives.append(directive)
+            excess -= 1
+        }
+        return directives
+    }
+
+    /// Used space per mille of total (a server with no normal space counts as full).
+    func fullness(_ id: ChunkserverID) -> UInt64 {
+        guard let space = servers[id]?.space, space.totalBytes > 0 else { return 1_000 }
+        return space.usedBytes / max(1, space.totalBytes / 1_000)
+    }
+
+    /// Sends one delete if the server takes commands and is under its deletion limits.
+    mutating func deleteCopy(_ chunk: ChunkID, on id: ChunkserverID, version: UInt32, reason: DeletionReason, now: Duration)
+        -> ChunkDirective?
+    {
+        guard let server = servers[id], server.isRegistered,
+            server.deletionsThisTick < settings.maxDeletionsPerServerPerTick,
+            server.deletionsInFlight < settings.maxDeletionsInFlightPerServer
+        else { return nil }
+        servers[id]!.deletionsThisTick += 1
+        servers[id]!.deletionsInFlight += 1
+        chunks[chunk]!.copies[id]!.state = .deleting(since: now)
+        chunks[chunk]!.needsVersionIncrease = true
+        watched.insert(chunk)
+        return .send(.delete(chunk, version: version, reason: reason), to: id)
+    }
+
+    /// Starts one replication for an under-goal chunk, if a source and a target are free. A chunk
+    /// with two or more valid copies waits out `replicationsDelayDisconnect` after a disconnect.
+    mutating func replicate(_ need: ReplicationNeed, now: Duration) -> ChunkDirective? {
+        if need.valid > 1, let last = lastDisconnect, now < last + settings.replicationsDelayDisconnect { return nil }
+        guard let entry = chunks[need.chunk], entry.operation == nil else { return nil }
+        let sources = entry.valid(at: need.version).filter { candidate in
+            guard let server = servers[candidate.server] else { return false }
+            return server.isRegistered && server.replicationsOut < settings.maxReplicationsOutPerServer
+        }
+        guard
+            let source = sources.min(by: { a, b in
+                let (ra, rb) = (servers[a.server]!.replicationsOut, servers[b.server]!.replicationsOut)
+                return (a.copy.markedForRemoval ? 1 : 0, ra, a.server) < (b.copy.markedForRemoval ? 1 : 0, rb, b.server)
+            }),
+            let target = replicationTarget(excluding: entry)
+        else { return nil }
+        servers[target]!.replicationsIn += 1
+        servers[target]!.placedSinceSpaceReport += 1
+        servers[source.server]!.replicationsOut += 1
+        startOperation(.replicate, chunk: need.chunk, version: need.version, oldVersion: 0, on: [target], source: source.server, now: now)
+        let command = ChunkCommand.replicate(
+            need.chunk, version: need.version, source: source.server, sourceAddress: servers[source.server]!.address,
+            reason: .underGoal(valid: need.valid, goal: need.goal))
+        return .send(command, to: target)
+    }
+
+    /// The registered, not full server with the most free space that has no copy of the chunk
+    /// in any state and room for another incoming replication.
+    func replicationTarget(excluding entry: ChunkEntry) -> ChunkserverID? {
+        servers.values.filter { server in
+            server.isRegistered && !server.isFull(settings) && entry.copies[server.id] == nil
+                && server.replicationsIn < settings.maxReplicationsInPerServer
+        }
+        .max { a, b in a.effectiveFree != b.effectiveFree ? a.effectiveFree < b.effectiveFree : a.id > b.id }?.id
+    }
+}

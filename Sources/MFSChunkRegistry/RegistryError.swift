@@ -1,0 +1,43 @@
+import MFSCore
+
+/// Why the registry refused an event as a whole: the shell logs it once per connection, counts
+/// it and (for registration problems) closes that chunkserver's connection. Nothing changed.
+public enum RegistryError: Error, Equatable, Sendable {
+    /// An event for a chunkserver that is not connected.
+    case unknownServer(ChunkserverID)
+    /// A second registration for a chunkserver that is connected.
+    case alreadyConnected(ChunkserverID)
+    /// Another connected chunkserver has this data address.
+    case addressInUse(ChunkserverAddress, by: ChunkserverID)
+    /// Chunkserver id 0.
+    case invalidServerID
+    /// Address 0.0.0.0, port 0 or a 127.x address (MooseFS refuses those too).
+    case invalidAddress(ChunkserverAddress)
+    /// More than `RegistryLimits.maxServers` chunkservers.
+    case tooManyServers
+    /// A report of more than `RegistryLimits.maxChunksPerReport` chunks.
+    case tooManyChunks(Int)
+    /// Used space above total space.
+    case spaceOutOfRange(ServerSpace)
+    /// A CHUNKS batch or END from a server that already completed its registration.
+    case notRegistering(ChunkserverID)
+}
+
+/// Why a write (or truncate, or duplicate) cannot start now.
+public enum WriteRefusal: Error, Equatable, Sendable {
+    /// No valid copy is on a connected server: the chunk is missing (`EIO` to the client).
+    case missing(ChunkID)
+    /// Another write holds the chunk until then (MooseFS `LOCKED`: the client retries).
+    case locked(ChunkID, until: Duration)
+    /// A command on the chunk is in flight (MooseFS `CHUNKBUSY`: the client retries).
+    case busy(ChunkID)
+    /// Held after a failover until enough chunkservers registered, at most until then
+    /// (DESIGN §12; MooseFS `EAGAIN`).
+    case held(ChunkID, until: Duration)
+    /// No connected chunkserver has space for a new chunk (`ENOSPC`).
+    case noServers
+    /// The namespace does not hold this chunk (or not at the version given).
+    case notOwned(ChunkID)
+    /// The version would reach bit 31, which the wire uses as a flag.
+    case versionExhausted(ChunkID)
+}

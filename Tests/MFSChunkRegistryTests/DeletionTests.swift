@@ -1,0 +1,120 @@
+import MFSChunkRegistry
+import MFSCore
+import Testing
+
+@Suite struct DeletionTests {
+    @Test func staleVersionCopyIsDeletedWhenAValidCopyExists() throws {
+        var h = Harness()
+        h.facts.own(chunk(5), version: 3, goal: 1)
+        try h.join(1, [held(5, version: 3)])
+        try h.join(2, [held(5, version: 2)])
+        try h.activate()
+        let d = deletions(try h.tick())
+        #expect(d.map(\.to) == [cs(2)])
+        #expect(d.first?.reason == .staleVersion)
+        // Version 0 (any): the server deletes whatever version it has.
+        #expect(sent(try h.tick()).isEmpty)
+    }
+
+    @Test func staleCopiesAreKeptWhenNoValidCopyExists() throws {
+        var h = Harness()
+        h.facts.own(chunk(5), version: 3, goal: 2)
+        try h.join(1, [held(5, version: 2)])
+        try h.join(2, [held(5, version: 1)])
+        try h.activate()
+        #expect(sent(try h.tick()).isEmpty)
+        #expect(h.registry.summary(facts: h.facts).missing == 1)
+    }
+
+    @Test func orphanCopiesAreDeletedWithTheirVersion() throws {
+        var h = Harness()
+        h.facts.nextChunkID = chunk(10)
+        try h.join(1, [held(7, version: 4)])
+        try h.activate()
+        let s = sent(try h.tick())
+        #expect(s.count == 1)
+        #expect(s.first?.command == .delete(chunk(7), version: 4, reason: .orphan))
+        try h.handle(.commandFinished(cs(1), CommandResult(.delete, chunk: chunk(7), status: .ok)))
+        #expect(h.registry.serverStatuses().first?.copies == 0)
+    }
+
+    @Test func unknownChunksAreNeverDeletedByDefault() throws {
+        var h = Harness()
+        h.facts.nextChunkID = chunk(10)
+        let reported = try h.join(1, [held(10), held(99)])
+        #expect(reported == [.ignored(.unknownChunksKept(server: cs(1), count: 2, first: chunk(10)))])
+        try h.activate()
+        for _ in 0..<5 { #expect(sent(try h.tick()).isEmpty) }
+        #expect(h.registry.summary(facts: h.facts).unknownCopies == 2)
+    }
+
+    @Test func unknownChunksAreDeletedWhenTheSettingSaysSo() throws {
+        var h = Harness(RegistrySettings(deleteUnknownChunks: true))
+        h.facts.nextChunkID = chunk(10)
+        #expect(try h.join(1, [held(12)]).isEmpty)
+        try h.activate()
+        #expect(deletions(try h.tick()).map(\.reason) == [.unknown])
+    }
+
+    @Test func damagedCopyIsDeletedThenReplaced() throws {
+        var h = Harness()
+        h.facts.own(chunk(1), goal: 2)
+        try h.join(1, [held(1)])
+        try h.join(2, [held(1)])
+        try h.join(3)
+        try h.activate()
+        #expect(sent(try h.tick()).isEmpty)
+        try h.handle(.damagedChunks(cs(2), [chunk(1)]))
+        let d = try h.tick()
+        #expect(deletions(d).map(\.to) == [cs(2)])
+        #expect(deletions(d).first?.reason == .invalid)
+        // The replica goes to the one server with no copy in any state.
+        #expect(replications(d).map(\.to) == [cs(3)])
+    }
+
+    @Test func overGoalTrimsCopiesOnMarkedDisksFirst() throws {
+        var h = Harness()
+        h.facts.own(chunk(1), goal: 2)
+        try h.join(1, free: 10 * gib, [held(1)])
+        try h.join(2, [held(1, marked: true)])
+        try h.join(3, [held(1)])
+        try h.activate()
+        let d = deletions(try h.tick())
+        #expect(d.map(\.to) == [cs(2)])
+        #expect(d.first?.reason == .overGoal)
+    }
+
+    @Test func overGoalTrimsOnTheFullestServer() throws {
+        var h = Harness()
+        h.facts.own(chunk(1), goal: 1)
+        try h.join(1, free: 150 * gib, [held(1)])
+        try h.join(2, free: 10 * gib, [held(1)])
+        try h.join(3, free: 50 * gib, [held(1)])
+        try h.activate()
+        #expect(deletions(try h.tick()).map(\.to).sorted() == [cs(2), cs(3)])
+    }
+
+    @Test func deletionsPerServerPerTickAreBounded() throws {
+        var h = Harness(RegistrySettings(maxDeletionsPerServerPerTick: 3, maxDeletionsInFlightPerServer: 5))
+        h.facts.nextChunkID = chunk(100)
+        try h.join(1, (1...10).map { held($0) })
+        try h.activate()
+        #expect(deletions(try h.tick()).count == 3)
+        #expect(deletions(try h.tick()).count == 2)  // 5 in flight: the hard limit
+        #expect(deletions(try h.tick()).isEmpty)
+        try h.handle(.commandFinished(cs(1), CommandResult(.delete, chunk: chunk(1), status: .ok)))
+        #expect(deletions(try h.tick()).count == 1)
+    }
+
+    @Test func failedDeletionIsRetried() throws {
+        var h = Harness()
+        h.facts.nextChunkID = chunk(100)
+        try h.join(1, [held(1)])
+        try h.activate()
+        #expect(deletions(try h.tick()).count == 1)
+        try h.handle(.commandFinished(cs(1), CommandResult(.delete, chunk: chunk(1), status: .ioError)))
+        #expect(deletions(try h.tick()).count == 1)
+        // No answer: retried after the operation timeout.
+        #expect(deletions(try h.tick(after: h.registry.settings.operationTimeout)).count == 1)
+    }
+}
