@@ -12,37 +12,6 @@ public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, Cu
     public var description: String { String(rawValue) }
 }
 
-/// The id a master gives a chunkserver (u16, stored in its `chunkserverid.mfs`); 0 = none yet.
-public struct ChunkserverID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    public static let none = ChunkserverID(0)
-    public var description: String { String(rawValue) }
-}
-
-/// A chunkserver's data-port address as MooseFS writes it: `ip:32 port:16`. An ip of 0 in a
-/// register BEGIN means "the address you see me connect from".
-public struct ChunkserverAddress: Hashable, Sendable, CustomStringConvertible {
-    public var ipv4: UInt32
-    public var port: UInt16
-
-    public init(ipv4: UInt32, port: UInt16) {
-        self.ipv4 = ipv4
-        self.port = port
-    }
-
-    /// `a.b.c.d` parts, most significant first.
-    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UInt16) {
-        self.init(ipv4: UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d), port: port)
-    }
-
-    public var description: String {
-        let parts = stride(from: 24, through: 0, by: -8).map { String(UInt8(truncatingIfNeeded: ipv4 >> UInt32($0))) }
-        return parts.joined(separator: ".") + ":\(port)"
-    }
-}
-
 /// One entry of a chunk list (register CHUNKS, CSTOMA_CHUNK_NEW): `chunkid:64 version:32`,
 /// where bit 31 of the version field is not part of the version but says that the copy lives
 /// on a disk marked for removal (`*` in mfshdd.cfg): the master counts such a copy as one to

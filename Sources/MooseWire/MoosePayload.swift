@@ -36,7 +36,7 @@ public struct MooseReader {
     }
     public mutating func address(_ field: String) throws(MooseWireError) -> ChunkserverAddress {
         let ip = try uint32("\(field).ip")
-        return ChunkserverAddress(ipv4: ip, port: try uint16("\(field).port"))
+        return ChunkserverAddress(ip: ip, port: try uint16("\(field).port"))
     }
 
     /// The message's last field: `length:8 bytes`, ending exactly at the payload's end.
@@ -110,7 +110,7 @@ public struct MooseWriter {
     public mutating func write(_ version: ChunkVersion) { writer.write(version.rawValue) }
     public mutating func write(_ status: MooseStatus) { writer.write(status.rawValue) }
     public mutating func write(_ address: ChunkserverAddress) {
-        writer.write(address.ipv4)
+        writer.write(address.ip)
         writer.write(address.port)
     }
 
