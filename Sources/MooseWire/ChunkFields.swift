@@ -1,16 +1,10 @@
 import MFSCore
 
-/// A chunk's version (u32). MooseFS's requests read 0 as "whichever version you have"
-/// (`any`) for delete, set-version, truncate, read and write.
-public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// "Any version" in a request.
-    public static let any = ChunkVersion(0)
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { String(rawValue) }
-}
+// Chunk versions are plain `UInt32` in MooseWire, as in `MFSChunkRegistry`: the typed
+// `ChunkVersion` lives in `MFSChunkStore` (an I/O target this codec must not depend on), and a
+// second type of the same name would make every file importing both ambiguous. Once
+// `ChunkVersion` moves to MFSCore, the messages take it. A version 0 in a request means
+// "whichever version is stored".
 
 /// One entry of a chunk list (register CHUNKS, CSTOMA_CHUNK_NEW): `chunkid:64 version:32`,
 /// where bit 31 of the version field is not part of the version but says that the copy lives
@@ -19,12 +13,12 @@ public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, Cu
 public struct ListedChunk: Hashable, Sendable, CustomStringConvertible {
     public var chunkID: ChunkID
     /// The version: below 2³¹.
-    public var version: ChunkVersion
+    public var version: UInt32
     /// The copy is on a disk marked for removal (bit 31 of the version field).
     public var onDiskMarkedForRemoval: Bool
 
-    public init(chunkID: ChunkID, version: ChunkVersion, onDiskMarkedForRemoval: Bool = false) {
-        precondition(version.rawValue & Self.markedForRemovalBit == 0, "chunk version \(version) uses bit 31")
+    public init(chunkID: ChunkID, version: UInt32, onDiskMarkedForRemoval: Bool = false) {
+        precondition(version & Self.markedForRemovalBit == 0, "chunk version \(version) uses bit 31")
         self.chunkID = chunkID
         self.version = version
         self.onDiskMarkedForRemoval = onDiskMarkedForRemoval
@@ -35,14 +29,14 @@ public struct ListedChunk: Hashable, Sendable, CustomStringConvertible {
 
     func encode(into writer: inout MooseWriter) {
         writer.write(chunkID)
-        writer.write(version.rawValue | (onDiskMarkedForRemoval ? Self.markedForRemovalBit : 0))
+        writer.write(version | (onDiskMarkedForRemoval ? Self.markedForRemovalBit : 0))
     }
 
     static func decode(from reader: inout MooseReader, _ field: String) throws(MooseWireError) -> ListedChunk {
         let id = try reader.chunkID("\(field).chunkid")
         let raw = try reader.uint32("\(field).version")
         return ListedChunk(
-            chunkID: id, version: ChunkVersion(raw & ~markedForRemovalBit), onDiskMarkedForRemoval: raw & markedForRemovalBit != 0)
+            chunkID: id, version: raw & ~markedForRemovalBit, onDiskMarkedForRemoval: raw & markedForRemovalBit != 0)
     }
 
     static func decodeList(from reader: inout MooseReader, header: Int, limit: Int) throws(MooseWireError) -> [ListedChunk] {
