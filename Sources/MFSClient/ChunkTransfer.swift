@@ -56,7 +56,8 @@ public enum ChunkTransfer {
         let socket = try DataSocket(server, timeout: settings.connectTimeout)
         defer { socket.close() }
         try socket.send(
-            ReadRequest(chunkID: chunk, version: version, offset: UInt32(offset), size: UInt32(size)).encode(), timeout: settings.answerTimeout)
+            ReadRequest(chunkID: chunk, version: version, offset: UInt32(offset), size: UInt32(size)).encode(),
+            timeout: settings.answerTimeout)
         var position = offset
         while true {
             switch try socket.receive(timeout: settings.answerTimeout) {
@@ -96,7 +97,8 @@ public enum ChunkTransfer {
         guard let first = chain.first else { throw DataPathError.noReplica(chunk) }
         let socket = try DataSocket(first, timeout: settings.connectTimeout)
         defer { socket.close() }
-        try socket.send(WriteRequest(chunkID: chunk, version: version, chain: Array(chain.dropFirst())).encode(), timeout: settings.answerTimeout)
+        try socket.send(
+            WriteRequest(chunkID: chunk, version: version, chain: Array(chain.dropFirst())).encode(), timeout: settings.answerTimeout)
         var pending = Set<UInt32>([0])
         var nextID: UInt32 = 1
         var position = offset

@@ -28,12 +28,13 @@ public struct FileTransfer: Sendable {
         while try reader.hasMore() {
             let location = try await client.writeChunk(inode, index: index)
             let settings = self.settings
+            let current = index
             let result: Result<Int, any Error> = await Self.offThread {
                 Result {
                     try ChunkTransfer.write(
                         chunk: location.chunk, version: location.version, chain: location.servers, offset: 0,
                         settings: settings
-                    ) { try reader.next(upTo: min(Self.readSize, chunkSize - reader.taken(since: index))) }
+                    ) { try reader.next(upTo: min(Self.readSize, chunkSize - reader.taken(since: current))) }
                 }
             }
             let count = (try? result.get()) ?? 0

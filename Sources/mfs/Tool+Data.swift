@@ -24,7 +24,7 @@ extension Tool {
             } catch .fs(.noEntry) {
                 file = try await client.mknod(directory.inode, name, type: .file, mode: 0o666 & ~Tool.umask)
             }
-            if let goal { _ = try await client.setGoal(file.inode, goal: goal, recursive: false) }
+            if let goal { _ = try await client.setGoal(file.inode, goal, recursive: false) }
             _ = try await client.open(file.inode, flags: [.write])
             if file.length > 0 { _ = try await client.setLength(file.inode, 0, opened: true) }
             let bar = ProgressBar(label: path, total: total, enabled: !quiet)
@@ -55,7 +55,9 @@ extension Tool {
             }
             let bar = ProgressBar(label: path, total: file.length, enabled: !quiet && local != "-")
             do {
-                let done = try await FileTransfer(client: client).read(file.inode, into: { try output.write(contentsOf: $0) }) { bar.update($0) }
+                let done = try await FileTransfer(client: client).read(file.inode, into: { try output.write(contentsOf: $0) }) {
+                    bar.update($0)
+                }
                 bar.finish(done)
                 if local != "-" { try output.synchronize() }
             } catch let error as ClientError {
@@ -144,7 +146,8 @@ final class ProgressBar: @unchecked Sendable {
             let fraction = min(1, Double(done) / Double(total))
             let width = 30
             let filled = Int(fraction * Double(width))
-            line += " / \(Self.bytes(total)) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(Int(fraction * 100))%"
+            line +=
+                " / \(Self.bytes(total)) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(Int(fraction * 100))%"
         }
         line += String(format: " %.1f MiB/s", rate)
         FileHandle.standardError.write(Data(line.utf8))

@@ -26,7 +26,7 @@ import Testing
         let pieces = cut(start: 0, [1, Self.block - 2, 3, Self.block * 2, 7])
         #expect(pieces.map(\.data.count) == [Self.block, Self.block, Self.block, 9])
         #expect(pieces.map(\.block) == [0, 1, 2, 3] && pieces.allSatisfy { $0.offset == 0 })
-        #expect(pieces.allSatisfy(\.crcMatches))
+        #expect(pieces.allSatisfy { $0.crcMatches })
         // The bytes come out in order.
         let all = pieces.flatMap(\.data)
         #expect(all.count == 3 * Self.block + 9 && all.first == 1 && all[Self.block] == UInt8(truncatingIfNeeded: Self.block + 1))
