@@ -16,7 +16,7 @@
 # and every acknowledged create must be in B's metadata (POST /dump). Median and max over
 # --runs kills per row; rows: hot and cold standby at 1 s and 100 ms advertisements.
 #
-#   sudo scripts/bench-failover.sh [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold]
+#   sudo scripts/bench-failover.sh [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold] [--large]
 #
 # Environment: SWIFT_BIN_DIR=DIR takes the binaries from DIR instead of building them (release);
 # MFS_BUILD_LOCK (default /tmp/swift-mfs-build.lock) serializes the build with others. Every
@@ -25,11 +25,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 args=()
-usage() { echo "usage: $0 [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold]" >&2; exit 2; }
+usage() { echo "usage: $0 [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold] [--large]" >&2; exit 2; }
+large=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --json) args+=(--json) ;;
         --runs | --intervals | --standby) [ $# -ge 2 ] || usage; args+=("$1" "$2"); shift ;;
+        --large) large=1 ;;
         *) usage ;;
     esac
     shift
@@ -42,15 +44,24 @@ command -v ip >/dev/null || { log "needs iproute2 (ip netns)"; exit 1; }
 if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"
 else
-    products="mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe FailoverBenchmarks"
+    products="mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload FailoverBenchmarks"
     log "building $products (release)"
     # shellcheck disable=SC2016
     flock "${MFS_BUILD_LOCK:-/tmp/swift-mfs-build.lock}" bash -c \
         'for p in '"$products"'; do swift build -c release --product "$p" || exit 1; done' >&2
     bin=$(swift build -c release --show-bin-path)
 fi
-for binary in mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe FailoverBenchmarks; do
+for binary in mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload FailoverBenchmarks; do
     [ -x "$bin/$binary" ] || { log "$bin/$binary is missing"; exit 1; }
 done
 
+if [ "$large" = 1 ]; then
+    # --large: every cluster starts from 1 M inodes, and the metaloggers hold a snapshot of
+    # them plus 100,000 changes after it (what a cold standby restores).
+    preload=$(mktemp -d /tmp/bench-failover-preload.XXXXXX)
+    trap 'rm -rf "$preload"' EXIT
+    log "preloading: 1,000,000 inodes, then 100,000 changes (mfsworkload --snapshot-inodes)"
+    "$bin/mfsworkload" --snapshot-inodes 1000000 "$preload" 100000 7 >&2
+    args+=(--preload "$preload")
+fi
 "$bin/FailoverBenchmarks" --bin "$bin" --scripts "$PWD/scripts" "${args[@]}"

@@ -12,7 +12,7 @@ import MFSTestSupport
 /// moment; per run, kill → first create acknowledged by the new active master, and the
 /// acknowledged creates missing on it.
 ///
-///     FailoverBenchmarks --bin DIR --scripts DIR [--runs N] [--intervals MS,MS] [--standby hot,cold] [--json]
+///     FailoverBenchmarks --bin DIR --scripts DIR [--runs N] [--intervals MS,MS] [--standby hot,cold] [--preload DIR] [--json]
 struct Row: Codable {
     var standby: String
     var advertIntervalMilliseconds: Int
@@ -51,6 +51,7 @@ var runs = 10
 var intervals = [1_000, 100]
 var standbys: [FailoverCluster.Standby] = [.hot, .cold]
 var json = false
+var preload: String?
 var arguments = Array(CommandLine.arguments.dropFirst())
 while let argument = arguments.first {
     arguments.removeFirst()
@@ -66,6 +67,7 @@ while let argument = arguments.first {
     case "--runs": runs = positive(value, argument)
     case "--intervals": intervals = list(value).map { positive($0, argument) }
     case "--standby": standbys = list(value).map(standby)
+    case "--preload": preload = value
     default: fail("unknown argument \(argument)")
     }
 }
@@ -90,9 +92,10 @@ for kind in standbys {
             failoverMilliseconds: [], masterDownMilliseconds: [], hookMilliseconds: [], acknowledged: [], lost: [], failedRuns: [])
         for run in 0..<runs {
             do {
-                let cluster = try FailoverCluster(
-                    FailoverCluster.Options(
-                        advertisementIntervalMilliseconds: interval, standby: kind, binDirectory: bin, scriptsDirectory: scripts))
+                var options = FailoverCluster.Options(
+                    advertisementIntervalMilliseconds: interval, standby: kind, binDirectory: bin, scriptsDirectory: scripts)
+                options.preloadDirectory = preload
+                let cluster = try FailoverCluster(options)
                 defer { cluster.teardown() }
                 try cluster.start()
                 let result = try cluster.killActiveHost(run: run)

@@ -33,6 +33,10 @@ public final class FailoverCluster: @unchecked Sendable {
         public var binDirectory: String
         /// Where `mfs-promote` and `mfs-demote` are.
         public var scriptsDirectory: String
+        /// A directory made by `mfsworkload --snapshot-inodes`: its snapshot and the changes
+        /// after it become A's metadata and changelog and every metalogger's files, so the
+        /// cluster starts large and a cold standby restores a snapshot plus a changelog tail.
+        public var preloadDirectory: String?
 
         public init(advertisementIntervalMilliseconds: Int = 100, standby: Standby = .hot, binDirectory: String, scriptsDirectory: String) {
             self.advertisementIntervalMilliseconds = advertisementIntervalMilliseconds
@@ -77,6 +81,7 @@ public final class FailoverCluster: @unchecked Sendable {
     /// virtual IP, and B's announcer is backup.
     public func start() throws {
         try lab.write("exports.cfg", "*  /  rw,alldirs,maproot=0\n")
+        if let preload = options.preloadDirectory { try preloadFiles(from: preload) }
         try startMaster("A", role: "active")
         try expect(waitUntil(30) { self.status("A")?.role == "active" }, "A's master did not start")
         switch options.standby {
@@ -102,6 +107,20 @@ public final class FailoverCluster: @unchecked Sendable {
         try lab.run(
             "ip netns exec \(lab.host("C").namespace) sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_accept; echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_accept'"
         )
+    }
+
+    /// `Options.preloadDirectory`'s files into A's data directory (as its metadata and
+    /// changelog) and the metaloggers' (M's, and B's for a cold standby).
+    func preloadFiles(from directory: String) throws {
+        let snapshot = directory + "/metadata.snapshot.mfs"
+        let tail = directory + "/changelog.tail.mfs"
+        var targets = [("A", "metadata.mfs", "changelog.0.mfs"), ("M", "metadata_ml.mfs.back", "changelog_ml.0.mfs")]
+        if options.standby == .cold { targets.append(("B", "metadata_ml.mfs.back", "changelog_ml.0.mfs")) }
+        for (host, metadata, changelog) in targets {
+            try FileManager.default.createDirectory(atPath: dataPath(host), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: snapshot, toPath: dataPath(host) + "/" + metadata)
+            try FileManager.default.copyItem(atPath: tail, toPath: dataPath(host) + "/" + changelog)
+        }
     }
 
     func writeMasterConfig(_ host: String, role: String) throws {

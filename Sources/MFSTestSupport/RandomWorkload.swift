@@ -30,6 +30,8 @@ public struct RandomWorkload: Sendable {
         /// renames, unlinks), with rare sessions, goals and epochs, and no voter changes: for
         /// benchmarks.
         case typical
+        /// Creates only (files, one in eight a directory): to build a large namespace fast.
+        case grow
     }
 
     public var mix: Mix
@@ -48,6 +50,7 @@ public struct RandomWorkload: Sendable {
     ]
 
     private mutating func nextRoll() -> UInt64 {
+        if mix == .grow { return 0 }
         guard mix == .typical else { return rng.next() % 100 }
         var pick = rng.next() % Self.typicalWeights.reduce(0) { $0 + $1.perMille }
         for (roll, weight) in Self.typicalWeights {
@@ -105,7 +108,7 @@ public struct RandomWorkload: Sendable {
         switch roll {
         case 0..<22:
             let types: [NodeType] =
-                mix == .typical
+                mix != .coverage
                 ? [.file, .file, .file, .file, .file, .file, .file, .directory]
                 : [.file, .file, .file, .directory, .directory, .fifo, .socket, .charDevice]
             let type = types[Int(rng.next() % 8)]

@@ -16,11 +16,23 @@ import MFSTestSupport
 ///
 /// The default mix exercises every operation often (as the tests do); `--typical` is a client
 /// population's mix (see `RandomWorkload.Mix`).
+///
+///     mfsworkload --snapshot-inodes N DIR CHANGES [SEED]
+///
+/// builds a namespace of at least N inodes by creates alone, writes it as
+/// DIR/metadata.snapshot.mfs, then makes CHANGES changes of the typical mix after it, written as
+/// DIR/changelog.tail.mfs: a metalogger's snapshot and the changes since (the cold-standby
+/// failover benchmark's "1 M inodes and 100,000 changes after the last snapshot").
 var arguments = CommandLine.arguments
 let typical = arguments.contains("--typical")
 arguments.removeAll { $0 == "--typical" }
-guard arguments.count >= 2, arguments.count <= 4 else {
-    printError("usage: mfsworkload [--typical] DIR [CHANGES] [SEED]\n")
+var snapshotInodes: Int?
+if let flag = arguments.firstIndex(of: "--snapshot-inodes"), flag + 1 < arguments.count, let n = Int(arguments[flag + 1]), n > 0 {
+    snapshotInodes = n
+    arguments.removeSubrange(flag...(flag + 1))
+}
+guard arguments.count >= 2, arguments.count <= 4, !arguments.contains("--snapshot-inodes") else {
+    printError("usage: mfsworkload [--typical] DIR [CHANGES] [SEED]\n       mfsworkload --snapshot-inodes N DIR CHANGES [SEED]\n")
     exit(2)
 }
 let directory = arguments[1]
@@ -30,6 +42,10 @@ let now = UnixTime(UInt32(time(nil)))
 
 var ns = Namespace()
 let first = try ns.setMetaID(MetaID(UInt64.random(in: 1...UInt64.max)), now: now)
+if let snapshotInodes {
+    writeSnapshotAndTail(&ns, inodes: snapshotInodes, changes: changes, seed: seed, now: now)
+    exit(0)
+}
 let start = MetadataFile.encode(Namespace())
 var log = ChangelogHeader(metaID: ns.metaID).format()
 ChangelogCodec.append(first, to: &log)
@@ -54,3 +70,31 @@ do {
 print(
     "mfsworkload: \(count) changes (seed \(seed)), \(ns.inodeCount) inodes, \(ns.sessionIDs.count) sessions, version \(ns.version), epoch \(ns.epoch), metaid \(ns.metaID.hex)"
 )
+
+/// `--snapshot-inodes`: the snapshot of a grown namespace, then a changelog of `changes` after it.
+func writeSnapshotAndTail(_ ns: inout Namespace, inodes: Int, changes: Int, seed: UInt64, now: UnixTime) {
+    var workload = RandomWorkload(seed: seed, start: now, checksumInterval: 1_000, mix: .grow)
+    while ns.inodeCount < inodes { _ = workload.step(&ns) }
+    let snapshot = MetadataFile.encode(ns)
+    workload.mix = .typical
+    var tail = ChangelogHeader(metaID: ns.metaID).format()
+    var count = 0
+    while count < changes {
+        for record in workload.step(&ns) {
+            ChangelogCodec.append(record, to: &tail)
+            count += 1
+        }
+    }
+    do {
+        try FileIO.writeAtomically(directory + "/metadata.snapshot.mfs", keepPrevious: 0) { write throws(StorageError) in
+            try write(snapshot)
+        }
+        try FileIO.writeAtomically(directory + "/changelog.tail.mfs", keepPrevious: 0) { write throws(StorageError) in try write(tail) }
+    } catch {
+        printError("mfsworkload: \(error)\n")
+        exit(1)
+    }
+    print(
+        "mfsworkload: snapshot of \(inodes)+ inodes, then \(count) changes (seed \(seed)) to version \(ns.version), \(ns.inodeCount) inodes, metaid \(ns.metaID.hex)"
+    )
+}
