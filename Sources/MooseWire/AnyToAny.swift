@@ -73,7 +73,8 @@ public struct VersionInfo: MooseMessage {
         let messageID = withMessageID ? try reader.uint32("msgid") : nil
         let version = MooseVersion(rawValue: try reader.uint32("version"))
         guard reader.remaining <= MooseWireLimits.maxVersionTextLength else {
-            throw .countOutOfRange(message: reader.message, field: "text", count: reader.remaining, limit: MooseWireLimits.maxVersionTextLength)
+            throw .countOutOfRange(
+                message: reader.message, field: "text", count: reader.remaining, limit: MooseWireLimits.maxVersionTextLength)
         }
         return VersionInfo(messageID: messageID, version: version, textBytes: try reader.bytes(reader.remaining, "text"))
     }
@@ -99,15 +100,12 @@ public struct GetConfig: MooseMessage {
 
     public func encode(into writer: inout MooseWriter) {
         writer.write(messageID)
-        writer.write(UInt8(name.count))
-        writer.write(bytes: name)
+        writer.write(lastShortBytes: name)
     }
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> GetConfig {
         let messageID = try reader.uint32("msgid")
-        let count = Int(try reader.uint8("namelen"))
-        try reader.expectLength(5 + count)
-        return GetConfig(messageID: messageID, name: try reader.bytes(count, "name"))
+        return GetConfig(messageID: messageID, name: try reader.lastShortBytes("name"))
     }
 }
 
@@ -130,15 +128,12 @@ public struct ConfigValue: MooseMessage {
 
     public func encode(into writer: inout MooseWriter) {
         writer.write(messageID)
-        writer.write(UInt8(value.count))
-        writer.write(bytes: value)
+        writer.write(lastShortBytes: value)
     }
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> ConfigValue {
         let messageID = try reader.uint32("msgid")
-        let count = Int(try reader.uint8("len"))
-        try reader.expectLength(5 + count)
-        return ConfigValue(messageID: messageID, value: try reader.bytes(count, "value"))
+        return ConfigValue(messageID: messageID, value: try reader.lastShortBytes("value"))
     }
 }
 

@@ -29,7 +29,11 @@ public struct DuplicateChunk: MooseMessage {
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> DuplicateChunk {
         try reader.expectLength(24)
-        return DuplicateChunk(
+        return try fields(from: &reader)
+    }
+
+    static func fields(from reader: inout MooseReader) throws(MooseWireError) -> DuplicateChunk {
+        DuplicateChunk(
             newChunkID: try reader.chunkID("newchunkid"), newVersion: try reader.version("newversion"),
             sourceChunkID: try reader.chunkID("oldchunkid"), sourceVersion: try reader.version("oldversion"))
     }
@@ -103,35 +107,32 @@ public struct TruncateChunk: MooseMessage {
 /// DUPLICATE, then truncate the new copy to `length`. New chunk first; the reply
 /// `ChunkCommandStatus(.duplicateTruncate)` carries the new chunk's id.
 public struct DuplicateTruncateChunk: MooseMessage {
-    public var newChunkID: ChunkID
-    public var newVersion: ChunkVersion
-    public var sourceChunkID: ChunkID
-    public var sourceVersion: ChunkVersion
+    /// The copy to make; the new chunk is the one truncated.
+    public var duplicate: DuplicateChunk
     public var length: UInt32
 
-    public init(newChunkID: ChunkID, newVersion: ChunkVersion, sourceChunkID: ChunkID, sourceVersion: ChunkVersion, length: UInt32) {
-        self.newChunkID = newChunkID
-        self.newVersion = newVersion
-        self.sourceChunkID = sourceChunkID
-        self.sourceVersion = sourceVersion
+    public init(duplicate: DuplicateChunk, length: UInt32) {
+        self.duplicate = duplicate
         self.length = length
+    }
+
+    public init(newChunkID: ChunkID, newVersion: ChunkVersion, sourceChunkID: ChunkID, sourceVersion: ChunkVersion, length: UInt32) {
+        let duplicate = DuplicateChunk(
+            newChunkID: newChunkID, newVersion: newVersion, sourceChunkID: sourceChunkID, sourceVersion: sourceVersion)
+        self.init(duplicate: duplicate, length: length)
     }
 
     public static let messageTypes: [MooseMessageType] = [.matocsDupTrunc]
     public var messageType: MooseMessageType { .matocsDupTrunc }
 
     public func encode(into writer: inout MooseWriter) {
-        DuplicateChunk(newChunkID: newChunkID, newVersion: newVersion, sourceChunkID: sourceChunkID, sourceVersion: sourceVersion)
-            .encode(into: &writer)
+        duplicate.encode(into: &writer)
         writer.write(length)
     }
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> DuplicateTruncateChunk {
         try reader.expectLength(28)
-        return DuplicateTruncateChunk(
-            newChunkID: try reader.chunkID("newchunkid"), newVersion: try reader.version("newversion"),
-            sourceChunkID: try reader.chunkID("oldchunkid"), sourceVersion: try reader.version("oldversion"),
-            length: try reader.uint32("length"))
+        return DuplicateTruncateChunk(duplicate: try DuplicateChunk.fields(from: &reader), length: try reader.uint32("length"))
     }
 }
 

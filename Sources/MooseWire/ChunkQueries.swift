@@ -123,7 +123,9 @@ public struct ChunkChecksumTable: MooseMessage {
         try reader.expectLength(tableLength, 13)
         let id = try reader.chunkID()
         let version = try reader.version()
-        guard reader.length == tableLength else { return ChunkChecksumTable(chunkID: id, version: version, result: .failed(try reader.status())) }
+        guard reader.length == tableLength else {
+            return ChunkChecksumTable(chunkID: id, version: version, result: .failed(try reader.status()))
+        }
         var crcs: [UInt32] = []
         crcs.reserveCapacity(MooseWireLimits.blocksPerChunk)
         for _ in 0..<MooseWireLimits.blocksPerChunk { crcs.append(try reader.uint32("crc")) }

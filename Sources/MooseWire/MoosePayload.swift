@@ -39,6 +39,13 @@ public struct MooseReader {
         return ChunkserverAddress(ipv4: ip, port: try uint16("\(field).port"))
     }
 
+    /// The message's last field: `length:8 bytes`, ending exactly at the payload's end.
+    public mutating func lastShortBytes(_ field: String) throws(MooseWireError) -> [UInt8] {
+        let count = Int(try uint8("\(field) length"))
+        try expectLength(length - reader.remaining + count)
+        return try bytes(count, field)
+    }
+
     private func truncated(_ field: String, _ error: ByteReaderError) -> MooseWireError {
         switch error {
         case .truncated(_, let needed): .truncated(message: message, field: field, needed: needed)
@@ -93,6 +100,12 @@ public struct MooseWriter {
     public mutating func write(_ value: UInt32) { writer.write(value) }
     public mutating func write(_ value: UInt64) { writer.write(value) }
     public mutating func write(bytes: some Collection<UInt8>) { writer.write(bytes: bytes) }
+    /// `length:8 bytes`, at most 255 bytes (the caller's limit).
+    public mutating func write(lastShortBytes bytes: [UInt8]) {
+        precondition(bytes.count <= Int(UInt8.max), "\(bytes.count) bytes after a one-byte length")
+        writer.write(UInt8(bytes.count))
+        writer.write(bytes: bytes)
+    }
     public mutating func write(_ id: ChunkID) { writer.write(id.rawValue) }
     public mutating func write(_ version: ChunkVersion) { writer.write(version.rawValue) }
     public mutating func write(_ status: MooseStatus) { writer.write(status.rawValue) }

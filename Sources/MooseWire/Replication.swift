@@ -67,7 +67,8 @@ public struct ReplicateChunk: MooseMessage {
         for _ in 0..<count {
             parts.append(
                 XorSource(
-                    chunkID: try reader.chunkID("srcchunkid"), version: try reader.version("srcversion"), address: try reader.address("src")))
+                    chunkID: try reader.chunkID("srcchunkid"), version: try reader.version("srcversion"), address: try reader.address("src")
+                ))
         }
         return ReplicateChunk(chunkID: chunkID, version: version, sources: .xor(masks: masks, parts: parts))
     }
