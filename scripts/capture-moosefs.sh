@@ -16,7 +16,8 @@
 #   1. master and chunkservers with AUTH_CODE: password challenge, a workload through mfsmount
 #      (goal-2 write chain, read, truncate, snapshot + write (duplicate), snapshot + truncate
 #      (duptrunc), cs2 restart then a rewrite (set version), goal 1 → 2 (replicate), goal 2 → 1
-#      and rm (delete)), probes of GET_VERSION / GET_CONFIG / MODULE_INFO;
+#      and rm with trash time 0 (delete)), probes of GET_VERSION / GET_CONFIG / MODULE_INFO, a
+#      data block corrupted while cs1 is down (error occurred, chunk damaged);
 #   2. master restarted without AUTH_CODE and cs1 alone: registration without password.
 # Every process started is stopped by PID (everything left in our namespaces is ours), the
 # mount is released and the namespaces deleted on exit, also on failure.
@@ -159,6 +160,7 @@ start_cs c2
 sleep 8   # both register (their first tick is at a random point of 5 s)
 
 in_client '
+    mfssettrashtime 0 . >/dev/null
     head -c 1000 /dev/urandom > small; mfssetgoal 2 small >/dev/null; sync
     head -c 70000 /dev/urandom > two-blocks; mfssetgoal 2 two-blocks >/dev/null; sync
     cat small two-blocks > /dev/null
@@ -198,6 +200,17 @@ ask(sys.argv[2], 9422, [(10, b""), (80, struct.pack(">IB", 7, 6) + b"LABELS"), (
 EOF
 log "waiting for the chunk loop's deletions"
 sleep 70
+
+# A data block flipped while cs1 is down: its start-up test reports ERROR_OCCURRED and
+# CHUNK_DAMAGED, and the master deletes that copy (version 0) and replicates.
+log "corrupting a chunk on cs1"
+stop_ns "$prefix-c1"
+victim=$(find "$work/c1/hdd" -name 'chunk_*.mfs' -size +8k | head -1)
+if [ -n "$victim" ]; then
+    python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(8200); b = f.read(1)[0]; f.seek(8200); f.write(bytes([b ^ 0xFF]))' "$victim"
+fi
+start_cs c1
+sleep 12
 
 # ---------------------------------------------------------------- phase 2: no AUTH_CODE
 log "phase 2: master without AUTH_CODE, cs1 alone"

@@ -64,6 +64,9 @@ import Testing
         try check("current-load", CurrentLoad(load: 0, status: .ok))
         let new = [(1, 2), (2, 1), (3, 1), (4, 1)].map { ListedChunk(chunkID: id($0.0), version: v($0.1)) }
         try check("chunk-new", ChunkNewReport(chunks: new))
+        // From the second run: a flipped data byte found by cs1's start-up test.
+        try check("error-occurred", ErrorOccurred())
+        try check("chunk-damaged", ChunkIDReport(.damaged, chunkIDs: [id(5)]))
     }
 
     @Test func chunkCommandsAndTheirStatuses() throws {
@@ -143,7 +146,8 @@ import Testing
         for name in [
             "register-begin", "register-begin-password", "register-chunks", "register-end", "register-disconnect", "space",
             "labels", "current-load", "chunk-new", "create-status", "delete-status", "duplicate-status", "set-version-status",
-            "truncate-status", "duptrunc-status", "replicate-status", "nop-to-master", "get-version-master",
+            "truncate-status", "duptrunc-status", "replicate-status", "nop-to-master", "get-version-master", "chunk-damaged",
+            "error-occurred",
         ] { table[name] = .chunkserverToMaster }
         for name in [
             "ack-challenge", "ack-registered", "ack-next", "create", "delete-any-version", "duplicate", "set-version", "truncate",

@@ -17,10 +17,10 @@ enum Fixtures {
         do { return try MooseFrame(wholeFrame: bytes(name)) } catch { fatalError("fixture \(name): \(error)") }
     }
 
-    /// Every fixture's name.
+    /// Every single-frame fixture's name (the `session-*` files are byte streams).
     static var names: [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".hex") }.map { String($0.dropLast(4)) }.sorted()
+        return files.filter { $0.hasSuffix(".hex") && !$0.hasPrefix("session-") }.map { String($0.dropLast(4)) }.sorted()
     }
 }
 

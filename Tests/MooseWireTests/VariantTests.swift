@@ -141,7 +141,7 @@ import Testing
             "read", "read-replication", "version-master", "version-data", "get-config", "config-value", "get-version-data",
             "get-version-master", "write", "write-forwarded", "current-load", "register-chunks", "chunk-new", "ack-next",
             "register-end", "register-disconnect", "nop-to-master", "nop-to-chunkserver", "nop-to-data-port", "nop-from-data-port",
-            "module-info-request",
+            "module-info-request", "error-occurred",
         ]
         for name in Fixtures.names where !variable.contains(name) {
             let frame = Fixtures.frame(name)

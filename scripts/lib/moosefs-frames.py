@@ -5,7 +5,9 @@ writes the first frame of each kind as a hex fixture (used by scripts/capture-mo
 usage: moosefs-frames.py SEGMENTS.tsv OUTDIR LISTING
   SEGMENTS.tsv: tshark -T fields -e tcp.stream -e frame.time_relative -e ip.src -e tcp.srcport
                 -e ip.dst -e tcp.dstport -e tcp.payload
-  OUTDIR:       one NAME.hex per kind of frame (comment lines start with '#')
+  OUTDIR:       one NAME.hex per kind of frame (comment lines start with '#'), and
+                session-to-master.hex / session-to-chunkserver.hex: both directions of the
+                last chunkserver connection to the master, as byte streams
   LISTING:      every frame, one line each
 """
 import sys
@@ -105,6 +107,22 @@ def main(segments, outdir, listing):
                         fx.write("# captured from Debian's MooseFS 3.0.117 by scripts/capture-moosefs.sh\n")
                         for k in range(0, len(frame), 32):
                             fx.write(frame[k:k + 32].hex() + "\n")
+    # The last chunkserver session on 9420 (phase 2: a registration without password to its
+    # graceful stop), each direction as one byte stream.
+    sessions = [k for k in order if k[4] == MASTER_PORT]
+    if sessions:
+        last = sessions[-1][0]
+        for key in order:
+            if key[0] != last:
+                continue
+            name = "session-to-master" if key[4] == MASTER_PORT else "session-to-chunkserver"
+            with open(f"{outdir}/{name}.hex", "w") as fx:
+                fx.write(f"# {name}: the byte stream {key[1]}:{key[2]} -> {key[3]}:{key[4]}, tcp stream {key[0]}\n")
+                fx.write("# captured from Debian's MooseFS 3.0.117 by scripts/capture-moosefs.sh\n")
+                data = flows[key]
+                for k in range(0, len(data), 32):
+                    fx.write(data[k:k + 32].hex() + "\n")
+            written[name] = b""
     print(f"{len(written)} fixtures: {' '.join(sorted(written))}")
 
 
