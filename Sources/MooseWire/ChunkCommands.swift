@@ -6,11 +6,11 @@ import MFSCore
 /// new chunk's id.
 public struct DuplicateChunk: MooseMessage {
     public var newChunkID: ChunkID
-    public var newVersion: ChunkVersion
+    public var newVersion: UInt32
     public var sourceChunkID: ChunkID
-    public var sourceVersion: ChunkVersion
+    public var sourceVersion: UInt32
 
-    public init(newChunkID: ChunkID, newVersion: ChunkVersion, sourceChunkID: ChunkID, sourceVersion: ChunkVersion) {
+    public init(newChunkID: ChunkID, newVersion: UInt32, sourceChunkID: ChunkID, sourceVersion: UInt32) {
         self.newChunkID = newChunkID
         self.newVersion = newVersion
         self.sourceChunkID = sourceChunkID
@@ -44,10 +44,10 @@ public struct DuplicateChunk: MooseMessage {
 /// `ChunkCommandStatus(.setVersion)`; WRONGVERSION when the chunk is not at `oldVersion`.
 public struct SetChunkVersion: MooseMessage {
     public var chunkID: ChunkID
-    public var newVersion: ChunkVersion
-    public var oldVersion: ChunkVersion
+    public var newVersion: UInt32
+    public var oldVersion: UInt32
 
-    public init(chunkID: ChunkID, newVersion: ChunkVersion, oldVersion: ChunkVersion) {
+    public init(chunkID: ChunkID, newVersion: UInt32, oldVersion: UInt32) {
         self.chunkID = chunkID
         self.newVersion = newVersion
         self.oldVersion = oldVersion
@@ -75,10 +75,10 @@ public struct SetChunkVersion: MooseMessage {
 public struct TruncateChunk: MooseMessage {
     public var chunkID: ChunkID
     public var length: UInt32
-    public var newVersion: ChunkVersion
-    public var oldVersion: ChunkVersion
+    public var newVersion: UInt32
+    public var oldVersion: UInt32
 
-    public init(chunkID: ChunkID, length: UInt32, newVersion: ChunkVersion, oldVersion: ChunkVersion) {
+    public init(chunkID: ChunkID, length: UInt32, newVersion: UInt32, oldVersion: UInt32) {
         self.chunkID = chunkID
         self.length = length
         self.newVersion = newVersion
@@ -116,7 +116,7 @@ public struct DuplicateTruncateChunk: MooseMessage {
         self.length = length
     }
 
-    public init(newChunkID: ChunkID, newVersion: ChunkVersion, sourceChunkID: ChunkID, sourceVersion: ChunkVersion, length: UInt32) {
+    public init(newChunkID: ChunkID, newVersion: UInt32, sourceChunkID: ChunkID, sourceVersion: UInt32, length: UInt32) {
         let duplicate = DuplicateChunk(
             newChunkID: newChunkID, newVersion: newVersion, sourceChunkID: sourceChunkID, sourceVersion: sourceVersion)
         self.init(duplicate: duplicate, length: length)
@@ -136,32 +136,32 @@ public struct DuplicateTruncateChunk: MooseMessage {
     }
 }
 
-/// Which command a `ChunkCommandStatus` answers; the raw value is the reply's type.
-public enum ChunkCommand: UInt32, CaseIterable, Sendable {
-    case create = 111
-    case delete = 121
-    case duplicate = 131
-    case setVersion = 141
-    case truncate = 161
-    case duplicateTruncate = 171
-}
-
 /// CSTOMA_CREATE, _DELETE, _DUPLICATE, _SET_VERSION, _TRUNCATE, _DUPTRUNC (111, 121, 131, 141,
 /// 161, 171): `chunkid:64 status:8`, the chunkserver's answer to the command of type − 1. For
 /// DUPLICATE and DUPTRUNC the id is the **new** chunk's. Replies may come out of order (one
 /// worker thread per job): match them by chunk id. NOTDONE means "not started" (queue full).
 public struct ChunkCommandStatus: MooseMessage {
-    public var command: ChunkCommand
+    /// Which command a `ChunkCommandStatus` answers; the raw value is the reply's type.
+    public enum Command: UInt32, CaseIterable, Sendable {
+        case create = 111
+        case delete = 121
+        case duplicate = 131
+        case setVersion = 141
+        case truncate = 161
+        case duplicateTruncate = 171
+    }
+
+    public var command: Command
     public var chunkID: ChunkID
     public var status: MooseStatus
 
-    public init(command: ChunkCommand, chunkID: ChunkID, status: MooseStatus) {
+    public init(command: Command, chunkID: ChunkID, status: MooseStatus) {
         self.command = command
         self.chunkID = chunkID
         self.status = status
     }
 
-    public static let messageTypes = ChunkCommand.allCases.map { MooseMessageType($0.rawValue) }
+    public static let messageTypes = Command.allCases.map { MooseMessageType($0.rawValue) }
     public var messageType: MooseMessageType { MooseMessageType(command.rawValue) }
 
     public func encode(into writer: inout MooseWriter) {
@@ -171,7 +171,7 @@ public struct ChunkCommandStatus: MooseMessage {
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> ChunkCommandStatus {
         try reader.expectLength(9)
-        guard let command = ChunkCommand(rawValue: reader.message.rawValue) else {
+        guard let command = Command(rawValue: reader.message.rawValue) else {
             throw .unexpectedType(reader.message, expected: "a chunk command status")
         }
         return ChunkCommandStatus(command: command, chunkID: try reader.chunkID(), status: try reader.status())

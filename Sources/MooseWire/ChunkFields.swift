@@ -1,47 +1,10 @@
 import MFSCore
 
-/// A chunk's version (u32). MooseFS's requests read 0 as "whichever version you have"
-/// (`any`) for delete, set-version, truncate, read and write.
-public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-    /// "Any version" in a request.
-    public static let any = ChunkVersion(0)
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { String(rawValue) }
-}
-
-/// The id a master gives a chunkserver (u16, stored in its `chunkserverid.mfs`); 0 = none yet.
-public struct ChunkserverID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    public static let none = ChunkserverID(0)
-    public var description: String { String(rawValue) }
-}
-
-/// A chunkserver's data-port address as MooseFS writes it: `ip:32 port:16`. An ip of 0 in a
-/// register BEGIN means "the address you see me connect from".
-public struct ChunkserverAddress: Hashable, Sendable, CustomStringConvertible {
-    public var ipv4: UInt32
-    public var port: UInt16
-
-    public init(ipv4: UInt32, port: UInt16) {
-        self.ipv4 = ipv4
-        self.port = port
-    }
-
-    /// `a.b.c.d` parts, most significant first.
-    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UInt16) {
-        self.init(ipv4: UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d), port: port)
-    }
-
-    public var description: String {
-        let parts = stride(from: 24, through: 0, by: -8).map { String(UInt8(truncatingIfNeeded: ipv4 >> UInt32($0))) }
-        return parts.joined(separator: ".") + ":\(port)"
-    }
-}
+// Chunk versions are plain `UInt32` in MooseWire, as in `MFSChunkRegistry`: the typed
+// `ChunkVersion` lives in `MFSChunkStore` (an I/O target this codec must not depend on), and a
+// second type of the same name would make every file importing both ambiguous. Once
+// `ChunkVersion` moves to MFSCore, the messages take it. A version 0 in a request means
+// "whichever version is stored".
 
 /// One entry of a chunk list (register CHUNKS, CSTOMA_CHUNK_NEW): `chunkid:64 version:32`,
 /// where bit 31 of the version field is not part of the version but says that the copy lives
@@ -50,12 +13,12 @@ public struct ChunkserverAddress: Hashable, Sendable, CustomStringConvertible {
 public struct ListedChunk: Hashable, Sendable, CustomStringConvertible {
     public var chunkID: ChunkID
     /// The version: below 2³¹.
-    public var version: ChunkVersion
+    public var version: UInt32
     /// The copy is on a disk marked for removal (bit 31 of the version field).
     public var onDiskMarkedForRemoval: Bool
 
-    public init(chunkID: ChunkID, version: ChunkVersion, onDiskMarkedForRemoval: Bool = false) {
-        precondition(version.rawValue & Self.markedForRemovalBit == 0, "chunk version \(version) uses bit 31")
+    public init(chunkID: ChunkID, version: UInt32, onDiskMarkedForRemoval: Bool = false) {
+        precondition(version & Self.markedForRemovalBit == 0, "chunk version \(version) uses bit 31")
         self.chunkID = chunkID
         self.version = version
         self.onDiskMarkedForRemoval = onDiskMarkedForRemoval
@@ -66,14 +29,14 @@ public struct ListedChunk: Hashable, Sendable, CustomStringConvertible {
 
     func encode(into writer: inout MooseWriter) {
         writer.write(chunkID)
-        writer.write(version.rawValue | (onDiskMarkedForRemoval ? Self.markedForRemovalBit : 0))
+        writer.write(version | (onDiskMarkedForRemoval ? Self.markedForRemovalBit : 0))
     }
 
     static func decode(from reader: inout MooseReader, _ field: String) throws(MooseWireError) -> ListedChunk {
         let id = try reader.chunkID("\(field).chunkid")
         let raw = try reader.uint32("\(field).version")
         return ListedChunk(
-            chunkID: id, version: ChunkVersion(raw & ~markedForRemovalBit), onDiskMarkedForRemoval: raw & markedForRemovalBit != 0)
+            chunkID: id, version: raw & ~markedForRemovalBit, onDiskMarkedForRemoval: raw & markedForRemovalBit != 0)
     }
 
     static func decodeList(from reader: inout MooseReader, header: Int, limit: Int) throws(MooseWireError) -> [ListedChunk] {

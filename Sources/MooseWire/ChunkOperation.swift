@@ -8,14 +8,14 @@ import MFSCore
 /// operation (`kind`, notes §2.7).
 public struct ChunkOperation: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
-    public var newVersion: ChunkVersion
+    public var version: UInt32
+    public var newVersion: UInt32
     public var copyChunkID: ChunkID
-    public var copyVersion: ChunkVersion
+    public var copyVersion: UInt32
     public var length: UInt32
 
     public init(
-        chunkID: ChunkID, version: ChunkVersion, newVersion: ChunkVersion, copyChunkID: ChunkID, copyVersion: ChunkVersion,
+        chunkID: ChunkID, version: UInt32, newVersion: UInt32, copyChunkID: ChunkID, copyVersion: UInt32,
         length: UInt32
     ) {
         self.chunkID = chunkID
@@ -38,7 +38,7 @@ public struct ChunkOperation: MooseMessage {
 
     public var kind: Kind {
         let hasCopy = copyChunkID != .none
-        if newVersion != .any {
+        if newVersion != 0 {
             if length == Self.keepLength { return hasCopy ? .duplicate : .setVersion }
             if Int(length) <= MooseWireLimits.chunkSize { return hasCopy ? .duplicateTruncate : .truncate }
             return .invalid

@@ -6,11 +6,11 @@ import MFSCore
 /// than OK and then reads exactly `blocks` blocks.
 public struct ChunkBlocks: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var blocks: UInt16
     public var status: MooseStatus
 
-    public init(chunkID: ChunkID, version: ChunkVersion, blocks: UInt16, status: MooseStatus) {
+    public init(chunkID: ChunkID, version: UInt32, blocks: UInt16, status: MooseStatus) {
         self.chunkID = chunkID
         self.version = version
         self.blocks = blocks
@@ -46,7 +46,7 @@ public struct ChunkBlocks: MooseMessage {
 /// ```
 public struct ChunkChecksum: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var result: Result
 
     public enum Result: Hashable, Sendable {
@@ -54,7 +54,7 @@ public struct ChunkChecksum: MooseMessage {
         case failed(MooseStatus)
     }
 
-    public init(chunkID: ChunkID, version: ChunkVersion, result: Result) {
+    public init(chunkID: ChunkID, version: UInt32, result: Result) {
         self.chunkID = chunkID
         self.version = version
         self.result = result
@@ -89,7 +89,7 @@ public struct ChunkChecksum: MooseMessage {
 /// A 3.0.117 master does not dispatch it (it would close the connection).
 public struct ChunkChecksumTable: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var result: Result
 
     public enum Result: Hashable, Sendable {
@@ -98,7 +98,7 @@ public struct ChunkChecksumTable: MooseMessage {
         case failed(MooseStatus)
     }
 
-    public init(chunkID: ChunkID, version: ChunkVersion, result: Result) {
+    public init(chunkID: ChunkID, version: UInt32, result: Result) {
         if case .table(let crcs) = result { precondition(crcs.count == MooseWireLimits.blocksPerChunk, "\(crcs.count) CRCs") }
         self.chunkID = chunkID
         self.version = version

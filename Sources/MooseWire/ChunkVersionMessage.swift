@@ -10,9 +10,9 @@ public protocol ChunkVersionMeaning: Sendable {
 /// `GetChunkChecksum`, `GetChunkChecksumTable`, `WriteFinish`.
 public struct ChunkVersionMessage<Meaning: ChunkVersionMeaning>: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
 
-    public init(chunkID: ChunkID, version: ChunkVersion) {
+    public init(chunkID: ChunkID, version: UInt32) {
         self.chunkID = chunkID
         self.version = version
     }
@@ -36,7 +36,7 @@ public struct ChunkVersionMessage<Meaning: ChunkVersionMeaning>: MooseMessage {
 public typealias CreateChunk = ChunkVersionMessage<CreateChunkMeaning>
 public enum CreateChunkMeaning: ChunkVersionMeaning { public static var type: MooseMessageType { .matocsCreate } }
 
-/// MATOCS_DELETE (120): `chunkid:64 version:32`; version 0 (`ChunkVersion.any`) deletes
+/// MATOCS_DELETE (120): `chunkid:64 version:32`; version 0 deletes
 /// whichever version the chunkserver has (the master sends it for invalid and over-goal copies).
 /// The reply is `ChunkCommandStatus(.delete)`; the master counts NOCHUNK as done.
 public typealias DeleteChunk = ChunkVersionMessage<DeleteChunkMeaning>

@@ -14,11 +14,11 @@ public struct ReadRequest: MooseMessage {
     /// 1 for readers ≥ 1.7.32; nil for the 20-byte form.
     public var protocolVersion: UInt8?
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var offset: UInt32
     public var size: UInt32
 
-    public init(protocolVersion: UInt8? = 1, chunkID: ChunkID, version: ChunkVersion, offset: UInt32, size: UInt32) {
+    public init(protocolVersion: UInt8? = 1, chunkID: ChunkID, version: UInt32, offset: UInt32, size: UInt32) {
         self.protocolVersion = protocolVersion
         self.chunkID = chunkID
         self.version = version
@@ -74,7 +74,7 @@ public struct ReadStatus: MooseMessage {
 /// A piece of one 64 KiB block: which block, where in it, the bytes, and the CRC-32 (zlib's)
 /// of exactly those bytes, as READ_DATA and WRITE_DATA carry it. A piece never crosses a block
 /// boundary: `offset + data.count ≤ 65,536`.
-public struct BlockPiece: Hashable, Sendable {
+public struct DataPiece: Hashable, Sendable {
     /// The block's number in the chunk (`offset >> 16` of the chunk position), below 1,024.
     public var block: UInt16
     /// The piece's offset within the block.
@@ -115,7 +115,7 @@ public struct BlockPiece: Hashable, Sendable {
     }
 
     /// `header` is the length of the fields before the block number.
-    static func decode(from reader: inout MooseReader, header: Int) throws(MooseWireError) -> BlockPiece {
+    static func decode(from reader: inout MooseReader, header: Int) throws(MooseWireError) -> DataPiece {
         let block = try reader.uint16("blocknum")
         let offset = try reader.uint16("offset")
         let size = try reader.uint32("size")
@@ -129,7 +129,7 @@ public struct BlockPiece: Hashable, Sendable {
         guard reader.length == header + 12 + Int(size) else {
             throw .wrongLength(message: reader.message, length: reader.length, expected: "\(header + 12) + size (\(size))")
         }
-        return BlockPiece(block: block, offset: offset, data: try reader.bytes(Int(size), "data"), crc: crc)
+        return DataPiece(block: block, offset: offset, data: try reader.bytes(Int(size), "data"), crc: crc)
     }
 }
 
@@ -139,9 +139,9 @@ public struct BlockPiece: Hashable, Sendable {
 /// (`piece.crcMatches` does): a bad CRC is the reader's error to handle, not a broken frame.
 public struct ReadData: MooseMessage {
     public var chunkID: ChunkID
-    public var piece: BlockPiece
+    public var piece: DataPiece
 
-    public init(chunkID: ChunkID, piece: BlockPiece) {
+    public init(chunkID: ChunkID, piece: DataPiece) {
         self.chunkID = chunkID
         self.piece = piece
     }
@@ -156,6 +156,6 @@ public struct ReadData: MooseMessage {
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> ReadData {
         let id = try reader.chunkID()
-        return ReadData(chunkID: id, piece: try BlockPiece.decode(from: &reader, header: 8))
+        return ReadData(chunkID: id, piece: try DataPiece.decode(from: &reader, header: 8))
     }
 }

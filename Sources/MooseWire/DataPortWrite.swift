@@ -11,11 +11,11 @@ import MFSCore
 public struct WriteRequest: MooseMessage {
     public var protocolVersion: UInt8?
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     /// The chunkservers after this one, in order; at most `MooseWireLimits.maxWriteChainLength`.
     public var chain: [ChunkserverAddress]
 
-    public init(protocolVersion: UInt8? = 1, chunkID: ChunkID, version: ChunkVersion, chain: [ChunkserverAddress]) {
+    public init(protocolVersion: UInt8? = 1, chunkID: ChunkID, version: UInt32, chain: [ChunkserverAddress]) {
         precondition(chain.count <= MooseWireLimits.maxWriteChainLength, "write chain of \(chain.count)")
         self.protocolVersion = protocolVersion
         self.chunkID = chunkID
@@ -89,9 +89,9 @@ public struct WriteStatus: MooseMessage {
 public struct WriteData: MooseMessage {
     public var chunkID: ChunkID
     public var writeID: UInt32
-    public var piece: BlockPiece
+    public var piece: DataPiece
 
-    public init(chunkID: ChunkID, writeID: UInt32, piece: BlockPiece) {
+    public init(chunkID: ChunkID, writeID: UInt32, piece: DataPiece) {
         self.chunkID = chunkID
         self.writeID = writeID
         self.piece = piece
@@ -109,6 +109,6 @@ public struct WriteData: MooseMessage {
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> WriteData {
         let id = try reader.chunkID()
         let writeID = try reader.uint32("writeid")
-        return WriteData(chunkID: id, writeID: writeID, piece: try BlockPiece.decode(from: &reader, header: 12))
+        return WriteData(chunkID: id, writeID: writeID, piece: try DataPiece.decode(from: &reader, header: 12))
     }
 }

@@ -28,15 +28,14 @@ public struct MooseReader {
     }
 
     public mutating func chunkID(_ field: String = "chunkid") throws(MooseWireError) -> ChunkID { ChunkID(try uint64(field)) }
-    public mutating func version(_ field: String = "version") throws(MooseWireError) -> ChunkVersion {
-        ChunkVersion(try uint32(field))
-    }
+    /// A chunk version (u32; 0 in a request = whichever version is stored).
+    public mutating func version(_ field: String = "version") throws(MooseWireError) -> UInt32 { try uint32(field) }
     public mutating func status(_ field: String = "status") throws(MooseWireError) -> MooseStatus {
         MooseStatus(rawValue: try uint8(field))
     }
     public mutating func address(_ field: String) throws(MooseWireError) -> ChunkserverAddress {
         let ip = try uint32("\(field).ip")
-        return ChunkserverAddress(ipv4: ip, port: try uint16("\(field).port"))
+        return ChunkserverAddress(ip: ip, port: try uint16("\(field).port"))
     }
 
     /// The message's last field: `length:8 bytes`, ending exactly at the payload's end.
@@ -107,10 +106,9 @@ public struct MooseWriter {
         writer.write(bytes: bytes)
     }
     public mutating func write(_ id: ChunkID) { writer.write(id.rawValue) }
-    public mutating func write(_ version: ChunkVersion) { writer.write(version.rawValue) }
     public mutating func write(_ status: MooseStatus) { writer.write(status.rawValue) }
     public mutating func write(_ address: ChunkserverAddress) {
-        writer.write(address.ipv4)
+        writer.write(address.ip)
         writer.write(address.port)
     }
 

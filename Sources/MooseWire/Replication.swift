@@ -18,10 +18,10 @@ public struct ReplicateChunk: MooseMessage {
     }
 
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var sources: Sources
 
-    public init(chunkID: ChunkID, version: ChunkVersion, sources: Sources) {
+    public init(chunkID: ChunkID, version: UInt32, sources: Sources) {
         if case .xor(let masks, let parts) = sources {
             precondition(masks.count == 4, "\(masks.count) XOR masks")
             precondition((1...MooseWireLimits.maxXorReplicationSources).contains(parts.count), "\(parts.count) XOR sources")
@@ -31,7 +31,7 @@ public struct ReplicateChunk: MooseMessage {
         self.sources = sources
     }
 
-    public init(chunkID: ChunkID, version: ChunkVersion, source: ChunkserverAddress) {
+    public init(chunkID: ChunkID, version: UInt32, source: ChunkserverAddress) {
         self.init(chunkID: chunkID, version: version, sources: .single(source))
     }
 
@@ -77,10 +77,10 @@ public struct ReplicateChunk: MooseMessage {
 /// One source of an XOR replication.
 public struct XorSource: Hashable, Sendable {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var address: ChunkserverAddress
 
-    public init(chunkID: ChunkID, version: ChunkVersion, address: ChunkserverAddress) {
+    public init(chunkID: ChunkID, version: UInt32, address: ChunkserverAddress) {
         self.chunkID = chunkID
         self.version = version
         self.address = address
@@ -91,10 +91,10 @@ public struct XorSource: Hashable, Sendable {
 /// the master queues the chunk again.
 public struct ReplicateStatus: MooseMessage {
     public var chunkID: ChunkID
-    public var version: ChunkVersion
+    public var version: UInt32
     public var status: MooseStatus
 
-    public init(chunkID: ChunkID, version: ChunkVersion, status: MooseStatus) {
+    public init(chunkID: ChunkID, version: UInt32, status: MooseStatus) {
         self.chunkID = chunkID
         self.version = version
         self.status = status

@@ -20,7 +20,7 @@ import Testing
     }
 
     func id(_ raw: UInt64) -> ChunkID { ChunkID(raw) }
-    func v(_ raw: UInt32) -> ChunkVersion { ChunkVersion(raw) }
+    func v(_ raw: UInt32) -> UInt32 { raw }
 
     @Test func registerBeginWithoutPasscode() throws {
         let begin = RegisterBegin(
@@ -72,7 +72,7 @@ import Testing
     @Test func chunkCommandsAndTheirStatuses() throws {
         try check("create", CreateChunk(chunkID: id(1), version: v(1)))
         try check("create-status", ChunkCommandStatus(command: .create, chunkID: id(1), status: .ok))
-        try check("delete-any-version", DeleteChunk(chunkID: id(2), version: .any))
+        try check("delete-any-version", DeleteChunk(chunkID: id(2), version: 0))
         try check("delete-status", ChunkCommandStatus(command: .delete, chunkID: id(2), status: .ok))
         // New chunk first; the status names the new chunk.
         try check("duplicate", DuplicateChunk(newChunkID: id(3), newVersion: v(1), sourceChunkID: id(1), sourceVersion: v(2)))
@@ -103,7 +103,7 @@ import Testing
         let data = try ReadData.decode(bytes: Fixtures.bytes("read-data"))
         #expect(data.chunkID == id(1) && data.piece.block == 0 && data.piece.offset == 0 && data.piece.data.count == 1000)
         #expect(data.piece.crc == 0x37d9_d792 && data.piece.crcMatches)
-        try check("read-data", ReadData(chunkID: id(1), piece: BlockPiece(block: 0, offset: 0, data: data.piece.data)))
+        try check("read-data", ReadData(chunkID: id(1), piece: DataPiece(block: 0, offset: 0, data: data.piece.data)))
         try check("read-status", ReadStatus(chunkID: id(1), status: .ok))
     }
 
@@ -117,7 +117,7 @@ import Testing
         try check("write-status-ready", WriteStatus(chunkID: id(1), writeID: 0, status: .ok))
         let piece = try WriteData.decode(bytes: Fixtures.bytes("write-data"))
         #expect(piece.writeID == 1 && piece.piece.data.count == 1000 && piece.piece.crcMatches)
-        try check("write-data", WriteData(chunkID: id(1), writeID: 1, piece: BlockPiece(block: 0, offset: 0, data: piece.piece.data)))
+        try check("write-data", WriteData(chunkID: id(1), writeID: 1, piece: DataPiece(block: 0, offset: 0, data: piece.piece.data)))
         // A middle chunkserver forwards WRITE_DATA verbatim.
         #expect(Fixtures.bytes("write-data-forwarded") == Fixtures.bytes("write-data"))
         try check("write-status", WriteStatus(chunkID: id(1), writeID: 1, status: .ok))

@@ -19,7 +19,7 @@ import Testing
     @Test func registerForms() throws {
         let begin = RegisterBegin(address: address, timeoutSeconds: 0, chunkserverID: ChunkserverID(2), space: space)
         try roundTrip(ChunkserverRegister.begin(begin), length: 55)
-        let chunks = [ListedChunk(chunkID: ChunkID(1), version: ChunkVersion(3), onDiskMarkedForRemoval: true)]
+        let chunks = [ListedChunk(chunkID: ChunkID(1), version: 3, onDiskMarkedForRemoval: true)]
         try roundTrip(ChunkserverRegister.chunks(chunks), length: 13)
         try roundTrip(ChunkserverRegister.chunks([]), length: 1)
         try roundTrip(
@@ -60,8 +60,8 @@ import Testing
         let report = try ChunkNewReport.decode(bytes: bytes)
         #expect(
             report.chunks == [
-                ListedChunk(chunkID: ChunkID(7), version: ChunkVersion(2), onDiskMarkedForRemoval: true),
-                ListedChunk(chunkID: ChunkID(8), version: ChunkVersion(2), onDiskMarkedForRemoval: false),
+                ListedChunk(chunkID: ChunkID(7), version: 2, onDiskMarkedForRemoval: true),
+                ListedChunk(chunkID: ChunkID(8), version: 2, onDiskMarkedForRemoval: false),
             ])
         #expect(report.encode() == bytes)
     }
@@ -92,8 +92,8 @@ import Testing
     @Test func chunkOperationKinds() throws {
         func op(_ newVersion: UInt32, _ copy: UInt64, _ length: UInt32) -> ChunkOperation {
             ChunkOperation(
-                chunkID: ChunkID(1), version: ChunkVersion(1), newVersion: ChunkVersion(newVersion), copyChunkID: ChunkID(copy),
-                copyVersion: ChunkVersion(copy == 0 ? 0 : 1), length: length)
+                chunkID: ChunkID(1), version: 1, newVersion: newVersion, copyChunkID: ChunkID(copy),
+                copyVersion: copy == 0 ? 0 : 1, length: length)
         }
         #expect(op(2, 0, ChunkOperation.keepLength).kind == .setVersion)
         #expect(op(2, 5, ChunkOperation.keepLength).kind == .duplicate)
@@ -110,7 +110,7 @@ import Testing
 
     @Test func otherMessagesRoundTrip() throws {
         let id = ChunkID(0x0102_0304_0506_0708)
-        let version = ChunkVersion(9)
+        let version: UInt32 = 9
         try roundTrip(CurrentLoad(load: 3, status: nil), length: 4)
         try roundTrip(CurrentLoad(load: 3, status: .overloaded), length: 5)
         try roundTrip(ErrorOccurred(), length: 0)
@@ -160,7 +160,7 @@ import Testing
 
     @Test func unexpectedTypesAreRefusedByName() {
         #expect(throws: MooseWireError.unexpectedType(.matocsCreate, expected: "a chunkserver's message on 9420")) {
-            try ChunkserverToMaster.decode(CreateChunk(chunkID: ChunkID(1), version: ChunkVersion(1)).frame())
+            try ChunkserverToMaster.decode(CreateChunk(chunkID: ChunkID(1), version: 1).frame())
         }
         #expect(throws: MooseWireError.unexpectedType(MooseMessageType(999), expected: "a master's message on 9420")) {
             try MasterToChunkserver.decode(MooseFrame(type: MooseMessageType(999), payload: []))
@@ -168,7 +168,7 @@ import Testing
         #expect(throws: MooseWireError.unexpectedType(.swiftEpochQuery, expected: "a request on the data port")) {
             try DataPortRequest.decode(EpochQuery(seenEpoch: Epoch(1)).frame())
         }
-        #expect(throws: MooseWireError.self) { try CreateChunk.decode(DeleteChunk(chunkID: ChunkID(1), version: .any).frame()) }
+        #expect(throws: MooseWireError.self) { try CreateChunk.decode(DeleteChunk(chunkID: ChunkID(1), version: 0).frame()) }
     }
 }
 
@@ -189,4 +189,21 @@ func decodeAny(_ frame: MooseFrame) throws(MooseWireError) -> [UInt8] {
         if case .unexpectedType = error { last = error } else { throw error }
     }
     throw last!
+}
+
+@Suite struct IgnoredNoticeTests {
+    /// MooseFS accepts ANTOAN_UNKNOWN_COMMAND and ANTOAN_BAD_COMMAND_SIZE on every side and
+    /// ignores them, whatever their length: they decode, and re-encode as they came.
+    @Test func acceptedOnEverySide() throws {
+        for type in [MooseMessageType.unknownCommand, .badCommandSize] {
+            for payload in [[], be(UInt32(999)) + be(UInt32(3)) + be(UInt32(0x0003_00EA)), [1]] {
+                let frame = MooseFrame(type: type, payload: payload)
+                let notice = IgnoredNotice(type: type, payload: payload)
+                #expect(try ChunkserverToMaster.decode(frame) == .ignored(notice))
+                #expect(try MasterToChunkserver.decode(frame) == .ignored(notice))
+                #expect(try DataPortRequest.decode(frame) == .ignored(notice))
+                #expect(notice.encode() == frame.encode())
+            }
+        }
+    }
 }
