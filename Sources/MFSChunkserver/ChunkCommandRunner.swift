@@ -52,13 +52,14 @@ struct ChunkCommandRunner: Sendable {
         case .getChunkBlocks(let query):
             return chunkBlocks(query.chunkID, query.version).encode()
         case .operation(let operation):
-            logger.warning("MATOCS_CHUNKOP is not served (no MooseFS 3.0 master sends it)", metadata: ["chunk": "\(chunkName(operation.chunkID))"])
+            logger.warning(
+                "MATOCS_CHUNKOP is not served (no MooseFS 3.0 master sends it)", metadata: ["chunk": "\(chunkName(operation.chunkID))"])
             return ChunkOperationStatus(operation: operation, status: .invalidArgument).encode()
         case .getChunkChecksum(let query):
             return ChunkChecksum(chunkID: query.chunkID, version: query.version, result: .failed(.notDone)).encode()
         case .getChunkChecksumTable(let query):
             return ChunkChecksumTable(chunkID: query.chunkID, version: query.version, result: .failed(.notDone)).encode()
-        case .ack, .nop, .version, .configValue, .masterEpoch:
+        case .ack, .nop, .version, .configValue, .masterEpoch, .ignored:
             return nil
         }
     }
@@ -73,7 +74,9 @@ struct ChunkCommandRunner: Sendable {
         }
     }
 
-    private func reply(_ command: ChunkCommand, _ id: ChunkID, _ what: String, _ body: () throws(ChunkStoreError) -> Void) -> [UInt8] {
+    private func reply(_ command: ChunkCommandStatus.Command, _ id: ChunkID, _ what: String, _ body: () throws(ChunkStoreError) -> Void)
+        -> [UInt8]
+    {
         let status = MooseStatus.of(body)
         if status == .ok {
             logger.info("chunk \(chunkName(id)): \(what)")

@@ -16,7 +16,9 @@ public enum ChunkserverCommand {
     public static func main(_ arguments: [String]) async -> Int32 {
         var hardDriveSample = false
         let options: DaemonCommandLine
-        switch DaemonCommandLine.parse(arguments, own: { argument in argument == "--sample-hdd" ? (hardDriveSample = true, true).1 : false }) {
+        switch DaemonCommandLine.parse(
+            arguments, own: { argument in argument == "--sample-hdd" ? (hardDriveSample = true, true).1 : false })
+        {
         case .success(let parsed): options = parsed
         case .failure(let usage):
             printError(usage.message.isEmpty ? usageText : "mfschunkserver: \(usage.message)\n\(usageText)")

@@ -19,7 +19,10 @@ final class ChunkserverContext: Sendable {
     /// The master this chunkserver is registered with, for MODULE_INFO.
     let master = Mutex<(ipv4: UInt32, port: UInt16)>((0, 0))
 
-    init(settings: ChunkserverSettings, store: ChunkStore, memory: ClusterMemory, pool: NIOThreadPool, group: any EventLoopGroup, logger: Logger) {
+    init(
+        settings: ChunkserverSettings, store: ChunkStore, memory: ClusterMemory, pool: NIOThreadPool, group: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.settings = settings
         self.store = store
         self.memory = memory

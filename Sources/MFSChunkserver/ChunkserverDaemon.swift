@@ -18,7 +18,8 @@ public final class ChunkserverDaemon: Sendable {
     public static func start(_ settings: ChunkserverSettings, logger: Logger) throws(ChunkserverStartError) -> ChunkserverDaemon {
         for notice in settings.notices { logger.notice("\(notice)") }
         guard FileIO.isDirectory(settings.dataPath) else {
-            throw ChunkserverStartError("DATA_PATH \(settings.dataPath) is not a directory (create it, owned by the user mfschunkserver runs as)")
+            throw ChunkserverStartError(
+                "DATA_PATH \(settings.dataPath) is not a directory (create it, owned by the user mfschunkserver runs as)")
         }
         let lock: DataPathLock
         do { lock = try DataPathLock(directory: DataDirectory(settings.dataPath), daemon: "mfschunkserver") } catch {

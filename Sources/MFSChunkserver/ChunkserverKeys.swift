@@ -74,7 +74,7 @@ public enum ChunkserverKeys {
                 mfschunkserver.cfg: configuration of the swift-mfs chunkserver (docs/CHUNKSERVER.md).
                 Every key is optional; the commented line shows its default.
                 Keys that MooseFS also has keep its name and meaning; a MooseFS mfschunkserver.cfg works as it is.
-                Durability: a write is acknowledged only once its data is fsynced (HDD_FSYNC_BEFORE_CLOSE = 1, always).
+                Durability: a write is acknowledged only once its data is fsynced (MooseFS's HDD_FSYNC_BEFORE_CLOSE 1, always).
                 """)
     }
 

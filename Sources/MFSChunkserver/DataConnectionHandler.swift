@@ -88,6 +88,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
         switch state {
         case .closing: return
         case .reading:
+            if case .ignored = request { return }
             guard case .nop = request else { return close("\(frame.type) while a read is running") }
         case .writing(let session):
             let raw = channelContext!.channel.allocator.buffer(bytes: frame.encode())
@@ -95,6 +96,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
             case .writeData(let piece): session.data(piece, raw: raw)
             case .writeFinish(let finish): session.finish(finish, raw: raw)
             case .nop: session.nop(raw: raw)
+            case .ignored: break
             default: close("\(frame.type) during a write session")
             }
         case .idle: idle(request)
@@ -121,9 +123,9 @@ final class DataConnectionHandler: ChannelInboundHandler {
             send(
                 ModuleInfo(
                     chunkserverID: ChunkserverID(identity.chunkserverID), metaID: identity.metaID,
-                    master: ChunkserverAddress(ipv4: master.ipv4, port: master.port)
+                    master: ChunkserverAddress(ip: master.ipv4, port: master.port)
                 ).encode())
-        case .nop: break
+        case .nop, .ignored: break
         }
     }
 
@@ -154,7 +156,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
         shared.onDisk(context.eventLoop) { () -> Result<[UInt8], ChunkStoreError> in
             do throws(ChunkStoreError) {
                 let read = try store.read(id, version: version, piece: piece)
-                let wire = MooseWire.BlockPiece(block: UInt16(read.piece.block), offset: UInt16(read.piece.offset), data: read.bytes, crc: read.crc)
+                let wire = DataPiece(block: UInt16(read.piece.block), offset: UInt16(read.piece.offset), data: read.bytes, crc: read.crc)
                 return .success(ReadData(chunkID: id, piece: wire).encode())
             } catch {
                 return .failure(error)

@@ -157,7 +157,9 @@ final class MasterConnectionHandler: ChannelInboundHandler {
     }
 
     private func notDone(_ command: MasterToChunkserver) -> [UInt8]? {
-        func status(_ kind: ChunkCommand, _ id: ChunkID) -> [UInt8] { ChunkCommandStatus(command: kind, chunkID: id, status: .notDone).encode() }
+        func status(_ kind: ChunkCommandStatus.Command, _ id: ChunkID) -> [UInt8] {
+            ChunkCommandStatus(command: kind, chunkID: id, status: .notDone).encode()
+        }
         switch command {
         case .create(let m): return status(.create, m.chunkID)
         case .delete(let m): return status(.delete, m.chunkID)
@@ -237,7 +239,10 @@ final class MasterConnectionHandler: ChannelInboundHandler {
             }
         }
         for part in stride(from: 0, to: damaged.count, by: MooseWireLimits.maxDamagedChunksPerReport) {
-            send(ChunkIDReport(.damaged, chunkIDs: Array(damaged[part..<min(damaged.count, part + MooseWireLimits.maxDamagedChunksPerReport)])).encode())
+            send(
+                ChunkIDReport(
+                    .damaged, chunkIDs: Array(damaged[part..<min(damaged.count, part + MooseWireLimits.maxDamagedChunksPerReport)])
+                ).encode())
         }
         for part in stride(from: 0, to: lost.count, by: MooseWireLimits.maxChunkReportEntries) {
             send(ChunkIDReport(.lost, chunkIDs: Array(lost[part..<min(lost.count, part + MooseWireLimits.maxChunkReportEntries)])).encode())

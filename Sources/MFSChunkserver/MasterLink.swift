@@ -1,6 +1,7 @@
 import Logging
 import MFSChunkStore
 import MFSConfig
+import MFSCore
 import MooseWire
 import NIOCore
 import NIOPosix
@@ -57,7 +58,7 @@ struct MasterLink: Sendable {
         let setup = MasterSession.Setup(
             authCode: settings.authCode, labels: settings.labels,
             address: ChunkserverAddress(
-                ipv4: settings.listenHost.flatMap(ipv4Number) ?? 0, port: UInt16(clamping: context.dataPort.load(ordering: .relaxed))),
+                ip: settings.listenHost.flatMap(ipv4Number) ?? 0, port: UInt16(clamping: context.dataPort.load(ordering: .relaxed))),
             timeoutSeconds: settings.masterTimeoutSeconds, chunkserverID: identity.chunkserverID, metaID: identity.metaID,
             highestEpoch: context.memory.highestEpoch, space: snapshot.0.report, chunks: snapshot.1,
             chunksPerPacket: settings.chunksPerRegisterPacket)

@@ -81,7 +81,7 @@ struct MasterSession {
             phase = .askingEpoch
             return [.send(EpochQuery(seenEpoch: highestEpoch).encode())]
         case .masterEpoch(let epoch): return epochReceived(epoch)
-        case .nop, .version: return []
+        case .nop, .version, .ignored: return []
         default:
             guard phase == .registered else {
                 return [.close(.retry("\(message.message.messageType) before the registration finished"))]
@@ -117,7 +117,9 @@ struct MasterSession {
             phase = .probing
             let probe = SwiftMFSExtension.probe(messageID: Self.probeMessageID)
             return [
-                .accepted(chunkserverID: accepted.chunkserverID.rawValue, metaID: accepted.metaID ?? .unknown, timeoutSeconds: accepted.timeoutSeconds),
+                .accepted(
+                    chunkserverID: accepted.chunkserverID.rawValue, metaID: accepted.metaID ?? .unknown,
+                    timeoutSeconds: accepted.timeoutSeconds),
                 .send(probe.encode()),
             ]
         case .nextChunks:

@@ -53,7 +53,7 @@ struct Replicator {
         let connection: BlockingConnection
         do {
             connection = try BlockingConnection(
-                ipv4: source.ipv4, port: source.port, timeout: ChunkserverLimits.replicationTimeout,
+                ipv4: source.ip, port: source.port, timeout: ChunkserverLimits.replicationTimeout,
                 maxFrame: ChunkserverLimits.replicationSourceFrame)
         } catch {
             throw ReplicationFailure(status: .cantConnect, reason: "\(error)")
@@ -79,7 +79,8 @@ struct Replicator {
             let data = try ReadData.decode(frame)
             let piece = data.piece
             guard data.chunkID == id, Int(piece.block) == expected, piece.offset == 0, piece.data.count == MooseWireLimits.blockSize else {
-                throw ReplicationFailure(status: .io, reason: "block \(expected) came as \(piece.block) [\(piece.offset), +\(piece.data.count)]")
+                throw ReplicationFailure(
+                    status: .io, reason: "block \(expected) came as \(piece.block) [\(piece.offset), +\(piece.data.count)]")
             }
             guard piece.crcMatches else { throw ReplicationFailure(status: .crc, reason: "block \(expected) failed its CRC") }
             try store.write(

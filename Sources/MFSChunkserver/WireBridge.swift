@@ -2,20 +2,9 @@ import MFSChunkStore
 import MFSCore
 import MooseWire
 
-/// The store's and the codec's names for one thing. Both modules define `ChunkVersion` and
-/// `BlockPiece` (the codec has no dependency on the store), so this module spells them out.
+/// The store's typed version and the codec's plain `UInt32` (0 = any version in a request).
 typealias StoredVersion = MFSChunkStore.ChunkVersion
-typealias WireVersion = MooseWire.ChunkVersion
-/// MFSCore has a `ChunkserverAddress` of its own (the master's registry).
-typealias ChunkserverAddress = MooseWire.ChunkserverAddress
-
-extension MFSChunkStore.ChunkVersion {
-    init(_ wire: MooseWire.ChunkVersion) { self.init(wire.rawValue) }
-}
-
-extension MooseWire.ChunkVersion {
-    init(_ stored: MFSChunkStore.ChunkVersion) { self.init(stored.rawValue) }
-}
+typealias WireVersion = UInt32
 
 extension MooseStatus {
     /// The status a store error is answered with.
@@ -45,7 +34,7 @@ extension SpaceTotals {
 extension ChunkRecord {
     /// The entry of the registration chunk list.
     var listed: ListedChunk {
-        ListedChunk(chunkID: id, version: WireVersion(version), onDiskMarkedForRemoval: markedForRemoval)
+        ListedChunk(chunkID: id, version: version.rawValue, onDiskMarkedForRemoval: markedForRemoval)
     }
 }
 

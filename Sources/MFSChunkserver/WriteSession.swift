@@ -136,7 +136,7 @@ final class WriteSession {
                     try channel.pipeline.syncOperations.addHandler(DownstreamHandler(session: bound))
                 }
             }
-            .connect(host: ipv4Text(next.ipv4), port: Int(next.port))
+            .connect(host: ipv4Text(next.ip), port: Int(next.port))
             .whenComplete { result in
                 let session = bound.value
                 switch result {
@@ -235,7 +235,8 @@ final class WriteSession {
         shared.onDisk(loop) { () -> [MooseStatus] in
             var statuses = batch.map { data in
                 MooseStatus.of { () throws(ChunkStoreError) in
-                    let piece = MFSChunkStore.BlockPiece(block: Int(data.piece.block), offset: Int(data.piece.offset), size: data.piece.data.count)
+                    let piece = MFSChunkStore.BlockPiece(
+                        block: Int(data.piece.block), offset: Int(data.piece.offset), size: data.piece.data.count)
                     try store.write(id, version: storedVersion, piece: piece, bytes: data.piece.data, crc: data.piece.crc)
                 }
             }
@@ -248,7 +249,8 @@ final class WriteSession {
             let statuses = (try? result.get()) ?? batch.map { _ in .io }
             for (data, status) in zip(batch, statuses) {
                 if status != .ok {
-                    session.shared.logger.warning("write of chunk \(chunkName(id)) \(data.piece.block):\(data.piece.offset) refused: \(status)")
+                    session.shared.logger.warning(
+                        "write of chunk \(chunkName(id)) \(data.piece.block):\(data.piece.offset) refused: \(status)")
                 }
                 session.results[data.writeID]?.own = status
             }
