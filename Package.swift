@@ -10,7 +10,7 @@ import PackageDescription
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfschunkserver", "mfsmount"]
+let pendingExecutables = ["mfsmount"]
 
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -25,6 +25,7 @@ var products: [Product] = [
     .executable(name: "mfsmetarestore", targets: ["mfsmetarestore"]), .executable(name: "mfscli", targets: ["mfscli"]),
     .executable(name: "mfsannouncer", targets: ["mfsannouncer"]), .executable(name: "mfsmaster", targets: ["mfsmaster"]),
     .executable(name: "mfs", targets: ["mfs"]), .executable(name: "mfsmetalogger", targets: ["mfsmetalogger"]),
+    .executable(name: "mfschunkserver", targets: ["mfschunkserver"]),
 ]
 products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
@@ -86,6 +87,16 @@ var targets: [Target] = [
             "MFSRestore", "MFSConfig", "MFSPeer", "MFSReplication", "MFSWire", .product(name: "Logging", package: "swift-log"),
         ]),
     .executableTarget(name: "mfsmetalogger", dependencies: ["MFSMetalogger"]),
+    /// The chunkserver's shell: master link (9420), data port (9422), replication, on MFSChunkStore.
+    .target(
+        name: "MFSChunkserver",
+        dependencies: [
+            "MFSCore", "MFSChunkStore", "MooseWire", "MFSConfig", "MFSStorage", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
+    .executableTarget(name: "mfschunkserver", dependencies: ["MFSChunkserver"]),
     .target(name: "MFSPending"),
     /// The client library: sessions, every metadata operation, pipelining, reconnect and retry.
     .target(
@@ -137,6 +148,11 @@ var targets: [Target] = [
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
     /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.
     .testTarget(name: "MFSFailoverTests", dependencies: ["MFSCore", "MFSMetadata", "MFSStatus", "MFSTestSupport"]),
+    .testTarget(
+        name: "MFSChunkserverTests",
+        dependencies: ["MFSChunkserver", "MFSChunkStore", "MooseWire", "MFSCore", "MFSConfig", "MFSTestSupport"]),
+    /// Debian's MooseFS master and mfsmount with our chunkservers, in network namespaces.
+    .testTarget(name: "MFSChunkserverInteropTests", dependencies: ["MFSCore", "MFSTestSupport"]),
     .testTarget(
         name: "MFSMetaloggerTests",
         dependencies: storage + [

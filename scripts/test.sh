@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
-# tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs.
-packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev)
+# tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs, MooseFS
+# 3.0's master and client for the chunkserver's interop tests.
+packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -78,11 +79,13 @@ run_pass() {
 # three processes each, which would starve the timing-sensitive tests of the first pass) and the
 # failover tests (whole clusters in network namespaces: hosts killed silently, a partition
 # healed; MFS_FAILOVER_RUNS kills, default 10).
-run_pass "all but the namespace, kill-run and failover tests" --skip NamespaceTests --skip SyncReplicationTests \
-    --skip MFSFailoverTests
+run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
+    --skip MFSFailoverTests --skip MFSChunkserverInteropTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
+# Debian's mfsmaster and mfsmount with three of our chunkservers, in network namespaces.
+run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --filter MFSChunkserverInteropTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.

@@ -1,0 +1,64 @@
+import MooseWire
+
+/// Every bound the chunkserver puts on its peers and itself, named after what it bounds. Where
+/// MooseFS 3.0.117 has its own number (docs/research/moosefs-3.0-chunkserver-protocol.md §1.5)
+/// the comment gives it.
+public enum ChunkserverLimits {
+    // MARK: master link (9420)
+
+    /// The first wait before connecting again after a link was lost or refused; doubled at each
+    /// failure up to `reconnectMaximum`. MooseFS waits a fixed 5 s (MASTER_RECONNECTION_DELAY);
+    /// after a failover the new master is usually there within tens of milliseconds.
+    public static let reconnectMinimum: Duration = .milliseconds(20)
+    /// The longest wait between connection attempts.
+    public static let reconnectMaximum: Duration = .seconds(2)
+    /// TCP connect timeout to a master (MooseFS: 1 s).
+    public static let masterConnectTimeout: Duration = .seconds(1)
+    /// A NOP goes to the master after this long with nothing sent (MooseFS: 1 s).
+    public static let masterNopInterval: Duration = .seconds(1)
+    /// How often the link checks timers, space and the store's reports.
+    public static let masterTick: Duration = .milliseconds(100)
+    /// CSTOMA_CURRENT_LOAD interval (MooseFS: 5 s).
+    public static let loadReportInterval: Duration = .seconds(5)
+    /// The space is re-read at least this often (MooseFS: 60 s), and sent when it changed.
+    public static let spaceRefreshInterval: Duration = .seconds(1)
+    /// The master's timeout before its ACK says otherwise (MooseFS: 10 s).
+    public static let defaultMasterTimeout: Duration = .seconds(10)
+    /// Chunk commands waiting for or in the disk pool; past it a command is answered NOTDONE at
+    /// once, as MooseFS does when its job queue is full.
+    public static let maxQueuedCommands = 10_000
+    /// Threads doing disk I/O for the master's commands, reads and writes.
+    public static let diskThreads = 8
+
+    // MARK: data port (9422)
+
+    /// The longest frame read on the data port: MooseFS's 100,000 bytes.
+    public static let dataPortFrame = MooseWireLimits.dataPortFrame
+    /// An idle data connection (no request running) with no input for this long is closed
+    /// (MooseFS: 5 s); clients keep theirs alive with a NOP every 0.5 s.
+    public static let dataIdleTimeout: Duration = .seconds(5)
+    /// A NOP goes to an idle data connection this often (MooseFS: 5/3 s).
+    public static let dataNopInterval: Duration = .milliseconds(1_667)
+    /// WRITE_DATA pieces of one write session received and not yet answered (each up to 64 KiB):
+    /// past it the connection stops reading until answers go out, so a session holds at most
+    /// this many blocks in memory whatever the writer sends.
+    public static let maxWritesInFlight = 64
+    /// A write session reads again once its pieces in flight fall to this.
+    public static let resumeWritesAt = 32
+    /// Tries to connect to the next chunkserver of a write chain (MooseFS: 10).
+    public static let forwardConnectAttempts = 5
+    /// Timeout of each of those tries.
+    public static let forwardConnectTimeout: Duration = .seconds(1)
+
+    // MARK: replication (destination)
+
+    /// Connect, send and receive timeouts towards the source chunkserver (MooseFS: 5 s each).
+    public static let replicationTimeout: Duration = .seconds(5)
+    /// The longest frame read from a replication source: one whole block of READ_DATA.
+    public static let replicationSourceFrame = MooseWireLimits.replicationSourceFrame
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,290 @@
+import Foundation
+import MFSCore
+import MFSTestSupport
+import MooseWire
+import Testing
+
+@testable import MFSChunkserver
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Real `mfschunkserver` processes on loopback, driven by `TestMaster` and `DataClient`.
+@Suite(.serialized) struct ChunkserverProcessTests {
+    /// A master, one started chunkserver, its link once registered.
+    private func registered(_ options: TestMaster.Options = .init(), extra: [String] = []) throws -> (
+        TestMaster, ChunkserverProcess, TestMaster.Link
+    ) {
+        let master = try TestMaster(options)
+        let server = try ChunkserverProcess(masterPort: master.port, extra: extra)
+        try server.start()
+        guard let link = master.registered() else {
+            let log = server.log
+            server.remove()
+            master.stop()
+            throw LabFailure("the chunkserver did not register:\n\(log)")
+        }
+        return (master, server, link)
+    }
+
+    private func create(_ link: TestMaster.Link, _ id: UInt64, version: UInt32 = 1) -> MooseStatus? {
+        link.status(CreateChunk(chunkID: ChunkID(id), version: WireVersion(version)).encode(), chunk: ChunkID(id))
+    }
+
+    @Test func registersWithoutPasswordAndKeepsTheCsid() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let begin = try #require(link.snapshot { $0.begin })
+        #expect(begin.address.ip == 0x7F00_0001 && begin.address.port != 0 && begin.passcode == nil)
+        #expect(waitFor(5) { (try? Data(contentsOf: URL(fileURLWithPath: server.dataPath + "/chunkserverid.mfs")))?.count == 10 })
+        let file = try Data(contentsOf: URL(fileURLWithPath: server.dataPath + "/chunkserverid.mfs"))
+        #expect(Array(file) == [0, 7, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0])
+    }
+
+    @Test func registersWithTheRightPasswordOnly() throws {
+        var options = TestMaster.Options()
+        options.authCode = "secretpw"
+        let (master, server, link) = try registered(options, extra: ["AUTH_CODE = secretpw"])
+        #expect(link.snapshot { $0.begin?.passcode } != nil)
+        server.remove()
+        master.stop()
+
+        let strict = try TestMaster(options)
+        let wrong = try ChunkserverProcess(masterPort: strict.port, extra: ["AUTH_CODE = wrong"])
+        defer { wrong.remove(); strict.stop() }
+        try wrong.start()
+        #expect(waitFor(5) { strict.refusedPasswords >= 2 }, "a wrong password is refused, again at each reconnect")
+        #expect(strict.registered(within: 1) == nil && wrong.isRunning)
+    }
+
+    @Test func reregistersWithTheChunkListWithinASecondAfterTheMasterDropsIt() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        #expect(create(link, 0x51) == .ok && create(link, 0x52, version: 3) == .ok)
+        let dropped = Date()
+        master.dropConnections()
+        let again = try #require(master.registered(where: { $0 !== link }))
+        let took = Date().timeIntervalSince(dropped)
+        let chunks = again.snapshot { $0.chunks }
+        #expect(Set(chunks.map(\.chunkID)) == [ChunkID(0x51), ChunkID(0x52)])
+        #expect(chunks.first { $0.chunkID == ChunkID(0x52) }?.version == WireVersion(3))
+        #expect(took < 1, "registered again after \(took) s")
+        print("chunkserver re-registered \(Int(took * 1000)) ms after the master dropped it")
+    }
+
+    @Test func silentMasterIsLeftAndTheChunkserverRegistersAgain() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        // The old link stays open (no FIN) but the master stops answering: the probe goes unanswered.
+        #expect(waitFor(3) { link.snapshot { $0.received.contains { if case .getVersion = $0 { true } else { false } } } }, "probed")
+        let silenced = Date()
+        link.snapshot { $0.silent = true }
+        let again = try #require(master.registered(within: 5, where: { $0 !== link }), "\(server.log)")
+        #expect(again.snapshot { $0.registered })
+        #expect(server.log.contains("MASTER_SILENCE_TIMEOUT"), "\(server.log)")
+        print("silent master left; registered again after \(Int(Date().timeIntervalSince(silenced) * 1000)) ms")
+    }
+
+    @Test func writesThroughTheDataPortAndReadsBackTheSameBytes() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x100) == .ok)
+        let bytes = pattern(200_000, seed: 1)
+        let statuses = try DataClient(port: port).write(ChunkID(0x100), version: 1, offset: 1_000, bytes: bytes)
+        #expect(!statuses.isEmpty && statuses.allSatisfy { $0 == .ok })
+        let read = try DataClient(port: port).read(ChunkID(0x100), version: 1, offset: 1_000, size: bytes.count)
+        #expect(try read.get() == bytes)
+        // Past the chunk's end, within 64 MiB: zeros, as MooseFS.
+        #expect(
+            try DataClient(port: port).read(ChunkID(0x100), version: 1, offset: 1 << 20, size: 100).get()
+                == [UInt8](repeating: 0, count: 100))
+        #expect(try DataClient(port: port).read(ChunkID(0x100), version: 2, offset: 0, size: 10) == .failure(.init(status: .wrongVersion)))
+    }
+
+    @Test func aFlippedByteIsNeverSentAndTheMasterHearsTheChunkIsDamaged() throws {
+        let master = try TestMaster()
+        let server = try ChunkserverProcess(masterPort: master.port)
+        defer { server.remove(); master.stop() }
+        try server.start()
+        let link = try #require(master.registered())
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x200) == .ok)
+        #expect(
+            try DataClient(port: port).write(ChunkID(0x200), version: 1, offset: 0, bytes: pattern(150_000, seed: 2)).allSatisfy {
+                $0 == .ok
+            })
+        #expect(server.stop() == 0)
+        let (name, _) = try #require(server.chunkFiles().first)
+        let path = server.chunkDirectory + "/" + name
+        var file = try Data(contentsOf: URL(fileURLWithPath: path))
+        file[8192 + 65_536 + 10] ^= 0xFF
+        try file.write(to: URL(fileURLWithPath: path))
+        try server.start()
+        let again = try #require(master.registered(where: { $0 !== link }))
+        let newPort = try #require(again.snapshot { $0.begin?.address.port })
+        #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 0, size: 100).get().count == 100)
+        #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 65_536, size: 100) == .failure(.init(status: .crc)))
+        #expect(waitFor(5) { again.damagedReports.contains(ChunkID(0x200)) })
+    }
+
+    @Test func replicatesFromAnotherChunkserverAndForwardsAWriteChain() throws {
+        let master = try TestMaster()
+        let a = try ChunkserverProcess(masterPort: master.port)
+        let b = try ChunkserverProcess(masterPort: master.port)
+        defer { a.remove(); b.remove(); master.stop() }
+        try a.start()
+        let linkA = try #require(master.registered())
+        try b.start()
+        let linkB = try #require(master.registered(where: { $0 !== linkA }))
+        let portA = try #require(linkA.snapshot { $0.begin?.address.port })
+        let portB = try #require(linkB.snapshot { $0.begin?.address.port })
+        #expect(create(linkA, 0x300, version: 4) == .ok)
+        let bytes = pattern(300_001, seed: 3)
+        #expect(try DataClient(port: portA).write(ChunkID(0x300), version: 4, offset: 0, bytes: bytes).allSatisfy { $0 == .ok })
+        let replicate = ReplicateChunk(
+            chunkID: ChunkID(0x300), version: WireVersion(4), source: ChunkserverAddress(127, 0, 0, 1, port: portA))
+        let status = linkB.command(replicate.encode()) { message -> MooseStatus? in
+            if case .replicateStatus(let reply) = message { return reply.status }
+            return nil
+        }
+        #expect(status == .ok)
+        #expect(try DataClient(port: portB).read(ChunkID(0x300), version: 4, offset: 0, size: bytes.count).get() == bytes)
+        // A chain: the client writes to A, which forwards to B; both then hold the bytes.
+        #expect(create(linkA, 0x301) == .ok && create(linkB, 0x301) == .ok)
+        let chained = pattern(140_000, seed: 4)
+        let chain = [ChunkserverAddress(127, 0, 0, 1, port: portB)]
+        #expect(
+            try DataClient(port: portA).write(ChunkID(0x301), version: 1, chain: chain, offset: 5, bytes: chained).allSatisfy { $0 == .ok })
+        #expect(try DataClient(port: portA).read(ChunkID(0x301), version: 1, offset: 5, size: chained.count).get() == chained)
+        #expect(try DataClient(port: portB).read(ChunkID(0x301), version: 1, offset: 5, size: chained.count).get() == chained)
+    }
+
+    @Test func setsVersionsTruncatesDuplicatesAndDeletes() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        let id = ChunkID(0x400)
+        #expect(create(link, 0x400) == .ok)
+        #expect(create(link, 0x400) == .chunkExists)
+        let bytes = pattern(100_000, seed: 5)
+        #expect(try DataClient(port: port).write(id, version: 1, offset: 0, bytes: bytes).allSatisfy { $0 == .ok })
+        #expect(
+            link.status(SetChunkVersion(chunkID: id, newVersion: WireVersion(2), oldVersion: WireVersion(1)).encode(), chunk: id) == .ok)
+        #expect(
+            link.status(SetChunkVersion(chunkID: id, newVersion: WireVersion(3), oldVersion: WireVersion(1)).encode(), chunk: id)
+                == .wrongVersion)
+        #expect(
+            link.status(
+                TruncateChunk(chunkID: id, length: 70_000, newVersion: WireVersion(3), oldVersion: WireVersion(2)).encode(), chunk: id)
+                == .ok)
+        #expect(try DataClient(port: port).read(id, version: 3, offset: 0, size: 70_000).get() == Array(bytes[..<70_000]))
+        #expect(try DataClient(port: port).read(id, version: 3, offset: 70_000, size: 100).get() == [UInt8](repeating: 0, count: 100))
+        let copy = ChunkID(0x401)
+        let duplicate = DuplicateChunk(newChunkID: copy, newVersion: WireVersion(1), sourceChunkID: id, sourceVersion: WireVersion(3))
+        #expect(link.status(duplicate.encode(), chunk: copy) == .ok)
+        #expect(try DataClient(port: port).read(copy, version: 1, offset: 0, size: 70_000).get() == Array(bytes[..<70_000]))
+        #expect(link.status(DeleteChunk(chunkID: id, version: WireVersion(0)).encode(), chunk: id) == .ok)
+        #expect(link.status(DeleteChunk(chunkID: id, version: WireVersion(0)).encode(), chunk: id) == .noChunk)
+        #expect(try DataClient(port: port).read(id, version: 0, offset: 0, size: 10) == .failure(.init(status: .noChunk)))
+    }
+
+    @Test func followsARedirect() throws {
+        var options = TestMaster.Options()
+        options.redirect = 0x7F00_0001
+        let (master, server, _) = try registered(options)
+        defer { server.remove(); master.stop() }
+        #expect(server.log.contains("redirects to the leader 127.0.0.1"))
+        #expect(master.allLinks.count >= 2)
+    }
+
+    @Test func refusesAMasterOfAnOlderEpoch() throws {
+        var options = TestMaster.Options()
+        options.epoch = 5
+        let (master, server, link) = try registered(options)
+        defer { server.remove(); master.stop() }
+        #expect(
+            waitFor(5) {
+                (try? Data(contentsOf: URL(fileURLWithPath: server.dataPath + "/masterepoch.mfs"))) == Data([0, 0, 0, 0, 0, 0, 0, 5])
+            })
+        master.options.epoch = 3
+        master.dropConnections()
+        #expect(waitFor(5) { server.log.contains("stale master: its epoch 3 is below 5") })
+        #expect(master.registered(within: 1, where: { $0 !== link }) == nil)
+        master.options.epoch = 6
+        #expect(master.registered(within: 5, where: { $0 !== link }) != nil, "a newer master is accepted")
+    }
+
+    @Test func badInputOnTheDataPortClosesThatConnectionOnly() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x500) == .ok)
+        #expect(
+            try DataClient(port: port).write(ChunkID(0x500), version: 1, offset: 0, bytes: pattern(70_000, seed: 6)).allSatisfy {
+                $0 == .ok
+            })
+        let before = server.chunkFiles()
+        var random = SystemRandomNumberGenerator()
+        let attacks: [[UInt8]] = [
+            (0..<500).map { _ in UInt8.random(in: 0...255, using: &random) },
+            [0, 0, 0, 200, 0, 0, 0, 3, 1, 2, 3],  // READ of 3 bytes
+            [0, 0, 0, 212, 0, 0, 0, 30] + [UInt8](repeating: 0, count: 30),  // WRITE_DATA outside a session
+            [0, 0, 0, 210, 0xFF, 0xFF, 0xFF, 0xFF],  // 4 GiB frame announced
+            [0, 0, 0, 200, 0, 1, 0x86, 0xA1] + [UInt8](repeating: 0, count: 16),  // one byte past the frame limit
+            WriteRequest(chunkID: ChunkID(0x500), version: WireVersion(1), chain: []).encode()
+                + WriteData(chunkID: ChunkID(0x500), writeID: 1, piece: .init(block: 0, offset: 0, data: [1, 2, 3], crc: 0)).encode(),
+        ]
+        for attack in attacks {
+            let connection = try DataClient(port: port).connection()
+            try connection.send(attack)
+            var closed = false
+            for _ in 0..<4 {
+                do { _ = try connection.receive() } catch {
+                    closed = true
+                    break
+                }
+            }
+            _ = closed
+        }
+        #expect(try DataClient(port: port).read(ChunkID(0x999), version: 1, offset: 0, size: 10) == .failure(.init(status: .noChunk)))
+        #expect(
+            try DataClient(port: port).read(ChunkID(0x500), version: 1, offset: 64 << 20, size: 10) == .failure(.init(status: .wrongOffset))
+        )
+        #expect(
+            try DataClient(port: port).read(ChunkID(0x500), version: 1, offset: 0, size: (64 << 20) + 1)
+                == .failure(.init(status: .wrongSize)))
+        #expect(server.isRunning)
+        #expect(server.chunkFiles() == before, "stored data unchanged")
+        #expect(try DataClient(port: port).read(ChunkID(0x500), version: 1, offset: 0, size: 70_000).get() == pattern(70_000, seed: 6))
+        #expect(server.log.contains("data connection from 127.0.0.1"))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounts a small tmpfs: root only")) func aFullDataDirectoryRefusesWritesAndStaysUp() throws {
+        let mount = NSTemporaryDirectory() + "mfscs-full-\(getpid())"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        #expect(NetnsLab.shell("mount -t tmpfs -o size=512k tmpfs \(mount)").status == 0)
+        defer {
+            NetnsLab.shell("umount \(mount)")
+            try? FileManager.default.removeItem(atPath: mount)
+        }
+        let master = try TestMaster()
+        let server = try ChunkserverProcess(masterPort: master.port, chunkDirectory: mount)
+        defer { server.remove(); master.stop() }
+        try server.start()
+        let link = try #require(master.registered())
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x600) == .ok)
+        let statuses = try DataClient(port: port).write(ChunkID(0x600), version: 1, offset: 0, bytes: pattern(1 << 20, seed: 7))
+        #expect(statuses.contains(.noSpace) || statuses.contains(.io), "statuses: \(Set(statuses.map(\.description)))")
+        #expect(server.isRunning)
+        // The master drops the failed copy; the space is back and a small chunk fits.
+        #expect(link.status(DeleteChunk(chunkID: ChunkID(0x600), version: 0).encode(), chunk: ChunkID(0x600)) == .ok)
+        // The directory takes new chunks again at the next space refresh (every second).
+        #expect(waitFor(5) { create(link, 0x601) == .ok })
+        let small = pattern(1_000, seed: 8)
+        #expect(try DataClient(port: port).write(ChunkID(0x601), version: 1, offset: 0, bytes: small).allSatisfy { $0 == .ok })
+        #expect(try DataClient(port: port).read(ChunkID(0x601), version: 1, offset: 0, size: small.count).get() == small)
+    }
+}
