@@ -107,7 +107,8 @@ public struct ClientRequestProcessor: Sendable {
             [parent]
         case .getAttributes(_, let inode), .setAttributes(_, _, let inode, _), .readlink(_, let inode),
             .readdir(_, _, let inode, _, _), .open(_, _, let inode, _), .release(_, _, let inode), .getGoal(_, let inode),
-            .setGoal(_, _, let inode, _, _), .setLength(_, _, let inode, _, _), .chunks(_, let inode, _, _):
+            .setGoal(_, _, let inode, _, _), .setLength(_, _, let inode, _, _), .chunks(_, let inode, _, _),
+            .readChunk(_, let inode, _), .writeChunk(_, _, let inode, _), .writeChunkEnd(_, _, let inode, _, _):
             [inode]
         case .rename(_, _, let parent, _, let newParent, _):
             [parent, newParent]
@@ -157,6 +158,8 @@ public struct ClientRequestProcessor: Sendable {
             case .chunks(let id, let inode, let firstIndex, let maxChunks):
                 let all = try namespace.chunks(of: inode).filter { $0.index >= firstIndex }
                 return .chunks(id, Array(all.prefix(maxChunks)), atEnd: all.count <= maxChunks)
+            case .readChunk(let id, _, _):
+                return .failure(id, .ioError)  // TEMPORARY: the chunk registry is wired in a later commit
             default:
                 preconditionFailure("\(request) is mutating")
             }
@@ -217,7 +220,9 @@ public struct ClientRequestProcessor: Sendable {
             return (.setLength(id, attributes), record)
         case .closeSession(let id):
             return (.ok(id), try namespace.closeSession(session.id, now: now))
-        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
+        case .writeChunk, .writeChunkEnd:
+            throw .ioError  // TEMPORARY: the chunk registry is wired in a later commit
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks, .readChunk:
             preconditionFailure("\(request) is not mutating")
         }
     }
@@ -240,7 +245,8 @@ public struct ClientRequestProcessor: Sendable {
         case .release(let id, _, _), .closeSession(let id): return .ok(id)
         case .setGoal(let id, _, _, _, _): return .setGoal(id, changed: result ?? 0)
         case .setLength(let id, _, let inode, _, _): return .setLength(id, try namespace.attributes(of: inode))
-        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
+        case .writeChunk(let id, _, _, _), .writeChunkEnd(let id, _, _, _, _): return .failure(id, .ioError)
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks, .readChunk:
             preconditionFailure("\(request) is not mutating")
         }
     }

@@ -20,6 +20,7 @@ extension ClientRequest {
         case ClientToMaster.readlink: request = .readlink(id, inode: try reader.inode())
         case ClientToMaster.getGoal: request = .getGoal(id, inode: try reader.inode())
         case ClientToMaster.chunks: request = try chunks(id, &reader)
+        case ClientToMaster.readChunk: request = .readChunk(id, inode: try reader.inode(), index: try reader.uint32())
         default: request = try decodeWithCredentials(id, &reader)
         }
         try reader.finish()
@@ -72,6 +73,12 @@ extension ClientRequest {
             let goal = try reader.uint8()
             let flags = try reader.flags("flags", allowed: recursiveFlag)
             return .setGoal(id, who, inode: inode, goal: goal, recursive: flags != 0)
+        case ClientToMaster.writeChunk:
+            return .writeChunk(id, who, inode: try reader.inode(), index: try reader.uint32())
+        case ClientToMaster.writeChunkEnd:
+            let inode = try reader.inode()
+            let chunk = ChunkID(try reader.uint64())
+            return .writeChunkEnd(id, who, inode: inode, chunk: chunk, length: try reader.uint64())
         default:  // setLength: `decode` let only request types through
             let inode = try reader.inode()
             let flags = try reader.flags("flags", allowed: openedFlag)

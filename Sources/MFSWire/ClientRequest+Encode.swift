@@ -25,6 +25,9 @@ extension ClientRequest {
         case .setLength: ClientToMaster.setLength
         case .chunks: ClientToMaster.chunks
         case .closeSession: ClientToMaster.closeSession
+        case .readChunk: ClientToMaster.readChunk
+        case .writeChunk: ClientToMaster.writeChunk
+        case .writeChunkEnd: ClientToMaster.writeChunkEnd
         }
     }
 
@@ -50,7 +53,9 @@ extension ClientRequest {
         case .setGoal: MasterToClient.setGoal
         case .setLength: MasterToClient.setLength
         case .chunks: MasterToClient.chunks
-        case .release, .closeSession: MasterToClient.status
+        case .readChunk: MasterToClient.readChunk
+        case .writeChunk: MasterToClient.writeChunk
+        case .release, .closeSession, .writeChunkEnd: MasterToClient.status
         }
     }
 
@@ -118,6 +123,13 @@ extension ClientRequest {
             writer.write(inode.rawValue)
             writer.write(firstIndex)
             writer.write(UInt16(maxChunks))
+        case .readChunk(_, let inode, let index), .writeChunk(_, _, let inode, let index):
+            writer.write(inode.rawValue)
+            writer.write(index)
+        case .writeChunkEnd(_, _, let inode, let chunk, let length):
+            writer.write(inode.rawValue)
+            writer.write(chunk.rawValue)
+            writer.write(length)
         }
         return writer.finish()
     }

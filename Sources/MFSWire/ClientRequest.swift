@@ -12,7 +12,7 @@ import MFSMetadata
 /// retried after a failover is answered with its first result (DESIGN §2).
 ///
 /// Credentials (uid, gid, supplementary groups) travel with every request that is mutating or
-/// checks permissions; `getAttributes`, `readlink`, `getGoal`, `chunks` and `info` need none
+/// checks permissions; `getAttributes`, `readlink`, `getGoal`, `chunks`, `readChunk` and `info` need none
 /// (MooseFS does not check permissions on them either; reading a file's data needs an `open`).
 public enum ClientRequest: WireMessage {
     /// Statfs-style figures. `ClientToMaster.info (402)`: `requestID:64`.
@@ -110,6 +110,32 @@ public enum ClientRequest: WireMessage {
     /// credentials, since it touches no inode on the caller's behalf).
     /// `ClientToMaster.closeSession (1008)`: `requestID:64`. Reply: `MasterReply.status`.
     case closeSession(RequestID)
+
+    /// Where to read chunk `index` of a file: its valid copies, or a hole. Reading a file's data
+    /// needs no credentials here, as `chunks` (the client opened the file first).
+    /// `ClientToMaster.readChunk (432)`: `requestID:64 inode:32 index:32`.
+    /// Reply: `MasterReply.chunkLocation` (`MasterToClient.readChunk`).
+    case readChunk(RequestID, inode: InodeID, index: UInt32)
+
+    /// Where to write chunk `index` of a file (mutating): the master creates the chunk at a hole
+    /// (`ADDCHUNK`) or bumps its version when the write could leave copies different
+    /// (`INCVERSION`), and locks it for this writer until `writeChunkEnd`. The session must hold
+    /// the file open (as `setLength` with `opened`). `ClientToMaster.writeChunk (434)`:
+    /// `requestID:64 CREDENTIALS inode:32 index:32`.
+    /// Reply: `MasterReply.chunkLocation` (`MasterToClient.writeChunk`), the chain in order.
+    ///
+    /// Chunk errors, for reads and writes: no valid copy of the chunk → `ioError` (EIO); no
+    /// chunkserver to put a new chunk or a copy on → `noSpace` (ENOSPC); another write holds
+    /// the chunk → `locked`, the chunk is busy → `chunkBusy`, too few chunkservers registered
+    /// after a failover once the master's bounded wait passed → `tryAgain` (all three: retry,
+    /// see `WireStatus.isRetryable`). Before that wait passes the master holds the request.
+    case writeChunk(RequestID, Credentials, inode: InodeID, index: UInt32)
+
+    /// The write through `chunk` is over, done or failed (mutating): the master raises the
+    /// file's length to `length` (the end of what the client wrote) when that is longer, and
+    /// releases the chunk's write lock. `ClientToMaster.writeChunkEnd (436)`:
+    /// `requestID:64 CREDENTIALS inode:32 chunk:64 length:64`. Reply: `MasterReply.status`.
+    case writeChunkEnd(RequestID, Credentials, inode: InodeID, chunk: ChunkID, length: UInt64)
 }
 
 extension ClientRequest {
@@ -117,13 +143,14 @@ extension ClientRequest {
     public var requestID: RequestID {
         switch self {
         case .info(let id), .getAttributes(let id, _), .readlink(let id, _), .getGoal(let id, _),
-            .chunks(let id, _, _, _), .closeSession(let id):
+            .chunks(let id, _, _, _), .closeSession(let id), .readChunk(let id, _, _):
             id
         case .lookup(let id, _, _, _), .setAttributes(let id, _, _, _), .symlink(let id, _, _, _, _),
             .mknod(let id, _, _, _, _, _, _), .mkdir(let id, _, _, _, _), .unlink(let id, _, _, _),
             .rmdir(let id, _, _, _), .rename(let id, _, _, _, _, _), .link(let id, _, _, _, _),
             .readdir(let id, _, _, _, _), .open(let id, _, _, _), .release(let id, _, _),
-            .setGoal(let id, _, _, _, _), .setLength(let id, _, _, _, _):
+            .setGoal(let id, _, _, _, _), .setLength(let id, _, _, _, _), .writeChunk(let id, _, _, _),
+            .writeChunkEnd(let id, _, _, _, _):
             id
         }
     }
@@ -131,13 +158,14 @@ extension ClientRequest {
     /// Who asks, for requests that carry credentials.
     public var credentials: Credentials? {
         switch self {
-        case .info, .getAttributes, .readlink, .getGoal, .chunks, .closeSession:
+        case .info, .getAttributes, .readlink, .getGoal, .chunks, .closeSession, .readChunk:
             nil
         case .lookup(_, let who, _, _), .setAttributes(_, let who, _, _), .symlink(_, let who, _, _, _),
             .mknod(_, let who, _, _, _, _, _), .mkdir(_, let who, _, _, _), .unlink(_, let who, _, _),
             .rmdir(_, let who, _, _), .rename(_, let who, _, _, _, _), .link(_, let who, _, _, _),
             .readdir(_, let who, _, _, _), .open(_, let who, _, _), .release(_, let who, _),
-            .setGoal(_, let who, _, _, _), .setLength(_, let who, _, _, _):
+            .setGoal(_, let who, _, _, _), .setLength(_, let who, _, _, _), .writeChunk(_, let who, _, _),
+            .writeChunkEnd(_, let who, _, _, _):
             who
         }
     }
@@ -146,10 +174,10 @@ extension ClientRequest {
     /// master answers it with `notActive`, and the master remembers its result for retries.
     public var isMutating: Bool {
         switch self {
-        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks, .readChunk:
             false
         case .setAttributes, .symlink, .mknod, .mkdir, .unlink, .rmdir, .rename, .link, .open, .release, .setGoal,
-            .setLength, .closeSession:
+            .setLength, .closeSession, .writeChunk, .writeChunkEnd:
             true
         }
     }

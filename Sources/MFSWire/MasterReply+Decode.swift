@@ -35,6 +35,8 @@ extension MasterReply {
         case MasterToClient.rename: reply = .rename(id, moved: try reader.inode())
         case MasterToClient.getGoal: reply = .getGoal(id, goal: try reader.uint8())
         case MasterToClient.setGoal: reply = .setGoal(id, changed: try reader.uint64())
+        case MasterToClient.readChunk: reply = .chunkLocation(id, try reader.chunkLocation(.read))
+        case MasterToClient.writeChunk: reply = .chunkLocation(id, try reader.chunkLocation(.write))
         case MasterToClient.readdir:
             let atEnd = try reader.bool("atEnd")
             let count = try pageCount(&reader, "entries", limit: WireLimits.maxReaddirEntries)

@@ -24,11 +24,13 @@ extension MasterReply {
         case .setGoal: MasterToClient.setGoal
         case .setLength: MasterToClient.setLength
         case .chunks: MasterToClient.chunks
+        case .chunkLocation(_, let location): location.access == .read ? MasterToClient.readChunk : MasterToClient.writeChunk
         }
     }
 
     /// The reply as one frame. Traps on a value the wire cannot carry (a page longer than its
-    /// limit, a longer symlink target or address, an empty address): the caller's bug.
+    /// limit, a longer symlink target or address, an empty address, more chunkservers than
+    /// `WireLimits.maxChunkLocations` or any for a hole): the caller's bug.
     public func encode() -> [UInt8] {
         var writer = FrameWriter(messageType)
         writer.write(requestID.rawValue)
@@ -64,6 +66,8 @@ extension MasterReply {
             writer.write(atEnd)
             writer.write(UInt16(chunks.count))
             for chunk in chunks { writer.write(chunk) }
+        case .chunkLocation(_, let location):
+            writer.write(location)
         }
         return writer.finish()
     }

@@ -76,6 +76,11 @@ public enum MasterReply: WireMessage {
     /// `requestID:64 atEnd:8 count:16 count*CHUNK`; see `WireFields` for where chunkserver
     /// locations will go.
     case chunks(RequestID, [ChunkInfo], atEnd: Bool)
+
+    /// Where to read or write one chunk; the location's `access` picks the frame type.
+    /// `MasterToClient.readChunk (433)` and `MasterToClient.writeChunk (435)`:
+    /// `requestID:64 LOCATION` (see `ChunkLocation`).
+    case chunkLocation(RequestID, ChunkLocation)
 }
 
 extension MasterReply {
@@ -93,7 +98,8 @@ extension MasterReply {
         case .status(let id, _, _), .info(let id, _), .lookup(let id, _), .getAttributes(let id, _),
             .setAttributes(let id, _), .readlink(let id, _), .symlink(let id, _), .mknod(let id, _), .mkdir(let id, _),
             .unlink(let id, _), .rmdir(let id, _), .rename(let id, _), .link(let id, _), .readdir(let id, _, _),
-            .open(let id, _), .getGoal(let id, _), .setGoal(let id, _), .setLength(let id, _), .chunks(let id, _, _):
+            .open(let id, _), .getGoal(let id, _), .setGoal(let id, _), .setLength(let id, _), .chunks(let id, _, _),
+            .chunkLocation(let id, _):
             id
         }
     }
@@ -104,7 +110,7 @@ extension MasterReply {
         case .lookup(_, let a), .getAttributes(_, let a), .setAttributes(_, let a), .symlink(_, let a), .mknod(_, let a),
             .mkdir(_, let a), .link(_, let a), .open(_, let a), .setLength(_, let a):
             a
-        case .status, .info, .readlink, .unlink, .rmdir, .rename, .readdir, .getGoal, .setGoal, .chunks:
+        case .status, .info, .readlink, .unlink, .rmdir, .rename, .readdir, .getGoal, .setGoal, .chunks, .chunkLocation:
             nil
         }
     }

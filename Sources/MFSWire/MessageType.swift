@@ -25,6 +25,9 @@
 /// | `ClientToMaster.link` | 426 | `MasterToClient.link` | 427 |
 /// | `ClientToMaster.readdir` | 428 | `MasterToClient.readdir` | 429 |
 /// | `ClientToMaster.open` | 430 | `MasterToClient.open` | 431 |
+/// | `ClientToMaster.readChunk` | 432 | `MasterToClient.readChunk` | 433 |
+/// | `ClientToMaster.writeChunk` | 434 | `MasterToClient.writeChunk` | 435 |
+/// | `ClientToMaster.writeChunkEnd` | 436 | `MasterToClient.status` | 1005 |
 /// | `ClientToMaster.getGoal` | 446 | `MasterToClient.getGoal` | 447 |
 /// | `ClientToMaster.setGoal` | 448 | `MasterToClient.setGoal` | 449 |
 /// | `ClientToMaster.setLength` | 464 | `MasterToClient.setLength` | 465 |
@@ -99,6 +102,9 @@ public enum ClientToMaster {
     public static let link = MessageType(426)
     public static let readdir = MessageType(428)
     public static let open = MessageType(430)
+    public static let readChunk = MessageType(432)
+    public static let writeChunk = MessageType(434)
+    public static let writeChunkEnd = MessageType(436)
     public static let getGoal = MessageType(446)
     public static let setGoal = MessageType(448)
     public static let setLength = MessageType(464)
@@ -113,6 +119,7 @@ public enum ClientToMaster {
         (mkdir, "mkdir"), (unlink, "unlink"), (rmdir, "rmdir"), (rename, "rename"), (link, "link"),
         (readdir, "readdir"), (open, "open"), (getGoal, "getGoal"), (setGoal, "setGoal"),
         (setLength, "setLength"), (release, "release"), (chunks, "chunks"), (closeSession, "closeSession"),
+        (readChunk, "readChunk"), (writeChunk, "writeChunk"), (writeChunkEnd, "writeChunkEnd"),
     ]
 }
 
@@ -134,6 +141,8 @@ public enum MasterToClient {
     public static let link = MessageType(427)
     public static let readdir = MessageType(429)
     public static let open = MessageType(431)
+    public static let readChunk = MessageType(433)
+    public static let writeChunk = MessageType(435)
     public static let getGoal = MessageType(447)
     public static let setGoal = MessageType(449)
     public static let setLength = MessageType(465)
@@ -148,6 +157,7 @@ public enum MasterToClient {
         (setAttributes, "setAttributes"), (readlink, "readlink"), (symlink, "symlink"), (mknod, "mknod"),
         (mkdir, "mkdir"), (unlink, "unlink"), (rmdir, "rmdir"), (rename, "rename"), (link, "link"),
         (readdir, "readdir"), (open, "open"), (getGoal, "getGoal"), (setGoal, "setGoal"),
-        (setLength, "setLength"), (status, "status"), (chunks, "chunks"),
+        (setLength, "setLength"), (status, "status"), (chunks, "chunks"), (readChunk, "readChunk"),
+        (writeChunk, "writeChunk"),
     ]
 }

@@ -38,6 +38,11 @@ public enum WireLimits {
     /// Chunks in one chunk-list page; a client asks for at most this many.
     public static let maxChunksPerReply = 4_096
 
+    /// Chunkservers in one `ChunkLocation`: the copies of a chunk to read from, or a write
+    /// chain. A goal is at most 9 copies (DESIGN §2); 32 leaves room for extra copies during
+    /// a replication and keeps a reply under 220 bytes.
+    public static let maxChunkLocations = 32
+
     /// The longest software version string in a hello (`"0.1.0-dev+abc"` is 13).
     public static let maxVersionStringLength = 64
 

@@ -22,6 +22,10 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let exists = WireStatus(rawValue: 5)  // EEXIST
     public static let invalidArgument = WireStatus(rawValue: 6)  // EINVAL
     public static let notEmpty = WireStatus(rawValue: 7)  // ENOTEMPTY
+    /// Another write holds the chunk's lock (MooseFS `ERROR_LOCKED`): retry after a pause.
+    public static let locked = WireStatus(rawValue: 11)
+    /// The chunk is busy with a chunkserver operation (MooseFS `ERROR_CHUNKBUSY`): retry.
+    public static let chunkBusy = WireStatus(rawValue: 14)
     public static let noSpace = WireStatus(rawValue: 21)  // ENOSPC
     public static let ioError = WireStatus(rawValue: 22)  // EIO
     public static let readOnly = WireStatus(rawValue: 33)  // EROFS
@@ -29,6 +33,9 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// The client's answer to the password challenge was wrong (MooseFS `ERROR_BADPASSWORD`).
     public static let badPassword = WireStatus(rawValue: 37)
     public static let noData = WireStatus(rawValue: 38)  // ENODATA (ENOATTR)
+    /// Not now (MooseFS `ERROR_EAGAIN`): after a failover the master waited its bounded time
+    /// for chunkservers to register and still has too few; retry.
+    public static let tryAgain = WireStatus(rawValue: 45)
 
     // MARK: errno codes MooseFS has no number for
     public static let isDirectory = WireStatus(rawValue: 64)  // EISDIR
@@ -55,12 +62,17 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let known: [WireStatus: String] = [
         .ok: "ok", .notPermitted: "EPERM", .notDirectory: "ENOTDIR", .noEntry: "ENOENT",
         .accessDenied: "EACCES", .exists: "EEXIST", .invalidArgument: "EINVAL", .notEmpty: "ENOTEMPTY",
+        .locked: "chunk locked", .chunkBusy: "chunk busy", .tryAgain: "EAGAIN",
         .noSpace: "ENOSPC", .ioError: "EIO", .readOnly: "EROFS", .badSession: "bad session",
         .badPassword: "bad password", .noData: "ENODATA", .isDirectory: "EISDIR", .crossDevice: "EXDEV",
         .fileTooLarge: "EFBIG", .tooManyLinks: "EMLINK", .nameTooLong: "ENAMETOOLONG", .tooManyLevels: "ELOOP",
         .requestExpired: "request expired", .notActive: "not active", .staleEpoch: "stale epoch",
         .wrongMetaID: "wrong metaid", .unknown: "unknown error",
     ]
+
+    /// Whether a client should retry the request after a pause (a chunk's write lock, a busy
+    /// chunk, a master still waiting for chunkservers) rather than fail it.
+    public var isRetryable: Bool { self == .locked || self == .chunkBusy || self == .tryAgain }
 
     /// Whether this version defines the code.
     public var isKnown: Bool { WireStatus.known[self] != nil }

@@ -10,8 +10,8 @@ struct MessageGenerator {
 
     init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    static let requestKinds = 20
-    static let replyKinds = 19
+    static let requestKinds = 23
+    static let replyKinds = 20
     static let peerKinds = 6
 
     // MARK: scalars
@@ -99,6 +99,14 @@ struct MessageGenerator {
         DirectoryListingEntry(name: name(), inode: InodeID(u32()), type: nodeType(), cookie: u64())
     }
 
+    /// A location for a read or a write; a hole now and then (with no servers).
+    mutating func chunkLocation() -> ChunkLocation {
+        let chunk = int(0...9) == 0 ? ChunkID.none : ChunkID(max(1, u64()))
+        let count = chunk == .none ? 0 : length(0...WireLimits.maxChunkLocations)
+        let servers = (0..<count).map { _ in ChunkserverAddress(ip: u32(), port: u16()) }
+        return ChunkLocation(access: bool() ? .read : .write, fileLength: u64(), chunk: chunk, version: u32(), servers: servers)
+    }
+
     mutating func chunk() -> ChunkInfo { ChunkInfo(index: u32(), chunk: ChunkID(u64()), version: u32()) }
 
     /// A page of `count` items, usually a handful; `full` pages come rarely (they are big).
@@ -170,7 +178,10 @@ struct MessageGenerator {
         case 16: return .setGoal(id, credentials(), inode: InodeID(u32()), goal: u8(), recursive: bool())
         case 17: return .setLength(id, credentials(), inode: InodeID(u32()), length: u64(), opened: bool())
         case 18: return .chunks(id, inode: InodeID(u32()), firstIndex: u32(), maxChunks: length(1...WireLimits.maxChunksPerReply))
-        default: return .closeSession(id)
+        case 19: return .closeSession(id)
+        case 20: return .readChunk(id, inode: InodeID(u32()), index: u32())
+        case 21: return .writeChunk(id, credentials(), inode: InodeID(u32()), index: u32())
+        default: return .writeChunkEnd(id, credentials(), inode: InodeID(u32()), chunk: ChunkID(u64()), length: u64())
         }
     }
 
@@ -203,9 +214,11 @@ struct MessageGenerator {
         case 15: return .getGoal(id, goal: u8())
         case 16: return .setGoal(id, changed: u64())
         case 17: return .setLength(id, attributes())
-        default:
+        case 18:
             let count = pageCount(limit: WireLimits.maxChunksPerReply)
             return .chunks(id, (0..<count).map { _ in chunk() }, atEnd: bool())
+        default:
+            return .chunkLocation(id, chunkLocation())
         }
     }
 
