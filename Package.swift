@@ -18,6 +18,7 @@ let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
 ]
 
 var products: [Product] = [
@@ -46,6 +47,10 @@ var targets: [Target] = [
     /// The master's chunk registry, pure: where copies live, what chunkservers must do.
     .target(name: "MFSChunkRegistry", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
+    /// MooseFS 3.0.117's chunkserver port (9420) and data port (9422), byte for byte: pure codec.
+    .target(
+        name: "MooseWire", dependencies: ["MFSCore", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
+        swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
     .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
     .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
@@ -119,6 +124,7 @@ var targets: [Target] = [
     .testTarget(name: "MFSRestoreTests", dependencies: storage + ["MFSRestore", "MFSTestSupport"]),
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore", "MFSTestSupport"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore", "MFSTestSupport"]),
+    .testTarget(name: "MooseWireTests", dependencies: ["MooseWire", "MFSCore"], exclude: ["Fixtures"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
