@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
-# tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs.
-packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev)
+# tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs,
+# moosefs-chunkserver (3.0.117) for the chunkserver-port interop test.
+packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-chunkserver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
