@@ -49,7 +49,7 @@ var targets: [Target] = [
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
     /// MooseFS 3.0.117's chunkserver port (9420) and data port (9422), byte for byte: pure codec.
     .target(
-        name: "MooseWire", dependencies: ["MFSCore", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
+        name: "MooseWire", dependencies: ["MFSCore", "CZlib", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
         swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
     .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
@@ -76,7 +76,9 @@ var targets: [Target] = [
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
     .target(name: "MFSStatus", dependencies: ["MFSConfig"]),
     /// The peer side of port 9419, shared by the metalogger and a follower master.
-    .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSStorage", "MFSWire"]),
+    .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSStorage", "MFSWire", "MFSNet"]),
+    /// Blocking TCP connections with deadlines (a thread per connection), framing left to the caller.
+    .target(name: "MFSNet"),
     /// The metalogger's shell: its files (verified by replay), the store the peer link fills.
     .target(
         name: "MFSMetalogger",
@@ -88,7 +90,9 @@ var targets: [Target] = [
     /// The client library: sessions, every metadata operation, pipelining, reconnect and retry.
     .target(
         name: "MFSClient",
-        dependencies: clientCore + [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        dependencies: clientCore + [
+            "MooseWire", "MFSNet", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
     .executableTarget(name: "mfs", dependencies: ["MFSClient", "MFSConfig", "MFSCore", "MFSMetadata", "MFSStorage"]),
     /// Seeded random workloads, real processes and network-namespace labs shared by tests and
     /// benchmarks; part of no product.
@@ -129,7 +133,7 @@ var targets: [Target] = [
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
     .testTarget(name: "MFSChunkRegistryTests", dependencies: ["MFSCore", "MFSChunkRegistry", "MFSTestSupport"]),
-    .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport"]),
+    .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport", "MooseWire"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
     /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.
     .testTarget(name: "MFSFailoverTests", dependencies: ["MFSCore", "MFSMetadata", "MFSStatus", "MFSTestSupport"]),

@@ -17,7 +17,8 @@
 #      (goal-2 write chain, read, truncate, snapshot + write (duplicate), snapshot + truncate
 #      (duptrunc), cs2 restart then a rewrite (set version), goal 1 → 2 (replicate), goal 2 → 1
 #      and rm with trash time 0 (delete)), probes of GET_VERSION / GET_CONFIG / MODULE_INFO, a
-#      data block corrupted while cs1 is down (error occurred, chunk damaged);
+#      data block corrupted while cs1 is down (error occurred, chunk damaged), cs2's disk
+#      marked for removal and reloaded (chunk new with bit 31, space in the td* fields);
 #   2. master restarted without AUTH_CODE and cs1 alone: registration without password.
 # Every process started is stopped by PID (everything left in our namespaces is ours), the
 # mount is released and the namespaces deleted on exit, also on failure.
@@ -211,6 +212,14 @@ if [ -n "$victim" ]; then
 fi
 start_cs c1
 sleep 12
+
+# cs2's disk marked for removal (`*`) and reloaded: its chunks come again as CHUNK_NEW with
+# bit 31 of the version set, its space moves to the td* fields. Then more time for the chunk
+# loop to delete the removed files' chunks (DELETE with their version).
+log "marking cs2's disk for removal"
+echo "*$work/c2/hdd" >"$work/c2/mfshdd.cfg"
+for pid in $(ip netns pids "$prefix-c2"); do kill -HUP "$pid"; done
+sleep 120
 
 # ---------------------------------------------------------------- phase 2: no AUTH_CODE
 log "phase 2: master without AUTH_CODE, cs1 alone"

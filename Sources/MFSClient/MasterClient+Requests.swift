@@ -182,7 +182,7 @@ extension MasterClient {
         return attributes
     }
 
-    private static func unexpected(_ reply: MasterReply) -> ClientError {
+    static func unexpected(_ reply: MasterReply) -> ClientError {
         .protocolViolation("\(reply.messageType) carries no result for its request")
     }
 }

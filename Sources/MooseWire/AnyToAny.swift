@@ -185,3 +185,28 @@ public struct ModuleInfo: MooseMessage {
             master: try reader.address("master"))
     }
 }
+
+/// ANTOAN_UNKNOWN_COMMAND (1) and ANTOAN_BAD_COMMAND_SIZE (2): "I did not understand your
+/// message" notices, `cmdno:32 size:32 version:32` by MooseFS's header. No 3.0.117 component
+/// sends them, and the master, the chunkserver and the data port all accept and ignore them
+/// whatever their payload; so do we (the payload is kept as it came, unread).
+public struct IgnoredNotice: MooseMessage {
+    public var type: MooseMessageType
+    public var payload: [UInt8]
+
+    public init(type: MooseMessageType, payload: [UInt8]) {
+        precondition(Self.messageTypes.contains(type), "\(type) is not an ignored notice")
+        self.type = type
+        self.payload = payload
+    }
+
+    public static let messageTypes: [MooseMessageType] = [.unknownCommand, .badCommandSize]
+    public var messageType: MooseMessageType { type }
+
+    public func encode(into writer: inout MooseWriter) { writer.write(bytes: payload) }
+
+    public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> IgnoredNotice {
+        guard messageTypes.contains(reader.message) else { throw .unexpectedType(reader.message, expected: "an ignored notice") }
+        return IgnoredNotice(type: reader.message, payload: try reader.bytes(reader.remaining, "payload"))
+    }
+}

@@ -19,6 +19,8 @@ public enum ChunkserverToMaster: Equatable, Sendable {
     case chunkBlocks(ChunkBlocks)
     case chunkChecksum(ChunkChecksum)
     case chunkChecksumTable(ChunkChecksumTable)
+    /// ANTOAN_UNKNOWN_COMMAND / ANTOAN_BAD_COMMAND_SIZE: accepted and ignored, as MooseFS does.
+    case ignored(IgnoredNotice)
     case nop
     case getVersion(GetVersion)
     /// Also our chunkserver's "are you ours?" probe (`SwiftMFSExtension.isProbe`).
@@ -48,6 +50,7 @@ public enum ChunkserverToMaster: Equatable, Sendable {
             _ = try Nop.decode(frame)
             return .nop
         case .getVersion: return .getVersion(try .decode(frame))
+        case .unknownCommand, .badCommandSize: return .ignored(try .decode(frame))
         case .getConfig: return .getConfig(try .decode(frame))
         case .swiftEpochQuery: return .epochQuery(try .decode(frame))
         default: throw .unexpectedType(frame.type, expected: "a chunkserver's message on 9420")
@@ -70,6 +73,7 @@ public enum ChunkserverToMaster: Equatable, Sendable {
         case .chunkBlocks(let m): m
         case .chunkChecksum(let m): m
         case .chunkChecksumTable(let m): m
+        case .ignored(let m): m
         case .nop: Nop()
         case .getVersion(let m): m
         case .getConfig(let m): m

@@ -17,6 +17,8 @@ public enum DataPortRequest: Equatable, Sendable {
     case getVersion(GetVersion)
     case getConfig(GetConfig)
     case moduleInfo
+    /// ANTOAN_UNKNOWN_COMMAND / ANTOAN_BAD_COMMAND_SIZE: accepted and ignored, as MooseFS does.
+    case ignored(IgnoredNotice)
     case nop
 
     public static func decode(_ frame: MooseFrame) throws(MooseWireError) -> DataPortRequest {
@@ -29,6 +31,7 @@ public enum DataPortRequest: Equatable, Sendable {
         case .antocsGetChunkChecksum: return .getChunkChecksum(try .decode(frame))
         case .antocsGetChunkChecksumTable: return .getChunkChecksumTable(try .decode(frame))
         case .getVersion: return .getVersion(try .decode(frame))
+        case .unknownCommand, .badCommandSize: return .ignored(try .decode(frame))
         case .getConfig: return .getConfig(try .decode(frame))
         case .cltoanModuleInfo:
             _ = try ModuleInfoRequest.decode(frame)
@@ -53,6 +56,7 @@ public enum DataPortRequest: Equatable, Sendable {
         case .getVersion(let m): m
         case .getConfig(let m): m
         case .moduleInfo: ModuleInfoRequest()
+        case .ignored(let m): m
         case .nop: Nop()
         }
     }

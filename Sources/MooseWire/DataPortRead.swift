@@ -85,7 +85,7 @@ public struct DataPiece: Hashable, Sendable {
 
     /// A piece with the CRC of its data.
     public init(block: UInt16, offset: UInt16, data: [UInt8]) {
-        self.init(block: block, offset: offset, data: data, crc: CRC32.checksum(data))
+        self.init(block: block, offset: offset, data: data, crc: PieceCRC.checksum(data))
     }
 
     /// A piece with a given CRC (as received, or wrong on purpose in a test).
@@ -100,7 +100,7 @@ public struct DataPiece: Hashable, Sendable {
 
     /// Whether `crc` is the CRC-32 of `data`. A reader drops data that fails it; a chunkserver
     /// answers a write that fails it with CRC (29).
-    public var crcMatches: Bool { CRC32.checksum(data) == crc }
+    public var crcMatches: Bool { PieceCRC.checksum(data) == crc }
 
     /// The piece's byte offset in the chunk.
     public var chunkOffset: Int { Int(block) * MooseWireLimits.blockSize + Int(offset) }

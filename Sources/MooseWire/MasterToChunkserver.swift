@@ -17,6 +17,8 @@ public enum MasterToChunkserver: Equatable, Sendable {
     case getChunkBlocks(GetChunkBlocks)
     case getChunkChecksum(GetChunkChecksum)
     case getChunkChecksumTable(GetChunkChecksumTable)
+    /// ANTOAN_UNKNOWN_COMMAND / ANTOAN_BAD_COMMAND_SIZE: accepted and ignored, as MooseFS does.
+    case ignored(IgnoredNotice)
     case nop
     /// The answer to a `GetVersion` without message id.
     case version(VersionInfo)
@@ -43,6 +45,7 @@ public enum MasterToChunkserver: Equatable, Sendable {
             _ = try Nop.decode(frame)
             return .nop
         case .version: return .version(try .decode(frame))
+        case .unknownCommand, .badCommandSize: return .ignored(try .decode(frame))
         case .configValue: return .configValue(try .decode(frame))
         case .swiftMasterEpoch: return .masterEpoch(try .decode(frame))
         default: throw .unexpectedType(frame.type, expected: "a master's message on 9420")
@@ -64,6 +67,7 @@ public enum MasterToChunkserver: Equatable, Sendable {
         case .getChunkBlocks(let m): m
         case .getChunkChecksum(let m): m
         case .getChunkChecksumTable(let m): m
+        case .ignored(let m): m
         case .nop: Nop()
         case .version(let m): m
         case .configValue(let m): m

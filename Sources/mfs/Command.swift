@@ -15,6 +15,11 @@ enum Command {
     case getgoal(recursive: Bool, paths: [String])
     case setgoal(recursive: Bool, goal: UInt8, paths: [String])
     case info
+    /// `put LOCAL PATH` (`-` reads standard input), `get PATH LOCAL` (`-`: standard output).
+    case put(local: String, path: String, goal: UInt8?, quiet: Bool)
+    case get(path: String, local: String, quiet: Bool)
+    case cat([String])
+    case truncate(length: UInt64, paths: [String])
 
     init(_ name: String, _ arguments: [String]) throws(UsageError) {
         switch name {
@@ -54,6 +59,22 @@ enum Command {
             try parsed.expect(2...Int.max, name, parsed.operands.isEmpty ? "goal" : "operand")
             let goal = try Self.goal(parsed.operands[0])
             self = .setgoal(recursive: parsed.has("r"), goal: goal, paths: Array(parsed.operands.dropFirst()))
+        case "put":
+            let parsed = try ParsedArguments(arguments, flags: "q", valued: "g", command: name)
+            try parsed.expect(2...2, name, "destination path")
+            self = .put(
+                local: parsed.operands[0], path: parsed.operands[1], goal: try parsed.values["g"].map(Self.goal), quiet: parsed.has("q"))
+        case "get":
+            let parsed = try ParsedArguments(arguments, flags: "q", command: name)
+            try parsed.expect(2...2, name, "local destination")
+            self = .get(path: parsed.operands[0], local: parsed.operands[1], quiet: parsed.has("q"))
+        case "cat":
+            self = .cat(try Self.paths(arguments, flags: "", name))
+        case "truncate":
+            let parsed = try ParsedArguments(arguments, flags: "", valued: "s", command: name)
+            try parsed.expect(1...Int.max, name, "operand")
+            guard let text = parsed.values["s"] else { throw UsageError("truncate: missing -s SIZE") }
+            self = .truncate(length: try Self.size(text), paths: parsed.operands)
         case "info":
             try ParsedArguments(arguments, flags: "", command: name).expect(0...0, name, "")
             self = .info
@@ -75,6 +96,21 @@ enum Command {
             throw UsageError("setgoal: invalid goal '\(text)' (a number \(range.lowerBound)-\(range.upperBound))")
         }
         return goal
+    }
+
+    /// A byte count: digits with an optional K, M, G or T (powers of 1024), as truncate -s takes.
+    static func size(_ text: String) throws(UsageError) -> UInt64 {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(text)
+        var scale: UInt64 = 1
+        if let last = digits.last, let unit = units[Character(last.uppercased())] {
+            scale = unit
+            digits = digits.dropLast()
+        }
+        guard let value = UInt64(digits), value.multipliedReportingOverflow(by: scale).overflow == false else {
+            throw UsageError("truncate: invalid size '\(text)' (bytes, or with K, M, G, T)")
+        }
+        return value * scale
     }
 
     /// An octal mode, 0-7777 (symbolic modes are not supported).

@@ -81,6 +81,10 @@ final class Tool {
         case .getgoal(let recursive, let paths): try await getGoals(paths, recursive: recursive)
         case .setgoal(let recursive, let goal, let paths): try await setGoals(paths, goal: goal, recursive: recursive)
         case .info: try await info()
+        case .put(let local, let path, let goal, let quiet): try await put(local, to: path, goal: goal, quiet: quiet)
+        case .get(let path, let local, let quiet): try await get(path, to: local, quiet: quiet)
+        case .cat(let paths): try await cat(paths)
+        case .truncate(let length, let paths): try await truncate(paths, to: length)
         }
     }
 

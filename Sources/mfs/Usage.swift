@@ -18,6 +18,14 @@ enum Usage {
           getgoal [-r] PATH...          show goals (-r summary of the subtree)
           setgoal [-r] GOAL PATH...     set goals, 1-9 (-r the whole subtree)
           info                          show the master's figures
+          put [-q] [-g GOAL] LOCAL PATH store a local file (- for standard input) as PATH
+          get [-q] PATH LOCAL           copy PATH to a local file (- for standard output)
+          cat PATH...                   print files
+          truncate -s SIZE PATH...      set file lengths (K, M, G, T suffixes: powers of 1024)
+
+        put and get stream chunk by chunk (no whole file in memory) and show a progress bar
+        on a terminal (-q: none). A put's data is on every replica of its chunks when it
+        returns 0.
 
         options:
           -H LIST      masters to try in order (default: $MFS_MASTER, else mfsmaster:9421)

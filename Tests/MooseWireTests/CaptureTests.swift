@@ -69,6 +69,15 @@ import Testing
         try check("chunk-damaged", ChunkIDReport(.damaged, chunkIDs: [id(5)]))
     }
 
+    /// From the third run: cs2's only disk marked `*` and reloaded. Its chunks come again with
+    /// bit 31 set (the version is the low 31 bits) and its space moves to the td* fields.
+    @Test func diskMarkedForRemoval() throws {
+        let marked = [(1, 3), (3, 1), (4, 1), (5, 1)].map { ListedChunk(chunkID: id($0.0), version: v($0.1), onDiskMarkedForRemoval: true) }
+        try check("chunk-new-marked-for-removal", ChunkNewReport(chunks: marked))
+        let removal = DiskUsage(usedBytes: 0x5_2cd9_4000, totalBytes: 0x17_9e7c_3000, chunkCount: 4)
+        try check("space-marked-for-removal", SpaceMessage(SpaceReport(normal: .zero, markedForRemoval: removal)))
+    }
+
     @Test func chunkCommandsAndTheirStatuses() throws {
         try check("create", CreateChunk(chunkID: id(1), version: v(1)))
         try check("create-status", ChunkCommandStatus(command: .create, chunkID: id(1), status: .ok))
@@ -147,7 +156,7 @@ import Testing
             "register-begin", "register-begin-password", "register-chunks", "register-end", "register-disconnect", "space",
             "labels", "current-load", "chunk-new", "create-status", "delete-status", "duplicate-status", "set-version-status",
             "truncate-status", "duptrunc-status", "replicate-status", "nop-to-master", "get-version-master", "chunk-damaged",
-            "error-occurred",
+            "error-occurred", "chunk-new-marked-for-removal", "space-marked-for-removal",
         ] { table[name] = .chunkserverToMaster }
         for name in [
             "ack-challenge", "ack-registered", "ack-next", "create", "delete-any-version", "duplicate", "set-version", "truncate",

@@ -190,3 +190,20 @@ func decodeAny(_ frame: MooseFrame) throws(MooseWireError) -> [UInt8] {
     }
     throw last!
 }
+
+@Suite struct IgnoredNoticeTests {
+    /// MooseFS accepts ANTOAN_UNKNOWN_COMMAND and ANTOAN_BAD_COMMAND_SIZE on every side and
+    /// ignores them, whatever their length: they decode, and re-encode as they came.
+    @Test func acceptedOnEverySide() throws {
+        for type in [MooseMessageType.unknownCommand, .badCommandSize] {
+            for payload in [[], be(UInt32(999)) + be(UInt32(3)) + be(UInt32(0x0003_00EA)), [1]] {
+                let frame = MooseFrame(type: type, payload: payload)
+                let notice = IgnoredNotice(type: type, payload: payload)
+                #expect(try ChunkserverToMaster.decode(frame) == .ignored(notice))
+                #expect(try MasterToChunkserver.decode(frame) == .ignored(notice))
+                #expect(try DataPortRequest.decode(frame) == .ignored(notice))
+                #expect(notice.encode() == frame.encode())
+            }
+        }
+    }
+}

@@ -23,6 +23,10 @@ def u32(b, i):
 
 
 def name_9420(to_master, t, p):
+    if to_master and t == 107 and any(p[k] & 0x80 for k in range(8, len(p), 12)):
+        return "chunk-new-marked-for-removal"
+    if to_master and t == 101 and len(p) == 40 and p[20:40] != bytes(20):
+        return "space-marked-for-removal"
     if to_master:
         if t == 100 and p:
             rver = p[0]
