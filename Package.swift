@@ -64,7 +64,7 @@ var targets: [Target] = [
     .target(
         name: "MFSMaster",
         dependencies: storage + [
-            "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire", "MFSPeer", "MFSReplication",
+            "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire", "MFSPeer", "MFSReplication", "MFSChunkRegistry", "MooseWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -130,7 +130,7 @@ var targets: [Target] = [
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [
-            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", "MFSClient",
+            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", "MFSClient", "MooseWire",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),

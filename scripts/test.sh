@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
 # tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs, MooseFS
-# 3.0's master and client for the chunkserver's interop tests.
-packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-client)
+# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master.
+packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -35,6 +35,9 @@ public struct ClientSession: Sendable {
 public enum RequestOutcome: Sendable {
     case now(MasterReply)
     case whenStored(MetaVersion, MasterReply)
+    /// Answered later, once chunkservers did their part (a chunk request): `start` runs the
+    /// request and calls its argument with the reply, once, on any thread.
+    case later(@Sendable (@escaping ChunkHub.Reply) -> Void)
 }
 
 /// Turns client requests into namespace reads and changes. Connection-independent, so the
@@ -44,9 +47,17 @@ public struct ClientRequestProcessor: Sendable {
     /// Whether this master takes writes: a follower or fenced master answers every mutating
     /// request with `notActive` (and the active master's address when it knows it).
     public let isActive: @Sendable () -> (active: Bool, activeMaster: String?)
+    /// The chunk side: `readChunk`, `writeChunk`, `writeChunkEnd` and a truncate inside a chunk
+    /// go through it. Without it (tests of the namespace requests alone) chunk requests fail
+    /// with EIO.
+    public let chunks: ChunkHub?
 
-    public init(service: MetadataService, isActive: @escaping @Sendable () -> (active: Bool, activeMaster: String?) = { (true, nil) }) {
+    public init(
+        service: MetadataService, chunks: ChunkHub? = nil,
+        isActive: @escaping @Sendable () -> (active: Bool, activeMaster: String?) = { (true, nil) }
+    ) {
         self.service = service
+        self.chunks = chunks
         self.isActive = isActive
     }
 
@@ -55,6 +66,9 @@ public struct ClientRequestProcessor: Sendable {
     public func process(_ request: ClientRequest, session: ClientSession, now: UnixTime) -> RequestOutcome {
         let id = request.requestID
         if session.root != .root, !isInsideExport(request, session) { return .now(.failure(id, .notPermitted)) }
+        if case .readChunk(_, let inode, let index) = request {
+            return chunkRequest(id) { $0.readChunk(id, inode: inode, index: index, reply: $1) }
+        }
         guard request.isMutating else {
             do throws(MasterError) {
                 return .now(try read(request, session: session))
@@ -65,20 +79,34 @@ public struct ClientRequestProcessor: Sendable {
         let state = isActive()
         guard state.active else { return .now(.status(id, .notActive, activeMaster: state.activeMaster)) }
         if session.rule.readOnly, !Self.allowedReadOnly(request) { return .now(.failure(id, .readOnly)) }
+        switch request {
+        case .writeChunk(_, _, let inode, let index):
+            return chunkRequest(id) { $0.writeChunk(id, session: session.id, inode: inode, index: index, reply: $1) }
+        case .writeChunkEnd(_, _, let inode, let chunk, let length):
+            return chunkRequest(id) { $0.writeChunkEnd(id, session: session.id, inode: inode, chunk: chunk, length: length, reply: $1) }
+        case .setLength:
+            if let refusal = truncationRefusal(request) { return .now(.status(id, refusal, activeMaster: nil)) }
+        default:
+            break
+        }
         let tag = RequestTag(session: session.id, request: id)
         do throws(MasterError) {
-            let (reply, version) = try service.perform {
-                (namespace: inout Namespace) throws(FSError) -> (MasterReply, ChangelogRecord?) in
+            let ((reply, cut), version) = try service.perform {
+                (namespace: inout Namespace) throws(FSError) -> ((MasterReply, ChunkCut?), ChangelogRecord?) in
                 switch try namespace.status(of: tag) {
                 case .new:
+                    var cut = Self.chunkCut(request, in: namespace)
                     let (reply, record) = try Self.apply(request, session: session, tag: tag, now: now, to: &namespace)
-                    return (reply, record)
+                    if let chunk = cut?.chunk { cut?.version = namespace.chunkVersion(chunk) ?? 0 }
+                    return ((reply, cut), record)
                 case .done(let result):
-                    return (try Self.replay(request, result: result, in: namespace), nil)
+                    return ((try Self.replay(request, result: result, in: namespace), nil), nil)
                 case .expired:
                     throw .requestExpired
                 }
             }
+            // Outside the namespace's lock: the chunk hub takes it inside its own.
+            if let cut { chunks?.truncated(cut.chunk, length: cut.length, oldVersion: cut.oldVersion, version: cut.version) }
             return .whenStored(version, reply)
         } catch {
             return .now(Self.failure(id, error))
@@ -158,8 +186,6 @@ public struct ClientRequestProcessor: Sendable {
             case .chunks(let id, let inode, let firstIndex, let maxChunks):
                 let all = try namespace.chunks(of: inode).filter { $0.index >= firstIndex }
                 return .chunks(id, Array(all.prefix(maxChunks)), atEnd: all.count <= maxChunks)
-            case .readChunk(let id, _, _):
-                return .failure(id, .ioError)  // TEMPORARY: the chunk registry is wired in a later commit
             default:
                 preconditionFailure("\(request) is mutating")
             }
@@ -220,9 +246,9 @@ public struct ClientRequestProcessor: Sendable {
             return (.setLength(id, attributes), record)
         case .closeSession(let id):
             return (.ok(id), try namespace.closeSession(session.id, now: now))
-        case .writeChunk, .writeChunkEnd:
-            throw .ioError  // TEMPORARY: the chunk registry is wired in a later commit
-        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks, .readChunk:
+        case .writeChunk, .writeChunkEnd, .readChunk:
+            preconditionFailure("\(request) goes through the chunk hub")
+        case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks:
             preconditionFailure("\(request) is not mutating")
         }
     }
@@ -245,7 +271,7 @@ public struct ClientRequestProcessor: Sendable {
         case .release(let id, _, _), .closeSession(let id): return .ok(id)
         case .setGoal(let id, _, _, _, _): return .setGoal(id, changed: result ?? 0)
         case .setLength(let id, _, let inode, _, _): return .setLength(id, try namespace.attributes(of: inode))
-        case .writeChunk(let id, _, _, _), .writeChunkEnd(let id, _, _, _, _): return .failure(id, .ioError)
+        case .writeChunk, .writeChunkEnd: preconditionFailure("\(request) goes through the chunk hub")
         case .info, .lookup, .getAttributes, .readlink, .readdir, .getGoal, .chunks, .readChunk:
             preconditionFailure("\(request) is not mutating")
         }

@@ -52,7 +52,7 @@ public final class ClientServerContext: Sendable {
     /// Every open connection, so that a stopping master can close them all before its last
     /// dump (no change may come after it).
     let openConnections = ConnectionRegistry()
-    private let warnings = Mutex<(second: UnixTime, logged: Int, suppressed: Int)>((UnixTime(0), 0, 0))
+    private let warnings = ConnectionWarnings()
 
     /// Connections at once; more are closed at accept.
     public let maxConnections: Int
@@ -89,21 +89,7 @@ public final class ClientServerContext: Sendable {
     /// Logs a warning about one connection, at most `connectionWarningsPerSecond` a second;
     /// the first one logged after some were dropped says how many.
     func warn(_ message: Logger.Message, _ metadata: Logger.Metadata) {
-        let now = Self.now()
-        let suppressed: Int? = warnings.withLock { state in
-            if state.second != now { state = (now, 0, state.suppressed) }
-            guard state.logged < ClientServerLimits.connectionWarningsPerSecond else {
-                state.suppressed += 1
-                return nil
-            }
-            state.logged += 1
-            defer { state.suppressed = 0 }
-            return state.suppressed
-        }
-        guard let suppressed else { return }
-        var metadata = metadata
-        if suppressed > 0 { metadata["suppressedBefore"] = "\(suppressed)" }
-        logger.warning(message, metadata: metadata)
+        warnings.warn(logger, message, metadata, perSecond: ClientServerLimits.connectionWarningsPerSecond)
     }
 
     func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
@@ -467,6 +453,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         switch shared.processor.process(request, session: session, now: ClientServerContext.now()) {
         case .now(let reply):
             write(reply.encode())
+        case .later(let start):
+            whenAnswered(start)
         case .whenStored(let version, let reply):
             if !shared.service.repliesWait {
                 write(reply.encode())
@@ -480,6 +468,29 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 if !state.active { answer = .status(reply.requestID, .notActive, activeMaster: state.activeMaster) }
                 handler.write(answer.encode())
                 handler.flush()
+            }
+        }
+    }
+
+    /// Runs a chunk request and writes its reply on the event loop when it comes, counted
+    /// with the replies waiting for the changelog.
+    private func whenAnswered(_ start: @Sendable (@escaping ChunkHub.Reply) -> Void) {
+        guard let context else { return }
+        let eventLoop = context.eventLoop
+        waiting += 1
+        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        start { reply in
+            eventLoop.execute {
+                let handler = bound.value
+                handler.waiting -= 1
+                guard handler.context != nil else { return }
+                handler.write(reply.encode())
+                handler.flush()
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 {
+                    handler.readingPaused = false
+                    handler.context?.read()
+                }
             }
         }
     }

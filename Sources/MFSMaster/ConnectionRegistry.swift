@@ -3,6 +3,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The open connections of one port (client or peer), so that a stopping master can close
 /// them all before its last dump (no change may come after it), and a demoted one can drop
 /// its peers. Accepts none once stopping.
@@ -77,4 +81,28 @@ func serveConnections(
     }
     await connections.closeAll(stopping: true)
     if let failure { throw failure }
+}
+
+/// Warnings about bad connections, at most a number per second: the first one logged after
+/// some were dropped says how many (a flood of bad input cannot flood the log).
+final class ConnectionWarnings: Sendable {
+    private let state = Mutex<(second: Int, logged: Int, suppressed: Int)>((0, 0, 0))
+
+    func warn(_ logger: Logger, _ message: Logger.Message, _ metadata: Logger.Metadata, perSecond: Int) {
+        let now = Int(time(nil))
+        let suppressed: Int? = state.withLock { state in
+            if state.second != now { state = (now, 0, state.suppressed) }
+            guard state.logged < perSecond else {
+                state.suppressed += 1
+                return nil
+            }
+            state.logged += 1
+            defer { state.suppressed = 0 }
+            return state.suppressed
+        }
+        guard let suppressed else { return }
+        var metadata = metadata
+        if suppressed > 0 { metadata["suppressedBefore"] = "\(suppressed)" }
+        logger.warning(message, metadata: metadata)
+    }
 }

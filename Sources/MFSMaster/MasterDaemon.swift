@@ -150,7 +150,9 @@ public final class MasterDaemon: Sendable {
             namespace: namespace, writer: writer, directory: directory, checksumInterval: settings.checksumInterval,
             keepPreviousMetadata: settings.keepPreviousMetadata, replication: replication)
         service.takeChanges(!startAsFollower)
-        let processor = ClientRequestProcessor(service: service) {
+        let chunks = ChunkHub(
+            service: service, settings: settings.registry, timeoutSeconds: settings.chunkserverTimeoutSeconds, logger: logger)
+        let processor = ClientRequestProcessor(service: service, chunks: chunks) {
             let (role, active) = roles.current
             return (role == .active, active)
         }
@@ -214,7 +216,7 @@ public final class MasterDaemon: Sendable {
 
     /// Takes no change from now on (demoted, or a higher epoch exists); replies still waiting
     /// are answered `notActive`; peers go (to the new active master).
-    private func fence(_ reason: String) {
+    func fence(_ reason: String) {
         roles.set(.fenced)
         service.takeChanges(false)
         logger.notice("fenced: no write is accepted", metadata: ["reason": "\(reason)", "version": "\(service.namespace.version)"])
@@ -364,6 +366,8 @@ public final class MasterDaemon: Sendable {
                 }
             },
             TaskService(name: "peer port") { try await peerServer.run(bound: peerPortBound) },
+            TaskService(name: "chunkserver port") { try await daemon.serveChunkservers() },
+            TaskService(name: "chunks") { try await daemon.tickChunks() },
             TaskService(name: "replication") { try await daemon.tickReplication() },
             TaskService(name: "status port") { try await status.run() },
             TaskService(name: "dumps") { try await daemon.dumpPeriodically() },
@@ -413,7 +417,12 @@ public final class MasterDaemon: Sendable {
 
     /// The status `/status` shows.
     public func status() -> MasterStatus {
-        var status = service.status(role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, peers: service.replication.peers)
+        let chunks = clients.processor.chunks?.status()
+        var status = service.status(
+            role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, chunkservers: chunks?.connected ?? 0,
+            peers: service.replication.peers)
+        status.chunkserverList = chunks?.servers
+        status.chunks = chunks?.chunks
         // Only an active master acknowledges changes, so only it can be degraded.
         let active = roles.role == .active
         status.replication = MasterStatus.Replication(
@@ -645,29 +654,30 @@ public final class MasterDaemon: Sendable {
 
     private func refreshMetrics() {
         let status = self.status()
-        let gauges: [(String, String, Double)] = [
-            ("mfs_master_version", "The last metadata version applied.", Double(status.version)),
-            ("mfs_master_epoch", "The master epoch.", Double(status.epoch)),
-            ("mfs_master_inodes", "Inodes in the namespace.", Double(status.inodes)),
-            ("mfs_master_sessions", "Client sessions known.", Double(status.sessions)),
-            ("mfs_master_client_connections", "Client connections open now.", Double(clients.connections)),
-            ("mfs_master_healthy", "1 when the changelog is writable and the metadata loaded.", status.healthy ? 1 : 0),
-            ("mfs_master_changelog_durable_version", "The last version on disk.", Double(status.changelog.durableVersion)),
-            ("mfs_master_changelog_fsyncs", "fsyncs of the changelog since start.", Double(status.changelog.fsyncs)),
-            ("mfs_master_last_dump_seconds", "How long the last metadata dump took.", status.lastDump?.seconds ?? 0),
-            ("mfs_master_active", "1 when this master is active (takes writes).", status.role == "active" ? 1 : 0),
-            ("mfs_master_peers", "Followers and metaloggers connected.", Double(status.peers.count)),
-            ("mfs_master_peer_lag_max", "The largest peer lag, in versions.", Double(status.peers.map(\.lag).max() ?? 0)),
-            (
-                "mfs_master_sync_degraded", "1 while fewer peers than SYNC_REPLICAS are in step.",
-                status.replication?.degraded == nil ? 0 : 1
-            ),
-            (
-                "mfs_master_sync_waiting", "1 while a change has waited past SYNC_TIMEOUT for too few peers (nothing is acknowledged).",
-                status.replication?.waitingForPeers == nil ? 0 : 1
-            ),
-            ("mfs_master_following_lag", "A follower's lag behind the active master, in versions.", Double(status.following?.lag ?? 0)),
-        ]
+        let gauges: [(String, String, Double)] =
+            [
+                ("mfs_master_version", "The last metadata version applied.", Double(status.version)),
+                ("mfs_master_epoch", "The master epoch.", Double(status.epoch)),
+                ("mfs_master_inodes", "Inodes in the namespace.", Double(status.inodes)),
+                ("mfs_master_sessions", "Client sessions known.", Double(status.sessions)),
+                ("mfs_master_client_connections", "Client connections open now.", Double(clients.connections)),
+                ("mfs_master_healthy", "1 when the changelog is writable and the metadata loaded.", status.healthy ? 1 : 0),
+                ("mfs_master_changelog_durable_version", "The last version on disk.", Double(status.changelog.durableVersion)),
+                ("mfs_master_changelog_fsyncs", "fsyncs of the changelog since start.", Double(status.changelog.fsyncs)),
+                ("mfs_master_last_dump_seconds", "How long the last metadata dump took.", status.lastDump?.seconds ?? 0),
+                ("mfs_master_active", "1 when this master is active (takes writes).", status.role == "active" ? 1 : 0),
+                ("mfs_master_peers", "Followers and metaloggers connected.", Double(status.peers.count)),
+                ("mfs_master_peer_lag_max", "The largest peer lag, in versions.", Double(status.peers.map(\.lag).max() ?? 0)),
+                (
+                    "mfs_master_sync_degraded", "1 while fewer peers than SYNC_REPLICAS are in step.",
+                    status.replication?.degraded == nil ? 0 : 1
+                ),
+                (
+                    "mfs_master_sync_waiting", "1 while a change has waited past SYNC_TIMEOUT for too few peers (nothing is acknowledged).",
+                    status.replication?.waitingForPeers == nil ? 0 : 1
+                ),
+                ("mfs_master_following_lag", "A follower's lag behind the active master, in versions.", Double(status.following?.lag ?? 0)),
+            ] + Self.chunkGauges(status)
         for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(to: value) }
     }
 }

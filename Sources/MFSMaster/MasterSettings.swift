@@ -1,3 +1,4 @@
+import MFSChunkRegistry
 import MFSConfig
 import MFSStorage
 
@@ -113,10 +114,13 @@ public enum MasterKeys {
             + "behind downloads the metadata first.")
 
     public static let schema = ConfigSchema(
-        dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
-        backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
-        requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
-        authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence, preserveSeconds)
+        keys: [
+            dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
+            backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
+            requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
+            authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence,
+            preserveSeconds,
+        ] + chunkKeys)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -163,6 +167,13 @@ public struct MasterSettings: Sendable {
     public var peerHeartbeatMilliseconds: Int64
     /// `PEER_SILENCE_TIMEOUT`.
     public var peerSilenceMilliseconds: Int64
+    /// `MATOCS_LISTEN_HOST`, `MATOCS_LISTEN_PORT`: the chunkserver port.
+    public var chunkserverHost: String
+    public var chunkserverPort: Int
+    /// `MATOCS_TIMEOUT`, whole seconds (10…65,535).
+    public var chunkserverTimeoutSeconds: UInt16
+    /// The chunk registry's knobs (`REPLICATIONS_DELAY_INIT` and the others).
+    public var registry: RegistrySettings
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
@@ -194,6 +205,10 @@ public struct MasterSettings: Sendable {
         promoteWaitMilliseconds = configuration[MasterKeys.promoteTimeout].milliseconds
         peerHeartbeatMilliseconds = configuration[MasterKeys.peerHeartbeat].milliseconds
         peerSilenceMilliseconds = configuration[MasterKeys.peerSilence].milliseconds
+        chunkserverHost = Self.listenAddress(configuration[MasterKeys.chunkserverListenHost])
+        chunkserverPort = Int(configuration[MasterKeys.chunkserverListenPort])
+        chunkserverTimeoutSeconds = UInt16(configuration[MasterKeys.chunkserverTimeout].components.seconds)
+        registry = Self.registrySettings(configuration)
         replication = ReplicationHub.Settings(
             syncReplicas: configuration[MasterKeys.syncReplicas],
             syncTimeoutMilliseconds: configuration[MasterKeys.syncTimeout].milliseconds,

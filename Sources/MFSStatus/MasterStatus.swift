@@ -23,6 +23,47 @@ public struct MasterStatus: Codable, Equatable, Sendable {
     public var replication: Replication?
     /// The master this one follows (a follower, or a fenced master rejoining).
     public var following: Following?
+    /// Every chunkserver the chunk registry knows (connected or not); absent from masters
+    /// before the chunk registry, and on a master that is not active (it keeps none).
+    public var chunkserverList: [Chunkserver]?
+    /// Chunk counts over the namespace and the registry; absent as `chunkserverList`.
+    public var chunks: Chunks?
+
+    /// One chunkserver (`chunkservers` stays the count of those connected).
+    public struct Chunkserver: Codable, Equatable, Sendable {
+        public var id: Int
+        /// `a.b.c.d:port`, its data port.
+        public var address: String
+        /// `registering`, `registered` or `disconnected`.
+        public var state: String
+        public var usedBytes: UInt64
+        public var totalBytes: UInt64
+        /// Copies the registry knows on it.
+        public var chunks: Int
+        /// I/O errors and damaged chunks it reported since it registered.
+        public var errors: Int
+
+        public init(id: Int, address: String, state: String, usedBytes: UInt64, totalBytes: UInt64, chunks: Int, errors: Int) {
+            (self.id, self.address, self.state, self.usedBytes, self.totalBytes, self.chunks, self.errors) = (
+                id, address, state, usedBytes, totalBytes, chunks, errors
+            )
+        }
+    }
+
+    public struct Chunks: Codable, Equatable, Sendable {
+        /// Chunks files hold.
+        public var total: Int
+        /// With a valid copy, but fewer valid copies than their goal.
+        public var underGoal: Int
+        /// More valid copies than their goal.
+        public var overGoal: Int
+        /// No valid copy on a connected chunkserver.
+        public var missing: Int
+
+        public init(total: Int, underGoal: Int, overGoal: Int, missing: Int) {
+            (self.total, self.underGoal, self.overGoal, self.missing) = (total, underGoal, overGoal, missing)
+        }
+    }
 
     public struct Replication: Codable, Equatable, Sendable {
         public var syncReplicas: Int

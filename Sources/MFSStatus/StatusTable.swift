@@ -41,8 +41,24 @@ public enum StatusTable {
             if let error = following.error { text += " (last error: \(error))" }
             rows.append(("following", text))
         }
+        if let chunks = s.chunks {
+            rows.append(
+                ("chunks", "\(chunks.total) (\(chunks.missing) missing, \(chunks.underGoal) under goal, \(chunks.overGoal) over goal)"))
+        }
+        for server in s.chunkserverList ?? [] {
+            let used = "\(gibibytes(server.usedBytes))/\(gibibytes(server.totalBytes)) GiB"
+            rows.append(
+                ("chunkserver", "\(server.id) \(server.address) \(server.state): \(used), \(server.chunks) chunks, \(server.errors) errors")
+            )
+        }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+    }
+
+    /// Bytes as GiB with two decimals.
+    static func gibibytes(_ bytes: UInt64) -> String {
+        let hundredths = bytes / (1 << 30 / 100)
+        return "\(hundredths / 100).\(String(hundredths % 100).count == 1 ? "0" : "")\(hundredths % 100)"
     }
 
     static func milliseconds(_ seconds: Double) -> String {

@@ -20,6 +20,8 @@ public final class MasterProcess: @unchecked Sendable {
     public private(set) var statusPort = 0
     /// The peer port (9419 in production): metaloggers and followers.
     public private(set) var peerPort = 0
+    /// The chunkserver port (9420 in production); kept across restarts like the client port.
+    public private(set) var chunkserverPort = 0
     private let settings: [String: String]
     /// A command the master runs under (`ip netns exec NS`), which must exec it (same pid).
     private let launcher: [String]
@@ -48,6 +50,7 @@ public final class MasterProcess: @unchecked Sendable {
             "DATA_PATH": dataPath, "EXPORTS_FILENAME": directory + "/mfsexports.cfg", "MATOCL_LISTEN_HOST": "127.0.0.1",
             "MATOCL_LISTEN_PORT": String(clientPort), "STATUS_LISTEN_HOST": "127.0.0.1", "STATUS_LISTEN_PORT": "0",
             "MATOML_LISTEN_HOST": "127.0.0.1", "MATOML_LISTEN_PORT": String(peerPort),
+            "MATOCS_LISTEN_HOST": "127.0.0.1", "MATOCS_LISTEN_PORT": String(chunkserverPort),
         ]
         config.merge(settings) { $1 }
         try config.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
@@ -94,6 +97,7 @@ public final class MasterProcess: @unchecked Sendable {
                 let peer = Self.port(after: "peer port listening", in: text)
             {
                 (clientPort, statusPort, peerPort) = (client, status, peer)
+                chunkserverPort = Self.port(after: "chunkserver port listening", in: text) ?? chunkserverPort
                 return
             }
             if !process.isRunning { throw StartFailed(log: text) }

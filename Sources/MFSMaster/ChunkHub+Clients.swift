@@ -1,0 +1,245 @@
+import MFSChangelog
+import MFSChunkRegistry
+import MFSCore
+import MFSMetadata
+import MFSWire
+
+/// The client side of the chunk hub: where to read, where to write (creating the chunk or
+/// bumping its version first, through the changelog), the end of a write, and a truncate
+/// inside a chunk. Every answer goes to `reply`, once, on any thread.
+extension ChunkHub {
+    /// How a request goes on after the registry was asked.
+    enum Next {
+        case reply(MasterReply)
+        /// Held after a failover: asked again on the next tick or registration.
+        case held
+        /// The namespace changed under the request (another writer created the chunk): ask again.
+        case again
+        case waiting
+    }
+
+    /// `readChunk`: the valid copies of the chunk at `index`, or a hole.
+    public func readChunk(_ id: RequestID, inode: InodeID, index: UInt32, reply: @escaping Reply) {
+        let namespace = service.namespace
+        let found: (chunk: ChunkID, length: UInt64)
+        do throws(FSError) { found = try namespace.chunk(of: inode, index: index) } catch { return reply(.failure(id, error)) }
+        guard found.chunk != .none else {
+            return reply(.chunkLocation(id, Self.location(.read, found.length, .none, 0, [])))
+        }
+        let version = namespace.chunkVersion(found.chunk) ?? 0
+        let next = state.withLock { (state: inout State) -> Next in
+            let facts = NamespaceChunkFacts(namespace: namespace)
+            let copies = state.registry.readLocations(found.chunk, facts: facts)
+            guard copies.isEmpty else {
+                return .reply(.chunkLocation(id, Self.location(.read, found.length, found.chunk, version, copies.map(\.address))))
+            }
+            if case .wait(let until) = state.registry.writeHold(found.chunk, facts: facts, now: now) {
+                return hold(&state, until: until) { [self] in readChunk(id, inode: inode, index: index, reply: reply) }
+            }
+            return .reply(.status(id, .ioError, activeMaster: nil))
+        }
+        finish(next, id, reply)
+    }
+
+    /// `writeChunk`: creates the chunk at a hole, or grants a write of the existing one
+    /// (bumping its version first when the registry says so), and answers with the chain.
+    public func writeChunk(_ id: RequestID, session: SessionID, inode: InodeID, index: UInt32, reply: @escaping Reply) {
+        let namespace = service.namespace
+        guard namespace.session(session, holds: inode) else { return reply(.failure(id, .badSession)) }
+        let found: (chunk: ChunkID, length: UInt64)
+        let goal: UInt8
+        do throws(FSError) {
+            found = try namespace.chunk(of: inode, index: index)
+            goal = try namespace.goal(of: inode)
+        } catch {
+            return reply(.failure(id, error))
+        }
+        let retry: @Sendable () -> Void = { [self] in writeChunk(id, session: session, inode: inode, index: index, reply: reply) }
+        let (next, effects) = state.withLock { (state: inout State) -> (Next, [Effect]) in
+            guard state.active else { return (.reply(.status(id, .notActive, activeMaster: nil)), []) }
+            if found.chunk == .none {
+                return create(id, inode: inode, index: index, goal: goal, fileLength: found.length, &state, retry: retry, reply: reply)
+            }
+            return grant(id, found.chunk, fileLength: found.length, namespace: namespace, &state, retry: retry, reply: reply)
+        }
+        perform(effects)
+        if case .again = next { return retry() }
+        finish(next, id, reply)
+    }
+
+    /// A new chunk: servers by free space, `ADDCHUNK` through the changelog, create commands;
+    /// the reply waits for the creates and the change.
+    private func create(
+        _ id: RequestID, inode: InodeID, index: UInt32, goal: UInt8, fileLength: UInt64, _ state: inout State,
+        retry: @escaping @Sendable () -> Void, reply: @escaping Reply
+    ) -> (Next, [Effect]) {
+        let now = self.now
+        guard !state.registry.placement(goal: goal).isEmpty else {
+            if let until = holdUntil(state, now: now) { return (hold(&state, until: until, retry), []) }
+            return (.reply(.status(id, .noSpace, activeMaster: nil)), [])
+        }
+        let added: (ChunkID, MetaVersion)
+        do throws(MasterError) {
+            added = try service.perform { (namespace: inout Namespace) throws(FSError) -> (ChunkID, ChangelogRecord?) in
+                let (chunk, record) = try namespace.addChunk(inode, index: index, now: ClientServerContext.now())
+                return (chunk, record)
+            }
+        } catch .operation(.exists) {
+            return (.again, [])
+        } catch {
+            return (.reply(ClientRequestProcessor.failure(id, error)), [])
+        }
+        let (chunk, version) = added
+        do throws(WriteRefusal) {
+            let plan = try state.registry.startCreate(chunk, goal: goal, now: now)
+            state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: version, reply: reply)
+            return (.waiting, Self.effects(of: plan.directives, &state))
+        } catch {
+            // The id is given out and held by the file with no copy: the chunk reads as missing
+            // until a write creates... it cannot; say so loudly. Only a race with the last
+            // chunkserver leaving gets here.
+            logger.error("chunk \(chunk) added to inode \(inode) but not created: \(error)")
+            return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
+        }
+    }
+
+    /// An existing chunk: the registry's write plan, with `INCVERSION` first when it bumps.
+    private func grant(
+        _ id: RequestID, _ chunk: ChunkID, fileLength: UInt64, namespace: Namespace, _ state: inout State,
+        retry: @escaping @Sendable () -> Void, reply: @escaping Reply
+    ) -> (Next, [Effect]) {
+        let plan: WritePlan
+        do throws(WriteRefusal) {
+            plan = try state.registry.planWrite(chunk, facts: NamespaceChunkFacts(namespace: namespace), now: now)
+        } catch .held(_, let until) {
+            return (hold(&state, until: until, retry), [])
+        } catch {
+            return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
+        }
+        switch plan {
+        case .ready(let version, let chain):
+            return (.reply(.chunkLocation(id, Self.location(.write, fileLength, chunk, version, chain.map(\.address)))), [])
+        case .bumpVersion(let next, let directives):
+            let effects = Self.effects(of: directives, &state)
+            do throws(MasterError) {
+                let (version, changed) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (UInt32, ChangelogRecord?) in
+                    let (version, record) = try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now())
+                    return (version, record)
+                }
+                if version != next { logger.error("chunk \(chunk): the namespace bumped to version \(version), the registry to \(next)") }
+                state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: changed, reply: reply)
+                return (.waiting, effects)
+            } catch {
+                logger.error("chunk \(chunk): INCVERSION not stored, its copies move to version \(next) anyway: \(error)")
+                return (.reply(ClientRequestProcessor.failure(id, error)), effects)
+            }
+        }
+    }
+
+    /// `writeChunkEnd`: the file's length rises to `length` (through the changelog) and the
+    /// chunk's write lock goes. The message carries no outcome, so the registry counts the
+    /// write as possibly failed: the next write bumps the version first (MooseFS's rule for a
+    /// failed write), and copies that a broken chain left different can never pass as valid.
+    public func writeChunkEnd(
+        _ id: RequestID, session: SessionID, inode: InodeID, chunk: ChunkID, length: UInt64, reply: @escaping Reply
+    ) {
+        let namespace = service.namespace
+        guard namespace.session(session, holds: inode) else { return reply(.failure(id, .badSession)) }
+        guard (try? namespace.chunks(of: inode).contains { $0.chunk == chunk }) == true else {
+            return reply(.failure(id, .invalidArgument))
+        }
+        let effects = state.withLock { (state: inout State) -> [Effect] in
+            (try? Self.step(.writeEnded(chunk, ok: false), &state, facts: NamespaceChunkFacts(namespace: namespace), now: now)) ?? []
+        }
+        perform(effects)
+        let stored: MetaVersion
+        do throws(MasterError) {
+            (_, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                guard length > (try namespace.attributes(of: inode)).length else { return ((), nil) }
+                let (_, record) = try namespace.setLength(inode, length, as: .root, checkPermission: false, now: ClientServerContext.now())
+                return ((), record)
+            }
+        } catch {
+            return reply(ClientRequestProcessor.failure(id, error))
+        }
+        service.whenCommitted(stored) { error in reply(error.map { ClientRequestProcessor.failure(id, $0) } ?? .ok(id)) }
+    }
+
+    /// Before a truncate cuts inside `chunk`: the status to refuse it with while a write or
+    /// command holds the chunk (the client retries), nil when it may go on.
+    public func truncationRefusal(_ chunk: ChunkID) -> WireStatus? {
+        state.withLock { $0.registry.isLocked(chunk, now: now) } ? .chunkBusy : nil
+    }
+
+    /// After a truncate moved `chunk` from `oldVersion` to `version` in the namespace: every
+    /// valid copy is cut to `length` bytes at the new version.
+    public func truncated(_ chunk: ChunkID, length: UInt32, oldVersion: UInt32, version: UInt32) {
+        let effects = state.withLock { (state: inout State) -> [Effect] in
+            guard state.active else { return [] }
+            do throws(WriteRefusal) {
+                let directives = try state.registry.planTruncate(chunk, length: length, oldVersion: oldVersion, version: version, now: now)
+                return Self.effects(of: directives, &state)
+            } catch {
+                return [.log(.warning, "chunk \(chunk) truncated to \(length) bytes in the namespace, its copies not cut: \(error)")]
+            }
+        }
+        perform(effects)
+    }
+
+    /// Answers the client waiting for an operation, once its change is stored too.
+    func answer(_ waiter: Waiter, _ outcome: OperationOutcome) {
+        let id = waiter.request
+        guard outcome.succeeded else {
+            let status: WireStatus = outcome.kind == .create ? .noSpace : .ioError
+            return waiter.reply(.status(id, isActive ? status : .notActive, activeMaster: nil))
+        }
+        let location = Self.location(.write, waiter.fileLength, outcome.chunk, outcome.version, outcome.chain.map(\.address))
+        service.whenCommitted(waiter.version) { error in
+            waiter.reply(error.map { ClientRequestProcessor.failure(id, $0) } ?? .chunkLocation(id, location))
+        }
+    }
+
+    /// Until when requests are held: within `WRITE_HOLD_TIME` of becoming active while
+    /// chunkservers the metadata knows have not all registered.
+    private func holdUntil(_ state: State, now: Duration) -> Duration? {
+        guard let since = state.registry.activeSince, now < since + settings.writeHoldLimit else { return nil }
+        let registered = Set(state.registry.serverStatuses().filter { $0.phase == .registered }.map(\.id))
+        let expected = Set(service.namespace.chunkservers.keys)
+        return expected.isSubset(of: registered) && !expected.isEmpty ? nil : since + settings.writeHoldLimit
+    }
+
+    /// Holds a request until the next tick or registration (at most `maxHeldRequests`).
+    private func hold(_ state: inout State, until: Duration, _ retry: @escaping @Sendable () -> Void) -> Next {
+        guard state.held.count < ChunkHubLimits.maxHeldRequests else { return .reply(.status(RequestID(0), .tryAgain, activeMaster: nil)) }
+        state.held.append(HeldRequest(until: until, retry: retry))
+        return .held
+    }
+
+    private func finish(_ next: Next, _ id: RequestID, _ reply: Reply) {
+        guard case .reply(let answer) = next else { return }
+        // A refusal of the hold names no request; it is this one's.
+        if case .status(_, let status, let master) = answer { return reply(.status(id, status, activeMaster: master)) }
+        reply(answer)
+    }
+
+    static func location(
+        _ access: MFSWire.ChunkLocation.Access, _ length: UInt64, _ chunk: ChunkID, _ version: UInt32, _ servers: [ChunkserverAddress]
+    )
+        -> MFSWire.ChunkLocation
+    {
+        MFSWire.ChunkLocation(
+            access: access, fileLength: length, chunk: chunk, version: version, servers: Array(servers.prefix(WireLimits.maxChunkLocations))
+        )
+    }
+
+    /// The wire status for a refused write (docs/CHUNK-REGISTRY.md).
+    static func status(_ refusal: WriteRefusal) -> WireStatus {
+        switch refusal {
+        case .locked: .locked
+        case .busy: .chunkBusy
+        case .held: .tryAgain
+        case .noServers: .noSpace
+        case .missing, .notOwned, .versionExhausted: .ioError
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Logging
+import MFSChunkRegistry
+import MFSCore
+import MFSMetadata
+import MFSWire
+import MooseWire
+import Synchronization
+
+/// A chunkserver connection as the hub uses it: thread-safe sends, and a close with a reason.
+protocol ChunkserverLink: AnyObject, Sendable {
+    /// `ip:port` of the connection, for logs.
+    var peer: String { get }
+    func send(_ bytes: [UInt8])
+    func close(_ reason: String)
+}
+
+/// Named limits of the master's chunk side.
+public enum ChunkHubLimits {
+    /// Client requests waiting in the hold after a failover (DESIGN §12) at once; one more is
+    /// answered `tryAgain` at once, so a flood of clients cannot grow the master's memory.
+    public static let maxHeldRequests = 10_000
+    /// How often the registry's `tick` runs (timeouts, deletions, replication) and held
+    /// requests are tried again.
+    public static let tickInterval = Duration.seconds(1)
+    /// `ignored` registry inputs logged per minute at most; the rest are only counted.
+    public static let ignoredLogsPerMinute = 30
+}
+
+/// The master's chunk side (DESIGN §12): the shell around the pure `ChunkRegistry`. Events
+/// come from the chunkserver connections (port 9420), the client requests (`readChunk`,
+/// `writeChunk`, `writeChunkEnd`, a truncating `setLength`) and a timer; the registry's
+/// directives go out as MATOCS messages, and operation outcomes answer the clients waiting
+/// for them. The namespace is asked through `NamespaceChunkFacts` over a snapshot per event.
+///
+/// Locking: one mutex over the registry and the connection table; the metadata service's lock
+/// is taken inside it (never the other way round). Sends and client replies run after the
+/// mutex is released.
+public final class ChunkHub: Sendable {
+    /// Answers a client request (on any thread: the caller hops to its event loop).
+    public typealias Reply = @Sendable (MasterReply) -> Void
+
+    struct State: Sendable {
+        var registry: ChunkRegistry
+        var links: [ChunkserverID: any ChunkserverLink] = [:]
+        /// The client waiting for the operation in flight on a chunk (the registry runs one at a
+        /// time per chunk), with what its reply needs.
+        var waiters: [ChunkID: Waiter] = [:]
+        /// Requests held after a failover, tried again on every tick and registration.
+        var held: [HeldRequest] = []
+        var active = false
+        var ignoredLogged = 0
+        var ignoredMinute: Int64 = 0
+        var ignoredCount = 0
+    }
+
+    struct Waiter: Sendable {
+        var request: RequestID
+        var fileLength: UInt64
+        /// The changelog version the reply waits for too (`ADDCHUNK`, `INCVERSION`).
+        var version: MetaVersion
+        var reply: Reply
+    }
+
+    struct HeldRequest: Sendable {
+        var until: Duration
+        var retry: @Sendable () -> Void
+    }
+
+    /// What to do once the mutex is released.
+    enum Effect: Sendable {
+        case send(any ChunkserverLink, [UInt8])
+        case close(any ChunkserverLink, String)
+        case answer(Waiter, OperationOutcome)
+        /// The master stopped being active while the client waited: not acknowledged.
+        case notActive(Waiter)
+        case log(Logger.Level, String)
+    }
+
+    let state: Mutex<State>
+    let service: MetadataService
+    let logger: Logger
+    let origin = ContinuousClock.now
+    /// `MATOCS_TIMEOUT`, the register ACK's timeout for chunkservers that send none.
+    public let timeoutSeconds: UInt16
+    public let settings: RegistrySettings
+
+    public init(service: MetadataService, settings: RegistrySettings, timeoutSeconds: UInt16 = 10, logger: Logger) {
+        self.service = service
+        self.settings = settings
+        self.timeoutSeconds = timeoutSeconds
+        self.logger = logger
+        state = Mutex(State(registry: ChunkRegistry(settings: settings)))
+    }
+
+    /// The registry's clock: time since this hub was made.
+    var now: Duration { ContinuousClock.now - origin }
+
+    var facts: NamespaceChunkFacts { NamespaceChunkFacts(namespace: service.namespace) }
+
+    /// Whether this master serves chunkservers now (it is active).
+    public var isActive: Bool { state.withLock { $0.active } }
+
+    /// Feeds one event to the registry and carries out its directives. A thrown error changed
+    /// nothing; the caller (a connection) logs it and closes.
+    func handle(_ event: RegistryEvent) throws(RegistryError) {
+        let effects = try state.withLock { (state: inout State) throws(RegistryError) -> [Effect] in
+            try Self.step(event, &state, facts: facts, now: now)
+        }
+        perform(effects)
+    }
+
+    /// One registry step under the lock: its directives as effects.
+    static func step(_ event: RegistryEvent, _ state: inout State, facts: NamespaceChunkFacts, now: Duration) throws(RegistryError)
+        -> [Effect]
+    {
+        let directives = try state.registry.handle(event, facts: facts, now: now)
+        return effects(of: directives, &state)
+    }
+
+    /// The effects of the registry's directives, in order.
+    static func effects(of directives: [ChunkDirective], _ state: inout State) -> [Effect] {
+        var effects: [Effect] = []
+        for directive in directives {
+            switch directive {
+            case .send(let command, let id):
+                guard let link = state.links[id] else {
+                    effects.append(.log(.warning, "a command for chunkserver \(id), which has no connection: \(command)"))
+                    continue
+                }
+                effects.append(.send(link, ChunkCommandCodec.encode(command)))
+            case .finished(let outcome):
+                if let waiter = state.waiters.removeValue(forKey: outcome.chunk) { effects.append(.answer(waiter, outcome)) }
+            case .ignored(let input):
+                effects.append(.log(.info, "chunk registry ignored: \(input)"))
+            }
+        }
+        return effects
+    }
+
+    /// Carries out effects outside the lock.
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let link, let bytes): link.send(bytes)
+            case .close(let link, let reason): link.close(reason)
+            case .answer(let waiter, let outcome): answer(waiter, outcome)
+            case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
+            case .log(let level, let message): logRateLimited(level, message)
+            }
+        }
+    }
+
+    private func logRateLimited(_ level: Logger.Level, _ message: String) {
+        guard level < .warning else { return logger.log(level: level, "\(message)") }
+        let minute = Int64(now.components.seconds / 60)
+        let suppressed: Int? = state.withLock { state in
+            if state.ignoredMinute != minute { (state.ignoredMinute, state.ignoredLogged) = (minute, 0) }
+            state.ignoredCount += 1
+            guard state.ignoredLogged < ChunkHubLimits.ignoredLogsPerMinute else { return nil }
+            state.ignoredLogged += 1
+            return state.ignoredCount
+        }
+        if let suppressed { logger.log(level: level, "\(message)", metadata: ["ignoredSoFar": "\(suppressed)"]) }
+    }
+
+    // MARK: connections
+
+    /// A chunkserver's BEGIN was accepted: its connection takes commands from now on.
+    func registering(_ registration: ServerRegistration, link: any ChunkserverLink) throws(RegistryError) {
+        let effects = try state.withLock { (state: inout State) throws(RegistryError) -> [Effect] in
+            let effects = try Self.step(.registering(registration), &state, facts: facts, now: now)
+            state.links[registration.id] = link
+            return effects
+        }
+        perform(effects)
+    }
+
+    /// The connection of `id` is gone (closed, timed out, or DISCONNECT).
+    func disconnected(_ id: ChunkserverID, link: any ChunkserverLink) {
+        let effects = state.withLock { (state: inout State) -> [Effect] in
+            guard state.links[id] === link else { return [] }
+            state.links[id] = nil
+            return (try? Self.step(.disconnected(id), &state, facts: facts, now: now)) ?? []
+        }
+        perform(effects)
+    }
+
+    // MARK: roles and time
+
+    /// This master became active (started as the active master, or promoted): the registry
+    /// starts its delays and the write hold, and expects the chunkservers the metadata knows.
+    public func becameActive() {
+        let expected = Array(service.namespace.chunkservers.keys)
+        let effects = state.withLock { (state: inout State) -> [Effect] in
+            guard !state.active else { return [] }
+            state.active = true
+            var effects = (try? Self.step(.becameActive, &state, facts: facts, now: now)) ?? []
+            effects += (try? Self.step(.expectServers(expected), &state, facts: facts, now: now)) ?? []
+            return effects
+        }
+        perform(effects)
+        logger.notice("chunk registry active", metadata: ["expectedChunkservers": "\(expected.count)"])
+    }
+
+    /// This master is no longer active: every chunkserver connection closes (a fenced master
+    /// drops them; they find the new active master), and the registry starts over empty.
+    public func stoppedBeingActive(_ reason: String) {
+        let effects = state.withLock { (state: inout State) -> [Effect] in
+            guard state.active else { return [] }
+            state.active = false
+            var effects = state.links.values.map { Effect.close($0, reason) }
+            state.links = [:]
+            state.registry = ChunkRegistry(settings: settings)
+            effects += state.waiters.values.map { Effect.notActive($0) }
+            state.waiters = [:]
+            state.held = []
+            return effects
+        }
+        perform(effects)
+    }
+
+    /// The timer: the registry's timeouts, deletions and replications; held requests again.
+    public func tick() {
+        let (effects, held) = state.withLock { (state: inout State) -> ([Effect], [HeldRequest]) in
+            guard state.active else { return ([], []) }
+            let effects = (try? Self.step(.tick, &state, facts: facts, now: now)) ?? []
+            let held = state.held
+            state.held = []
+            return (effects, held)
+        }
+        perform(effects)
+        for request in held { request.retry() }
+    }
+
+    /// Tries held requests again now (a chunkserver finished registering).
+    func retryHeld() {
+        let held = state.withLock { (state: inout State) -> [HeldRequest] in
+            defer { state.held = [] }
+            return state.held
+        }
+        for request in held { request.retry() }
+    }
+}
