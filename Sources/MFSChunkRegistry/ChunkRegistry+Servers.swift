@@ -7,7 +7,7 @@ extension ChunkRegistry {
         let id = registration.id
         guard id != .none else { throw .invalidServerID }
         let address = registration.address
-        guard address.ip != 0, address.port != 0, address.ip >> 24 != 127 else { throw .invalidAddress(address) }
+        guard address.ip != 0, address.port != 0 else { throw .invalidAddress(address) }
         if servers[id]?.isConnected == true { throw .alreadyConnected(id) }
         if let other = servers.values.first(where: { $0.isConnected && $0.address == address }) {
             throw .addressInUse(address, by: other.id)

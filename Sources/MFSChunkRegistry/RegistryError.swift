@@ -11,7 +11,8 @@ public enum RegistryError: Error, Equatable, Sendable {
     case addressInUse(ChunkserverAddress, by: ChunkserverID)
     /// Chunkserver id 0.
     case invalidServerID
-    /// Address 0.0.0.0, port 0 or a 127.x address (MooseFS refuses those too).
+    /// Address 0.0.0.0 or port 0. (MooseFS also refuses 127.x; this registry takes it, for a
+    /// one-host cluster.)
     case invalidAddress(ChunkserverAddress)
     /// More than `RegistryLimits.maxServers` chunkservers.
     case tooManyServers

@@ -191,15 +191,15 @@ public final class ChunkHub: Sendable {
     /// starts its delays and the write hold, and expects the chunkservers the metadata knows.
     public func becameActive() {
         let expected = Array(service.namespace.chunkservers.keys)
-        let effects = state.withLock { (state: inout State) -> [Effect] in
-            guard !state.active else { return [] }
+        let (effects, changed) = state.withLock { (state: inout State) -> ([Effect], Bool) in
+            guard !state.active else { return ([], false) }
             state.active = true
             var effects = (try? Self.step(.becameActive, &state, facts: facts, now: now)) ?? []
             effects += (try? Self.step(.expectServers(expected), &state, facts: facts, now: now)) ?? []
-            return effects
+            return (effects, true)
         }
         perform(effects)
-        logger.notice("chunk registry active", metadata: ["expectedChunkservers": "\(expected.count)"])
+        if changed { logger.notice("chunk registry active", metadata: ["expectedChunkservers": "\(expected.count)"]) }
     }
 
     /// This master is no longer active: every chunkserver connection closes (a fenced master

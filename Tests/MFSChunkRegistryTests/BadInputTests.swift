@@ -25,9 +25,11 @@ import Testing
     @Test func registrationInputOutOfRangeIsRefused() throws {
         var h = Harness()
         #expect(throws: RegistryError.invalidServerID) { try h.handle(.registering(registration(0))) }
-        var loopback = registration(3)
-        loopback.address = ChunkserverAddress(127, 0, 0, 1, port: 9422)
-        #expect(throws: RegistryError.invalidAddress(loopback.address)) { try h.handle(.registering(loopback)) }
+        var unset = registration(3)
+        unset.address = ChunkserverAddress(ip: 0, port: 9422)
+        #expect(throws: RegistryError.invalidAddress(unset.address)) { try h.handle(.registering(unset)) }
+        unset.address = ChunkserverAddress(169, 254, 0, 3, port: 0)
+        #expect(throws: RegistryError.invalidAddress(unset.address)) { try h.handle(.registering(unset)) }
         let space = ServerSpace(usedBytes: 2, totalBytes: 1)
         #expect(throws: RegistryError.spaceOutOfRange(space)) {
             try h.handle(.registering(ServerRegistration(id: cs(4), address: address(4), space: space)))

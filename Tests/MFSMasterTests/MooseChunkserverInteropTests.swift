@@ -53,7 +53,8 @@ import Testing
             HDD_TEST_SPEED = 0
 
             """)
-        let chunkserver = try lab.spawn("c", [Self.chunkserverBinary, "-f", "-c", lab.path("mfschunkserver.cfg"), "start"], log: lab.path("cs.log"))
+        let chunkserver = try lab.spawn(
+            "c", [Self.chunkserverBinary, "-f", "-c", lab.path("mfschunkserver.cfg"), "start"], log: lab.path("cs.log"))
         defer { if chunkserver.isRunning { kill(chunkserver.processIdentifier, SIGTERM) } }
 
         let status: @Sendable () -> MasterStatus? = {
