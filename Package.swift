@@ -145,6 +145,8 @@ var targets: [Target] = [
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),
     .testTarget(name: "MFSChunkRegistryTests", dependencies: ["MFSCore", "MFSChunkRegistry", "MFSTestSupport"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport", "MooseWire"]),
+    /// The data path end to end on loopback: a master, our chunkservers and `mfs` as processes.
+    .testTarget(name: "MFSDataPathTests", dependencies: ["MFSTestSupport", "MFSStatus"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
     /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.
     .testTarget(name: "MFSFailoverTests", dependencies: ["MFSCore", "MFSMetadata", "MFSStatus", "MFSTestSupport"]),

@@ -80,10 +80,13 @@ run_pass() {
 # failover tests (whole clusters in network namespaces: hosts killed silently, a partition
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
-    --skip MFSFailoverTests --skip MFSChunkserverInteropTests
+    --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
+# The data path end to end on loopback (a master, three chunkservers, mfs put/get of up to
+# 200 MiB at goals 1-3, kills, damage, a full disk): disk-heavy, so alone.
+run_pass "data path end to end (alone)" --filter MFSDataPathTests
 # Debian's mfsmaster and mfsmount with three of our chunkservers, in network namespaces.
 run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --filter MFSChunkserverInteropTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"

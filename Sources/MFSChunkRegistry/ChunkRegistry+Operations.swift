@@ -96,7 +96,9 @@ extension ChunkRegistry {
         let chain = chainOrder(operation.done.filter { chunks[chunk]!.copies[$0]?.state == .present }, of: chunk)
         let outcome = OperationOutcome(
             chunk: chunk, kind: operation.kind, version: operation.version, chain: chain, failed: operation.failed)
-        if !outcome.succeeded { chunks[chunk]!.lockedUntil = nil }
+        // A failed operation, and a truncate (the namespace's; no client write follows it),
+        // leave the chunk unlocked; a create or duplicate stays locked for the write that follows.
+        if !outcome.succeeded || operation.kind == .truncate { chunks[chunk]!.lockedUntil = nil }
         return [.finished(outcome)]
     }
 

@@ -35,7 +35,9 @@ public enum ChunkTransfer {
         guard !servers.isEmpty else { throw DataPathError.noReplica(chunk) }
         var done = 0
         var failures: [String] = []
-        for server in servers {
+        // In random order, as MooseFS's clients read: the load spreads over the replicas, and a
+        // damaged copy is read (so found and repaired) rather than always skipped.
+        for server in servers.shuffled() {
             do throws(DataPathError) {
                 try readFrom(server, chunk: chunk, version: version, offset: offset + done, size: size - done, settings: settings) {
                     try sink($0)

@@ -150,6 +150,9 @@ import Testing
         let done = outcomes(try h.handle(.commandFinished(cs(2), CommandResult(.truncate, chunk: chunk(4), status: .ok))))
         #expect(done.first?.kind == .truncate)
         #expect(h.registry.readLocations(chunk(4), facts: h.facts).count == 2)
+        // No client write follows a truncate: the chunk is free for maintenance (a stale copy
+        // coming back is deleted at once, not after the write-lock timeout).
+        #expect(!h.registry.isLocked(chunk(4), now: h.now))
     }
 
     @Test func duplicateCopiesOnEveryServerWithAValidCopy() throws {
