@@ -165,6 +165,31 @@ import Testing
         #expect(try cluster.mfs(["get", "-q", "/g", back]).status == 0 && DataCluster.same(local, back))
     }
 
+    /// Holes read as zeros: a file extended by truncate past its data, across chunks; `cat`
+    /// prints what `get` writes.
+    @Test func sparseFilesReadZerosAndCatPrintsTheData() throws {
+        let cluster = try DataCluster(chunkservers: 2)
+        defer { cluster.teardown() }
+        let local = try cluster.localFile("head", size: 70_000, seed: 11)
+        #expect(try cluster.mfs(["put", "-q", "-g", "2", local, "/sparse"]).status == 0)
+        let length = Self.chunk * 2 + 12_345
+        #expect(try cluster.mfs(["truncate", "-s", "\(length)", "/sparse"]).status == 0)
+        let back = cluster.path("back")
+        #expect(try cluster.mfs(["get", "-q", "/sparse", back]).status == 0)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: back)))
+        let head = Array(try Data(contentsOf: URL(fileURLWithPath: local)))
+        #expect(bytes.count == length && Array(bytes.prefix(70_000)) == head)
+        #expect(bytes[70_000...].allSatisfy { $0 == 0 }, "the hole after the data reads as zeros")
+        // Only the first chunk holds data: the rest of the file is holes, not stored zeros.
+        #expect(Set(cluster.chunkFiles().map(\.name)).count == 1)
+        let text = (1...2_000).map { "line \($0)\n" }.joined()
+        let small = cluster.path("text")
+        try text.write(toFile: small, atomically: true, encoding: .utf8)
+        #expect(try cluster.mfs(["put", "-q", small, "/text"]).status == 0)
+        let cat = try cluster.mfs(["cat", "/text"])
+        #expect(cat.status == 0 && cat.out == text, "cat printed \(cat.out.count) characters")
+    }
+
     /// A data directory that fills up: the write fails with a clear message, nothing crashes,
     /// and what was stored before still reads back.
     @Test func aFullDataDirectoryFailsTheWriteCleanly() throws {
