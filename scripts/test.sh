@@ -57,7 +57,7 @@ run_pass() {
     grep -E '^✘|error:|Fatal error' "$log" | head -n 200 || true
     # Swift Testing's summary (XCTest's "Executed 0 tests" is left out: every test here is a
     # Swift Testing test).
-    summary=$(grep -E '^(✔|✘) Test run with [0-9]+ tests' "$log" | tail -n 1 || true)
+    summary=$(grep -E '^(✔|✘) Test run with [0-9]+ tests?( |$)' "$log" | tail -n 1 || true)
     if [ -z "$summary" ]; then
         tail -n 20 "$log"
         echo "test.sh: no test summary found ($name)" >&2
@@ -68,7 +68,7 @@ run_pass() {
     grep -E "$skip_pattern" "$log" | sed 's/^/  /' || true
     pass_skipped=$(grep -cE "$skip_pattern" "$log" || true)
     echo "skipped in this pass: $pass_skipped"
-    count=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests.*/\1/')
+    count=$(echo "$summary" | sed -E 's/.*Test run with ([0-9]+) tests?( .*|$)/\1/')
     total=$((total + count))
     skipped=$((skipped + pass_skipped))
     failed=$((failed + $(grep -cE '^✘ Test .* failed after' "$log" || true)))

@@ -30,7 +30,9 @@ public struct ClientOptions: Sendable {
     /// still wait.
     public var probeAfter: Duration = .milliseconds(100)
     /// How long a probe's connect and answer may take together.
-    public var probeTimeout: Duration = .milliseconds(200)
+    public var probeTimeout: Duration = .seconds(1)
+    /// Probes that may run at once (one starts every `probeAfter` while requests wait).
+    public var maxProbes = 4
 
     public init(
         masters: [HostPort], mountPath: String = "/", password: String? = nil, clientVersion: String = "swift-mfs 0.1",

@@ -13,15 +13,18 @@ import NIOPosix
 /// master of this cluster at a newer epoch than the connection's means the master changed: the
 /// old connection is dropped and the usual reconnect resumes the session there and sends the
 /// waiting requests again with their ids. The same master answering (it is only slow) changes
-/// nothing. At most one probe runs at a time, and one starts at most every `probeAfter`.
+/// nothing. One probe starts at most every `probeAfter` while requests wait, and at most
+/// `ClientOptions.maxProbes` run at once: each may take up to `probeTimeout` (an address no
+/// one holds yet does not answer at all, and a loaded master answers late), while the next one
+/// started after the virtual IP moved is answered at once.
 extension MasterClient {
     /// Starts a probe when a request has waited `probeAfter` on `link` and none is running.
     func probeIfStalled(_ link: Link, now: ContinuousClock.Instant) {
         let start = state.withLock { state -> ClusterPin? in
-            guard !state.probing, state.lastProbe.map({ $0.advanced(by: options.probeAfter) <= now }) ?? true,
+            guard state.probes < options.maxProbes, state.lastProbe.map({ $0.advanced(by: options.probeAfter) <= now }) ?? true,
                 state.table.stalled(now: now, timeout: options.probeAfter)
             else { return nil }
-            state.probing = true
+            state.probes += 1
             state.lastProbe = now
             return state.pin
         }
@@ -29,7 +32,7 @@ extension MasterClient {
         Task {
             let reply = await Self.probe(link.address, pin: pin, timeout: options.probeTimeout)
             let changed = state.withLock { state -> Bool in
-                state.probing = false
+                state.probes -= 1
                 guard case .connected(let current) = state.link, current.number == link.number, let reply else { return false }
                 return reply.role == .active && reply.metaID == pin.metaID && reply.epoch > pin.epoch
             }

@@ -58,8 +58,8 @@ public final class MasterClient: Sendable {
         var redirect: String?
         var closing = false
         var watchdog: RepeatedTask?
-        /// A probe (`probeIfStalled`) is under way; when the last one started.
-        var probing = false
+        /// Probes (`probeIfStalled`) under way; when the last one started.
+        var probes = 0
         var lastProbe: ContinuousClock.Instant?
     }
 
