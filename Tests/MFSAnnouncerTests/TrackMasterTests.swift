@@ -84,6 +84,8 @@ extension NamespaceTests {
                 MATOCL_LISTEN_PORT = 0
                 STATUS_LISTEN_HOST = 127.0.0.1
                 STATUS_LISTEN_PORT = 9428
+                MATOCS_LISTEN_HOST = 127.0.0.1
+                MATOCS_LISTEN_PORT = 0
                 SYNC_REPLICAS = 0
 
                 """)

@@ -120,6 +120,8 @@ import Testing
         STATUS_LISTEN_PORT = \(statusPort)
         MATOML_LISTEN_HOST = 127.0.0.1
         MATOML_LISTEN_PORT = \(freePort())
+        MATOCS_LISTEN_HOST = 127.0.0.1
+        MATOCS_LISTEN_PORT = 0
         SYNC_REPLICAS = 0    # the metalogger is stopped: no peer will follow this master
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
