@@ -1,6 +1,7 @@
 import Foundation
 import MFSStatus
 import MFSTestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -36,11 +37,12 @@ final class DataInteropLab: @unchecked Sendable {
     let lab: NetnsLab
     let master: MasterProcess
     private var chunkservers: [String: Process] = [:]
-    nonisolated(unsafe) private static var labs = 0
+    /// Labs made by this process: part of each prefix, as the two suites run in parallel.
+    private static let labs = Atomic<Int>(0)
 
     init(chunkserverHosts: [String]) throws {
-        Self.labs += 1
-        lab = try NetnsLab(prefix: "mdi\(getpid() % 10_000)\(Self.labs)", hosts: ["m", "cl"] + chunkserverHosts)
+        let number = Self.labs.add(1, ordering: .relaxed).newValue
+        lab = try NetnsLab(prefix: "mdi\(getpid() % 10_000)-\(number)", hosts: ["m", "cl"] + chunkserverHosts)
         let address = lab.host("m").address
         do {
             master = try MasterProcess(
