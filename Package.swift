@@ -155,6 +155,9 @@ var targets: [Target] = [
         dependencies: ["MFSChunkserver", "MFSChunkStore", "MooseWire", "MFSCore", "MFSConfig", "MFSTestSupport"]),
     /// Debian's MooseFS master and mfsmount with our chunkservers, in network namespaces.
     .testTarget(name: "MFSChunkserverInteropTests", dependencies: ["MFSCore", "MFSTestSupport"]),
+    /// Debian's MooseFS chunkservers under our master with our `mfs`, and chunk files handed
+    /// between the two implementations, in network namespaces.
+    .testTarget(name: "MFSDataInteropTests", dependencies: ["MFSStatus", "MFSTestSupport"]),
     .testTarget(
         name: "MFSMetaloggerTests",
         dependencies: storage + [

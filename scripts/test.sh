@@ -80,7 +80,7 @@ run_pass() {
 # failover tests (whole clusters in network namespaces: hosts killed silently, a partition
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
-    --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests
+    --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
@@ -89,6 +89,9 @@ run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTest
 run_pass "data path end to end (alone)" --filter MFSDataPathTests
 # Debian's mfsmaster and mfsmount with three of our chunkservers, in network namespaces.
 run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --filter MFSChunkserverInteropTests
+# Debian's mfschunkserver under our master with our mfs put/get, and chunk files handed from
+# one implementation's chunkserver to the other's, in network namespaces.
+run_pass "data path interop with MooseFS 3.0's chunkserver in network namespaces (alone)" --filter MFSDataInteropTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.

@@ -102,7 +102,10 @@ final class ChunkFile {
         }
         try io { () throws(PosixError) in
             try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
-            if piece.block >= blocks { try file.truncate(to: layout.offset(ofBlock: piece.block + 1)) }
+            // A new block is stored whole; a piece that ends at the block's end already made it so.
+            if piece.block >= blocks, piece.offset + piece.size < ChunkLimits.blockSize {
+                try file.truncate(to: layout.offset(ofBlock: piece.block + 1))
+            }
         }
         if piece.block >= blocks {
             for gap in blocks..<piece.block { table[gap] = BlockCRC.emptyBlock }

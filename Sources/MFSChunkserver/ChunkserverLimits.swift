@@ -41,10 +41,12 @@ public enum ChunkserverLimits {
     public static let dataNopInterval: Duration = .milliseconds(1_667)
     /// WRITE_DATA pieces of one write session received and not yet answered (each up to 64 KiB):
     /// past it the connection stops reading until answers go out, so a session holds at most
-    /// this many blocks in memory whatever the writer sends.
-    public static let maxWritesInFlight = 64
+    /// this many blocks (16 MiB) in memory whatever the writer sends. It also bounds the pieces
+    /// one fsync covers (those that queued while the disk was busy): with 64, a sequential
+    /// write did one fsync per ~2 MiB and ran at half the disk's speed (docs/BENCHMARKS.md).
+    public static let maxWritesInFlight = 256
     /// A write session reads again once its pieces in flight fall to this.
-    public static let resumeWritesAt = 32
+    public static let resumeWritesAt = 128
     /// Tries to connect to the next chunkserver of a write chain (MooseFS: 10).
     public static let forwardConnectAttempts = 5
     /// Timeout of each of those tries.

@@ -91,7 +91,9 @@ final class DataConnectionHandler: ChannelInboundHandler {
             if case .ignored = request { return }
             guard case .nop = request else { return close("\(frame.type) while a read is running") }
         case .writing(let session):
-            let raw = channelContext!.channel.allocator.buffer(bytes: frame.encode())
+            // The frame's bytes again, for the next server of the chain: made only when there is one.
+            let allocator = channelContext!.channel.allocator
+            let raw = { allocator.buffer(bytes: frame.encode()) }
             switch request {
             case .writeData(let piece): session.data(piece, raw: raw)
             case .writeFinish(let finish): session.finish(finish, raw: raw)

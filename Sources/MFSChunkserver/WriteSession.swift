@@ -76,8 +76,8 @@ final class WriteSession {
 
     // MARK: upstream frames
 
-    /// A CLTOCS_WRITE_DATA frame (`raw` is its bytes, forwarded as they came).
-    func data(_ piece: WriteData, raw: ByteBuffer) {
+    /// A CLTOCS_WRITE_DATA frame (`raw` makes its bytes, forwarded as they came).
+    func data(_ piece: WriteData, raw: () -> ByteBuffer) {
         guard !finished else { return }
         order.append(piece.writeID)
         guard piece.chunkID == chunkID else {
@@ -91,7 +91,7 @@ final class WriteSession {
     }
 
     /// CLTOCS_WRITE_FINISH: forwarded; ends the session (a mismatch is refused).
-    func finish(_ message: WriteFinish, raw: ByteBuffer) {
+    func finish(_ message: WriteFinish, raw: () -> ByteBuffer) {
         guard message.chunkID == chunkID, message.version == version else {
             sendUp(WriteStatus(chunkID: chunkID, writeID: 0, status: .wrongChunkID).encode())
             return end("WRITE_FINISH for chunk \(chunkName(message.chunkID)) v\(message.version) in a session of \(chunkName(chunkID))")
@@ -101,7 +101,7 @@ final class WriteSession {
     }
 
     /// A NOP from upstream: passed on so the rest of the chain does not time out.
-    func nop(raw: ByteBuffer) { forward(raw) }
+    func nop(raw: () -> ByteBuffer) { forward(raw) }
 
     /// The upstream connection is gone.
     func abandon() {
@@ -161,12 +161,13 @@ final class WriteSession {
         channel.flush()
     }
 
-    private func forward(_ raw: ByteBuffer) {
+    /// The last server of a chain forwards nothing, and does not copy the frame (`raw`) for it.
+    private func forward(_ raw: () -> ByteBuffer) {
         guard !isLast else { return }
         if let downstream {
-            downstream.writeAndFlush(raw, promise: nil)
+            downstream.writeAndFlush(raw(), promise: nil)
         } else {
-            waitingForDownstream.append(raw)
+            waitingForDownstream.append(raw())
         }
     }
 

@@ -11,13 +11,16 @@ public enum ChunkTransfer {
         /// How long a chunkserver may stay silent while an answer is due.
         public var answerTimeout: Double = 30
         /// Write pieces sent and not yet acknowledged by the whole chain: with 64 KiB pieces,
-        /// 4 MiB in flight.
+        /// 16 MiB in flight.
         public var piecesInFlight: Int = ChunkTransfer.maxPiecesInFlight
         public init() {}
     }
 
-    /// The most pieces a write keeps unacknowledged (each holds up to 64 KiB in memory).
-    public static let maxPiecesInFlight = 64
+    /// The most pieces a write keeps unacknowledged (each holds up to 64 KiB in memory). Our
+    /// chunkservers fsync the pieces that queued while their disk was busy together before
+    /// answering them, so the window is also how much one fsync can cover: our chunkserver
+    /// reads up to 256 pieces of a session (`ChunkserverLimits.maxWritesInFlight`).
+    public static let maxPiecesInFlight = 256
 
     // MARK: read
 
