@@ -1,0 +1,45 @@
+import MFSConfig
+import MFSCore
+import Synchronization
+
+/// What MooseFS-dialect connections share beyond `ClientServerContext`: the export each live
+/// session was admitted under (for RECONNECT, which names no path), the request ids our
+/// namespace remembers MooseFS requests by, and O_APPEND reservations.
+final class MooseClientState: Sendable {
+    /// How a session was admitted: a RECONNECT resumes it only from the same address under the
+    /// same exports (else EPERM, and the client registers again with its session id).
+    struct Admission: Sendable {
+        var rule: ExportRule
+        var root: InodeID
+        var address: IPv4Address
+        var exports: Exports
+    }
+
+    private let admissions = Mutex<[SessionID: Admission]>([:])
+    private let requests: Atomic<UInt64>
+    private let reservations = Mutex<[InodeID: UInt64]>([:])
+
+    /// Request ids start at the master's start time in the high bits: MooseFS's msgids are
+    /// small and reused, so they cannot be the namespace's request ids; ours must rise within a
+    /// session, also across a master restart (the namespace forgets ids in rising order).
+    init(startSeconds: UInt64) { requests = Atomic(startSeconds << 24) }
+
+    func nextRequestID() -> RequestID { RequestID(requests.add(1, ordering: .relaxed).newValue) }
+
+    func admitted(_ session: SessionID, _ admission: Admission) { admissions.withLock { $0[session] = admission } }
+    func admission(of session: SessionID) -> Admission? { admissions.withLock { $0[session] } }
+    func forget(_ session: SessionID) { _ = admissions.withLock { $0.removeValue(forKey: session) } }
+
+    /// O_APPEND (TRUNCATE with RESERVE): the offset to write at, at least `length`, and the
+    /// reservation moved past `count` bytes. In memory only, as in MooseFS.
+    func reserve(_ inode: InodeID, length: UInt64, count: UInt64) -> UInt64 {
+        reservations.withLock { all in
+            let start = max(all[inode] ?? 0, length)
+            all[inode] = start &+ count
+            return start
+        }
+    }
+
+    /// Any other length change ends the reservation.
+    func clearReservation(_ inode: InodeID) { _ = reservations.withLock { $0.removeValue(forKey: inode) } }
+}
