@@ -165,7 +165,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     let shared: ClientServerContext
     var phase = Phase.hello
     private var frames = FrameDecoder()
-    private var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     var peer = "?"
     var address: IPv4Address?
     private var waiting = 0

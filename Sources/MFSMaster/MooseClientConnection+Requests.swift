@@ -4,6 +4,7 @@ import MFSMetadata
 import MFSWire
 import MooseClientWire
 import MooseWire
+import NIOCore
 
 /// The requests mfsmount 3.0.117 sends, each mapped onto the `ClientRequest` our own dialect
 /// has for it (the same namespace operation, permission check, export check and changelog
@@ -112,10 +113,8 @@ extension MooseClientConnection {
             send(FuseReply.status(type, id, .noAttribute).encode())
         case .setFacl:
             send(FuseReply.status(type, id, .notSupported).encode())
-        case .flock(_, _, _, _, let command):
-            // Unlock (0), interrupt (5) and release (6) always succeed; taking locks is not
-            // served yet and says so, rather than granting a lock nobody enforces.
-            send(FuseReply.status(type, id, [0, 5, 6].contains(command) ? .ok : .notSupported).encode())
+        case .flock(_, let inode, let requestID, let owner, let command):
+            flock(id, inode: local(inode, session), requestID: requestID, owner: owner, command: command, session)
         case .posixLock(_, let lock):
             let unlocking = lock.command == 3 || (lock.command != 0 && lock.type == 0)
             send(FuseReply.status(type, id, unlocking ? .ok : .notSupported).encode())
@@ -232,6 +231,37 @@ extension MooseClientConnection {
             }
             let answer = FuseReply.ChunkLocation(chunkID: location.chunk.rawValue, version: location.version, servers: Array(servers))
             connection.send(FuseReply.chunk(type, id, fileLength: location.fileLength, answer).encode())
+        }
+    }
+
+    /// FLOCK through the master's flock table: granted at once (OK), refused for a try (EAGAIN),
+    /// or answered later by msgid when the lock comes (or EINTR when interrupted).
+    private func flock(_ id: UInt32, inode: InodeID, requestID: UInt32, owner: UInt64, command: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseFlock.reply
+        guard let command = FlockTable<MooseClientState.FlockWaiter>.Command(rawValue: command) else {
+            return send(FuseReply.status(type, id, .invalidArgument).encode())
+        }
+        guard let eventLoop = handler.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let waiter = MooseClientState.FlockWaiter { status in
+            eventLoop.execute {
+                bound.value.send(FuseReply.status(type, id, status).encode())
+                bound.value.handler.flushOutput()
+            }
+        }
+        locksHeld = true
+        let outcome = state.flock(
+            command, inode: inode, owner: .init(session: session.id, owner: owner), requestID: requestID, waiter: waiter)
+        switch outcome {
+        case .granted:
+            send(FuseReply.status(type, id, .ok).encode())
+        case .wouldBlock:
+            send(FuseReply.status(type, id, .tryAgain).encode())
+        case .waiting:
+            break
+        case .interrupted(let ended):
+            for waiter in ended { waiter.answer(.interrupted) }
+            send(FuseReply.status(type, id, .ok).encode())
         }
     }
 

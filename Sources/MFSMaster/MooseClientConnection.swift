@@ -34,6 +34,8 @@ final class MooseClientConnection {
     private var lastOutput = NIODeadline.now()
     private var lastInput = NIODeadline.now()
     private var keepAlive: RepeatedTask?
+    /// Whether this connection took flocks (they go when it ends).
+    var locksHeld = false
 
     /// Output idleness after which the master sends a NOP (MooseFS: 1 s; mfsmount drops a
     /// master it has heard nothing from for 10 s).
@@ -76,6 +78,10 @@ final class MooseClientConnection {
     func stop() {
         keepAlive?.cancel()
         keepAlive = nil
+        if locksHeld, let session = handler.ownedSession {
+            locksHeld = false
+            state.endFlocks(of: session)
+        }
     }
 
     func send(_ bytes: [UInt8]) {
@@ -314,6 +320,7 @@ extension ClientConnectionHandler {
     }
 
     var peerAddress: IPv4Address? { address }
+    var eventLoop: (any EventLoop)? { context?.eventLoop }
     var peerDescription: String { peer }
 
     func writeOutput(_ bytes: [UInt8]) { write(bytes) }

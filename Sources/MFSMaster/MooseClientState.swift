@@ -1,5 +1,6 @@
 import MFSConfig
 import MFSCore
+import MooseClientWire
 import Synchronization
 
 /// What MooseFS-dialect connections share beyond `ClientServerContext`: the export each live
@@ -18,6 +19,12 @@ final class MooseClientState: Sendable {
     private let admissions = Mutex<[SessionID: Admission]>([:])
     private let requests: Atomic<UInt64>
     private let reservations = Mutex<[InodeID: UInt64]>([:])
+    private let flocks = Mutex(FlockTable<FlockWaiter>())
+
+    /// A FLOCK request waiting for its lock: how to answer it on its own connection.
+    struct FlockWaiter: Sendable {
+        var answer: @Sendable (MooseClientWire.FuseStatus) -> Void
+    }
 
     /// Request ids start at the master's start time in the high bits: MooseFS's msgids are
     /// small and reused, so they cannot be the namespace's request ids; ours must rise within a
@@ -38,6 +45,24 @@ final class MooseClientState: Sendable {
             all[inode] = start &+ count
             return start
         }
+    }
+
+    /// Runs `command` on the flock table; the waiters it let in are answered OK here.
+    func flock(
+        _ command: FlockTable<FlockWaiter>.Command, inode: InodeID, owner: FlockTable<FlockWaiter>.Owner, requestID: UInt32,
+        waiter: FlockWaiter
+    ) -> FlockTable<FlockWaiter>.Outcome {
+        var granted: [FlockWaiter] = []
+        let outcome = flocks.withLock {
+            $0.apply(command, inode: inode, owner: owner, requestID: requestID, waiter: waiter, granted: &granted)
+        }
+        for waiter in granted { waiter.answer(.ok) }
+        return outcome
+    }
+
+    /// A session's connection ended: its flocks go, and the waiters that lets in are answered.
+    func endFlocks(of session: SessionID) {
+        for waiter in flocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
     }
 
     /// Any other length change ends the reservation.

@@ -56,6 +56,8 @@ import Testing
         #expect(seen["eexist"]?.contains("File exists") == true, "EEXIST: \(seen["eexist"] ?? "")")
         #expect(seen["enotempty"]?.contains("Directory not empty") == true, "ENOTEMPTY: \(seen["enotempty"] ?? "")")
         #expect(seen["nlink"] == "2", "hard link count")
+        #expect(seen["flocktry"] == "refused", "a second exclusive flock was not refused while the first held it")
+        #expect(seen["flockwait"] == "got", "a waiting flock never got the lock")
         #expect(!lab.read("master.log").contains("Fatal error"), "the master crashed")
     }
 
@@ -85,6 +87,12 @@ import Testing
             ln d/r2 d/r3; echo "@nlink $(stat -c %h d/r2)"
             rm d/r2 d/r3; [ ! -e d/r2 ] && echo "@unlinked yes"
             mkdir d/e; rmdir d/e; [ ! -e d/e ] && echo "@rmdir yes"
+            touch d/lock
+            flock -x d/lock -c 'sleep 2' &
+            sleep 0.5
+            if flock -n d/lock -c true; then echo "@flocktry granted"; else echo "@flocktry refused"; fi
+            flock -x d/lock -c 'echo "@flockwait got"'
+            wait
             echo "@enoent $(cat d/nothing 2>&1 || true)"
             echo "@eexist $(mkdir d 2>&1 || true)"
             echo "@enotempty $(rmdir d 2>&1 || true)"
