@@ -116,8 +116,7 @@ extension MooseClientConnection {
         case .flock(_, let inode, let requestID, let owner, let command):
             flock(id, inode: local(inode, session), requestID: requestID, owner: owner, command: command, session)
         case .posixLock(_, let lock):
-            let unlocking = lock.command == 3 || (lock.command != 0 && lock.type == 0)
-            send(FuseReply.status(type, id, unlocking ? .ok : .notSupported).encode())
+            posixLock(id, lock, session)
         case .check, .getDirStats, .unsupported:
             send(FuseReply.status(type, id, .notSupported).encode())
         }
@@ -241,15 +240,7 @@ extension MooseClientConnection {
         guard let command = FlockTable<MooseClientState.FlockWaiter>.Command(rawValue: command) else {
             return send(FuseReply.status(type, id, .invalidArgument).encode())
         }
-        guard let eventLoop = handler.eventLoop else { return }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let waiter = MooseClientState.FlockWaiter { status in
-            eventLoop.execute {
-                bound.value.send(FuseReply.status(type, id, status).encode())
-                bound.value.handler.flushOutput()
-            }
-        }
-        locksHeld = true
+        guard let waiter = lockWaiter(type, id) else { return }
         let outcome = state.flock(
             command, inode: inode, owner: .init(session: session.id, owner: owner), requestID: requestID, waiter: waiter)
         switch outcome {
@@ -259,6 +250,47 @@ extension MooseClientConnection {
             send(FuseReply.status(type, id, .tryAgain).encode())
         case .waiting:
             break
+        case .interrupted(let ended):
+            for waiter in ended { waiter.answer(.interrupted) }
+            send(FuseReply.status(type, id, .ok).encode())
+        }
+    }
+
+    /// How a waiting lock request is answered later: by its msgid, on this connection's loop.
+    private func lockWaiter(_ type: MooseMessageType, _ id: UInt32) -> MooseClientState.FlockWaiter? {
+        guard let eventLoop = handler.eventLoop else { return nil }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        locksHeld = true
+        return MooseClientState.FlockWaiter { status in
+            eventLoop.execute {
+                bound.value.send(FuseReply.status(type, id, status).encode())
+                bound.value.handler.flushOutput()
+            }
+        }
+    }
+
+    /// POSIX_LOCK through the master's range lock table: GET answers the lock in the way (or
+    /// type 0); SET waits, TRY gets EAGAIN; INTERRUPT ends a wait with EINTR.
+    private func posixLock(_ id: UInt32, _ request: FuseRequest.PosixLock, _ session: ClientSession) {
+        let type = MooseMessageType.fusePosixLock.reply
+        guard request.command <= 3, let kind = PosixLockTable<MooseClientState.FlockWaiter>.Kind(rawValue: request.type),
+            request.start <= request.end
+        else { return send(FuseReply.status(type, id, .invalidArgument).encode()) }
+        guard let waiter = lockWaiter(type, id) else { return }
+        let lock = PosixLockTable<MooseClientState.FlockWaiter>.Lock(
+            owner: .init(session: session.id, owner: request.owner), pid: request.pid, kind: kind, start: request.start, end: request.end)
+        switch state.posixLock(
+            request.command, inode: local(request.inode, session), lock: lock, requestID: request.requestID, waiter: waiter)
+        {
+        case .granted:
+            send(FuseReply.status(type, id, .ok).encode())
+        case .wouldBlock:
+            send(FuseReply.status(type, id, .tryAgain).encode())
+        case .waiting:
+            break
+        case .conflict(let found):
+            let info = found.map { FuseReply.posixLockInfo(id, pid: $0.pid, type: $0.kind.rawValue, start: $0.start, end: $0.end) }
+            send((info ?? .posixLockInfo(id, pid: 0, type: 0, start: request.start, end: request.end)).encode())
         case .interrupted(let ended):
             for waiter in ended { waiter.answer(.interrupted) }
             send(FuseReply.status(type, id, .ok).encode())

@@ -34,7 +34,7 @@ final class MooseClientConnection {
     private var lastOutput = NIODeadline.now()
     private var lastInput = NIODeadline.now()
     private var keepAlive: RepeatedTask?
-    /// Whether this connection took flocks (they go when it ends).
+    /// Whether this connection took locks (they go when it ends).
     var locksHeld = false
 
     /// Output idleness after which the master sends a NOP (MooseFS: 1 s; mfsmount drops a
@@ -80,7 +80,7 @@ final class MooseClientConnection {
         keepAlive = nil
         if locksHeld, let session = handler.ownedSession {
             locksHeld = false
-            state.endFlocks(of: session)
+            state.endLocks(of: session)
         }
     }
 

@@ -20,6 +20,7 @@ final class MooseClientState: Sendable {
     private let requests: Atomic<UInt64>
     private let reservations = Mutex<[InodeID: UInt64]>([:])
     private let flocks = Mutex(FlockTable<FlockWaiter>())
+    private let posixLocks = Mutex(PosixLockTable<FlockWaiter>())
 
     /// A FLOCK request waiting for its lock: how to answer it on its own connection.
     struct FlockWaiter: Sendable {
@@ -60,9 +61,22 @@ final class MooseClientState: Sendable {
         return outcome
     }
 
-    /// A session's connection ended: its flocks go, and the waiters that lets in are answered.
-    func endFlocks(of session: SessionID) {
+    /// Runs a POSIX_LOCK command; the waiters it let in are answered OK here.
+    func posixLock(
+        _ command: UInt8, inode: InodeID, lock: PosixLockTable<FlockWaiter>.Lock, requestID: UInt32, waiter: FlockWaiter
+    ) -> PosixLockTable<FlockWaiter>.Outcome {
+        var granted: [FlockWaiter] = []
+        let outcome = posixLocks.withLock {
+            $0.apply(command, inode: inode, lock: lock, requestID: requestID, waiter: waiter, granted: &granted)
+        }
+        for waiter in granted { waiter.answer(.ok) }
+        return outcome
+    }
+
+    /// A session's connection ended: its locks go, and the waiters that lets in are answered.
+    func endLocks(of session: SessionID) {
         for waiter in flocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
+        for waiter in posixLocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
     }
 
     /// Any other length change ends the reservation.

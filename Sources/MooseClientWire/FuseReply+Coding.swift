@@ -96,6 +96,12 @@ extension FuseReply {
                 w.write(copy.port)
                 w.write(copy.type)
             }
+        case .posixLockInfo(let id, let pid, let type, let start, let end):
+            w.write(id)
+            w.write(pid)
+            w.write(type)
+            w.write(start)
+            w.write(end)
         case .dirStats(let id, let s):
             for value in [id, s.inodes, s.directories, s.files, 0, 0, s.chunks, 0, 0] { w.write(value) }
             for value in [s.length, s.size, s.realSize] { w.write(value) }
@@ -245,6 +251,10 @@ extension FuseReply {
             var copies: [CopyState] = []
             for _ in 0..<count { copies.append(CopyState(ip: try r.uint32("ip"), port: try r.uint16("port"), type: try r.uint8("type"))) }
             return .checkChunk(id, chunkID: chunkID, version: version, copies)
+        case MooseMessageType.fusePosixLock.reply:
+            try r.expectLength(25)
+            let (pid, lockType) = (try r.uint32("pid"), try r.uint8("type"))
+            return .posixLockInfo(id, pid: pid, type: lockType, start: try r.uint64("start"), end: try r.uint64("end"))
         case MooseMessageType.fuseGetDirStats.reply:
             try r.expectLength(60)
             let (inodes, dirs, files) = (try r.uint32("inodes"), try r.uint32("dirs"), try r.uint32("files"))

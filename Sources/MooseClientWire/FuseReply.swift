@@ -25,6 +25,7 @@ import MooseWire
 /// | `changedCounts` | 445, 449 | `msgid changed:32 notchanged:32 notpermitted:32` |
 /// | `checkCopies` | 441 | `msgid 12 × count:32` (chunks by number of valid copies: 0…10+, then empty) |
 /// | `checkChunk` | 441 | `msgid chunkid:64 version:32 N × (ip:32 port:16 type:8)` (CHECK with an index) |
+/// | `posixLockInfo` | 495 | `msgid pid:32 type:8 start:64 end:64` (F_GETLK: the lock in the way, or type 0) |
 /// | `dirStats` | 463 | `msgid inodes:32 dirs:32 files:32 0:32 0:32 chunks:32 0:32 0:32 length:64 size:64 realsize:64` |
 /// | `timeSync` | 705 | `msgid usec:64` |
 /// | `chunkHasChanged` | 702 | `0:32 inode:32 index:32 chunkid:64 version:32 length:64 truncflag:8` |
@@ -52,6 +53,7 @@ public enum FuseReply: MooseMessage {
     case changedCounts(MooseMessageType, UInt32, changed: UInt32, notChanged: UInt32, notPermitted: UInt32)
     case checkCopies(UInt32, counts: [UInt32])
     case checkChunk(UInt32, chunkID: UInt64, version: UInt32, [CopyState])
+    case posixLockInfo(UInt32, pid: UInt32, type: UInt8, start: UInt64, end: UInt64)
     case dirStats(UInt32, DirStats)
     case timeSync(UInt32, microseconds: UInt64)
     case chunkHasChanged(inode: UInt32, index: UInt32, chunkID: UInt64, version: UInt32, fileLength: UInt64, truncated: UInt8)
@@ -171,6 +173,7 @@ public enum FuseReply: MooseMessage {
         case .storageClasses: MooseMessageType.fuseGetStorageClass.reply
         case .trashTimes: MooseMessageType.fuseGetTrashTime.reply
         case .checkCopies, .checkChunk: MooseMessageType.fuseCheck.reply
+        case .posixLockInfo: MooseMessageType.fusePosixLock.reply
         case .dirStats: MooseMessageType.fuseGetDirStats.reply
         case .timeSync: .fuseTimeSyncReply
         case .chunkHasChanged: .fuseChunkHasChanged

@@ -29,6 +29,23 @@ import Testing
         guard registered else { return }
         lab.mark("2 chunkservers registered")
         try lab.write("workload.sh", workload(lab, master: master))
+        // POSIX record locks (lockf): one process holds bytes 0..<10, another tries, then waits.
+        try lab.write(
+            "hold.py", "import fcntl, os, time\nfd = os.open('d/lock', os.O_RDWR)\nfcntl.lockf(fd, fcntl.LOCK_EX, 10)\ntime.sleep(2)\n")
+        try lab.write(
+            "contend.py",
+            """
+            import fcntl, os
+            fd = os.open('d/lock', os.O_RDWR)
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10)
+                print('@posixtry granted')
+            except OSError:
+                print('@posixtry refused')
+            fcntl.lockf(fd, fcntl.LOCK_EX, 10)
+            print('@posixwait got')
+
+            """)
         let result = NetnsLab.shell("ip netns exec \(lab.host("cl").namespace) sh \(lab.path("workload.sh")) 2>&1")
         lab.mark("workload done (exit \(result.status))")
         let report = "\(result.output)\n--- master log ---\n\(lab.read("master.log").suffix(4_000))"
@@ -58,6 +75,8 @@ import Testing
         #expect(seen["nlink"] == "2", "hard link count")
         #expect(seen["flocktry"] == "refused", "a second exclusive flock was not refused while the first held it")
         #expect(seen["flockwait"] == "got", "a waiting flock never got the lock")
+        #expect(seen["posixtry"] == "refused", "a second lockf was not refused while the first held the range")
+        #expect(seen["posixwait"] == "got", "a waiting lockf never got the range")
         #expect(!lab.read("master.log").contains("Fatal error"), "the master crashed")
     }
 
@@ -92,6 +111,10 @@ import Testing
             sleep 0.5
             if flock -n d/lock -c true; then echo "@flocktry granted"; else echo "@flocktry refused"; fi
             flock -x d/lock -c 'echo "@flockwait got"'
+            wait
+            python3 \(lab.path("hold.py")) &
+            sleep 0.5
+            python3 \(lab.path("contend.py"))
             wait
             echo "@enoent $(cat d/nothing 2>&1 || true)"
             echo "@eexist $(mkdir d 2>&1 || true)"
