@@ -173,6 +173,43 @@ import Testing
         #expect(try FuseRequest.decode(bytes: legacy.encode()) == legacy)
     }
 
+    /// Messages the capture did not have (notices, reconnect, redirect, meta session, F_GETLK):
+    /// from the notes' layouts, each round-trips at its exact length and refuses one byte more.
+    @Test func uncapturedMessagesRoundTripAtTheirLengths() throws {
+        let replies: [(FuseReply, Int)] = [
+            (.chunkHasChanged(inode: 4, index: 0, chunkID: 2, version: 2, fileLength: 1_000_000, truncated: 0), 33),
+            (.lengthHasChanged(inode: 4, fileLength: 1_003_520), 16), (.invalidateChunkCache, 4), (.nop, 4),
+            (.posixLockInfo(9, pid: 42, type: 2, start: 0, end: 10), 25),
+        ]
+        for (reply, length) in replies {
+            let bytes = reply.encode()
+            #expect(bytes.count == 8 + length, "\(reply)")
+            #expect(try FuseReply.decode(bytes: bytes) == reply)
+            #expect(throws: MooseWireError.self) {
+                try FuseReply.decode(MooseFrame(type: reply.messageType, payload: Array(bytes[8...]) + [0]))
+            }
+        }
+        let registers: [(FuseRegisterReply, Int)] = [
+            (.reconnected(version: .v3_0_117, status: .ok), 5), (.redirect(leaderIP: 0xA9FE_0001), 4),
+            (.metaSession(version: .v3_0_117, sessionID: 3, metaID: 7, sessionFlags: 0, goals: 1...9, trashTimes: 0...UInt32.max), 27),
+        ]
+        for (reply, length) in registers {
+            let bytes = reply.encode()
+            #expect(bytes.count == 8 + length, "\(reply)")
+            #expect(try FuseRegisterReply.decode(bytes: bytes) == reply)
+        }
+        let requests: [FuseRegister] = [
+            .reconnect(sessionID: 1, version: .v3_0_117, metaID: 7), .reconnect(sessionID: 1, version: .v3_0_117, metaID: nil),
+            .tools(sessionID: 1, version: .v3_0_117), .closeSession(sessionID: 1, metaID: nil),
+            .newMetaSession(.init(version: .v3_0_117, info: Array("/m\0".utf8), path: nil, sessionID: 5, metaID: 7)),
+            .newSession(
+                .init(
+                    version: .v3_0_117, info: Array("/m\0".utf8), path: Array("/\0".utf8), sessionID: 5, metaID: 7,
+                    passcode: Array(repeating: 1, count: 16))),
+        ]
+        for request in requests { #expect(try FuseRegister.decode(bytes: request.encode()) == request) }
+    }
+
     @Test func aWrongBlobOrRcodeIsRefusedByName() throws {
         var bytes = Fixtures.bytes("request-register-getrandom")
         bytes[8] ^= 0xFF
