@@ -117,6 +117,25 @@ import Testing
         #expect(abs(Double(usec) / 1e6 - Date().timeIntervalSince1970) < 60)
     }
 
+    @Test func aFollowerRedirectsMooseFSClientsToTheActiveMaster() throws {
+        let active = try MasterProcess.active(syncReplicas: 0)
+        try active.start()
+        let follower = try MasterProcess.follower(of: active.peerPort, extra: ["SYNC_REPLICAS": "0"])
+        try follower.start()
+        #expect(eventually { (try? follower.status())?.role == "follower" })
+        // GETRANDOM is answered as usual (the client reads exactly 32 bytes), then NEWSESSION
+        // gets the 4-byte redirect: the active master's IPv4 (0 while it is not known yet).
+        let c = try WireConnection(port: follower.clientPort)
+        guard case .redirect(let ip) = try Self.register(c, password: nil) else {
+            Issue.record("a follower did not redirect")
+            return
+        }
+        #expect(ip == 0x7F00_0001 || ip == 0, "redirected to \(ip)")
+        #expect(c.isClosedByMaster())
+        _ = follower.stop()
+        _ = active.stop()
+    }
+
     @Test func badInputAfterARegisterClosesOnlyThatConnection() throws {
         let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
         try master.start()
