@@ -52,6 +52,10 @@ var targets: [Target] = [
     .target(
         name: "MooseWire", dependencies: ["MFSCore", "CZlib", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
         swiftSettings: pureCoreSettings),
+    /// MooseFS 3.0.117's client dialect on 9421 (mfsmount, libmfsio), byte for byte: pure codec.
+    .target(
+        name: "MooseClientWire", dependencies: ["MooseWire", .product(name: "Crypto", package: "swift-crypto")],
+        swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
     .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
     .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
@@ -65,7 +69,7 @@ var targets: [Target] = [
         name: "MFSMaster",
         dependencies: storage + [
             "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire", "MFSPeer", "MFSReplication", "MFSChunkRegistry", "MooseWire",
-            .product(name: "NIOCore", package: "swift-nio"),
+            "MooseClientWire", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -130,7 +134,7 @@ var targets: [Target] = [
     .testTarget(
         name: "MFSMasterTests",
         dependencies: storage + [
-            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", "MFSClient", "MooseWire",
+            "MFSMaster", "MFSStatus", "MFSTestSupport", "MFSWire", "MFSConfig", "MFSPeer", "MFSClient", "MooseWire", "MooseClientWire",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
@@ -140,6 +144,9 @@ var targets: [Target] = [
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore", "MFSTestSupport"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore", "MFSTestSupport"]),
     .testTarget(name: "MooseWireTests", dependencies: ["MooseWire", "MFSCore"], exclude: ["Fixtures"]),
+    .testTarget(name: "MooseClientWireTests", dependencies: ["MooseClientWire", "MooseWire", "MFSTestSupport"], exclude: ["Fixtures"]),
+    /// Debian's mfsmount 3.0.117 against our master and our chunkservers, in network namespaces.
+    .testTarget(name: "MFSMountInteropTests", dependencies: ["MFSCore", "MFSTestSupport"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),

@@ -38,47 +38,14 @@ declare -A addr=([m]=$net.1 [c1]=$net.2 [c2]=$net.3 [cl]=$net.4)
 pids=()
 
 log() { echo "capture: $*" >&2; }
+# shellcheck source=lib/netns-lab.sh
+source scripts/lib/netns-lab.sh
 
-# stop_ns NS: SIGTERM then SIGKILL to every process in that namespace (all started by us).
-stop_ns() {
-    local ns="$1" pid
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 50); do
-        [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
-        sleep 0.1
-    done
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-}
-
-cleanup() {
-    local status=$? pid
-    set +e
-    umount -l "$work/mnt" 2>/dev/null
-    for h in cl c1 c2 m; do stop_ns "$prefix-$h"; done
-    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    stop_ns "$prefix-br"
-    for h in "${hosts[@]}" br; do ip netns del "$prefix-$h" 2>/dev/null; done
-    if [ "$status" = 0 ]; then rm -rf "$work"; else log "left $work for inspection"; fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+lab_mounts=("$work/mnt")
+lab_traps
 
 # ---------------------------------------------------------------- lab
-ip netns add "$prefix-br"
-ip -n "$prefix-br" link add br0 type bridge
-ip -n "$prefix-br" link set br0 up
-for h in "${hosts[@]}"; do
-    ip netns add "$prefix-$h"
-    ip -n "$prefix-$h" link set lo up
-    ip link add "$prefix-$h" type veth peer name eth0 netns "$prefix-$h"
-    ip link set "$prefix-$h" netns "$prefix-br"
-    ip -n "$prefix-br" link set "$prefix-$h" master br0 up
-    ip -n "$prefix-$h" addr add "${addr[$h]}/24" dev eth0
-    ip -n "$prefix-$h" link set eth0 up
-done
+make_lab
 
 ip netns exec "$prefix-br" tshark -q -i br0 -f "tcp" -w "$work/capture.pcapng" 2>"$work/tshark.log" &
 pids+=($!)

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
-# tshark for its interop tests, fuse3 for the mount (a later phase), zlib for chunk CRCs, MooseFS
-# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master.
+# tshark for its interop tests, fuse3 for mfsmount, zlib for chunk CRCs, MooseFS
+# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too).
 packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
 missing=()
 for p in "${packages[@]}"; do
@@ -80,7 +80,8 @@ run_pass() {
 # failover tests (whole clusters in network namespaces: hosts killed silently, a partition
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
-    --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests
+    --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
+    --skip MFSMountInteropTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
@@ -92,6 +93,8 @@ run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --
 # Debian's mfschunkserver under our master with our mfs put/get, and chunk files handed from
 # one implementation's chunkserver to the other's, in network namespaces.
 run_pass "data path interop with MooseFS 3.0's chunkserver in network namespaces (alone)" --filter MFSDataInteropTests
+# Debian's mfsmount 3.0.117 on our master (MooseFS's client dialect) and our chunkservers.
+run_pass "mfsmount on our master in network namespaces (alone)" --filter MFSMountInteropTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.

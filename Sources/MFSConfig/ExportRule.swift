@@ -21,6 +21,9 @@ public struct ExportRule: Hashable, Sendable {
     public var allMapping: IDMapping?
     /// SHA-256 of `password=`, if the line needs one (see ``passwordDigest(_:)``).
     public var passwordDigest: [UInt8]?
+    /// `password=` itself: MooseFS's own client dialect (9421) proves it with an MD5 challenge,
+    /// which needs `MD5(password)`, not the SHA-256 above (the file holds it in the clear anyway).
+    public var password: [UInt8]?
     /// `minversion=`: the oldest client version admitted, if set.
     public var minVersion: ExportVersion?
     /// `mingoal=`/`maxgoal=`: the goals (copies) clients may set, 1...9.

@@ -55,10 +55,20 @@ public struct Exports: Hashable, Sendable {
     public func admit(
         address: IPv4Address, directory: ExportDirectory, clientVersion: ExportVersion? = nil, proof: PasswordProof? = nil
     ) -> ExportDecision {
+        admit(address: address, directory: directory, clientVersion: clientVersion, proofGiven: proof != nil) { $0.accepts(proof) }
+    }
+
+    /// The same decision with the password check left to `accepts` (whether the client proved
+    /// a line's password, true for lines without one): MooseFS's client dialect proves it
+    /// with MD5 instead of our HMAC. `proofGiven`: whether the client answered a challenge.
+    public func admit(
+        address: IPv4Address, directory: ExportDirectory, clientVersion: ExportVersion?, proofGiven: Bool,
+        accepts: (ExportRule) -> Bool
+    ) -> ExportDecision {
         var best: ExportRule?
         var passwordFailed = false
         for rule in covering(address: address, directory: directory, clientVersion: clientVersion) {
-            guard rule.accepts(proof) else {
+            guard accepts(rule) else {
                 passwordFailed = true
                 continue
             }
@@ -66,7 +76,7 @@ public struct Exports: Hashable, Sendable {
             best = rule
         }
         if let best { return .admitted(best) }
-        if passwordFailed { return proof == nil ? .passwordRequired : .badPassword }
+        if passwordFailed { return proofGiven ? .badPassword : .passwordRequired }
         return .denied
     }
 

@@ -44,6 +44,7 @@ extension ExportsParser {
         case "password":
             guard !value.isEmpty else { throw .emptyPassword(at) }
             rule.passwordDigest = passwordDigest(String(value))
+            rule.password = Array(value.utf8)
         case "md5pass":
             throw .md5PasswordUnsupported(at)
         case "minversion":

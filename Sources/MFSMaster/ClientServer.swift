@@ -5,6 +5,8 @@ import MFSCore
 import MFSMetadata
 import MFSStorage
 import MFSWire
+import MooseClientWire
+import MooseWire
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -53,6 +55,8 @@ public final class ClientServerContext: Sendable {
     /// dump (no change may come after it).
     let openConnections = ConnectionRegistry()
     private let warnings = ConnectionWarnings()
+    /// What MooseFS-dialect connections share (MooseClientConnection).
+    let moose = MooseClientState(startSeconds: UInt64(time(nil)))
 
     /// Connections at once; more are closed at accept.
     public let maxConnections: Int
@@ -146,31 +150,33 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum Phase {
+    enum Phase {
         case hello
         /// Waiting for the answer to `challenge`.
         case challenged(Hello, ExportDirectory, challenge: [UInt8])
         /// The session is being opened (its change is on the way to disk).
         case opening
         case established(ClientSession)
+        /// The first frame was MooseFS's register: the rest is MooseClientConnection's.
+        case moose(MooseClientConnection)
         case closed
     }
 
-    private let shared: ClientServerContext
-    private var phase = Phase.hello
+    let shared: ClientServerContext
+    var phase = Phase.hello
     private var frames = FrameDecoder()
-    private var context: ChannelHandlerContext?
-    private var peer = "?"
-    private var address: IPv4Address?
+    var context: ChannelHandlerContext?
+    var peer = "?"
+    var address: IPv4Address?
     private var waiting = 0
     private var readingPaused = false
     private var counted = false
     /// The session this connection speaks for, once established (kept after `close`).
-    private var ownedSession: SessionID?
+    var ownedSession: SessionID?
 
     init(context: ClientServerContext) { self.shared = context }
 
-    private var identity: ObjectIdentifier { ObjectIdentifier(self) }
+    var identity: ObjectIdentifier { ObjectIdentifier(self) }
 
     private var isClosed: Bool {
         if case .closed = phase { return true }
@@ -197,7 +203,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 switch handler.phase {
                 case .hello, .challenged:
                     handler.close("no hello within \(timeout) s (MATOCL_HELLO_TIMEOUT)")
-                case .opening, .established, .closed:
+                case .opening, .established, .moose, .closed:
                     break
                 }
             }
@@ -208,6 +214,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if counted { shared.disconnected() }
         shared.openConnections.closed(by: identity)
+        if case .moose(let connection) = phase { connection.stop() }
         if frames.bufferedByteCount > 0, !isClosed {
             shared.warn(
                 "client connection ended inside a frame",
@@ -246,11 +253,19 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Handles every whole frame buffered, unless the session is still opening (frames then
     /// wait in the decoder until it is).
-    private func processFrames() {
+    func processFrames() {
         do throws(WireError) {
             while true {
                 switch phase {
                 case .opening, .closed: return
+                case .moose(let connection):
+                    guard connection.acceptsFrames, let frame = try frames.next() else { return }
+                    do throws(MooseWireError) {
+                        try connection.handle(MooseFrame(type: MooseMessageType(frame.type.rawValue), payload: frame.payload))
+                    } catch {
+                        return close("MooseFS client: \(error)")
+                    }
+                    continue
                 case .hello, .challenged, .established: break
                 }
                 guard let frame = try frames.next() else { return }
@@ -263,6 +278,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private func handle(_ frame: Frame) throws(WireError) {
         switch phase {
+        case .hello where frame.type.rawValue == MooseMessageType.fuseRegister.rawValue:
+            // MooseFS's mfsmount or libmfsio: its register is the first frame (ours is a hello).
+            guard let context else { return }
+            let connection = MooseClientConnection(handler: self, shared: shared)
+            phase = .moose(connection)
+            connection.start(on: context.eventLoop)
+            do throws(MooseWireError) {
+                try connection.handle(MooseFrame(type: .fuseRegister, payload: frame.payload))
+            } catch {
+                close("MooseFS client: \(error)")
+            }
         case .hello:
             try hello(Hello.decode(frame))
         case .challenged(let hello, let directory, let challenge):
@@ -273,7 +299,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             if frame.type == AnyToMaster.hello { throw .unexpectedType(frame.type, expected: "a request (the hello was said)") }
             let request = try ClientRequest.decode(frame)
             answer(request, session)
-        case .opening, .closed:
+        case .opening, .moose, .closed:
             return
         }
     }
@@ -454,7 +480,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .now(let reply):
             write(reply.encode())
         case .later(let start):
-            whenAnswered(start)
+            whenAnswered(start) { handler, reply in handler.write(reply.encode()) }
         case .whenStored(let version, let reply):
             if !shared.service.repliesWait {
                 write(reply.encode())
@@ -472,20 +498,22 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Runs a chunk request and writes its reply on the event loop when it comes, counted
-    /// with the replies waiting for the changelog.
-    private func whenAnswered(_ start: @Sendable (@escaping ChunkHub.Reply) -> Void) {
+    /// Runs a chunk request and hands its reply to `body` on the event loop when it comes,
+    /// counted with the replies waiting for the changelog.
+    func whenAnswered(
+        _ start: @Sendable (@escaping ChunkHub.Reply) -> Void, _ body: @escaping (ClientConnectionHandler, MasterReply) -> Void
+    ) {
         guard let context else { return }
         let eventLoop = context.eventLoop
         waiting += 1
         if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
         start { reply in
             eventLoop.execute {
-                let handler = bound.value
+                let (handler, body) = bound.value
                 handler.waiting -= 1
                 guard handler.context != nil else { return }
-                handler.write(reply.encode())
+                body(handler, reply)
                 handler.flush()
                 if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 {
                     handler.readingPaused = false
@@ -497,7 +525,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
     /// replies waiting so that a client that queues too many is read no more until they drain.
-    private func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
+    func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
         guard let context else { return }
         let eventLoop = context.eventLoop
         waiting += 1
@@ -519,12 +547,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     // MARK: output
 
-    private func write(_ bytes: [UInt8]) {
+    func write(_ bytes: [UInt8]) {
         guard let context else { return }
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
-    private func flush() { context?.flush() }
+    func flush() { context?.flush() }
 
     /// A client's probe (`PeerRole.probe`): who answers here, then the connection ends, quietly.
     private func answerProbe(_ me: HelloReply) {
@@ -536,13 +564,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     /// Closes this connection only, saying why in the log.
-    private func close(_ reason: String) {
+    func close(_ reason: String) {
         guard let context else { return }
         switch phase {
         case .closed: return
         default: break
         }
         shared.warn("closing client connection", ["client": "\(peer)", "reason": "\(reason)"])
+        if case .moose(let connection) = phase { connection.stop() }
         phase = .closed
         context.flush()
         context.close(promise: nil)

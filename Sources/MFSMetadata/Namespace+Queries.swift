@@ -106,6 +106,14 @@ extension Namespace {
         return result
     }
 
+    /// The directory holding a directory (the root is its own), for `..`; nil for anything
+    /// that is not a directory.
+    public func parentDirectory(of inode: InodeID) throws(FSError) -> InodeID? {
+        let r = try existing(inode)
+        guard r.isDirectory else { return nil }
+        return r.parent == 0 ? inode : InodeID(r.parent)
+    }
+
     /// The open count of an inode across all sessions.
     public func openCount(of inode: InodeID) throws(FSError) -> UInt32 { try existing(inode).openCount }
 }

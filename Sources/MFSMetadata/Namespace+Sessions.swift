@@ -105,6 +105,9 @@ extension Namespace {
     /// Whether the session holds `inode` open.
     public func session(_ id: SessionID, holds inode: InodeID) -> Bool { sessions[id]?.open[inode.rawValue] != nil }
 
+    /// The inodes a session holds open (empty for an unknown session).
+    public func openInodes(of id: SessionID) -> [InodeID] { sessions[id]?.open.keys.map { InodeID($0) } ?? [] }
+
     public func session(_ id: SessionID) -> SessionSummary? {
         sessions[id].map {
             SessionSummary(id: id, info: $0.info, lostAt: $0.lostAt.map { UnixTime($0) }, openInodes: $0.open.count)

@@ -27,7 +27,7 @@ import Testing
         defer { lab.teardown() }
         let master = lab.host("m").address
         try startMaster(lab)
-        for name in ["c1", "c2", "c3"] { try startChunkserver(lab, name, master: master) }
+        for name in ["c1", "c2", "c3"] { try lab.startChunkserver(name, master: master) }
         let registered = waitUntil(30) {
             ["c1", "c2", "c3"].allSatisfy { lab.read("\($0).log").contains("registered with the master") }
         }
@@ -87,22 +87,5 @@ import Testing
 
             """)
         try lab.spawn("m", ["/usr/sbin/mfsmaster", "-f", "-c", lab.path("mfsmaster.cfg")], log: lab.path("master.log"))
-    }
-
-    private func startChunkserver(_ lab: NetnsLab, _ name: String, master: String) throws {
-        let data = lab.path("\(name)-data")
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try lab.write("\(name)-hdd.cfg", lab.path("\(name)-chunks") + "\n")
-        try lab.write(
-            "\(name).cfg",
-            """
-            DATA_PATH = \(data)
-            HDD_CONF_FILENAME = \(lab.path("\(name)-hdd.cfg"))
-            HDD_LEAVE_SPACE_DEFAULT = 0
-            MASTER_HOST = \(master)
-            WORKING_USER = root
-
-            """)
-        try lab.spawn(name, [MasterProcess.binaryPath("mfschunkserver"), "-c", lab.path("\(name).cfg")], log: lab.path("\(name).log"))
     }
 }

@@ -1,0 +1,262 @@
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSWire
+import MooseClientWire
+import MooseWire
+
+/// The MooseFS requests that take more than one of our operations, or read the namespace
+/// directly: lookup (with its access flags), readdir (with attributes), open and create,
+/// truncate (with O_APPEND reservations), open-file sync, amtime, storage classes, statfs.
+extension MooseClientConnection {
+    func access(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, mask: UInt16, _ session: ClientSession) {
+        let type = MooseMessageType.fuseAccess.reply
+        let caller = session.effective(credentials(who))
+        let outcome = try? shared.service.read { (namespace: Namespace) throws(FSError) -> WireStatus in
+            guard namespace.isInside(inode, tree: session.root) else { return .noEntry }
+            do throws(FSError) {
+                try namespace.access(inode, AccessMask(rawValue: UInt8(mask & 0o7)), as: caller)
+                return .ok
+            } catch {
+                return WireStatus(error)
+            }
+        }
+        sendStatus(type, id, outcome ?? .ioError)
+    }
+
+    func lookup(_ id: UInt32, parent: InodeID, name: [UInt8], _ who: FuseCredentials, _ session: ClientSession) {
+        let type = MooseMessageType.fuseLookup.reply
+        let caller = session.effective(credentials(who))
+        let finish: (MooseClientConnection, Attributes) -> Void = { connection, attributes in
+            let flags = Self.lookupFlags(attributes, caller, readOnly: session.rule.readOnly)
+            let inode = connection.remote(attributes.inode, session)
+            let record = connection.attr(attributes, session, dataCache: false)
+            connection.send(FuseReply.lookup(id, inode: inode, record, lookupFlags: flags, chunkZero: nil).encode())
+        }
+        // `.` and `..` are resolved here, as MooseFS's master does (`..` of the root is the root).
+        if name == Array(".".utf8) || name == Array("..".utf8) {
+            let namespace = shared.service.namespace
+            guard namespace.isInside(parent, tree: session.root),
+                let up = name.count == 1 ? parent : (parent == session.root ? parent : try? namespace.parentDirectory(of: parent)),
+                let attributes = try? namespace.attributes(of: up)
+            else { return sendStatus(type, id, .noEntry) }
+            return finish(self, attributes)
+        }
+        let valid: EntryName
+        do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
+        run(.lookup(next(), credentials(who), parent: parent, name: valid), session) { connection, reply in
+            guard case .lookup(_, let attributes) = reply else { return connection.sendStatus(type, id, reply) }
+            finish(connection, attributes)
+        }
+    }
+
+    /// The whole directory in one reply, `.` and `..` first, each entry with its attributes:
+    /// mfsmount never continues a listing (it sends `maxentries` 0xFFFFFFFF and edge 0), and
+    /// 3.0.117 echoes the request's edge id.
+    func readdir(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, edgeID: UInt64, _ session: ClientSession) {
+        let type = MooseMessageType.fuseReaddir.reply
+        let caller = session.effective(credentials(who))
+        do throws(MasterError) {
+            let entries = try shared.service.read { (namespace: Namespace) throws(FSError) -> [FuseReply.DirectoryEntry] in
+                guard namespace.isInside(inode, tree: session.root) else { throw .noEntry }
+                let parent = inode == session.root ? inode : (try namespace.parentDirectory(of: inode) ?? inode)
+                var entries = [
+                    FuseReply.DirectoryEntry(
+                        name: Array(".".utf8), inode: remote(inode, session), attr: attr(try namespace.attributes(of: inode), session)),
+                    FuseReply.DirectoryEntry(
+                        name: Array("..".utf8), inode: remote(parent, session), attr: attr(try namespace.attributes(of: parent), session)),
+                ]
+                var cookie: UInt64 = 0
+                while true {
+                    let page = try namespace.readdir(inode, after: cookie, limit: WireLimits.maxReaddirEntries, as: caller)
+                    for entry in page.entries {
+                        let attributes = try namespace.attributes(of: entry.inode)
+                        entries.append(
+                            FuseReply.DirectoryEntry(
+                                name: entry.name.bytes, inode: remote(entry.inode, session), attr: attr(attributes, session)))
+                    }
+                    if page.atEnd || page.entries.isEmpty { break }
+                    cookie = page.nextCookie
+                }
+                return entries
+            }
+            send(FuseReply.readdir(id, edgeID: edgeID, entries).encode())
+        } catch {
+            sendStatus(type, id, ClientRequestProcessor.failure(RequestID(0), error))
+        }
+    }
+
+    /// OPEN: the session acquires the inode once (MooseFS keeps a set of open inodes per
+    /// session, synchronised by SUSTAINED_INODES); O_TRUNC (flag 0x08) truncates after it.
+    func open(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, flags: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseOpen.reply
+        var wanted: OpenFlags = []
+        if flags & 0x01 != 0 { wanted.insert(.read) }
+        if flags & 0x02 != 0 { wanted.insert(.write) }
+        if flags & 0x04 != 0 { wanted.insert(.afterCreate) }
+        let opened: (MooseClientConnection, Attributes) -> Void = { connection, attributes in
+            guard flags & 0x08 != 0 else {
+                return connection.send(FuseReply.open(id, openFlags: 0, connection.attr(attributes, session, dataCache: false)).encode())
+            }
+            connection.shared.moose.clearReservation(inode)
+            connection.run(.setLength(connection.next(), connection.credentials(who), inode: inode, length: 0, opened: true), session) {
+                connection, reply in
+                guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+                connection.send(FuseReply.open(id, openFlags: 0, connection.attr(attributes, session, dataCache: false)).encode())
+            }
+        }
+        if shared.service.namespace.session(session.id, holds: inode) {
+            // Already open in this session: check the permission again, acquire nothing.
+            let caller = session.effective(credentials(who))
+            let checked = Result { () throws(MasterError) -> Attributes in
+                try shared.service.read { (namespace: Namespace) throws(FSError) -> Attributes in
+                    var want: AccessMask = []
+                    if wanted.contains(.read) { want.insert(.read) }
+                    if wanted.contains(.write) { want.insert(.write) }
+                    if !wanted.contains(.afterCreate), !want.isEmpty { try namespace.access(inode, want, as: caller) }
+                    return try namespace.attributes(of: inode)
+                }
+            }
+            switch checked {
+            case .success(let attributes): return opened(self, attributes)
+            case .failure(let error): return sendStatus(type, id, ClientRequestProcessor.failure(RequestID(0), error))
+            }
+        }
+        if session.rule.readOnly, wanted.contains(.write) { return sendStatus(type, id, .readOnly) }
+        run(.open(next(), credentials(who), inode: inode, flags: wanted), session) { connection, reply in
+            guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            opened(connection, attributes)
+        }
+    }
+
+    /// CREATE: a regular file (MKNOD's path) opened for the creator whatever its mode says.
+    func create(_ id: UInt32, parent: InodeID, name: [UInt8], mode: UInt16, _ who: FuseCredentials, _ session: ClientSession) {
+        let type = MooseMessageType.fuseCreate.reply
+        let valid: EntryName
+        do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
+        run(.mknod(next(), credentials(who), parent: parent, name: valid, type: .file, mode: mode, rdev: 0), session) { connection, reply in
+            guard let made = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            connection.run(
+                .open(connection.next(), connection.credentials(who), inode: made.inode, flags: [.read, .write, .afterCreate]), session
+            ) {
+                connection, reply in
+                guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+                let record = connection.attr(attributes, session, dataCache: false)
+                connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(attributes.inode, session), record).encode())
+            }
+        }
+    }
+
+    /// TRUNCATE, with its flags: 0x01 OPENED (no permission check for an open file), 0x02
+    /// UPDATE (the write path: only ever grows), 0x04 TIMEFIX, 0x08 RESERVE (O_APPEND: the
+    /// length does not change, the reply's `prevlength` is where to write). Replies
+    /// `prevlength A`.
+    func truncate(_ id: UInt32, inode: InodeID, flags: UInt8, _ who: FuseCredentials, length: UInt64, _ session: ClientSession) {
+        let type = MooseMessageType.fuseTruncate.reply
+        guard let current = visible(inode, session) ?? openedByTheSession(inode, session) else { return sendStatus(type, id, .noEntry) }
+        if flags & 0x08 != 0 {
+            guard current.type == .file else { return sendStatus(type, id, .notPermitted) }
+            let start = state.reserve(inode, length: current.length, count: length)
+            return send(FuseReply.truncate(id, previousLength: start, attr(current, session)).encode())
+        }
+        if flags & 0x02 != 0, length <= current.length {
+            return send(FuseReply.truncate(id, previousLength: current.length, attr(current, session)).encode())
+        }
+        state.clearReservation(inode)
+        run(.setLength(next(), credentials(who), inode: inode, length: length, opened: flags & 0x01 != 0), session) { connection, reply in
+            guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            connection.send(FuseReply.truncate(id, previousLength: current.length, connection.attr(attributes, session)).encode())
+        }
+    }
+
+    /// SUSTAINED_INODES is the whole set the mount holds: what this session holds beyond it is
+    /// released (an unlinked file goes with its last release). No reply.
+    func sustain(_ held: Set<InodeID>, _ session: ClientSession) {
+        guard shared.processor.isActive().active else { return }
+        for inode in shared.service.namespace.openInodes(of: session.id) where !held.contains(inode) {
+            run(.release(next(), .root, inode: inode), session) { _, _ in }
+        }
+    }
+
+    /// AMTIME_INODES: the mtimes of written files (the client's clock mapped through
+    /// TIME_SYNC), only ever forward; atimes are not recorded (no ATIME_MODE here). No reply.
+    func amtime(_ entries: [FuseRequest.AmtimeEntry], _ session: ClientSession) {
+        guard shared.processor.isActive().active else { return }
+        let now = ClientServerContext.now()
+        for entry in entries where entry.mtime != 0 {
+            let inode = local(entry.inode, session)
+            _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                guard namespace.isInside(inode, tree: session.root) || namespace.session(session.id, holds: inode),
+                    let current = try? namespace.attributes(of: inode), entry.mtime > current.mtime.rawValue
+                else { return ((), nil) }
+                let mtime = UnixTime(min(entry.mtime, now.rawValue))
+                let (_, record) = try namespace.setAttributes(inode, AttributeChanges(mtime: .set(mtime)), as: .root, now: now)
+                return ((), record)
+            }
+        }
+    }
+
+    /// GETSCLASS: the node's goal as class "1"…"9" (no recursion: the count is the node itself).
+    func storageClass(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
+        guard let attributes = visible(inode, session) else { return sendStatus(.fuseGetStorageClass.reply, id, .noEntry) }
+        let entry = [FuseReply.ClassCount(goal: attributes.goal, count: 1)]
+        let directory = attributes.type == .directory
+        send(FuseReply.storageClasses(id, files: directory ? [] : entry, directories: directory ? entry : []).encode())
+    }
+
+    /// SETSCLASS of class "1"…"9" (or the legacy goal form) with smode SET, recursive or not.
+    func setStorageClass(
+        _ type: MooseMessageType, _ id: UInt32, inode: InodeID, uid: UInt32, _ change: FuseRequest.StorageClassChange,
+        _ session: ClientSession
+    ) {
+        let goal: UInt8?
+        let smode: UInt8
+        switch change {
+        case .named(let mode, let name, _):
+            smode = mode
+            goal = name.count == 1 && (0x31...0x39).contains(name[0]) ? name[0] - 0x30 : nil
+        case .goal(let number, let mode):
+            smode = mode
+            goal = (1...9).contains(number) ? number : nil
+        }
+        guard smode & 0x03 == 0 else { return send(FuseReply.status(type, id, .notSupported).encode()) }
+        guard let goal else { return send(FuseReply.status(type, id, .invalidArgument).encode()) }
+        let who = Credentials(uid: uid, gid: 0xFFFF_FFFF)
+        run(.setGoal(next(), who, inode: inode, goal: goal, recursive: smode & 0x04 != 0), session) { connection, reply in
+            guard case .setGoal(_, let changed) = reply else { return connection.sendStatus(type, id, reply) }
+            connection.send(FuseReply.changedCounts(type, id, changed: UInt32(clamping: changed), notChanged: 0, notPermitted: 0).encode())
+        }
+    }
+
+    /// GETTRASHTIME: 0 for everything (this master keeps no trash: removed files go at once).
+    func trashTime(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
+        guard let attributes = visible(inode, session) else { return sendStatus(.fuseGetTrashTime.reply, id, .noEntry) }
+        let entry = [FuseReply.TrashTimeCount(trashTime: 0, count: 1)]
+        let directory = attributes.type == .directory
+        send(FuseReply.trashTimes(id, files: directory ? [] : entry, directories: directory ? entry : []).encode())
+    }
+
+    /// The attributes of an inode in the session's export, nil for anything else.
+    func visible(_ inode: InodeID, _ session: ClientSession) -> Attributes? {
+        let namespace = shared.service.namespace
+        guard namespace.isInside(inode, tree: session.root) else { return nil }
+        return try? namespace.attributes(of: inode)
+    }
+
+    /// The attributes of an inode the session holds open (it may be unlinked by now).
+    func openedByTheSession(_ inode: InodeID, _ session: ClientSession) -> Attributes? {
+        let namespace = shared.service.namespace
+        guard namespace.session(session.id, holds: inode) else { return nil }
+        return try? namespace.attributes(of: inode)
+    }
+
+    /// STATFS: space from the registered chunkservers, inodes from the namespace.
+    func statfs() -> FuseReply.Statfs {
+        let servers = shared.processor.chunks?.status().servers ?? []
+        let total = servers.reduce(UInt64(0)) { $0 + $1.totalBytes }
+        let used = servers.reduce(UInt64(0)) { $0 + min($1.usedBytes, $1.totalBytes) }
+        return FuseReply.Statfs(
+            totalSpace: total, availableSpace: total - used, freeSpace: total - used, trashSpace: 0, sustainedSpace: 0,
+            inodes: UInt32(clamping: shared.service.namespace.inodeCount))
+    }
+}

@@ -1,0 +1,309 @@
+import MFSChangelog
+import MFSCore
+import MFSMetadata
+import MFSWire
+import MooseClientWire
+import MooseWire
+import NIOCore
+
+/// The requests mfsmount 3.0.117 sends, each mapped onto the `ClientRequest` our own dialect
+/// has for it (the same namespace operation, permission check, export check and changelog
+/// record), or answered here where MooseFS's request has no counterpart (statfs, access,
+/// readdir with attributes, open-file sync, amtime). Requests we do not serve get a MooseFS
+/// status (ENOTSUP, ENOATTR), never silence.
+extension MooseClientConnection {
+    func answer(_ request: FuseRequest, _ session: ClientSession) {
+        let id = request.messageID ?? 0
+        let type = request.messageType.reply
+        switch request {
+        case .nop:
+            return
+        case .timeSync:
+            send(FuseReply.timeSync(id, microseconds: Self.wallClockMicroseconds()).encode())
+        case .statfs:
+            send(FuseReply.statfs(id, statfs()).encode())
+        case .access(_, let inode, let who, let mask):
+            access(id, inode: local(inode, session), who, mask: mask, session)
+        case .lookup(_, let parent, let name, let who):
+            lookup(id, parent: local(parent, session), name: name, who, session)
+        case .getattr(_, let inode, _, _, _):
+            run(.getAttributes(next(), inode: local(inode, session)), session) { connection, reply in
+                connection.send(connection.attrReply(type, id, reply, session))
+            }
+        case .setattr(_, let inode, _, let who, let fields):
+            let changes = Self.changes(fields)
+            run(.setAttributes(next(), credentials(who), inode: local(inode, session), changes: changes), session) { connection, reply in
+                connection.send(connection.attrReply(type, id, reply, session))
+            }
+        case .readlink(_, let inode):
+            run(.readlink(next(), inode: local(inode, session)), session) { connection, reply in
+                guard case .readlink(_, let target) = reply else { return connection.sendStatus(type, id, reply) }
+                connection.send(FuseReply.readlink(id, path: target + [0]).encode())
+            }
+        case .symlink(_, let parent, let name, let target, let who):
+            let path = Array(target.reversed().drop { $0 == 0 }.reversed())
+            entry(type, id, session, name: name) {
+                .symlink($0, self.credentials(who), parent: self.local(parent, session), name: $1, target: path)
+            }
+        case .mknod(_, let parent, let name, let mooseType, let mode, let umask, let who, let rdev):
+            guard let nodeType = Self.nodeType(mooseType), nodeType != .directory, nodeType != .symlink else {
+                return sendStatus(type, id, .invalidArgument)
+            }
+            entry(type, id, session, name: name) {
+                .mknod(
+                    $0, self.credentials(who), parent: self.local(parent, session), name: $1, type: nodeType, mode: mode & ~umask & 0o7777,
+                    rdev: rdev)
+            }
+        case .mkdir(_, let parent, let name, let mode, let umask, let who, _):
+            entry(type, id, session, name: name) {
+                .mkdir($0, self.credentials(who), parent: self.local(parent, session), name: $1, mode: mode & ~umask & 0o7777)
+            }
+        case .unlink(_, let parent, let name, let who), .rmdir(_, let parent, let name, let who):
+            remove(request, type, id, parent: local(parent, session), name: name, who, session)
+        case .rename(_, let parent, let name, let newParent, let newName, let who):
+            rename(id, parent: local(parent, session), name: name, newParent: local(newParent, session), newName: newName, who, session)
+        case .link(_, let inode, let newParent, let newName, let who):
+            entry(type, id, session, name: newName) {
+                .link($0, self.credentials(who), inode: self.local(inode, session), newParent: self.local(newParent, session), newName: $1)
+            }
+        case .readdir(_, let inode, let who, _, _, let edgeID):
+            readdir(id, inode: local(inode, session), who, edgeID: edgeID, session)
+        case .open(_, let inode, let who, let flags):
+            open(id, inode: local(inode, session), who, flags: flags, session)
+        case .create(_, let parent, let name, let mode, let umask, let who):
+            create(id, parent: local(parent, session), name: name, mode: mode & ~umask & 0o7777, who, session)
+        case .readChunk(_, let inode, let index, _):
+            chunk(type, id, .readChunk(next(), inode: local(inode, session), index: index), session)
+        case .writeChunk(_, let inode, let index, _):
+            chunk(type, id, .writeChunk(next(), .root, inode: local(inode, session), index: index), session)
+        case .writeChunkEnd(_, let chunkID, let inode, _, let length, _):
+            run(.writeChunkEnd(next(), .root, inode: local(inode, session), chunk: ChunkID(chunkID), length: length), session) {
+                connection, reply in
+                connection.sendStatus(type, id, reply)
+            }
+        case .truncate(_, let inode, let flags, let who, let length):
+            truncate(id, inode: local(inode, session), flags: flags, who, length: length, session)
+        case .sustainedInodes(let inodes):
+            sustain(Set(inodes.map { local($0, session) }), session)
+        case .amtimeInodes(let entries):
+            amtime(entries, session)
+        case .getStorageClass(_, let inode, _):
+            storageClass(id, inode: local(inode, session), session)
+        case .setStorageClass(_, let inode, let uid, let change):
+            setStorageClass(type, id, inode: local(inode, session), uid: uid, change, session)
+        case .getTrashTime(_, let inode, _):
+            trashTime(id, inode: local(inode, session), session)
+        case .setTrashTime(_, _, _, let trashTime, _):
+            // No trash here: files go at once, which is trash time 0; other times are refused.
+            if trashTime == 0 {
+                send(FuseReply.changedCounts(type, id, changed: 0, notChanged: 1, notPermitted: 0).encode())
+            } else {
+                send(FuseReply.status(type, id, .notSupported).encode())
+            }
+        case .getXattr(_, _, let name, let mode, _, _):
+            // No extended attributes are kept: the list is empty, any name absent.
+            if name.isEmpty {
+                send(FuseReply.xattr(id, length: 0, value: mode == 0 ? [] : nil).encode())
+            } else {
+                send(FuseReply.status(type, id, .noAttribute).encode())
+            }
+        case .setXattr(_, _, _, _, let mode, _, _):
+            send(FuseReply.status(type, id, mode == 3 ? .noAttribute : .notSupported).encode())
+        case .getFacl:
+            send(FuseReply.status(type, id, .noAttribute).encode())
+        case .setFacl:
+            send(FuseReply.status(type, id, .notSupported).encode())
+        case .flock(_, let inode, let requestID, let owner, let command):
+            flock(id, inode: local(inode, session), requestID: requestID, owner: owner, command: command, session)
+        case .posixLock(_, let lock):
+            posixLock(id, lock, session)
+        case .check, .getDirStats, .unsupported:
+            send(FuseReply.status(type, id, .notSupported).encode())
+        }
+    }
+
+    // MARK: the shapes most requests share
+
+    /// A fresh id for the namespace's request memory.
+    func next() -> RequestID { state.nextRequestID() }
+
+    /// Runs `request` through the processor, then `done` on the event loop once it is answered
+    /// and its change stored. A master that stopped being active closes the connection: the
+    /// client reconnects, is redirected, and sends the request again.
+    func run(_ request: ClientRequest, _ session: ClientSession, _ done: @escaping (MooseClientConnection, MasterReply) -> Void) {
+        let finish: (MooseClientConnection, MasterReply) -> Void = { connection, reply in
+            if case .status(_, .notActive, _) = reply { return connection.handler.closeConnection("no longer active") }
+            done(connection, reply)
+        }
+        switch shared.processor.process(request, session: session, now: ClientServerContext.now()) {
+        case .now(let reply):
+            finish(self, reply)
+        case .whenStored(let version, let reply):
+            whenStored(version) { finish($0, reply) }
+        case .later(let start):
+            handler.whenAnswered(start) { handler, reply in
+                guard let connection = handler.moose else { return }
+                finish(connection, reply)
+            }
+        }
+    }
+
+    func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) {
+        guard case .status(_, let status, _) = reply else { return sendStatus(type, id, .ioError) }
+        sendStatus(type, id, status)
+    }
+
+    func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ status: WireStatus) {
+        send(FuseReply.status(type, id, Self.status(status)).encode())
+    }
+
+    func attrReply(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply, _ session: ClientSession) -> [UInt8] {
+        guard let attributes = reply.attributes else {
+            guard case .status(_, let status, _) = reply else { return FuseReply.status(type, id, .io).encode() }
+            return FuseReply.status(type, id, Self.status(status)).encode()
+        }
+        return FuseReply.attr(type, id, attr(attributes, session)).encode()
+    }
+
+    /// Creates something whose reply is `inode A`: symlink, mknod, mkdir, link.
+    private func entry(
+        _ type: MooseMessageType, _ id: UInt32, _ session: ClientSession, name: [UInt8],
+        _ make: @escaping (RequestID, EntryName) -> ClientRequest
+    ) {
+        let valid: EntryName
+        do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
+        run(make(next(), valid), session) { connection, reply in
+            guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            let inode = connection.remote(attributes.inode, session)
+            connection.send(FuseReply.entry(type, id, inode: inode, connection.attr(attributes, session)).encode())
+        }
+    }
+
+    private func remove(
+        _ request: FuseRequest, _ type: MooseMessageType, _ id: UInt32, parent: InodeID, name: [UInt8], _ who: FuseCredentials,
+        _ session: ClientSession
+    ) {
+        let valid: EntryName
+        do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
+        let asked: ClientRequest =
+            if case .rmdir = request {
+                .rmdir(next(), credentials(who), parent: parent, name: valid)
+            } else {
+                .unlink(next(), credentials(who), parent: parent, name: valid)
+            }
+        run(asked, session) { connection, reply in
+            switch reply {
+            case .unlink(_, let removed), .rmdir(_, let removed):
+                connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
+            default:
+                connection.sendStatus(type, id, reply)
+            }
+        }
+    }
+
+    private func rename(
+        _ id: UInt32, parent: InodeID, name: [UInt8], newParent: InodeID, newName: [UInt8], _ who: FuseCredentials, _ session: ClientSession
+    ) {
+        let type = MooseMessageType.fuseRename.reply
+        let names: (EntryName, EntryName)
+        do throws(FSError) {
+            names = (try EntryName(validating: name), try EntryName(validating: newName))
+        } catch {
+            return sendStatus(type, id, WireStatus(error))
+        }
+        run(.rename(next(), credentials(who), parent: parent, name: names.0, newParent: newParent, newName: names.1), session) {
+            connection, reply in
+            guard case .rename(_, let moved) = reply else { return connection.sendStatus(type, id, reply) }
+            guard let attributes = try? connection.shared.service.namespace.attributes(of: moved) else {
+                return connection.sendStatus(type, id, .noEntry)
+            }
+            connection.send(
+                FuseReply.entry(type, id, inode: connection.remote(moved, session), connection.attr(attributes, session)).encode())
+        }
+    }
+
+    private func chunk(_ type: MooseMessageType, _ id: UInt32, _ request: ClientRequest, _ session: ClientSession) {
+        run(request, session) { connection, reply in
+            guard case .chunkLocation(_, let location) = reply else { return connection.sendStatus(type, id, reply) }
+            let servers = location.servers.prefix(MooseClientLimits.maxChunkLocations).map {
+                FuseReply.ChunkLocation.Server(ip: $0.ip, port: $0.port, version: .v3_0_117)
+            }
+            let answer = FuseReply.ChunkLocation(chunkID: location.chunk.rawValue, version: location.version, servers: Array(servers))
+            connection.send(FuseReply.chunk(type, id, fileLength: location.fileLength, answer).encode())
+        }
+    }
+
+    /// FLOCK through the master's flock table: granted at once (OK), refused for a try (EAGAIN),
+    /// or answered later by msgid when the lock comes (or EINTR when interrupted).
+    private func flock(_ id: UInt32, inode: InodeID, requestID: UInt32, owner: UInt64, command: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseFlock.reply
+        guard let command = FlockTable<MooseClientState.FlockWaiter>.Command(rawValue: command) else {
+            return send(FuseReply.status(type, id, .invalidArgument).encode())
+        }
+        guard let waiter = lockWaiter(type, id) else { return }
+        let outcome = state.flock(
+            command, inode: inode, owner: .init(session: session.id, owner: owner), requestID: requestID, waiter: waiter)
+        switch outcome {
+        case .granted:
+            send(FuseReply.status(type, id, .ok).encode())
+        case .wouldBlock:
+            send(FuseReply.status(type, id, .tryAgain).encode())
+        case .waiting:
+            break
+        case .interrupted(let ended):
+            for waiter in ended { waiter.answer(.interrupted) }
+            send(FuseReply.status(type, id, .ok).encode())
+        }
+    }
+
+    /// How a waiting lock request is answered later: by its msgid, on this connection's loop.
+    private func lockWaiter(_ type: MooseMessageType, _ id: UInt32) -> MooseClientState.FlockWaiter? {
+        guard let eventLoop = handler.eventLoop else { return nil }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        locksHeld = true
+        return MooseClientState.FlockWaiter { status in
+            eventLoop.execute {
+                bound.value.send(FuseReply.status(type, id, status).encode())
+                bound.value.handler.flushOutput()
+            }
+        }
+    }
+
+    /// POSIX_LOCK through the master's range lock table: GET answers the lock in the way (or
+    /// type 0); SET waits, TRY gets EAGAIN; INTERRUPT ends a wait with EINTR.
+    private func posixLock(_ id: UInt32, _ request: FuseRequest.PosixLock, _ session: ClientSession) {
+        let type = MooseMessageType.fusePosixLock.reply
+        guard request.command <= 3, let kind = PosixLockTable<MooseClientState.FlockWaiter>.Kind(rawValue: request.type),
+            request.start <= request.end
+        else { return send(FuseReply.status(type, id, .invalidArgument).encode()) }
+        guard let waiter = lockWaiter(type, id) else { return }
+        let lock = PosixLockTable<MooseClientState.FlockWaiter>.Lock(
+            owner: .init(session: session.id, owner: request.owner), pid: request.pid, kind: kind, start: request.start, end: request.end)
+        switch state.posixLock(
+            request.command, inode: local(request.inode, session), lock: lock, requestID: request.requestID, waiter: waiter)
+        {
+        case .granted:
+            send(FuseReply.status(type, id, .ok).encode())
+        case .wouldBlock:
+            send(FuseReply.status(type, id, .tryAgain).encode())
+        case .waiting:
+            break
+        case .conflict(let found):
+            let info = found.map { FuseReply.posixLockInfo(id, pid: $0.pid, type: $0.kind.rawValue, start: $0.start, end: $0.end) }
+            send((info ?? .posixLockInfo(id, pid: 0, type: 0, start: request.start, end: request.end)).encode())
+        case .interrupted(let ended):
+            for waiter in ended { waiter.answer(.interrupted) }
+            send(FuseReply.status(type, id, .ok).encode())
+        }
+    }
+
+    static func wallClockMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

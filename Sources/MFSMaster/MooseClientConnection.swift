@@ -1,0 +1,334 @@
+import Logging
+import MFSChangelog
+import MFSConfig
+import MFSCore
+import MFSMetadata
+import MFSWire
+import MooseClientWire
+import MooseWire
+import NIOCore
+
+/// A client on 9421 that spoke MooseFS 3.0's dialect first (CLTOMA_FUSE_REGISTER): mfsmount or
+/// libmfsio. `ClientConnectionHandler` hands it every frame after telling the dialects apart;
+/// it registers the client (password challenge, new session, reconnect) and then maps each
+/// request onto the same `ClientRequestProcessor` our own dialect uses, so namespace
+/// operations, permissions, exports and the changelog are one code path.
+///
+/// Runs on the connection's event loop, like its handler.
+final class MooseClientConnection {
+    enum Phase {
+        case registering
+        /// The session is being opened or resumed (its change is on the way to disk).
+        case opening
+        case established(ClientSession)
+        case closing
+    }
+
+    unowned let handler: ClientConnectionHandler
+    let shared: ClientServerContext
+    var phase = Phase.registering
+    /// The GETRANDOM challenge of this connection, if one was asked for.
+    var random: [UInt8]?
+    /// The client's version (from its register).
+    var clientVersion = MooseVersion.v3_0_117
+    private var lastOutput = NIODeadline.now()
+    private var lastInput = NIODeadline.now()
+    private var keepAlive: RepeatedTask?
+    /// Whether this connection took locks (they go when it ends).
+    var locksHeld = false
+
+    /// Output idleness after which the master sends a NOP (MooseFS: 1 s; mfsmount drops a
+    /// master it has heard nothing from for 10 s).
+    static let nopInterval = TimeAmount.seconds(1)
+    /// A client silent this long is gone (MooseFS's master: 10 s; mfsmount sends a NOP after
+    /// 2 s of its own idleness), so a half-sent frame cannot hold a connection forever.
+    static let inputTimeout = TimeAmount.seconds(10)
+
+    init(handler: ClientConnectionHandler, shared: ClientServerContext) {
+        self.handler = handler
+        self.shared = shared
+    }
+
+    var state: MooseClientState { shared.moose }
+
+    /// Starts the keep-alive NOPs on `eventLoop`.
+    func start(on eventLoop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        keepAlive = eventLoop.scheduleRepeatedTask(initialDelay: Self.nopInterval, delay: Self.nopInterval) { _ in
+            let connection = bound.value
+            let now = NIODeadline.now()
+            if now - connection.lastInput >= Self.inputTimeout {
+                return connection.handler.closeConnection(
+                    "MooseFS client: no whole frame for \(Self.inputTimeout.nanoseconds / 1_000_000_000) s")
+            }
+            guard now - connection.lastOutput >= Self.nopInterval else { return }
+            connection.send(FuseReply.nop.encode())
+            connection.handler.flushOutput()
+        }
+    }
+
+    /// Whether the next frame may be handled now (not while a session opens: they wait).
+    var acceptsFrames: Bool {
+        switch phase {
+        case .registering, .established: true
+        case .opening, .closing: false
+        }
+    }
+
+    func stop() {
+        keepAlive?.cancel()
+        keepAlive = nil
+        if locksHeld, let session = handler.ownedSession {
+            locksHeld = false
+            state.endLocks(of: session)
+        }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        lastOutput = NIODeadline.now()
+        handler.writeOutput(bytes)
+    }
+
+    /// One frame from the client (after the first, which was a register too).
+    func handle(_ frame: MooseFrame) throws(MooseWireError) {
+        lastInput = NIODeadline.now()
+        guard frame.payload.count <= MooseClientLimits.requestFrame else {
+            throw .lengthTooLarge(length: UInt32(frame.payload.count), limit: MooseClientLimits.requestFrame)
+        }
+        switch phase {
+        case .registering:
+            guard frame.type == .fuseRegister else { throw .unexpectedType(frame.type, expected: "CLTOMA_FUSE_REGISTER") }
+            register(try FuseRegister.decode(frame))
+        case .established(let session):
+            if frame.type == .fuseRegister {
+                guard case .closeSession(let id, _) = try FuseRegister.decode(frame), id == session.id.rawValue else {
+                    throw .malformed(message: frame.type, field: "rcode", reason: "only CLOSESESSION of this session after the register")
+                }
+                return closeSession(session)
+            }
+            answer(try FuseRequest.decode(frame), session)
+        case .opening, .closing:
+            return
+        }
+    }
+
+    // MARK: register
+
+    private func register(_ register: FuseRegister) {
+        switch register {
+        case .getRandom:
+            let challenge = ClientServerLimits.newChallenge()
+            random = challenge
+            send(FuseRegisterReply.random(challenge).encode())
+        case .newSession(let request):
+            clientVersion = request.version
+            newSession(request)
+        case .reconnect(let id, let version, let metaID):
+            clientVersion = version
+            reconnect(SessionID(id), metaID: metaID)
+        case .tools(let id, _):
+            tools(SessionID(id))
+        case .newMetaSession:
+            refuse(.status(.notSupported), "meta mounts (mfsmount -o mfsmeta) are not served")
+        case .closeSession:
+            refuse(.status(.notPermitted), "CLOSESESSION before a register")
+        }
+    }
+
+    /// NEWSESSION: the exports decide (MD5 password, `minversion`), then a new session or the
+    /// lost one the client names, through the changelog.
+    private func newSession(_ request: FuseRegister.NewSession) {
+        guard !redirectedAsFollower() else { return }
+        guard let address = handler.peerAddress else { return refuse(.status(.accessDenied), "exports cover IPv4 clients only") }
+        let path = String(decoding: (request.path ?? []).prefix { $0 != 0 }, as: UTF8.self)
+        guard let directory = ExportDirectory(mountPath: path.isEmpty ? "/" : path) else {
+            return refuse(.status(.accessDenied), "subfolder \(path) is not a valid path")
+        }
+        let exports = shared.exports
+        let version = ExportVersion(UInt8(clamping: request.version.major), request.version.mid, request.version.minor)
+        let passcode = request.passcode
+        let random = self.random
+        let decision = exports.admit(address: address, directory: directory, clientVersion: version, proofGiven: passcode != nil) {
+            guard let password = $0.password else { return true }
+            guard let passcode, let random else { return false }
+            return FusePassword.accepts(passcode, random: random, digest: FusePassword.digest(password))
+        }
+        let rule: ExportRule
+        switch decision {
+        case .admitted(let admitted): rule = admitted
+        case .passwordRequired: return refuse(.status(.noPassword), "\(directory) needs a password")
+        case .badPassword: return refuse(.status(.badPassword), "wrong password for \(directory)")
+        case .denied: return refuse(.status(.accessDenied), "\(exports.file) exports \(directory) to no rule covering \(address)")
+        }
+        let components = path.split(separator: "/").map(String.init)
+        let info = Array(request.trimmedInfo.prefix(NamespaceLimits.maxSessionInfoLength))
+        let peer = handler.peerDescription
+        let metaID = shared.service.namespace.metaID.rawValue
+        // A lost session is re-attached only with this cluster's metaid (else it is a new one).
+        let resume = request.sessionID.flatMap { request.metaID == nil || request.metaID == metaID ? SessionID($0) : nil }
+        let now = ClientServerContext.now()
+        let opened: (ClientSession, MetaVersion)
+        do throws(MasterError) {
+            opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
+                let root = try ClientConnectionHandler.exportRoot(components, in: namespace)
+                if let resume, let known = namespace.session(resume) {
+                    let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
+                    return (ClientSession(id: resume, rule: rule, root: root), record)
+                }
+                let described = Array("\(peer) ".utf8) + info
+                let (id, record) = try namespace.openSession(info: Array(described.prefix(NamespaceLimits.maxSessionInfoLength)), now: now)
+                return (ClientSession(id: id, rule: rule, root: root), record)
+            }
+        } catch {
+            return refuse(.status(error.isNoEntry ? .noEntry : .io), "cannot open a session: \(error)")
+        }
+        let (session, stored) = opened
+        phase = .opening
+        state.admitted(session.id, MooseClientState.Admission(rule: rule, root: session.root, address: address, exports: exports))
+        whenStored(stored) { connection in
+            connection.established(session)
+            connection.send(FuseRegisterReply.session(connection.grant(session, metaID: metaID)).encode())
+            connection.handler.processMore()
+        }
+    }
+
+    /// RECONNECT: the session goes on where it was, if this master knows how it was admitted
+    /// and nothing about that changed; EPERM makes the client register again with its id.
+    private func reconnect(_ id: SessionID, metaID: UInt64?) {
+        guard !redirectedAsFollower() else { return }
+        let namespace = shared.service.namespace
+        if let metaID, metaID != namespace.metaID.rawValue {
+            return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "another cluster's session")
+        }
+        guard let known = namespace.session(id) else {
+            return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "no session \(id)")
+        }
+        guard let admission = state.admission(of: id), admission.exports == shared.exports,
+            admission.address == handler.peerAddress || admission.rule.dynamicIP
+        else {
+            return refuse(.reconnected(version: .v3_0_117, status: .notPermitted), "session \(id) must register again")
+        }
+        let session = ClientSession(id: id, rule: admission.rule, root: admission.root)
+        guard known.lostAt != nil else {
+            established(session)
+            return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
+        }
+        let now = ClientServerContext.now()
+        do throws(MasterError) {
+            let (_, stored) = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                ((), try namespace.sessionBack(id, now: now))
+            }
+            phase = .opening
+            whenStored(stored) { connection in
+                connection.established(session)
+                connection.send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
+                connection.handler.processMore()
+            }
+        } catch {
+            refuse(.reconnected(version: .v3_0_117, status: .io), "cannot resume session \(id): \(error)")
+        }
+    }
+
+    /// REGISTER_TOOLS: an old tool on a live session (3.0's tools go through mfsmount instead).
+    private func tools(_ id: SessionID) {
+        guard let admission = state.admission(of: id), shared.service.namespace.session(id) != nil else {
+            return refuse(.status(.badSessionID), "tools for unknown session \(id)")
+        }
+        phase = .established(ClientSession(id: id, rule: admission.rule, root: admission.root))
+        send(FuseRegisterReply.status(.ok).encode())
+    }
+
+    private func established(_ session: ClientSession) {
+        shared.own(session.id, by: handler.identity)
+        handler.ownedSession = session.id
+        phase = .established(session)
+        shared.logger.debug("MooseFS session up", metadata: ["session": "\(session.id)", "client": "\(handler.peerDescription)"])
+    }
+
+    private func grant(_ session: ClientSession, metaID: UInt64) -> FuseRegisterReply.SessionGrant {
+        let rule = session.rule
+        var flags: UInt8 = rule.readOnly ? FuseRegisterReply.SessionGrant.readOnly : 0
+        if rule.admin { flags |= FuseRegisterReply.SessionGrant.admin }
+        if rule.allMapping != nil { flags |= FuseRegisterReply.SessionGrant.mapAll }
+        let all = rule.allMapping ?? ExportRule.defaultRootMapping
+        return FuseRegisterReply.SessionGrant(
+            version: .v3_0_117, sessionID: session.id.rawValue, metaID: metaID, sessionFlags: flags, umask: 0,
+            rootUID: rule.rootMapping.uid, rootGID: rule.rootMapping.gid, mapAllUID: all.uid, mapAllGID: all.gid, minGoal: rule.minGoal,
+            maxGoal: rule.maxGoal, minTrashTime: rule.minTrashTimeSeconds, maxTrashTime: rule.maxTrashTimeSeconds, disables: 0)
+    }
+
+    /// On a follower: the redirect MooseFS clients follow (the active master's IPv4, 0 when not
+    /// known, which makes them wait and retry), then the connection closes. True when redirected.
+    private func redirectedAsFollower() -> Bool {
+        let state = shared.processor.isActive()
+        guard !state.active else { return false }
+        let host = state.activeMaster.map { String($0.prefix { $0 != ":" }) }
+        let ip = host.flatMap(IPv4Address.init)?.rawValue ?? 0
+        refuse(.redirect(leaderIP: ip), "a follower: redirected to \(host ?? "an unknown active master")")
+        return true
+    }
+
+    /// Answers the register and closes, saying why in the log.
+    func refuse(_ reply: FuseRegisterReply, _ reason: String) {
+        send(reply.encode())
+        phase = .closing
+        handler.closeConnection("MooseFS register refused: \(reason)")
+    }
+
+    /// CLOSESESSION: the session ends (its open files are released), then the connection.
+    private func closeSession(_ session: ClientSession) {
+        phase = .closing
+        let outcome = shared.processor.process(.closeSession(state.nextRequestID()), session: session, now: ClientServerContext.now())
+        state.forget(session.id)
+        guard case .whenStored(let version, _) = outcome else {
+            send(FuseRegisterReply.status(.io).encode())
+            return handler.closeConnection("CLOSESESSION failed")
+        }
+        handler.afterStored(version) { handler, error in
+            guard let connection = handler.moose else { return }
+            connection.send(FuseRegisterReply.status(error == nil ? .ok : .io).encode())
+            handler.closeConnection("session \(session.id) closed by the client")
+        }
+    }
+
+    /// Runs `body` once `version` is stored; a failure or a demotion meanwhile closes the
+    /// connection (the client reconnects and is redirected or retries).
+    func whenStored(_ version: MetaVersion?, _ body: @escaping (MooseClientConnection) -> Void) {
+        guard let version, shared.service.repliesWait else { return body(self) }
+        handler.afterStored(version) { handler, error in
+            guard let connection = handler.moose else { return }
+            if let error { return handler.closeConnection("change not stored: \(error)") }
+            guard handler.shared.processor.isActive().active else { return handler.closeConnection("demoted while a change was stored") }
+            body(connection)
+            handler.flushOutput()
+        }
+    }
+}
+
+extension MasterError {
+    var isNoEntry: Bool {
+        if case .operation(.noEntry) = self { return true }
+        return false
+    }
+}
+
+/// What a MooseFS-dialect connection uses of its handler.
+extension ClientConnectionHandler {
+    var moose: MooseClientConnection? {
+        if case .moose(let connection) = phase { return connection }
+        return nil
+    }
+
+    var peerAddress: IPv4Address? { address }
+    var eventLoop: (any EventLoop)? { context?.eventLoop }
+    var peerDescription: String { peer }
+
+    func writeOutput(_ bytes: [UInt8]) { write(bytes) }
+    func flushOutput() { flush() }
+    func closeConnection(_ reason: String) { close(reason) }
+    /// Frames that waited while a session opened: handled now.
+    func processMore() {
+        processFrames()
+        flush()
+    }
+}

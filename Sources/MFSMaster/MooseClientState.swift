@@ -1,0 +1,84 @@
+import MFSConfig
+import MFSCore
+import MooseClientWire
+import Synchronization
+
+/// What MooseFS-dialect connections share beyond `ClientServerContext`: the export each live
+/// session was admitted under (for RECONNECT, which names no path), the request ids our
+/// namespace remembers MooseFS requests by, and O_APPEND reservations.
+final class MooseClientState: Sendable {
+    /// How a session was admitted: a RECONNECT resumes it only from the same address under the
+    /// same exports (else EPERM, and the client registers again with its session id).
+    struct Admission: Sendable {
+        var rule: ExportRule
+        var root: InodeID
+        var address: IPv4Address
+        var exports: Exports
+    }
+
+    private let admissions = Mutex<[SessionID: Admission]>([:])
+    private let requests: Atomic<UInt64>
+    private let reservations = Mutex<[InodeID: UInt64]>([:])
+    private let flocks = Mutex(FlockTable<FlockWaiter>())
+    private let posixLocks = Mutex(PosixLockTable<FlockWaiter>())
+
+    /// A FLOCK request waiting for its lock: how to answer it on its own connection.
+    struct FlockWaiter: Sendable {
+        var answer: @Sendable (MooseClientWire.FuseStatus) -> Void
+    }
+
+    /// Request ids start at the master's start time in the high bits: MooseFS's msgids are
+    /// small and reused, so they cannot be the namespace's request ids; ours must rise within a
+    /// session, also across a master restart (the namespace forgets ids in rising order).
+    init(startSeconds: UInt64) { requests = Atomic(startSeconds << 24) }
+
+    func nextRequestID() -> RequestID { RequestID(requests.add(1, ordering: .relaxed).newValue) }
+
+    func admitted(_ session: SessionID, _ admission: Admission) { admissions.withLock { $0[session] = admission } }
+    func admission(of session: SessionID) -> Admission? { admissions.withLock { $0[session] } }
+    func forget(_ session: SessionID) { _ = admissions.withLock { $0.removeValue(forKey: session) } }
+
+    /// O_APPEND (TRUNCATE with RESERVE): the offset to write at, at least `length`, and the
+    /// reservation moved past `count` bytes. In memory only, as in MooseFS.
+    func reserve(_ inode: InodeID, length: UInt64, count: UInt64) -> UInt64 {
+        reservations.withLock { all in
+            let start = max(all[inode] ?? 0, length)
+            all[inode] = start &+ count
+            return start
+        }
+    }
+
+    /// Runs `command` on the flock table; the waiters it let in are answered OK here.
+    func flock(
+        _ command: FlockTable<FlockWaiter>.Command, inode: InodeID, owner: FlockTable<FlockWaiter>.Owner, requestID: UInt32,
+        waiter: FlockWaiter
+    ) -> FlockTable<FlockWaiter>.Outcome {
+        var granted: [FlockWaiter] = []
+        let outcome = flocks.withLock {
+            $0.apply(command, inode: inode, owner: owner, requestID: requestID, waiter: waiter, granted: &granted)
+        }
+        for waiter in granted { waiter.answer(.ok) }
+        return outcome
+    }
+
+    /// Runs a POSIX_LOCK command; the waiters it let in are answered OK here.
+    func posixLock(
+        _ command: UInt8, inode: InodeID, lock: PosixLockTable<FlockWaiter>.Lock, requestID: UInt32, waiter: FlockWaiter
+    ) -> PosixLockTable<FlockWaiter>.Outcome {
+        var granted: [FlockWaiter] = []
+        let outcome = posixLocks.withLock {
+            $0.apply(command, inode: inode, lock: lock, requestID: requestID, waiter: waiter, granted: &granted)
+        }
+        for waiter in granted { waiter.answer(.ok) }
+        return outcome
+    }
+
+    /// A session's connection ended: its locks go, and the waiters that lets in are answered.
+    func endLocks(of session: SessionID) {
+        for waiter in flocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
+        for waiter in posixLocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
+    }
+
+    /// Any other length change ends the reservation.
+    func clearReservation(_ inode: InodeID) { _ = reservations.withLock { $0.removeValue(forKey: inode) } }
+}

@@ -1,0 +1,53 @@
+# Sourced by the capture scripts: a lab of network namespaces (DESIGN §9).
+#
+# make_lab: namespaces $prefix-br (a bridge with no uplink) and $prefix-HOST for each HOST in
+# the array `hosts`, each with a veth pair onto the bridge and the address ${addr[HOST]}/24.
+# stop_ns NS: SIGTERM then SIGKILL to every process in that namespace (all started by us).
+
+make_lab() {
+    local h
+    ip netns add "$prefix-br"
+    ip -n "$prefix-br" link add br0 type bridge
+    ip -n "$prefix-br" link set br0 up
+    for h in "${hosts[@]}"; do
+        ip netns add "$prefix-$h"
+        ip -n "$prefix-$h" link set lo up
+        ip link add "$prefix-$h" type veth peer name eth0 netns "$prefix-$h"
+        ip link set "$prefix-$h" netns "$prefix-br"
+        ip -n "$prefix-br" link set "$prefix-$h" master br0 up
+        ip -n "$prefix-$h" addr add "${addr[$h]}/24" dev eth0
+        ip -n "$prefix-$h" link set eth0 up
+    done
+}
+
+stop_ns() {
+    local ns="$1" pid
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+        [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+        sleep 0.1
+    done
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# lab_cleanup (the EXIT trap, installed by lab_traps): unmounts each path in the array
+# `lab_mounts`, stops every process in the host namespaces (last host first) and the PIDs in
+# `pids` (tshark), deletes the namespaces, and removes $work unless the script failed.
+lab_cleanup() {
+    local status=$? pid h i
+    set +e
+    for h in "${lab_mounts[@]}"; do umount -l "$h" 2>/dev/null; done
+    for ((i = ${#hosts[@]} - 1; i >= 0; i--)); do stop_ns "$prefix-${hosts[$i]}"; done
+    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+    stop_ns "$prefix-br"
+    for h in "${hosts[@]}" br; do ip netns del "$prefix-$h" 2>/dev/null; done
+    if [ "$status" = 0 ]; then rm -rf "$work"; else echo "capture: left $work for inspection" >&2; fi
+    exit "$status"
+}
+
+lab_traps() {
+    trap lab_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
