@@ -52,24 +52,18 @@ final class DataCluster: @unchecked Sendable {
         FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        var rng = SeededRandom(seed: seed)
         var left = size
         while left > 0 {
             let n = min(left, 1 << 20)
             var bytes = [UInt8](repeating: 0, count: n)
             bytes.withUnsafeMutableBytes { raw in
-                let words = raw.bindMemory(to: UInt64.self)
-                for i in 0..<words.count {
-                    state ^= state << 13
-                    state ^= state >> 7
-                    state ^= state << 17
-                    words[i] = state
-                }
-                for i in (words.count * 8)..<n {
-                    state ^= state << 13
-                    state ^= state >> 7
-                    state ^= state << 17
-                    raw[i] = UInt8(truncatingIfNeeded: state)
+                var offset = 0
+                while offset < n {
+                    var word = rng.next()
+                    let take = min(8, n - offset)
+                    withUnsafeBytes(of: &word) { raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take) }
+                    offset += take
                 }
             }
             try handle.write(contentsOf: bytes)
