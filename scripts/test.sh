@@ -81,13 +81,16 @@ run_pass() {
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
-    --skip MFSMountInteropTests --skip SilentMasterClientTests
+    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
 # The client's probe of a silent connection: in the first pass its probe tasks wait behind a
 # thousand other tests' blocking work on the test process's two cooperative threads.
 run_pass "client probe of a silent master (alone)" --filter SilentMasterClientTests
+# Real chunkserver and master processes driven by blocking test peers: apart, so their blocking
+# waits do not hold the first pass's cooperative threads from its async tests.
+run_pass "chunkserver processes and the master's chunkserver port" --filter MFSChunkserverTests --filter ChunkserverPortTests
 # The data path end to end on loopback (a master, three chunkservers, mfs put/get of up to
 # 200 MiB at goals 1-3, kills, damage, a full disk): disk-heavy, so alone.
 run_pass "data path end to end (alone)" --filter MFSDataPathTests
