@@ -15,6 +15,7 @@ extension MooseClientConnection {
     func answer(_ request: FuseRequest, _ session: ClientSession) {
         let id = request.messageID ?? 0
         let type = request.messageType.reply
+        noteMessage(id)
         switch request {
         case .nop:
             return
@@ -42,20 +43,20 @@ extension MooseClientConnection {
             }
         case .symlink(_, let parent, let name, let target, let who):
             let path = Array(target.reversed().drop { $0 == 0 }.reversed())
-            entry(type, id, session, name: name) {
+            entry(type, id, session, name: name, made: (local(parent, session), .symlink)) {
                 .symlink($0, self.credentials(who), parent: self.local(parent, session), name: $1, target: path)
             }
         case .mknod(_, let parent, let name, let mooseType, let mode, let umask, let who, let rdev):
             guard let nodeType = Self.nodeType(mooseType), nodeType != .directory, nodeType != .symlink else {
                 return sendStatus(type, id, .invalidArgument)
             }
-            entry(type, id, session, name: name) {
+            entry(type, id, session, name: name, made: (local(parent, session), nodeType)) {
                 .mknod(
                     $0, self.credentials(who), parent: self.local(parent, session), name: $1, type: nodeType, mode: mode & ~umask & 0o7777,
                     rdev: rdev)
             }
         case .mkdir(_, let parent, let name, let mode, let umask, let who, _):
-            entry(type, id, session, name: name) {
+            entry(type, id, session, name: name, made: (local(parent, session), .directory)) {
                 .mkdir($0, self.credentials(who), parent: self.local(parent, session), name: $1, mode: mode & ~umask & 0o7777)
             }
         case .unlink(_, let parent, let name, let who), .rmdir(_, let parent, let name, let who):
@@ -148,6 +149,18 @@ extension MooseClientConnection {
         }
     }
 
+    /// For an EEXIST answer to a create: the node, if the session's own earlier request made it
+    /// (a create mfsmount sends again after a failover; `Namespace.retriedCreation`).
+    /// Only a thread's first request on a resumed session can be such a retry.
+    func retriedCreation(
+        _ reply: MasterReply, _ id: UInt32, parent: InodeID, name: EntryName, type: NodeType, _ session: ClientSession
+    ) -> Attributes? {
+        guard case .status(_, .exists, _) = reply, firstOfThread[id] == true else { return nil }
+        return shared.service.namespace.retriedCreation(
+            parent: parent, name: name, type: type, session: session.id, now: ClientServerContext.now(),
+            window: MooseClientLimits.retriedCreateWindowSeconds)
+    }
+
     func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) {
         guard case .status(_, let status, _) = reply else { return sendStatus(type, id, .ioError) }
         sendStatus(type, id, status)
@@ -165,15 +178,18 @@ extension MooseClientConnection {
         return FuseReply.attr(type, id, attr(attributes, session)).encode()
     }
 
-    /// Creates something whose reply is `inode A`: symlink, mknod, mkdir, link.
+    /// Creates something whose reply is `inode A`: symlink, mknod, mkdir, link. `made`, the
+    /// parent and type of a new node, lets a create the client sends again after a failover
+    /// find its own node (`retriedCreation`) instead of EEXIST.
     private func entry(
-        _ type: MooseMessageType, _ id: UInt32, _ session: ClientSession, name: [UInt8],
+        _ type: MooseMessageType, _ id: UInt32, _ session: ClientSession, name: [UInt8], made: (InodeID, NodeType)? = nil,
         _ make: @escaping (RequestID, EntryName) -> ClientRequest
     ) {
         let valid: EntryName
         do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
         run(make(next(), valid), session) { connection, reply in
-            guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            let retried = made.flatMap { connection.retriedCreation(reply, id, parent: $0.0, name: valid, type: $0.1, session) }
+            guard let attributes = reply.attributes ?? retried else { return connection.sendStatus(type, id, reply) }
             let inode = connection.remote(attributes.inode, session)
             connection.send(FuseReply.entry(type, id, inode: inode, connection.attr(attributes, session)).encode())
         }

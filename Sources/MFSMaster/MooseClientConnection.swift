@@ -36,6 +36,16 @@ final class MooseClientConnection {
     private var keepAlive: RepeatedTask?
     /// Whether this connection took locks (they go when it ends).
     var locksHeld = false
+    /// Whether this connection resumed a session the client had on a connection before (a
+    /// reconnect, or a register naming its old session): its requests may be ones the client
+    /// sends again because their answers were lost with that connection.
+    var resumedSession = false
+    /// The message ids seen on this connection. mfsmount's message id names the thread that
+    /// asks, one request at a time; a thread's first request on a resumed session is the one
+    /// that may have been done already (`firstOfThread`).
+    private var messageIDsSeen = Set<UInt32>()
+    /// Per message id: whether the request in flight under it is its thread's first here.
+    private(set) var firstOfThread: [UInt32: Bool] = [:]
 
     /// Output idleness after which the master sends a NOP (MooseFS: 1 s; mfsmount drops a
     /// master it has heard nothing from for 10 s).
@@ -183,6 +193,7 @@ final class MooseClientConnection {
             return refuse(.status(error.isNoEntry ? .noEntry : .io), "cannot open a session: \(error)")
         }
         let (session, stored) = opened
+        resumedSession = session.id == resume
         phase = .opening
         state.admitted(session.id, MooseClientState.Admission(rule: rule, root: session.root, address: address, exports: exports))
         whenStored(stored) { connection in
@@ -209,6 +220,7 @@ final class MooseClientConnection {
             return refuse(.reconnected(version: .v3_0_117, status: .notPermitted), "session \(id) must register again")
         }
         let session = ClientSession(id: id, rule: admission.rule, root: admission.root)
+        resumedSession = true
         guard known.lostAt != nil else {
             established(session)
             return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
@@ -238,7 +250,14 @@ final class MooseClientConnection {
         send(FuseRegisterReply.status(.ok).encode())
     }
 
+    /// Notes the request now in flight under message id `id` (before it is answered).
+    func noteMessage(_ id: UInt32) {
+        guard resumedSession, messageIDsSeen.count < MooseClientLimits.maxTrackedThreads else { return }
+        firstOfThread[id] = messageIDsSeen.insert(id).inserted
+    }
+
     private func established(_ session: ClientSession) {
+        state.raise(above: shared.service.namespace.highestRequest(of: session.id))
         shared.own(session.id, by: handler.identity)
         handler.ownedSession = session.id
         phase = .established(session)

@@ -34,6 +34,18 @@ final class MooseClientState: Sendable {
 
     func nextRequestID() -> RequestID { RequestID(requests.add(1, ordering: .relaxed).newValue) }
 
+    /// Numbers the next requests above `highest`: a session that comes from another master (a
+    /// failover) or an earlier run used ids this master's clock-based start may be below, and
+    /// the namespace would take a new request with such an id for a retry of an old one.
+    func raise(above highest: UInt64) {
+        var current = requests.load(ordering: .relaxed)
+        while current < highest {
+            let (exchanged, original) = requests.compareExchange(expected: current, desired: highest, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
     func admitted(_ session: SessionID, _ admission: Admission) { admissions.withLock { $0[session] = admission } }
     func admission(of session: SessionID) -> Admission? { admissions.withLock { $0[session] } }
     func forget(_ session: SessionID) { _ = admissions.withLock { $0.removeValue(forKey: session) } }

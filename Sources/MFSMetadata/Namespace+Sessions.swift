@@ -36,6 +36,9 @@ struct RequestMemory: Sendable {
         }
     }
 
+    /// The highest request id this session is known to have used (0: none).
+    var highest: UInt64 { max(highestForgotten, results.keys.max() ?? 0) }
+
     /// The kept requests, oldest first, with their results.
     var kept: [(UInt64, UInt64?)] { order[head...].map { ($0, results[$0]!) } }
 }
@@ -112,6 +115,30 @@ extension Namespace {
         sessions[id].map {
             SessionSummary(id: id, info: $0.info, lostAt: $0.lostAt.map { UnixTime($0) }, openInodes: $0.open.count)
         }
+    }
+
+    /// The highest request id the session used, on whichever master it was (0 for none or an
+    /// unknown session): a master that numbers requests itself (the MooseFS dialect) numbers
+    /// a session's next ones above it, or they would read as retries of earlier ones.
+    public func highestRequest(of id: SessionID) -> UInt64 { sessions[id]?.requests.highest ?? 0 }
+
+    /// The entry `name` in `parent` if this session's own request made it: its inode is among
+    /// the results the session's remembered requests gave, its type is `type` and it was made
+    /// no more than `window` seconds before `now`. A client that numbers no request across
+    /// masters (MooseFS's mfsmount) sends a create again after a failover when the first one's
+    /// answer was lost with the old master; it is then answered as the first one was, not with
+    /// EEXIST. The kernel asks to create only a name it does not see, and this session made it,
+    /// so no create of the session's own finds its own entry any other way.
+    public func retriedCreation(
+        parent: InodeID, name: EntryName, type: NodeType, session: SessionID, now: UnixTime, window: UInt32
+    ) -> Attributes? {
+        guard let s = sessions[session], let dir = try? directoryRecord(parent),
+            let entry = dir.directory.lookup(name.bytes, hash: Directory.key(of: name.bytes)),
+            s.requests.results.values.contains(where: { $0 == UInt64(entry.inode) }),
+            let attributes = try? attributes(of: InodeID(entry.inode)), attributes.type == type,
+            now.seconds(since: attributes.ctime) <= window
+        else { return nil }
+        return attributes
     }
 
     /// Whether a mutating request is new, answered already, or too old to know.

@@ -7,6 +7,13 @@ public enum MooseClientLimits {
     /// `CLTOMA_MAXPACKETSIZE`; nothing mfsmount sends comes near 1 MiB: the biggest is a
     /// SETXATTR of `maxXattrValueLength` or a SUSTAINED_INODES of `maxSustainedInodes`).
     public static let requestFrame = 1 << 20
+    /// How old (seconds since its ctime) a node the session's own request made may be for a
+    /// create that finds it to count as that create sent again after a failover (mfsmount
+    /// retries for up to its `mfsioretries`, 30 by default: well under a minute on a failover).
+    public static let retriedCreateWindowSeconds: UInt32 = 60
+    /// Message ids (mfsmount's threads) a resumed connection tracks to tell a request sent
+    /// again after a failover from a new one; past it, none counts as sent again.
+    public static let maxTrackedThreads = 4_096
     /// Supplementary groups in one credentials block (`gcnt`): Linux's NGROUPS_MAX.
     public static let maxGroups = 65_536
     /// A symlink target's bytes, without its NUL (Linux's PATH_MAX less the NUL).

@@ -363,6 +363,48 @@ import Testing
         #expect(throws: FSError.badSession) { try ns.status(of: RequestTag(session: SessionID(9), request: RequestID(1))) }
     }
 
+    /// A master that numbers a session's requests itself (the MooseFS dialect) starts above this
+    /// after a failover: the highest id the session used, remembered or forgotten, survives a
+    /// dump and a replay like the rest of the session.
+    @Test func theHighestRequestASessionUsedIsKnownAfterADumpToo() throws {
+        var ns = newNamespace(parameters: NamespaceParameters(requestMemory: 2))
+        let (s, _) = try ns.openSession(info: [], now: t0)
+        #expect(ns.highestRequest(of: s) == 0)
+        for (n, id) in [7, 900, 41].enumerated() {
+            let tag = RequestTag(session: s, request: RequestID(UInt64(id)))
+            _ = try ns.create(.root, try EntryName(validating: "f\(n)"), type: .file, mode: 0o644, as: .root, now: t0, request: tag)
+        }
+        // 7 is forgotten (memory 2); 900 is still kept and is the highest.
+        #expect(ns.highestRequest(of: s) == 900)
+        let back = try MetadataFile.decode(MetadataFile.encode(ns))
+        #expect(back.highestRequest(of: s) == 900)
+        #expect(ns.highestRequest(of: SessionID(77)) == 0)
+    }
+
+    /// A create mfsmount sends again after a failover finds the node its first one made; any
+    /// other create of an existing name is still EEXIST.
+    @Test func aRetriedCreateFindsOnlyTheSessionsOwnRecentNode() throws {
+        var ns = newNamespace()
+        let (s, _) = try ns.openSession(info: [], now: t0)
+        let (other, _) = try ns.openSession(info: [], now: t0)
+        let name = try EntryName(validating: "f")
+        let made = try ns.create(
+            .root, name, type: .file, mode: 0o644, as: .root, now: t0, request: RequestTag(session: s, request: RequestID(1))
+        ).0
+        try ns.make(.root, try EntryName(validating: "g"))
+        let soon = UnixTime(t0.rawValue + 5)
+        func retried(_ n: String, _ type: NodeType = .file, by session: SessionID, at now: UnixTime) throws -> InodeID? {
+            ns.retriedCreation(parent: .root, name: try EntryName(validating: n), type: type, session: session, now: now, window: 60)?
+                .inode
+        }
+        #expect(try retried("f", by: s, at: soon) == made.inode)
+        #expect(try retried("f", by: other, at: soon) == nil)
+        #expect(try retried("f", .directory, by: s, at: soon) == nil)
+        #expect(try retried("f", by: s, at: UnixTime(t0.rawValue + 61)) == nil)
+        #expect(try retried("g", by: s, at: soon) == nil)
+        #expect(try retried("h", by: s, at: soon) == nil)
+    }
+
     @Test func sessionsLostLongerThanSustainAreDueForClosing() throws {
         var ns = newNamespace()
         let (a, _) = try ns.openSession(info: Array("a".utf8), now: t0)
