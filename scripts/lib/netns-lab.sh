@@ -9,15 +9,22 @@ make_lab() {
     ip netns add "$prefix-br"
     ip -n "$prefix-br" link add br0 type bridge
     ip -n "$prefix-br" link set br0 up
-    for h in "${hosts[@]}"; do
-        ip netns add "$prefix-$h"
-        ip -n "$prefix-$h" link set lo up
-        ip link add "$prefix-$h" type veth peer name eth0 netns "$prefix-$h"
-        ip link set "$prefix-$h" netns "$prefix-br"
-        ip -n "$prefix-br" link set "$prefix-$h" master br0 up
-        ip -n "$prefix-$h" addr add "${addr[$h]}/24" dev eth0
-        ip -n "$prefix-$h" link set eth0 up
-    done
+    for h in "${hosts[@]}"; do add_host "$h"; done
+}
+
+# add_host HOST [LINK]: the namespace $prefix-HOST with a veth onto the bridge (named LINK there,
+# default $prefix-HOST) and ${addr[HOST]}/24: make_lab's step for each host, and a killed host
+# coming back (under a new LINK: the old one lives on while the dead namespace's orphaned TCP
+# sockets hold it).
+add_host() {
+    local h="$1" link="${2:-$prefix-$1}"
+    ip netns add "$prefix-$h"
+    ip -n "$prefix-$h" link set lo up
+    ip link add "$link" type veth peer name eth0 netns "$prefix-$h"
+    ip link set "$link" netns "$prefix-br"
+    ip -n "$prefix-br" link set "$link" master br0 up
+    ip -n "$prefix-$h" addr add "${addr[$h]}/24" dev eth0
+    ip -n "$prefix-$h" link set eth0 up
 }
 
 stop_ns() {
