@@ -189,6 +189,10 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             let join = try VoterJoin.decode(frame)
             phase = .voter(join.member)
             if let channel = context?.channel { shared.voterChannels.withLock { $0[join.member] = channel } }
+            // Heartbeats on the standing connection too: the voter gives it up after
+            // PEER_SILENCE_TIMEOUT without a frame, and dials again (a master back after a silent
+            // host death gets a fresh connection, not a dead one the voter still waits on).
+            startHeartbeat()
             shared.logger.info("voter connection", metadata: ["peer": "\(peer)", "member": "\(join.member)"])
         case .register(let hello) where hello.role == .master && frame.type == VoteMessages.voteRequest:
             let request = try VoteRequest.decode(frame)

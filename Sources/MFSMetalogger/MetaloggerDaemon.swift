@@ -82,9 +82,9 @@ public final class MetaloggerDaemon: Sendable {
             throw MetaloggerStartError("cannot read or create \(memberPath): \(error)")
         }
         let voterLinks = masters.map {
-            VoterLink(
-                options: VoterLink.Options(host: $0.host, port: $0.port, role: .metalogger, authCode: settings.authCode, member: member),
-                log: log)
+            var options = VoterLink.Options(host: $0.host, port: $0.port, role: .metalogger, authCode: settings.authCode, member: member)
+            options.silenceTimeout = Double(settings.peerSilenceMilliseconds) / 1_000
+            return VoterLink(options: options, log: log)
         }
         return MetaloggerDaemon(
             settings: settings, store: store, link: link, voter: voter, voterLinks: voterLinks, lock: lock, logger: logger)

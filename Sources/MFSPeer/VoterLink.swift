@@ -27,6 +27,10 @@ public final class VoterLink: Sendable {
         public var role: PeerRole
         public var authCode: String?
         public var member: MemberID
+        /// With no frame from the master for this long (it sends `MasterAlive` every
+        /// `PEER_HEARTBEAT`), the connection is given up and dialled again: a master whose
+        /// host died silently, and came back, gets this voter's new connection.
+        public var silenceTimeout: Double = PeerLinkLimits.silenceSeconds
 
         public init(host: String, port: Int, role: PeerRole, authCode: String?, member: MemberID) {
             self.host = host
@@ -94,9 +98,19 @@ public final class VoterLink: Sendable {
         try socket.send(VoterJoin(member: options.member).encode())
         joined.store(true, ordering: .relaxed)
         connected()
+        var lastHeard = monotonicMilliseconds()
+        let silence = Int64(options.silenceTimeout * 1_000)
         while !isStopped {
-            guard let frame = try socket.receive(timeout: 0.2) else { continue }
+            guard let frame = try socket.receive(timeout: min(0.2, options.silenceTimeout / 3)) else {
+                if monotonicMilliseconds() - lastHeard >= silence {
+                    throw LinkError("master \(socket.address) sent nothing for \(silence) ms: dialling again")
+                }
+                continue
+            }
+            lastHeard = monotonicMilliseconds()
             switch frame.type {
+            case MasterToPeer.alive:
+                continue
             case VoteMessages.voteRequest:
                 try socket.send(backend.answer(try decode(VoteRequest.self, frame, socket), from: socket.address).encode())
             case VoteMessages.tailRequest:

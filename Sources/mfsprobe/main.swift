@@ -21,8 +21,14 @@ import Synchronization
 /// MONOTONIC_NS is CLOCK_MONOTONIC, which every network namespace shares, so a test compares it
 /// with the moment it killed a host.
 ///
-///     mfsprobe -H host[:port][,host...] --prefix P [--interval-ms N] [--count N] [--retry-seconds S]
-let usage = "usage: mfsprobe -H host[:port][,host...] --prefix P [--interval-ms N] [--count N] [--retry-seconds S]"
+/// With `--bytes N --keep DIR` each file also gets N random bytes through the data path (the
+/// chunkservers), one file after another instead of one every INTERVAL: create, open, write,
+/// release, and `ok` only once every replica has the bytes (what `mfs put` promises). The bytes
+/// go to DIR/NAME first, for a check that reads the file back.
+///
+///     mfsprobe -H host[:port][,host...] --prefix P [--interval-ms N] [--count N] [--retry-seconds S] [--bytes N --keep DIR]
+let usage =
+    "usage: mfsprobe -H host[:port][,host...] --prefix P [--interval-ms N] [--count N] [--retry-seconds S] [--bytes N --keep DIR]"
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("mfsprobe: \(message)\n\(usage)\n".utf8))
@@ -54,6 +60,8 @@ var prefix: String?
 var interval = 10
 var count = Int.max
 var retrySeconds = 60
+var bytes: Int?
+var keep: String?
 var arguments = Array(CommandLine.arguments.dropFirst())
 while let argument = arguments.first {
     arguments.removeFirst()
@@ -65,10 +73,13 @@ while let argument = arguments.first {
     case "--interval-ms": interval = positive(value, argument)
     case "--count": count = positive(value, argument)
     case "--retry-seconds": retrySeconds = positive(value, argument)
+    case "--bytes": bytes = positive(value, argument)
+    case "--keep": keep = value
     default: fail("unknown argument \(argument)")
     }
 }
 guard let masters, let prefix else { fail("-H and --prefix are required") }
+guard (bytes == nil) == (keep == nil) else { fail("--bytes and --keep go together") }
 
 let options: ClientOptions
 do {
@@ -87,6 +98,34 @@ while opened == nil {
 }
 let client = opened!
 say("connected \(client.epoch)")
+if let bytes, let keep {
+    // Files with data, one after another.
+    var random = SystemRandomNumberGenerator()
+    for index in 0..<count {
+        let name = "\(prefix)\(index)"
+        let data = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &random) }
+        guard FileManager.default.createFile(atPath: "\(keep)/\(name)", contents: Data(data)) else {
+            fail("cannot write \(keep)/\(name)")
+        }
+        do {
+            let file = try await client.mknod(.root, EntryName(validating: name), mode: 0o644)
+            _ = try await client.open(file.inode, flags: [.write])
+            let source = Mutex<[UInt8]?>(data)
+            try await FileTransfer(client: client).write(
+                file.inode,
+                from: {
+                    source.withLock { value in
+                        defer { value = nil }; return value
+                    }
+                })
+            try await client.release(file.inode)
+            say("ok \(name) \(client.epoch)")
+        } catch {
+            say("failed \(name) \(error)")
+        }
+    }
+    exit(0)
+}
 let clock = ContinuousClock()
 let start = clock.now
 await withDiscardingTaskGroup { group in

@@ -17,10 +17,13 @@ make_lab() {
 # coming back (under a new LINK: the old one lives on while the dead namespace's orphaned TCP
 # sockets hold it).
 add_host() {
-    local h="$1" link="${2:-$prefix-$1}"
+    local h="$1" link="${2:-$prefix-$1}" mac
+    # The MAC follows from the address, so a host that comes back is the same host to its
+    # neighbours' ARP caches (as a rebooted machine is), not a stranger behind a stale entry.
+    mac=$(printf '02:00:%02x:%02x:%02x:%02x' ${addr[$h]//./ })
     ip netns add "$prefix-$h"
     ip -n "$prefix-$h" link set lo up
-    ip link add "$link" type veth peer name eth0 netns "$prefix-$h"
+    ip link add "$link" type veth peer name eth0 netns "$prefix-$h" address "$mac"
     ip link set "$link" netns "$prefix-br"
     ip -n "$prefix-br" link set "$link" master br0 up
     ip -n "$prefix-$h" addr add "${addr[$h]}/24" dev eth0
@@ -39,7 +42,8 @@ stop_ns() {
 
 # lab_cleanup (the EXIT trap, installed by lab_traps): unmounts each path in the array
 # `lab_mounts`, stops every process in the host namespaces (last host first) and the PIDs in
-# `pids` (tshark), deletes the namespaces, and removes $work unless the script failed.
+# `pids` (tshark), deletes the namespaces, and removes $work unless the script failed or
+# LAB_KEEP=1.
 lab_cleanup() {
     local status=$? pid h i
     set +e
@@ -49,7 +53,7 @@ lab_cleanup() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
     stop_ns "$prefix-br"
     for h in "${hosts[@]}" br; do ip netns del "$prefix-$h" 2>/dev/null; done
-    if [ "$status" = 0 ]; then rm -rf "$work"; else echo "capture: left $work for inspection" >&2; fi
+    if [ "$status" = 0 ] && [ "${LAB_KEEP:-0}" != 1 ]; then rm -rf "$work"; else echo "$(basename "$0"): left $work for inspection" >&2; fi
     exit "$status"
 }
 
