@@ -17,6 +17,10 @@
 # --runs kills per row; rows: hot and cold standby at 1 s and 100 ms advertisements.
 #
 #   sudo scripts/bench-failover.sh [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold] [--large]
+#   sudo scripts/bench-failover.sh --cluster [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold]
+#
+# --cluster: the whole cluster instead (chunkservers, MooseFS's mfsmount and MFSClient writing
+# fsynced files; scripts/lib/bench-failover-cluster.sh says how it samples).
 #
 # Environment: SWIFT_BIN_DIR=DIR takes the binaries from DIR instead of building them (release);
 # MFS_BUILD_LOCK (default /tmp/swift-mfs-build.lock) serializes the build with others. Every
@@ -25,12 +29,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 args=()
-usage() { echo "usage: $0 [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold] [--large]" >&2; exit 2; }
+usage() { echo "usage: $0 [--cluster] [--json] [--runs N] [--intervals MS,MS] [--standby hot,cold] [--large]" >&2; exit 2; }
 large=0
+cluster=0
+json=0
+runs=10
+intervals=1000,100
+standbys=hot,cold
 while [ $# -gt 0 ]; do
     case "$1" in
-        --json) args+=(--json) ;;
-        --runs | --intervals | --standby) [ $# -ge 2 ] || usage; args+=("$1" "$2"); shift ;;
+        --json) args+=(--json); json=1 ;;
+        --runs | --intervals | --standby)
+            [ $# -ge 2 ] || usage
+            args+=("$1" "$2")
+            case "$1" in --runs) runs=$2 ;; --intervals) intervals=$2 ;; --standby) standbys=$2 ;; esac
+            shift
+            ;;
+        --cluster) cluster=1 ;;
         --large) large=1 ;;
         *) usage ;;
     esac
@@ -44,16 +59,24 @@ command -v ip >/dev/null || { log "needs iproute2 (ip netns)"; exit 1; }
 if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"
 else
-    products="mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload FailoverBenchmarks"
+    products="mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload mfschunkserver FailoverBenchmarks"
     log "building $products (release)"
     # shellcheck disable=SC2016
     flock "${MFS_BUILD_LOCK:-/tmp/swift-mfs-build.lock}" bash -c \
         'for p in '"$products"'; do swift build -c release --product "$p" || exit 1; done' >&2
     bin=$(swift build -c release --show-bin-path)
 fi
-for binary in mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload FailoverBenchmarks; do
+for binary in mfsmaster mfsmetalogger mfsannouncer mfscli mfsmetarestore mfsprobe mfsworkload mfschunkserver FailoverBenchmarks; do
     [ -x "$bin/$binary" ] || { log "$bin/$binary is missing"; exit 1; }
 done
+
+if [ "$cluster" = 1 ]; then
+    [ "$large" = 0 ] || usage
+    # shellcheck source=lib/bench-failover-cluster.sh
+    . scripts/lib/bench-failover-cluster.sh
+    run_cluster_bench
+    exit $?
+fi
 
 if [ "$large" = 1 ]; then
     # --large: every cluster starts from 1 M inodes, and the metaloggers hold a snapshot of

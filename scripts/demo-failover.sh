@@ -4,7 +4,7 @@
 # active master's host killed silently, the time until writes succeed again, the old host back
 # as a follower, and every acknowledged file checked byte for byte.
 #
-#   sudo scripts/demo-failover.sh [--kills N] [--standby hot|cold] [--seconds S]
+#   sudo scripts/demo-failover.sh [--kills N] [--standby hot|cold] [--seconds S] [--advert MS]
 #
 # --kills N     kill the active host N times (default 1), alternating hosts: each time the old
 #               host comes back (a new namespace, the same address and disk) and rejoins as a
@@ -13,6 +13,7 @@
 #               its announcer's promote hook starts the master (MFS_COLD_STANDBY=1) at the first
 #               kill; a host that comes back is a master host again (its mfsmaster unit)
 # --seconds S   seconds of writes before each kill (default 4)
+# --advert MS   the announcers' advertisement interval (default 100 ms; keepalived's default is 1 s)
 #
 # Hosts (one network namespace each, on a bridge with no uplink, 169.254.77.0/24 only):
 #   ma, mb   mfsmaster + mfsannouncer (ma starts active, priority 200; mb a hot standby, 100)
@@ -36,12 +37,14 @@ cd "$(dirname "$0")/.."
 kills=1
 standby=hot
 writes_before_kill=4
-usage() { echo "usage: $0 [--kills N] [--standby hot|cold] [--seconds S]" >&2; exit 2; }
+advert=100
+usage() { echo "usage: $0 [--kills N] [--standby hot|cold] [--seconds S] [--advert MS]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --kills) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; kills=$2; shift ;;
         --standby) [ $# -ge 2 ] && { [ "$2" = hot ] || [ "$2" = cold ]; } || usage; standby=$2; shift ;;
         --seconds) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; writes_before_kill=$2; shift ;;
+        --advert) [ $# -ge 2 ] && [ "$2" -ge 10 ] 2>/dev/null || usage; advert=$2; shift ;;
         *) usage ;;
     esac
     shift
@@ -151,7 +154,7 @@ INTERFACE = eth0
 VRID = 77
 PRIORITY = $priority
 PREEMPT = 0
-ADVERT_INTERVAL_MS = 100
+ADVERT_INTERVAL_MS = $advert
 VIRTUAL_IPS = $vip/32
 GARP_COUNT = 3
 GARP_INTERVAL_MS = 50

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# The main demo. Until the failover issue lands (virtual IP, chunkservers, mount) it shows the
-# metadata core and the masters at work: a seeded workload of metadata changes, its changelog,
-# mfsmetarestore replaying that changelog onto the starting metadata, the replayed namespace
-# compared byte for byte with the live one, a damaged changelog refused loudly; then a real
-# mfsmaster on loopback, a client creating files with `mfs`, the master killed with SIGKILL
-# mid-stream, the restart (refused without -a, then -a), and a check that every acknowledged
-# file is there; then an active master with a follower and a metalogger (SYNC_REPLICAS 2), a
-# client writing, the active master killed, the follower promoted, the failover time, and a
-# check that no acknowledged create was lost; last, the data path: a master and three
-# chunkservers on loopback, a 200 MiB file stored at goal 2 and read back byte for byte, then
-# read again with one chunkserver killed.
+# The main demo, as root on a Debian machine. First act, short: the metadata core (a seeded
+# workload, its changelog, mfsmetarestore replaying it byte for byte, a damaged changelog refused
+# loudly) and a real mfsmaster on loopback killed with SIGKILL mid-stream and restarted (refused
+# without -a, then -a), every acknowledged file still there; then the data path: three
+# chunkservers, a 200 MiB file at goal 2 written and read back, read again with one chunkserver
+# killed. Last, the point of the project (scripts/demo-failover.sh): a whole HA cluster in network
+# namespaces (two master hosts with announcers, a metalogger, three chunkservers, a client with
+# MooseFS's mfsmount and our MFSClient writing fsynced files), the active master's host killed
+# silently, the time until writes succeed again, the old host back as a follower, and every
+# acknowledged file compared byte for byte.
+#
+#   sudo scripts/demo.sh [CHANGES [SEED]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-changes=${1:-200000}
+changes=${1:-50000}
 seed=${2:-1}
 
 command -v swift >/dev/null || { echo "demo.sh: swift is not on PATH (Swift 6.3 expected)" >&2; exit 1; }
-echo "== building (release): mfsworkload, mfsmetarestore, mfsmaster, mfsmetalogger, mfschunkserver, mfs, mfscli"
-for product in mfsworkload mfsmetarestore mfsmaster mfsmetalogger mfschunkserver mfs mfscli; do
+[ "$(id -u)" = 0 ] || { echo "demo.sh: run it as root (network namespaces, mfsmount)" >&2; exit 1; }
+# shellcheck source=lib/apt-install.sh
+. scripts/lib/apt-install.sh
+apt_install demo.sh iproute2 procps python3 libnl-3-dev libnl-route-3-dev fuse3 libfuse3-dev zlib1g-dev moosefs-client
+echo "== building (release): mfsworkload, mfsmetarestore, mfsmaster, mfsmetalogger, mfschunkserver, mfsannouncer, mfs, mfscli, mfsprobe"
+for product in mfsworkload mfsmetarestore mfsmaster mfsmetalogger mfschunkserver mfsannouncer mfs mfscli mfsprobe; do
     swift build -c release --product "$product" >/dev/null
 done
 bin=$(swift build -c release --show-bin-path)
@@ -105,74 +110,6 @@ kill -TERM "$master_pid"
 wait "$master_pid" 2>/dev/null || true
 master_pid=""
 
-# ------------------------------------------------- hot standby: follower, metalogger, failover
-echo
-echo "== a cluster on loopback: active master A (SYNC_REPLICAS 2), follower B, metalogger M"
-a="$dir/a"; b="$dir/b"; ml="$dir/ml"
-write_master_config "$a" 2 2
-start_master "$bin" "$a" || { cat "$a/master.log" >&2; exit 1; }
-a_pid=$master_pid; a_port=$port; a_peer=$peer_port
-write_master_config "$b" 2 1
-printf 'MASTER_ROLE = follower\nMASTER_HOST = 127.0.0.1:%s\n' "$a_peer" >>"$b/mfsmaster.cfg"
-start_master "$bin" "$b" || { cat "$b/master.log" >&2; exit 1; }
-b_pid=$master_pid; b_port=$port; b_status=$status_port; b_peer=$peer_port
-mkdir -p "$ml/data"
-printf 'DATA_PATH = %s\nMASTER_HOST = 127.0.0.1:%s,127.0.0.1:%s\n' "$ml/data" "$a_peer" "$b_peer" >"$ml/mfsmetalogger.cfg"
-"$bin/mfsmetalogger" -c "$ml/mfsmetalogger.cfg" >"$ml/metalogger.log" 2>&1 &
-ml_pid=$!
-extra_pids="$a_pid $b_pid $ml_pid"
-for _ in $(seq 1 100); do
-    peers=$("$bin/mfscli" -H "127.0.0.1:$(listening_port "$a/master.log" "status server listening")" --json | grep -c '"role" : "' || true)
-    [ "$peers" -ge 3 ] && break
-    sleep 0.1
-done
-"$bin/mfscli" -H "127.0.0.1:$(listening_port "$a/master.log" "status server listening")" | grep -E "role|peer|replication" | sed 's/^/   /'
-echo "== a client creates files through A or B (mfs -H A,B; each exit 0 is acknowledged by A and both peers)"
-hamfs() { "$bin/mfs" -H "127.0.0.1:$a_port,127.0.0.1:$b_port" "$@"; }
-hamfs mkdir /ha
-(
-    i=0
-    while [ ! -e "$dir/stop" ]; do
-        i=$((i + 1))
-        began=$(date +%s%N)
-        if hamfs touch "/ha/f$i" 2>/dev/null; then echo "f$i $began $(date +%s%N)" >>"$dir/ha.acknowledged"; fi
-    done
-) &
-writer_pid=$!
-sleep 3
-echo "== SIGKILL the active master A mid-stream; B is promoted (what the announcer's promote hook does)"
-killed=$(date +%s%N)
-kill -KILL "$a_pid"
-until "$bin/mfscli" -H "127.0.0.1:$b_status" promote >"$dir/promote.out" 2>/dev/null; do sleep 0.01; done
-promoted=$(date +%s%N)
-sed 's/^/   /' "$dir/promote.out"
-for _ in $(seq 1 500); do
-    # The first create that began after the kill and was acknowledged: by B.
-    first=$(awk -v k="$killed" '$2 > k { print $3; exit }' "$dir/ha.acknowledged")
-    [ -n "$first" ] && break
-    sleep 0.01
-done
-sleep 1
-touch "$dir/stop"
-wait "$writer_pid" 2>/dev/null || true
-writer_pid=""
-echo "   kill -> promoted: $(((promoted - killed) / 1000000)) ms; kill -> first acknowledged create on B: $(((first - killed) / 1000000)) ms"
-echo "== check: every create acknowledged before or after the kill is on B, the new active master"
-cut -d' ' -f1 "$dir/ha.acknowledged" | sort >"$dir/ha.sorted"
-"$bin/mfs" -H "127.0.0.1:$b_port" ls /ha | sort >"$dir/ha.present"
-lost=$(comm -23 "$dir/ha.sorted" "$dir/ha.present" | wc -l)
-echo "   acknowledged $(wc -l <"$dir/ha.sorted"), present $(wc -l <"$dir/ha.present"), lost $lost"
-[ "$lost" -eq 0 ]
-echo "== B's status (mfscli): active, epoch one higher, the metalogger now follows B"
-for _ in $(seq 1 100); do
-    "$bin/mfscli" -H "127.0.0.1:$b_status" | grep -q "peer .*metalogger" && break
-    sleep 0.1
-done
-"$bin/mfscli" -H "127.0.0.1:$b_status" | grep -E "role|epoch|version|peer|replication" | sed 's/^/   /'
-kill -TERM "$a_pid" "$b_pid" "$ml_pid" 2>/dev/null || true
-wait "$a_pid" "$b_pid" "$ml_pid" 2>/dev/null || true
-extra_pids=""
-
 # ------------------------------------------------------------------------------ the data path
 echo
 echo "== the data path: a master and three chunkservers (mfschunkserver) on loopback"
@@ -213,4 +150,9 @@ echo "== one chunkserver killed (SIGKILL): the file still reads back from the ot
 rm -f "$dir/back.bin"
 dmfs get -q /file.bin "$dir/back.bin"
 cmp "$dir/file.bin" "$dir/back.bin" && echo "   identical"
-echo "== done"
+kill -TERM "$d_pid" "${cs_pids[@]}" 2>/dev/null || true
+wait "$d_pid" "${cs_pids[@]}" 2>/dev/null || true
+extra_pids=""
+
+echo
+MFS_BIN="$bin" bash scripts/demo-failover.sh
