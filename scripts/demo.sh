@@ -118,7 +118,8 @@ start_master "$bin" "$b" || { cat "$b/master.log" >&2; exit 1; }
 b_pid=$master_pid; b_port=$port; b_status=$status_port; b_peer=$peer_port
 mkdir -p "$ml/data"
 printf 'DATA_PATH = %s\nMASTER_HOST = 127.0.0.1:%s,127.0.0.1:%s\n' "$ml/data" "$a_peer" "$b_peer" >"$ml/mfsmetalogger.cfg"
-"$bin/mfsmetalogger" -c "$ml/mfsmetalogger.cfg" >"$ml/metalogger.log" 2>&1 &
+unit_command mfsmetalogger "$bin" "$ml/mfsmetalogger.cfg"
+"${command[@]}" >"$ml/metalogger.log" 2>&1 &
 ml_pid=$!
 extra_pids="$a_pid $b_pid $ml_pid"
 for _ in $(seq 1 100); do
@@ -189,7 +190,8 @@ for i in 1 2 3; do
     echo "$d/cs$i/chunks" >"$d/cs$i/mfshdd.cfg"
     printf 'DATA_PATH = %s\nHDD_CONF_FILENAME = %s\nMASTER_HOST = 127.0.0.1\nMASTER_PORT = %s\nCSSERV_LISTEN_HOST = 127.0.0.1\nCSSERV_LISTEN_PORT = 0\nHDD_LEAVE_SPACE_DEFAULT = 0\n' \
         "$d/cs$i" "$d/cs$i/mfshdd.cfg" "$cs_port" >"$d/cs$i/mfschunkserver.cfg"
-    "$bin/mfschunkserver" -c "$d/cs$i/mfschunkserver.cfg" >"$d/cs$i/chunkserver.log" 2>&1 &
+    unit_command mfschunkserver "$bin" "$d/cs$i/mfschunkserver.cfg"
+    "${command[@]}" >"$d/cs$i/chunkserver.log" 2>&1 &
     cs_pids+=($!)
     extra_pids="$extra_pids $!"
 done

@@ -106,14 +106,19 @@ units_changed=0
 # The Debian package that owns a path on this host, if any (dpkg only knows the real root).
 owner() {
     [ -z "$destdir" ] && command -v dpkg-query >/dev/null || return 0
-    dpkg-query -S "$1" 2>/dev/null | sed -n '1s/:.*//p'
+    dpkg-query -S "$1" 2>/dev/null | sed -n '1s/:.*//p' || true
 }
 
 # directory PATH MODE
+declare -A announced=()
 directory() {
     local target="$destdir$1"
     [ -d "$target" ] && return 0
-    if [ "$dry" = 1 ]; then echo "would create directory $target"; return 0; fi
+    if [ "$dry" = 1 ]; then
+        [ -n "${announced[$target]:-}" ] || echo "would create directory $target"
+        announced[$target]=1
+        return 0
+    fi
     install -d -m "$2" "$target"
     echo "create directory $target"
 }
@@ -159,7 +164,7 @@ done
 for name in "${docs[@]}"; do put "$repo/docs/$name.md" "$doc_dir/$name.md" 644; done
 while IFS= read -r file; do
     relative=${file#"$repo/config/ha-example/"}
-    [ -d "$destdir$doc_dir/ha-example/$(dirname "$relative")" ] || directory "$doc_dir/ha-example/$(dirname "$relative")" 755
+    [ "$(dirname "$relative")" = . ] || directory "$doc_dir/ha-example/$(dirname "$relative")" 755
     sed "s#/usr/local/#$prefix/#g" "$file" >"$work/sample"
     put "$work/sample" "$doc_dir/ha-example/$relative" 644
 done < <(find "$repo/config/ha-example" -type f | sort)

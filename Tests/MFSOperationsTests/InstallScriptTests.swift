@@ -100,6 +100,18 @@ import Testing
         #expect(announced.count == 1 && announced.first?.contains("mfsmaster.service") == true, "\(announced)")
     }
 
+    /// On this host itself (no `--destdir`), where Debian's packages are asked who owns each
+    /// target: every action announced, nothing made.
+    @Test func aDryRunOnTheHostChangesNothing() throws {
+        let targets = Self.expectedFiles.map { "/" + $0.path }
+        let before = targets.map { FileManager.default.fileExists(atPath: $0) }
+        let run = try Repository.script("install.sh", ["--from", Repository.debugBinaries, "--dry-run"])
+        #expect(run.status == 0, "\(run.out)\n\(run.err)")
+        #expect(run.out.contains(" -> /usr/local/sbin/mfsmaster ") && run.out.contains("dry run: nothing changed"), "\(run.out)")
+        #expect(!run.out.contains("/usr/sbin/") && !run.out.contains("/usr/bin/"))
+        #expect(targets.map { FileManager.default.fileExists(atPath: $0) } == before)
+    }
+
     /// `/usr` (and what resolves to Debian's binary directories) is refused before anything is
     /// done: Debian's MooseFS packages own /usr/sbin/mfsmaster and the others.
     @Test(arguments: ["/usr", "/usr/", "/usr/local/..", "/", "//"])
