@@ -79,6 +79,10 @@ unit_dir=/etc/systemd/system
 config_dir=/etc/mfs
 doc_dir=$prefix/share/doc/swift-mfs
 
+if [ -z "$destdir" ] && [ "$dry" = 0 ] && [ "$(id -u)" != 0 ]; then
+    die "installing on this host needs root (or stage with --destdir DIR, or look with --dry-run)"
+fi
+
 # --- the binaries --------------------------------------------------------------------------
 default_from="$repo/.build/release"
 [ -n "$from" ] || from=$default_from

@@ -1,4 +1,5 @@
 import Foundation
+import MFSTestSupport
 import Testing
 
 /// `scripts/install.sh` into a staging directory (`--destdir`), with the debug build's binaries.
@@ -137,6 +138,13 @@ import Testing
         let noBinaries = try Repository.script("install.sh", ["--destdir", empty, "--from", empty])
         #expect(noBinaries.status == 1 && noBinaries.err.contains("\(empty) lacks mfsmaster"), "\(noBinaries.err)")
         #expect(noBinaries.err.contains("swift build -c release"))
+        // On the host itself only root installs (tried as mfs, when the tests run as root and it exists).
+        if getuid() == 0, getpwnam("mfs") != nil {
+            let user = try runProgram(
+                "/usr/sbin/runuser",
+                ["-u", "mfs", "--", "/bin/bash", Repository.path("scripts/install.sh"), "--from", Repository.debugBinaries])
+            #expect(user.status == 1 && user.err.contains("installing on this host needs root"), "\(user.err)")
+        }
     }
 
     /// Another prefix is written into the units (ExecStart, the hooks' MFS_BIN) and the samples.
