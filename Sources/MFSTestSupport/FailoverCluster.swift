@@ -31,7 +31,8 @@ public final class FailoverCluster: @unchecked Sendable {
         /// Where `mfsmaster`, `mfsmetalogger`, `mfsannouncer`, `mfscli`, `mfsmetarestore` and
         /// `mfsprobe` are.
         public var binDirectory: String
-        /// Where `mfs-promote` and `mfs-demote` are.
+        /// Where `mfs-promote`, `mfs-demote` and `lib/unit-exec.sh` are, beside `systemd/` (the
+        /// repository's `scripts/`): each daemon starts with its unit's `ExecStart`.
         public var scriptsDirectory: String
         /// A directory made by `mfsworkload --snapshot-inodes`: its snapshot and the changes
         /// after it become A's metadata and changelog and every metalogger's files, so the
