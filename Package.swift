@@ -165,6 +165,13 @@ var targets: [Target] = [
     /// Debian's MooseFS chunkservers under our master with our `mfs`, and chunk files handed
     /// between the two implementations, in network namespaces.
     .testTarget(name: "MFSDataInteropTests", dependencies: ["MFSStatus", "MFSTestSupport"]),
+    /// Operations: the systemd units (systemd-analyze verify), scripts/install.sh,
+    /// scripts/lib/unit-exec.sh and config/ha-example loaded by the daemons' parsers.
+    .testTarget(
+        name: "MFSOperationsTests",
+        dependencies: [
+            "MFSMaster", "MFSMetalogger", "MFSChunkserver", "MFSChunkStore", "MFSAnnouncer", "VRRPCore", "MFSConfig", "MFSTestSupport",
+        ]),
     .testTarget(
         name: "MFSMetaloggerTests",
         dependencies: storage + [

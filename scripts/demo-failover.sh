@@ -86,25 +86,21 @@ ns() { echo "$prefix-$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 now_ns() { date +%s%N; }
 
-# The command line of a unit's ExecStart with the binary taken from $bin and `-c` given the host's
-# own configuration file (so the demo starts each daemon as systemd would).
+# The command line of a unit's ExecStart (scripts/lib/unit-exec.sh) with the binary taken from
+# $bin and `-c` given the host's own configuration file, as one shell-quoted line: the demo starts
+# each daemon as systemd would.
 unit_command() {
-    local unit=$1 cfg=$2 line exe rest
-    line=$(sed -n 's/^ExecStart=//p' "systemd/$unit.service")
-    [ -n "$line" ] || fail "systemd/$unit.service has no ExecStart"
-    exe=${line%% *}
-    rest=${line#"$exe"}
-    # shellcheck disable=SC2001
-    rest=$(echo "$rest" | sed "s#-c [^ ]*#-c $cfg#")
-    echo "$bin/$(basename "$exe")$rest"
+    local words
+    mapfile -t words < <(scripts/lib/unit-exec.sh --bin "$bin" --nice "systemd/$1.service" "$2")
+    [ ${#words[@]} -gt 0 ] || fail "cannot read the ExecStart of systemd/$1.service"
+    printf '%q ' "${words[@]}"
 }
 
 # start HOST DAEMON: the daemon's unit command in HOST's namespace, logging to HOST-DAEMON.log.
 start() {
     local h=$1 daemon=$2 cmd
     cmd="$(unit_command "$daemon" "$work/$h/$daemon.cfg") ${MFS_DEMO_FLAGS:-}"
-    # shellcheck disable=SC2086
-    in_ns "$h" setsid $cmd >>"$work/$h-$daemon.log" 2>&1 </dev/null &
+    in_ns "$h" setsid bash -c "exec $cmd" >>"$work/$h-$daemon.log" 2>&1 </dev/null &
 }
 
 status_json() { in_ns "$1" "$bin/mfscli" -H 127.0.0.1:9428 --json --timeout 1 2>/dev/null; }

@@ -126,7 +126,8 @@ for i in 1 2 3; do
     echo "$d/cs$i/chunks" >"$d/cs$i/mfshdd.cfg"
     printf 'DATA_PATH = %s\nHDD_CONF_FILENAME = %s\nMASTER_HOST = 127.0.0.1\nMASTER_PORT = %s\nCSSERV_LISTEN_HOST = 127.0.0.1\nCSSERV_LISTEN_PORT = 0\nHDD_LEAVE_SPACE_DEFAULT = 0\n' \
         "$d/cs$i" "$d/cs$i/mfshdd.cfg" "$cs_port" >"$d/cs$i/mfschunkserver.cfg"
-    "$bin/mfschunkserver" -c "$d/cs$i/mfschunkserver.cfg" >"$d/cs$i/chunkserver.log" 2>&1 &
+    unit_command mfschunkserver "$bin" "$d/cs$i/mfschunkserver.cfg"
+    "${command[@]}" >"$d/cs$i/chunkserver.log" 2>&1 &
     cs_pids+=($!)
     extra_pids="$extra_pids $!"
 done

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
 # tshark for its interop tests, fuse3 for mfsmount, zlib for chunk CRCs, MooseFS
-# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too).
-packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
+# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too),
+# systemd for systemd-analyze (the units are verified with it; systemd need not be running).
+packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -81,7 +82,10 @@ run_pass() {
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
-    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests
+    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests --skip MFSOperationsTests
+# The units (systemd-analyze verify), scripts/install.sh into staging directories and
+# config/ha-example: they wait on scripts with blocking calls, so apart from the async tests.
+run_pass "operations: units, install.sh, config samples" --filter MFSOperationsTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests

@@ -31,7 +31,8 @@ public final class FailoverCluster: @unchecked Sendable {
         /// Where `mfsmaster`, `mfsmetalogger`, `mfsannouncer`, `mfscli`, `mfsmetarestore` and
         /// `mfsprobe` are.
         public var binDirectory: String
-        /// Where `mfs-promote` and `mfs-demote` are.
+        /// Where `mfs-promote`, `mfs-demote` and `lib/unit-exec.sh` are, beside `systemd/` (the
+        /// repository's `scripts/`): each daemon starts with its unit's `ExecStart`.
         public var scriptsDirectory: String
         /// A directory made by `mfsworkload --snapshot-inodes`: its snapshot and the changes
         /// after it become A's metadata and changelog and every metalogger's files, so the
@@ -74,6 +75,19 @@ public final class FailoverCluster: @unchecked Sendable {
     }
 
     func binary(_ name: String) -> String { "\(options.binDirectory)/\(name)" }
+
+    /// The ExecStart of `systemd/DAEMON.service` with this build's binary and `config` after
+    /// `-c` (and `nice -n N` for the unit's `Nice=N`), by `scripts/lib/unit-exec.sh`: each
+    /// daemon starts with the binary and flags of its unit (issue #14).
+    func unitCommand(_ daemon: String, config: String) throws -> [String] {
+        let unit = URL(fileURLWithPath: options.scriptsDirectory).deletingLastPathComponent().appendingPathComponent(
+            "systemd/\(daemon).service"
+        ).path
+        let run = try runProgram(
+            "/bin/bash", [options.scriptsDirectory + "/lib/unit-exec.sh", "--bin", options.binDirectory, "--nice", unit, config])
+        guard run.status == 0 else { throw LabError(message: "unit-exec.sh \(unit): \(run.err)") }
+        return run.out.split(separator: "\n").map(String.init)
+    }
 
     // MARK: starting
 
@@ -138,7 +152,7 @@ public final class FailoverCluster: @unchecked Sendable {
     func startMaster(_ host: String, role: String) throws {
         try FileManager.default.createDirectory(atPath: dataPath(host), withIntermediateDirectories: true)
         try writeMasterConfig(host, role: role)
-        try lab.spawn(host, [binary("mfsmaster"), "-c", lab.path("\(host)-master.cfg")], log: lab.path("\(host)-master.log"))
+        try lab.spawn(host, try unitCommand("mfsmaster", config: lab.path("\(host)-master.cfg")), log: lab.path("\(host)-master.log"))
     }
 
     func startMetalogger(_ host: String) throws {
@@ -146,7 +160,7 @@ public final class FailoverCluster: @unchecked Sendable {
         let masters = ["A", "B"].map { "\(lab.host($0).address):\(Self.peerPort)" }.joined(separator: ",")
         try writeConfig("\(host)-metalogger.cfg", ["DATA_PATH": dataPath(host), "MASTER_HOST": masters])
         try lab.spawn(
-            host, [binary("mfsmetalogger"), "-c", lab.path("\(host)-metalogger.cfg")], log: lab.path("\(host)-metalogger.log"))
+            host, try unitCommand("mfsmetalogger", config: lab.path("\(host)-metalogger.cfg")), log: lab.path("\(host)-metalogger.log"))
     }
 
     /// The announcer of `host`, its hooks `mfs-promote`/`mfs-demote` with the local master's
@@ -156,9 +170,8 @@ public final class FailoverCluster: @unchecked Sendable {
         var environment = "MFS_STATUS=\(status) MFS_BIN=\(options.binDirectory)"
         if host == "B", options.standby == .cold {
             let start = lab.path("B-start-master.sh")
-            try lab.write(
-                "B-start-master.sh",
-                "setsid \(binary("mfsmaster")) -c \(lab.path("B-master.cfg")) >>\(lab.path("B-master.log")) 2>&1 </dev/null &\n")
+            let command = try unitCommand("mfsmaster", config: lab.path("B-master.cfg")).joined(separator: " ")
+            try lab.write("B-start-master.sh", "setsid \(command) >>\(lab.path("B-master.log")) 2>&1 </dev/null &\n")
             environment += " MFS_COLD_STANDBY=1 MFS_DATA_PATH=\(dataPath("B")) MFS_MASTER_START='sh \(start)'"
         }
         var keys = [
@@ -178,8 +191,7 @@ public final class FailoverCluster: @unchecked Sendable {
         try writeConfig("\(host)-announcer.cfg", keys)
         // Niced as the systemd unit does (Nice=-10): a stalled announcer is a false failover.
         try lab.spawn(
-            host, ["nice", "-n", "-10", binary("mfsannouncer"), "-c", lab.path("\(host)-announcer.cfg")],
-            log: lab.path("\(host)-announcer.log"))
+            host, try unitCommand("mfsannouncer", config: lab.path("\(host)-announcer.cfg")), log: lab.path("\(host)-announcer.log"))
     }
 
     private func writeConfig(_ file: String, _ keys: [String: String]) throws {

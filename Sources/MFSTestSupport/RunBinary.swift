@@ -1,11 +1,14 @@
 import Foundation
 
-/// Runs the program at `path` with `arguments` and waits for it; returns its exit status, its
-/// standard output and its standard error.
-public func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+/// Runs the program at `path` with `arguments` (and `environment` added to this process's) and
+/// waits for it; returns its exit status, its standard output and its standard error.
+public func runProgram(
+    _ path: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
