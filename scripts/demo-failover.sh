@@ -4,7 +4,8 @@
 # active master's host killed silently, the time until writes succeed again, the old host back
 # as a follower, and every acknowledged file checked byte for byte.
 #
-#   sudo scripts/demo-failover.sh [--kills N] [--standby hot|cold] [--seconds S] [--advert MS]
+#   sudo scripts/demo-failover.sh [--kills N] [--standby hot|cold] [--seconds S] [--advert MS] [--with-chunkserver]
+#   sudo scripts/demo-failover.sh --partition SECONDS [--seconds S]
 #
 # --kills N     kill the active host N times (default 1), alternating hosts: each time the old
 #               host comes back (a new namespace, the same address and disk) and rejoins as a
@@ -13,7 +14,14 @@
 #               its announcer's promote hook starts the master (MFS_COLD_STANDBY=1) at the first
 #               kill; a host that comes back is a master host again (its mfsmaster unit)
 # --seconds S   seconds of writes before each kill (default 4)
+# --partition SECONDS  no kill: the active master's host is cut from the three chunkservers (not
+#               from its follower, the metalogger or the client) for SECONDS, then healed. No
+#               failover may happen (one active master, the same epoch, throughout), and nothing
+#               acknowledged may be lost; writes may fail while no chunkserver is reachable.
 # --advert MS   the announcers' advertisement interval (default 100 ms; keepalived's default is 1 s)
+# --with-chunkserver  a chunkserver host (cs1, cs2, cs3 in turn) dies silently with each master
+#               host and comes back (same disk) once writes go on: every file written before
+#               stays readable, from the other copies or from it once back
 #
 # Hosts (one network namespace each, on a bridge with no uplink, 169.254.77.0/24 only):
 #   ma, mb   mfsmaster + mfsannouncer (ma starts active, priority 200; mb a hot standby, 100)
@@ -38,13 +46,20 @@ kills=1
 standby=hot
 writes_before_kill=4
 advert=100
-usage() { echo "usage: $0 [--kills N] [--standby hot|cold] [--seconds S] [--advert MS]" >&2; exit 2; }
+with_chunkserver=0
+partition=0
+usage() {
+    echo "usage: $0 [--kills N] [--standby hot|cold] [--seconds S] [--advert MS] [--with-chunkserver] | --partition SECONDS [--seconds S]" >&2
+    exit 2
+}
 while [ $# -gt 0 ]; do
     case "$1" in
         --kills) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; kills=$2; shift ;;
         --standby) [ $# -ge 2 ] && { [ "$2" = hot ] || [ "$2" = cold ]; } || usage; standby=$2; shift ;;
         --seconds) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; writes_before_kill=$2; shift ;;
         --advert) [ $# -ge 2 ] && [ "$2" -ge 10 ] 2>/dev/null || usage; advert=$2; shift ;;
+        --with-chunkserver) with_chunkserver=1 ;;
+        --partition) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; partition=$2; shift ;;
         *) usage ;;
     esac
     shift
@@ -238,7 +253,7 @@ client_writer=$!
 # ------------------------------------------------------------------------- the host deaths
 # kill_host HOST: DESIGN §9's silent death: its cable down, SIGKILL to everything on it, its
 # namespace deleted. Sets `killed` (wall clock, ns) and `monotonic` (CLOCK_MONOTONIC, ns): when.
-declare -A link=([ma]="$prefix-ma" [mb]="$prefix-mb")
+declare -A link=([ma]="$prefix-ma" [mb]="$prefix-mb" [cs1]="$prefix-cs1" [cs2]="$prefix-cs2" [cs3]="$prefix-cs3")
 kill_host() {
     local h=$1 pid
     read -r killed monotonic < <(python3 -c 'import time; print(time.time_ns(), time.monotonic_ns())')
@@ -253,14 +268,51 @@ first_in_epoch() { awk -v e="$1" '$2 == "ok" && $4 >= e { print $1; exit }' "$wo
 epoch_of() { status_json "$1" | sed -n 's/^  "epoch" : \([0-9]*\).*/\1/p'; }
 follows() { [ "$(role_of "$1")" = follower ] && in_step "$2" 2; }
 
+# cut_chunkservers add|del: the active master ma and cs1-cs3 lose each other (blackhole routes
+# both ways, the virtual IP included): packets are dropped, nothing is refused.
+cut_chunkservers() {
+    local h
+    for h in cs1 cs2 cs3; do
+        ip -n "$(ns ma)" route "$1" blackhole "${addr[$h]}/32"
+        ip -n "$(ns "$h")" route "$1" blackhole "${addr[ma]}/32"
+        ip -n "$(ns "$h")" route "$1" blackhole "$vip/32"
+    done
+}
+
 active=ma
 times=()
+if [ "$partition" -gt 0 ]; then
+    kills=0
+    sleep "$writes_before_kill"
+    epoch=$(epoch_of ma)
+    say "== the active master's host ma is cut from the chunkservers for $partition s (not from mb, ml or the client)"
+    cut_chunkservers add
+    roles=""
+    deadline=$((SECONDS + partition))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        roles="$roles $(role_of ma)/$(role_of mb)"
+        sleep 0.2
+    done
+    cut_chunkservers del
+    say "   healed: ma $(role_of ma) (epoch $(epoch_of ma)), mb $(role_of mb); roles seen during the cut (ma/mb):$(echo "$roles" | tr ' ' '\n' | sort | uniq -c | tr '\n' ' ')"
+    echo "$roles" | tr ' ' '\n' | grep -q "active/active" && fail "two active masters during the partition"
+    [ "$(epoch_of ma)" = "$epoch" ] && is_active ma || fail "the partition from the chunkservers moved the active role"
+    wait_for 30 "three chunkservers registered with ma again" registered ma
+    sleep "$writes_before_kill"
+fi
 for round in $(seq 1 "$kills"); do
     sleep "$writes_before_kill"
     standby_host=$(other_of "$active")
     say "== kill $round of $kills: the active host $active dies silently (cable down, SIGKILL to everything on it, namespace deleted)"
     epoch=$(epoch_of "$active")
     kill_host "$active"
+    if [ "$with_chunkserver" = 1 ]; then
+        chunkserver=cs$(((round - 1) % 3 + 1))
+        say "   and the chunkserver host $chunkserver with it"
+        master_killed=$killed master_monotonic=$monotonic
+        kill_host "$chunkserver"
+        killed=$master_killed monotonic=$master_monotonic
+    fi
     deadline=$((SECONDS + 60))
     until [ -n "$(first_after "$killed")" ] && [ -n "$(first_in_epoch $((epoch + 1)))" ]; do
         [ "$SECONDS" -lt "$deadline" ] || { show_logs; fail "no write through both clients within 60 s of kill $round"; }
@@ -271,6 +323,13 @@ for round in $(seq 1 "$kills"); do
     times+=("$mount_ms")
     say "   kill -> first write acknowledged: mfsmount $mount_ms ms (begun after the kill: create + 256 KiB + fsync), MFSClient $client_ms ms (by the new master: create + 64 KiB on every replica)"
     say "   active now: $standby_host ($(role_of "$standby_host"), epoch $(epoch_of "$standby_host")); the virtual IP there: $(holds_vip "$standby_host" && echo yes || echo no)"
+    if [ "$with_chunkserver" = 1 ]; then
+        say "   $chunkserver's host comes back (same disk): it registers its chunks with the new active master"
+        link[$chunkserver]="$prefix-$chunkserver-$round"
+        add_host "$chunkserver" "${link[$chunkserver]}"
+        start "$chunkserver" mfschunkserver
+        wait_for 30 "three chunkservers registered with $standby_host" registered "$standby_host"
+    fi
     say "   $active's host comes back (new namespace, same address and disk): mfsmaster and mfsannouncer as their units start them"
     link[$active]="$prefix-$active$round"
     add_host "$active" "${link[$active]}"
@@ -313,8 +372,14 @@ bad=$(wc -l <"$work/bad")
 [ "$bad" -eq 0 ] || sed 's/^/   DIFFERENT or missing: /' "$work/bad" | head -5 >&2
 say "   acknowledged $acked, identical $((acked - bad)), lost or wrong $bad"
 in_ns "$active" "$bin/mfscli" -H 127.0.0.1:9428 | grep -E '^(role|epoch|peer|chunkserver|chunks)' | sed 's/^/   /'
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-say "   kill -> first write through mfsmount over $kills kill(s): median $(echo "$sorted" | sed -n "$(((kills + 1) / 2))p") ms, max $(echo "$sorted" | tail -1) ms"
+if [ "$kills" -gt 0 ]; then
+    sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+    say "   kill -> first write through mfsmount over $kills kill(s): median $(echo "$sorted" | sed -n "$(((kills + 1) / 2))p") ms, max $(echo "$sorted" | tail -1) ms"
+fi
 [ "$bad" -eq 0 ] || fail "acknowledged files lost or wrong; logs in $work"
-[ "$failed" -eq 0 ] || fail "the clients saw errors; logs in $work"
-say "== done: no acknowledged file lost, no client error"
+[ "$failed" -eq 0 ] || [ "$partition" -gt 0 ] || fail "the clients saw errors; logs in $work"
+if [ "$partition" -gt 0 ]; then
+    say "== done: one active master throughout, no acknowledged file lost ($failed writes refused during the cut)"
+else
+    say "== done: no acknowledged file lost, no client error"
+fi

@@ -19,8 +19,9 @@ import Testing
     /// Kills per run (the issue asks for at least 10); `MFS_FAILOVER_RUNS` for quicker local runs.
     static let kills = Int(ProcessInfo.processInfo.environment["MFS_FAILOVER_RUNS"] ?? "") ?? 10
 
-    /// Runs the script and returns its output after checking its verdict.
-    private func run(_ arguments: String) throws -> String {
+    /// Runs the script and returns its output after checking its verdict (`clientErrors`: writes
+    /// may fail, as while no chunkserver is reachable).
+    private func run(_ arguments: String, clientErrors: Bool = false) throws -> String {
         let bin = MasterProcess.binaryPath("mfsmaster").split(separator: "/").dropLast().joined(separator: "/")
         let script = Self.root.appendingPathComponent("scripts/demo-failover.sh").path
         let result = NetnsLab.shell("MFS_BIN=/\(bin) bash \(script) \(arguments) 2>&1")
@@ -28,7 +29,7 @@ import Testing
         print(summary)
         #expect(result.status == 0, "demo-failover.sh \(arguments) failed:\n\(result.output.suffix(12_000))")
         #expect(result.output.contains("lost or wrong 0"), "files lost or wrong:\n\(summary)")
-        #expect(result.output.contains(", 0 writes failed"), "client errors:\n\(summary)")
+        if !clientErrors { #expect(result.output.contains(", 0 writes failed"), "client errors:\n\(summary)") }
         return result.output
     }
 
@@ -45,5 +46,21 @@ import Testing
     func aColdStandbyTakesOverAndTheOldHostRejoinsLosingNothing() throws {
         let output = try run("--kills 2 --standby cold --seconds 2")
         #expect(output.contains("active now: mb (active, epoch 1)"), "the cold standby did not take over")
+    }
+
+    @Test(.enabled(if: runnable, "needs root, ip netns, /dev/fuse and Debian's moosefs-client (scripts/test.sh installs them)"))
+    func aChunkserverHostDyingWithTheActiveHostLosesNothing() throws {
+        let output = try run("--kills 3 --with-chunkserver --seconds 2")
+        #expect(output.components(separatedBy: "host comes back (same disk)").count - 1 == 3, "a chunkserver host did not come back")
+    }
+
+    /// The active master cut from every chunkserver, not from its follower: no failover (one
+    /// active master at the same epoch throughout, which the script checks every 200 ms), and
+    /// after the heal nothing acknowledged is lost; writes may fail during the cut.
+    @Test(.enabled(if: runnable, "needs root, ip netns, /dev/fuse and Debian's moosefs-client (scripts/test.sh installs them)"))
+    func aMasterCutFromTheChunkserversStaysTheOnlyActiveOneAndLosesNothing() throws {
+        let output = try run("--partition 5 --seconds 2", clientErrors: true)
+        #expect(output.contains("healed: ma active (epoch 0), mb follower"), "the roles changed")
+        #expect(output.contains("one active master throughout"))
     }
 }
