@@ -135,15 +135,16 @@ extension MooseClientConnection {
         let valid: EntryName
         do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
         run(.mknod(next(), credentials(who), parent: parent, name: valid, type: .file, mode: mode, rdev: 0), session) { connection, reply in
-            if let retried = connection.retriedCreation(reply, id, parent: parent, name: valid, type: .file, session),
-                connection.shared.service.namespace.session(session.id, holds: retried.inode)
-            {
+            let retried = connection.retriedCreation(reply, id, parent: parent, name: valid, type: .file, session)
+            if let retried, connection.shared.service.namespace.session(session.id, holds: retried.inode) {
                 // The first create opened it too: answer as it did, opening nothing more.
                 let record = connection.attr(retried, session, dataCache: false)
                 return connection.send(
                     FuseReply.create(id, openFlags: 0, inode: connection.remote(retried.inode, session), record).encode())
             }
-            guard let made = reply.attributes else { return connection.sendStatus(type, id, reply) }
+            // A first create that made the node but did not open it (the old master died
+            // between the two) is finished here: the open follows.
+            guard let made = reply.attributes ?? retried else { return connection.sendStatus(type, id, reply) }
             connection.run(
                 .open(connection.next(), connection.credentials(who), inode: made.inode, flags: [.read, .write, .afterCreate]), session
             ) {

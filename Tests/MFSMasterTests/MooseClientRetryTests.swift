@@ -20,10 +20,15 @@ import Testing
         }
         let mkdir = FuseRequest.mkdir(5, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, root, copySGID: 0)
         let create = FuseRequest.create(6, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, root)
+        // A create whose first half (the node) the old master did before it died, and not the
+        // open: a MKNOD here, then CREATE of the same name sent again.
+        let made = FuseRequest.mknod(7, parent: 1, name: Array("g".utf8), type: 1, mode: 0o644, umask: 0, root, rdev: 0)
+        let createMade = FuseRequest.create(7, parent: 1, name: Array("g".utf8), mode: 0o644, umask: 0, root)
         guard case .entry(_, 5, let dir, _) = try Dialect.ask(first, mkdir),
-            case .create(6, _, let file, _) = try Dialect.ask(first, create)
+            case .create(6, _, let file, _) = try Dialect.ask(first, create),
+            case .entry(_, 7, let node, _) = try Dialect.ask(first, made)
         else {
-            Issue.record("mkdir or create failed")
+            Issue.record("mkdir, create or mknod failed")
             return
         }
         // The connection is lost before the client read the answers: it resumes its session on
@@ -37,6 +42,10 @@ import Testing
         }
         guard case .create(6, _, file, _) = try Dialect.ask(resumed, create) else {
             Issue.record("the create sent again did not get the file it made")
+            return
+        }
+        guard case .create(7, _, node, _) = try Dialect.ask(resumed, createMade) else {
+            Issue.record("the create sent again did not finish the node its first half made")
             return
         }
         // The same thread asking again is a new request: EEXIST.
