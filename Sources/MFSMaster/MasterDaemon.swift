@@ -179,7 +179,7 @@ public final class MasterDaemon: Sendable {
         }
         let daemon = MasterDaemon(
             settings: settings, service: service, clients: clients, roles: roles, peers: peers, promotion: promotion, lock: lock,
-            logger: logger, electAtStart: mustElect)
+            logger: logger, electAtStart: mustElect, dumpAfterStart: loaded.needsDump && !loaded.isNewCluster)
         if mustElect {
             logger.notice(
                 "restarting with voters: no change is acknowledged before the voters grant this master a new epoch (the quorum rule)",
@@ -190,9 +190,10 @@ public final class MasterDaemon: Sendable {
 
     private init(
         settings: MasterSettings, service: MetadataService, clients: ClientServerContext, roles: RoleBox, peers: PeerServerContext,
-        promotion: Promotion, lock: DataPathLock, logger: Logger, electAtStart: Bool
+        promotion: Promotion, lock: DataPathLock, logger: Logger, electAtStart: Bool, dumpAfterStart: Bool
     ) {
         self.electAtStart = electAtStart
+        self.dumpAfterStart = dumpAfterStart
         self.settings = settings
         self.service = service
         self.clients = clients
@@ -313,7 +314,7 @@ public final class MasterDaemon: Sendable {
     public func run(
         clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }, peerPortBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
-        if !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
+        if !dumpAfterStart, !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
         if roles.role == .active {
             markSessionsLost()
             promotion.claim()
@@ -365,6 +366,14 @@ public final class MasterDaemon: Sendable {
 
     /// Set by `start` for a master that restarts with other voters: it stands for a new epoch.
     let electAtStart: Bool
+    /// Set by `start` when `metadata.mfs` does not hold the loaded namespace (it was replayed
+    /// in memory from changelogs or a metalogger's files): dumped `restoredDumpDelay` after
+    /// the master serves, off the failover's path (docs/FAILOVER.md). Until then the files it
+    /// was replayed from, with this master's own changelog, hold every change.
+    let dumpAfterStart: Bool
+    /// Long enough for a cold standby to promote itself and serve its first writes before the
+    /// dump's encoding takes a core.
+    static let restoredDumpDelay: Duration = .seconds(2)
 
     /// A restarted master with voters stands for a new epoch until it wins, until an active
     /// master is found (it follows it), or until it is stopped; a refusal is retried after
@@ -456,6 +465,10 @@ public final class MasterDaemon: Sendable {
     }
 
     private func dumpPeriodically() async throws {
+        if dumpAfterStart {
+            try await Task.sleep(for: Self.restoredDumpDelay)
+            await dump(reason: "restored at start")
+        }
         while true {
             try await Task.sleep(for: settings.metadataSaveFrequency)
             await dump(reason: "METADATA_SAVE_FREQ")

@@ -100,23 +100,25 @@ struct MetadataDecoder {
                 throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)")
             }
             var directory = Directory()
-            var last: DirectoryEntry?
+            var lastHash: UInt64 = 0
+            var lastName: [UInt8] = []
             for _ in 0..<count {
                 let child: UInt32 = try r.readInteger()
                 let length = Int(try r.readInteger(UInt8.self))
-                let name = Array(try r.read(count: length))
-                guard (try? EntryName(validating: name)) != nil else { throw malformed(.edges, "directory \(dirID) has an invalid name") }
-                guard let childRecord = ns.record(child) else { throw malformed(.edges, "directory \(dirID) names missing inode \(child)") }
-                let entry = DirectoryEntry(hash: Directory.key(of: name), inode: child, typeRaw: childRecord.typeRaw, name: name)
-                if let last, !(last.hash < entry.hash || (last.hash == entry.hash && last.name.lexicographicallyPrecedes(entry.name))) {
+                let name = try r.read(count: length)
+                guard EntryName.isValid(name) else { throw malformed(.edges, "directory \(dirID) has an invalid name") }
+                // The child's type, read in place (a copy of its record would retain its payload).
+                guard let typeRaw = ns.inodes.read(Int(child), { $0.isEmpty ? nil : $0.typeRaw }) ?? nil else {
+                    throw malformed(.edges, "directory \(dirID) names missing inode \(child)")
+                }
+                let bytes = Array(name)
+                let hash = Directory.key(of: bytes)
+                if !directory.isEmpty, !(lastHash < hash || (lastHash == hash && lastName.lexicographicallyPrecedes(bytes))) {
                     throw malformed(.edges, "directory \(dirID) entries out of order")
                 }
-                directory.insert(
-                    entry,
-                    at: Directory.Position(
-                        block: max(0, directory.blocks.count - 1), index: directory.blocks.last?.count ?? 0, found: false))
-                last = entry
-                ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: entry.hash, child: child)
+                directory.appendInOrder(DirectoryEntry(hash: hash, inode: child, typeRaw: typeRaw, name: bytes), expectedCount: Int(count))
+                (lastHash, lastName) = (hash, bytes)
+                ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: hash, child: child)
             }
             ns.inodes.modify(Int(dirID)) { $0.payload = .directory(directory) }
         }

@@ -30,7 +30,11 @@ import Testing
         let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
         #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
         #expect(restored.restoreSummary?.contains("→ \(live.version)") == true)
-        // Now metadata.mfs is current: a plain start loads it.
+        // The restore is in memory (nothing written: a plain start still refuses); the master
+        // dumps once it serves, as here, and then a plain start loads metadata.mfs.
+        #expect(restored.needsDump)
+        #expect(throws: MasterStartup.StartupError.self) { try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in }) }
+        try FileIO.writeMetadata(restored.namespace, to: dir + "/metadata.mfs", keepPrevious: 1)
         let again = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
         #expect(again.namespace.version == live.version)
     }
