@@ -61,6 +61,9 @@ public final class MasterDaemon: Sendable {
         do { lock = try DataPathLock(directory: directory, daemon: "mfsmaster") } catch {
             throw MasterStartError("\(error)")
         }
+        // The hellos to MASTER_HOST go out while the metadata loads (a silently dead host costs
+        // the connect timeout, which a cold standby's takeover would otherwise wait for).
+        let early = EarlyHello.start(settings)
         let loaded: MasterStartup.Loaded
         do {
             // A master of an HA pair (MASTER_HOST set) that crashed replays its own changelogs
@@ -77,7 +80,7 @@ public final class MasterDaemon: Sendable {
         var first: ChangelogRecord?
         // DESIGN §7.7: an active master at MASTER_HOST makes this one its follower, whatever
         // MASTER_ROLE says; MASTER_ROLE decides only when none answers.
-        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger)
+        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger, early: early)
         // A master that restarts with other voters goes through the quorum rule before it
         // acknowledges anything (DESIGN §7.2): it never reuses an acknowledged version of its
         // old epoch. It starts as a follower and stands for a new epoch at once.
@@ -237,39 +240,6 @@ public final class MasterDaemon: Sendable {
         guard replication.syncReplicas > 0, !replication.degrade else { return }
         let needed = "SYNC_REPLICAS = \(replication.syncReplicas) peer(s)"
         logger.warning("no change is acknowledged until \(needed) have it on disk, and none follows this master yet; \(fewPeersAdvice)")
-    }
-
-    /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
-    static func findActiveMaster(_ settings: MasterSettings, namespace: Namespace, logger: Logger) -> String? {
-        for master in settings.masters {
-            guard let reply = ask(master, namespace: namespace, connectSeconds: 0.5, answerSeconds: 1) else { continue }
-            if namespace.metaID != .unknown, reply.metaID != namespace.metaID {
-                logger.error(
-                    "MASTER_HOST \(master.host):\(master.port) is a master of another cluster (\(reply.metaID.hex), this one is \(namespace.metaID.hex)): ignored"
-                )
-                continue
-            }
-            // An active master of a lower epoch is stale: this one does not follow it.
-            if reply.role == .active, reply.epoch >= namespace.epoch {
-                logger.notice(
-                    "an active master answers at MASTER_HOST",
-                    metadata: ["master": "\(master.host):\(master.port)", "epoch": "\(reply.epoch)"])
-                return "\(master.host):\(master.port)"
-            }
-        }
-        return nil
-    }
-
-    /// Says hello to the master at `master` as a master of `namespace`'s cluster and epoch;
-    /// its reply (role, cluster, epoch), or nil when it does not answer in time.
-    static func ask(_ master: (host: String, port: Int), namespace: Namespace, connectSeconds: Double, answerSeconds: Double)
-        -> HelloReply?
-    {
-        guard let socket = try? FrameSocket(host: master.host, port: master.port, timeout: connectSeconds) else { return nil }
-        defer { socket.close() }
-        try? socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
-        guard let frame = try? socket.receive(timeout: answerSeconds) else { return nil }
-        return try? HelloReply.decode(frame)
     }
 
     /// A new follower's first download, before anything else starts.

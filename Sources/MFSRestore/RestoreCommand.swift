@@ -148,6 +148,14 @@ public enum RestoreCommand {
         do { return try FileIO.read(path) } catch { throw .io(error.description) }
     }
 
+    /// The header of the metadata file `-a` starts from in `dataPath`; nil if none reads.
+    public static func newestMetadataHeader(dataPath: String) -> MetadataFile.Header? {
+        guard let path = try? newestMetadata(in: DataDirectory(dataPath), warn: { _ in }),
+            let bytes = try? FileIO.read(path, upTo: MetadataFile.headerLength)
+        else { return nil }
+        return try? MetadataFile.header(of: bytes)
+    }
+
     /// The metadata file with the highest (epoch, version) whose header reads (only the header
     /// is read here). A candidate whose header does not read is passed over with a warning; if
     /// none reads, the error names the first.
