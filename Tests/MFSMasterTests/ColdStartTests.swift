@@ -74,6 +74,26 @@ import Testing
         #expect(try listing(dir) == before, "a start from a metalogger's files wrote to the directory")
     }
 
+    /// The master crashes after taking changes on the restored namespace and before its
+    /// background dump: nothing is lost, the next start restores the metalogger's files and
+    /// the master's own changelog together.
+    @Test func aCrashBeforeTheBackgroundDumpLosesNothing() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await metaloggerFiles(dir)
+        let loaded = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
+        let writer = try ChangelogWriter(
+            directory: DataDirectory(dir), metaID: loaded.namespace.metaID, mode: .fsyncBeforeReply,
+            lastVersion: loaded.namespace.version)
+        let service = MetadataService(namespace: loaded.namespace, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
+        try await createFiles(service, 90..<120)
+        let live = service.namespace
+        service.writer.close()
+        #expect(!FileManager.default.fileExists(atPath: dir + "/metadata.mfs"))
+        let again = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
+        #expect(MetadataFile.encode(again.namespace) == MetadataFile.encode(live))
+    }
+
     /// `metadata.mfs` at the newest version with nothing to replay: loaded, no dump needed.
     @Test func aCurrentMetadataFileNeedsNoDump() async throws {
         let dir = try temporaryDirectory()

@@ -57,6 +57,20 @@ import Testing
         #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
     }
 
+    /// A dump asked for while one runs (`POST /dump` during the dump after a restore) waits for
+    /// it and then runs: both succeed (the second was refused, "a dump is already running").
+    @Test func aDumpAskedWhileOneRunsWaitsForIt() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        try await createFiles(service, 0..<3_000)
+        async let first = service.dump()
+        async let second = service.dump()
+        let (a, b) = try await (first, second)
+        #expect(a == service.namespace.version && b == a)
+        service.writer.close()
+    }
+
     /// Dumps that keep failing (more of them than BACK_LOGS) never cost a change: the rotations
     /// keep every changelog no metadata file covers, and a restore gives the live namespace.
     @Test func failingDumpsNeverDropUncoveredChangelogs() async throws {
