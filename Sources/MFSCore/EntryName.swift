@@ -11,9 +11,22 @@ public struct EntryName: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(validating bytes: [UInt8]) throws(FSError) {
         guard !bytes.isEmpty else { throw .invalidArgument }
         guard bytes.count <= EntryName.maxLength else { throw .nameTooLong }
-        for byte in bytes where byte == 0x2F || byte == 0 { throw .invalidArgument }
-        if bytes == [0x2E] || bytes == [0x2E, 0x2E] { throw .invalidArgument }
+        guard Self.isValid(bytes) else { throw .invalidArgument }
         self.bytes = bytes
+    }
+
+    /// Whether `bytes` is a valid name (1-255 bytes, no `/` or NUL, not `.` or `..`), checked
+    /// in place: a metadata file's million names are checked without a copy each.
+    @inlinable
+    public static func isValid(_ bytes: some Collection<UInt8>) -> Bool {
+        let count = bytes.count
+        guard count > 0, count <= maxLength else { return false }
+        var dots = 0
+        for byte in bytes {
+            if byte == 0x2F || byte == 0 { return false }
+            if byte == 0x2E { dots += 1 }
+        }
+        return !(dots == count && count <= 2)
     }
 
     public init(validating text: String) throws(FSError) {

@@ -142,8 +142,7 @@ extension MasterDaemon {
                 group.addTask {
                     await withCheckedContinuation { done in
                         Thread {
-                            let reply = Self.ask(
-                                master, namespace: namespace, connectSeconds: 0.5, answerSeconds: 1)
+                            let reply = Self.ask(master, metaID: namespace.metaID, epoch: namespace.epoch)
                             guard let reply, reply.metaID == namespace.metaID, reply.role != .follower, reply.epoch < namespace.epoch
                             else { return done.resume(returning: nil) }
                             done.resume(returning: "\(master.host):\(master.port) (\(reply.role), epoch \(reply.epoch))")

@@ -61,6 +61,9 @@ public final class MasterDaemon: Sendable {
         do { lock = try DataPathLock(directory: directory, daemon: "mfsmaster") } catch {
             throw MasterStartError("\(error)")
         }
+        // The hellos to MASTER_HOST go out while the metadata loads (a silently dead host costs
+        // the connect timeout, which a cold standby's takeover would otherwise wait for).
+        let early = EarlyHello.start(settings)
         let loaded: MasterStartup.Loaded
         do {
             // A master of an HA pair (MASTER_HOST set) that crashed replays its own changelogs
@@ -77,7 +80,7 @@ public final class MasterDaemon: Sendable {
         var first: ChangelogRecord?
         // DESIGN §7.7: an active master at MASTER_HOST makes this one its follower, whatever
         // MASTER_ROLE says; MASTER_ROLE decides only when none answers.
-        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger)
+        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger, early: early)
         // A master that restarts with other voters goes through the quorum rule before it
         // acknowledges anything (DESIGN §7.2): it never reuses an acknowledged version of its
         // old epoch. It starts as a follower and stands for a new epoch at once.
@@ -179,7 +182,7 @@ public final class MasterDaemon: Sendable {
         }
         let daemon = MasterDaemon(
             settings: settings, service: service, clients: clients, roles: roles, peers: peers, promotion: promotion, lock: lock,
-            logger: logger, electAtStart: mustElect)
+            logger: logger, electAtStart: mustElect, dumpAfterStart: loaded.needsDump && !loaded.isNewCluster)
         if mustElect {
             logger.notice(
                 "restarting with voters: no change is acknowledged before the voters grant this master a new epoch (the quorum rule)",
@@ -190,9 +193,10 @@ public final class MasterDaemon: Sendable {
 
     private init(
         settings: MasterSettings, service: MetadataService, clients: ClientServerContext, roles: RoleBox, peers: PeerServerContext,
-        promotion: Promotion, lock: DataPathLock, logger: Logger, electAtStart: Bool
+        promotion: Promotion, lock: DataPathLock, logger: Logger, electAtStart: Bool, dumpAfterStart: Bool
     ) {
         self.electAtStart = electAtStart
+        self.dumpAfterStart = dumpAfterStart
         self.settings = settings
         self.service = service
         self.clients = clients
@@ -238,39 +242,6 @@ public final class MasterDaemon: Sendable {
         logger.warning("no change is acknowledged until \(needed) have it on disk, and none follows this master yet; \(fewPeersAdvice)")
     }
 
-    /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
-    static func findActiveMaster(_ settings: MasterSettings, namespace: Namespace, logger: Logger) -> String? {
-        for master in settings.masters {
-            guard let reply = ask(master, namespace: namespace, connectSeconds: 0.5, answerSeconds: 1) else { continue }
-            if namespace.metaID != .unknown, reply.metaID != namespace.metaID {
-                logger.error(
-                    "MASTER_HOST \(master.host):\(master.port) is a master of another cluster (\(reply.metaID.hex), this one is \(namespace.metaID.hex)): ignored"
-                )
-                continue
-            }
-            // An active master of a lower epoch is stale: this one does not follow it.
-            if reply.role == .active, reply.epoch >= namespace.epoch {
-                logger.notice(
-                    "an active master answers at MASTER_HOST",
-                    metadata: ["master": "\(master.host):\(master.port)", "epoch": "\(reply.epoch)"])
-                return "\(master.host):\(master.port)"
-            }
-        }
-        return nil
-    }
-
-    /// Says hello to the master at `master` as a master of `namespace`'s cluster and epoch;
-    /// its reply (role, cluster, epoch), or nil when it does not answer in time.
-    static func ask(_ master: (host: String, port: Int), namespace: Namespace, connectSeconds: Double, answerSeconds: Double)
-        -> HelloReply?
-    {
-        guard let socket = try? FrameSocket(host: master.host, port: master.port, timeout: connectSeconds) else { return nil }
-        defer { socket.close() }
-        try? socket.send(Hello(role: .master, metaID: namespace.metaID, epoch: namespace.epoch).encode())
-        guard let frame = try? socket.receive(timeout: answerSeconds) else { return nil }
-        return try? HelloReply.decode(frame)
-    }
-
     /// A new follower's first download, before anything else starts.
     static func bootstrap(_ settings: MasterSettings, directory: DataDirectory, logger: Logger) throws(MasterStartError) -> Namespace {
         final class Capture: PeerStore, @unchecked Sendable {
@@ -313,7 +284,7 @@ public final class MasterDaemon: Sendable {
     public func run(
         clientPortBound: @escaping @Sendable (Int) -> Void = { _ in }, peerPortBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
-        if !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
+        if !dumpAfterStart, !FileIO.exists(service.directory.file(DataDirectory.metadataName)) { await dump(reason: "first start") }
         if roles.role == .active {
             markSessionsLost()
             promotion.claim()
@@ -365,6 +336,14 @@ public final class MasterDaemon: Sendable {
 
     /// Set by `start` for a master that restarts with other voters: it stands for a new epoch.
     let electAtStart: Bool
+    /// Set by `start` when `metadata.mfs` does not hold the loaded namespace (it was replayed
+    /// in memory from changelogs or a metalogger's files): dumped `restoredDumpDelay` after
+    /// the master serves, off the failover's path (docs/FAILOVER.md). Until then the files it
+    /// was replayed from, with this master's own changelog, hold every change.
+    let dumpAfterStart: Bool
+    /// Long enough for a cold standby to promote itself and serve its first writes before the
+    /// dump's encoding takes a core.
+    static let restoredDumpDelay: Duration = .seconds(2)
 
     /// A restarted master with voters stands for a new epoch until it wins, until an active
     /// master is found (it follows it), or until it is stopped; a refusal is retried after
@@ -456,6 +435,10 @@ public final class MasterDaemon: Sendable {
     }
 
     private func dumpPeriodically() async throws {
+        if dumpAfterStart {
+            try await Task.sleep(for: Self.restoredDumpDelay)
+            await dump(reason: "restored at start")
+        }
         while true {
             try await Task.sleep(for: settings.metadataSaveFrequency)
             await dump(reason: "METADATA_SAVE_FREQ")

@@ -42,10 +42,16 @@ public enum MasterStartup {
         public var namespace: Namespace
         public var isNewCluster: Bool
         public var restoreSummary: String?
+        /// `metadata.mfs` does not hold `namespace` (it was replayed from changelogs, or taken
+        /// from a metalogger's `metadata_ml.mfs.back`): the master dumps it once it serves, in
+        /// the background. Until then the files it came from hold every change.
+        public var needsDump = false
     }
 
-    /// Loads the metadata of `dataPath`. With `autoRestore`, newer changelogs are replayed first
-    /// (and the result written to `metadata.mfs`); without it they stop the start.
+    /// Loads the metadata of `dataPath`. With `autoRestore`, the newest metadata file (the
+    /// master's own or a metalogger's) and every changelog there (`changelog.N.mfs`,
+    /// `changelog_ml.N.mfs`) are replayed in memory, with `mfsmetarestore`'s checks; nothing is
+    /// written (the caller dumps later: `needsDump`). Without it, newer changelogs stop the start.
     public static func load(dataPath: String, autoRestore: Bool, warn: (String) -> Void) throws(StartupError) -> Loaded {
         let directory = DataDirectory(dataPath)
         let metadataPath = directory.file(DataDirectory.metadataName)
@@ -53,45 +59,56 @@ public enum MasterStartup {
         do { changelogs = try directory.changelogs().filter { !$0.contains("changelog_ml.") || autoRestore } } catch {
             throw .io(error.description)
         }
-        var restoreSummary: String?
-        if autoRestore, !changelogs.isEmpty || FileIO.exists(metadataPath) {
+        var loaded: Loaded
+        if autoRestore {
+            let started = ContinuousClock.now
+            let restored: RestoreCommand.Restored
             do {
-                restoreSummary = try RestoreCommand.run(.automatic(dataPath: dataPath), warn: warn).line
+                restored = try RestoreCommand.restore(.automatic(dataPath: dataPath), warn: warn)
             } catch .noMetadata where !changelogs.isEmpty {
                 throw .changelogsWithoutMetadata(dataPath: dataPath, files: changelogs)
             } catch .noMetadata {
                 // Nothing at all: a new cluster.
+                return Loaded(namespace: Namespace(), isNewCluster: true)
             } catch {
                 throw .restore(error)
             }
-        }
-        guard FileIO.exists(metadataPath) else {
-            // Our changelogs, or a metalogger's files (a metalogger host about to take over):
-            // either is a cluster to restore, never a new one.
-            var found = changelogs
-            if !autoRestore {
-                found = (try? directory.changelogs()) ?? changelogs
+            let o = restored.outcome
+            let current = restored.metadataFile == metadataPath && o.applied == 0
+            loaded = Loaded(namespace: o.namespace, isNewCluster: o.namespace.metaID == .unknown, needsDump: !current)
+            if !current {
+                loaded.restoreSummary =
+                    "\(restored.metadataFile) version \(o.fromVersion) → \(o.toVersion): \(o.applied) changes applied in "
+                    + "\(started.duration(to: .now)) (in memory; dumped once the master serves); metaid \(o.namespace.metaID.hex), "
+                    + "epoch \(o.namespace.epoch)"
+            }
+        } else {
+            guard FileIO.exists(metadataPath) else {
+                // Our changelogs, or a metalogger's files (a metalogger host about to take
+                // over): either is a cluster to restore, never a new one.
+                var found = (try? directory.changelogs()) ?? changelogs
                 let downloaded = directory.file("metadata_ml.mfs.back")
                 if FileIO.exists(downloaded) { found.append(downloaded) }
+                guard found.isEmpty else { throw .changelogsWithoutMetadata(dataPath: dataPath, files: found) }
+                return Loaded(namespace: Namespace(), isNewCluster: true)
             }
-            guard found.isEmpty else { throw .changelogsWithoutMetadata(dataPath: dataPath, files: found) }
-            return Loaded(namespace: Namespace(), isNewCluster: true, restoreSummary: restoreSummary)
+            do {
+                let namespace = try MetadataFile.decode(try FileIO.read(metadataPath))
+                loaded = Loaded(namespace: namespace, isNewCluster: namespace.metaID == .unknown)
+            } catch let error as MetadataFileError {
+                throw .metadata(file: metadataPath, error)
+            } catch {
+                throw .io("\(error)")
+            }
         }
-        let namespace: Namespace
-        do {
-            namespace = try MetadataFile.decode(try FileIO.read(metadataPath))
-        } catch let error as MetadataFileError {
-            throw .metadata(file: metadataPath, error)
-        } catch {
-            throw .io("\(error)")
-        }
+        let version = loaded.namespace.version
         for file in changelogs where !file.contains("changelog_ml.") {
-            let last = try lastVersion(in: file, metadataVersion: namespace.version, dataPath: dataPath, warn: warn)
-            if let last, last > namespace.version {
-                throw .newerChangelogs(dataPath: dataPath, metadataVersion: namespace.version, changelogVersion: last, file: file)
+            let last = try lastVersion(in: file, metadataVersion: version, dataPath: dataPath, warn: warn)
+            if let last, last > version {
+                throw .newerChangelogs(dataPath: dataPath, metadataVersion: version, changelogVersion: last, file: file)
             }
         }
-        return Loaded(namespace: namespace, isNewCluster: namespace.metaID == .unknown, restoreSummary: restoreSummary)
+        return loaded
     }
 
     /// The version of the last complete line of a changelog of this master's, nil if it has

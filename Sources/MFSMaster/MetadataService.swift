@@ -253,21 +253,30 @@ public final class MetadataService: Sendable {
     }
 
     /// Dumps the metadata: snapshot, changelog rotation, then `metadata.mfs` written atomically
-    /// from the snapshot while changes continue. Returns the dumped version. Refused while the
-    /// changelog is failed (the namespace may hold a change the changelog does not).
+    /// from the snapshot while changes continue. Returns the dumped version. Waits for a dump
+    /// already running. Refused while the changelog is failed (the namespace may hold a change the changelog does not).
     public func dump() async throws(MasterError) -> MetaVersion {
         // Everything so far to disk first, outside the lock: in modes 0 and 1 that may be
         // minutes of changes, and requests would wait for that fsync under the lock.
         do throws(ChangelogWriteError) { try writer.sync() } catch { throw .storage(error) }
-        let snapshot = try state.withLock { (state: inout State) throws(MasterError) -> Namespace in
-            if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
-            guard !state.dumping else { throw .dump("a dump is already running") }
-            // Under the lock, so the new changelog starts exactly after the snapshot's version.
-            let keepAll = state.failedDumpsInARow >= writer.backLogs
-            do throws(ChangelogWriteError) { try writer.rotate(keepAll: keepAll) } catch { throw .storage(error) }
-            state.dumping = true
-            return state.namespace
+        // A dump already running (the one after a restore, a periodic one) is waited for, then
+        // this one runs: a `POST /dump` answers with a dump made after it was asked.
+        var taken: Namespace?
+        while taken == nil {
+            taken = try state.withLock { (state: inout State) throws(MasterError) -> Namespace? in
+                if writer.hasFailed, let failure = writer.status.error { throw .storage(.failed(failure)) }
+                guard !state.dumping else { return nil }
+                // Under the lock, so the new changelog starts exactly after the snapshot's version.
+                let keepAll = state.failedDumpsInARow >= writer.backLogs
+                do throws(ChangelogWriteError) { try writer.rotate(keepAll: keepAll) } catch { throw .storage(error) }
+                state.dumping = true
+                return state.namespace
+            }
+            if taken == nil {
+                do { try await Task.sleep(for: .milliseconds(20)) } catch { throw .dump("stopped while another dump was running") }
+            }
         }
+        let snapshot = taken!
         defer { state.withLock { $0.dumping = false } }
         let path = directory.file(DataDirectory.metadataName)
         let keep = keepPreviousMetadata

@@ -89,6 +89,24 @@ struct Directory: Sendable {
         }
     }
 
+    /// Appends an entry that sorts after every entry present (the caller checks the order: a
+    /// decoder reading a file). Blocks are filled to `maxBlockEntries` and allocated once each,
+    /// instead of an insert per entry that splits a block every 128 entries. `expectedCount`:
+    /// how many entries the directory will have.
+    mutating func appendInOrder(_ entry: DirectoryEntry, expectedCount: Int) {
+        if let last = blocks.indices.last, blocks[last].count < Self.maxBlockEntries {
+            blocks[last].append(entry)
+            return
+        }
+        if blocks.isEmpty { blocks.reserveCapacity((expectedCount + Self.maxBlockEntries - 1) / Self.maxBlockEntries) }
+        // Every block before this one is full: what is left of the directory, at most a block
+        // (most directories are small: a block's worth each would be 6 KB apiece).
+        var block = ContiguousArray<DirectoryEntry>()
+        block.reserveCapacity(min(Self.maxBlockEntries, max(1, expectedCount - blocks.count * Self.maxBlockEntries)))
+        block.append(entry)
+        blocks.append(block)
+    }
+
     @discardableResult
     mutating func remove(at p: Position) -> DirectoryEntry {
         precondition(p.found, "removing an entry that is not there")

@@ -73,7 +73,14 @@ extension MetadataFile {
                 w.write(r.typeRaw)
                 w.write(r.goal)
                 w.write(r.mode)
-                for v in [r.uid, r.gid, r.atime, r.mtime, r.ctime, r.nlink, r.parent] { w.write(v) }
+                // One by one: an array literal here was an allocation per inode.
+                w.write(r.uid)
+                w.write(r.gid)
+                w.write(r.atime)
+                w.write(r.mtime)
+                w.write(r.ctime)
+                w.write(r.nlink)
+                w.write(r.parent)
                 w.write(r.size)
                 switch r.payload {
                 case .target(let target):

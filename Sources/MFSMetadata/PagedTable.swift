@@ -60,12 +60,16 @@ struct PagedTable<Element: PagedElement>: Sendable {
     var capacity: Int { pages.count << Self.pageShift }
 
     /// Calls `body` for every non-empty element in index order.
+    /// The elements are lent in place, not copied (a copy of an inode retains its payload: that
+    /// was a tenth of decoding a metadata file).
     func forEach(_ body: (Int, Element) throws -> Void) rethrows {
-        for (p, page) in pages.enumerated() {
-            guard let page else { continue }
+        for p in pages.indices {
+            guard let page = pages[p] else { continue }
             let base = p << Self.pageShift
-            for (i, element) in page.slots.enumerated() where !element.isEmpty {
-                try body(base + i, element)
+            try page.slots.withUnsafeBufferPointer { slots in
+                for i in slots.indices where !slots[i].isEmpty {
+                    try body(base + i, slots[i])
+                }
             }
         }
     }

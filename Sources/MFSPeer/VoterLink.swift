@@ -46,6 +46,12 @@ public final class VoterLink: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let joined = Atomic<Bool>(false)
 
+    /// The longest wait between two dials of a master that refused or did not answer. A
+    /// candidate cannot be granted an epoch before the voters' connections reach it: a cold
+    /// standby's master, started by the promote hook, waited up to a second (the old cap) for
+    /// them. A refused dial costs one SYN and one RST.
+    public static let maxBackoffSeconds = 0.2
+
     public init(options: Options, log: @escaping @Sendable (PeerLink.LogLevel, String) -> Void) {
         self.options = options
         self.log = log
@@ -75,7 +81,7 @@ public final class VoterLink: Sendable {
                 usleep(20_000)
                 slept += 0.02
             }
-            backoff = min(1, backoff * 2)
+            backoff = min(Self.maxBackoffSeconds, backoff * 2)
         }
     }
 

@@ -88,9 +88,35 @@ public enum RestoreCommand {
         }
     }
 
+    /// A restore done in memory: what was replayed, from which metadata file, and where `run`
+    /// writes it.
+    public struct Restored: Sendable {
+        public var outcome: Restorer.Outcome
+        public var metadataFile: String
+        public var outputFile: String
+        /// How many changelog files were read.
+        public var changelogFiles: Int
+    }
+
     /// Runs a restore: reads, merges, replays, writes. Nothing is written unless all succeeds.
     public static func run(_ mode: Mode, warn: (String) -> Void, progress: ((Int) -> Void)? = nil) throws(RestoreError) -> Summary {
         let start = monotonicSeconds()
+        let restored = try restore(mode, warn: warn, progress: progress)
+        if restored.changelogFiles == 0 { warn("no changelog given: the metadata is written as it is") }
+        do {
+            try FileIO.writeMetadata(restored.outcome.namespace, to: restored.outputFile, keepPrevious: 1)
+        } catch {
+            throw .io(error.description)
+        }
+        return Summary(
+            outcome: restored.outcome, metadataFile: restored.metadataFile, outputFile: restored.outputFile,
+            seconds: monotonicSeconds() - start)
+    }
+
+    /// Reads, merges and replays, in memory only: the same checks as `run` (a gap, a conflict,
+    /// another cluster's file, a line or a metadata file that does not decode each stop it,
+    /// naming the file), and nothing is written. `mfsmaster` starts from this (docs/FAILOVER.md).
+    public static func restore(_ mode: Mode, warn: (String) -> Void, progress: ((Int) -> Void)? = nil) throws(RestoreError) -> Restored {
         let metadataPath: String
         let outputPath: String
         let changelogPaths: [String]
@@ -99,7 +125,7 @@ public enum RestoreCommand {
             (metadataPath, outputPath, changelogPaths) = (metadata, output, changelogs)
         case .automatic(let dataPath):
             let directory = DataDirectory(dataPath)
-            metadataPath = try newestMetadata(in: directory)
+            metadataPath = try newestMetadata(in: directory, warn: warn)
             outputPath = directory.file(DataDirectory.metadataName)
             do { changelogPaths = try directory.changelogs() } catch { throw .io(error.description) }
         }
@@ -113,31 +139,46 @@ public enum RestoreCommand {
         }
         var files: [ChangelogFile] = []
         for path in changelogPaths { files.append(try ChangelogFile(name: path, bytes: try read(path))) }
-        if files.isEmpty { warn("no changelog given: the metadata is written as it is") }
         let outcome = try Restorer.restore(namespace, changelogs: files, progress: progress)
         for warning in outcome.warnings { warn(warning) }
-        do {
-            try FileIO.writeMetadata(outcome.namespace, to: outputPath, keepPrevious: 1)
-        } catch {
-            throw .io(error.description)
-        }
-        return Summary(outcome: outcome, metadataFile: metadataPath, outputFile: outputPath, seconds: monotonicSeconds() - start)
+        return Restored(outcome: outcome, metadataFile: metadataPath, outputFile: outputPath, changelogFiles: files.count)
     }
 
     static func read(_ path: String) throws(RestoreError) -> [UInt8] {
         do { return try FileIO.read(path) } catch { throw .io(error.description) }
     }
 
-    /// The metadata file with the highest (epoch, version) whose header reads.
-    static func newestMetadata(in directory: DataDirectory) throws(RestoreError) -> String {
+    /// The header of the metadata file `-a` starts from in `dataPath`; nil if none reads.
+    public static func newestMetadataHeader(dataPath: String) -> MetadataFile.Header? {
+        guard let path = try? newestMetadata(in: DataDirectory(dataPath), warn: { _ in }),
+            let bytes = try? FileIO.read(path, upTo: MetadataFile.headerLength)
+        else { return nil }
+        return try? MetadataFile.header(of: bytes)
+    }
+
+    /// The metadata file with the highest (epoch, version) whose header reads (only the header
+    /// is read here). A candidate whose header does not read is passed over with a warning; if
+    /// none reads, the error names the first.
+    static func newestMetadata(in directory: DataDirectory, warn: (String) -> Void) throws(RestoreError) -> String {
         let candidates: [String]
         do { candidates = try directory.metadataCandidates() } catch { throw .io(error.description) }
         var best: (String, Epoch, MetaVersion)?
+        var unreadable: [(String, MetadataFileError)] = []
         for path in candidates {
-            guard let bytes = try? FileIO.read(path), let header = try? MetadataFile.header(of: bytes) else { continue }
+            let bytes: [UInt8]
+            do { bytes = try FileIO.read(path, upTo: MetadataFile.headerLength) } catch { throw .io(error.description) }
+            let header: MetadataFile.Header
+            do { header = try MetadataFile.header(of: bytes) } catch {
+                unreadable.append((path, error))
+                continue
+            }
             if best == nil || (header.epoch, header.version) > (best!.1, best!.2) { best = (path, header.epoch, header.version) }
         }
-        guard let best else { throw .noMetadata(directory: directory.path) }
+        guard let best else {
+            if let (path, error) = unreadable.first { throw .badMetadata(file: path, error) }
+            throw .noMetadata(directory: directory.path)
+        }
+        for (path, error) in unreadable { warn("\(path): \(error): passed over") }
         return best.0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MFSChangelog
 import MFSCore
 import MFSMetadata
 import MFSStatus
@@ -106,25 +107,14 @@ import Testing
         #expect(eventually { creator.isFinished })
         active.crash()
         #expect(metalogger.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: metalogger.dataPath + "/metadata.mfs"))
         let statusPort = freePort()
         let directory = metalogger.directory
         let config = directory + "/mfsmaster.cfg"
-        try """
-        DATA_PATH = \(metalogger.dataPath)
-        EXPORTS_FILENAME = \(active.directory)/mfsexports.cfg
-        MASTER_ROLE = follower
-        MASTER_HOST = 127.0.0.1:\(active.peerPort)
-        MATOCL_LISTEN_HOST = 127.0.0.1
-        MATOCL_LISTEN_PORT = \(freePort())
-        STATUS_LISTEN_HOST = 127.0.0.1
-        STATUS_LISTEN_PORT = \(statusPort)
-        MATOML_LISTEN_HOST = 127.0.0.1
-        MATOML_LISTEN_PORT = \(freePort())
-        MATOCS_LISTEN_HOST = 127.0.0.1
-        MATOCS_LISTEN_PORT = 0
-        SYNC_REPLICAS = 0    # the metalogger is stopped: no peer will follow this master
-
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try writeColdStandbyConfig(
+            config, dataPath: metalogger.dataPath, exports: "\(active.directory)/mfsexports.cfg",
+            masterHost: "127.0.0.1:\(active.peerPort)", statusPort: statusPort,
+            extra: "SYNC_REPLICAS = 0    # the metalogger is stopped: no peer will follow this master")
         let start = "nohup \(MasterProcess.binary) -c \(config) >\(directory)/cold.log 2>&1 & echo $! >\(directory)/cold.pid"
         let (code, output) = try Self.hook(
             "mfs-promote",
@@ -144,8 +134,52 @@ import Testing
         #expect(code == 0, "\(output)\n\((try? String(contentsOfFile: directory + "/cold.log", encoding: .utf8)) ?? "")")
         let status = try StatusClient.fetch("127.0.0.1:\(statusPort)", timeout: 5)
         #expect(status.role == "active" && status.epoch == 1)
+        // The master started from the metalogger's files in memory and dumps them itself, in
+        // the background, 2 s after it serves.
+        let dumped = directory + "/cold-dumped.mfs"
+        #expect(eventually(30) { FileManager.default.fileExists(atPath: metalogger.dataPath + "/metadata.mfs") }, "no background dump")
+        try FileManager.default.copyItem(atPath: metalogger.dataPath + "/metadata.mfs", toPath: dumped)
+        #expect(Set(creator.acked).isSubset(of: try MetadataFile.decode(try FileIO.read(dumped)).names()))
         stopColdMaster()
         let names = try MetadataFile.decode(try FileIO.read(metalogger.dataPath + "/metadata.mfs")).names()
         #expect(Set(creator.acked).isSubset(of: names), "acknowledged creates missing after the cold takeover")
+    }
+
+    /// A cold standby whose metalogger files do not replay (here a changelog is missing): the
+    /// master exits naming the gap, and the hook fails as soon as it sees it gone (not after
+    /// MFS_START_SECONDS), so the announcer resigns; nothing was promoted.
+    @Test func aColdStandbyWithAGapIsNotStarted() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var ns = Namespace()
+        let metaID = MetaID(0xC01D_0000_0000_0001)
+        _ = try ns.setMetaID(metaID, now: t0)
+        try FileIO.writeMetadata(ns, to: data + "/metadata_ml.mfs.back", keepPrevious: 0)
+        // Changes 2 and 3 are missing: the changelog starts at 4.
+        var bytes = ChangelogHeader(metaID: metaID).format()
+        for v in 4..<8 { ChangelogCodec.append(ChangelogRecord(version: MetaVersion(UInt64(v)), time: t0, change: .idle), to: &bytes) }
+        try Data(bytes).write(to: URL(fileURLWithPath: data + "/changelog_ml.0.mfs"))
+        try "* / rw,alldirs,maproot=0\n".write(toFile: directory + "/exports.cfg", atomically: true, encoding: .utf8)
+        let statusPort = freePort()
+        try writeColdStandbyConfig(
+            directory + "/mfsmaster.cfg", dataPath: data, exports: directory + "/exports.cfg", masterHost: "127.0.0.1:\(freePort())",
+            statusPort: statusPort)
+        let start = "nohup \(MasterProcess.binary) -c \(directory)/mfsmaster.cfg >\(directory)/cold.log 2>&1 &"
+        let began = ContinuousClock.now
+        let (code, output) = try Self.hook(
+            "mfs-promote",
+            [
+                "MFS_STATUS": "127.0.0.1:\(statusPort)", "MFS_COLD_STANDBY": "1", "MFS_DATA_PATH": data, "MFS_MASTER_START": start,
+                "MFS_START_SECONDS": "60",
+            ])
+        let log = (try? String(contentsOfFile: directory + "/cold.log", encoding: .utf8)) ?? ""
+        #expect(code == 1 && output.contains("exited before it answered"), "\(output)")
+        #expect(began.duration(to: .now) < .seconds(30), "the hook waited for MFS_START_SECONDS")
+        #expect(log.contains("changes 2…3 are missing"), "\(log)")
+        #expect(
+            !FileManager.default.fileExists(atPath: data + "/metadata.mfs")
+                && !FileManager.default.fileExists(atPath: data + "/changelog.0.mfs"))
     }
 }

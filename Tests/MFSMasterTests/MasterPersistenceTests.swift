@@ -30,7 +30,11 @@ import Testing
         let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
         #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
         #expect(restored.restoreSummary?.contains("→ \(live.version)") == true)
-        // Now metadata.mfs is current: a plain start loads it.
+        // The restore is in memory (nothing written: a plain start still refuses); the master
+        // dumps once it serves, as here, and then a plain start loads metadata.mfs.
+        #expect(restored.needsDump)
+        #expect(throws: MasterStartup.StartupError.self) { try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in }) }
+        try FileIO.writeMetadata(restored.namespace, to: dir + "/metadata.mfs", keepPrevious: 1)
         let again = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
         #expect(again.namespace.version == live.version)
     }
@@ -51,6 +55,20 @@ import Testing
         #expect(file.version == version)
         let restored = try MasterStartup.load(dataPath: dir, autoRestore: true, warn: { _ in })
         #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
+    }
+
+    /// A dump asked for while one runs (`POST /dump` during the dump after a restore) waits for
+    /// it and then runs: both succeed (the second was refused, "a dump is already running").
+    @Test func aDumpAskedWhileOneRunsWaitsForIt() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        try await createFiles(service, 0..<3_000)
+        async let first = service.dump()
+        async let second = service.dump()
+        let (a, b) = try await (first, second)
+        #expect(a == service.namespace.version && b == a)
+        service.writer.close()
     }
 
     /// Dumps that keep failing (more of them than BACK_LOGS) never cost a change: the rotations

@@ -131,16 +131,8 @@ final class MetaloggerProcess: @unchecked Sendable {
     /// `DATA_PATH` is another): the namespace they hold.
     func restored(in directory: String? = nil) throws -> Namespace {
         let dataPath = directory ?? self.dataPath
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MasterProcess.binaryPath("mfsmetarestore"))
-        process.arguments = ["-a", "-d", dataPath]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw RestoreFailed(output: output) }
+        let (status, output) = try runToEnd(MasterProcess.binaryPath("mfsmetarestore"), ["-a", "-d", dataPath])
+        guard status == 0 else { throw RestoreFailed(output: output) }
         return try MetadataFile.decode(try FileIO.read(dataPath + "/metadata.mfs"))
     }
 

@@ -4,6 +4,7 @@ import MFSCore
 import MFSMaster
 import MFSMetadata
 import MFSStorage
+import MFSTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -55,4 +56,41 @@ func onSmallDisk(_ size: String, _ body: (String) async throws -> Void) async th
     }
     defer { umount2(dir, Int32(MNT_DETACH)) }
     try await body(dir)
+}
+
+/// Runs `binary` with `arguments` to its end: exit status and output (stdout and stderr).
+func runToEnd(_ binary: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
+
+/// A cold standby's `mfsmaster.cfg` at `path`: a follower of `masterHost` (which may be
+/// gone), on loopback, every port free, no chunkserver port; `extra` lines appended.
+func writeColdStandbyConfig(
+    _ path: String, dataPath: String, exports: String, masterHost: String, statusPort: Int, extra: String = ""
+) throws {
+    try """
+    DATA_PATH = \(dataPath)
+    EXPORTS_FILENAME = \(exports)
+    MASTER_ROLE = follower
+    MASTER_HOST = \(masterHost)
+    MATOCL_LISTEN_HOST = 127.0.0.1
+    MATOCL_LISTEN_PORT = \(freePort())
+    STATUS_LISTEN_HOST = 127.0.0.1
+    STATUS_LISTEN_PORT = \(statusPort)
+    MATOML_LISTEN_HOST = 127.0.0.1
+    MATOML_LISTEN_PORT = \(freePort())
+    MATOCS_LISTEN_HOST = 127.0.0.1
+    MATOCS_LISTEN_PORT = 0
+    \(extra)
+
+    """.write(toFile: path, atomically: true, encoding: .utf8)
 }
