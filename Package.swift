@@ -9,9 +9,6 @@ import PackageDescription
 /// - executables named like the binaries.
 let pureCoreSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
-/// Executables whose issue has not been done yet: each says so and exits 1.
-let pendingExecutables = ["mfsmount"]
-
 let packageDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -27,7 +24,6 @@ var products: [Product] = [
     .executable(name: "mfs", targets: ["mfs"]), .executable(name: "mfsmetalogger", targets: ["mfsmetalogger"]),
     .executable(name: "mfschunkserver", targets: ["mfschunkserver"]),
 ]
-products += pendingExecutables.map { Product.executable(name: $0, targets: [$0]) }
 
 let clientCore: [Target.Dependency] = ["MFSCore", "MFSMetadata", "MFSWire", "MFSConfig"]
 let storage: [Target.Dependency] = ["MFSCore", "MFSChangelog", "MFSMetadata", "MFSStorage"]
@@ -44,7 +40,8 @@ var targets: [Target] = [
     .target(name: "VRRPCore", swiftSettings: pureCoreSettings),
     /// Following the master, pure: kept changes, peer plans (fork points), sync acknowledgement.
     .target(name: "MFSReplication", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
-    .target(name: "MFSConfig", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
+    .target(
+        name: "MFSConfig", dependencies: ["MFSCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: pureCoreSettings),
     /// The master's chunk registry, pure: where copies live, what chunkservers must do.
     .target(name: "MFSChunkRegistry", dependencies: ["MFSCore"], swiftSettings: pureCoreSettings),
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
@@ -101,7 +98,6 @@ var targets: [Target] = [
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
     .executableTarget(name: "mfschunkserver", dependencies: ["MFSChunkserver"]),
-    .target(name: "MFSPending"),
     /// The client library: sessions, every metadata operation, pipelining, reconnect and retry.
     .target(
         name: "MFSClient",
@@ -178,7 +174,6 @@ var targets: [Target] = [
             "MFSMetalogger", "MFSRestore", "MFSConfig", "MFSPeer", "MFSTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
 ]
-targets += pendingExecutables.map { Target.executableTarget(name: $0, dependencies: ["MFSPending"]) }
 
 let package = Package(
     name: "swift-mfs",

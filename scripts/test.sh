@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
 # tshark for its interop tests, fuse3 for mfsmount, zlib for chunk CRCs, MooseFS
 # 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too),
-# systemd for systemd-analyze (the units are verified with it; systemd need not be running).
-packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
+# its mfscli, run against our master's client port, and libmfsio (with gcc) for a C program
+# run against MooseFS's master and ours; systemd for systemd-analyze (the units are verified
+# with it; systemd need not be running).
+packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client moosefs-cli libmfsio-dev gcc)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -82,7 +84,8 @@ run_pass() {
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
-    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests --skip MFSOperationsTests
+    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests \
+    --skip MFSOperationsTests --skip MooseAdminToolTests --skip MooseRefusalTests
 # The units (systemd-analyze verify), scripts/install.sh into staging directories and
 # config/ha-example: they wait on scripts with blocking calls, so apart from the async tests.
 run_pass "operations: units, install.sh, config samples" --filter MFSOperationsTests
@@ -95,6 +98,9 @@ run_pass "client probe of a silent master (alone)" --filter SilentMasterClientTe
 # Real chunkserver and master processes driven by blocking test peers: apart, so their blocking
 # waits do not hold the first pass's cooperative threads from its async tests.
 run_pass "chunkserver processes and the master's chunkserver port" --filter MFSChunkserverTests --filter ChunkserverPortTests
+# MooseFS's mfscli against a master process, and MooseFS's refusals (read-only export,
+# minversion) over blocking test connections: apart, for the same reason.
+run_pass "mfscli and MooseFS's refusals on our client port" --filter MooseAdminToolTests --filter MooseRefusalTests
 # The data path end to end on loopback (a master, three chunkservers, mfs put/get of up to
 # 200 MiB at goals 1-3, kills, damage, a full disk): disk-heavy, so alone.
 run_pass "data path end to end (alone)" --filter MFSDataPathTests
@@ -103,7 +109,8 @@ run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --
 # Debian's mfschunkserver under our master with our mfs put/get, and chunk files handed from
 # one implementation's chunkserver to the other's, in network namespaces.
 run_pass "data path interop with MooseFS 3.0's chunkserver in network namespaces (alone)" --filter MFSDataInteropTests
-# Debian's mfsmount 3.0.117 on our master (MooseFS's client dialect) and our chunkservers.
+# Debian's mfsmount 3.0.117 on our master (MooseFS's client dialect) and our chunkservers; a
+# libmfsio program against MooseFS's master and ours (MFSIOInteropTests, the same target).
 run_pass "mfsmount on our master in network namespaces (alone)" --filter MFSMountInteropTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a

@@ -18,6 +18,32 @@ extension ConfigKey where Value == Int {
     }
 }
 
+extension ConfigKey where Value == Int {
+    /// An integer in `range`, or MooseFS 3.0's form of `count` comma-separated integers (each in
+    /// `range`) of which only the first counts here (`CHUNKS_WRITE_REP_LIMIT = 2,1,1,4`: MooseFS
+    /// has one limit per replication class, the first for endangered chunks).
+    public static func integerOrFirstOf(_ count: Int, _ name: String, default defaultValue: Int, range: ClosedRange<Int>, doc: String)
+        -> ConfigKey<Int>
+    {
+        let rangeText = "\(range.lowerBound)...\(range.upperBound)"
+        return ConfigKey(
+            name: name, defaultValue: defaultValue, doc: doc,
+            expected: "an integer in \(rangeText), or \(count) of them separated by commas (the first counts)",
+            render: { String($0) },
+            parse: { (text: Substring) throws(ValueProblem) -> Int in
+                let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { ConfigText.trimmed($0) }
+                guard parts.count == 1 || parts.count == count else { throw .bad("\(parts.count) values") }
+                var values: [Int] = []
+                for part in parts {
+                    let value = try ValueSyntax.integer(part, range: rangeText)
+                    guard range.contains(value) else { throw .outOfRange(rangeText) }
+                    values.append(value)
+                }
+                return values[0]
+            })
+    }
+}
+
 extension ConfigKey where Value == UInt16 {
     /// A TCP port, 1...65535 (`MATOCL_LISTEN_PORT = 9421`). With `listening`, 0 is allowed
     /// too: the kernel picks a free port, which the daemon logs (for tests and benchmarks).

@@ -5,16 +5,20 @@
 /// `#`); blank lines are ignored; blanks around the key and value are dropped; keys are
 /// uppercase letters, digits and `_`; the value is everything after the first `=`. A key not in
 /// the schema, a key set twice, a line of another shape, or a value of the wrong form or range
-/// is an error. Parsing goes on past errors and reports them all, in line order.
+/// is an error. Parsing goes on past errors and reports them all, in line order. A key of
+/// ``unusedKeys`` (one MooseFS's daemon reads and this one has no use for) is accepted whatever
+/// its value and listed in ``Configuration/ignored``, so the daemon can log a notice for it.
 public struct ConfigSchema: Sendable {
     /// The keys, in declaration order (the sample file's order).
     public let keys: [ErasedConfigKey]
+    /// Keys accepted and not used: name → why this daemon does without it.
+    public let unusedKeys: [String: String]
     private let index: [String: Int]
 
     /// Checks the declaration: names unique and well formed, docs one line, and each default
     /// written back as text parses to itself (so the sample file is valid). A wrong declaration
     /// is a programmer error and traps.
-    public init(keys: [any SchemaKey]) {
+    public init(keys: [any SchemaKey], unused unusedKeys: [String: String] = [:]) {
         var index: [String: Int] = [:]
         for (position, key) in keys.enumerated() {
             let erased = key.erased
@@ -30,7 +34,12 @@ public struct ConfigSchema: Sendable {
                 reparsed.map(erased.isDefault) == true,
                 "config key \(erased.name): default \(erased.defaultText) does not parse back to itself")
         }
+        for (name, reason) in unusedKeys {
+            precondition(ConfigSchema.isKeyName(name[...]) && index[name] == nil, "unused config key \(name) is not a free key name")
+            precondition(!reason.isEmpty, "unused config key \(name) needs a reason")
+        }
         self.keys = keys.map(\.erased)
+        self.unusedKeys = unusedKeys
         self.index = index
     }
 
@@ -51,10 +60,18 @@ public struct ConfigSchema: Sendable {
         var errors = ErrorCollector()
         var values: [String: any Sendable] = [:]
         var lines: [String: Int] = [:]
+        var ignored: [IgnoredSetting] = []
         SourceText.forEachLine(in: bytes, file: file, errors: &errors) { line, errors in
-            guard let (name, value) = assignment(line, errors: &errors),
-                let key = known(name, at: line.location, errors: &errors)
-            else { return }
+            guard let (name, value) = assignment(line, errors: &errors) else { return }
+            if let reason = unusedKeys[name] {
+                if let first = ignored.first(where: { $0.key == name }) {
+                    errors.add(.duplicateKey(line.location, key: name, firstLine: first.location.line))
+                } else {
+                    ignored.append(IgnoredSetting(location: line.location, key: name, value: String(value), reason: reason))
+                }
+                return
+            }
+            guard let key = known(name, at: line.location, errors: &errors) else { return }
             if let first = lines[name] {
                 errors.add(.duplicateKey(line.location, key: name, firstLine: first))
                 return
@@ -67,7 +84,7 @@ public struct ConfigSchema: Sendable {
             }
         }
         try errors.throwIfAny()
-        return Configuration(file: file, schemaNames: Set(index.keys), values: values, lines: lines)
+        return Configuration(file: file, schemaNames: Set(index.keys), values: values, lines: lines, ignored: ignored)
     }
 
     /// The line split into key and value, or nil after reporting why it is not `KEY = VALUE`.
@@ -94,7 +111,7 @@ public struct ConfigSchema: Sendable {
 
     private func known(_ name: String, at location: ConfigLocation, errors: inout ErrorCollector) -> ErasedConfigKey? {
         if let position = index[name] { return keys[position] }
-        let suggestion = Suggestion.closest(to: name, among: keys.map(\.name))
+        let suggestion = Suggestion.closest(to: name, among: keys.map(\.name) + unusedKeys.keys.sorted())
         errors.add(.unknownKey(location, key: name, suggestion: suggestion))
         return nil
     }

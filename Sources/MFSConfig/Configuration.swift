@@ -6,12 +6,15 @@ public struct Configuration: Sendable {
     private let schemaNames: Set<String>
     private let values: [String: any Sendable]
     private let lines: [String: Int]
+    /// The settings of keys the schema accepts and does not use, in line order.
+    public let ignored: [IgnoredSetting]
 
-    init(file: String, schemaNames: Set<String>, values: [String: any Sendable], lines: [String: Int]) {
+    init(file: String, schemaNames: Set<String>, values: [String: any Sendable], lines: [String: Int], ignored: [IgnoredSetting] = []) {
         self.file = file
         self.schemaNames = schemaNames
         self.values = values
         self.lines = lines
+        self.ignored = ignored
     }
 
     /// The value the file set for `key`, or the key's default. Asking for a key that is not in
@@ -35,4 +38,16 @@ public struct Configuration: Sendable {
 
     /// The names of the keys the file set, sorted.
     public var setKeys: [String] { lines.keys.sorted() }
+}
+
+/// A line setting a key the daemon accepts and does not use (one of MooseFS's), for the notice
+/// the daemon logs at start.
+public struct IgnoredSetting: Hashable, Sendable, CustomStringConvertible {
+    public var location: ConfigLocation
+    public var key: String
+    public var value: String
+    /// Why the daemon does without the key.
+    public var reason: String
+
+    public var description: String { "\(location): \(key) = \(value) is accepted and not used: \(reason)" }
 }

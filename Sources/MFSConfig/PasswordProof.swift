@@ -31,12 +31,12 @@ public struct PasswordProof: Hashable, Sendable {
 
 /// SHA-256 of the password's UTF-8 bytes: what the master keeps and the key of the response.
 public func passwordDigest(_ password: String) -> [UInt8] {
-    SHA256.hash(password.utf8)
+    Digests.sha256(password.utf8)
 }
 
 /// The answer to `challenge`: HMAC-SHA256 keyed by `secretDigest` (see ``passwordDigest(_:)``).
 public func passwordResponse(secretDigest: [UInt8], challenge: [UInt8]) -> [UInt8] {
-    HMACSHA256.authenticationCode(for: challenge, key: secretDigest)
+    Digests.hmacSHA256(challenge, key: secretDigest)
 }
 
 /// Whether `a` and `b` hold the same bytes, taking the same time wherever they differ, so an

@@ -21,6 +21,12 @@ extension ChunkHub {
         return (list, summary.serversRegistered + summary.serversRegistering, chunks)
     }
 
+    /// The registry's servers and totals as they are, for MooseFS's admin requests (`mfscli`).
+    func registryStatus() -> (servers: [ServerStatus], summary: RegistrySummary) {
+        let facts = self.facts
+        return state.withLock { ($0.registry.serverStatuses(), $0.registry.summary(facts: facts)) }
+    }
+
     static func name(_ phase: ServerPhase) -> String {
         switch phase {
         case .registering: "registering"

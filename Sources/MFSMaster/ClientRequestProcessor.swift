@@ -19,14 +19,16 @@ public struct ClientSession: Sendable {
     }
 
     /// Who a request really acts as: uid 0 becomes the `maproot` user, anyone else the
-    /// `mapall` user when the export has one (MooseFS's rules).
+    /// `mapall` user when the export has one, and `ignoregid` drops group checks (MooseFS's rules).
     public func effective(_ who: Credentials) -> Credentials {
+        var mapped = who
         if who.uid == 0 {
-            guard rule.rootIsMapped else { return who }
-            return Credentials(uid: rule.rootMapping.uid, gid: rule.rootMapping.gid)
+            if rule.rootIsMapped { mapped = Credentials(uid: rule.rootMapping.uid, gid: rule.rootMapping.gid) }
+        } else if let all = rule.allMapping {
+            mapped = Credentials(uid: all.uid, gid: all.gid)
         }
-        if let all = rule.allMapping { return Credentials(uid: all.uid, gid: all.gid) }
-        return who
+        mapped.ignoresGroups = rule.ignoreGID
+        return mapped
     }
 }
 

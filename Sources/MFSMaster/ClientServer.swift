@@ -278,14 +278,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private func handle(_ frame: Frame) throws(WireError) {
         switch phase {
-        case .hello where frame.type.rawValue == MooseMessageType.fuseRegister.rawValue:
-            // MooseFS's mfsmount or libmfsio: its register is the first frame (ours is a hello).
+        case .hello
+        where frame.type.rawValue == MooseMessageType.fuseRegister.rawValue
+            || AdminRequest.isAdmin(MooseMessageType(frame.type.rawValue)):
+            // MooseFS's mfsmount or libmfsio: its register is the first frame (ours is a hello);
+            // MooseFS's mfscli: an admin request is.
             guard let context else { return }
             let connection = MooseClientConnection(handler: self, shared: shared)
             phase = .moose(connection)
             connection.start(on: context.eventLoop)
             do throws(MooseWireError) {
-                try connection.handle(MooseFrame(type: .fuseRegister, payload: frame.payload))
+                try connection.handle(MooseFrame(type: MooseMessageType(frame.type.rawValue), payload: frame.payload))
             } catch {
                 close("MooseFS client: \(error)")
             }

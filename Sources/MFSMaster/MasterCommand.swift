@@ -51,6 +51,7 @@ public enum MasterCommand {
             return handler
         }
         let logger = Logger(label: "mfsmaster")
+        for setting in settings.ignoredSettings { logger.notice("\(setting)") }
         if options.check {
             do {
                 _ = try Exports.parse(bytes: try FileIO.read(settings.exportsFile), file: settings.exportsFile)

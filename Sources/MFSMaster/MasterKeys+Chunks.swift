@@ -22,12 +22,13 @@ extension MasterKeys {
         "REPLICATIONS_DELAY_DISCONNECT", default: .seconds(3_600), range: .seconds(0)...(.seconds(86_400)),
         doc: "After a chunkserver disconnects, chunks that still have two or more valid copies are not replicated for "
             + "this long (it is likely to come back); a chunk left with one valid copy is replicated at once (MooseFS 1.6's key).")
-    public static let writeReplicationLimit = ConfigKey.integer(
-        "CHUNKS_WRITE_REP_LIMIT", default: 2, range: 1...1_000,
-        doc: "Replications one chunkserver receives at once (one limit; MooseFS 3.0 has one per replication class).")
-    public static let readReplicationLimit = ConfigKey.integer(
-        "CHUNKS_READ_REP_LIMIT", default: 10, range: 1...1_000,
-        doc: "Replications one chunkserver serves as the source at once.")
+    public static let writeReplicationLimit = ConfigKey.integerOrFirstOf(
+        4, "CHUNKS_WRITE_REP_LIMIT", default: 2, range: 1...1_000,
+        doc: "Replications one chunkserver receives at once (one limit; MooseFS 3.0's four, one per replication class, "
+            + "are accepted and the first, for endangered chunks, is the limit).")
+    public static let readReplicationLimit = ConfigKey.integerOrFirstOf(
+        4, "CHUNKS_READ_REP_LIMIT", default: 10, range: 1...1_000,
+        doc: "Replications one chunkserver serves as the source at once (of MooseFS 3.0's four values, the first).")
     public static let softDeletionLimit = ConfigKey.integer(
         "CHUNKS_SOFT_DEL_LIMIT", default: 10, range: 1...100_000,
         doc: "Deletions sent to one chunkserver per second.")

@@ -120,7 +120,7 @@ public enum MasterKeys {
             requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
             authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence,
             preserveSeconds,
-        ] + chunkKeys)
+        ] + chunkKeys, unused: unusedMooseFSKeys)
 
     /// The text of `config/mfsmaster.cfg.sample`.
     public static var sample: String {
@@ -174,9 +174,12 @@ public struct MasterSettings: Sendable {
     public var chunkserverTimeoutSeconds: UInt16
     /// The chunk registry's knobs (`REPLICATIONS_DELAY_INIT` and the others).
     public var registry: RegistrySettings
+    /// MooseFS keys the file set that this master does not use (logged at start).
+    public var ignoredSettings: [IgnoredSetting]
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
+        ignoredSettings = configuration.ignored
         dataPath = configuration[MasterKeys.dataPath]
         exportsFile = configuration[MasterKeys.exportsFilename]
         clientHost = Self.listenAddress(configuration[MasterKeys.clientListenHost])

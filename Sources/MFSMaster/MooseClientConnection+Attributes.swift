@@ -116,7 +116,8 @@ extension MooseClientConnection {
     static func allows(_ a: Attributes, _ want: AccessMask, _ who: Credentials) -> Bool {
         if who.isRoot { return !want.contains(.execute) || a.type == .directory || a.mode & 0o111 != 0 }
         let shift: UInt16 = who.uid == a.uid ? 6 : (who.isMember(of: a.gid) ? 3 : 0)
-        let granted = UInt8((a.mode >> shift) & 0o7)
+        var granted = UInt8((a.mode >> shift) & 0o7)
+        if who.uid != a.uid, who.ignoresGroups { granted = UInt8(((a.mode >> 3) | a.mode) & 0o7) }
         return granted & want.rawValue == want.rawValue
     }
 }

@@ -94,9 +94,13 @@ extension MooseClientConnection {
             setStorageClass(type, id, inode: local(inode, session), uid: uid, change, session)
         case .getTrashTime(_, let inode, _):
             trashTime(id, inode: local(inode, session), session)
-        case .setTrashTime(_, _, _, let trashTime, _):
-            // No trash here: files go at once, which is trash time 0; other times are refused.
-            if trashTime == 0 {
+        case .setTrashTime(_, _, _, let trashTime, let smode):
+            // The export's mintrashtime/maxtrashtime first (EPERM, as MooseFS's
+            // sessions_check_trashtime); then, no trash here: files go at once, which is trash
+            // time 0; other times are refused.
+            if !Self.trashTimeAllowed(trashTime, smode: smode, session.rule) {
+                send(FuseReply.status(type, id, .notPermitted).encode())
+            } else if trashTime == 0 {
                 send(FuseReply.changedCounts(type, id, changed: 0, notChanged: 1, notPermitted: 0).encode())
             } else {
                 send(FuseReply.status(type, id, .notSupported).encode())

@@ -107,6 +107,8 @@ final class MooseClientConnection {
         }
         switch phase {
         case .registering:
+            // mfscli and mfscgiserv: admin requests, answered before (and without) a register.
+            if AdminRequest.isAdmin(frame.type) { return answerAdmin(try AdminRequest.decode(frame)) }
             guard frame.type == .fuseRegister else { throw .unexpectedType(frame.type, expected: "CLTOMA_FUSE_REGISTER") }
             register(try FuseRegister.decode(frame))
         case .established(let session):
@@ -195,7 +197,11 @@ final class MooseClientConnection {
         let (session, stored) = opened
         resumedSession = session.id == resume
         phase = .opening
-        state.admitted(session.id, MooseClientState.Admission(rule: rule, root: session.root, address: address, exports: exports))
+        state.admitted(
+            session.id,
+            MooseClientState.Admission(
+                rule: rule, root: session.root, address: address, exports: exports, version: request.version,
+                path: path.isEmpty ? "/" : path))
         whenStored(stored) { connection in
             connection.established(session)
             connection.send(FuseRegisterReply.session(connection.grant(session, metaID: metaID)).encode())
@@ -266,14 +272,33 @@ final class MooseClientConnection {
 
     private func grant(_ session: ClientSession, metaID: UInt64) -> FuseRegisterReply.SessionGrant {
         let rule = session.rule
-        var flags: UInt8 = rule.readOnly ? FuseRegisterReply.SessionGrant.readOnly : 0
-        if rule.admin { flags |= FuseRegisterReply.SessionGrant.admin }
-        if rule.allMapping != nil { flags |= FuseRegisterReply.SessionGrant.mapAll }
         let all = rule.allMapping ?? ExportRule.defaultRootMapping
         return FuseRegisterReply.SessionGrant(
-            version: .v3_0_117, sessionID: session.id.rawValue, metaID: metaID, sessionFlags: flags, umask: 0,
+            version: .v3_0_117, sessionID: session.id.rawValue, metaID: metaID, sessionFlags: Self.sessionFlags(rule), umask: 0,
             rootUID: rule.rootMapping.uid, rootGID: rule.rootMapping.gid, mapAllUID: all.uid, mapAllGID: all.gid, minGoal: rule.minGoal,
             maxGoal: rule.maxGoal, minTrashTime: rule.minTrashTimeSeconds, maxTrashTime: rule.maxTrashTimeSeconds, disables: 0)
+    }
+
+    /// MooseFS's `sesflags` for an export line: READONLY, DYNAMICIP, IGNOREGID, ADMIN, MAPALL.
+    static func sessionFlags(_ rule: ExportRule) -> UInt8 {
+        typealias Grant = FuseRegisterReply.SessionGrant
+        var flags: UInt8 = rule.readOnly ? Grant.readOnly : 0
+        if rule.dynamicIP { flags |= Grant.dynamicIP }
+        if rule.ignoreGID { flags |= Grant.ignoreGID }
+        if rule.admin { flags |= Grant.admin }
+        if rule.allMapping != nil { flags |= Grant.mapAll }
+        return flags
+    }
+
+    /// Whether an export's trash time limits allow setting `trashTime` in mode `smode` (SET and
+    /// EXCHANGE: within both limits; INCREASE: at most the maximum; DECREASE: at least the
+    /// minimum; the recursive bit does not matter), as MooseFS's `sessions_check_trashtime`.
+    static func trashTimeAllowed(_ trashTime: UInt32, smode: UInt8, _ rule: ExportRule) -> Bool {
+        switch smode & 3 {
+        case 1: trashTime <= rule.maxTrashTimeSeconds
+        case 2: trashTime >= rule.minTrashTimeSeconds
+        default: (rule.minTrashTimeSeconds...rule.maxTrashTimeSeconds).contains(trashTime)
+        }
     }
 
     /// On a follower: the redirect MooseFS clients follow (the active master's IPv4, 0 when not

@@ -1,6 +1,7 @@
 import MFSConfig
 import MFSCore
 import MooseClientWire
+import MooseWire
 import Synchronization
 
 /// What MooseFS-dialect connections share beyond `ClientServerContext`: the export each live
@@ -14,6 +15,9 @@ final class MooseClientState: Sendable {
         var root: InodeID
         var address: IPv4Address
         var exports: Exports
+        /// The client's version and the subfolder it mounted, as `mfscli` lists sessions.
+        var version = MooseVersion.v3_0_117
+        var path = "/"
     }
 
     private let admissions = Mutex<[SessionID: Admission]>([:])

@@ -46,7 +46,7 @@ extension Namespace {
         let uid = changes.uid ?? r.uid
         let gid = changes.gid ?? r.gid
         if uid != r.uid, !who.isRoot { throw .notPermitted }
-        if gid != r.gid, !(who.isRoot || (who.uid == r.uid && who.isMember(of: gid))) { throw .notPermitted }
+        if gid != r.gid, !(who.isRoot || (who.uid == r.uid && (who.ignoresGroups || who.isMember(of: gid)))) { throw .notPermitted }
         if uid != r.uid || gid != r.gid, !r.isDirectory {
             mode &= ~Self.setUID
             if mode & 0o010 != 0 { mode &= ~Self.setGID }

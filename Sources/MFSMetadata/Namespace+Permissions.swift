@@ -15,7 +15,8 @@ extension Namespace {
     static let sticky: UInt16 = 0o1000
 
     /// POSIX permission check: the owner's bits for the owner, the group's for a member of the
-    /// group (primary or supplementary), else the others'. Root passes read and write always, and
+    /// group (primary or supplementary), else the others' (with `ignoresGroups`, anyone but the
+    /// owner gets the group's and the others' bits together, as MooseFS's `ignoregid`). Root passes read and write always, and
     /// execute on a directory or where any execute bit is set.
     static func check(_ r: InodeRecord, _ want: AccessMask, _ who: Credentials) throws(FSError) {
         if who.isRoot {
@@ -25,6 +26,8 @@ extension Namespace {
         let bits: UInt16
         if who.uid == r.uid {
             bits = (r.mode >> 6) & 7
+        } else if who.ignoresGroups {
+            bits = ((r.mode >> 3) | r.mode) & 7
         } else if who.isMember(of: r.gid) {
             bits = (r.mode >> 3) & 7
         } else {

@@ -106,6 +106,10 @@ public struct Credentials: Hashable, Sendable {
     public var uid: UInt32
     public var gid: UInt32
     public var groups: [UInt32]
+    /// The export's `ignoregid` (MooseFS's IGNOREGID session flag): group membership is not
+    /// checked; whoever is not the owner gets the group's and the others' bits together, and
+    /// an owner may give a file to any group.
+    public var ignoresGroups = false
 
     public init(uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
         self.uid = uid

@@ -25,6 +25,6 @@ public enum AdminAuth {
     }
 
     private static func mac(path: String, code: String, seconds: Int64) -> [UInt8] {
-        HMACSHA256.authenticationCode(for: Array("POST \(path) \(seconds)".utf8), key: passwordDigest(code))
+        Digests.hmacSHA256(Array("POST \(path) \(seconds)".utf8), key: passwordDigest(code))
     }
 }

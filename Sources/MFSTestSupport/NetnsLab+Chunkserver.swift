@@ -19,4 +19,28 @@ extension NetnsLab {
             """)
         try spawn(name, [MasterProcess.binaryPath("mfschunkserver"), "-c", path("\(name).cfg")], log: path("\(name).log"))
     }
+
+    /// Starts Debian's MooseFS 3.0.117 `mfsmaster` on host `name` (running as root, from an
+    /// empty metadata file, replicating at once), exporting `exports`; its data under the lab
+    /// (`NAME-data`), its log in `NAME.log`.
+    public func startMooseFSMaster(_ name: String, exports: String) throws {
+        let data = path("\(name)-data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/var/lib/mfs/metadata.mfs.empty", toPath: data + "/metadata.mfs")
+        try write("\(name)-exports.cfg", exports)
+        try write(
+            "\(name).cfg",
+            """
+            WORKING_USER = root
+            WORKING_GROUP = root
+            DATA_PATH = \(data)
+            EXPORTS_FILENAME = \(path("\(name)-exports.cfg"))
+            MATOCS_LISTEN_HOST = *
+            MATOCL_LISTEN_HOST = *
+            MATOML_LISTEN_HOST = *
+            REPLICATIONS_DELAY_INIT = 0
+
+            """)
+        try spawn(name, ["/usr/sbin/mfsmaster", "-f", "-c", path("\(name).cfg")], log: path("\(name).log"))
+    }
 }

@@ -213,6 +213,8 @@ public enum FuseRegisterReply: MooseMessage {
         }
 
         public static let readOnly: UInt8 = 0x01
+        public static let dynamicIP: UInt8 = 0x02
+        public static let ignoreGID: UInt8 = 0x04
         public static let admin: UInt8 = 0x08
         public static let mapAll: UInt8 = 0x10
     }

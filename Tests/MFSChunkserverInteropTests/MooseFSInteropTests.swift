@@ -26,12 +26,12 @@ import Testing
         let lab = try NetnsLab(prefix: "mcs\(getpid() % 10_000)\(Self.runs)", hosts: ["m", "c1", "c2", "c3", "cl"])
         defer { lab.teardown() }
         let master = lab.host("m").address
-        try startMaster(lab)
+        try lab.startMooseFSMaster("m", exports: "* / rw,alldirs,maproot=0\n")
         for name in ["c1", "c2", "c3"] { try lab.startChunkserver(name, master: master) }
         let registered = waitUntil(30) {
             ["c1", "c2", "c3"].allSatisfy { lab.read("\($0).log").contains("registered with the master") }
         }
-        #expect(registered, "chunkservers did not register:\n\(lab.read("c1.log"))\n\(lab.read("master.log"))")
+        #expect(registered, "chunkservers did not register:\n\(lab.read("c1.log"))\n\(lab.read("m.log"))")
         guard registered else { return }
         lab.mark("3 chunkservers registered")
         // The files: written from the client host's namespace through mfsmount, then read back.
@@ -66,26 +66,5 @@ import Testing
             #expect(hashes["g2.\(size)"] == source, "goal 2, \(size) bytes")
         }
         for name in ["c1", "c2", "c3"] { #expect(!lab.read("\(name).log").contains("Fatal error"), "\(name) crashed") }
-    }
-
-    private func startMaster(_ lab: NetnsLab) throws {
-        let data = lab.path("m-data")
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: "/var/lib/mfs/metadata.mfs.empty", toPath: data + "/metadata.mfs")
-        try lab.write("mfsexports.cfg", "* / rw,alldirs,maproot=0\n")
-        try lab.write(
-            "mfsmaster.cfg",
-            """
-            WORKING_USER = root
-            WORKING_GROUP = root
-            DATA_PATH = \(data)
-            EXPORTS_FILENAME = \(lab.path("mfsexports.cfg"))
-            MATOCS_LISTEN_HOST = *
-            MATOCL_LISTEN_HOST = *
-            MATOML_LISTEN_HOST = *
-            REPLICATIONS_DELAY_INIT = 0
-
-            """)
-        try lab.spawn("m", ["/usr/sbin/mfsmaster", "-f", "-c", lab.path("mfsmaster.cfg")], log: lab.path("master.log"))
     }
 }

@@ -148,6 +148,21 @@ import Testing
             guard case .session = try Self.register(c, password: "secret") else { throw WireConnection.Closed() }
             connections.append(c)
         }
+        // A tree to keep: /d holding /d/f, listed (names and attributes) before and after.
+        let root = FuseCredentials(uid: 0, gids: [0])
+        guard
+            case .entry(_, _, let dir, _) = try Self.ask(
+                connections[0], .mkdir(90, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, root, copySGID: 0)),
+            case .create = try Self.ask(connections[0], .create(91, parent: dir, name: Array("f".utf8), mode: 0o644, umask: 0, root))
+        else { throw WireConnection.Closed() }
+        let listing = { (c: WireConnection) throws -> [FuseReply] in
+            [
+                try Self.ask(c, .readdir(92, inode: 1, root, flags: 1, maxEntries: .max, edgeID: 0)),
+                try Self.ask(c, .readdir(93, inode: dir, root, flags: 1, maxEntries: .max, edgeID: 0)),
+            ].compactMap { $0 }
+        }
+        let treeBefore = try listing(connections[0])
+        #expect(treeBefore.count == 2)
         let before = try master.status().version
         let lookup = FuseRequest.lookup(1, parent: 1, name: Array("x".utf8), FuseCredentials(uid: 0, gids: [0])).encode()
         for (n, c) in connections.enumerated() {
@@ -169,9 +184,13 @@ import Testing
         for c in connections { #expect(c.isClosedByMaster(), "seed \(seed)") }
         let status = try master.status()
         #expect(status.healthy && status.role == "active", "seed \(seed)")
-        // Only the sessions' losses may have been recorded (no namespace change).
+        // The tree as it was (names and attributes), seen from a new session.
+        let after = try WireConnection(port: master.clientPort)
+        guard case .session = try Self.register(after, password: "secret") else { throw WireConnection.Closed() }
+        #expect(try listing(after) == treeBefore, "seed \(seed)")
+        // Only the sessions' losses and the new session may have been recorded (no namespace change).
         let namespace = try master.dumpedNamespaceAfterStop()
-        #expect(namespace.inodeCount == 1, "seed \(seed): \(status.version - before) changes")
+        #expect(namespace.inodeCount == 3, "seed \(seed): \(status.version - before) changes")
         #expect(master.log.contains("MooseFS client"), "no log line names the MooseFS dialect's refusals")
     }
 }

@@ -28,6 +28,32 @@ import Testing
         #expect(throws: FSError.accessDenied) { try ns.access(f, .write, as: carol) }
     }
 
+    /// MooseFS's `ignoregid`: no group check; the group's and the others' bits together for
+    /// anyone but the owner, whatever their groups.
+    @Test func ignoringGroupsGivesNonOwnersTheGroupAndOtherBits() throws {
+        let (ns, _, f) = try tree()
+        var stranger = bob
+        stranger.ignoresGroups = true
+        try ns.access(f, .read, as: stranger)
+        #expect(throws: FSError.accessDenied) { try ns.access(f, .write, as: stranger) }
+        var member = carol
+        member.ignoresGroups = true
+        #expect(throws: FSError.accessDenied) { try ns.access(f, .write, as: member) }
+        var owner = alice
+        owner.ignoresGroups = true
+        try ns.access(f, [.read, .write], as: owner)
+    }
+
+    @Test func ignoringGroupsLetsAnOwnerGiveAFileToAnyGroup() throws {
+        let (start, _, f) = try tree()
+        var ns = start
+        #expect(throws: FSError.notPermitted) { _ = try ns.setAttributes(f, AttributeChanges(gid: 4242), as: alice, now: t0) }
+        var owner = alice
+        owner.ignoresGroups = true
+        _ = try ns.setAttributes(f, AttributeChanges(gid: 4242), as: owner, now: t0)
+        #expect(try ns.attributes(of: f).gid == 4242)
+    }
+
     @Test func otherBitsApplyToEveryoneElse() throws {
         let (ns, _, f) = try tree()
         #expect(throws: FSError.accessDenied) { try ns.access(f, .read, as: bob) }
@@ -96,14 +122,16 @@ import Testing
     }
 
     @Test func chmodOnlyByOwnerOrRoot() throws {
-        var (ns, _, f) = try tree()
+        let (start, _, f) = try tree()
+        var ns = start
         #expect(throws: FSError.notPermitted) { try ns.setAttributes(f, AttributeChanges(mode: 0o777), as: carol, now: t0) }
         _ = try ns.setAttributes(f, AttributeChanges(mode: 0o600), as: alice, now: t0)
         _ = try ns.setAttributes(f, AttributeChanges(mode: 0o644), as: .root, now: t0)
     }
 
     @Test func chownOnlyByRoot() throws {
-        var (ns, _, f) = try tree()
+        let (start, _, f) = try tree()
+        var ns = start
         #expect(throws: FSError.notPermitted) { try ns.setAttributes(f, AttributeChanges(uid: 1001), as: alice, now: t0) }
         _ = try ns.setAttributes(f, AttributeChanges(uid: 1000), as: alice, now: t0)  // unchanged: allowed
         _ = try ns.setAttributes(f, AttributeChanges(uid: 1001), as: .root, now: t0)
@@ -156,7 +184,8 @@ import Testing
     }
 
     @Test func setGoalOnlyByOwnerOrRoot() throws {
-        var (ns, _, f) = try tree()
+        let (start, _, f) = try tree()
+        var ns = start
         #expect(throws: FSError.notPermitted) { try ns.setGoal(f, 3, as: carol, now: t0) }
         _ = try ns.setGoal(f, 3, as: alice, now: t0)
     }

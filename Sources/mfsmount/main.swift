@@ -1,3 +1,0 @@
-import MFSPending
-
-exitNotBuiltYet("mfsmount")
