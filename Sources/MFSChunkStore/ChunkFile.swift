@@ -67,17 +67,38 @@ final class ChunkFile {
         return ReadPiece(piece: piece, bytes: bytes, crc: crc)
     }
 
+    /// Reads a piece of a block straight into `space` (exactly `piece.size` bytes) and returns
+    /// the CRC of those bytes, under the same checks as `read(_:)`. A whole block takes one
+    /// `pread` into `space` and one CRC pass over it, with no copy (issue #12).
+    func read(_ piece: BlockPiece, into space: UnsafeMutableRawBufferPointer) throws(ChunkStoreError) -> UInt32 {
+        precondition(space.count == piece.size, "\(space.count) bytes of room for \(piece)")
+        guard piece.isWholeBlock, piece.block < blocks else {
+            let read = try read(piece)
+            read.bytes.withUnsafeBytes { space.copyMemory(from: $0) }
+            return read.crc
+        }
+        try io { () throws(PosixError) in try file.read(into: space, at: layout.offset(ofBlock: piece.block)) }
+        let crc = BlockCRC.checksum(UnsafeRawBufferPointer(space))
+        try check(piece.block, crc: crc)
+        return crc
+    }
+
     /// A whole stored block, checked against its CRC.
     func readCheckedBlock(_ block: Int) throws(ChunkStoreError) -> (bytes: [UInt8], crc: UInt32) {
         let bytes = try io { () throws(PosixError) in try file.read(count: ChunkLimits.blockSize, at: layout.offset(ofBlock: block)) }
         let crc = BlockCRC.checksum(bytes)
+        try check(block, crc: crc)
+        return (bytes, crc)
+    }
+
+    /// Throws `damaged` unless `crc` (of the whole stored block) is the table's.
+    private func check(_ block: Int, crc: UInt32) throws(ChunkStoreError) {
         guard crc == table[block] else {
             throw .damaged(
                 id, block: block,
                 reason:
                     "\(path) block \(block) has CRC \(hex(UInt64(crc), digits: 8)), the table says \(hex(UInt64(table[block]), digits: 8))")
         }
-        return (bytes, crc)
     }
 
     /// Writes a piece whose CRC (`crc`, of exactly `bytes`) has been checked. A whole block is

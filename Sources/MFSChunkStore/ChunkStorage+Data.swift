@@ -24,6 +24,26 @@ extension ChunkStorage {
         return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in try file.read(piece) }
     }
 
+    /// Reads `pieces` of one chunk in order with its file opened once, each straight into the
+    /// memory of the same index in `spaces` (exactly `piece.size` bytes each), and returns the
+    /// CRC of each piece: the data port's streaming read (issue #12). The checks are those of
+    /// `read(_:version:piece:)`; on an error nothing read is to be used.
+    public func read(_ id: ChunkID, version: ChunkVersion, pieces: [BlockPiece], into spaces: [UnsafeMutableRawBufferPointer])
+        throws(ChunkStoreError) -> [UInt32]
+    {
+        precondition(pieces.count == spaces.count, "\(pieces.count) pieces into \(spaces.count) spaces")
+        let pieces = try pieces.map { (piece) throws(ChunkStoreError) in
+            try BlockPiece.checked(block: piece.block, offset: piece.offset, size: piece.size)
+        }
+        let stored = try stored(id, version)
+        return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in
+            var crcs: [UInt32] = []
+            crcs.reserveCapacity(pieces.count)
+            for (piece, space) in zip(pieces, spaces) { crcs.append(try file.read(piece, into: space)) }
+            return crcs
+        }
+    }
+
     /// The chunk's block count (`CSTOAN_CHUNK_BLOCKS`, the first step of a replication).
     public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
         try stored(id, version).blocks

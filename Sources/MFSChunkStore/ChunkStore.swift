@@ -71,6 +71,12 @@ public final class ChunkStore: Sendable {
         try withStorage { (s) throws(ChunkStoreError) in try s.read(id, version: version, piece: piece) }
     }
 
+    public func read(_ id: ChunkID, version: ChunkVersion, pieces: [BlockPiece], into spaces: [UnsafeMutableRawBufferPointer])
+        throws(ChunkStoreError) -> [UInt32]
+    {
+        try withStorage { (s) throws(ChunkStoreError) in try s.read(id, version: version, pieces: pieces, into: spaces) }
+    }
+
     public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
         try withStorage { (s) throws(ChunkStoreError) in try s.blocks(id, version: version) }
     }

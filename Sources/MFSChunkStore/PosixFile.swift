@@ -62,15 +62,22 @@ final class PosixFile {
 
     /// Reads exactly `count` bytes at `offset`; a file that ends sooner is an EIO error.
     func read(count: Int, at offset: Int) throws(PosixError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
+        try [UInt8](unsafeUninitializedCapacity: count) { (buffer, initialized) throws(PosixError) in
+            try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            initialized = count
+        }
+    }
+
+    /// Fills `space` with the bytes at `offset` (one `pread` unless interrupted or short); a
+    /// file that ends sooner is an EIO error.
+    func read(into space: UnsafeMutableRawBufferPointer, at offset: Int) throws(PosixError) {
         var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+        while done < space.count {
+            let n = pread(fd, space.baseAddress! + done, space.count - done, off_t(offset + done))
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw PosixError("read", path, code: n == 0 ? EIO : errno) }
             done += n
         }
-        return bytes
     }
 
     /// Writes all of `bytes` at `offset`; a short write is reported as ENOSPC, as a full disk

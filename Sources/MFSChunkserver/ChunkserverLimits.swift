@@ -45,6 +45,13 @@ public enum ChunkserverLimits {
     /// one fsync covers (those that queued while the disk was busy): with 64, a sequential
     /// write did one fsync per ~2 MiB and ran at half the disk's speed (docs/BENCHMARKS.md).
     public static let maxWritesInFlight = 256
+    /// Blocks a streaming read takes from the disk in one disk job (the chunk file opened once,
+    /// each block read with one `pread` straight into the outgoing frames: 512 KiB).
+    public static let readBlocksPerJob = 8
+    /// A read's batches read and not yet written to the socket: the next batch is read from
+    /// the disk while this many go out, so the socket never waits for the disk nor the disk
+    /// for the socket. A read connection holds at most (this + 1) × `readBlocksPerJob` blocks.
+    public static let readBatchesQueued = 2
     /// A write session reads again once its pieces in flight fall to this.
     public static let resumeWritesAt = 128
     /// Tries to connect to the next chunkserver of a write chain (MooseFS: 10).

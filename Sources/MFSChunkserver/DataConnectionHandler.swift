@@ -10,8 +10,9 @@ import NIOCore
 /// decode or one past `ChunkserverLimits.dataPortFrame` closes the connection with a logged
 /// reason; nothing a peer sends reaches the disk unchecked.
 ///
-/// Memory per connection is bounded: the frame decoder holds at most one frame, a read holds one
-/// block at a time (the next is read once the last was written to the socket), and a write
+/// Memory per connection is bounded: the frame decoder holds at most one frame, a read holds at
+/// most `ChunkserverLimits.readBatchesQueued` + 1 batches of `readBlocksPerJob` blocks (one
+/// being read from the disk while the others go out), and a write
 /// session stops decoding past `ChunkserverLimits.maxWritesInFlight` unanswered pieces.
 final class DataConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -56,8 +57,8 @@ final class DataConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) { close("connection error: \(error)") }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        frames.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { frames.append($0) }
         lastInput = .now()
         processFrames()
     }
@@ -133,6 +134,19 @@ final class DataConnectionHandler: ChannelInboundHandler {
 
     // MARK: read (notes §3.2)
 
+    /// A read being answered: the pieces not yet taken from the disk, whether a disk job is
+    /// running, and the batches handed to the socket and not yet written.
+    private struct Reading {
+        let request: ReadRequest
+        /// Tells this read's callbacks from a later read's on the same connection.
+        let serial: Int
+        var pieces: ArraySlice<MFSChunkStore.BlockPiece>
+        var diskBusy = false
+        var unsent = 0
+    }
+    private var reading: Reading?
+    private var readSerial = 0
+
     private func startRead(_ request: ReadRequest) {
         let id = request.chunkID
         guard request.size > 0 else { return reply(ReadStatus(chunkID: id, status: .ok).encode()) }
@@ -141,39 +155,89 @@ final class DataConnectionHandler: ChannelInboundHandler {
             let pieces = try? MFSChunkStore.BlockPiece.pieces(offset: Int(request.offset), size: Int(request.size))
         else { return reply(ReadStatus(chunkID: id, status: .wrongOffset).encode()) }
         state = .reading
-        readPiece(request, pieces[...])
+        readSerial += 1
+        reading = Reading(request: request, serial: readSerial, pieces: pieces[...])
+        pumpRead()
     }
 
-    /// Reads one piece on the disk pool and sends it; the next one once this one is written.
-    private func readPiece(_ request: ReadRequest, _ pieces: ArraySlice<MFSChunkStore.BlockPiece>) {
-        guard let context = channelContext, case .reading = state else { return }
-        let id = request.chunkID
-        guard let piece = pieces.first else {
-            state = .idle
-            return reply(ReadStatus(chunkID: id, status: .ok).encode())
-        }
-        let store = shared.store
-        let version = StoredVersion(request.version)
+    /// Starts the next disk job of the read when none runs and few enough batches are queued.
+    private func pumpRead() {
+        guard let context = channelContext, case .reading = state, var current = reading, !current.diskBusy,
+            current.unsent < ChunkserverLimits.readBatchesQueued, !current.pieces.isEmpty
+        else { return }
+        let batch = Array(current.pieces.prefix(ChunkserverLimits.readBlocksPerJob))
+        current.pieces = current.pieces.dropFirst(batch.count)
+        current.diskBusy = true
+        reading = current
+        let (store, allocator, serial, id) = (shared.store, context.channel.allocator, current.serial, current.request.chunkID)
+        let version = StoredVersion(current.request.version)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        shared.onDisk(context.eventLoop) { () -> Result<[UInt8], ChunkStoreError> in
-            do throws(ChunkStoreError) {
-                let read = try store.read(id, version: version, piece: piece)
-                let wire = DataPiece(block: UInt16(read.piece.block), offset: UInt16(read.piece.offset), data: read.bytes, crc: read.crc)
-                return .success(ReadData(chunkID: id, piece: wire).encode())
-            } catch {
-                return .failure(error)
+        shared.onDisk(context.eventLoop) {
+            Self.readFrames(store, id, version, batch, allocator)
+        }.whenSuccess { result in bound.value.batchRead(result, serial: serial) }
+    }
+
+    private func batchRead(_ result: Result<ByteBuffer, ChunkStoreError>, serial: Int) {
+        guard case .reading = state, var current = reading, current.serial == serial else { return }
+        let id = current.request.chunkID
+        current.diskBusy = false
+        switch result {
+        case .success(let frames):
+            current.unsent += 1
+            reading = current
+            let bound = NIOLoopBound(self, eventLoop: channelContext!.eventLoop)
+            send(frames).whenComplete { _ in bound.value.batchSent(serial: serial) }
+            guard current.pieces.isEmpty else { return pumpRead() }
+            state = .idle
+            reading = nil
+            reply(ReadStatus(chunkID: id, status: .ok).encode())
+        case .failure(let error):
+            logger.warning("read of chunk \(chunkName(id)) for \(peer) refused: \(error)")
+            state = .idle
+            reading = nil
+            reply(ReadStatus(chunkID: id, status: MooseStatus(error)).encode())
+        }
+    }
+
+    private func batchSent(serial: Int) {
+        guard reading?.serial == serial else { return }
+        reading?.unsent -= 1
+        pumpRead()
+    }
+
+    /// Reads `pieces` (on the disk pool) into one buffer of whole READ_DATA frames: each block
+    /// read with one `pread` into its frame's data, the headers written at fixed offsets.
+    private static func readFrames(
+        _ store: ChunkStore, _ id: ChunkID, _ version: StoredVersion, _ pieces: [MFSChunkStore.BlockPiece], _ allocator: ByteBufferAllocator
+    ) -> Result<ByteBuffer, ChunkStoreError> {
+        let header = DataPortBulk.readDataHeaderLength
+        let total = pieces.reduce(0) { $0 + header + $1.size }
+        var buffer = allocator.buffer(capacity: total)
+        var failure: ChunkStoreError?
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
+            var spaces: [UnsafeMutableRawBufferPointer] = []
+            var at = 0
+            for piece in pieces {
+                spaces.append(UnsafeMutableRawBufferPointer(rebasing: raw[at + header..<at + header + piece.size]))
+                at += header + piece.size
             }
-        }.whenSuccess { result in
-            let handler = bound.value
-            switch result {
-            case .success(let frame):
-                handler.send(frame).whenSuccess { bound.value.readPiece(request, pieces.dropFirst()) }
-            case .failure(let error):
-                handler.logger.warning("read of chunk \(chunkName(id)) for \(handler.peer) refused: \(error)")
-                handler.state = .idle
-                handler.send(ReadStatus(chunkID: id, status: MooseStatus(error)).encode())
+            do throws(ChunkStoreError) {
+                let crcs = try store.read(id, version: version, pieces: pieces, into: spaces)
+                at = 0
+                for (piece, crc) in zip(pieces, crcs) {
+                    DataPortBulk.writeReadDataHeader(
+                        into: UnsafeMutableRawBufferPointer(rebasing: raw[at..<at + header]), chunkID: id, block: UInt16(piece.block),
+                        offset: UInt16(piece.offset), size: piece.size, crc: crc)
+                    at += header + piece.size
+                }
+                return total
+            } catch {
+                failure = error
+                return 0
             }
         }
+        if let failure { return .failure(failure) }
+        return .success(buffer)
     }
 
     // MARK: write (notes §3.3)
@@ -208,8 +272,14 @@ final class DataConnectionHandler: ChannelInboundHandler {
     @discardableResult
     private func send(_ bytes: [UInt8]) -> EventLoopFuture<Void> {
         guard let context = channelContext else { return shared.group.next().makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        return send(context.channel.allocator.buffer(bytes: bytes))
+    }
+
+    @discardableResult
+    private func send(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        guard let context = channelContext else { return shared.group.next().makeFailedFuture(ChannelError.ioOnClosedChannel) }
         lastOutput = .now()
-        return context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)))
+        return context.writeAndFlush(wrapOutboundOut(buffer))
     }
 
     private func close(_ reason: String) {

@@ -124,14 +124,15 @@ public enum ChunkTransfer {
             position += bytes.count
             for piece in pieces.cut(bytes) {
                 while pending.count > settings.piecesInFlight { try settle(try socket.receive(timeout: settings.answerTimeout)) }
-                try socket.send(WriteData(chunkID: chunk, writeID: nextID, piece: piece).encode(), timeout: settings.answerTimeout)
+                try socket.send(
+                    DataPortBulk.encode(WriteData(chunkID: chunk, writeID: nextID, piece: piece)), timeout: settings.answerTimeout)
                 pending.insert(nextID)
                 nextID += 1
                 while let ready = try socket.receiveNow() { try settle(ready) }
             }
         }
         for piece in pieces.flush() {
-            try socket.send(WriteData(chunkID: chunk, writeID: nextID, piece: piece).encode(), timeout: settings.answerTimeout)
+            try socket.send(DataPortBulk.encode(WriteData(chunkID: chunk, writeID: nextID, piece: piece)), timeout: settings.answerTimeout)
             pending.insert(nextID)
             nextID += 1
         }
@@ -151,17 +152,28 @@ struct PieceCutter {
     init(start: Int) { position = start }
 
     mutating func cut(_ bytes: [UInt8]) -> [DataPiece] {
-        held += bytes
         var pieces: [DataPiece] = []
-        var used = 0
+        var rest = bytes[...]
+        if !held.isEmpty {
+            // Complete the held partial block first.
+            let room = MooseWireLimits.blockSize - (position + held.count) % MooseWireLimits.blockSize
+            let taken = min(room, rest.count)
+            held += rest.prefix(taken)
+            rest = rest.dropFirst(taken)
+            guard taken == room else { return [] }
+            let inBlock = position % MooseWireLimits.blockSize
+            pieces.append(piece(held, at: inBlock))
+            held = []
+        }
+        // Whole pieces straight from the caller's bytes (one copy each, no held buffer).
         while true {
             let inBlock = position % MooseWireLimits.blockSize
             let room = MooseWireLimits.blockSize - inBlock
-            guard held.count - used >= room else { break }
-            pieces.append(piece(Array(held[used..<used + room]), at: inBlock))
-            used += room
+            guard rest.count >= room else { break }
+            pieces.append(piece(Array(rest.prefix(room)), at: inBlock))
+            rest = rest.dropFirst(room)
         }
-        held.removeFirst(used)
+        held = Array(rest)
         return pieces
     }
 

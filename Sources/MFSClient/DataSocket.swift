@@ -11,7 +11,17 @@ import MooseWire
 final class DataSocket {
     let server: ChunkserverAddress
     private let socket: BlockingSocket
-    private var frames = MooseFrameDecoder(maxPayloadLength: MooseWireLimits.dataPortFrame)
+    /// Received bytes, reused for the connection's life: the socket reads straight into its
+    /// free tail and frames are decoded in place (`DataPortBulk`), so a READ_DATA's bytes are
+    /// copied once in user space, into the piece handed on (issue #12).
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// The first byte not yet decoded, and the end of the received bytes.
+    private var start = 0
+    private var end = 0
+    /// After a bad frame the stream's framing is lost: every later call throws this.
+    private var failure: DataPathError?
+    /// The receive buffer's size: room for several whole frames per `recv`.
+    static let bufferSize = 1 << 20
 
     init(_ server: ChunkserverAddress, timeout: Double) throws(DataPathError) {
         self.server = server
@@ -20,7 +30,10 @@ final class DataSocket {
         } catch {
             throw .connection(error.description)
         }
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
+
+    deinit { buffer.deallocate() }
 
     func close() { socket.close() }
 
@@ -54,17 +67,49 @@ final class DataSocket {
         }
     }
 
+    /// The next whole frame in the buffer, decoded; nil until more bytes arrive. The announced
+    /// length is checked against `MooseWireLimits.dataPortFrame` as soon as the header is in.
     private func decoded() throws(DataPathError) -> DataPortReply? {
+        if let failure { throw failure }
+        let header = MooseWireLimits.frameHeaderLength
+        guard end - start >= header else { return nil }
+        let (type, length) = DataPortBulk.frameHeader(UnsafeRawBufferPointer(rebasing: buffer[start..<start + header]))
+        guard length <= MooseWireLimits.dataPortFrame else {
+            try fail("\(MooseWireError.lengthTooLarge(length: UInt32(length), limit: MooseWireLimits.dataPortFrame))")
+        }
+        guard end - start >= header + length else { return nil }
+        let payload = UnsafeRawBufferPointer(rebasing: buffer[start + header..<start + header + length])
+        start += header + length
         do throws(MooseWireError) {
-            guard let frame = try frames.next() else { return nil }
-            return try DataPortReply.decode(frame)
+            return try DataPortBulk.decodeReply(type: type, payload: payload)
         } catch {
-            throw .protocolViolation(server, "\(error)")
+            try fail("\(error)")
         }
     }
 
+    private func fail(_ reason: String) throws(DataPathError) -> Never {
+        let error = DataPathError.protocolViolation(server, reason)
+        failure = error
+        throw error
+    }
+
+    /// Reads what the socket has into the buffer's free tail, first moving the undecoded bytes
+    /// to the front when the tail has less room than a whole frame.
     private func fill() throws(DataPathError) {
-        do throws(SocketError) { try socket.receiveSome { frames.append($0) } } catch { throw .connection(error.description) }
+        if start == end {
+            start = 0
+            end = 0
+        } else if buffer.count - end < MooseWireLimits.frameHeaderLength + MooseWireLimits.dataPortFrame {
+            let kept = end - start
+            memmove(buffer.baseAddress!, buffer.baseAddress! + start, kept)
+            start = 0
+            end = kept
+        }
+        do throws(SocketError) {
+            end += try socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        } catch {
+            throw .connection(error.description)
+        }
     }
 
     static func dotted(_ ip: UInt32) -> String { "\(ip >> 24).\(ip >> 16 & 0xFF).\(ip >> 8 & 0xFF).\(ip & 0xFF)" }

@@ -94,13 +94,21 @@ public final class BlockingSocket {
     /// nothing was ready. Throws when the peer closed or the read failed.
     public func receiveSome(_ take: (ArraySlice<UInt8>) -> Void) throws(SocketError) {
         var buffer = [UInt8](repeating: 0, count: Self.readSize)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n > 0 {
-            take(buffer[0..<n])
-        } else if n == 0 {
-            throw SocketError("\(address) closed the connection")
-        } else if errno != EAGAIN, errno != EINTR {
+        let n = buffer.withUnsafeMutableBytes { (space) in Result { () throws(SocketError) in try receive(into: space) } }
+        if try n.get() > 0 { take(buffer[0..<(try n.get())]) }
+    }
+
+    /// Reads what is there straight into `space` (no buffer of its own: a caller that reads a
+    /// stream keeps one and reuses it) and returns the byte count, 0 when nothing was ready.
+    /// Throws when the peer closed or the read failed.
+    public func receive(into space: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int {
+        precondition(!space.isEmpty, "a receive into no space")
+        let n = recv(fd, space.baseAddress, space.count, 0)
+        if n > 0 { return n }
+        if n == 0 { throw SocketError("\(address) closed the connection") }
+        guard errno == EAGAIN || errno == EINTR else {
             throw SocketError("\(address): receive failed: \(String(cString: strerror(errno)))")
         }
+        return 0
     }
 }

@@ -26,13 +26,23 @@ public struct FrameDecoder: Sendable {
 
     /// Adds received bytes.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        // Drop what was consumed once it is half the buffer: each byte moves at most once more,
-        // so feeding a byte at a time stays linear.
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Adds received bytes given as raw memory (one `memcpy`, no generic per-byte path).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Drops what was consumed once it is half the buffer: each byte moves at most once more,
+    /// so feeding a byte at a time stays linear.
+    private mutating func compact() {
         if start > 0, start >= buffer.count - start {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        buffer.append(contentsOf: bytes)
     }
 
     /// The next complete frame, or nil until more bytes arrive.

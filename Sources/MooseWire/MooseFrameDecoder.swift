@@ -28,6 +28,9 @@ public struct MooseFrameDecoder: Sendable {
     /// Adds received bytes.
     public mutating func append(_ bytes: some Sequence<UInt8>) { frames.append(bytes) }
 
+    /// Adds received bytes given as raw memory (one `memcpy`, no generic per-byte path).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) { frames.append(bytes) }
+
     /// The next complete frame, or nil until more bytes arrive.
     public mutating func next() throws(MooseWireError) -> MooseFrame? {
         do throws(WireError) {

@@ -117,13 +117,7 @@ import Testing
         try store.create(id, version: v1)
         try write(store, id, 0, pattern(3 * ChunkLimits.blockSize))
         try store.finish(id)
-        let path = dir.path + "/hdd1/00/chunk_0000000000000005_00000001.mfs"
-        let handle = try #require(FileHandle(forUpdatingAtPath: path))
-        try handle.seek(toOffset: UInt64(8192 + ChunkLimits.blockSize + 777))
-        let old = try #require(try handle.read(upToCount: 1)).first!
-        try handle.seek(toOffset: UInt64(8192 + ChunkLimits.blockSize + 777))
-        try handle.write(contentsOf: Data([old ^ 0x40]))
-        try handle.close()
+        try dir.flipBits("hdd1/00/chunk_0000000000000005_00000001.mfs", at: 8192 + ChunkLimits.blockSize + 777, mask: 0x40)
         var result: [ReadPiece]? = nil
         #expect {
             result = try store.read(id, version: self.v1, offset: 0, size: 3 * ChunkLimits.blockSize)

@@ -1,5 +1,6 @@
 import Foundation
 import MFSChunkStore
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -20,6 +21,17 @@ struct TestDirectory {
     func entry(_ name: String = "hdd1") -> DataDirectoryEntry { DataDirectoryEntry(path: path + "/" + name) }
 
     func bytes(_ relative: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path + "/" + relative) ?? Data()) }
+
+    /// Flips the bits of `mask` in the byte at `offset` of a file in this directory (damage on
+    /// disk that no write made).
+    func flipBits(_ relative: String, at offset: Int, mask: UInt8) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path + "/" + relative))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        let old = try #require(try handle.read(upToCount: 1)).first!
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data([old ^ mask]))
+    }
 }
 
 /// Options with no space left free, so small test file systems take chunks.

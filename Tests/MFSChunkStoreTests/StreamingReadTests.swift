@@ -1,0 +1,82 @@
+import Foundation
+import MFSChunkStore
+import MFSCore
+import Testing
+
+/// `ChunkStore.read(_:version:pieces:into:)`, the data port's streaming read: the bytes and
+/// CRCs of the piece-by-piece read, written into the caller's memory, under the same checks.
+@Suite struct StreamingReadTests {
+    let v1 = ChunkVersion(1)
+
+    /// Reads `pieces` with the streaming read into fresh memory.
+    func streamed(_ store: ChunkStore, _ id: ChunkID, _ pieces: [BlockPiece], version: ChunkVersion = ChunkVersion(1)) throws -> (
+        bytes: [[UInt8]], crcs: [UInt32]
+    ) {
+        let spaces = pieces.map { UnsafeMutableRawBufferPointer.allocate(byteCount: $0.size, alignment: 8) }
+        defer { for space in spaces { space.deallocate() } }
+        for space in spaces { space.initializeMemory(as: UInt8.self, repeating: 0xEE) }
+        let crcs = try store.read(id, version: version, pieces: pieces, into: spaces)
+        return (spaces.map { Array($0) }, crcs)
+    }
+
+    func stored(_ dir: TestDirectory, _ id: ChunkID, blocks: Int) throws -> ChunkStore {
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        try store.create(id, version: v1)
+        let data = pattern(blocks * ChunkLimits.blockSize, seed: 9)
+        try store.write(id, version: v1, offset: 0, bytes: data, crc: BlockCRC.checksum(data))
+        try store.finish(id)
+        return store
+    }
+
+    /// Whole blocks, parts of blocks and blocks past the chunk's end (zeros) read as
+    /// `read(_:version:piece:)` reads them.
+    @Test func piecesReadAsThePieceByPieceRead() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(7)
+        let store = try stored(dir, id, blocks: 3)
+        let block = ChunkLimits.blockSize
+        let pieces = [
+            BlockPiece(block: 0, offset: 0, size: block), BlockPiece(block: 1, offset: 10, size: 1_000),
+            BlockPiece(block: 2, offset: 0, size: block), BlockPiece(block: 2, offset: block - 1, size: 1),
+            BlockPiece(block: 3, offset: 0, size: block), BlockPiece(block: 1_023, offset: 5, size: 7),
+        ]
+        let (bytes, crcs) = try streamed(store, id, pieces)
+        for (index, piece) in pieces.enumerated() {
+            let one = try store.read(id, version: v1, piece: piece)
+            #expect(bytes[index] == one.bytes, "\(piece)")
+            #expect(crcs[index] == one.crc && crcs[index] == BlockCRC.checksum(bytes[index]), "\(piece)")
+        }
+    }
+
+    /// A flipped byte in a stored block: the streaming read throws `damaged` for that block.
+    @Test func aFlippedByteFailsTheStreamingRead() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(8)
+        let store = try stored(dir, id, blocks: 2)
+        try dir.flipBits("hdd1/00/chunk_0000000000000008_00000001.mfs", at: 8192 + ChunkLimits.blockSize + 4_000, mask: 0x01)
+        let pieces = [
+            BlockPiece(block: 0, offset: 0, size: ChunkLimits.blockSize), BlockPiece(block: 1, offset: 0, size: ChunkLimits.blockSize),
+        ]
+        #expect {
+            _ = try streamed(store, id, pieces)
+        } throws: { error in
+            guard case .damaged(id, 1, _)? = error as? ChunkStoreError else { return false }
+            return true
+        }
+        // The good block alone still reads.
+        #expect(
+            try streamed(store, id, [pieces[0]]).bytes[0] == Array(pattern(2 * ChunkLimits.blockSize, seed: 9)[0..<ChunkLimits.blockSize]))
+    }
+
+    /// A wrong version or an unknown chunk is refused before any byte is read.
+    @Test func aWrongVersionOrChunkIsRefused() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try stored(dir, ChunkID(9), blocks: 1)
+        let piece = [BlockPiece(block: 0, offset: 0, size: 10)]
+        #expect(throws: ChunkStoreError.self) { _ = try self.streamed(store, ChunkID(9), piece, version: ChunkVersion(2)) }
+        #expect(throws: ChunkStoreError.noChunk(ChunkID(10))) { _ = try self.streamed(store, ChunkID(10), piece) }
+    }
+}
