@@ -38,7 +38,7 @@ public enum ChunkserverKeys {
     public static let masterSilenceTimeout = ConfigKey.duration(
         "MASTER_SILENCE_TIMEOUT", default: .seconds(2), range: .milliseconds(200)...(.seconds(65_535)),
         doc: "swift-mfs: a master that answered a version probe and then says nothing for this long is taken for gone "
-            + "(no FIN needed); the link is made again with backoff. Probes go out after a quarter of it.")
+            + "(no FIN needed); the link is made again with backoff. Probes go out after 100 ms of quiet (or a quarter of it, if shorter).")
     public static let authCode = ConfigKey.string(
         "AUTH_CODE", default: "", doc: "The password the master asks chunkservers to prove (its AUTH_CODE); empty: none.")
     public static let chunksPerRegisterPacket = ConfigKey.integer(

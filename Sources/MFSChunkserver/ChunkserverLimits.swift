@@ -12,8 +12,17 @@ public enum ChunkserverLimits {
     public static let reconnectMinimum: Duration = .milliseconds(20)
     /// The longest wait between connection attempts.
     public static let reconnectMaximum: Duration = .seconds(2)
-    /// TCP connect timeout to a master (MooseFS: 1 s).
-    public static let masterConnectTimeout: Duration = .seconds(1)
+    /// TCP connect timeout to a master (MooseFS: 1 s). Short, as the peer links' (250 ms): a
+    /// connect begun while the virtual IP is on no host gets its SYN retransmitted only after
+    /// TCP's 1 s initial timeout; giving up sooner and dialling again reaches the new master
+    /// within a quarter of a second of its taking the address.
+    public static let masterConnectTimeout: Duration = .milliseconds(250)
+    /// Input quiet for this long (or a quarter of `MASTER_SILENCE_TIMEOUT`, if shorter) makes
+    /// the link probe the master (ANTOAN_GET_VERSION, answered at once): after a silent host
+    /// death the probe reaches whoever holds the virtual IP now, whose reset ends the dead
+    /// connection, so the chunkserver registers with the new master within tens of
+    /// milliseconds instead of at its next NOP.
+    public static let masterProbeQuiet: Duration = .milliseconds(100)
     /// A NOP goes to the master after this long with nothing sent (MooseFS: 1 s).
     public static let masterNopInterval: Duration = .seconds(1)
     /// How often the link checks timers, space and the store's reports.

@@ -9,9 +9,9 @@ import NIOCore
 /// probes a quiet master, sends NOPs, and once registered the store's reports and the space.
 ///
 /// Silence (no FIN): a master that answers nothing for `MASTER_TIMEOUT` (its ACK's timeout, 10 s
-/// by default) is dropped, as MooseFS does. Faster: after a quarter of `MASTER_SILENCE_TIMEOUT`
-/// without input the link sends ANTOAN_GET_VERSION, which MooseFS's and our master answer at
-/// once; a master that has answered such a probe once on this connection is dropped after
+/// by default) is dropped, as MooseFS does. Faster: after `ChunkserverLimits.masterProbeQuiet`
+/// (or a quarter of `MASTER_SILENCE_TIMEOUT`) without input the link sends ANTOAN_GET_VERSION,
+/// which MooseFS's and our master answer at once; a master that has answered such a probe once on this connection is dropped after
 /// `MASTER_SILENCE_TIMEOUT` without input.
 final class MasterConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -196,7 +196,8 @@ final class MasterConnectionHandler: ChannelInboundHandler {
             let key = probeAnswered && silence < masterTimeout ? "MASTER_SILENCE_TIMEOUT" : "MASTER_TIMEOUT"
             return close(.retry("no input from the master for \(quiet.nanoseconds / 1_000_000) ms (\(key) \(limit))"))
         }
-        if !probeOutstanding, quiet > .milliseconds(silence.milliseconds / 4) {
+        let probeAfter = min(silence.milliseconds / 4, ChunkserverLimits.masterProbeQuiet.milliseconds)
+        if !probeOutstanding, quiet > .milliseconds(probeAfter) {
             probeOutstanding = true
             send(GetVersion().encode())
         }
