@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need: netlink for the announcer, keepalived and
 # tshark for its interop tests, fuse3 for mfsmount, zlib for chunk CRCs, MooseFS
-# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too).
-packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client)
+# 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too),
+# and the programs the mfsmount workloads run (fio, sqlite3, rsync, git; tar and setpriv are in every Debian).
+packages=(iproute2 procps libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client
+    fio sqlite3 rsync git tar util-linux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -81,7 +83,7 @@ run_pass() {
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
-    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests
+    --skip MFSMountInteropTests --skip MFSMountWorkloadTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests
 run_pass "sync-replication kill runs (alone)" --filter SyncReplicationTests
 run_pass "namespace tests (alone)" --filter NamespaceTests
 run_pass "failover tests in network namespaces (alone)" --filter MFSFailoverTests
@@ -101,6 +103,9 @@ run_pass "chunkserver interop with MooseFS 3.0 in network namespaces (alone)" --
 run_pass "data path interop with MooseFS 3.0's chunkserver in network namespaces (alone)" --filter MFSDataInteropTests
 # Debian's mfsmount 3.0.117 on our master (MooseFS's client dialect) and our chunkservers.
 run_pass "mfsmount on our master in network namespaces (alone)" --filter MFSMountInteropTests
+# tar, git, sqlite3, rsync, fio, POSIX errors, an unlinked open file and two mounts, through
+# mfsmount on our master, each compared with a local directory: one lab for all (about a minute).
+run_pass "programs through mfsmount on our master, compared with a local directory (alone)" --filter MFSMountWorkloadTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.
