@@ -36,6 +36,11 @@ extension ChunkHub {
             if case .wait(let until) = state.registry.writeHold(found.chunk, facts: facts, now: now) {
                 return hold(&state, until: until) { [self] in readChunk(id, inode: inode, index: index, reply: reply) }
             }
+            // No copy at the chunk's version yet because a write's version change or a
+            // truncate is under way: busy, which clients retry (mfsmount takes EIO as final,
+            // and a read right after another process's write or truncate failed that way).
+            // MooseFS's master likewise answers "no copies yet" rather than an error then.
+            if state.registry.isLocked(found.chunk, now: now) { return .reply(.status(id, .chunkBusy, activeMaster: nil)) }
             return .reply(.status(id, .ioError, activeMaster: nil))
         }
         finish(next, id, reply)

@@ -29,7 +29,7 @@ enum WorkloadScripts {
         : > empty
         head -c 1048577 /dev/urandom > big.bin
         mkfifo fifo
-        find . ! -type l -exec touch -m -d '2001-02-03 04:05:06' {} +
+        find . -exec touch -h -m -d '2001-02-03 04:05:06' {} +
         touch -m -d '1999-12-31 23:59:59' big.bin Sources/MFSCore
         touch -h -m -d '1998-01-01 00:00:00' core-link
 
@@ -82,11 +82,11 @@ enum WorkloadScripts {
 
         """
 
-    /// rsync -a onto the directory and back (`$2` the source tree, `$3` where it comes back).
+    /// rsync -aH (hard links too) onto the directory and back (`$2` the source tree, `$3` where it comes back).
     static let rsync = """
         set -e
-        rsync -a "$2/" "$1/rsync/"
-        rsync -a "$1/rsync/" "$3/"
+        rsync -aH "$2/" "$1/rsync/"
+        rsync -aH "$1/rsync/" "$3/"
 
         """
 
