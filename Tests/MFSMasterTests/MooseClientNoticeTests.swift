@@ -109,4 +109,37 @@ import Testing
         #expect(try Self.next(bystander) == .invalidateChunkCache)
         #expect(try Self.next(reader) == .invalidateChunkCache)
     }
+
+    /// A read while the chunk's copies move to a new version (the next write's bump) gets
+    /// CHUNKBUSY, which mfsmount retries, not EIO, which it returns to the program at once.
+    @Test func aReadWhileTheChunkIsReVersionedIsBusyNotAnError() throws {
+        let master = try MasterProcess(
+            exports: "*  /  rw,alldirs,maproot=0\n",
+            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
+        try master.start()
+        let server = try FakeChunkserver(port: master.chunkserverPort)
+        try server.register()
+        let c = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(c, password: nil),
+            case .create(1, _, let inode, _) = try Dialect.ask(
+                c, .create(1, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
+        else {
+            Issue.record("no session or no file")
+            return
+        }
+        c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunk(_, 2, _, let location) = try Self.next(c) else {
+            Issue.record("no chunk for the writer")
+            return
+        }
+        #expect(
+            try Dialect.ask(c, .writeChunkEnd(3, chunkID: location.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
+                == .status(.fuseWriteChunkEnd.reply, 3, .ok))
+        // The next write bumps the version; the chunkserver does not answer yet.
+        c.send(FuseRequest.writeChunk(4, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        #expect(try server.awaitCommand { if case .setVersion(let v) = $0 { v } else { nil } } != nil)
+        #expect(try Dialect.ask(c, .readChunk(5, inode: inode, index: 0, chunkOpFlags: 0)) == .status(.fuseReadChunk.reply, 5, .chunkBusy))
+    }
 }
