@@ -1,6 +1,7 @@
 import MFSCore
 import MFSMetadata
 import MooseClientWire
+import MooseWire
 import NIOCore
 
 /// The notices MooseFS's master pushes to mfsmount unasked (matoclserv.c), so a mount drops
@@ -14,7 +15,15 @@ extension MooseClientConnection {
     func listenForNotices(_ session: ClientSession) {
         guard let eventLoop = handler.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let listener = MooseClientState.Listener(connection: ObjectIdentifier(self), root: session.root) { bytes in
+        let version = clientVersion.rawValue
+        let v3_0_74 = MooseVersion(major: 3, mid: 0, minor: 74).rawValue
+        let v3_0_100 = MooseVersion(major: 3, mid: 0, minor: 100).rawValue
+        let v4_0_0 = MooseVersion(major: 4, mid: 0, minor: 0).rawValue
+        let v4_3_0 = MooseVersion(major: 4, mid: 3, minor: 0).rawValue
+        let listener = MooseClientState.Listener(
+            connection: ObjectIdentifier(self), root: session.root, knowsFileNotices: version >= v3_0_74,
+            knowsCacheNotice: version >= v4_3_0 || (version >= v3_0_100 && version < v4_0_0)
+        ) { bytes in
             eventLoop.execute {
                 bound.value.send(bytes)
                 bound.value.handler.flushOutput()

@@ -29,6 +29,10 @@ final class MooseClientState: Sendable {
         var connection: ObjectIdentifier
         /// The session's root, which that client knows as inode 1.
         var root: InodeID
+        /// MooseFS sends the file notices to clients of 3.0.74 and later, INVALIDATE_CHUNK_CACHE
+        /// to 3.0.100 to 4.0 and 4.3 on: older ones do not know them.
+        var knowsFileNotices: Bool
+        var knowsCacheNotice: Bool
         var send: @Sendable ([UInt8]) -> Void
     }
 
@@ -103,7 +107,7 @@ final class MooseClientState: Sendable {
         holdersOf inode: InodeID, except origin: SessionID, holds: (SessionID) -> Bool, _ notice: (UInt32) -> FuseReply
     ) {
         let targets = listeners.withLock { $0.filter { $0.key != origin } }
-        for (session, listener) in targets where holds(session) {
+        for (session, listener) in targets where listener.knowsFileNotices && holds(session) {
             listener.send(notice(inode == listener.root ? 1 : inode.rawValue).encode())
         }
     }
@@ -112,7 +116,7 @@ final class MooseClientState: Sendable {
     /// locations may name a server that is gone or miss a new copy.
     func invalidateChunkCaches() {
         let bytes = FuseReply.invalidateChunkCache.encode()
-        for listener in listeners.withLock({ Array($0.values) }) { listener.send(bytes) }
+        for listener in listeners.withLock({ Array($0.values) }) where listener.knowsCacheNotice { listener.send(bytes) }
     }
 
     /// Any other length change ends the reservation.
