@@ -38,12 +38,12 @@ final class WorkloadLab {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try lab.write("mfsexports.cfg", "*  /  rw,alldirs,maproot=0\n")
-        // Deletions at MooseFS's default pace (10 a second) would keep the unlinked file's
-        // chunks behind the hundreds that git gc, sqlite and fio leave for deletion.
+        // The chunk loop (deletions of released files' chunks among its jobs) starts
+        // REPLICATIONS_DELAY_INIT (60 s) after the master became active: at once here.
         try lab.write(
             "mfsmaster.cfg",
             "DATA_PATH = \(data)\nEXPORTS_FILENAME = \(lab.path("mfsexports.cfg"))\nSYNC_REPLICAS = 0\n"
-                + "CHUNKS_SOFT_DEL_LIMIT = 1000\nCHUNKS_HARD_DEL_LIMIT = 1000\n")
+                + "REPLICATIONS_DELAY_INIT = 0\n")
         try lab.spawn("m", [MasterProcess.binaryPath("mfsmaster"), "-c", lab.path("mfsmaster.cfg")], log: lab.path("master.log"))
         for name in ["c1", "c2"] { try lab.startChunkserver(name, master: master) }
         let registered = waitUntil(30) { ["c1", "c2"].allSatisfy { self.lab.read("\($0).log").contains("registered with the master") } }
