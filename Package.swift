@@ -143,6 +143,9 @@ var targets: [Target] = [
     .testTarget(name: "MooseClientWireTests", dependencies: ["MooseClientWire", "MooseWire", "MFSTestSupport"], exclude: ["Fixtures"]),
     /// Debian's mfsmount 3.0.117 against our master and our chunkservers, in network namespaces.
     .testTarget(name: "MFSMountInteropTests", dependencies: ["MFSCore", "MFSTestSupport"]),
+    /// Ordinary programs (tar, git, sqlite3, rsync, fio) through mfsmount on our master, each
+    /// compared with the same run on a local directory; one lab for all of them.
+    .testTarget(name: "MFSMountWorkloadTests", dependencies: ["MFSTestSupport"]),
     .testTarget(name: "MFSWireTests", dependencies: ["MFSCore", "MFSMetadata", "MFSWire", "MFSTestSupport"]),
     .testTarget(name: "MFSPeerTests", dependencies: ["MFSPeer", "MFSWire", "MFSCore", "MFSChangelog", "MFSConfig", "MFSTestSupport"]),
     .testTarget(name: "MFSReplicationTests", dependencies: ["MFSCore", "MFSReplication", "MFSTestSupport"]),

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # 3.0.117's master, chunkserver and client for the interop tests of our chunkserver and master (mfsmount on our master too),
 # its mfscli, run against our master's client port, and libmfsio (with gcc) for a C program
 # run against MooseFS's master and ours; systemd for systemd-analyze (the units are verified
-# with it; systemd need not be running).
-packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client moosefs-cli libmfsio-dev gcc)
+# with it; systemd need not be running); and the programs the mfsmount workloads run (fio,
+# sqlite3, rsync, git; tar and setpriv are in every Debian).
+packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client
+    moosefs-cli libmfsio-dev gcc fio sqlite3 rsync git tar util-linux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -84,8 +86,8 @@ run_pass() {
 # healed; MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
-    --skip MFSMountInteropTests --skip SilentMasterClientTests --skip MFSChunkserverTests --skip ChunkserverPortTests \
-    --skip MFSOperationsTests --skip MooseAdminToolTests --skip MooseRefusalTests
+    --skip MFSMountInteropTests --skip MFSMountWorkloadTests --skip SilentMasterClientTests --skip MFSChunkserverTests \
+    --skip ChunkserverPortTests --skip MFSOperationsTests --skip MooseAdminToolTests --skip MooseRefusalTests
 # The units (systemd-analyze verify), scripts/install.sh into staging directories and
 # config/ha-example: they wait on scripts with blocking calls, so apart from the async tests.
 run_pass "operations: units, install.sh, config samples" --filter MFSOperationsTests
@@ -112,6 +114,9 @@ run_pass "data path interop with MooseFS 3.0's chunkserver in network namespaces
 # Debian's mfsmount 3.0.117 on our master (MooseFS's client dialect) and our chunkservers; a
 # libmfsio program against MooseFS's master and ours (MFSIOInteropTests, the same target).
 run_pass "mfsmount on our master in network namespaces (alone)" --filter MFSMountInteropTests
+# tar, git, sqlite3, rsync, fio, POSIX errors, an unlinked open file and two mounts, through
+# mfsmount on our master, each compared with a local directory: one lab for all (about a minute).
+run_pass "programs through mfsmount on our master, compared with a local directory (alone)" --filter MFSMountWorkloadTests
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 # As root every precondition of every test can be met (test.sh installs the packages), so a
 # skipped test there is a test that did not run: a failure, not a pass.

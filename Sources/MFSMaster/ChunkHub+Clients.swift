@@ -36,6 +36,11 @@ extension ChunkHub {
             if case .wait(let until) = state.registry.writeHold(found.chunk, facts: facts, now: now) {
                 return hold(&state, until: until) { [self] in readChunk(id, inode: inode, index: index, reply: reply) }
             }
+            // No copy at the chunk's version yet because a write's version change or a
+            // truncate is under way: busy, which clients retry (mfsmount takes EIO as final,
+            // and a read right after another process's write or truncate failed that way).
+            // MooseFS's master likewise answers "no copies yet" rather than an error then.
+            if state.registry.isLocked(found.chunk, now: now) { return .reply(.status(id, .chunkBusy, activeMaster: nil)) }
             return .reply(.status(id, .ioError, activeMaster: nil))
         }
         finish(next, id, reply)
@@ -140,8 +145,12 @@ extension ChunkHub {
     /// chunk's write lock goes. The message carries no outcome, so the registry counts the
     /// write as possibly failed: the next write bumps the version first (MooseFS's rule for a
     /// failed write), and copies that a broken chain left different can never pass as valid.
+    ///
+    /// `setsMtime` false (MooseFS's clients): the length change keeps the file's mtime, by a
+    /// second change (ATTR) that puts it back, so replay gives the same times.
     public func writeChunkEnd(
-        _ id: RequestID, session: SessionID, inode: InodeID, chunk: ChunkID, length: UInt64, reply: @escaping Reply
+        _ id: RequestID, session: SessionID, inode: InodeID, chunk: ChunkID, length: UInt64, setsMtime: Bool = true,
+        reply: @escaping Reply
     ) {
         let namespace = service.namespace
         guard namespace.session(session, holds: inode) else { return reply(.failure(id, .badSession)) }
@@ -152,12 +161,21 @@ extension ChunkHub {
             (try? Self.step(.writeEnded(chunk, ok: false), &state, facts: NamespaceChunkFacts(namespace: namespace), now: now)) ?? []
         }
         perform(effects)
-        let stored: MetaVersion
+        var stored: MetaVersion
         do throws(MasterError) {
-            (_, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
-                guard length > (try namespace.attributes(of: inode)).length else { return ((), nil) }
-                let (_, record) = try namespace.setLength(inode, length, as: .root, checkPermission: false, now: ClientServerContext.now())
-                return ((), record)
+            let now = ClientServerContext.now()
+            let before: Attributes?
+            (before, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Attributes?, ChangelogRecord?) in
+                let before = try namespace.attributes(of: inode)
+                guard length > before.length else { return (nil, nil) }
+                let (_, record) = try namespace.setLength(inode, length, as: .root, checkPermission: false, now: now)
+                return (before, record)
+            }
+            if !setsMtime, let before, before.mtime != now {
+                (_, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                    let (_, record) = try namespace.setAttributes(inode, AttributeChanges(mtime: .set(before.mtime)), as: .root, now: now)
+                    return ((), record)
+                }
             }
         } catch {
             return reply(ClientRequestProcessor.failure(id, error))

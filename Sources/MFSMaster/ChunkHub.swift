@@ -83,6 +83,9 @@ public final class ChunkHub: Sendable {
     /// `MATOCS_TIMEOUT`, the register ACK's timeout for chunkservers that send none.
     public let timeoutSeconds: UInt16
     public let settings: RegistrySettings
+    /// Told when a chunkserver finished registering or went away (MooseFS's master then has
+    /// every client drop its cached chunk locations: INVALIDATE_CHUNK_CACHE).
+    private let serverWatchers = Mutex<[@Sendable () -> Void]>([])
 
     public init(service: MetadataService, settings: RegistrySettings, timeoutSeconds: UInt16 = 10, logger: Logger) {
         self.service = service
@@ -107,6 +110,14 @@ public final class ChunkHub: Sendable {
             try Self.step(event, &state, facts: facts, now: now)
         }
         perform(effects)
+        if case .registered = event { serversChanged() }
+    }
+
+    /// Calls `body` whenever a chunkserver finished registering or went away.
+    public func whenServersChange(_ body: @escaping @Sendable () -> Void) { serverWatchers.withLock { $0.append(body) } }
+
+    private func serversChanged() {
+        for watcher in serverWatchers.withLock({ $0 }) { watcher() }
     }
 
     /// One registry step under the lock: its directives as effects.
@@ -183,6 +194,7 @@ public final class ChunkHub: Sendable {
             return (try? Self.step(.disconnected(id), &state, facts: facts, now: now)) ?? []
         }
         perform(effects)
+        serversChanged()
     }
 
     // MARK: roles and time

@@ -11,11 +11,17 @@ public struct ClientSession: Sendable {
     public var rule: ExportRule
     /// The inode of the exported directory.
     public var root: InodeID
+    /// Whether the end of a write that grows a file moves its mtime. Our dialect's clients rely
+    /// on it; MooseFS 3.0.74+ clients report their write times in AMTIME_INODES instead, and
+    /// MooseFS's master ignores their CHUNKOPFLAG_CANMODTIME, so a `touch -d` (or tar's
+    /// utime) between a write and its WRITE_CHUNK_END stays.
+    public var writeEndSetsMtime: Bool
 
-    public init(id: SessionID, rule: ExportRule, root: InodeID) {
+    public init(id: SessionID, rule: ExportRule, root: InodeID, writeEndSetsMtime: Bool = true) {
         self.id = id
         self.rule = rule
         self.root = root
+        self.writeEndSetsMtime = writeEndSetsMtime
     }
 
     /// Who a request really acts as: uid 0 becomes the `maproot` user, anyone else the
@@ -85,7 +91,10 @@ public struct ClientRequestProcessor: Sendable {
         case .writeChunk(_, _, let inode, let index):
             return chunkRequest(id) { $0.writeChunk(id, session: session.id, inode: inode, index: index, reply: $1) }
         case .writeChunkEnd(_, _, let inode, let chunk, let length):
-            return chunkRequest(id) { $0.writeChunkEnd(id, session: session.id, inode: inode, chunk: chunk, length: length, reply: $1) }
+            return chunkRequest(id) {
+                $0.writeChunkEnd(
+                    id, session: session.id, inode: inode, chunk: chunk, length: length, setsMtime: session.writeEndSetsMtime, reply: $1)
+            }
         case .setLength:
             if let refusal = truncationRefusal(request) { return .now(.status(id, refusal, activeMaster: nil)) }
         default:

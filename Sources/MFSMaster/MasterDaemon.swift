@@ -162,6 +162,7 @@ public final class MasterDaemon: Sendable {
         let clients = ClientServerContext(
             processor: processor, exports: exports, softwareVersion: softwareVersion, logger: logger,
             maxConnections: settings.maxClientConnections, helloTimeoutSeconds: settings.clientHelloTimeoutSeconds)
+        chunks.whenServersChange { [moose = clients.moose] in moose.invalidateChunkCaches() }
         logger.notice(
             "metadata loaded",
             metadata: [

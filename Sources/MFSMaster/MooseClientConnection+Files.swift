@@ -103,6 +103,7 @@ extension MooseClientConnection {
                 connection, reply in
                 guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
                 connection.send(FuseReply.open(id, openFlags: 0, connection.attr(attributes, session, dataCache: false)).encode())
+                connection.noticeTruncated(inode, length: 0, session)
             }
         }
         if shared.service.namespace.session(session.id, holds: inode) {
@@ -175,6 +176,7 @@ extension MooseClientConnection {
         run(.setLength(next(), credentials(who), inode: inode, length: length, opened: flags & 0x01 != 0), session) { connection, reply in
             guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
             connection.send(FuseReply.truncate(id, previousLength: current.length, connection.attr(attributes, session)).encode())
+            connection.noticeTruncated(inode, length: length, session)
         }
     }
 

@@ -76,11 +76,14 @@ extension MooseClientConnection {
         case .readChunk(_, let inode, let index, _):
             chunk(type, id, .readChunk(next(), inode: local(inode, session), index: index), session)
         case .writeChunk(_, let inode, let index, _):
-            chunk(type, id, .writeChunk(next(), .root, inode: local(inode, session), index: index), session)
-        case .writeChunkEnd(_, let chunkID, let inode, _, let length, _):
-            run(.writeChunkEnd(next(), .root, inode: local(inode, session), chunk: ChunkID(chunkID), length: length), session) {
-                connection, reply in
+            let file = local(inode, session)
+            chunk(type, id, .writeChunk(next(), .root, inode: file, index: index), session, written: (file, index))
+        case .writeChunkEnd(_, let chunkID, let inode, let index, let length, _):
+            let file = local(inode, session)
+            run(.writeChunkEnd(next(), .root, inode: file, chunk: ChunkID(chunkID), length: length), session) { connection, reply in
                 connection.sendStatus(type, id, reply)
+                guard case .status(_, .ok, _) = reply else { return }
+                connection.writeEnded(file, index: index, chunk: chunkID, length: length, session)
             }
         case .truncate(_, let inode, let flags, let who, let length):
             truncate(id, inode: local(inode, session), flags: flags, who, length: length, session)
@@ -242,7 +245,12 @@ extension MooseClientConnection {
         }
     }
 
-    private func chunk(_ type: MooseMessageType, _ id: UInt32, _ request: ClientRequest, _ session: ClientSession) {
+    /// READ_CHUNK, WRITE_CHUNK; a chunk given to a writer (`written`) is CHUNK_HAS_CHANGED to
+    /// the other sessions that have the file open.
+    private func chunk(
+        _ type: MooseMessageType, _ id: UInt32, _ request: ClientRequest, _ session: ClientSession,
+        written: (inode: InodeID, index: UInt32)? = nil
+    ) {
         run(request, session) { connection, reply in
             guard case .chunkLocation(_, let location) = reply else { return connection.sendStatus(type, id, reply) }
             let servers = location.servers.prefix(MooseClientLimits.maxChunkLocations).map {
@@ -250,7 +258,23 @@ extension MooseClientConnection {
             }
             let answer = FuseReply.ChunkLocation(chunkID: location.chunk.rawValue, version: location.version, servers: Array(servers))
             connection.send(FuseReply.chunk(type, id, fileLength: location.fileLength, answer).encode())
+            guard let written else { return }
+            connection.noticeChunkChanged(
+                written.inode, index: written.index, chunk: location.chunk.rawValue, version: location.version,
+                fileLength: location.fileLength, truncated: false, session)
         }
+    }
+
+    /// After WRITE_CHUNK_END: CHUNK_HAS_CHANGED to the other holders (a client that names the
+    /// chunk's index, as 3.0.74+ do), else FLENG_HAS_CHANGED when the write grew the file.
+    private func writeEnded(_ inode: InodeID, index: UInt32?, chunk: UInt64, length: UInt64, _ session: ClientSession) {
+        let namespace = shared.service.namespace
+        guard let index else {
+            if (try? namespace.attributes(of: inode))?.length == length { noticeLengthChanged(inode, length: length, session) }
+            return
+        }
+        let version = namespace.chunkVersion(ChunkID(chunk)) ?? 0
+        noticeChunkChanged(inode, index: index, chunk: chunk, version: version, fileLength: length, truncated: false, session)
     }
 
     /// FLOCK through the master's flock table: granted at once (OK), refused for a try (EAGAIN),

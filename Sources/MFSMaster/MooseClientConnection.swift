@@ -88,6 +88,7 @@ final class MooseClientConnection {
     func stop() {
         keepAlive?.cancel()
         keepAlive = nil
+        stopListening()
         if locksHeld, let session = handler.ownedSession {
             locksHeld = false
             state.endLocks(of: session)
@@ -185,11 +186,11 @@ final class MooseClientConnection {
                 let root = try ClientConnectionHandler.exportRoot(components, in: namespace)
                 if let resume, let known = namespace.session(resume) {
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
-                    return (ClientSession(id: resume, rule: rule, root: root), record)
+                    return (ClientSession(id: resume, rule: rule, root: root, writeEndSetsMtime: false), record)
                 }
                 let described = Array("\(peer) ".utf8) + info
                 let (id, record) = try namespace.openSession(info: Array(described.prefix(NamespaceLimits.maxSessionInfoLength)), now: now)
-                return (ClientSession(id: id, rule: rule, root: root), record)
+                return (ClientSession(id: id, rule: rule, root: root, writeEndSetsMtime: false), record)
             }
         } catch {
             return refuse(.status(error.isNoEntry ? .noEntry : .io), "cannot open a session: \(error)")
@@ -225,7 +226,7 @@ final class MooseClientConnection {
         else {
             return refuse(.reconnected(version: .v3_0_117, status: .notPermitted), "session \(id) must register again")
         }
-        let session = ClientSession(id: id, rule: admission.rule, root: admission.root)
+        let session = ClientSession(id: id, rule: admission.rule, root: admission.root, writeEndSetsMtime: false)
         resumedSession = true
         guard known.lostAt != nil else {
             established(session)
@@ -252,7 +253,7 @@ final class MooseClientConnection {
         guard let admission = state.admission(of: id), shared.service.namespace.session(id) != nil else {
             return refuse(.status(.badSessionID), "tools for unknown session \(id)")
         }
-        phase = .established(ClientSession(id: id, rule: admission.rule, root: admission.root))
+        phase = .established(ClientSession(id: id, rule: admission.rule, root: admission.root, writeEndSetsMtime: false))
         send(FuseRegisterReply.status(.ok).encode())
     }
 
@@ -267,6 +268,7 @@ final class MooseClientConnection {
         shared.own(session.id, by: handler.identity)
         handler.ownedSession = session.id
         phase = .established(session)
+        listenForNotices(session)
         shared.logger.debug("MooseFS session up", metadata: ["session": "\(session.id)", "client": "\(handler.peerDescription)"])
     }
 

@@ -25,6 +25,20 @@ final class MooseClientState: Sendable {
     private let reservations = Mutex<[InodeID: UInt64]>([:])
     private let flocks = Mutex(FlockTable<FlockWaiter>())
     private let posixLocks = Mutex(PosixLockTable<FlockWaiter>())
+    private let listeners = Mutex<[SessionID: Listener]>([:])
+
+    /// A live session's connection, for the notices the master pushes (MooseFS's
+    /// matoclserv.c): `send` hands bytes to that connection's event loop.
+    struct Listener: Sendable {
+        var connection: ObjectIdentifier
+        /// The session's root, which that client knows as inode 1.
+        var root: InodeID
+        /// MooseFS sends the file notices to clients of 3.0.74 and later, INVALIDATE_CHUNK_CACHE
+        /// to 3.0.100 to 4.0 and 4.3 on: older ones do not know them.
+        var knowsFileNotices: Bool
+        var knowsCacheNotice: Bool
+        var send: @Sendable ([UInt8]) -> Void
+    }
 
     /// A FLOCK request waiting for its lock: how to answer it on its own connection.
     struct FlockWaiter: Sendable {
@@ -93,6 +107,32 @@ final class MooseClientState: Sendable {
     func endLocks(of session: SessionID) {
         for waiter in flocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
         for waiter in posixLocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
+    }
+
+    func listen(_ session: SessionID, _ listener: Listener) { listeners.withLock { $0[session] = listener } }
+
+    /// The connection stopped listening (a newer connection of the session may have taken over).
+    func stopListening(_ session: SessionID, connection: ObjectIdentifier) {
+        listeners.withLock { if $0[session]?.connection == connection { $0[session] = nil } }
+    }
+
+    /// Sends `notice` (built with the receiver's number for `inode`) to every session but
+    /// `origin` for which `holds` says it has the inode open, as MooseFS sends
+    /// CHUNK_HAS_CHANGED and FLENG_HAS_CHANGED to the sessions that have the file open.
+    func notify(
+        holdersOf inode: InodeID, except origin: SessionID, holds: (SessionID) -> Bool, _ notice: (UInt32) -> FuseReply
+    ) {
+        let targets = listeners.withLock { $0.filter { $0.key != origin } }
+        for (session, listener) in targets where listener.knowsFileNotices && holds(session) {
+            listener.send(notice(inode == listener.root ? 1 : inode.rawValue).encode())
+        }
+    }
+
+    /// INVALIDATE_CHUNK_CACHE to every session: a chunkserver came or went, so cached chunk
+    /// locations may name a server that is gone or miss a new copy.
+    func invalidateChunkCaches() {
+        let bytes = FuseReply.invalidateChunkCache.encode()
+        for listener in listeners.withLock({ Array($0.values) }) where listener.knowsCacheNotice { listener.send(bytes) }
     }
 
     /// Any other length change ends the reservation.

@@ -1,0 +1,145 @@
+import Foundation
+import MFSCore
+import MFSTestSupport
+import MFSWire
+import MooseClientWire
+import MooseWire
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the master pushes to mfsmount unasked, at the points MooseFS's master does
+/// (matoclserv.c), and a write's end leaving the mtime to the client: two MooseFS sessions over
+/// real TCP, one fake chunkserver.
+@Suite(.serialized) struct MooseClientNoticeTests {
+    typealias Dialect = MooseClientDialectTests
+    static let root = FuseCredentials(uid: 0, gids: [0])
+
+    /// The next frame that is not a NOP, decoded, within `seconds`.
+    static func next(_ c: WireConnection, seconds: Double = 5) throws -> FuseReply? {
+        c.setTimeout(seconds)
+        defer { c.setTimeout(20) }
+        return try Dialect.receive(c).map { try FuseReply.decode($0) }
+    }
+
+    @Test func theOtherHolderIsToldOfWritesAndTruncatesAndAWriteEndKeepsTheMtime() throws {
+        let master = try MasterProcess(
+            exports: "*  /  rw,alldirs,maproot=0\n",
+            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
+        try master.start()
+        let server = try FakeChunkserver(port: master.chunkserverPort)
+        try server.register()
+        let writer = try WireConnection(port: master.clientPort)
+        let reader = try WireConnection(port: master.clientPort)
+        let bystander = try WireConnection(port: master.clientPort)
+        for c in [writer, reader, bystander] {
+            guard case .session = try Dialect.register(c, password: nil) else {
+                Issue.record("no session")
+                return
+            }
+        }
+        guard
+            case .create(1, _, let inode, _) = try Dialect.ask(
+                writer, .create(1, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
+        else {
+            Issue.record("create failed")
+            return
+        }
+        guard case .open = try Dialect.ask(reader, .open(1, inode: inode, Self.root, flags: 0x01)) else {
+            Issue.record("the reader's open failed")
+            return
+        }
+        // tar's order: the data, then utime; the write's end comes after the utime.
+        let old: UInt32 = 981_173_106
+        let setTime = FuseRequest.SetattrFields(setMask: FuseRequest.SetattrFields.mtimeBit, mtime: old)
+        guard case .attr(_, 2, let set) = try Dialect.ask(writer, .setattr(2, inode: inode, opened: 1, Self.root, setTime)),
+            set.mtime == old
+        else {
+            Issue.record("setattr failed")
+            return
+        }
+        writer.send(FuseRequest.writeChunk(3, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunk(_, 3, _, let location) = try Self.next(writer) else {
+            Issue.record("no chunk for the writer")
+            return
+        }
+        // A chunk given to a writer: CHUNK_HAS_CHANGED to the reader (it has the file open),
+        // nothing to the bystander (it has not).
+        #expect(
+            try Self.next(reader)
+                == .chunkHasChanged(
+                    inode: inode, index: 0, chunkID: location.chunkID, version: location.version, fileLength: 0, truncated: 0))
+        #expect(
+            try Dialect.ask(writer, .writeChunkEnd(4, chunkID: location.chunkID, inode: inode, index: 0, length: 70_000, chunkOpFlags: 0))
+                == .status(.fuseWriteChunkEnd.reply, 4, .ok))
+        #expect(
+            try Self.next(reader)
+                == .chunkHasChanged(
+                    inode: inode, index: 0, chunkID: location.chunkID, version: location.version, fileLength: 70_000, truncated: 0))
+        guard case .attr(_, 5, let after) = try Dialect.ask(writer, .getattr(5, inode: inode, opened: nil, uid: nil, gid: nil)) else {
+            Issue.record("getattr failed")
+            return
+        }
+        #expect(after.length == 70_000)
+        #expect(after.mtime == old, "the write's end moved the mtime the client had set")
+        // A truncate that cuts inside the chunk: CHUNK_HAS_CHANGED with the truncate flag.
+        guard case .truncate(6, 70_000, _) = try Dialect.ask(writer, .truncate(6, inode: inode, flags: 0x01, Self.root, length: 1_000))
+        else {
+            Issue.record("truncate failed")
+            return
+        }
+        guard case .chunkHasChanged(inode, 0, location.chunkID, let version, 1_000, 1) = try Self.next(reader) else {
+            Issue.record("no CHUNK_HAS_CHANGED with the truncate flag")
+            return
+        }
+        #expect(version > location.version)
+        // One to a whole number of chunks: FLENG_HAS_CHANGED.
+        guard case .truncate(7, 1_000, _) = try Dialect.ask(writer, .truncate(7, inode: inode, flags: 0x01, Self.root, length: 0)) else {
+            Issue.record("truncate to 0 failed")
+            return
+        }
+        #expect(try Self.next(reader) == .lengthHasChanged(inode: inode, fileLength: 0))
+        // A chunkserver that goes: INVALIDATE_CHUNK_CACHE to every session, the bystander too,
+        // which has had no other notice.
+        shutdown(server.connection.fd, Int32(SHUT_RDWR))
+        #expect(try Self.next(bystander) == .invalidateChunkCache)
+        #expect(try Self.next(reader) == .invalidateChunkCache)
+    }
+
+    /// A read while the chunk's copies move to a new version (the next write's bump) gets
+    /// CHUNKBUSY, which mfsmount retries, not EIO, which it returns to the program at once.
+    @Test func aReadWhileTheChunkIsReVersionedIsBusyNotAnError() throws {
+        let master = try MasterProcess(
+            exports: "*  /  rw,alldirs,maproot=0\n",
+            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
+        try master.start()
+        let server = try FakeChunkserver(port: master.chunkserverPort)
+        try server.register()
+        let c = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(c, password: nil),
+            case .create(1, _, let inode, _) = try Dialect.ask(
+                c, .create(1, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
+        else {
+            Issue.record("no session or no file")
+            return
+        }
+        c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunk(_, 2, _, let location) = try Self.next(c) else {
+            Issue.record("no chunk for the writer")
+            return
+        }
+        #expect(
+            try Dialect.ask(c, .writeChunkEnd(3, chunkID: location.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
+                == .status(.fuseWriteChunkEnd.reply, 3, .ok))
+        // The next write bumps the version; the chunkserver does not answer yet.
+        c.send(FuseRequest.writeChunk(4, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        #expect(try server.awaitCommand { if case .setVersion(let v) = $0 { v } else { nil } } != nil)
+        #expect(try Dialect.ask(c, .readChunk(5, inode: inode, index: 0, chunkOpFlags: 0)) == .status(.fuseReadChunk.reply, 5, .chunkBusy))
+    }
+}
