@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# Metadata and data through MooseFS's own client (issue 13): Debian's `mfsmount` 3.0.117 mounted
+# on OUR master + OUR chunkserver, and in the same run on MooseFS 3.0.117's `mfsmaster` +
+# `mfschunkserver` (Debian's moosefs-master / moosefs-chunkserver), the same mfsmount for both:
+#   - create, stat, readdir and unlink of 10,000 empty files in one directory (one process),
+#   - create of 10,000 files by 16 parallel creators (one directory each, 625 files apiece),
+#   - sequential write (dd bs=1M conv=fsync) and read (page cache dropped first) of 1 GiB,
+#   - extraction of a tar of this repository's Sources/ (small files), wall time.
+#
+#   sudo scripts/bench-mount.sh [--json] [--runs N] [--files N] [--size MIB]
+#                               [--sides "ours2 ours0 moosefs"]
+#
+# Sides: ours2 = our master with CHANGELOG_SAVE_MODE 2 (the default: a change is fsynced to the
+# changelog before its reply goes out, group commit); ours0 = CHANGELOG_SAVE_MODE 0 (the reply
+# goes at once, a writer thread writes the changelog in the background: what MooseFS does, whose
+# master has no such setting and appends each change to changelog.0.mfs through a buffered
+# file from its main loop, never fsynced, never waited for); moosefs = MooseFS's master. Ours
+# run with SYNC_REPLICAS = 0 (a lone master: MooseFS has no replicas). Every chunkserver fsyncs
+# before it acknowledges a write (ours always do; MooseFS's with HDD_FSYNC_BEFORE_CLOSE = 1).
+# Goal 1 (one chunkserver per side), trash time 0 on the test tree, mfsmount's default options.
+#
+# How it samples: RUNS rounds; in each round every side gets a fresh cluster (master, one
+# chunkserver, mfsmount, empty data directories) and runs every row once, in the order above;
+# the order of the sides is reversed every other round, so a drift of the machine hits all alike.
+# The page cache (and the kernel's dentries and inodes) is dropped before stat, readdir and the
+# read. A rate is count / wall time of the whole step: ops/s for metadata rows (readdir: entries
+# listed per second over 5 full listings), MB/s (10^6 B/s) for data; tar in seconds. The table
+# gives the median of the runs and their spread (min-max).
+#
+# Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
+# creators in CHANGELOG_SAVE_MODE 2.
+#
+# Hosts are network namespaces (MooseFS refuses 127.x): a bridge with no uplink, addresses in
+# 169.254.0.0/16 only, names unique to the run (DESIGN §9). mfsmount's daemon sits in the client
+# namespace, its mount point in ours. Every process started is stopped by PID; mounts,
+# namespaces and files are removed on exit, even on failure.
+#
+# Environment: SWIFT_BIN_DIR=DIR takes mfsmaster and mfschunkserver from DIR instead of building
+# them (release); they are copied into the run's directory first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=3
+files=10000
+size_mib=1024
+json=0
+sides="ours2 ours0 moosefs"
+usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 ours0 moosefs\"]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --json) json=1 ;;
+        --runs) [ $# -ge 2 ] || usage; runs="$2"; shift ;;
+        --files) [ $# -ge 2 ] || usage; files="$2"; shift ;;
+        --size) [ $# -ge 2 ] || usage; size_mib="$2"; shift ;;
+        --sides) [ $# -ge 2 ] || usage; sides="$2"; shift ;;
+        *) usage ;;
+    esac
+    shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
+[[ "$files" =~ ^[1-9][0-9]*$ ]] && [ "$files" -ge 16 ] || { echo "--files: at least 16" >&2; usage; }
+[[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || usage
+for side in $sides; do [[ "$side" =~ ^(ours2|ours0|moosefs)$ ]] || usage; done
+
+log() { echo "bench-mount: $*" >&2; }
+[ "$(id -u)" = 0 ] || { log "needs root (network namespaces, mounts, drop_caches)"; exit 1; }
+for tool in mfsmount mfsmaster mfschunkserver mfscli nsenter; do
+    command -v "$tool" >/dev/null || { log "no $tool: apt-get install moosefs-client moosefs-master moosefs-chunkserver moosefs-cli"; exit 1; }
+done
+[ -f /var/lib/mfs/metadata.mfs.empty ] || { log "no /var/lib/mfs/metadata.mfs.empty (moosefs-master)"; exit 1; }
+
+prefix="mfsb$$"
+work=$(mktemp -d "/tmp/$prefix.XXXX")
+if [ -n "${SWIFT_BIN_DIR:-}" ]; then
+    src=$(realpath "$SWIFT_BIN_DIR")
+else
+    log "building mfsmaster and mfschunkserver (release)"
+    for product in mfsmaster mfschunkserver; do
+        flock /tmp/swift-mfs-build.lock swift build -c release --product "$product" >&2
+    done
+    src=$(swift build -c release --show-bin-path)
+fi
+mkdir -p "$work/bin"
+cp "$src/mfsmaster" "$src/mfschunkserver" "$work/bin/" # a rebuild during the run cannot change them
+bin="$work/bin"
+
+pids=()
+mnt="$work/mnt"
+mounted=0
+declare -A address=()
+hosts=(m c cl)
+
+stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
+    local pid
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+cleanup() {
+    local status=$?
+    set +e
+    [ "$mounted" = 1 ] && { umount "$mnt" 2>/dev/null || umount -l "$mnt"; }
+    stop_pids "${pids[@]}"
+    # Anything still in the run's own namespaces was started by this script.
+    for h in "${hosts[@]}"; do
+        for pid in $(ip netns pids "$prefix-$h" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    for h in "${hosts[@]}" sw; do ip netns del "$prefix-$h" 2>/dev/null || true; done
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ip netns add "$prefix-sw"
+ip -n "$prefix-sw" link add br0 type bridge
+ip -n "$prefix-sw" link set br0 up
+i=10
+for h in "${hosts[@]}"; do
+    address[$h]="169.254.0.$i"
+    ip netns add "$prefix-$h"
+    ip -n "$prefix-sw" link add "p$h" type veth peer name eth0 netns "$prefix-$h"
+    ip -n "$prefix-sw" link set "p$h" master br0 up
+    ip -n "$prefix-$h" addr add "${address[$h]}/16" dev eth0
+    ip -n "$prefix-$h" link set eth0 up
+    ip -n "$prefix-$h" link set lo up
+    i=$((i + 1))
+done
+in_ns() { local h="$1"; shift; ip netns exec "$prefix-$h" "$@"; }
+wait_until() { # SECONDS COMMAND...: polls COMMAND every 0.2 s
+    local tries=$(($1 * 5)); shift
+    for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.2; done
+    return 1
+}
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+now() { date +%s.%N; }
+
+# ---------------------------------------------------------------- one side's cluster
+our_status() { # EXPRESSION over our master's /status (`s`), or nothing while it does not answer
+    in_ns m python3 - "$1" <<'PY' 2>/dev/null || true
+import json, sys, urllib.request
+s = json.load(urllib.request.urlopen("http://127.0.0.1:9428/status", timeout=2))
+print(eval(sys.argv[1]))
+PY
+}
+our_ready() {
+    [ "$(our_status 's["role"]')" = active ] \
+        && [ "$(our_status "sum(1 for c in s.get('chunkserverList') or [] if c['state'] == 'registered' and c['totalBytes'] > 0)")" = 1 ]
+}
+moosefs_ready() { # the chunkserver is listed with its space
+    in_ns m mfscli -H "${address[m]}" -SCS -s '|' 2>/dev/null | grep -q "${address[c]}"
+}
+mount_up() { mountpoint -q "$mnt"; }
+
+cluster_pids=()
+start_cluster() { # ours2|ours0|moosefs
+    local side=$1 d="$work/$1"
+    rm -rf "$d"
+    mkdir -p "$d/m" "$d/c/meta" "$d/c/chunks" "$mnt"
+    echo '*  /  rw,alldirs,maproot=0' >"$d/mfsexports.cfg"
+    echo "$d/c/chunks" >"$d/c/mfshdd.cfg"
+    cluster_pids=()
+    if [ "$side" = moosefs ]; then
+        cp /var/lib/mfs/metadata.mfs.empty "$d/m/metadata.mfs"
+        : >"$d/mfstopology.cfg"
+        cat >"$d/mfsmaster.cfg" <<CFG
+WORKING_USER = root
+WORKING_GROUP = root
+DATA_PATH = $d/m
+EXPORTS_FILENAME = $d/mfsexports.cfg
+TOPOLOGY_FILENAME = $d/mfstopology.cfg
+MATOML_LISTEN_HOST = ${address[m]}
+MATOCS_LISTEN_HOST = ${address[m]}
+MATOCL_LISTEN_HOST = ${address[m]}
+CFG
+        cat >"$d/c/mfschunkserver.cfg" <<CFG
+WORKING_USER = root
+WORKING_GROUP = root
+DATA_PATH = $d/c/meta
+HDD_CONF_FILENAME = $d/c/mfshdd.cfg
+HDD_LEAVE_SPACE_DEFAULT = 0
+HDD_TEST_SPEED = 0
+HDD_FSYNC_BEFORE_CLOSE = 1
+MASTER_HOST = ${address[m]}
+CSSERV_LISTEN_HOST = ${address[c]}
+CFG
+        ip netns exec "$prefix-m" mfsmaster -f -c "$d/mfsmaster.cfg" start >"$d/master.log" 2>&1 &
+        cluster_pids+=($!)
+        ip netns exec "$prefix-c" mfschunkserver -f -c "$d/c/mfschunkserver.cfg" start >"$d/c.log" 2>&1 &
+        cluster_pids+=($!)
+        pids+=("${cluster_pids[@]}")
+        wait_until 60 moosefs_ready || { log "moosefs: the chunkserver did not register"; tail -n 20 "$d/master.log" "$d/c.log" >&2; exit 1; }
+    else
+        cat >"$d/mfsmaster.cfg" <<CFG
+DATA_PATH = $d/m
+EXPORTS_FILENAME = $d/mfsexports.cfg
+MATOCL_LISTEN_HOST = *
+MATOCS_LISTEN_HOST = *
+MATOML_LISTEN_HOST = 127.0.0.1
+STATUS_LISTEN_HOST = 127.0.0.1
+STATUS_LISTEN_PORT = 9428
+SYNC_REPLICAS = 0
+CHANGELOG_SAVE_MODE = ${side#ours}
+CFG
+        cat >"$d/c/mfschunkserver.cfg" <<CFG
+DATA_PATH = $d/c/meta
+HDD_CONF_FILENAME = $d/c/mfshdd.cfg
+HDD_LEAVE_SPACE_DEFAULT = 0
+MASTER_HOST = ${address[m]}
+CSSERV_LISTEN_HOST = ${address[c]}
+CFG
+        ip netns exec "$prefix-m" "$bin/mfsmaster" -c "$d/mfsmaster.cfg" >"$d/master.log" 2>&1 &
+        cluster_pids+=($!)
+        ip netns exec "$prefix-c" "$bin/mfschunkserver" -c "$d/c/mfschunkserver.cfg" >"$d/c.log" 2>&1 &
+        cluster_pids+=($!)
+        pids+=("${cluster_pids[@]}")
+        wait_until 60 our_ready || { log "$side: master not active or the chunkserver did not register"; tail -n 20 "$d/master.log" "$d/c.log" >&2; exit 1; }
+    fi
+    # mfsmount's daemon in the client's namespace (-f: it stays our child), the mount point here.
+    nsenter --net="/run/netns/$prefix-cl" mfsmount "$mnt" -f -H "${address[m]}" >"$d/mount.log" 2>&1 &
+    cluster_pids+=($!)
+    pids+=($!)
+    wait_until 30 mount_up || { log "$side: mfsmount did not mount"; cat "$d/mount.log" >&2; exit 1; }
+    mounted=1
+    mkdir "$mnt/bench"
+    # The tools talk to the master (the address in .masterinfo): from the client's namespace.
+    in_ns cl mfssettrashtime 0 "$mnt/bench" >"$d/tools.log" 2>&1 && in_ns cl mfssetgoal 1 "$mnt/bench" >>"$d/tools.log" 2>&1 \
+        || { log "$side: mfssettrashtime / mfssetgoal failed"; cat "$d/tools.log" >&2; exit 1; }
+}
+stop_cluster() { # ours2|ours0|moosefs
+    umount "$mnt" 2>/dev/null || umount -l "$mnt"
+    mounted=0
+    # mfsmount first, then the chunkserver, then the master (MooseFS's dumps its metadata).
+    local pid
+    for ((pid = ${#cluster_pids[@]} - 1; pid >= 0; pid--)); do stop_pids "${cluster_pids[$pid]}"; done
+    rm -rf "${work:?}/$1"
+}
+
+# ---------------------------------------------------------------- the rows
+cat >"$work/ops.py" <<'PY'
+# ops.py OP ROOT FILES PROCS: OP (create, stat, readdir, unlink) over ROOT/p0 … ROOT/p{PROCS-1},
+# FILES files in all; prints the wall seconds from the moment every worker is ready.
+import os, sys, time
+op, root, files, procs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+share = files // procs
+def work(k):
+    d = f"{root}/p{k}"
+    if op == "create":
+        for i in range(share): os.close(os.open(f"{d}/f{i}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    elif op == "stat":
+        for i in range(share): os.stat(f"{d}/f{i}")
+    elif op == "unlink":
+        for i in range(share): os.unlink(f"{d}/f{i}")
+    elif op == "readdir":
+        for _ in range(5):
+            n = len(os.listdir(d))
+            if n != share: sys.exit(f"readdir {d}: {n} entries, not {share}")
+if op == "create":
+    for k in range(procs): os.makedirs(f"{root}/p{k}", exist_ok=True)
+go_r, go_w = os.pipe()
+children = []
+for k in range(procs):
+    pid = os.fork()
+    if pid == 0:
+        os.close(go_w)
+        os.read(go_r, 1)
+        try: work(k)
+        except OSError as e:
+            print(f"{op} p{k}: {e}", file=sys.stderr); os._exit(1)
+        os._exit(0)
+    children.append(pid)
+os.close(go_r)
+time.sleep(0.2)
+start = time.monotonic()
+os.close(go_w)
+failed = sum(1 for pid in children if os.waitpid(pid, 0)[1] != 0)
+end = time.monotonic()
+if failed: sys.exit(f"{op}: {failed} worker(s) failed")
+print(f"{end - start:.6f}")
+PY
+results="$work/results.tsv"
+: >"$results"
+record() { echo -e "$1\t$2\t$3" >>"$results"; } # side row value
+rate() { python3 -c "print(round(($1) / ($2), 1))"; } # NUMERATOR DENOMINATOR (numbers or sums of them)
+ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds
+    local seconds count=${6:-$files}
+    seconds=$(python3 "$work/ops.py" "$3" "$4" "$files" "$5") || { log "$1: $2 failed"; exit 1; }
+    record "$1" "$2" "$(rate "$count" "$seconds")"
+}
+bytes=$((size_mib * 1048576))
+source_file="$work/source"          # on the disk, read once into the page cache below
+head -c "$bytes" /dev/urandom >"$source_file"
+tar -cf "$work/sources.tar" Sources
+tar_files=$(tar -tf "$work/sources.tar" | wc -l)
+
+run_side() { # ours2|ours0|moosefs
+    local side=$1 start end
+    log "round $round: $side"
+    start_cluster "$side"
+    local b="$mnt/bench"
+    ops "$side" create create "$b/one" 1
+    drop_caches
+    ops "$side" stat stat "$b/one" 1
+    drop_caches
+    ops "$side" readdir readdir "$b/one" 1 $((files * 5))
+    ops "$side" unlink unlink "$b/one" 1
+    ops "$side" "create x16" create "$b/par" 16 $((files / 16 * 16))
+    rm -rf "$b/par" "$b/one"
+    cat "$source_file" >/dev/null # in the page cache: the write row measures the mount
+    start=$(now)
+    dd if="$source_file" of="$b/file" bs=1M conv=fsync status=none
+    end=$(now)
+    record "$side" write "$(rate "$bytes / 1e6" "$end - $start")"
+    drop_caches
+    start=$(now)
+    dd if="$b/file" of=/dev/null bs=1M status=none
+    end=$(now)
+    record "$side" read "$(rate "$bytes / 1e6" "$end - $start")"
+    if [ "$round" = 1 ]; then # checked once, untimed
+        cmp -s "$b/file" "$source_file" || { log "$side: the file read back differs"; exit 1; }
+    fi
+    rm -f "$b/file"
+    mkdir "$b/tar"
+    start=$(now)
+    tar -xf "$work/sources.tar" -C "$b/tar"
+    end=$(now)
+    record "$side" tar "$(python3 -c "print(round($end - $start, 3))")"
+    if [ "$round" = 1 ]; then
+        diff -r Sources "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
+    fi
+    stop_cluster "$side"
+}
+
+for round in $(seq 1 "$runs"); do
+    order=$sides
+    [ $((round % 2)) = 1 ] || order=$(echo "$sides" | tr ' ' '\n' | tac | tr '\n' ' ')
+    for side in $order; do run_side "$side"; done
+done
+
+python3 - "$json" "$results" "$runs" "$files" "$size_mib" "$tar_files" <<'PY'
+import json, statistics, sys
+as_json, path = sys.argv[1], sys.argv[2]
+runs, files, size, tar_files = (int(x) for x in sys.argv[3:7])
+figures = {}
+for line in open(path):
+    side, row, value = line.rstrip("\n").split("\t")
+    figures.setdefault((side, row), []).append(float(value))
+def summary(side, row):
+    v = figures.get((side, row), [])
+    return {"median": round(statistics.median(v), 3 if row == "tar" else 1), "min": min(v), "max": max(v), "runs": v} if v else None
+units = {"create": "ops/s", "stat": "ops/s", "readdir": "entries/s", "unlink": "ops/s", "create x16": "ops/s",
+         "write": "MB/s", "read": "MB/s", "tar": "s"}
+rows = []
+for row, unit in units.items():
+    r = {"row": row, "unit": unit}
+    for side in ("ours2", "ours0", "moosefs"):
+        r[side] = summary(side, row)
+    for side in ("ours2", "ours0"):
+        a, m = r[side], r["moosefs"]
+        # ours / MooseFS as a speed ratio: for tar (seconds) the inverse
+        r[side + "OfMooseFS"] = (round(m["median"] / a["median"] if row == "tar" else a["median"] / m["median"], 3)
+                                 if a and m and a["median"] and m["median"] else None)
+    rows.append(r)
+def ratios(key): return [r[key] for r in rows if r[key] is not None]
+x16 = next(r for r in rows if r["row"] == "create x16")
+reach = {"ours0AtLeastMooseFSOnEveryRow": (all(x >= 1 for x in ratios("ours0OfMooseFS")) if ratios("ours0OfMooseFS") else None),
+         "ours2AtLeastMooseFSOnEveryRow": (all(x >= 1 for x in ratios("ours2OfMooseFS")) if ratios("ours2OfMooseFS") else None),
+         "ours2CreateX16TwiceMooseFS": (x16["ours2OfMooseFS"] >= 2 if x16["ours2OfMooseFS"] is not None else None)}
+if as_json == "1":
+    print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "rows": rows, "reach": reach}))
+    sys.exit(0)
+def cell(s, row):
+    if not s: return "-"
+    if row == "tar": return f"{s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f})"
+    return f"{s['median']:.0f} ({s['min']:.0f}-{s['max']:.0f})"
+def pct(x): return f"{x * 100:.0f}%" if x is not None else "-"
+print(f"{runs} runs, median (min-max); {files} files, {size} MiB file, tar of {tar_files} entries; one chunkserver a side, goal 1")
+print(f"{'row':<11} {'unit':<9} {'ours mode 2':>22} {'ours mode 0':>22} {'MooseFS 3.0.117':>22} {'m2/MooseFS':>10} {'m0/MooseFS':>10}")
+for r in rows:
+    print(f"{r['row']:<11} {r['unit']:<9} {cell(r['ours2'], r['row']):>22} {cell(r['ours0'], r['row']):>22} {cell(r['moosefs'], r['row']):>22} "
+          f"{pct(r['ours2OfMooseFS']):>10} {pct(r['ours0OfMooseFS']):>10}")
+def yn(x): return "-" if x is None else ("yes" if x else "NO")
+print(f"reach: at least MooseFS on every row: mode 0 {yn(reach['ours0AtLeastMooseFSOnEveryRow'])}, mode 2 {yn(reach['ours2AtLeastMooseFSOnEveryRow'])}; "
+      f"creates x16 in mode 2 >= twice MooseFS: {yn(reach['ours2CreateX16TwiceMooseFS'])}")
+PY
