@@ -8,16 +8,19 @@
 #   - extraction of a tar of this repository's Sources/ (small files), wall time.
 #
 #   sudo scripts/bench-mount.sh [--json] [--runs N] [--files N] [--size MIB]
-#                               [--sides "ours2 ours0 moosefs"]
+#                               [--sides "ours2 moosefs2 ours0 moosefs0"]
 #
-# Sides: ours2 = our master with CHANGELOG_SAVE_MODE 2 (the default: a change is fsynced to the
-# changelog before its reply goes out, group commit); ours0 = CHANGELOG_SAVE_MODE 0 (the reply
-# goes at once, a writer thread writes the changelog in the background: what MooseFS does, whose
-# master has no such setting and appends each change to changelog.0.mfs through a buffered
-# file from its main loop, never fsynced, never waited for); moosefs = MooseFS's master. Ours
-# run with SYNC_REPLICAS = 0 (a lone master: MooseFS has no replicas). Every chunkserver fsyncs
-# before it acknowledges a write (ours always do; MooseFS's with HDD_FSYNC_BEFORE_CLOSE = 1).
-# Goal 1 (one chunkserver per side), trash time 0 on the test tree, mfsmount's default options.
+# Sides: our master or MooseFS's, each in CHANGELOG_SAVE_MODE 2 or 0 (both masters have the
+# setting; like for like, each of ours is compared with MooseFS's in the same mode):
+#   - ours, 2 (our default): the writer thread writes and fsyncs each batch of changes, the reply
+#     waits for that fsync (group commit: changes arriving during an fsync share the next one);
+#     0: the reply goes at once, the writer thread writes in the background, no fsync;
+#   - MooseFS, 2: its main loop fprintf+fflush+fsync's every change to changelog.0.mfs before it
+#     goes on (one fsync per change, everything else waits); 0 (its default): the change goes to
+#     a background saver process, no fsync, the reply does not wait.
+# Ours run with SYNC_REPLICAS = 0 (a lone master: MooseFS has no replicas). Every chunkserver
+# fsyncs before it acknowledges a write (ours always do; MooseFS's with HDD_FSYNC_BEFORE_CLOSE =
+# 1). Goal 1 (one chunkserver per side), trash time 0 on the test tree, mfsmount's defaults.
 #
 # How it samples: RUNS rounds; in each round every side gets a fresh cluster (master, one
 # chunkserver, mfsmount, empty data directories) and runs every row once, in the order above;
@@ -44,8 +47,8 @@ runs=3
 files=10000
 size_mib=1024
 json=0
-sides="ours2 ours0 moosefs"
-usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 ours0 moosefs\"]" >&2; exit 2; }
+sides="ours2 moosefs2 ours0 moosefs0"
+usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --json) json=1 ;;
@@ -60,7 +63,7 @@ done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
 [[ "$files" =~ ^[1-9][0-9]*$ ]] && [ "$files" -ge 16 ] || { echo "--files: at least 16" >&2; usage; }
 [[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || usage
-for side in $sides; do [[ "$side" =~ ^(ours2|ours0|moosefs)$ ]] || usage; done
+for side in $sides; do [[ "$side" =~ ^(ours|moosefs)[02]$ ]] || usage; done
 
 log() { echo "bench-mount: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root (network namespaces, mounts, drop_caches)"; exit 1; }
@@ -157,14 +160,14 @@ moosefs_ready() { # the chunkserver is listed with its space
 mount_up() { mountpoint -q "$mnt"; }
 
 cluster_pids=()
-start_cluster() { # ours2|ours0|moosefs
+start_cluster() { # ours|moosefs, then the CHANGELOG_SAVE_MODE: ours2, moosefs0, …
     local side=$1 d="$work/$1"
     rm -rf "$d"
     mkdir -p "$d/m" "$d/c/meta" "$d/c/chunks" "$mnt"
     echo '*  /  rw,alldirs,maproot=0' >"$d/mfsexports.cfg"
     echo "$d/c/chunks" >"$d/c/mfshdd.cfg"
     cluster_pids=()
-    if [ "$side" = moosefs ]; then
+    if [ "${side%?}" = moosefs ]; then
         cp /var/lib/mfs/metadata.mfs.empty "$d/m/metadata.mfs"
         : >"$d/mfstopology.cfg"
         cat >"$d/mfsmaster.cfg" <<CFG
@@ -176,6 +179,7 @@ TOPOLOGY_FILENAME = $d/mfstopology.cfg
 MATOML_LISTEN_HOST = ${address[m]}
 MATOCS_LISTEN_HOST = ${address[m]}
 MATOCL_LISTEN_HOST = ${address[m]}
+CHANGELOG_SAVE_MODE = ${side#moosefs}
 CFG
         cat >"$d/c/mfschunkserver.cfg" <<CFG
 WORKING_USER = root
@@ -193,7 +197,7 @@ CFG
         ip netns exec "$prefix-c" mfschunkserver -f -c "$d/c/mfschunkserver.cfg" start >"$d/c.log" 2>&1 &
         cluster_pids+=($!)
         pids+=("${cluster_pids[@]}")
-        wait_until 60 moosefs_ready || { log "moosefs: the chunkserver did not register"; tail -n 20 "$d/master.log" "$d/c.log" >&2; exit 1; }
+        wait_until 60 moosefs_ready || { log "$side: the chunkserver did not register"; tail -n 20 "$d/master.log" "$d/c.log" >&2; exit 1; }
     else
         cat >"$d/mfsmaster.cfg" <<CFG
 DATA_PATH = $d/m
@@ -231,7 +235,7 @@ CFG
     in_ns cl mfssettrashtime 0 "$mnt/bench" >"$d/tools.log" 2>&1 && in_ns cl mfssetgoal 1 "$mnt/bench" >>"$d/tools.log" 2>&1 \
         || { log "$side: mfssettrashtime / mfssetgoal failed"; cat "$d/tools.log" >&2; exit 1; }
 }
-stop_cluster() { # ours2|ours0|moosefs
+stop_cluster() { # side
     umount "$mnt" 2>/dev/null || umount -l "$mnt"
     mounted=0
     # mfsmount first, then the chunkserver, then the master (MooseFS's dumps its metadata).
@@ -297,7 +301,7 @@ head -c "$bytes" /dev/urandom >"$source_file"
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
 
-run_side() { # ours2|ours0|moosefs
+run_side() { # side
     local side=$1 start end
     log "round $round: $side"
     start_cluster "$side"
@@ -354,22 +358,25 @@ def summary(side, row):
     return {"median": round(statistics.median(v), 3 if row == "tar" else 1), "min": min(v), "max": max(v), "runs": v} if v else None
 units = {"create": "ops/s", "stat": "ops/s", "readdir": "entries/s", "unlink": "ops/s", "create x16": "ops/s",
          "write": "MB/s", "read": "MB/s", "tar": "s"}
+sides = ("ours2", "moosefs2", "ours0", "moosefs0")
 rows = []
 for row, unit in units.items():
     r = {"row": row, "unit": unit}
-    for side in ("ours2", "ours0", "moosefs"):
+    for side in sides:
         r[side] = summary(side, row)
-    for side in ("ours2", "ours0"):
-        a, m = r[side], r["moosefs"]
-        # ours / MooseFS as a speed ratio: for tar (seconds) the inverse
-        r[side + "OfMooseFS"] = (round(m["median"] / a["median"] if row == "tar" else a["median"] / m["median"], 3)
-                                 if a and m and a["median"] and m["median"] else None)
+    for mode in "20":
+        a, m = r["ours" + mode], r["moosefs" + mode]
+        # ours / MooseFS in the same mode as a speed ratio: for tar (seconds) the inverse
+        r[f"ours{mode}OfMooseFS{mode}"] = (round(m["median"] / a["median"] if row == "tar" else a["median"] / m["median"], 3)
+                                           if a and m and a["median"] and m["median"] else None)
     rows.append(r)
-def ratios(key): return [r[key] for r in rows if r[key] is not None]
-x16 = next(r for r in rows if r["row"] == "create x16")
-reach = {"ours0AtLeastMooseFSOnEveryRow": (all(x >= 1 for x in ratios("ours0OfMooseFS")) if ratios("ours0OfMooseFS") else None),
-         "ours2AtLeastMooseFSOnEveryRow": (all(x >= 1 for x in ratios("ours2OfMooseFS")) if ratios("ours2OfMooseFS") else None),
-         "ours2CreateX16TwiceMooseFS": (x16["ours2OfMooseFS"] >= 2 if x16["ours2OfMooseFS"] is not None else None)}
+def every_row(key):
+    values = [r[key] for r in rows if r[key] is not None]
+    return all(x >= 1 for x in values) if values else None
+x16 = next(r for r in rows if r["row"] == "create x16")["ours2OfMooseFS2"]
+reach = {"atLeastMooseFSOnEveryRowMode2": every_row("ours2OfMooseFS2"),
+         "atLeastMooseFSOnEveryRowMode0": every_row("ours0OfMooseFS0"),
+         "createX16Mode2TwiceMooseFS": x16 >= 2 if x16 is not None else None}
 if as_json == "1":
     print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "rows": rows, "reach": reach}))
     sys.exit(0)
@@ -379,11 +386,12 @@ def cell(s, row):
     return f"{s['median']:.0f} ({s['min']:.0f}-{s['max']:.0f})"
 def pct(x): return f"{x * 100:.0f}%" if x is not None else "-"
 print(f"{runs} runs, median (min-max); {files} files, {size} MiB file, tar of {tar_files} entries; one chunkserver a side, goal 1")
-print(f"{'row':<11} {'unit':<9} {'ours mode 2':>22} {'ours mode 0':>22} {'MooseFS 3.0.117':>22} {'m2/MooseFS':>10} {'m0/MooseFS':>10}")
+print(f"{'':<21} {'CHANGELOG_SAVE_MODE 2':^53} {'CHANGELOG_SAVE_MODE 0':^53}")
+print(f"{'row':<11} {'unit':<9} {'ours':>21} {'MooseFS':>21} {'ours/M':>8} {'ours':>21} {'MooseFS':>21} {'ours/M':>8}")
 for r in rows:
-    print(f"{r['row']:<11} {r['unit']:<9} {cell(r['ours2'], r['row']):>22} {cell(r['ours0'], r['row']):>22} {cell(r['moosefs'], r['row']):>22} "
-          f"{pct(r['ours2OfMooseFS']):>10} {pct(r['ours0OfMooseFS']):>10}")
+    print(f"{r['row']:<11} {r['unit']:<9} {cell(r['ours2'], r['row']):>21} {cell(r['moosefs2'], r['row']):>21} {pct(r['ours2OfMooseFS2']):>8} "
+          f"{cell(r['ours0'], r['row']):>21} {cell(r['moosefs0'], r['row']):>21} {pct(r['ours0OfMooseFS0']):>8}")
 def yn(x): return "-" if x is None else ("yes" if x else "NO")
-print(f"reach: at least MooseFS on every row: mode 0 {yn(reach['ours0AtLeastMooseFSOnEveryRow'])}, mode 2 {yn(reach['ours2AtLeastMooseFSOnEveryRow'])}; "
-      f"creates x16 in mode 2 >= twice MooseFS: {yn(reach['ours2CreateX16TwiceMooseFS'])}")
+print(f"reach: at least MooseFS (same mode) on every row: mode 2 {yn(reach['atLeastMooseFSOnEveryRowMode2'])}, "
+      f"mode 0 {yn(reach['atLeastMooseFSOnEveryRowMode0'])}; creates x16 in mode 2 >= twice MooseFS: {yn(reach['createX16Mode2TwiceMooseFS'])}")
 PY
