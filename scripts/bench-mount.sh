@@ -29,6 +29,9 @@
 # read. A rate is count / wall time of the whole step: ops/s for metadata rows (readdir: entries
 # listed per second over 5 full listings), MB/s (10^6 B/s) for data; tar in seconds. The table
 # gives the median of the runs and their spread (min-max).
+# Untimed, around each metadata row: the changes written to the changelog and the changelog
+# fsyncs per operation (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
+# changelog.0.mfs, each fsynced; not for MooseFS in mode 0, whose background saver may lag).
 #
 # Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
 # creators in CHANGELOG_SAVE_MODE 2.
@@ -290,10 +293,27 @@ results="$work/results.tsv"
 : >"$results"
 record() { echo -e "$1\t$2\t$3" >>"$results"; } # side row value
 rate() { python3 -c "print(round(($1) / ($2), 1))"; } # NUMERATOR DENOMINATOR (numbers or sums of them)
-ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds
-    local seconds count=${6:-$files}
+# counters SIDE: "CHANGES FSYNCS" so far: our master's /status version and changelog fsyncs;
+# MooseFS's lines in changelog.0.mfs (written before the reply in mode 2; mode 0's background
+# saver may lag, so none there) and its fsyncs, one per change in mode 2.
+counters() {
+    case "$1" in
+        ours*) our_status "str(s['version']) + ' ' + str(s['changelog']['fsyncs'])" ;;
+        moosefs2) local n; n=$(wc -l <"$work/$1/m/changelog.0.mfs" 2>/dev/null || echo 0); echo "$n $n" ;;
+        *) echo "- -" ;;
+    esac
+}
+ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds (and, untimed,
+    # the changelog's changes and fsyncs per operation)
+    local seconds count=${6:-$files} before after
+    before=$(counters "$1")
     seconds=$(python3 "$work/ops.py" "$3" "$4" "$files" "$5") || { log "$1: $2 failed"; exit 1; }
+    after=$(counters "$1")
     record "$1" "$2" "$(rate "$count" "$seconds")"
+    [ "${before%% *}" = - ] && return 0
+    local b=($before) a=($after)
+    record "$1" "$2 changes/op" "$(python3 -c "print(round(($a - $b) / $count, 2))")"
+    record "$1" "$2 fsyncs/op" "$(python3 -c "print(round((${a[1]} - ${b[1]}) / $count, 2))")"
 }
 bytes=$((size_mib * 1048576))
 source_file="$work/source"          # on the disk, read once into the page cache below
@@ -377,8 +397,15 @@ x16 = next(r for r in rows if r["row"] == "create x16")["ours2OfMooseFS2"]
 reach = {"atLeastMooseFSOnEveryRowMode2": every_row("ours2OfMooseFS2"),
          "atLeastMooseFSOnEveryRowMode0": every_row("ours0OfMooseFS0"),
          "createX16Mode2TwiceMooseFS": x16 >= 2 if x16 is not None else None}
+# The changelog per operation, untimed (ours: /status; MooseFS in mode 2: changelog.0.mfs lines).
+changelog = {}
+for row in ("create", "stat", "readdir", "unlink", "create x16"):
+    for side in ("ours2", "moosefs2", "ours0"):
+        c, f = summary(side, row + " changes/op"), summary(side, row + " fsyncs/op")
+        if c: changelog.setdefault(row, {})[side] = {"changesPerOp": c["median"], "fsyncsPerOp": f["median"]}
 if as_json == "1":
-    print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "rows": rows, "reach": reach}))
+    print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "rows": rows, "reach": reach,
+                      "changelog": changelog}))
     sys.exit(0)
 def cell(s, row):
     if not s: return "-"
@@ -394,4 +421,10 @@ for r in rows:
 def yn(x): return "-" if x is None else ("yes" if x else "NO")
 print(f"reach: at least MooseFS (same mode) on every row: mode 2 {yn(reach['atLeastMooseFSOnEveryRowMode2'])}, "
       f"mode 0 {yn(reach['atLeastMooseFSOnEveryRowMode0'])}; creates x16 in mode 2 >= twice MooseFS: {yn(reach['createX16Mode2TwiceMooseFS'])}")
+if changelog:
+    print("changelog per operation (median): changes / fsyncs")
+    print(f"{'row':<11} {'ours mode 2':>14} {'MooseFS mode 2':>15} {'ours mode 0':>14}")
+    def c(d): return f"{d['changesPerOp']:.2f} / {d['fsyncsPerOp']:.2f}" if d else "-"
+    for row, d in changelog.items():
+        print(f"{row:<11} {c(d.get('ours2')):>14} {c(d.get('moosefs2')):>15} {c(d.get('ours0')):>14}")
 PY
