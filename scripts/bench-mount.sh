@@ -63,10 +63,12 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
-[[ "$files" =~ ^[1-9][0-9]*$ ]] && [ "$files" -ge 16 ] || { echo "--files: at least 16" >&2; usage; }
-[[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || usage
-for side in $sides; do [[ "$side" =~ ^(ours|moosefs)[02]$ ]] || usage; done
+bad() { echo "$0: $1" >&2; usage; }
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || bad "--runs $runs: not a whole number of at least 1"
+[[ "$files" =~ ^[1-9][0-9]*$ ]] && [ "$files" -ge 16 ] || bad "--files $files: not a whole number of at least 16 (one per creator)"
+[[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || bad "--size $size_mib: not a whole number of MiB of at least 1"
+[ -n "${sides// /}" ] || bad "--sides: empty"
+for side in $sides; do [[ "$side" =~ ^(ours|moosefs)[02]$ ]] || bad "--sides: $side is none of ours2 moosefs2 ours0 moosefs0"; done
 
 log() { echo "bench-mount: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root (network namespaces, mounts, drop_caches)"; exit 1; }
