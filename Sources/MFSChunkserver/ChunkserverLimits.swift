@@ -23,6 +23,12 @@ public enum ChunkserverLimits {
     /// connection, so the chunkserver registers with the new master within tens of
     /// milliseconds instead of at its next NOP.
     public static let masterProbeQuiet: Duration = .milliseconds(100)
+    /// While the link's probe is unanswered, a side probe (`SideProbe`: a new connection to the
+    /// same address) starts this often, at most `maxSideProbes` at once, each given up after
+    /// `sideProbeTimeout`.
+    public static let sideProbeInterval: Duration = .milliseconds(100)
+    public static let maxSideProbes = 4
+    public static let sideProbeTimeout: Duration = .seconds(1)
     /// A NOP goes to the master after this long with nothing sent (MooseFS: 1 s).
     public static let masterNopInterval: Duration = .seconds(1)
     /// How often the link checks timers, space and the store's reports.

@@ -40,6 +40,9 @@ final class MasterConnectionHandler: ChannelInboundHandler {
     private var lastSpace: SpaceReport?
     private var probeOutstanding = false
     private var probeAnswered = false
+    private var probeSentAt = NIODeadline.now()
+    private var lastSideProbe = NIODeadline.now()
+    private var sideProbesRunning = 0
     private var masterTimeout: Duration
     private var queuedCommands = 0
     private var reportsInFlight = false
@@ -187,6 +190,24 @@ final class MasterConnectionHandler: ChannelInboundHandler {
 
     // MARK: timers and reports
 
+    /// `SideProbe`: the address answering a new connection while this one's probe waits means
+    /// the address moved to another host; this connection goes nowhere.
+    private func startSideProbe(_ now: NIODeadline) {
+        guard let loop = channelContext?.eventLoop, let colon = master.lastIndex(of: ":"),
+            let port = Int(master[master.index(after: colon)...])
+        else { return }
+        lastSideProbe = now
+        sideProbesRunning += 1
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        SideProbe.start(host: String(master[..<colon]), port: port, on: loop).whenComplete { result in
+            let handler = bound.value
+            handler.sideProbesRunning -= 1
+            guard case .success = result, handler.probeOutstanding, handler.end == nil else { return }
+            handler.close(
+                .retry("the master's address \(handler.master) answers a new connection but not this one: it moved (a failover)"))
+        }
+    }
+
     private func onTick() {
         let now = NIODeadline.now()
         let silence = shared.settings.masterSilenceTimeout
@@ -199,7 +220,14 @@ final class MasterConnectionHandler: ChannelInboundHandler {
         let probeAfter = min(silence.milliseconds / 4, ChunkserverLimits.masterProbeQuiet.milliseconds)
         if !probeOutstanding, quiet > .milliseconds(probeAfter) {
             probeOutstanding = true
+            probeSentAt = now
             send(GetVersion().encode())
+        }
+        let sideInterval = TimeAmount.milliseconds(ChunkserverLimits.sideProbeInterval.milliseconds)
+        if probeOutstanding, now - probeSentAt >= sideInterval, now - lastSideProbe >= sideInterval,
+            sideProbesRunning < ChunkserverLimits.maxSideProbes
+        {
+            startSideProbe(now)
         }
         if now - lastOutput >= .milliseconds(ChunkserverLimits.masterNopInterval.milliseconds) { send(Nop().encode()) }
         guard session.isRegistered else { return }
