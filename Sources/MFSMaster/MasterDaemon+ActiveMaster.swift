@@ -3,36 +3,35 @@ import Logging
 import MFSCore
 import MFSMetadata
 import MFSPeer
+import MFSReplication
 import MFSRestore
 import MFSWire
 import Synchronization
 
-/// At start a master of an HA pair asks each of `MASTER_HOST` who it is (DESIGN §7.7): an active
-/// master of its cluster there makes it a follower, whatever `MASTER_ROLE` says.
+/// At start a master of an HA pair asks each of `MASTER_HOST` who it is (DESIGN §7.7); the role
+/// machine (`RoleMachine.start`) decides from the answers.
 extension MasterDaemon {
-    /// Asks each of `MASTER_HOST` who it is; returns the first active master of this cluster.
+    /// Asks each of `MASTER_HOST` who it is, in order: each answer, nil where none came in time.
     /// `early`'s replies are used when they were asked as the loaded namespace would ask (same
     /// cluster and epoch); otherwise each is asked again.
-    static func findActiveMaster(_ settings: MasterSettings, namespace: Namespace, logger: Logger, early: EarlyHello? = nil) -> String? {
+    static func startReplies(_ settings: MasterSettings, namespace: Namespace, early: EarlyHello? = nil) -> [RoleMachine.StartReply?] {
         let replies = early?.replies(matching: namespace)
-        for (index, master) in settings.masters.enumerated() {
+        return settings.masters.enumerated().map { index, master in
             let asked = replies.map { $0[index] } ?? ask(master, metaID: namespace.metaID, epoch: namespace.epoch)
-            guard let reply = asked else { continue }
-            if namespace.metaID != .unknown, reply.metaID != namespace.metaID {
-                logger.error(
-                    "MASTER_HOST \(master.host):\(master.port) is a master of another cluster (\(reply.metaID.hex), this one is \(namespace.metaID.hex)): ignored"
-                )
-                continue
-            }
-            // An active master of a lower epoch is stale: this one does not follow it.
-            if reply.role == .active, reply.epoch >= namespace.epoch {
-                logger.notice(
-                    "an active master answers at MASTER_HOST",
-                    metadata: ["master": "\(master.host):\(master.port)", "epoch": "\(reply.epoch)"])
-                return "\(master.host):\(master.port)"
+            return asked.map {
+                RoleMachine.StartReply(address: "\(master.host):\(master.port)", metaID: $0.metaID, role: $0.role, epoch: $0.epoch)
             }
         }
-        return nil
+    }
+
+    /// A role machine's log line in the master's log.
+    static func log(_ level: RoleMachine.LogLevel, _ message: String, _ logger: Logger) {
+        switch level {
+        case .info: logger.info("\(message)")
+        case .notice: logger.notice("\(message)")
+        case .warning: logger.warning("\(message)")
+        case .critical: logger.critical("\(message)")
+        }
     }
 
     /// Says hello to the master at `master` as a master of cluster `metaID` at `epoch`; its
@@ -53,7 +52,7 @@ extension MasterDaemon {
 /// connect timeout (0.5 s), which a cold standby's takeover would otherwise wait for after the
 /// load. The epoch said can only be lower than the loaded one (changelogs raise it, never lower
 /// it), and a hello fences its receiver only with a higher epoch than its own; when the load
-/// ends at another cluster or epoch, `findActiveMaster` asks again as before.
+/// ends at another cluster or epoch, `startReplies` asks again as before.
 final class EarlyHello: Sendable {
     let metaID: MetaID
     let epoch: Epoch

@@ -159,7 +159,8 @@ extension MasterDaemon {
     /// A fenced master (demoted, or stale) with `MASTER_HOST` follows the active master there,
     /// and becomes its follower once it has caught up (DESIGN §7.6).
     func rejoinIfFenced() {
-        guard roles.role == .fenced, !settings.masters.isEmpty, follower.withLock({ $0 == nil }) else { return }
+        guard RoleMachine.rejoins(role: roles.role, hasMasterHost: !settings.masters.isEmpty, following: follower.withLock({ $0 != nil }))
+        else { return }
         logger.notice("fenced: following the active master at MASTER_HOST")
         startFollowing()
     }

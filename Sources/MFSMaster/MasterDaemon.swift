@@ -78,22 +78,25 @@ public final class MasterDaemon: Sendable {
         var namespace = loaded.namespace
         let now = ClientServerContext.now()
         var first: ChangelogRecord?
-        // DESIGN §7.7: an active master at MASTER_HOST makes this one its follower, whatever
-        // MASTER_ROLE says; MASTER_ROLE decides only when none answers.
-        let activeFound = findActiveMaster(settings, namespace: namespace, logger: logger, early: early)
-        // A master that restarts with other voters goes through the quorum rule before it
-        // acknowledges anything (DESIGN §7.2): it never reuses an acknowledged version of its
-        // old epoch. It starts as a follower and stands for a new epoch at once.
-        let mustElect = activeFound == nil && !settings.startAsFollower && !loaded.isNewCluster && !namespace.voters.followers.isEmpty
-        let startAsFollower = settings.startAsFollower || activeFound != nil || mustElect
-        if startAsFollower, !mustElect, settings.masters.isEmpty {
-            throw MasterStartError("MASTER_ROLE = follower needs MASTER_HOST: the address of the active master to follow")
-        }
-        if loaded.isNewCluster, startAsFollower {
+        // DESIGN §7.7, decided by the role machine: an active master at MASTER_HOST makes this
+        // one its follower, whatever MASTER_ROLE says; a master that restarts with other voters
+        // goes through the quorum rule before it acknowledges anything (DESIGN §7.2): it never
+        // reuses an acknowledged version of its old epoch, so it starts as a follower and stands
+        // for a new epoch at once.
+        let facts = RoleMachine.StartFacts(
+            configuredFollower: settings.startAsFollower, hasMasterHost: !settings.masters.isEmpty, newCluster: loaded.isNewCluster,
+            otherVoters: !namespace.voters.followers.isEmpty, metaID: namespace.metaID, epoch: namespace.epoch,
+            replies: startReplies(settings, namespace: namespace, early: early))
+        let (decision, notes) = RoleMachine.start(facts)
+        for (level, message) in notes { Self.log(level, message, logger) }
+        if case .refuse(let reason) = decision { throw MasterStartError(reason) }
+        let mustElect = decision == .stand
+        let startAsFollower = decision != .active && decision != .newCluster
+        if decision == .downloadAndFollow {
             // A new follower has no cluster of its own: it downloads the active master's.
             namespace = try bootstrap(settings, directory: directory, logger: logger)
             try writeMetadata(namespace, directory: directory, keep: settings.keepPreviousMetadata)
-        } else if loaded.isNewCluster {
+        } else if decision == .newCluster {
             namespace = Namespace(
                 parameters: NamespaceParameters(
                     inodeReuseDelaySeconds: settings.inodeReuseDelaySeconds, requestMemory: settings.requestMemory))

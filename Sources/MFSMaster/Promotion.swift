@@ -297,12 +297,7 @@ final class Promotion: Sendable {
             case .promotionRefused(let reason, let retry):
                 finish { _ in .refused(reason, retry: retry) }
             case .log(let level, let message):
-                switch level {
-                case .info: logger.info("\(message)")
-                case .notice: logger.notice("\(message)")
-                case .warning: logger.warning("\(message)")
-                case .critical: logger.critical("\(message)")
-                }
+                MasterDaemon.log(level, message, logger)
             }
         }
     }
