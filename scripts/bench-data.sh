@@ -175,6 +175,7 @@ start_side() { # ours|moosefs
 DATA_PATH = $data/meta
 HDD_CONF_FILENAME = $data/mfshdd.cfg
 HDD_LEAVE_SPACE_DEFAULT = 0
+HDD_TEST_SPEED = 0
 MASTER_HOST = ${address[m]}
 CSSERV_LISTEN_HOST = ${address[$h]}
 CFG

@@ -44,6 +44,19 @@ extension ChunkStorage {
         }
     }
 
+    /// Reads blocks `blocks` of a stored chunk and checks each against its stored CRC, for the
+    /// background test (`ChunkTestSchedule`); returns how many blocks were read (blocks past
+    /// the chunk's end are not). A mismatch throws `damaged` and reports the chunk, as a read
+    /// that hits it does.
+    public func test(_ id: ChunkID, version: ChunkVersion, blocks: Range<Int>) throws(ChunkStoreError) -> Int {
+        let stored = try stored(id, version)
+        return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in
+            let range = blocks.clamped(to: 0..<file.blocks)
+            for block in range { _ = try file.readCheckedBlock(block) }
+            return range.count
+        }
+    }
+
     /// The chunk's block count (`CSTOAN_CHUNK_BLOCKS`, the first step of a replication).
     public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
         try stored(id, version).blocks

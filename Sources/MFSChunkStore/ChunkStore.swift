@@ -77,6 +77,10 @@ public final class ChunkStore: Sendable {
         try withStorage { (s) throws(ChunkStoreError) in try s.read(id, version: version, pieces: pieces, into: spaces) }
     }
 
+    public func test(_ id: ChunkID, version: ChunkVersion, blocks: Range<Int>) throws(ChunkStoreError) -> Int {
+        try withStorage { (s) throws(ChunkStoreError) in try s.test(id, version: version, blocks: blocks) }
+    }
+
     public func blocks(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> Int {
         try withStorage { (s) throws(ChunkStoreError) in try s.blocks(id, version: version) }
     }

@@ -57,7 +57,7 @@ public final class ChunkserverDaemon: Sendable {
     public func run() async throws {
         let context = self.context
         let server = try await DataServer(context: context).bind()
-        let services: [any Service] = [
+        var services: [any Service] = [
             TaskService(name: "data port") {
                 try await withTaskCancellationHandler {
                     try await server.closeFuture.get()
@@ -72,6 +72,12 @@ public final class ChunkserverDaemon: Sendable {
                 }
             },
         ]
+        // A service that returns ends the whole group: the tester runs only when it has work.
+        if context.settings.testBytesPerSecond > 0 {
+            services.append(TaskService(name: "chunk tester") { await ChunkTester(context: context).run() })
+        } else {
+            context.logger.notice("HDD_TEST_SPEED = 0: chunks are not tested in the background (not recommended)")
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

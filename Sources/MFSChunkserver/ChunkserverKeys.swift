@@ -22,6 +22,10 @@ public enum ChunkserverKeys {
     public static let hddFsyncBeforeClose = ConfigKey.boolean(
         "HDD_FSYNC_BEFORE_CLOSE", default: true,
         doc: "MooseFS's choice to fsync chunk data before close; swift-mfs always fsyncs before it acknowledges a write (0 is ignored).")
+    public static let hddTestSpeed = ConfigKey.decimal(
+        "HDD_TEST_SPEED", default: 1.0, range: 0...100_000,
+        doc: "MB/s (MiB) at which every data directory's chunks are re-read in turn and their block CRCs checked; a damaged chunk "
+            + "is reported to the master, which repairs it from a good copy. 0: no background test.")
     public static let labels = ConfigKey.string(
         "LABELS", default: "", doc: "Labels of this chunkserver for storage classes: letters A...Z separated by ',' or ';'.")
     public static let bindHost = ConfigKey.host(
@@ -51,11 +55,11 @@ public enum ChunkserverKeys {
         "CSSERV_LISTEN_PORT", default: 9422, listening: true, doc: "The data port, for clients and other chunkservers.")
 
     /// Keys of MooseFS 3.0.117's `mfschunkserver.cfg` that have no effect here: process
-    /// settings systemd owns (user, nice level, syslog), the background tester, rebalancing and
+    /// settings systemd owns (user, nice level, syslog), the tester's per-chunk interval, rebalancing and
     /// tuning of MooseFS's own threads. Accepted, and named in a notice when set.
     public static let ignoredMooseFSKeys: [ConfigKey<String>] = [
         "WORKING_USER", "WORKING_GROUP", "SYSLOG_IDENT", "LOCK_MEMORY", "LIMIT_GLIBC_MALLOC_ARENAS", "DISABLE_OOM_KILLER",
-        "NICE_LEVEL", "FILE_UMASK", "HDD_TEST_SPEED", "HDD_MIN_TEST_INTERVAL", "HDD_FADVISE_MIN_TIME", "HDD_REBALANCE_UTILIZATION",
+        "NICE_LEVEL", "FILE_UMASK", "HDD_MIN_TEST_INTERVAL", "HDD_FADVISE_MIN_TIME", "HDD_REBALANCE_UTILIZATION",
         "HDD_HIGH_SPEED_REBALANCE_LIMIT", "HDD_SPARSIFY_ON_WRITE", "HDD_RR_CHUNK_COUNT", "HDD_KEEP_DUPLICATES_HOURS",
         "ALLOW_STARTING_WITH_INVALID_DISKS", "WORKERS_MAX", "WORKERS_MAX_IDLE", "MASTER_RECONNECTION_DELAY",
     ].map { ConfigKey.string($0, default: "", doc: "MooseFS key without effect in swift-mfs: accepted, and a notice says it is ignored.") }
@@ -63,6 +67,7 @@ public enum ChunkserverKeys {
     public static let schema = ConfigSchema(
         keys: [
             dataPath, hddConfFilename, hddLeaveSpaceDefault, hddErrorToleranceCount, hddErrorTolerancePeriod, hddFsyncBeforeClose,
+            hddTestSpeed,
             labels, bindHost, masterHost, masterPort, masterTimeout, masterSilenceTimeout, authCode, chunksPerRegisterPacket,
             csservListenHost, csservListenPort,
         ] + ignoredMooseFSKeys)

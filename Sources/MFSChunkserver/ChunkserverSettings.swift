@@ -11,6 +11,8 @@ public struct ChunkserverSettings: Sendable {
     public var leaveFreeBytes: UInt64
     public var errorToleranceCount: Int
     public var errorTolerancePeriod: Duration
+    /// `HDD_TEST_SPEED` in bytes per second per data directory; 0: no background CRC test.
+    public var testBytesPerSecond: Double
     public var labels: LabelMask
     /// nil for `*`.
     public var bindHost: String?
@@ -35,6 +37,7 @@ public struct ChunkserverSettings: Sendable {
         leaveFreeBytes = configuration[ChunkserverKeys.hddLeaveSpaceDefault]
         errorToleranceCount = configuration[ChunkserverKeys.hddErrorToleranceCount]
         errorTolerancePeriod = configuration[ChunkserverKeys.hddErrorTolerancePeriod]
+        testBytesPerSecond = configuration[ChunkserverKeys.hddTestSpeed] * 1_048_576
         labels = try Self.labels(configuration)
         let bind = configuration[ChunkserverKeys.bindHost]
         bindHost = bind == "*" ? nil : bind

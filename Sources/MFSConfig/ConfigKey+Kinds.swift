@@ -235,3 +235,22 @@ private func list<Item>(_ text: Substring, _ item: (Substring) throws(ValueProbl
     }
     return items
 }
+
+extension ConfigKey where Value == Double {
+    /// A decimal number in `range`: digits with an optional fraction (`HDD_TEST_SPEED = 1.0`,
+    /// `0.25`, `10`), as MooseFS reads its floating-point keys; no sign, exponent or leading
+    /// zeros before other digits. Samples and messages write at most 6 decimals.
+    public static func decimal(_ name: String, default defaultValue: Double, range: ClosedRange<Double>, doc: String)
+        -> ConfigKey<Double>
+    {
+        let rangeText = "\(ValueSyntax.render(decimal: range.lowerBound))...\(ValueSyntax.render(decimal: range.upperBound))"
+        return ConfigKey(
+            name: name, defaultValue: defaultValue, doc: doc, expected: "a decimal number in \(rangeText) (like 1.5)",
+            render: { ValueSyntax.render(decimal: $0) },
+            parse: { (text: Substring) throws(ValueProblem) -> Double in
+                let value = try ValueSyntax.decimal(text)
+                guard range.contains(value) else { throw .outOfRange(rangeText) }
+                return value
+            })
+    }
+}

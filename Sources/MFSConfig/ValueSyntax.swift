@@ -117,4 +117,28 @@ enum ValueSyntax {
         guard bytes != 0, let unit = sizeUnits.first(where: { bytes % $0.bytes == 0 }) else { return "\(bytes)" }
         return "\(bytes / unit.bytes)\(unit.letter.uppercased())iB"
     }
+
+    // MARK: Decimals
+
+    /// Digits with an optional `.` and fraction digits (`1.0`, `0.25`, `10`). A sign, an
+    /// exponent, a bare `.5` or `5.` and leading zeros (`01.5`) are refused, so every value has
+    /// one plain spelling.
+    static func decimal(_ text: Substring) throws(ValueProblem) -> Double {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy(ConfigText.isDigits), let whole = parts.first else { throw .bad() }
+        guard whole.utf8.count == 1 || whole.utf8.first != UInt8(ascii: "0") else { throw .bad("leading zero") }
+        guard parts[0].utf8.count <= 15, parts.count == 1 || parts[1].utf8.count <= 9 else { throw .bad("too many digits") }
+        guard let value = Double(text) else { throw .bad() }
+        return value
+    }
+
+    /// A decimal as `decimal(_:)` reads it back: at least one fraction digit, at most 6.
+    static func render(decimal value: Double) -> String {
+        let scaled = (value * 1_000_000).rounded()
+        let whole = Int64(scaled / 1_000_000)
+        var fraction = String(Int64(scaled) % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.count > 1 && fraction.last == "0" { fraction.removeLast() }
+        return "\(whole).\(fraction)"
+    }
 }

@@ -42,6 +42,16 @@ import Testing
         #expect(Array(file) == [0, 7, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0])
     }
 
+    /// HDD_TEST_SPEED = 0 turns the background test off: the chunkserver says so, registers
+    /// and stays up (a service that ends must not end the daemon).
+    @Test func withTheBackgroundTestOffTheChunkserverRunsAndSaysSo() throws {
+        let (master, server, _) = try registered(extra: ["HDD_TEST_SPEED = 0"])
+        defer { server.remove(); master.stop() }
+        #expect(waitFor(5) { server.log.contains("HDD_TEST_SPEED = 0: chunks are not tested in the background") }, "\(server.log)")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(server.isRunning, "\(server.log)")
+    }
+
     @Test func registersWithTheRightPasswordOnly() throws {
         var options = TestMaster.Options()
         options.authCode = "secretpw"

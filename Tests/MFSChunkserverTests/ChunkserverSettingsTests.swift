@@ -42,6 +42,24 @@ struct ChunkserverSettingsTests {
         #expect(parsed.notices.contains { $0.contains("HDD_FSYNC_BEFORE_CLOSE = 0 ignored") })
     }
 
+    /// HDD_TEST_SPEED is MooseFS's decimal MB/s (MiB per second), default 1.0, 0 to turn the
+    /// background test off; it is used, so no notice names it.
+    @Test func testSpeedIsADecimalInMegabytesPerSecond() throws {
+        #expect(try settings("").testBytesPerSecond == 1_048_576)
+        let parsed = try settings("HDD_TEST_SPEED = 2.5\n")
+        #expect(parsed.testBytesPerSecond == 2.5 * 1_048_576 && parsed.notices.isEmpty)
+        #expect(try settings("HDD_TEST_SPEED = 0\n").testBytesPerSecond == 0)
+        #expect(try settings("HDD_TEST_SPEED = 100000\n").testBytesPerSecond == 100_000 * 1_048_576)
+        for bad in ["-1", "100000.5", "1,5", "fast"] {
+            do {
+                _ = try ChunkserverKeys.schema.parse("HDD_TEST_SPEED = \(bad)\n", file: "cs.cfg")
+                Issue.record("HDD_TEST_SPEED = \(bad) was accepted")
+            } catch {
+                #expect("\(error)".contains("cs.cfg:1") && "\(error)".contains("HDD_TEST_SPEED"), "\(error)")
+            }
+        }
+    }
+
     @Test func unknownKeysAndBadLabelsNameTheLine() throws {
         #expect(throws: ConfigErrors.self) { try ChunkserverKeys.schema.parse("DATA_PATH = /x\nMASTER_HOTS = a\n", file: "cs.cfg") }
         do {

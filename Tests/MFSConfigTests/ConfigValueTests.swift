@@ -254,4 +254,32 @@ import Testing
             #expect(IPv4Address(text) == nil, "\(text)")
         }
     }
+
+    @Test func decimalsAtAndPastTheirRange() {
+        let key = ConfigKey.decimal("HDD_TEST_SPEED", default: 1.0, range: 0...100, doc: "MB/s.")
+        #expect(value(key, "1.0") == 1.0)
+        #expect(value(key, "0.25") == 0.25)
+        #expect(value(key, "10") == 10)
+        #expect(value(key, "0") == 0)
+        #expect(value(key, "100") == 100)
+        #expect(value(key, "100.0") == 100)
+        #expect(isOutOfRange(key, "100.000001"))
+        #expect(isOutOfRange(key, "101"))
+        let location = ConfigLocation(file: "t.cfg", line: 1)
+        #expect(read(key, "250.5") == .failure(.outOfRange(location, key: key.name, value: "250.5", range: "0.0...100.0")))
+        let low = ConfigKey.decimal("LOW", default: 1.5, range: 0.5...2, doc: "A decimal with a lower bound.")
+        #expect(isOutOfRange(low, "0.4999"))
+        #expect(value(low, "0.5") == 0.5)
+        #expect(low.erased.defaultText == "1.5")
+        #expect(key.erased.defaultText == "1.0")
+        #expect(key.erased.expected == "a decimal number in 0.0...100.0 (like 1.5)")
+    }
+
+    @Test func malformedDecimals() {
+        let key = ConfigKey.decimal("HDD_TEST_SPEED", default: 1.0, range: 0...100, doc: "MB/s.")
+        for text in ["", "abc", "-1", "-0.5", "+1", ".5", "5.", "1.2.3", "1e3", "1,5", "01.5", "00", "0x1", "nan", "inf", "1 .5"] {
+            #expect(isBad(key, text), "'\(text)' should be refused as malformed")
+        }
+        #expect(isBad(key, "1.0000000001"), "more than 9 fraction digits")
+    }
 }

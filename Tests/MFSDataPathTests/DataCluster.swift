@@ -13,8 +13,9 @@ final class DataCluster: @unchecked Sendable {
     private(set) var servers: [ChunkserverProcess] = []
     let scratch: String
 
-    /// `chunkDirectories`: a data directory for a server (a small tmpfs, say) instead of its own.
-    init(chunkservers count: Int, chunkDirectories: [Int: String] = [:]) throws {
+    /// `chunkDirectories`: a data directory for a server (a small tmpfs, say) instead of its own;
+    /// `chunkserverSettings`: more lines of every server's mfschunkserver.cfg.
+    init(chunkservers count: Int, chunkDirectories: [Int: String] = [:], chunkserverSettings: [String] = []) throws {
         // No replication delays: a test watches replication and trimming happen at once.
         master = try MasterProcess(
             settings: ["REPLICATIONS_DELAY_INIT": "0", "REPLICATIONS_DELAY_DISCONNECT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
@@ -23,7 +24,8 @@ final class DataCluster: @unchecked Sendable {
         try master.start()
         for index in 0..<count {
             let server = try ChunkserverProcess(
-                masterPort: UInt16(master.chunkserverPort), chunkDirectory: chunkDirectories[index], silence: "3s")
+                masterPort: UInt16(master.chunkserverPort), extra: chunkserverSettings, chunkDirectory: chunkDirectories[index],
+                silence: "3s")
             try server.start()
             servers.append(server)
         }
@@ -90,6 +92,20 @@ final class DataCluster: @unchecked Sendable {
                 )
             }
         }
+    }
+
+    /// XORs `mask` into the byte at `offset` of the chunk file `name` of server `server`:
+    /// damage on disk that no write made.
+    func flip(server: Int, name: String, at offset: Int, mask: UInt8) throws {
+        let root = servers[server].chunkDirectory
+        guard let file = (try? FileManager.default.subpathsOfDirectory(atPath: root))?.first(where: { $0.hasSuffix(name) }),
+            let handle = FileHandle(forUpdatingAtPath: root + "/" + file)
+        else { throw Failure("no chunk file \(name) on server \(server)") }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        guard let byte = try handle.read(upToCount: 1)?.first else { throw Failure("\(name) is shorter than \(offset + 1) bytes") }
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: [byte ^ mask])
     }
 
     func logs() -> String {

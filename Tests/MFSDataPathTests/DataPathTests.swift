@@ -94,17 +94,7 @@ import Testing
         let copies = cluster.chunkFiles()
         try #require(copies.count == 2, "\(copies.map(\.name))")
         let victim = copies[0]
-        let file = try #require(
-            (try? FileManager.default.subpathsOfDirectory(atPath: cluster.servers[victim.server].chunkDirectory))?.first {
-                $0.hasSuffix(victim.name)
-            })
-        let path = cluster.servers[victim.server].chunkDirectory + "/" + file
-        let handle = try #require(FileHandle(forUpdatingAtPath: path))
-        try handle.seek(toOffset: 8192 + 70_000)
-        let byte = try #require(try handle.read(upToCount: 1)).first!
-        try handle.seek(toOffset: 8192 + 70_000)
-        try handle.write(contentsOf: [byte ^ 0x5A])
-        try handle.close()
+        try cluster.flip(server: victim.server, name: victim.name, at: 8192 + 70_000, mask: 0x5A)
         // Reads come back right whichever copy they try first (the client tries them in random
         // order); one that hits the damaged copy gets the CRC error there, tells nobody wrong
         // bytes, and the chunkserver reports the damage. Read until the chunk is repaired: two
