@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The hooks take `mfscli` and `mfsmetarestore` from `MFS_BIN`, a colon-separated list of
+/// The hooks take `mfscli` from `MFS_BIN`, a colon-separated list of
 /// directories (the announcer's unit sets `/usr/local/sbin:/usr/local/bin`); a tool in none of
 /// them is an error, never a `PATH` lookup that could find Debian's `/usr/bin/mfscli`.
 @Suite struct HookBinTests {
@@ -25,13 +25,18 @@ import Testing
         #expect(run.status == 1 && run.err.contains("\(hook): mfscli is in none of MFS_BIN=\(empty):/nonexistent"), "\(run.err)")
     }
 
-    /// The cold standby's restore takes mfsmetarestore from MFS_BIN too.
-    @Test func theColdStandbyLooksForMfsmetarestoreInMFSBin() throws {
+    /// The cold standby needs nothing from MFS_BIN but mfscli: it starts the master straight on
+    /// the metalogger's files (no mfsmetarestore), with MFS_MASTER_START.
+    @Test func theColdStandbyNeedsOnlyMfscliFromMFSBin() throws {
         let bin = try Repository.temporaryDirectory("hookbin-cli")
         defer { try? FileManager.default.removeItem(atPath: bin) }
         try FileManager.default.createSymbolicLink(atPath: bin + "/mfscli", withDestinationPath: Repository.debugBinaries + "/mfscli")
         let run = try Repository.script(
-            "mfs-promote", [], environment: ["MFS_BIN": bin, "MFS_STATUS": Self.silent, "MFS_COLD_STANDBY": "1", "MFS_DATA_PATH": bin])
-        #expect(run.status == 1 && run.err.contains("mfsmetarestore is in none of MFS_BIN=\(bin)"), "\(run.err)")
+            "mfs-promote", [],
+            environment: [
+                "MFS_BIN": bin, "MFS_STATUS": Self.silent, "MFS_COLD_STANDBY": "1", "MFS_DATA_PATH": bin, "MFS_MASTER_START": "exit 3",
+            ])
+        #expect(run.status == 1 && run.err.contains("the master did not start"), "\(run.err)")
+        #expect(!run.err.contains("in none of MFS_BIN"), "\(run.err)")
     }
 }
