@@ -79,10 +79,12 @@ extension ChunkHub {
         retry: @escaping @Sendable () -> Void, reply: @escaping Reply
     ) -> (Next, [Effect]) {
         let now = self.now
-        guard !state.registry.placement(goal: goal).isEmpty else {
-            if let until = holdUntil(state, now: now) { return (hold(&state, until: until, retry), []) }
-            return (.reply(.status(id, .noSpace, activeMaster: nil)), [])
-        }
+        // Issue 14's "enough chunkservers": as many as the goal, or, while the chunkservers the
+        // metadata knows are still registering after a failover, a wait of at most
+        // WRITE_HOLD_TIME; after it the write goes on with fewer and the chunk is under-goal.
+        let placed = state.registry.placement(goal: goal).count
+        if placed < Int(goal), let until = holdUntil(state, now: now) { return (hold(&state, until: until, retry), []) }
+        guard placed > 0 else { return (.reply(.status(id, .noSpace, activeMaster: nil)), []) }
         let added: (ChunkID, MetaVersion)
         do throws(MasterError) {
             added = try service.perform { (namespace: inout Namespace) throws(FSError) -> (ChunkID, ChangelogRecord?) in
