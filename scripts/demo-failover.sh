@@ -378,6 +378,10 @@ if [ "$kills" -gt 0 ]; then
 fi
 [ "$bad" -eq 0 ] || fail "acknowledged files lost or wrong; logs in $work"
 [ "$failed" -eq 0 ] || [ "$partition" -gt 0 ] || fail "the clients saw errors; logs in $work"
+# The logs outlive the demo's directory (removed on exit).
+logs=$(mktemp -d /tmp/mfs-demo-failover-logs.XXXXXX)
+cp "$work"/*.log "$logs"/
+say "   every daemon's log: $logs"
 if [ "$partition" -gt 0 ]; then
     say "== done: one active master throughout, no acknowledged file lost ($failed writes refused during the cut)"
 else
