@@ -213,7 +213,7 @@ wait_for 30 "three chunkservers registered" registered ma
 in_ns ma "$bin/mfscli" -H 127.0.0.1:9428 | grep -E '^(role|epoch|peer|chunkserver)' | sed 's/^/   /'
 
 # ------------------------------------------------------------------------------ the writers
-say "== on cl: mfsmount through the virtual IP $vip (dd of 256 KiB files, conv=fsync) and mfs put (64 KiB files)"
+say "== on cl: mfsmount through the virtual IP $vip (dd of 256 KiB files, conv=fsync) and MFSClient (mfsprobe: 64 KiB files on every replica)"
 mkdir -p "$mnt" "$work/src"
 : >"$work/acknowledged"
 : >"$work/failed"
