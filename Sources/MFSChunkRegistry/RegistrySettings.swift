@@ -51,7 +51,7 @@ public struct RegistrySettings: Equatable, Sendable {
         replicationsDelayInit: Duration = .seconds(60), replicationsDelayDisconnect: Duration = .seconds(3_600),
         maxReplicationsInPerServer: Int = 2, maxReplicationsOutPerServer: Int = 10, maxDeletionsPerServerPerTick: Int = 10,
         maxDeletionsInFlightPerServer: Int = 25, writeLockTimeout: Duration = .seconds(120), operationTimeout: Duration = .seconds(120),
-        writeHoldLimit: Duration = .seconds(20), deleteUnknownChunks: Bool = false, chunksExaminedPerTick: Int = 100_000,
+        writeHoldLimit: Duration = .seconds(5), deleteUnknownChunks: Bool = false, chunksExaminedPerTick: Int = 100_000,
         minimumFreeBytes: UInt64 = RegistryLimits.chunkSize, fullPercent: UInt64 = 1
     ) {
         self.replicationsDelayInit = replicationsDelayInit

@@ -36,9 +36,10 @@ extension MasterKeys {
         "CHUNKS_HARD_DEL_LIMIT", default: 25, range: 1...100_000,
         doc: "Deletions one chunkserver may have unanswered.")
     public static let writeHoldTime = ConfigKey.duration(
-        "WRITE_HOLD_TIME", default: .seconds(20), range: .seconds(0)...(.seconds(3_600)),
-        doc: "After this master becomes active, a read or write of a chunk with fewer valid copies than its goal waits "
-            + "(it does not fail) until the chunkservers this metadata knows registered, at most this long.")
+        "WRITE_HOLD_TIME", default: .seconds(5), range: .seconds(0)...(.seconds(3_600)),
+        doc: "After this master becomes active, a read or write of a chunk with fewer valid copies than its goal (or a new "
+            + "chunk with fewer chunkservers than its goal) waits (it does not fail) until the chunkservers this metadata "
+            + "knows registered, at most this long; then it goes on with fewer and the chunk is under goal.")
     public static let deleteUnknownChunks = ConfigKey.boolean(
         "DELETE_UNKNOWN_CHUNKS", default: false,
         doc: "Delete copies of chunks this metadata does not know (another cluster's, or metadata older than the disks). "
