@@ -99,7 +99,6 @@ make_lab
 
 ns() { echo "$prefix-$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
-now_ns() { date +%s%N; }
 
 # The command line of a unit's ExecStart (scripts/lib/unit-exec.sh) with the binary taken from
 # $bin and `-c` given the host's own configuration file, as one shell-quoted line: the demo starts
