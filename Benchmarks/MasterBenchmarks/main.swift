@@ -9,8 +9,10 @@ import MFSClient
 // N clients, each with its own connection and session, each doing one request at a time in
 // its own top directory /b<pid>_<k>. Phases: mkdir, create, stat, readdir, rename, unlink;
 // each timed from when all clients start it to when the last one finishes, with each call's
-// latency measured around it. The same interface as the C driver for MooseFS's libmfsio, so
-// scripts/bench-master.sh compares the two. Any failed operation ends the run with exit 1.
+// latency measured around it. Our own protocol, a socket per client: `scripts/bench-master.sh
+// --native` prints its figures apart, never beside MooseFS's (both masters are compared through
+// libmfsio with the C driver, Benchmarks/mfsio-driver). Any failed operation ends the run with
+// exit 1.
 
 let settings: BenchmarkSettings
 do {

@@ -28,8 +28,9 @@
  *   request first, so these ops cost 2 (mkdir, create, stat), 3 (unlink) or 5 (rename) master
  *   requests each.
  * readdir: libmfsio 3.0 has no opendir/readdir, so both modes list with fs_readdir (one request
- *   for the whole directory); --api path first resolves the directory's path (mfs_stat), as an
- *   opendir would.
+ *   for the whole directory) with attributes, as mfsmount asks when its directory cache is on
+ *   (its default); --api path first resolves the directory's path (mfs_stat), as an opendir
+ *   would.
  *
  * The fs_* request functions are exported by libmfsio.so.1 but declared in no installed
  * header: the prototypes below are those of MooseFS 3.0.117 (Debian bookworm), checked against
@@ -68,6 +69,7 @@ uint8_t fs_rmdir(uint32_t parent, uint8_t nleng, const uint8_t *name, uint32_t u
 uint8_t fs_rename(uint32_t parent_src, uint8_t nleng_src, const uint8_t *name_src, uint32_t parent_dst,
                   uint8_t nleng_dst, const uint8_t *name_dst, uint32_t uid, uint32_t gids, uint32_t *gid,
                   uint32_t *inode, uint8_t *attr);
+uint8_t master_attrsize(void);
 uint8_t fs_readdir(uint32_t inode, uint32_t uid, uint32_t gids, uint32_t *gid, uint8_t wantattr, uint8_t addtocache,
                    const uint8_t **dbuff, uint32_t *dbuffsize);
 
@@ -152,12 +154,13 @@ static uint32_t lookup_path(const char *path) {
     return (uint32_t)st.st_ino;
 }
 
-/* Number of entries in an fs_readdir answer without attributes: [nleng:8 name inode:32 type:8]*. */
+/* Number of entries in an fs_readdir answer with attributes: [nleng:8 name inode:32 attr]*, the
+ * attributes master_attrsize() bytes long (35 or 36, by the master's version). */
 static long count_entries(const uint8_t *buf, uint32_t size) {
     long n = 0;
-    uint32_t pos = 0;
+    uint32_t pos = 0, attr = master_attrsize();
     while (pos < size) {
-        pos += 1u + buf[pos] + 4u + 1u;
+        pos += 1u + buf[pos] + 4u + attr;
         n++;
     }
     return pos == size ? n : -1;
@@ -213,11 +216,11 @@ static void do_op(worker *w, enum phase p, long i) {
             snprintf(pa, sizeof pa, "%s/r", w->top);
             dir = lookup_path(pa);
         }
-        st = fs_readdir(dir, my_uid, 1, my_gid, 0, 0, &buf, &size);
+        st = fs_readdir(dir, my_uid, 1, my_gid, 1, 0, &buf, &size);
         check_status("readdir", w, "r", st);
         long n = count_entries(buf, size);
-        if (n < READDIR_FILES) {
-            fprintf(stderr, "driver: readdir %s/r: %ld entries, expected %d files\n", w->top, n, READDIR_FILES);
+        if (n != READDIR_FILES + 2) { /* ".", ".." and the files */
+            fprintf(stderr, "driver: readdir %s/r: %ld entries, expected . .. and %d files\n", w->top, n, READDIR_FILES);
             exit(1);
         }
         break;
