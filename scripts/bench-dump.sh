@@ -36,7 +36,7 @@ if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"
 else
     log "building mfsmaster and MasterBenchmarks (release)"
-    flock /tmp/mfs-build.lock bash -c \
+    flock /tmp/swift-mfs-build.lock bash -c \
         'swift build -c release --product mfsmaster && swift build -c release --product MasterBenchmarks' >&2
     bin=$(swift build -c release --show-bin-path)
 fi

@@ -45,7 +45,7 @@ if [ -n "${SWIFT_BIN_DIR:-}" ]; then
     bin="$SWIFT_BIN_DIR"
 else
     log "building mfsmaster, mfsmetalogger and MasterBenchmarks (release)"
-    flock /tmp/mfs-build.lock bash -c 'swift build -c release --product mfsmaster && swift build -c release --product mfsmetalogger \
+    flock /tmp/swift-mfs-build.lock bash -c 'swift build -c release --product mfsmaster && swift build -c release --product mfsmetalogger \
         && swift build -c release --product MasterBenchmarks' >&2
     bin=$(swift build -c release --show-bin-path)
 fi

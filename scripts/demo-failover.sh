@@ -77,7 +77,7 @@ if [ -n "${MFS_BIN:-}" ]; then
 else
     say "== building (release): mfsmaster mfsmetalogger mfschunkserver mfsannouncer mfscli mfsmetarestore mfsprobe"
     for product in mfsmaster mfsmetalogger mfschunkserver mfsannouncer mfscli mfsmetarestore mfsprobe; do
-        swift build -c release --product "$product" >/dev/null
+        flock /tmp/swift-mfs-build.lock swift build -c release --product "$product" >/dev/null
     done
     bin=$(swift build -c release --show-bin-path)
 fi
@@ -100,21 +100,17 @@ make_lab
 ns() { echo "$prefix-$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 
-# The command line of a unit's ExecStart (scripts/lib/unit-exec.sh) with the binary taken from
-# $bin and `-c` given the host's own configuration file, as one shell-quoted line: the demo starts
-# each daemon as systemd would.
-unit_command() {
-    local words
-    mapfile -t words < <(scripts/lib/unit-exec.sh --bin "$bin" --nice "systemd/$1.service" "$2")
-    [ ${#words[@]} -gt 0 ] || fail "cannot read the ExecStart of systemd/$1.service"
-    printf '%q ' "${words[@]}"
-}
+# Each daemon starts as systemd would: its unit's ExecStart (unit_command, scripts/lib/unit-command.sh)
+# with the binary taken from $bin, niced as the unit says, and `-c` given the host's own
+# configuration file.
+# shellcheck source=lib/unit-command.sh
+. scripts/lib/unit-command.sh
 
 # start HOST DAEMON: the daemon's unit command in HOST's namespace, logging to HOST-DAEMON.log.
 start() {
-    local h=$1 daemon=$2 cmd
-    cmd="$(unit_command "$daemon" "$work/$h/$daemon.cfg") ${MFS_DEMO_FLAGS:-}"
-    in_ns "$h" setsid bash -c "exec $cmd" >>"$work/$h-$daemon.log" 2>&1 </dev/null &
+    local h=$1 daemon=$2
+    unit_command --nice "$daemon" "$bin" "$work/$h/$daemon.cfg" || fail "cannot read the ExecStart of systemd/$daemon.service"
+    in_ns "$h" setsid bash -c "exec $command_line ${MFS_DEMO_FLAGS:-}" >>"$work/$h-$daemon.log" 2>&1 </dev/null &
 }
 
 status_json() { in_ns "$1" "$bin/mfscli" -H 127.0.0.1:9428 --json --timeout 1 2>/dev/null; }
@@ -154,8 +150,8 @@ announcer_cfg() {
     local h=$1 priority=$2 kind=$3 env="MFS_STATUS=127.0.0.1:9428 MFS_BIN=$bin" track=""
     if [ "$kind" = cold ]; then
         env="$env MFS_COLD_STANDBY=1 MFS_DATA_PATH=$work/$h/data MFS_MASTER_START='sh $work/$h/start-master.sh'"
-        printf 'setsid %s >>%s 2>&1 </dev/null &\n' "$(unit_command mfsmaster "$work/$h/mfsmaster.cfg")" "$work/$h-mfsmaster.log" \
-            >"$work/$h/start-master.sh"
+        unit_command --nice mfsmaster "$bin" "$work/$h/mfsmaster.cfg" || fail "cannot read the ExecStart of systemd/mfsmaster.service"
+        printf 'setsid %s >>%s 2>&1 </dev/null &\n' "$command_line" "$work/$h-mfsmaster.log" >"$work/$h/start-master.sh"
     else
         track=$(printf 'TRACK_MASTER = http://127.0.0.1:9428/status\nTRACK_MASTER_INTERVAL_MS = 100')
     fi

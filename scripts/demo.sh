@@ -11,6 +11,9 @@
 # acknowledged file compared byte for byte.
 #
 #   sudo scripts/demo.sh [CHANGES [SEED]]
+#
+# Environment: MFS_BIN=DIR takes the binaries from DIR instead of building them (release), as
+# demo-failover.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 changes=${1:-50000}
@@ -21,11 +24,15 @@ command -v swift >/dev/null || { echo "demo.sh: swift is not on PATH (Swift 6.3 
 # shellcheck source=lib/apt-install.sh
 . scripts/lib/apt-install.sh
 apt_install demo.sh iproute2 procps python3 libnl-3-dev libnl-route-3-dev fuse3 libfuse3-dev zlib1g-dev moosefs-client
-echo "== building (release): mfsworkload, mfsmetarestore, mfsmaster, mfsmetalogger, mfschunkserver, mfsannouncer, mfs, mfscli, mfsprobe"
-for product in mfsworkload mfsmetarestore mfsmaster mfsmetalogger mfschunkserver mfsannouncer mfs mfscli mfsprobe; do
-    swift build -c release --product "$product" >/dev/null
-done
-bin=$(swift build -c release --show-bin-path)
+if [ -n "${MFS_BIN:-}" ]; then
+    bin=$(realpath "$MFS_BIN")
+else
+    echo "== building (release): mfsworkload, mfsmetarestore, mfsmaster, mfsmetalogger, mfschunkserver, mfsannouncer, mfs, mfscli, mfsprobe"
+    for product in mfsworkload mfsmetarestore mfsmaster mfsmetalogger mfschunkserver mfsannouncer mfs mfscli mfsprobe; do
+        flock /tmp/swift-mfs-build.lock swift build -c release --product "$product" >/dev/null
+    done
+    bin=$(swift build -c release --show-bin-path)
+fi
 
 dir=$(mktemp -d /tmp/mfs-demo.XXXXXX)
 master_pid=""

@@ -8,16 +8,10 @@
 #   background, its output in DIR/master.log (new each start), and waits until it listens.
 #   Sets master_pid, port (client), status_port and peer_port; returns 1 if it stopped or did
 #   not listen. The command is the ExecStart of systemd/mfsmaster.service (unit_command).
-# unit_command DAEMON BIN CONFIG: sets the array `command` to the ExecStart of
-#   systemd/DAEMON.service with BIN's binary and CONFIG after -c (scripts/lib/unit-exec.sh), so
-#   that each daemon starts with the binary and flags of its unit.
+# unit_command DAEMON BIN CONFIG: from scripts/lib/unit-command.sh (sourced here).
 
-unit_command() {
-    local lib
-    lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-    mapfile -t command < <(bash "$lib/unit-exec.sh" --bin "$2" "$lib/../../systemd/$1.service" "$3")
-    [ ${#command[@]} -gt 0 ] || { echo "unit_command: no command for $1" >&2; return 1; }
-}
+# shellcheck source=unit-command.sh
+. "$(dirname "${BASH_SOURCE[0]}")/unit-command.sh"
 
 write_master_config() {
     local dir="$1" mode="$2" replicas="${3:-0}"
