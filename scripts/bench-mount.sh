@@ -36,10 +36,12 @@
 # Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
 # creators in CHANGELOG_SAVE_MODE 2.
 #
-# Hosts are network namespaces (MooseFS refuses 127.x): a bridge with no uplink, addresses in
-# 169.254.0.0/16 only, names unique to the run (DESIGN §9). mfsmount's daemon sits in the client
-# namespace, its mount point in ours. Every process started is stopped by PID; mounts,
-# namespaces and files are removed on exit, even on failure.
+# Hosts are network namespaces (MooseFS refuses 127.x), made by scripts/lib/netns-lab.sh: a
+# bridge with no uplink, addresses in 169.254.0.0/16 only, names unique to the run (DESIGN §9).
+# mfsmount's daemon sits in the client namespace, its mount point in ours. Each cluster is
+# stopped by PID after its side; on exit the mount, everything left in the run's namespaces and
+# the namespaces are removed, even on failure, and the run's directory too (after a failure its
+# logs are kept and their place printed; LAB_KEEP=1 keeps them always).
 #
 # Environment: SWIFT_BIN_DIR=DIR takes mfsmaster and mfschunkserver from DIR instead of building
 # them (release); they are copied into the run's directory first.
@@ -92,11 +94,12 @@ mkdir -p "$work/bin"
 cp "$src/mfsmaster" "$src/mfschunkserver" "$work/bin/" # a rebuild during the run cannot change them
 bin="$work/bin"
 
-pids=()
+pids=()       # the running cluster's processes (lab_cleanup signals what is left)
 mnt="$work/mnt"
-mounted=0
-declare -A address=()
+lab_mounts=("$mnt")
+declare -A addr=([m]=169.254.0.10 [c]=169.254.0.11 [cl]=169.254.0.12)
 hosts=(m c cl)
+source_file="$work/source" # 1 GiB: removed even when the rest of $work is kept after a failure
 
 stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
     local pid
@@ -107,37 +110,19 @@ stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
         wait "$pid" 2>/dev/null || true
     done
 }
-cleanup() {
+# The lab (scripts/lib/netns-lab.sh): a bridge namespace with no uplink and a namespace per host;
+# on exit lab_cleanup unmounts, stops everything in the namespaces and removes them.
+# shellcheck source=lib/netns-lab.sh
+. scripts/lib/netns-lab.sh
+bench_cleanup() {
     local status=$?
-    set +e
-    [ "$mounted" = 1 ] && { umount "$mnt" 2>/dev/null || umount -l "$mnt"; }
-    stop_pids "${pids[@]}"
-    # Anything still in the run's own namespaces was started by this script.
-    for h in "${hosts[@]}"; do
-        for pid in $(ip netns pids "$prefix-$h" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    done
-    for h in "${hosts[@]}" sw; do ip netns del "$prefix-$h" 2>/dev/null || true; done
-    rm -rf "$work"
-    exit "$status"
+    rm -rf "$source_file" "$work/bin" "$work/sources.tar"
+    (exit "$status")
+    lab_cleanup
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ip netns add "$prefix-sw"
-ip -n "$prefix-sw" link add br0 type bridge
-ip -n "$prefix-sw" link set br0 up
-i=10
-for h in "${hosts[@]}"; do
-    address[$h]="169.254.0.$i"
-    ip netns add "$prefix-$h"
-    ip -n "$prefix-sw" link add "p$h" type veth peer name eth0 netns "$prefix-$h"
-    ip -n "$prefix-sw" link set "p$h" master br0 up
-    ip -n "$prefix-$h" addr add "${address[$h]}/16" dev eth0
-    ip -n "$prefix-$h" link set eth0 up
-    ip -n "$prefix-$h" link set lo up
-    i=$((i + 1))
-done
+lab_traps
+trap bench_cleanup EXIT
+make_lab
 in_ns() { local h="$1"; shift; ip netns exec "$prefix-$h" "$@"; }
 wait_until() { # SECONDS COMMAND...: polls COMMAND every 0.2 s
     local tries=$(($1 * 5)); shift
@@ -160,7 +145,7 @@ our_ready() {
         && [ "$(our_status "sum(1 for c in s.get('chunkserverList') or [] if c['state'] == 'registered' and c['totalBytes'] > 0)")" = 1 ]
 }
 moosefs_ready() { # the chunkserver is listed with its space
-    in_ns m mfscli -H "${address[m]}" -SCS -s '|' 2>/dev/null | grep -q "${address[c]}"
+    in_ns m mfscli -H "${addr[m]}" -SCS -s '|' 2>/dev/null | grep -q "${addr[c]}"
 }
 mount_up() { mountpoint -q "$mnt"; }
 
@@ -181,9 +166,9 @@ WORKING_GROUP = root
 DATA_PATH = $d/m
 EXPORTS_FILENAME = $d/mfsexports.cfg
 TOPOLOGY_FILENAME = $d/mfstopology.cfg
-MATOML_LISTEN_HOST = ${address[m]}
-MATOCS_LISTEN_HOST = ${address[m]}
-MATOCL_LISTEN_HOST = ${address[m]}
+MATOML_LISTEN_HOST = ${addr[m]}
+MATOCS_LISTEN_HOST = ${addr[m]}
+MATOCL_LISTEN_HOST = ${addr[m]}
 CHANGELOG_SAVE_MODE = ${side#moosefs}
 CFG
         cat >"$d/c/mfschunkserver.cfg" <<CFG
@@ -194,8 +179,8 @@ HDD_CONF_FILENAME = $d/c/mfshdd.cfg
 HDD_LEAVE_SPACE_DEFAULT = 0
 HDD_TEST_SPEED = 0
 HDD_FSYNC_BEFORE_CLOSE = 1
-MASTER_HOST = ${address[m]}
-CSSERV_LISTEN_HOST = ${address[c]}
+MASTER_HOST = ${addr[m]}
+CSSERV_LISTEN_HOST = ${addr[c]}
 CFG
         ip netns exec "$prefix-m" mfsmaster -f -c "$d/mfsmaster.cfg" start >"$d/master.log" 2>&1 &
         cluster_pids+=($!)
@@ -219,8 +204,8 @@ CFG
 DATA_PATH = $d/c/meta
 HDD_CONF_FILENAME = $d/c/mfshdd.cfg
 HDD_LEAVE_SPACE_DEFAULT = 0
-MASTER_HOST = ${address[m]}
-CSSERV_LISTEN_HOST = ${address[c]}
+MASTER_HOST = ${addr[m]}
+CSSERV_LISTEN_HOST = ${addr[c]}
 CFG
         ip netns exec "$prefix-m" "$bin/mfsmaster" -c "$d/mfsmaster.cfg" >"$d/master.log" 2>&1 &
         cluster_pids+=($!)
@@ -230,11 +215,10 @@ CFG
         wait_until 60 our_ready || { log "$side: master not active or the chunkserver did not register"; tail -n 20 "$d/master.log" "$d/c.log" >&2; exit 1; }
     fi
     # mfsmount's daemon in the client's namespace (-f: it stays our child), the mount point here.
-    nsenter --net="/run/netns/$prefix-cl" mfsmount "$mnt" -f -H "${address[m]}" >"$d/mount.log" 2>&1 &
+    nsenter --net="/run/netns/$prefix-cl" mfsmount "$mnt" -f -H "${addr[m]}" >"$d/mount.log" 2>&1 &
     cluster_pids+=($!)
     pids+=($!)
     wait_until 30 mount_up || { log "$side: mfsmount did not mount"; cat "$d/mount.log" >&2; exit 1; }
-    mounted=1
     mkdir "$mnt/bench"
     # The tools talk to the master (the address in .masterinfo): from the client's namespace.
     in_ns cl mfssettrashtime 0 "$mnt/bench" >"$d/tools.log" 2>&1 && in_ns cl mfssetgoal 1 "$mnt/bench" >>"$d/tools.log" 2>&1 \
@@ -242,10 +226,10 @@ CFG
 }
 stop_cluster() { # side
     umount "$mnt" 2>/dev/null || umount -l "$mnt"
-    mounted=0
     # mfsmount first, then the chunkserver, then the master (MooseFS's dumps its metadata).
     local pid
     for ((pid = ${#cluster_pids[@]} - 1; pid >= 0; pid--)); do stop_pids "${cluster_pids[$pid]}"; done
+    pids=()
     rm -rf "${work:?}/$1"
 }
 
@@ -318,7 +302,6 @@ ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds 
     record "$1" "$2 fsyncs/op" "$(python3 -c "print(round((${a[1]} - ${b[1]}) / $count, 2))")"
 }
 bytes=$((size_mib * 1048576))
-source_file="$work/source"          # on the disk, read once into the page cache below
 head -c "$bytes" /dev/urandom >"$source_file"
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
