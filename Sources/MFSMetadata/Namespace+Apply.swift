@@ -156,6 +156,12 @@ extension Namespace {
         case .chunkserverRemoved(let id):
             try performRemoveChunkserver(id)
             return nil
+        case .flock(let inode, let session, let owner, let change):
+            try performFlock(inode: inode, owner: LockOwner(session: session, owner: owner), change)
+            return nil
+        case .posixLock(let inode, let session, let owner, let change, let start, let end, let pid):
+            try performPosixLock(inode: inode, owner: LockOwner(session: session, owner: owner), change, start: start, end: end, pid: pid)
+            return nil
         }
     }
 

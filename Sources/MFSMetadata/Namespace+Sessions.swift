@@ -172,6 +172,7 @@ extension Namespace {
 
     mutating func performCloseSession(_ id: SessionID, now: UnixTime) throws(FSError) {
         guard let s = sessions.removeValue(forKey: id) else { throw .badSession }
+        locks.drop(session: id)
         // In inode order, so every replay frees inodes in the same order.
         for (inode, count) in s.open.sorted(by: { $0.key < $1.key }) {
             releaseOpen(inode, count: count, now: now)
@@ -189,6 +190,9 @@ extension Namespace {
         guard let index = sessions.index(forKey: session) else { throw .badSession }
         guard let count = sessions.values[index].open[inode.rawValue] else { throw .invalidArgument }
         sessions.values[index].open[inode.rawValue] = count == 1 ? nil : count - 1
+        // The session's last open of the inode closed: its locks there end (MooseFS's
+        // flock_file_closed and posix_lock_file_closed).
+        if count == 1 { locks.drop(session: session, inode: inode) }
         releaseOpen(inode.rawValue, count: 1, now: now)
     }
 
