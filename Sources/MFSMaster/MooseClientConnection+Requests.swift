@@ -168,6 +168,16 @@ extension MooseClientConnection {
             window: MooseClientLimits.retriedCreateWindowSeconds)
     }
 
+    /// For an ENOENT answer to an UNLINK, RMDIR or RENAME: the inode the session's own earlier
+    /// request took from that name (a remove mfsmount sends again after a failover;
+    /// `Namespace.retriedRemoval`). Only a thread's first request on a resumed session.
+    func retriedRemoval(_ reply: MasterReply, _ id: UInt32, parent: InodeID, name: EntryName, _ session: ClientSession) -> InodeID? {
+        guard case .status(_, .noEntry, _) = reply, firstOfThread[id] == true else { return nil }
+        return shared.service.namespace.retriedRemoval(
+            parent: parent, name: name, session: session.id, now: ClientServerContext.now(),
+            window: MooseClientLimits.retriedCreateWindowSeconds)
+    }
+
     func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) {
         guard case .status(_, let status, _) = reply else { return sendStatus(type, id, .ioError) }
         sendStatus(type, id, status)
@@ -219,6 +229,10 @@ extension MooseClientConnection {
             case .unlink(_, let removed), .rmdir(_, let removed):
                 connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
             default:
+                // Sent again after a failover, its name already gone: the first one's answer.
+                if let removed = connection.retriedRemoval(reply, id, parent: parent, name: valid, session) {
+                    return connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
+                }
                 connection.sendStatus(type, id, reply)
             }
         }
@@ -236,7 +250,17 @@ extension MooseClientConnection {
         }
         run(.rename(next(), credentials(who), parent: parent, name: names.0, newParent: newParent, newName: names.1), session) {
             connection, reply in
-            guard case .rename(_, let moved) = reply else { return connection.sendStatus(type, id, reply) }
+            let moved: InodeID
+            if case .rename(_, let inode) = reply {
+                moved = inode
+            } else if let inode = connection.retriedRemoval(reply, id, parent: parent, name: names.0, session),
+                (try? connection.shared.service.namespace.lookup(newParent, names.1, as: .root))?.inode == inode
+            {
+                // Sent again after a failover: the entry is where the first one put it.
+                moved = inode
+            } else {
+                return connection.sendStatus(type, id, reply)
+            }
             guard let attributes = try? connection.shared.service.namespace.attributes(of: moved) else {
                 return connection.sendStatus(type, id, .noEntry)
             }

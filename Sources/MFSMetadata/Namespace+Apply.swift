@@ -66,6 +66,7 @@ extension Namespace {
         }
         version = record.version
         if let request = record.request { remember(request, result: result) }
+        noteRemoval(record.change, request: record.request, result: result, now: record.time)
     }
 
     /// Applies a change made here (after its permission checks) and returns its record.
@@ -76,6 +77,7 @@ extension Namespace {
         let result = try perform(change, now: now)
         version = version.next
         if let request { remember(request, result: result) }
+        noteRemoval(change, request: request, result: result, now: now)
         return ChangelogRecord(version: version, time: now, change: change, result: result, request: request)
     }
 

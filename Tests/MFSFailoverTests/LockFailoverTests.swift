@@ -16,7 +16,10 @@ import Testing
 
     @Test(.enabled(if: runnable, "needs root, ip netns, /dev/fuse and Debian's moosefs-client (scripts/test.sh installs them)"))
     func locksHeldAcrossASilentFailoverStillExcludeOthersAndWaitersGetThemAfter() throws {
-        let cluster = try FailoverCluster(FailoverCluster.debugOptions)
+        var options = FailoverCluster.debugOptions
+        // MFS_LOCK_TEST_BIN: other daemons (those of an older build, to see this test fail there).
+        if let bin = ProcessInfo.processInfo.environment["MFS_LOCK_TEST_BIN"] { options.binDirectory = bin }
+        let cluster = try FailoverCluster(options)
         defer { cluster.teardown() }
         try cluster.start()
         let lab = cluster.lab
