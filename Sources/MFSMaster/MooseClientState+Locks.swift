@@ -18,8 +18,9 @@ extension MooseClientState {
     typealias Flocks = FlockTable<FlockWaiter>
     typealias PosixLocks = PosixLockTable<FlockWaiter>
 
-    /// A decision's outcome, the version its answer waits for, and the waiting requests it
-    /// granted (answer each once its version is stored) or could not record (answer EIO).
+    /// A decision's outcome and the version its answer waits for. (The waiting requests it
+    /// granted are answered here, each once its own change is stored; those whose change could
+    /// not be made any more get EIO.)
     struct LockResult<Outcome: Sendable>: Sendable {
         var outcome: Outcome
         var version: MetaVersion

@@ -34,9 +34,6 @@ extension Namespace {
     /// POSIX locks held in all (ranges), for the master's limit.
     public var posixLockCount: Int { locks.posixCount }
 
-    /// The inodes with any lock held, ascending.
-    public var lockedInodes: [InodeID] { Set(locks.flocks.keys).union(locks.posix.keys).sorted() }
-
     /// Whether a flock of `kind` for `owner` on `inode` fits beside the other owners' locks.
     public func flockFits(_ kind: FlockKind, owner: LockOwner, on inode: InodeID) -> Bool {
         Self.flockFits(kind, owner: owner, holders: flockHolders(of: inode))
