@@ -8,13 +8,14 @@ import Testing
 /// mount B starts a blocking flock on f3, which waits. The active master's host then dies
 /// silently (cable, SIGKILL). After the follower took over, B's non-blocking attempts on f1 and
 /// f2 must fail (EWOULDBLOCK/EAGAIN) while A holds them; A unlocks; B then gets them, and B's
-/// blocking flock, which mfsmount sent again to the new master, gets f3.
-@Suite(.serialized) struct LockFailoverTests {
-    static let runnable =
+/// blocking flock, which mfsmount sent again to the new master, gets f3. Part of the serialized
+/// `FailoverTests` suite, so no other cluster of this process runs beside it.
+extension FailoverTests {
+    static let mountRunnable =
         NetnsLab.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/mfsmount")
         && FileManager.default.fileExists(atPath: "/dev/fuse")
 
-    @Test(.enabled(if: runnable, "needs root, ip netns, /dev/fuse and Debian's moosefs-client (scripts/test.sh installs them)"))
+    @Test(.enabled(if: mountRunnable, "needs root, ip netns, /dev/fuse and Debian's moosefs-client (scripts/test.sh installs them)"))
     func locksHeldAcrossASilentFailoverStillExcludeOthersAndWaitersGetThemAfter() throws {
         var options = FailoverCluster.debugOptions
         // MFS_LOCK_TEST_BIN: other daemons (those of an older build, to see this test fail there).
@@ -23,9 +24,9 @@ import Testing
         defer { cluster.teardown() }
         try cluster.start()
         let lab = cluster.lab
-        try lab.write("hold.py", Self.holder)
-        try lab.write("try.py", Self.posixTry)
-        try lab.write("locks.sh", script(lab))
+        try lab.write("hold.py", LockScripts.holder)
+        try lab.write("try.py", LockScripts.posixTry)
+        try lab.write("locks.sh", LockScripts.client(lab))
         let client = try lab.spawn("C", ["sh", lab.path("locks.sh")], log: lab.path("C-locks.log"))
         let marker = { (name: String) in FileManager.default.fileExists(atPath: lab.path(name)) }
         let report = { "client:\n\(lab.read("C-locks.log"))\n\(cluster.logs(lines: 40))" }
@@ -63,6 +64,11 @@ import Testing
         #expect(changes.contains(",U)"), "no release was recorded")
     }
 
+}
+
+/// The client side of `locksHeldAcrossASilentFailover…`: mount A's holder, the non-blocking
+/// POSIX try, and the script that mounts both and runs them.
+enum LockScripts {
     /// Mount A's process: the locks, the markers, then the unlocks once told.
     static let holder = """
         import fcntl, os, sys, time
@@ -100,7 +106,7 @@ import Testing
 
         """
 
-    private func script(_ lab: NetnsLab) -> String {
+    static func client(_ lab: NetnsLab) -> String {
         let d = lab.directory
         let mount = "mfsmount -H \(FailoverCluster.virtualIP) -P \(FailoverCluster.clientPort) -o mfscachemode=DIRECT,mfsioretries=60"
         return """
