@@ -83,7 +83,8 @@ run_pass() {
 # share the 2 cores with fuzz and load tests), the sync-replication kill runs (40 clusters of
 # three processes each, which would starve the timing-sensitive tests of the first pass) and the
 # failover tests (whole clusters in network namespaces: hosts killed silently, a partition
-# healed; MFS_FAILOVER_RUNS kills, default 10).
+# healed, flock and POSIX locks of two mfsmounts through a failover (LockFailoverTests.swift);
+# MFS_FAILOVER_RUNS kills, default 10).
 run_pass "all but the namespace, kill-run, failover and MooseFS interop tests" --skip NamespaceTests --skip SyncReplicationTests \
     --skip MFSFailoverTests --skip MFSChunkserverInteropTests --skip MFSDataPathTests --skip MFSDataInteropTests \
     --skip MFSMountInteropTests --skip MFSMountWorkloadTests --skip SilentMasterClientTests --skip MFSChunkserverTests \

@@ -62,6 +62,26 @@ public enum Change: Equatable, Sendable {
     /// `CHUNKSERVERDEL(id)`: chunkserver `id` is forgotten (an operator removed it); its id may
     /// be given out again.
     case chunkserverRemoved(ChunkserverID)
+    /// `FLOCK(inode,sessionid,owner,R|W|U)`, MooseFS 3.0's line (mfsmaster/flocklocks.c):
+    /// `owner` (the FUSE lock owner of session `sessionid`) was granted a shared (`R`) or
+    /// exclusive (`W`) flock(2) lock on the inode, replacing one it held, or gave its lock up
+    /// (`U`). Waiting requests are not metadata and have no line.
+    case flock(inode: InodeID, session: SessionID, owner: UInt64, LockChange)
+    /// `POSIXLOCK(inode,sessionid,owner,R|W|U,start,end,pid)`, MooseFS 3.0's line
+    /// (mfsmaster/posixlocks.c): the owner's read (`R`) or write (`W`) lock on bytes
+    /// `start..<end` (process `pid`), or `U` unlocking that range; what the owner held on the
+    /// range before is replaced (split as POSIX says).
+    case posixLock(inode: InodeID, session: SessionID, owner: UInt64, LockChange, start: UInt64, end: UInt64, pid: UInt32)
+}
+
+/// The letter of a `FLOCK` or `POSIXLOCK` line: a read (shared) lock, a write (exclusive)
+/// lock, or an unlock.
+public enum LockChange: UInt8, Sendable, CaseIterable {
+    case read = 82  // R
+    case write = 87  // W
+    case unlock = 85  // U
+
+    public var letter: Character { Character(UnicodeScalar(rawValue)) }
 }
 
 /// The mutating request a change answered, so a retry after a failover gets the first result.

@@ -23,7 +23,8 @@ extension ChangelogCodec {
         case .voters(let set):
             16 + 19 * set.members.count
         case .setMetaID, .epoch, .idle, .checksum, .setAttributes, .setLength, .setGoal, .addChunk,
-            .bumpChunkVersion, .closeSession, .sessionLost, .sessionBack, .acquire, .release, .chunkserver, .chunkserverRemoved:
+            .bumpChunkVersion, .closeSession, .sessionLost, .sessionBack, .acquire, .release, .chunkserver, .chunkserverRemoved,
+            .flock, .posixLock:
             0
         }
     }
@@ -219,6 +220,27 @@ extension ChangelogCodec {
             out.decimal(UInt64(id.rawValue))
             out.byte(UInt8(ascii: ")"))
             return .chunkserverRemoved
+        case .flock(let inode, let session, let owner, let kind):
+            out.ascii("FLOCK(")
+            out.decimal(inode.rawValue)
+            out.argument(UInt64(session.rawValue))
+            out.argument(owner)
+            out.byte(UInt8(ascii: ","))
+            out.byte(kind.rawValue)
+            out.byte(UInt8(ascii: ")"))
+            return .flock
+        case .posixLock(let inode, let session, let owner, let kind, let start, let end, let pid):
+            out.ascii("POSIXLOCK(")
+            out.decimal(inode.rawValue)
+            out.argument(UInt64(session.rawValue))
+            out.argument(owner)
+            out.byte(UInt8(ascii: ","))
+            out.byte(kind.rawValue)
+            out.argument(start)
+            out.argument(end)
+            out.argument(UInt64(pid))
+            out.byte(UInt8(ascii: ")"))
+            return .posixLock
         case .setMetaID, .epoch, .idle, .checksum, .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes:
             preconditionFailure("\(change.operation) is written by writeChange")
         }

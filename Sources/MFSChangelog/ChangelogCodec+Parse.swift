@@ -109,6 +109,19 @@ extension ChangelogCodec {
             return .chunkserver(id, ChunkserverAddress(ip: ip, port: UInt16(try p.nextNumber(max: UInt64(UInt16.max)))))
         case .chunkserverRemoved:
             return .chunkserverRemoved(ChunkserverID(UInt16(try p.nextNumber(max: UInt64(UInt16.max)))))
+        case .flock:
+            let inode = InodeID(try p.nextUInt32())
+            let session = SessionID(try p.nextUInt32())
+            let owner = try p.nextNumber(max: .max)
+            return .flock(inode: inode, session: session, owner: owner, try p.nextLockChange())
+        case .posixLock:
+            let inode = InodeID(try p.nextUInt32())
+            let session = SessionID(try p.nextUInt32())
+            let owner = try p.nextNumber(max: .max)
+            let kind = try p.nextLockChange()
+            let start = try p.nextNumber(max: .max)
+            let end = try p.nextNumber(max: .max)
+            return .posixLock(inode: inode, session: session, owner: owner, kind, start: start, end: end, pid: try p.nextUInt32())
         case .create, .symlink, .link, .unlink, .rmdir, .rename, .setAttributes, .setLength, .setGoal, .addChunk:
             preconditionFailure("\(op) is parsed by parseArguments")
         }

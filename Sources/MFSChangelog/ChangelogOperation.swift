@@ -10,6 +10,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
     case openSession, closeSession, sessionLost, sessionBack, acquire, release
     case voters
     case chunkserver, chunkserverRemoved
+    case flock, posixLock
 
     /// The name as written in the changelog, for example `CREATE`.
     public var name: String { staticName.description }
@@ -41,6 +42,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .voters: "VOTERS"
         case .chunkserver: "CHUNKSERVER"
         case .chunkserverRemoved: "CHUNKSERVERDEL"
+        case .flock: "FLOCK"
+        case .posixLock: "POSIXLOCK"
         }
     }
 
@@ -67,6 +70,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .voters: ["k", "leader", "members"]
         case .chunkserver: ["id", "ip", "port"]
         case .chunkserverRemoved: ["id"]
+        case .flock: ["inode", "sessionid", "owner", "kind"]
+        case .posixLock: ["inode", "sessionid", "owner", "kind", "start", "end", "pid"]
         }
     }
 
@@ -81,7 +86,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .rename: 4
         case .symlink: 5
         case .setAttributes: 6
-        case .create: 7
+        case .create, .posixLock: 7
+        case .flock: 4
         }
     }
 
@@ -94,6 +100,8 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case .setMetaID, .epoch, .idle, .checksum, .link, .setAttributes, .setLength:
             false
         case .closeSession, .sessionLost, .sessionBack, .acquire, .release, .voters, .chunkserver, .chunkserverRemoved:
+            false
+        case .flock, .posixLock:
             false
         }
     }
@@ -112,6 +120,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case (4, UInt8(ascii: "A")): candidate = .setAttributes
         case (5, UInt8(ascii: "E")): candidate = .epoch
         case (5, UInt8(ascii: "R")): candidate = .rmdir
+        case (5, UInt8(ascii: "F")): candidate = .flock
         case (6, UInt8(ascii: "C")): candidate = .create
         case (6, UInt8(ascii: "U")): candidate = .unlink
         case (6, UInt8(ascii: "R")): candidate = .rename
@@ -128,6 +137,7 @@ public enum ChangelogOperation: UInt8, CaseIterable, Sendable, CustomStringConve
         case (8, UInt8(ascii: "C")): candidate = .checksum
         case (8, UInt8(ascii: "A")): candidate = .addChunk
         case (9, UInt8(ascii: "S")): candidate = .setMetaID
+        case (9, UInt8(ascii: "P")): candidate = .posixLock
         case (10, UInt8(ascii: "I")): candidate = .bumpChunkVersion
         case (11, UInt8(ascii: "S")): candidate = start[7] == UInt8(ascii: "L") ? .sessionLost : .sessionBack
         case (11, UInt8(ascii: "C")): candidate = .chunkserver
@@ -170,6 +180,8 @@ extension Change {
         case .voters: .voters
         case .chunkserver: .chunkserver
         case .chunkserverRemoved: .chunkserverRemoved
+        case .flock: .flock
+        case .posixLock: .posixLock
         }
     }
 }

@@ -51,6 +51,8 @@ public enum ChangelogParseError: Error, Equatable, Sendable, CustomStringConvert
         case badNodeType
         /// A flag must be `0` or `1`.
         case notBoolean
+        /// A lock kind is one of the letters `R`, `W` and `U`.
+        case badLockKind
         /// A metaid is exactly 16 lowercase hex digits.
         case badMetaID
         /// A raw byte that the format escapes (below 32, above 126, or `(`).
@@ -86,6 +88,7 @@ public enum ChangelogParseError: Error, Equatable, Sendable, CustomStringConvert
             case .outOfRange(let max): "is larger than \(max), the largest value it can hold"
             case .badNodeType: "is not a node type (one of the letters f d l q s b c)"
             case .notBoolean: "must be 0 or 1"
+            case .badLockKind: "is not a lock kind (R read, W write or U unlock)"
             case .badMetaID: "is not a metaid (exactly 16 lowercase hex digits)"
             case .unescapedByte(let byte): "contains byte \(hexByte(byte)) unescaped (it must be written %\(hexDigits(byte)))"
             case .emptyName: "is an empty name"

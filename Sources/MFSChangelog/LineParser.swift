@@ -211,6 +211,15 @@ struct LineParser {
         return type
     }
 
+    /// The next argument as a lock letter, `R`, `W` or `U` (MooseFS's `FLOCK`/`POSIXLOCK`).
+    mutating func nextLockChange() throws(ChangelogParseError) -> LockChange {
+        argument += 1
+        let field = rawField()
+        guard field.count == 1, let kind = LockChange(rawValue: field[0]) else { throw bad(.badLockKind) }
+        try endArgument()
+        return kind
+    }
+
     /// The next argument as a flag, `0` or `1`.
     mutating func nextFlag() throws(ChangelogParseError) -> Bool {
         argument += 1

@@ -1,24 +1,21 @@
+import MFSChangelog
 import MFSCore
+import MFSMetadata
 
-/// flock(2) locks of MooseFS clients (CLTOMA_FUSE_FLOCK), pure: a value that takes a command
-/// and says who holds what, who waits and who was just granted. The shell answers the
-/// requests it names; a waiting request is answered only when `granted` lists it (MooseFS's
-/// master answers a waiting lock late, by its msgid, the same way).
+/// flock(2) locks of MooseFS clients (CLTOMA_FUSE_FLOCK), pure: the requests waiting for a
+/// lock, and the decisions. Who holds what is metadata (`Namespace.flockHolders`, replicated
+/// through `FLOCK` lines), passed in; a decision returns the outcome for the request and the
+/// `effects` to record, in order: each grant or release becomes a `FLOCK` change, and a grant
+/// that answers a waiting request names its waiter, answered once that change is stored
+/// (MooseFS's master answers a waiting lock late, by its msgid, the same way).
 ///
 /// Owners are (session, lock owner) pairs: FUSE's lock owner is per open file description, so
 /// one process's two opens are two owners, as flock(2) wants. Locks are per inode, shared or
 /// exclusive; a waiting request is granted in arrival order once it is compatible with every
 /// holder and with no earlier waiter ahead of it (no starvation of an exclusive request).
 struct FlockTable<Waiter: Sendable>: Sendable {
-    struct Owner: Hashable, Sendable {
-        var session: SessionID
-        var owner: UInt64
-    }
-
-    enum Kind: Sendable {
-        case shared
-        case exclusive
-    }
+    typealias Owner = LockOwner
+    typealias Kind = FlockKind
 
     /// MooseFS's FLOCK commands.
     enum Command: UInt8, Sendable {
@@ -35,100 +32,120 @@ struct FlockTable<Waiter: Sendable>: Sendable {
         case granted
         /// Would wait, and the request said not to.
         case wouldBlock
-        /// Queued: answered when `granted` lists it, or when interrupted.
+        /// Queued: answered when an effect names its waiter, or when interrupted.
         case waiting
         /// An interrupt: these waits ended without the lock (answer EINTR).
         case interrupted([Waiter])
     }
 
-    private struct Entry: Sendable {
-        var holders: [Owner: Kind] = [:]
-        var queue: [(owner: Owner, kind: Kind, requestID: UInt32, waiter: Waiter)] = []
+    /// A change to record (`FLOCK(inode,session,owner,R|W|U)`), and the waiting request it
+    /// grants, if any.
+    struct Effect: Sendable {
+        var inode: InodeID
+        var owner: Owner
+        var change: LockChange
+        var waiter: Waiter?
     }
 
-    private var inodes: [InodeID: Entry] = [:]
+    private struct Queued: Sendable {
+        var owner: Owner
+        var kind: Kind
+        var requestID: UInt32
+        var waiter: Waiter
+    }
+
+    private var queues: [InodeID: [Queued]] = [:]
     /// At most this many waiting requests in all (a client cannot queue without bound).
     let maxWaiting: Int
     private(set) var waitingCount = 0
 
     init(maxWaiting: Int = 65_536) { self.maxWaiting = maxWaiting }
 
-    /// Applies `command` for `owner` on `inode`; `granted` gets the waiters the change let in.
+    /// Applies `command` for `owner` on `inode`, whose holders are `holders`.
     mutating func apply(
-        _ command: Command, inode: InodeID, owner: Owner, requestID: UInt32, waiter: Waiter, granted: inout [Waiter]
+        _ command: Command, inode: InodeID, owner: Owner, requestID: UInt32, waiter: Waiter, holders: [Owner: Kind],
+        effects: inout [Effect]
     ) -> Outcome {
-        var entry = inodes[inode] ?? Entry()
-        defer { inodes[inode] = entry.holders.isEmpty && entry.queue.isEmpty ? nil : entry }
+        var holders = holders
+        var queue = queues[inode] ?? []
+        defer { store(queue, for: inode) }
         switch command {
         case .unlock, .release:
-            entry.holders[owner] = nil
-            if command == .release { drop(&entry) { $0.owner == owner } }
-            grantWaiting(&entry, &granted)
+            if holders.removeValue(forKey: owner) != nil { effects.append(Effect(inode: inode, owner: owner, change: .unlock)) }
+            if command == .release { drop(&queue) { $0.owner == owner } }
+            grantWaiting(inode, &queue, &holders, &effects)
             return .granted
         case .interrupt:
             var ended: [Waiter] = []
-            drop(&entry) {
+            drop(&queue) {
                 $0.owner == owner && $0.requestID == requestID
             } removed: {
                 ended.append($0)
             }
-            grantWaiting(&entry, &granted)
+            grantWaiting(inode, &queue, &holders, &effects)
             return .interrupted(ended)
         case .trySharedLock, .sharedLock, .tryExclusiveLock, .exclusiveLock:
             let kind: Kind = command == .trySharedLock || command == .sharedLock ? .shared : .exclusive
-            // A conversion gives up the old lock first, as flock(2) does.
-            entry.holders[owner] = nil
-            if entry.queue.isEmpty, Self.compatible(kind, entry.holders) {
-                entry.holders[owner] = kind
-                grantWaiting(&entry, &granted)
+            // Held already (a request sent again after a reconnect or a failover): nothing changes.
+            if holders[owner] == kind { return .granted }
+            if queue.isEmpty, Namespace.flockFits(kind, owner: owner, holders: holders) {
+                holders[owner] = kind
+                effects.append(Effect(inode: inode, owner: owner, change: kind == .shared ? .read : .write))
                 return .granted
             }
-            grantWaiting(&entry, &granted)
+            // A conversion that must wait gives up the old lock first, as flock(2) does.
+            if holders.removeValue(forKey: owner) != nil { effects.append(Effect(inode: inode, owner: owner, change: .unlock)) }
+            grantWaiting(inode, &queue, &holders, &effects)
             guard command == .sharedLock || command == .exclusiveLock, waitingCount < maxWaiting else { return .wouldBlock }
-            entry.queue.append((owner, kind, requestID, waiter))
+            queue.append(Queued(owner: owner, kind: kind, requestID: requestID, waiter: waiter))
             waitingCount += 1
             return .waiting
         }
     }
 
-    /// Everything `session` held or waited for goes (its connection and session ended); the
-    /// waiters this lets in are returned.
-    mutating func endSession(_ session: SessionID) -> [Waiter] {
-        var granted: [Waiter] = []
-        for inode in Array(inodes.keys) {
-            var entry = inodes[inode]!
-            entry.holders = entry.holders.filter { $0.key.session != session }
-            drop(&entry) { $0.owner.session == session }
-            grantWaiting(&entry, &granted)
-            inodes[inode] = entry.holders.isEmpty && entry.queue.isEmpty ? nil : entry
-        }
-        return granted
+    /// Grants what waits on `inode` and fits beside `holders` now (a session ended or released
+    /// the file, taking its locks with it).
+    mutating func wake(_ inode: InodeID, holders: [Owner: Kind], effects: inout [Effect]) {
+        guard var queue = queues[inode] else { return }
+        var holders = holders
+        grantWaiting(inode, &queue, &holders, &effects)
+        store(queue, for: inode)
     }
 
-    /// Who holds `inode`, for tests and status.
-    func holders(of inode: InodeID) -> [Owner: Kind] { inodes[inode]?.holders ?? [:] }
+    /// The inodes with waiting requests.
+    var waitingInodes: [InodeID] { queues.keys.sorted() }
 
-    private static func compatible(_ kind: Kind, _ holders: [Owner: Kind]) -> Bool {
-        switch kind {
-        case .shared: holders.values.allSatisfy { $0 == .shared }
-        case .exclusive: holders.isEmpty
+    /// Forgets the waiting requests `matches` picks (their connection ended: the client sends
+    /// them again on its next connection); returns how many.
+    @discardableResult
+    mutating func dropWaiters(where matches: (Owner, Waiter) -> Bool) -> Int {
+        var dropped = 0
+        for inode in Array(queues.keys) {
+            var queue = queues[inode]!
+            drop(&queue) {
+                matches($0.owner, $0.waiter)
+            } removed: { _ in
+                dropped += 1
+            }
+            store(queue, for: inode)
         }
+        return dropped
     }
 
-    private mutating func grantWaiting(_ entry: inout Entry, _ granted: inout [Waiter]) {
-        while let first = entry.queue.first, Self.compatible(first.kind, entry.holders) {
-            entry.queue.removeFirst()
+    private mutating func store(_ queue: [Queued], for inode: InodeID) { queues[inode] = queue.isEmpty ? nil : queue }
+
+    private mutating func grantWaiting(_ inode: InodeID, _ queue: inout [Queued], _ holders: inout [Owner: Kind], _ effects: inout [Effect])
+    {
+        while let first = queue.first, Namespace.flockFits(first.kind, owner: first.owner, holders: holders) {
+            queue.removeFirst()
             waitingCount -= 1
-            entry.holders[first.owner] = first.kind
-            granted.append(first.waiter)
+            holders[first.owner] = first.kind
+            effects.append(Effect(inode: inode, owner: first.owner, change: first.kind == .shared ? .read : .write, waiter: first.waiter))
         }
     }
 
-    private mutating func drop(
-        _ entry: inout Entry, where matches: ((owner: Owner, kind: Kind, requestID: UInt32, waiter: Waiter)) -> Bool,
-        removed: (Waiter) -> Void = { _ in }
-    ) {
-        entry.queue.removeAll { item in
+    private mutating func drop(_ queue: inout [Queued], where matches: (Queued) -> Bool, removed: (Waiter) -> Void = { _ in }) {
+        queue.removeAll { item in
             guard matches(item) else { return false }
             removed(item.waiter)
             waitingCount -= 1

@@ -480,6 +480,8 @@ public final class MasterDaemon: Sendable {
                 }
                 logger.info("session expired", metadata: ["session": "\(id)"])
             }
+            // Expired sessions' locks went with them: what waited for them may go on.
+            clients.moose.wakeWaiters(service: service, now: now)
         }
     }
 

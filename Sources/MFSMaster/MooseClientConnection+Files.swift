@@ -184,9 +184,13 @@ extension MooseClientConnection {
     /// released (an unlinked file goes with its last release). No reply.
     func sustain(_ held: Set<InodeID>, _ session: ClientSession) {
         guard shared.processor.isActive().active else { return }
+        var released = false
         for inode in shared.service.namespace.openInodes(of: session.id) where !held.contains(inode) {
             run(.release(next(), .root, inode: inode), session) { _, _ in }
+            released = true
         }
+        // A release ends the session's locks on the file: what waited for them may go on.
+        if released { state.wakeWaiters(service: shared.service, now: ClientServerContext.now()) }
     }
 
     /// AMTIME_INODES: the mtimes of written files (the client's clock mapped through

@@ -168,6 +168,16 @@ extension MooseClientConnection {
             window: MooseClientLimits.retriedCreateWindowSeconds)
     }
 
+    /// For an ENOENT answer to an UNLINK, RMDIR or RENAME: the inode the session's own earlier
+    /// request took from that name (a remove mfsmount sends again after a failover;
+    /// `Namespace.retriedRemoval`). Only a thread's first request on a resumed session.
+    func retriedRemoval(_ reply: MasterReply, _ id: UInt32, parent: InodeID, name: EntryName, _ session: ClientSession) -> InodeID? {
+        guard case .status(_, .noEntry, _) = reply, firstOfThread[id] == true else { return nil }
+        return shared.service.namespace.retriedRemoval(
+            parent: parent, name: name, session: session.id, now: ClientServerContext.now(),
+            window: MooseClientLimits.retriedCreateWindowSeconds)
+    }
+
     func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) {
         guard case .status(_, let status, _) = reply else { return sendStatus(type, id, .ioError) }
         sendStatus(type, id, status)
@@ -219,6 +229,10 @@ extension MooseClientConnection {
             case .unlink(_, let removed), .rmdir(_, let removed):
                 connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
             default:
+                // Sent again after a failover, its name already gone: the first one's answer.
+                if let removed = connection.retriedRemoval(reply, id, parent: parent, name: valid, session) {
+                    return connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
+                }
                 connection.sendStatus(type, id, reply)
             }
         }
@@ -236,7 +250,17 @@ extension MooseClientConnection {
         }
         run(.rename(next(), credentials(who), parent: parent, name: names.0, newParent: newParent, newName: names.1), session) {
             connection, reply in
-            guard case .rename(_, let moved) = reply else { return connection.sendStatus(type, id, reply) }
+            let moved: InodeID
+            if case .rename(_, let inode) = reply {
+                moved = inode
+            } else if let inode = connection.retriedRemoval(reply, id, parent: parent, name: names.0, session),
+                (try? connection.shared.service.namespace.lookup(newParent, names.1, as: .root))?.inode == inode
+            {
+                // Sent again after a failover: the entry is where the first one put it.
+                moved = inode
+            } else {
+                return connection.sendStatus(type, id, reply)
+            }
             guard let attributes = try? connection.shared.service.namespace.attributes(of: moved) else {
                 return connection.sendStatus(type, id, .noEntry)
             }
@@ -277,66 +301,94 @@ extension MooseClientConnection {
         noticeChunkChanged(inode, index: index, chunk: chunk, version: version, fileLength: length, truncated: false, session)
     }
 
-    /// FLOCK through the master's flock table: granted at once (OK), refused for a try (EAGAIN),
-    /// or answered later by msgid when the lock comes (or EINTR when interrupted).
+    /// FLOCK through the master's flock table: granted (OK once its `FLOCK` change is stored),
+    /// refused for a try (EAGAIN), or answered later by msgid when the lock comes (or EINTR when
+    /// interrupted).
     private func flock(_ id: UInt32, inode: InodeID, requestID: UInt32, owner: UInt64, command: UInt8, _ session: ClientSession) {
         let type = MooseMessageType.fuseFlock.reply
-        guard let command = FlockTable<MooseClientState.FlockWaiter>.Command(rawValue: command) else {
+        guard let command = MooseClientState.Flocks.Command(rawValue: command) else {
             return send(FuseReply.status(type, id, .invalidArgument).encode())
         }
         guard let waiter = lockWaiter(type, id) else { return }
-        let outcome = state.flock(
-            command, inode: inode, owner: .init(session: session.id, owner: owner), requestID: requestID, waiter: waiter)
-        switch outcome {
+        let result: MooseClientState.LockResult<MooseClientState.Flocks.Outcome>
+        do throws(MasterError) {
+            result = try state.flock(
+                command, inode: inode, owner: LockOwner(session: session.id, owner: owner), requestID: requestID, waiter: waiter,
+                service: shared.service, now: ClientServerContext.now())
+        } catch {
+            return lockFailed(type, id, error)
+        }
+        if let failure = result.failure { return sendStatus(type, id, WireStatus(failure)) }
+        switch result.outcome {
         case .granted:
-            send(FuseReply.status(type, id, .ok).encode())
+            whenStored(result.version) { $0.send(FuseReply.status(type, id, .ok).encode()) }
         case .wouldBlock:
             send(FuseReply.status(type, id, .tryAgain).encode())
         case .waiting:
             break
         case .interrupted(let ended):
-            for waiter in ended { waiter.answer(.interrupted) }
-            send(FuseReply.status(type, id, .ok).encode())
+            for waiter in ended { waiter.answer(.interrupted, nil) }
+            whenStored(result.version) { $0.send(FuseReply.status(type, id, .ok).encode()) }
         }
     }
 
-    /// How a waiting lock request is answered later: by its msgid, on this connection's loop.
+    /// A lock request the master could not decide: a master no longer active closes the
+    /// connection (the client reconnects, is redirected and sends it again); else its status.
+    private func lockFailed(_ type: MooseMessageType, _ id: UInt32, _ error: MasterError) {
+        switch error {
+        case .notActive: handler.closeConnection("no longer active")
+        case .operation(let failure): sendStatus(type, id, WireStatus(failure))
+        case .storage, .dump: sendStatus(type, id, .ioError)
+        }
+    }
+
+    /// How a waiting lock request is answered later: by its msgid, on this connection's loop,
+    /// once the change that granted it is stored.
     private func lockWaiter(_ type: MooseMessageType, _ id: UInt32) -> MooseClientState.FlockWaiter? {
         guard let eventLoop = handler.eventLoop else { return nil }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        locksHeld = true
-        return MooseClientState.FlockWaiter { status in
+        locksQueued = true
+        return MooseClientState.FlockWaiter(connection: ObjectIdentifier(self)) { status, version in
             eventLoop.execute {
-                bound.value.send(FuseReply.status(type, id, status).encode())
-                bound.value.handler.flushOutput()
+                let connection = bound.value
+                connection.whenStored(version) { $0.send(FuseReply.status(type, id, status).encode()) }
+                connection.handler.flushOutput()
             }
         }
     }
 
     /// POSIX_LOCK through the master's range lock table: GET answers the lock in the way (or
-    /// type 0); SET waits, TRY gets EAGAIN; INTERRUPT ends a wait with EINTR.
+    /// type 0); SET waits, TRY gets EAGAIN; a lock or unlock is answered once its `POSIXLOCK`
+    /// change is stored; INTERRUPT ends a wait with EINTR.
     private func posixLock(_ id: UInt32, _ request: FuseRequest.PosixLock, _ session: ClientSession) {
         let type = MooseMessageType.fusePosixLock.reply
-        guard request.command <= 3, let kind = PosixLockTable<MooseClientState.FlockWaiter>.Kind(rawValue: request.type),
-            request.start <= request.end
+        guard request.command <= 3, let kind = MooseClientState.PosixLocks.Kind(rawValue: request.type), request.start <= request.end
         else { return send(FuseReply.status(type, id, .invalidArgument).encode()) }
         guard let waiter = lockWaiter(type, id) else { return }
-        let lock = PosixLockTable<MooseClientState.FlockWaiter>.Lock(
-            owner: .init(session: session.id, owner: request.owner), pid: request.pid, kind: kind, start: request.start, end: request.end)
-        switch state.posixLock(
-            request.command, inode: local(request.inode, session), lock: lock, requestID: request.requestID, waiter: waiter)
-        {
+        let asked = MooseClientState.PosixLocks.Request(
+            owner: LockOwner(session: session.id, owner: request.owner), pid: request.pid, kind: kind, start: request.start,
+            end: request.end)
+        let result: MooseClientState.LockResult<MooseClientState.PosixLocks.Outcome>
+        do throws(MasterError) {
+            result = try state.posixLock(
+                request.command, inode: local(request.inode, session), request: asked, requestID: request.requestID, waiter: waiter,
+                service: shared.service, now: ClientServerContext.now())
+        } catch {
+            return lockFailed(type, id, error)
+        }
+        if let failure = result.failure { return sendStatus(type, id, WireStatus(failure)) }
+        switch result.outcome {
         case .granted:
-            send(FuseReply.status(type, id, .ok).encode())
+            whenStored(result.version) { $0.send(FuseReply.status(type, id, .ok).encode()) }
         case .wouldBlock:
             send(FuseReply.status(type, id, .tryAgain).encode())
         case .waiting:
             break
         case .conflict(let found):
-            let info = found.map { FuseReply.posixLockInfo(id, pid: $0.pid, type: $0.kind.rawValue, start: $0.start, end: $0.end) }
+            let info = found.map { FuseReply.posixLockInfo(id, pid: $0.pid, type: $0.exclusive ? 2 : 1, start: $0.start, end: $0.end) }
             send((info ?? .posixLockInfo(id, pid: 0, type: 0, start: request.start, end: request.end)).encode())
         case .interrupted(let ended):
-            for waiter in ended { waiter.answer(.interrupted) }
+            for waiter in ended { waiter.answer(.interrupted, nil) }
             send(FuseReply.status(type, id, .ok).encode())
         }
     }

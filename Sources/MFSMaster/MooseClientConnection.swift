@@ -34,8 +34,9 @@ final class MooseClientConnection {
     private var lastOutput = NIODeadline.now()
     private var lastInput = NIODeadline.now()
     private var keepAlive: RepeatedTask?
-    /// Whether this connection took locks (they go when it ends).
-    var locksHeld = false
+    /// Whether this connection asked for locks: its waiting requests go when it ends (the locks
+    /// it got stay with its session, which outlives the connection).
+    var locksQueued = false
     /// Whether this connection resumed a session the client had on a connection before (a
     /// reconnect, or a register naming its old session): its requests may be ones the client
     /// sends again because their answers were lost with that connection.
@@ -89,9 +90,9 @@ final class MooseClientConnection {
         keepAlive?.cancel()
         keepAlive = nil
         stopListening()
-        if locksHeld, let session = handler.ownedSession {
-            locksHeld = false
-            state.endLocks(of: session)
+        if locksQueued {
+            locksQueued = false
+            state.dropWaiters(of: ObjectIdentifier(self))
         }
     }
 
@@ -324,8 +325,11 @@ final class MooseClientConnection {
     /// CLOSESESSION: the session ends (its open files are released), then the connection.
     private func closeSession(_ session: ClientSession) {
         phase = .closing
-        let outcome = shared.processor.process(.closeSession(state.nextRequestID()), session: session, now: ClientServerContext.now())
+        let now = ClientServerContext.now()
+        let outcome = shared.processor.process(.closeSession(state.nextRequestID()), session: session, now: now)
         state.forget(session.id)
+        // The session's locks went with it: what waited for them may go on.
+        state.wakeWaiters(service: shared.service, now: now)
         guard case .whenStored(let version, _) = outcome else {
             send(FuseRegisterReply.status(.io).encode())
             return handler.closeConnection("CLOSESESSION failed")

@@ -23,8 +23,8 @@ final class MooseClientState: Sendable {
     private let admissions = Mutex<[SessionID: Admission]>([:])
     private let requests: Atomic<UInt64>
     private let reservations = Mutex<[InodeID: UInt64]>([:])
-    private let flocks = Mutex(FlockTable<FlockWaiter>())
-    private let posixLocks = Mutex(PosixLockTable<FlockWaiter>())
+    /// The lock requests waiting (the locks held are metadata: `MooseClientState+Locks.swift`).
+    let lockQueues = Mutex(LockQueues())
     private let listeners = Mutex<[SessionID: Listener]>([:])
 
     /// A live session's connection, for the notices the master pushes (MooseFS's
@@ -40,9 +40,11 @@ final class MooseClientState: Sendable {
         var send: @Sendable ([UInt8]) -> Void
     }
 
-    /// A FLOCK request waiting for its lock: how to answer it on its own connection.
+    /// A lock request waiting for its lock: how to answer it on its own connection, once the
+    /// change that granted it (if any) is stored.
     struct FlockWaiter: Sendable {
-        var answer: @Sendable (MooseClientWire.FuseStatus) -> Void
+        var connection: ObjectIdentifier
+        var answer: @Sendable (MooseClientWire.FuseStatus, MetaVersion?) -> Void
     }
 
     /// Request ids start at the master's start time in the high bits: MooseFS's msgids are
@@ -76,37 +78,6 @@ final class MooseClientState: Sendable {
             all[inode] = start &+ count
             return start
         }
-    }
-
-    /// Runs `command` on the flock table; the waiters it let in are answered OK here.
-    func flock(
-        _ command: FlockTable<FlockWaiter>.Command, inode: InodeID, owner: FlockTable<FlockWaiter>.Owner, requestID: UInt32,
-        waiter: FlockWaiter
-    ) -> FlockTable<FlockWaiter>.Outcome {
-        var granted: [FlockWaiter] = []
-        let outcome = flocks.withLock {
-            $0.apply(command, inode: inode, owner: owner, requestID: requestID, waiter: waiter, granted: &granted)
-        }
-        for waiter in granted { waiter.answer(.ok) }
-        return outcome
-    }
-
-    /// Runs a POSIX_LOCK command; the waiters it let in are answered OK here.
-    func posixLock(
-        _ command: UInt8, inode: InodeID, lock: PosixLockTable<FlockWaiter>.Lock, requestID: UInt32, waiter: FlockWaiter
-    ) -> PosixLockTable<FlockWaiter>.Outcome {
-        var granted: [FlockWaiter] = []
-        let outcome = posixLocks.withLock {
-            $0.apply(command, inode: inode, lock: lock, requestID: requestID, waiter: waiter, granted: &granted)
-        }
-        for waiter in granted { waiter.answer(.ok) }
-        return outcome
-    }
-
-    /// A session's connection ended: its locks go, and the waiters that lets in are answered.
-    func endLocks(of session: SessionID) {
-        for waiter in flocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
-        for waiter in posixLocks.withLock({ $0.endSession(session) }) { waiter.answer(.ok) }
     }
 
     func listen(_ session: SessionID, _ listener: Listener) { listeners.withLock { $0[session] = listener } }

@@ -25,7 +25,7 @@ struct MetadataDecoder {
         ns.epochStartVersion = header.epochStartVersion
     }
 
-    private func malformed(_ section: MetadataFile.Section, _ reason: String) -> MetadataFileError {
+    func malformed(_ section: MetadataFile.Section, _ reason: String) -> MetadataFileError {
         .malformed(section: section.rawValue, reason: reason)
     }
 
@@ -39,6 +39,8 @@ struct MetadataDecoder {
         case .sessions: try decodeSessions(&r)
         case .voters: try decodeVoters(&r)
         case .chunkservers: try decodeChunkservers(&r)
+        case .flocks: try decodeFlocks(&r)
+        case .posixLocks: try decodePosixLocks(&r)
         }
     }
 
@@ -272,6 +274,9 @@ struct MetadataDecoder {
         ns.checksum &+= inodeChecksum &+ chunkChecksum &+ Namespace.votersContribution(ns.voters, version: ns.votersVersion)
         guard UInt64(ns.inodeCount) == storedInodeCount, UInt64(ns.chunkCount) == storedChunkCount else {
             throw malformed(.params, "counts differ from the sections")
+        }
+        if let problem = ns.lockProblem() {
+            throw malformed(problem.hasPrefix("flock") ? .flocks : .posixLocks, problem)
         }
         guard ns.checksum == storedChecksum else {
             throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)

@@ -26,6 +26,15 @@ extension MetadataFile {
     /// - `CSERVERS` v1 (the chunkserver list): count u32, then per chunkserver in ascending id
     ///   order: id u16 | ip u32 | port u16. Optional like `VOTERS` (older files load with no
     ///   chunkservers) and not skippable (a master that dropped it would give ids out twice).
+    /// - `FLCK` v1 (granted flock locks, MooseFS's `FLCK`): count u32, then per lock by inode,
+    ///   session and owner ascending: inode u32 | session u32 | owner u64 | kind u8 (0 shared,
+    ///   1 exclusive).
+    /// - `PLCK` v1 (granted POSIX locks, MooseFS's `PLCK`): count u32, then per lock by inode,
+    ///   session, owner and start ascending: inode u32 | session u32 | owner u64 | pid u32 |
+    ///   start u64 | end u64 | kind u8 (1 read, 2 write).
+    ///   `FLCK` and `PLCK` are written only when a lock is held (a file without locks stays
+    ///   readable by builds from before them) and are not skippable (dropping them would hand
+    ///   a held lock to a second client).
     enum Section: String, CaseIterable {
         case params = "PARAMS"
         case nodes = "NODES"
@@ -35,12 +44,23 @@ extension MetadataFile {
         case sessions = "SESSIONS"
         case voters = "VOTERS"
         case chunkservers = "CSERVERS"
+        case flocks = "FLCK"
+        case posixLocks = "PLCK"
 
         var version: UInt16 { 1 }
 
         /// Whether a file without this section is refused. `VOTERS` and `CSERVERS` came later:
         /// a file from before has none, and loads with no voters and no chunkservers.
-        var isRequired: Bool { self != .voters && self != .chunkservers }
+        var isRequired: Bool { self != .voters && self != .chunkservers && self != .flocks && self != .posixLocks }
+
+        /// Whether `ns` gets this section (the lock sections only when a lock is held).
+        func isWritten(for ns: Namespace) -> Bool {
+            switch self {
+            case .flocks: !ns.locks.flocks.isEmpty
+            case .posixLocks: !ns.locks.posix.isEmpty
+            default: true
+            }
+        }
 
         func encode(_ ns: Namespace, into w: inout ByteWriter) {
             switch self {
@@ -52,6 +72,8 @@ extension MetadataFile {
             case .sessions: Self.encodeSessions(ns, &w)
             case .voters: Self.encodeVoters(ns, &w)
             case .chunkservers: Self.encodeChunkservers(ns, &w)
+            case .flocks: Self.encodeFlocks(ns, &w)
+            case .posixLocks: Self.encodePosixLocks(ns, &w)
             }
         }
 

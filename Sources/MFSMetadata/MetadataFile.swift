@@ -42,7 +42,7 @@ public enum MetadataFile {
         header.write(namespace.epochStartVersion.rawValue)
         header.write(CRC32.checksum(header.bytes))
         try sink(header.bytes)
-        for section in Section.allCases {
+        for section in Section.allCases where section.isWritten(for: namespace) {
             var payload = ByteWriter(reservingCapacity: 1 << 16)
             section.encode(namespace, into: &payload)
             try sink(sectionHeader(section.rawValue, version: section.version, payload: payload.bytes))

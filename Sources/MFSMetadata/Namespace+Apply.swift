@@ -66,6 +66,7 @@ extension Namespace {
         }
         version = record.version
         if let request = record.request { remember(request, result: result) }
+        noteRemoval(record.change, request: record.request, result: result, now: record.time)
     }
 
     /// Applies a change made here (after its permission checks) and returns its record.
@@ -76,6 +77,7 @@ extension Namespace {
         let result = try perform(change, now: now)
         version = version.next
         if let request { remember(request, result: result) }
+        noteRemoval(change, request: request, result: result, now: now)
         return ChangelogRecord(version: version, time: now, change: change, result: result, request: request)
     }
 
@@ -155,6 +157,12 @@ extension Namespace {
             return nil
         case .chunkserverRemoved(let id):
             try performRemoveChunkserver(id)
+            return nil
+        case .flock(let inode, let session, let owner, let change):
+            try performFlock(inode: inode, owner: LockOwner(session: session, owner: owner), change)
+            return nil
+        case .posixLock(let inode, let session, let owner, let change, let start, let end, let pid):
+            try performPosixLock(inode: inode, owner: LockOwner(session: session, owner: owner), change, start: start, end: end, pid: pid)
             return nil
         }
     }

@@ -9,6 +9,33 @@ struct SessionState: Sendable {
     /// Open counts by inode.
     var open: [UInt32: UInt32] = [:]
     var requests = RequestMemory()
+    /// Names the session's own requests removed lately (memory only, `RecentRemovals`).
+    var removals = RecentRemovals()
+}
+
+/// The last names a session's own UNLINK, RMDIR or RENAME took away, with the inode each took,
+/// so an answer lost with the old master can be given again: mfsmount numbers no request across
+/// masters and sends such a request again after a failover, when its name is gone. Kept in
+/// memory only, not in the metadata file: a follower learns them by replaying the stream, which
+/// is how it learned the removal itself, and a retry comes seconds after the failover.
+struct RecentRemovals: Sendable {
+    struct Removal: Sendable {
+        var parent: UInt32
+        var name: [UInt8]
+        var inode: UInt32
+        var time: UInt32
+    }
+
+    /// Removals kept per session (the oldest goes first).
+    static let capacity = 64
+    private(set) var items: [Removal] = []
+
+    mutating func note(_ removal: Removal) {
+        items.append(removal)
+        if items.count > Self.capacity { items.removeFirst(items.count - Self.capacity) }
+    }
+
+    func find(parent: UInt32, name: [UInt8]) -> Removal? { items.last { $0.parent == parent && $0.name == name } }
 }
 
 /// The last `capacity` mutating requests of a session with their results, so a request retried
@@ -141,6 +168,32 @@ extension Namespace {
         return attributes
     }
 
+    /// The inode that this session's own UNLINK, RMDIR or RENAME took from `name` in `parent`,
+    /// no more than `window` seconds before `now`, if that name is still free: a remove that
+    /// mfsmount sends again after a failover (its first answer lost with the old master) finds
+    /// the name gone and is answered as the first one was, not with ENOENT. Only the session's
+    /// own requests count, and only while nothing took the name since.
+    public func retriedRemoval(parent: InodeID, name: EntryName, session: SessionID, now: UnixTime, window: UInt32) -> InodeID? {
+        guard let removal = sessions[session]?.removals.find(parent: parent.rawValue, name: name.bytes),
+            now.seconds(since: UnixTime(removal.time)) <= window,
+            let located = try? locate(parent, name.bytes, hash: Directory.key(of: name.bytes)), !located.position.found
+        else { return nil }
+        return InodeID(removal.inode)
+    }
+
+    /// Notes a removal made by a session's own request (live and in replay alike).
+    mutating func noteRemoval(_ change: Change, request: RequestTag?, result: UInt64?, now: UnixTime) {
+        guard let request, let result, let index = sessions.index(forKey: request.session) else { return }
+        switch change {
+        case .unlink(let parent, let name), .rmdir(let parent, let name), .rename(let parent, let name, _, _):
+            sessions.values[index].removals.note(
+                RecentRemovals.Removal(
+                    parent: parent.rawValue, name: name.bytes, inode: UInt32(truncatingIfNeeded: result), time: now.rawValue))
+        default:
+            return
+        }
+    }
+
     /// Whether a mutating request is new, answered already, or too old to know.
     public func status(of request: RequestTag) throws(FSError) -> RequestStatus {
         guard let s = sessions[request.session] else { throw .badSession }
@@ -172,6 +225,7 @@ extension Namespace {
 
     mutating func performCloseSession(_ id: SessionID, now: UnixTime) throws(FSError) {
         guard let s = sessions.removeValue(forKey: id) else { throw .badSession }
+        locks.drop(session: id)
         // In inode order, so every replay frees inodes in the same order.
         for (inode, count) in s.open.sorted(by: { $0.key < $1.key }) {
             releaseOpen(inode, count: count, now: now)
@@ -189,6 +243,9 @@ extension Namespace {
         guard let index = sessions.index(forKey: session) else { throw .badSession }
         guard let count = sessions.values[index].open[inode.rawValue] else { throw .invalidArgument }
         sessions.values[index].open[inode.rawValue] = count == 1 ? nil : count - 1
+        // The session's last open of the inode closed: its locks there end (MooseFS's
+        // flock_file_closed and posix_lock_file_closed).
+        if count == 1 { locks.drop(session: session, inode: inode) }
         releaseOpen(inode.rawValue, count: 1, now: now)
     }
 

@@ -33,6 +33,8 @@ public struct Namespace: Sendable {
     var nextChunk: UInt64 = 1
     var nextSession: UInt32 = 1
     var sessions: [SessionID: SessionState] = [:]
+    /// Granted flock and POSIX locks (`Namespace+Locks.swift`).
+    var locks = LockRecords()
 
     public internal(set) var inodeCount = 0
     public internal(set) var chunkCount = 0

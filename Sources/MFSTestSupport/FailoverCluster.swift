@@ -4,6 +4,7 @@ import MFSCore
 import MFSMetadata
 import MFSStatus
 import MFSStorage
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -54,15 +55,17 @@ public final class FailoverCluster: @unchecked Sendable {
     public static let statusPort = 9428
     public static let hosts = ["A", "B", "M", "C"]
 
-    nonisolated(unsafe) private static var counter = 0
+    /// Numbers the clusters of this process: suites run in parallel, so two clusters made at
+    /// once must still get different names.
+    private static let counter = Atomic<Int>(0)
 
     public let lab: NetnsLab
     public let options: Options
 
     public init(_ options: Options) throws {
-        Self.counter += 1
+        let number = Self.counter.add(1, ordering: .relaxed).newValue
         self.options = options
-        lab = try NetnsLab(prefix: "mfsf\(getpid())-\(Self.counter)", hosts: Self.hosts)
+        lab = try NetnsLab(prefix: "mfsf\(getpid())-\(number)", hosts: Self.hosts)
     }
 
     public func teardown() { lab.teardown() }

@@ -133,6 +133,20 @@ let goldenLines: [GoldenLine] = [
     GoldenLine(
         line: "128: 1795315206|CHUNKSERVERDEL(3)",
         record: ChangelogRecord(version: MetaVersion(128), time: t, change: .chunkserverRemoved(ChunkserverID(3)))),
+    // MooseFS 3.0's lock lines (mfsmaster/flocklocks.c, posixlocks.c), byte for byte.
+    GoldenLine(
+        line: "129: 1795315206|FLOCK(17,3,140737488355328,W)",
+        record: ChangelogRecord(
+            version: MetaVersion(129), time: t, change: .flock(inode: InodeID(17), session: SessionID(3), owner: 1 << 47, .write))),
+    GoldenLine(
+        line: "130: 1795315206|FLOCK(17,3,1,U)",
+        record: ChangelogRecord(
+            version: MetaVersion(130), time: t, change: .flock(inode: InodeID(17), session: SessionID(3), owner: 1, .unlock))),
+    GoldenLine(
+        line: "131: 1795315206|POSIXLOCK(17,3,9,R,0,18446744073709551615,4242)",
+        record: ChangelogRecord(
+            version: MetaVersion(131), time: t,
+            change: .posixLock(inode: InodeID(17), session: SessionID(3), owner: 9, .read, start: 0, end: .max, pid: 4242))),
     GoldenLine(
         line: "18446744073709551615: 4294967295|IDLE()",
         record: ChangelogRecord(version: MetaVersion(.max), time: UnixTime(.max), change: .idle)),

@@ -199,6 +199,7 @@ private func problemName(_ problem: ChangelogParseError.ArgumentProblem) -> Stri
     case .outOfRange: "outOfRange"
     case .badNodeType: "badNodeType"
     case .notBoolean: "notBoolean"
+    case .badLockKind: "badLockKind"
     case .badMetaID: "badMetaID"
     case .unescapedByte: "unescapedByte"
     case .emptyName: "emptyName"

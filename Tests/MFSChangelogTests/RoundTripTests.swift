@@ -40,6 +40,8 @@ let roundTripChanges: [Change] =
         .chunkserver(ChunkserverID(.max), ChunkserverAddress(ip: .max, port: .max)),
         .chunkserver(ChunkserverID(1), ChunkserverAddress(ip: 0, port: 0)),
         .chunkserverRemoved(ChunkserverID(.max)),
+        .flock(inode: InodeID(.max), session: SessionID(.max), owner: .max, .read),
+        .posixLock(inode: InodeID(.max), session: SessionID(.max), owner: .max, .write, start: .max, end: .max, pid: .max),
         .voters(
             VoterSet(
                 syncReplicas: ChangelogLimits.maxSyncReplicas, leader: MemberID(.max),

@@ -131,6 +131,11 @@ struct RecordGenerator {
         case .voters: .voters(voterSet())
         case .chunkserver: .chunkserver(ChunkserverID(uint16()), ChunkserverAddress(ip: uint32(), port: uint16()))
         case .chunkserverRemoved: .chunkserverRemoved(ChunkserverID(uint16()))
+        case .flock: .flock(inode: inode(), session: session(), owner: uint64(), LockChange.allCases.randomElement(using: &rng)!)
+        case .posixLock:
+            .posixLock(
+                inode: inode(), session: session(), owner: uint64(), LockChange.allCases.randomElement(using: &rng)!, start: uint64(),
+                end: uint64(), pid: uint32())
         }
     }
 

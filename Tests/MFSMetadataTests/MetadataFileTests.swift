@@ -45,7 +45,7 @@ import Testing
         let ns = sample()
         let bytes = MetadataFile.encode(ns)
         var offset = MetadataFile.headerLength
-        for section in MetadataFile.Section.allCases {
+        for section in MetadataFile.Section.allCases where section.isWritten(for: ns) {
             var payload = ByteWriter()
             section.encode(ns, into: &payload)
             if !payload.bytes.isEmpty {
@@ -108,5 +108,66 @@ import Testing
             if case .namespaceChecksumMismatch = error as? MetadataFileError { return true }
             return false
         }
+    }
+}
+
+/// The lock sections: what they hold must make sense once every section is in.
+@Suite struct LockSectionTests {
+    private func namespaceWithAFile() throws -> (Namespace, InodeID) {
+        var ns = newNamespace()
+        _ = try ns.openSession(info: [], now: t0)
+        let file = try ns.make(.root, "f")
+        return (ns, file)
+    }
+
+    @Test func conflictingPosixLocksAreRefusedNamingTheSection() throws {
+        var (ns, f) = try namespaceWithAFile()
+        let one = LockOwner(session: SessionID(1), owner: 1)
+        let other = LockOwner(session: SessionID(1), owner: 2)
+        ns.locks.setPosix(
+            [
+                PosixLock(owner: one, pid: 1, exclusive: true, start: 0, end: 10),
+                PosixLock(owner: other, pid: 2, exclusive: false, start: 5, end: 15),
+            ], on: f)
+        #expect(throws: MetadataFileError.self) { try MetadataFile.decode(MetadataFile.encode(ns)) }
+        do {
+            _ = try MetadataFile.decode(MetadataFile.encode(ns))
+        } catch {
+            guard case .malformed("PLCK", let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("overlaps"))
+        }
+    }
+
+    @Test func aFlockOfASessionThatIsNotOpenIsRefused() throws {
+        var (ns, f) = try namespaceWithAFile()
+        ns.locks.flocks[f] = [LockOwner(session: SessionID(9), owner: 1): .exclusive]
+        do {
+            _ = try MetadataFile.decode(MetadataFile.encode(ns))
+            Issue.record("a lock of a closed session loaded")
+        } catch {
+            guard case .malformed("FLCK", let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("session 9"))
+        }
+    }
+
+    @Test func twoExclusiveFlockHoldersAreRefused() throws {
+        var (ns, f) = try namespaceWithAFile()
+        _ = try ns.openSession(info: [], now: t0)
+        ns.locks.flocks[f] = [
+            LockOwner(session: SessionID(1), owner: 1): .exclusive, LockOwner(session: SessionID(2), owner: 1): .exclusive,
+        ]
+        do {
+            _ = try MetadataFile.decode(MetadataFile.encode(ns))
+            Issue.record("two exclusive holders loaded")
+        } catch {
+            guard case .malformed("FLCK", let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("conflicts"))
+        }
+    }
+
+    @Test func aFileWithoutLocksHasNoLockSections() throws {
+        let (ns, _) = try namespaceWithAFile()
+        let text = String(decoding: MetadataFile.encode(ns), as: UTF8.self)
+        #expect(!text.contains("FLCK") && !text.contains("PLCK"))
     }
 }

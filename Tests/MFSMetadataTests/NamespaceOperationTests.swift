@@ -427,3 +427,33 @@ import Testing
         #expect(try ns.attributes(of: .root).mtime == t0)
     }
 }
+
+/// `Namespace.retriedRemoval`: what a session's own remove took, known to a follower that
+/// replayed it, within the window, while the name stays free.
+@Suite struct RetriedRemovalTests {
+    @Test func aFollowerKnowsWhatASessionsOwnRemoveTookUntilTheNameIsTakenOrTheWindowPasses() throws {
+        var active = newNamespace()
+        var follower = active
+        var records: [ChangelogRecord] = []
+        let (s, opened) = try active.openSession(info: [], now: t0)
+        records.append(opened)
+        let (f, made) = try active.create(.root, "f", type: .file, mode: 0o644, as: .root, now: t0)
+        records.append(made)
+        let (g, other) = try active.create(.root, "g", type: .file, mode: 0o644, as: .root, now: t0)
+        records.append(other)
+        let tag = RequestTag(session: s, request: RequestID(1))
+        records.append(try active.unlink(.root, "f", as: .root, now: t0, request: tag).1)
+        // A remove without a request tag (a tool's) is not a session's own.
+        records.append(try active.unlink(.root, "g", as: .root, now: t0).1)
+        for record in records { try follower.apply(record) }
+        for ns in [active, follower] {
+            #expect(ns.retriedRemoval(parent: .root, name: "f", session: s, now: t0, window: 60) == f.inode)
+            #expect(ns.retriedRemoval(parent: .root, name: "f", session: s, now: UnixTime(t0.rawValue + 61), window: 60) == nil)
+            #expect(ns.retriedRemoval(parent: .root, name: "f", session: SessionID(s.rawValue + 1), now: t0, window: 60) == nil)
+            #expect(ns.retriedRemoval(parent: .root, name: "g", session: s, now: t0, window: 60) == nil)
+        }
+        _ = g
+        _ = try follower.create(.root, "f", type: .file, mode: 0o644, as: .root, now: t0)
+        #expect(follower.retriedRemoval(parent: .root, name: "f", session: s, now: t0, window: 60) == nil, "the name was taken again")
+    }
+}
