@@ -134,6 +134,18 @@ public final class MetadataService: Sendable {
     public func perform<R: Sendable>(_ body: (inout Namespace) throws(FSError) -> (R, ChangelogRecord?)) throws(MasterError) -> (
         R, MetaVersion
     ) {
+        try performAll { (namespace: inout Namespace) throws(FSError) -> (R, [ChangelogRecord]) in
+            let (result, record) = try body(&namespace)
+            return (result, record.map { [$0] } ?? [])
+        }
+    }
+
+    /// `perform` for a body that makes several changes: their records are queued together, so
+    /// the writer stores them in one batch (one fsync in `CHANGELOG_SAVE_MODE` 2) and the
+    /// version returned is the last one.
+    public func performAll<R: Sendable>(_ body: (inout Namespace) throws(FSError) -> (R, [ChangelogRecord])) throws(MasterError) -> (
+        R, MetaVersion
+    ) {
         try state.withLock { (state: inout State) throws(MasterError) -> (R, MetaVersion) in
             if state.stopped { throw .storage(.closed) }
             guard takesChanges.load(ordering: .relaxed) else { throw .notActive }
@@ -142,18 +154,18 @@ public final class MetadataService: Sendable {
             return try writer.withQueue(refused: { MasterError.storage($0) }) {
                 (queue: ChangelogWriter.Queue) throws(MasterError) -> (R, MetaVersion) in
                 let result: R
-                let record: ChangelogRecord?
+                let records: [ChangelogRecord]
                 do throws(FSError) {
-                    (result, record) = try body(&state.namespace)
+                    (result, records) = try body(&state.namespace)
                 } catch {
                     throw .operation(error)
                 }
-                guard let record else { return (result, state.namespace.version) }
-                self.queue(record, in: queue)
-                state.sinceChecksum += 1
-                guard state.sinceChecksum >= checksumInterval else { return (result, record.version) }
+                guard let last = records.last else { return (result, state.namespace.version) }
+                for record in records { self.queue(record, in: queue) }
+                state.sinceChecksum += records.count
+                guard state.sinceChecksum >= checksumInterval else { return (result, last.version) }
                 state.sinceChecksum = 0
-                let checksum = try! state.namespace.recordChecksum(now: record.time)
+                let checksum = try! state.namespace.recordChecksum(now: last.time)
                 self.queue(checksum, in: queue)
                 return (result, checksum.version)
             }
