@@ -40,8 +40,8 @@
 # read. A rate is count / wall time of the whole step: ops/s for metadata rows (readdir: entries
 # listed per second over 5 full listings), MB/s (10^6 B/s) for data; tar in seconds. The table
 # gives the median of the runs and their spread (min-max).
-# Untimed, around each metadata row: the changes written to the changelog and the changelog
-# fsyncs per operation (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
+# Untimed, around each metadata row and the tar: the changes written to the changelog and the changelog
+# fsyncs per operation or entry extracted (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
 # changelog.0.mfs, each fsynced; not for MooseFS in mode 0, whose background saver may lag).
 #
 # Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
@@ -424,12 +424,20 @@ run_side() { # side
     rm -f "$b/file"
     if has_row tar; then
         mkdir "$b/tar"
+        local before after
+        before=$(counters "$side")
         trace_start "$side" tar
         start=$(now)
         tar -xf "$work/sources.tar" -C "$b/tar"
         end=$(now)
         trace_stop "$side" tar
+        after=$(counters "$side")
         record "$side" tar "$(python3 -c "print(round($end - $start, 3))")"
+        if [ "${before%% *}" != - ]; then # untimed: the changelog per entry extracted
+            local cb=($before) ca=($after)
+            record "$side" "tar changes/op" "$(python3 -c "print(round((${ca[0]} - ${cb[0]}) / $tar_files, 2))")"
+            record "$side" "tar fsyncs/op" "$(python3 -c "print(round((${ca[1]} - ${cb[1]}) / $tar_files, 2))")"
+        fi
         if [ "$round" = 1 ]; then
             diff -r Sources "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
         fi
@@ -487,7 +495,7 @@ reach = {"atLeastMooseFSOnEveryRowMode2": every_row("ours2OfMooseFS2"),
          "createX16Mode2TwiceMooseFS": x16 >= 2 if x16 is not None else None}
 # The changelog per operation, untimed (ours: /status; MooseFS in mode 2: changelog.0.mfs lines).
 changelog = {}
-for row in ("create", "stat", "readdir", "unlink", "create x16"):
+for row in ("create", "stat", "readdir", "unlink", "create x16", "tar"):
     for side in ("ours2", "moosefs2", "ours0"):
         c, f = summary(side, row + " changes/op"), summary(side, row + " fsyncs/op")
         if c: changelog.setdefault(row, {})[side] = {"changesPerOp": c["median"], "fsyncsPerOp": f["median"]}
