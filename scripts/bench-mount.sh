@@ -5,10 +5,21 @@
 #   - create, stat, readdir and unlink of 10,000 empty files in one directory (one process),
 #   - create of 10,000 files by 16 parallel creators (one directory each, 625 files apiece),
 #   - sequential write (dd bs=1M conv=fsync) and read (page cache dropped first) of 1 GiB,
-#   - extraction of a tar of this repository's Sources/ (small files), wall time.
+#   - extraction of a tar of this repository's Sources/ (small files), wall time,
+#   - small random writes: fio randwrite of 4 KiB blocks over a 64 MiB file (one chunk), 16 MiB
+#     in all, an fsync every 32 writes (issue 13's "small random writes"), writes/s.
 #
 #   sudo scripts/bench-mount.sh [--json] [--runs N] [--files N] [--size MIB]
 #                               [--sides "ours2 moosefs2 ours0 moosefs0"]
+#                               [--rows "meta write read tar randwrite"] [--trace DIR | --count DIR]
+#
+# --rows: only these rows (meta: the five metadata rows; read needs write). --trace DIR: for
+# the write, tar and randwrite rows, a full-packet capture of the run's bridge (tshark) and the
+# chunkserver's syscalls counted by `perf stat` (fsync, fdatasync, pwrite, openat, ...), into
+# DIR/ROUND-SIDE-ROW.{pcap,perf,trace}; the .trace file is scripts/lib/mount-trace.py's report
+# of the capture (WRITE_CHUNK per chunk, SET_VERSION, WRITE_DATA in flight, status times).
+# Traced rows are slowed by the capture: their timings are not figures, only their counts are.
+# --count DIR: only the chunkserver's syscall counts (perf stat; no capture, little slowdown).
 #
 # Sides: our master or MooseFS's, each in CHANGELOG_SAVE_MODE 2 or 0 (both masters have the
 # setting; like for like, each of ours is compared with MooseFS's in the same mode):
@@ -29,8 +40,8 @@
 # read. A rate is count / wall time of the whole step: ops/s for metadata rows (readdir: entries
 # listed per second over 5 full listings), MB/s (10^6 B/s) for data; tar in seconds. The table
 # gives the median of the runs and their spread (min-max).
-# Untimed, around each metadata row: the changes written to the changelog and the changelog
-# fsyncs per operation (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
+# Untimed, around each metadata row and the tar: the changes written to the changelog and the changelog
+# fsyncs per operation or entry extracted (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
 # changelog.0.mfs, each fsynced; not for MooseFS in mode 0, whose background saver may lag).
 #
 # Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
@@ -53,7 +64,13 @@ files=10000
 size_mib=1024
 json=0
 sides="ours2 moosefs2 ours0 moosefs0"
-usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"]" >&2; exit 2; }
+rows="meta write read tar randwrite"
+trace=""
+capture=0
+usage() {
+    echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"] [--rows \"meta write read tar randwrite\"] [--trace DIR | --count DIR]" >&2
+    exit 2
+}
 while [ $# -gt 0 ]; do
     case "$1" in
         --json) json=1 ;;
@@ -61,6 +78,9 @@ while [ $# -gt 0 ]; do
         --files) [ $# -ge 2 ] || usage; files="$2"; shift ;;
         --size) [ $# -ge 2 ] || usage; size_mib="$2"; shift ;;
         --sides) [ $# -ge 2 ] || usage; sides="$2"; shift ;;
+        --rows) [ $# -ge 2 ] || usage; rows="$2"; shift ;;
+        --trace) [ $# -ge 2 ] || usage; trace="$2"; capture=1; shift ;;
+        --count) [ $# -ge 2 ] || usage; trace="$2"; capture=0; shift ;;
         *) usage ;;
     esac
     shift
@@ -71,11 +91,22 @@ bad() { echo "$0: $1" >&2; usage; }
 [[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || bad "--size $size_mib: not a whole number of MiB of at least 1"
 [ -n "${sides// /}" ] || bad "--sides: empty"
 for side in $sides; do [[ "$side" =~ ^(ours|moosefs)[02]$ ]] || bad "--sides: $side is none of ours2 moosefs2 ours0 moosefs0"; done
+[ -n "${rows// /}" ] || bad "--rows: empty"
+for row in $rows; do [[ "$row" =~ ^(meta|write|read|tar|randwrite)$ ]] || bad "--rows: $row is none of meta write read tar randwrite"; done
+has_row() { [[ " $rows " == *" $1 "* ]]; }
+if has_row read && ! has_row write; then bad "--rows: read needs write (it reads the file written)"; fi
+if [ -n "$trace" ]; then
+    mkdir -p "$trace" || bad "--trace $trace: cannot create the directory"
+    trace=$(realpath "$trace")
+fi
 
 log() { echo "bench-mount: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root (network namespaces, mounts, drop_caches)"; exit 1; }
-for tool in mfsmount mfsmaster mfschunkserver mfscli nsenter; do
-    command -v "$tool" >/dev/null || { log "no $tool: apt-get install moosefs-client moosefs-master moosefs-chunkserver moosefs-cli"; exit 1; }
+traced_tools=""
+[ -z "$trace" ] || traced_tools="perf"
+[ "$capture" = 0 ] || traced_tools="tshark perf"
+for tool in mfsmount mfsmaster mfschunkserver mfscli nsenter fio $traced_tools; do
+    command -v "$tool" >/dev/null || { log "no $tool: apt-get install moosefs-client moosefs-master moosefs-chunkserver moosefs-cli fio tshark linux-perf"; exit 1; }
 done
 [ -f /var/lib/mfs/metadata.mfs.empty ] || { log "no /var/lib/mfs/metadata.mfs.empty (moosefs-master)"; exit 1; }
 
@@ -95,6 +126,7 @@ cp "$src/mfsmaster" "$src/mfschunkserver" "$work/bin/" # a rebuild during the ru
 bin="$work/bin"
 
 pids=()       # the running cluster's processes (lab_cleanup signals what is left)
+trace_pids=() # --trace/--count capture and perf processes
 mnt="$work/mnt"
 lab_mounts=("$mnt")
 declare -A addr=([m]=169.254.0.10 [c]=169.254.0.11 [cl]=169.254.0.12)
@@ -116,6 +148,7 @@ stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
 . scripts/lib/netns-lab.sh
 bench_cleanup() {
     local status=$?
+    stop_pids "${trace_pids[@]}"
     rm -rf "$source_file" "$work/bin" "$work/sources.tar"
     (exit "$status")
     lab_cleanup
@@ -306,40 +339,101 @@ head -c "$bytes" /dev/urandom >"$source_file"
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
 
+# --trace/--count: a capture of the bridge and the chunkserver's syscall counts around one row.
+trace_start() { # side row
+    [ -n "$trace" ] || return 0
+    local base="$trace/$round-$1-$2"
+    trace_pids=()
+    if [ "$capture" = 1 ]; then
+        ip netns exec "$prefix-br" tshark -q -i br0 -B 256 -F pcap -w "$base.pcap" 2>"$base.tshark.log" &
+        trace_pids+=($!)
+        wait_until 10 grep -q "Capturing on" "$base.tshark.log" || { log "tshark did not start"; cat "$base.tshark.log" >&2; exit 1; }
+    fi
+    perf stat -x, -o "$base.perf" -p "${cluster_pids[1]}" -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync \
+        -e syscalls:sys_enter_pwrite64,syscalls:sys_enter_pwritev,syscalls:sys_enter_write,syscalls:sys_enter_openat \
+        -e syscalls:sys_enter_ftruncate,syscalls:sys_enter_fallocate,syscalls:sys_enter_renameat2 2>/dev/null &
+    trace_pids+=($!)
+    # The time the chunkserver spends in its disk calls (summary per syscall).
+    perf trace -s -e fsync,fdatasync,pwrite64,openat,close,ftruncate -p "${cluster_pids[1]}" -o "$base.syscalls" >/dev/null 2>&1 &
+    trace_pids+=($!)
+    sleep 0.5
+}
+trace_stop() { # side row
+    [ -n "$trace" ] || return 0
+    local base="$trace/$round-$1-$2"
+    sleep 0.5
+    kill -INT "${trace_pids[@]}" 2>/dev/null || true
+    for pid in "${trace_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    trace_pids=()
+    [ "$capture" = 1 ] || return 0
+    python3 scripts/lib/mount-trace.py "$base.pcap" "round $round, $1, $2" >"$base.trace" || log "$base.pcap: no report"
+    rm -f "$base.pcap"
+}
+
 run_side() { # side
     local side=$1 start end
     log "round $round: $side"
     start_cluster "$side"
     local b="$mnt/bench"
-    ops "$side" create create "$b/one" 1
-    drop_caches
-    ops "$side" stat stat "$b/one" 1
-    drop_caches
-    ops "$side" readdir readdir "$b/one" 1 $((files * 5))
-    ops "$side" unlink unlink "$b/one" 1
-    ops "$side" "create x16" create "$b/par" 16 $((files / 16 * 16))
-    rm -rf "$b/par" "$b/one"
-    cat "$source_file" >/dev/null # in the page cache: the write row measures the mount
-    start=$(now)
-    dd if="$source_file" of="$b/file" bs=1M conv=fsync status=none
-    end=$(now)
-    record "$side" write "$(rate "$bytes / 1e6" "$end - $start")"
-    drop_caches
-    start=$(now)
-    dd if="$b/file" of=/dev/null bs=1M status=none
-    end=$(now)
-    record "$side" read "$(rate "$bytes / 1e6" "$end - $start")"
-    if [ "$round" = 1 ]; then # checked once, untimed
-        cmp -s "$b/file" "$source_file" || { log "$side: the file read back differs"; exit 1; }
+    if has_row meta; then
+        ops "$side" create create "$b/one" 1
+        drop_caches
+        ops "$side" stat stat "$b/one" 1
+        drop_caches
+        ops "$side" readdir readdir "$b/one" 1 $((files * 5))
+        ops "$side" unlink unlink "$b/one" 1
+        ops "$side" "create x16" create "$b/par" 16 $((files / 16 * 16))
+        rm -rf "$b/par" "$b/one"
+    fi
+    if has_row write; then
+        cat "$source_file" >/dev/null # in the page cache: the write row measures the mount
+        trace_start "$side" write
+        start=$(now)
+        dd if="$source_file" of="$b/file" bs=1M conv=fsync status=none
+        end=$(now)
+        trace_stop "$side" write
+        record "$side" write "$(rate "$bytes / 1e6" "$end - $start")"
+    fi
+    if has_row read; then
+        drop_caches
+        start=$(now)
+        dd if="$b/file" of=/dev/null bs=1M status=none
+        end=$(now)
+        record "$side" read "$(rate "$bytes / 1e6" "$end - $start")"
+        if [ "$round" = 1 ]; then # checked once, untimed
+            cmp -s "$b/file" "$source_file" || { log "$side: the file read back differs"; exit 1; }
+        fi
     fi
     rm -f "$b/file"
-    mkdir "$b/tar"
-    start=$(now)
-    tar -xf "$work/sources.tar" -C "$b/tar"
-    end=$(now)
-    record "$side" tar "$(python3 -c "print(round($end - $start, 3))")"
-    if [ "$round" = 1 ]; then
-        diff -r Sources "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
+    if has_row tar; then
+        mkdir "$b/tar"
+        local before after
+        before=$(counters "$side")
+        trace_start "$side" tar
+        start=$(now)
+        tar -xf "$work/sources.tar" -C "$b/tar"
+        end=$(now)
+        trace_stop "$side" tar
+        after=$(counters "$side")
+        record "$side" tar "$(python3 -c "print(round($end - $start, 3))")"
+        if [ "${before%% *}" != - ]; then # untimed: the changelog per entry extracted
+            local cb=($before) ca=($after)
+            record "$side" "tar changes/op" "$(python3 -c "print(round((${ca[0]} - ${cb[0]}) / $tar_files, 2))")"
+            record "$side" "tar fsyncs/op" "$(python3 -c "print(round((${ca[1]} - ${cb[1]}) / $tar_files, 2))")"
+        fi
+        if [ "$round" = 1 ]; then
+            diff -r Sources "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
+        fi
+    fi
+    if has_row randwrite; then
+        trace_start "$side" randwrite
+        start=$(now)
+        fio --name=randwrite --filename="$b/rand" --rw=randwrite --bs=4k --size=64M --io_size=16M --fsync=32 \
+            --ioengine=psync --randrepeat=1 --output=/dev/null || { log "$side: fio randwrite failed"; exit 1; }
+        end=$(now)
+        trace_stop "$side" randwrite
+        record "$side" randwrite "$(rate "16 * 1048576 / 4096" "$end - $start")"
+        rm -f "$b/rand"
     fi
     stop_cluster "$side"
 }
@@ -362,7 +456,7 @@ def summary(side, row):
     v = figures.get((side, row), [])
     return {"median": round(statistics.median(v), 3 if row == "tar" else 1), "min": min(v), "max": max(v), "runs": v} if v else None
 units = {"create": "ops/s", "stat": "ops/s", "readdir": "entries/s", "unlink": "ops/s", "create x16": "ops/s",
-         "write": "MB/s", "read": "MB/s", "tar": "s"}
+         "write": "MB/s", "read": "MB/s", "tar": "s", "randwrite": "writes/s"}
 sides = ("ours2", "moosefs2", "ours0", "moosefs0")
 rows = []
 for row, unit in units.items():
@@ -384,7 +478,7 @@ reach = {"atLeastMooseFSOnEveryRowMode2": every_row("ours2OfMooseFS2"),
          "createX16Mode2TwiceMooseFS": x16 >= 2 if x16 is not None else None}
 # The changelog per operation, untimed (ours: /status; MooseFS in mode 2: changelog.0.mfs lines).
 changelog = {}
-for row in ("create", "stat", "readdir", "unlink", "create x16"):
+for row in ("create", "stat", "readdir", "unlink", "create x16", "tar"):
     for side in ("ours2", "moosefs2", "ours0"):
         c, f = summary(side, row + " changes/op"), summary(side, row + " fsyncs/op")
         if c: changelog.setdefault(row, {})[side] = {"changesPerOp": c["median"], "fsyncsPerOp": f["median"]}

@@ -51,7 +51,7 @@ extension ChunkRegistry {
         guard chunks[chunk]?.operation == nil else { throw .busy(chunk) }
         for id in chosen { servers[id]!.placedSinceSpaceReport += 1 }
         startOperation(.create, chunk: chunk, version: version, oldVersion: version, on: chosen, now: now)
-        lock(chunk, now: now)
+        lock(chunk, now: now, chain: chosen.count)
         let wanted = Int(min(max(goal, 1), RegistryLimits.maxGoal))
         return CreatePlan(
             servers: chosen, shortBy: wanted - chosen.count, directives: chosen.map { .send(.create(chunk, version: version), to: $0) })
@@ -69,12 +69,13 @@ extension ChunkRegistry {
         let holders = writableCopies(of: chunk, at: version)
         guard !holders.isEmpty else { throw .missing(chunk) }
         guard chunks[chunk]!.needsVersionIncrease else {
-            lock(chunk, now: now)
-            return .ready(version: version, chain: chainOrder(holders, of: chunk))
+            let chain = chainOrder(holders, of: chunk)
+            lock(chunk, now: now, chain: chain.count)
+            return .ready(version: version, chain: chain)
         }
         let next = version + 1
         guard next < RegistryLimits.versionLimit else { throw .versionExhausted(chunk) }
-        lock(chunk, now: now)
+        lock(chunk, now: now, chain: holders.count)
         startOperation(.setVersion, chunk: chunk, version: next, oldVersion: version, on: holders, now: now)
         return .bumpVersion(to: next, directives: holders.map { .send(.setVersion(chunk, version: next, oldVersion: version), to: $0) })
     }
@@ -132,11 +133,13 @@ extension ChunkRegistry {
     }
 
     /// The write ended (`CLTOMA_FUSE_WRITE_CHUNK_END`): the lock goes. A failed write may have
-    /// left the copies different: the next write bumps the version.
+    /// left the copies different, so the next write bumps the version: unless the write went to
+    /// the chunk's only copy, which a failure cannot make disagree with another one (MooseFS
+    /// bumps only after a failure it saw; the end of a write does not say whether it failed).
     mutating func endWrite(_ chunk: ChunkID, ok: Bool) -> [ChunkDirective] {
         guard chunks[chunk]?.lockedUntil != nil else { return [.ignored(.writeNotLocked(chunk))] }
         chunks[chunk]!.lockedUntil = nil
-        if !ok { chunks[chunk]!.needsVersionIncrease = true }
+        if !ok && chunks[chunk]!.writeMayDiverge { chunks[chunk]!.needsVersionIncrease = true }
         forgetIfEmpty(chunk)
         return []
     }
@@ -153,8 +156,13 @@ extension ChunkRegistry {
         (chunks[chunk]?.valid(at: version) ?? []).map(\.server).filter { servers[$0]?.isRegistered == true }
     }
 
-    mutating func lock(_ chunk: ChunkID, now: Duration) {
+    /// Locks `chunk`; for a client's write, `chain` is how many servers it writes (nil: not a
+    /// client's write; its end counts as possibly leaving copies different). The chain holds
+    /// every valid copy on a registered server, and a copy reported by a server still
+    /// registering sets `needsVersionIncrease` itself, so a chain of one is the only copy.
+    mutating func lock(_ chunk: ChunkID, now: Duration, chain: Int? = nil) {
         chunks[chunk, default: ChunkEntry()].lockedUntil = now + settings.writeLockTimeout
+        chunks[chunk]!.writeMayDiverge = (chain ?? 2) > 1
         watched.insert(chunk)
     }
 }

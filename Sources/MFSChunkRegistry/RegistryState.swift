@@ -98,6 +98,10 @@ struct ChunkEntry: Sendable {
     /// damaged, a write failed): the next write bumps the version first. MooseFS's
     /// `needverincrease`; set for every chunk first learned from a registration.
     var needsVersionIncrease = true
+    /// The write holding the lock could leave copies different if it failed: its chain has more
+    /// than one server. A write to the only copy cannot (one copy never disagrees with itself),
+    /// so its end needs no version bump.
+    var writeMayDiverge = true
 
     var hasDeletions: Bool {
         copies.values.contains { if case .deleting = $0.state { return true } else { return false } }

@@ -145,11 +145,13 @@ extension ChunkHub {
 
     /// `writeChunkEnd`: the file's length rises to `length` (through the changelog) and the
     /// chunk's write lock goes. The message carries no outcome, so the registry counts the
-    /// write as possibly failed: the next write bumps the version first (MooseFS's rule for a
-    /// failed write), and copies that a broken chain left different can never pass as valid.
+    /// write as possibly failed: when its chain had more than one server, the next write bumps
+    /// the version first (MooseFS's rule for a failed write), so copies that a broken chain left
+    /// different can never pass as valid; a write to the only copy needs no bump.
     ///
     /// `setsMtime` false (MooseFS's clients): the length change keeps the file's mtime, by a
-    /// second change (ATTR) that puts it back, so replay gives the same times.
+    /// second change (ATTR) that puts it back, so replay gives the same times; both are queued
+    /// together (one changelog fsync).
     public func writeChunkEnd(
         _ id: RequestID, session: SessionID, inode: InodeID, chunk: ChunkID, length: UInt64, setsMtime: Bool = true,
         reply: @escaping Reply
@@ -163,24 +165,29 @@ extension ChunkHub {
             (try? Self.step(.writeEnded(chunk, ok: false), &state, facts: NamespaceChunkFacts(namespace: namespace), now: now)) ?? []
         }
         perform(effects)
-        var stored: MetaVersion
+        let stored: MetaVersion
+        let mtimeNotKept: FSError?
         do throws(MasterError) {
             let now = ClientServerContext.now()
-            let before: Attributes?
-            (before, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Attributes?, ChangelogRecord?) in
+            // Both changes in one batch: one changelog fsync for the write's end, not two.
+            (mtimeNotKept, stored) = try service.performMany {
+                (namespace: inout Namespace) throws(FSError) -> (FSError?, [ChangelogRecord]) in
                 let before = try namespace.attributes(of: inode)
-                guard length > before.length else { return (nil, nil) }
+                guard length > before.length else { return (nil, []) }
                 let (_, record) = try namespace.setLength(inode, length, as: .root, checkPermission: false, now: now)
-                return (before, record)
-            }
-            if !setsMtime, let before, before.mtime != now {
-                (_, stored) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
-                    let (_, record) = try namespace.setAttributes(inode, AttributeChanges(mtime: .set(before.mtime)), as: .root, now: now)
-                    return ((), record)
+                guard !setsMtime, before.mtime != now else { return (nil, [record]) }
+                do throws(FSError) {
+                    let (_, restored) = try namespace.setAttributes(inode, AttributeChanges(mtime: .set(before.mtime)), as: .root, now: now)
+                    return (nil, [record, restored])
+                } catch {
+                    return (error, [record])
                 }
             }
         } catch {
             return reply(ClientRequestProcessor.failure(id, error))
+        }
+        if let mtimeNotKept {
+            return service.whenCommitted(stored) { _ in reply(ClientRequestProcessor.failure(id, .operation(mtimeNotKept))) }
         }
         service.whenCommitted(stored) { error in reply(error.map { ClientRequestProcessor.failure(id, $0) } ?? .ok(id)) }
     }

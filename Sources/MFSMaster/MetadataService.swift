@@ -140,8 +140,10 @@ public final class MetadataService: Sendable {
         }
     }
 
-    /// `perform` for a body that makes several changes (a lock released and the waiting ones it
-    /// lets in), queued in order; the version returned is the last one. The body must make its
+    /// `perform` for a body that makes several changes (a write's end: `LENGTH` and the `ATTR`
+    /// that keeps the mtime; a lock released and the waiting ones it lets in): their records
+    /// are queued together, in order, so the writer stores them in one batch (one fsync in
+    /// `CHANGELOG_SAVE_MODE` 2); the version returned is the last one. The body must make its
     /// changes only after everything that can throw: a throw must leave the namespace unchanged.
     public func performMany<R: Sendable>(_ body: (inout Namespace) throws(FSError) -> (R, [ChangelogRecord])) throws(MasterError)
         -> (R, MetaVersion)

@@ -111,8 +111,53 @@ import Testing
     }
 
     /// A read while the chunk's copies move to a new version (the next write's bump) gets
-    /// CHUNKBUSY, which mfsmount retries, not EIO, which it returns to the program at once.
+    /// CHUNKBUSY, which mfsmount retries, not EIO, which it returns to the program at once. Two
+    /// copies (goal 2): the end of a write to them makes the next write bump the version.
     @Test func aReadWhileTheChunkIsReVersionedIsBusyNotAnError() throws {
+        let master = try MasterProcess(
+            exports: "*  /  rw,alldirs,maproot=0\n",
+            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
+        try master.start()
+        let servers = try [1, 2].map { n in
+            try FakeChunkserver(port: master.chunkserverPort, address: ChunkserverAddress(10, 0, 0, UInt8(n), port: 9422))
+        }
+        for server in servers { try server.register() }
+        let admin = try master.connect()
+        _ = try admin.open()
+        guard case .setGoal = try admin.call(.setGoal(admin.newID(), rootCaller, inode: .root, goal: 2, recursive: true)) else {
+            Issue.record("goal 2 not set")
+            return
+        }
+        let c = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(c, password: nil),
+            case .create(1, _, let inode, _) = try Dialect.ask(
+                c, .create(1, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
+        else {
+            Issue.record("no session or no file")
+            return
+        }
+        c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        for server in servers {
+            let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+            server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        }
+        guard case .chunk(_, 2, _, let location) = try Self.next(c) else {
+            Issue.record("no chunk for the writer")
+            return
+        }
+        #expect(
+            try Dialect.ask(c, .writeChunkEnd(3, chunkID: location.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
+                == .status(.fuseWriteChunkEnd.reply, 3, .ok))
+        // The next write bumps the version; the chunkservers do not answer yet.
+        c.send(FuseRequest.writeChunk(4, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        for server in servers { #expect(try server.awaitCommand { if case .setVersion(let v) = $0 { v } else { nil } } != nil) }
+        #expect(try Dialect.ask(c, .readChunk(5, inode: inode, index: 0, chunkOpFlags: 0)) == .status(.fuseReadChunk.reply, 5, .chunkBusy))
+    }
+
+    /// One copy (goal 1): the end of a write cannot leave copies that differ, so the next write
+    /// of the chunk is granted at once, at the same version, with no command to the chunkserver
+    /// (which answers nothing here: a version bump would never be answered).
+    @Test func aWriteAfterAWriteEndToTheOnlyCopyKeepsTheVersion() throws {
         let master = try MasterProcess(
             exports: "*  /  rw,alldirs,maproot=0\n",
             settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
@@ -130,16 +175,23 @@ import Testing
         c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
         let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
         server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
-        guard case .chunk(_, 2, _, let location) = try Self.next(c) else {
+        guard case .chunk(_, 2, _, let first) = try Self.next(c) else {
             Issue.record("no chunk for the writer")
             return
         }
-        #expect(
-            try Dialect.ask(c, .writeChunkEnd(3, chunkID: location.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
-                == .status(.fuseWriteChunkEnd.reply, 3, .ok))
-        // The next write bumps the version; the chunkserver does not answer yet.
-        c.send(FuseRequest.writeChunk(4, inode: inode, index: 0, chunkOpFlags: 0).encode())
-        #expect(try server.awaitCommand { if case .setVersion(let v) = $0 { v } else { nil } } != nil)
-        #expect(try Dialect.ask(c, .readChunk(5, inode: inode, index: 0, chunkOpFlags: 0)) == .status(.fuseReadChunk.reply, 5, .chunkBusy))
+        var id: UInt32 = 3
+        for _ in 0..<3 {
+            #expect(
+                try Dialect.ask(c, .writeChunkEnd(id, chunkID: first.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
+                    == .status(.fuseWriteChunkEnd.reply, id, .ok))
+            c.send(FuseRequest.writeChunk(id + 1, inode: inode, index: 0, chunkOpFlags: 0).encode())
+            guard case .chunk(_, id + 1, _, let again) = try Self.next(c) else {
+                Issue.record("the write after a write end was not granted at once")
+                return
+            }
+            #expect(again.chunkID == first.chunkID)
+            #expect(again.version == first.version)
+            id += 2
+        }
     }
 }
