@@ -8,7 +8,10 @@
 #   - extraction of a tar of this repository's Sources/ (small files), wall time.
 #
 #   sudo scripts/bench-mount.sh [--json] [--runs N] [--files N] [--size MIB]
-#                               [--sides "ours2 moosefs2 ours0 moosefs0"]
+#                               [--sides "ours2 moosefs2 ours0 moosefs0"] [--metadata-only]
+#
+# --metadata-only: the five metadata rows alone (create, stat, readdir, unlink, creates x16),
+# no 1 GiB write and read, no tar; the table shows "-" for the rows left out.
 #
 # Sides: our master or MooseFS's, each in CHANGELOG_SAVE_MODE 2 or 0 (both masters have the
 # setting; like for like, each of ours is compared with MooseFS's in the same mode):
@@ -51,7 +54,8 @@ files=10000
 size_mib=1024
 json=0
 sides="ours2 moosefs2 ours0 moosefs0"
-usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"]" >&2; exit 2; }
+metadata_only=0
+usage() { echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"] [--metadata-only]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --json) json=1 ;;
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
         --files) [ $# -ge 2 ] || usage; files="$2"; shift ;;
         --size) [ $# -ge 2 ] || usage; size_mib="$2"; shift ;;
         --sides) [ $# -ge 2 ] || usage; sides="$2"; shift ;;
+        --metadata-only) metadata_only=1 ;;
         *) usage ;;
     esac
     shift
@@ -319,7 +324,7 @@ ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds 
 }
 bytes=$((size_mib * 1048576))
 source_file="$work/source"          # on the disk, read once into the page cache below
-head -c "$bytes" /dev/urandom >"$source_file"
+[ "$metadata_only" = 1 ] || head -c "$bytes" /dev/urandom >"$source_file"
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
 
@@ -336,6 +341,7 @@ run_side() { # side
     ops "$side" unlink unlink "$b/one" 1
     ops "$side" "create x16" create "$b/par" 16 $((files / 16 * 16))
     rm -rf "$b/par" "$b/one"
+    if [ "$metadata_only" = 1 ]; then stop_cluster "$side"; return; fi
     cat "$source_file" >/dev/null # in the page cache: the write row measures the mount
     start=$(now)
     dd if="$source_file" of="$b/file" bs=1M conv=fsync status=none
