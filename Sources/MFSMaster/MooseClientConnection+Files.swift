@@ -35,7 +35,8 @@ extension MooseClientConnection {
             connection.send(FuseReply.lookup(id, inode: inode, record, lookupFlags: flags, chunkZero: nil).encode())
         }
         // `.` and `..` are resolved here, as MooseFS's master does (`..` of the root is the root).
-        if name == Array(".".utf8) || name == Array("..".utf8) {
+        let dot = UInt8(ascii: ".")
+        if name.first == dot, name.count == 1 || (name.count == 2 && name[1] == dot) {
             let namespace = shared.service.namespace
             guard namespace.isInside(parent, tree: session.root),
                 let up = name.count == 1 ? parent : (parent == session.root ? parent : try? namespace.parentDirectory(of: parent)),

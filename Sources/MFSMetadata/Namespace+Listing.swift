@@ -32,18 +32,22 @@ extension Namespace {
         of inode: InodeID, _ body: (_ name: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) -> Void
     ) {
         inodes.withDirectory(Int(inode.rawValue)) { directory in
-            // A block's children are looked up first, in a tight loop, then handed out: their
-            // records lie scattered (entries are in hash order, inodes in creation order), and
-            // lookups with nothing in between let the processor wait for many at once.
+            // A block's children (records and names) are looked up first, in a tight loop, then
+            // handed out: they lie scattered (entries are in hash order, inodes in creation
+            // order), and loads with nothing in between let the processor wait for many at once.
             var found: [Attributes?] = []
             found.reserveCapacity(Directory.maxBlockEntries)
             for block in directory.blocks {
                 block.withUnsafeBufferPointer { entries in
                     found.removeAll(keepingCapacity: true)
+                    var nameBytes = 0
                     for i in entries.indices {
                         let child = entries[i].inode
+                        // Each name's storage is touched here too, so its miss overlaps the others.
+                        nameBytes &+= entries[i].name.count
                         found.append(inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
                     }
+                    guard nameBytes >= 0 else { return }
                     for i in entries.indices {
                         guard let attributes = found[i] else { continue }
                         entries[i].name.withUnsafeBufferPointer { body($0, attributes) }
