@@ -335,7 +335,7 @@ ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds 
     record "$1" "$2 fsyncs/op" "$(python3 -c "print(round((${a[1]} - ${b[1]}) / $count, 2))")"
 }
 bytes=$((size_mib * 1048576))
-head -c "$bytes" /dev/urandom >"$source_file"
+if has_row write; then head -c "$bytes" /dev/urandom >"$source_file"; fi
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
 

@@ -555,6 +555,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
+    func write(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
     func flush() { context?.flush() }
 
     /// A client's probe (`PeerRole.probe`): who answers here, then the connection ends, quietly.

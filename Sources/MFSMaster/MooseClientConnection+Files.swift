@@ -4,6 +4,7 @@ import MFSMetadata
 import MFSWire
 import MooseClientWire
 import MooseWire
+import NIOCore
 
 /// The MooseFS requests that take more than one of our operations, or read the namespace
 /// directly: lookup (with its access flags), readdir (with attributes), open and create,
@@ -34,7 +35,8 @@ extension MooseClientConnection {
             connection.send(FuseReply.lookup(id, inode: inode, record, lookupFlags: flags, chunkZero: nil).encode())
         }
         // `.` and `..` are resolved here, as MooseFS's master does (`..` of the root is the root).
-        if name == Array(".".utf8) || name == Array("..".utf8) {
+        let dot = UInt8(ascii: ".")
+        if name.first == dot, name.count == 1 || (name.count == 2 && name[1] == dot) {
             let namespace = shared.service.namespace
             guard namespace.isInside(parent, tree: session.root),
                 let up = name.count == 1 ? parent : (parent == session.root ? parent : try? namespace.parentDirectory(of: parent)),
@@ -52,35 +54,33 @@ extension MooseClientConnection {
 
     /// The whole directory in one reply, `.` and `..` first, each entry with its attributes:
     /// mfsmount never continues a listing (it sends `maxentries` 0xFFFFFFFF and edge 0), and
-    /// 3.0.117 echoes the request's edge id.
+    /// 3.0.117 echoes the request's edge id. The reply is written straight into one buffer
+    /// sized for it, from the entries and inode records in place (`forEachEntryWithAttributes`).
     func readdir(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, edgeID: UInt64, _ session: ClientSession) {
         let type = MooseMessageType.fuseReaddir.reply
         let caller = session.effective(credentials(who))
         do throws(MasterError) {
-            let entries = try shared.service.read { (namespace: Namespace) throws(FSError) -> [FuseReply.DirectoryEntry] in
+            let reply = try shared.service.read { (namespace: Namespace) throws(FSError) -> ByteBuffer in
                 guard namespace.isInside(inode, tree: session.root) else { throw .noEntry }
                 let parent = inode == session.root ? inode : (try namespace.parentDirectory(of: inode) ?? inode)
-                var entries = [
-                    FuseReply.DirectoryEntry(
-                        name: Array(".".utf8), inode: remote(inode, session), attr: attr(try namespace.attributes(of: inode), session)),
-                    FuseReply.DirectoryEntry(
-                        name: Array("..".utf8), inode: remote(parent, session), attr: attr(try namespace.attributes(of: parent), session)),
-                ]
-                var cookie: UInt64 = 0
-                while true {
-                    let page = try namespace.readdir(inode, after: cookie, limit: WireLimits.maxReaddirEntries, as: caller)
-                    for entry in page.entries {
-                        let attributes = try namespace.attributes(of: entry.inode)
-                        entries.append(
-                            FuseReply.DirectoryEntry(
-                                name: entry.name.bytes, inode: remote(entry.inode, session), attr: attr(attributes, session)))
+                let (dot, dotDot) = (try namespace.attributes(of: inode), try namespace.attributes(of: parent))
+                let size = try namespace.listingSize(of: inode, as: caller)
+                let capacity = FuseReaddirWriter.capacity(entries: size.entries + 2, nameBytes: size.nameBytes + 3)
+                var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { memory in
+                    var writer = FuseReaddirWriter(into: memory, messageID: id, edgeID: edgeID)
+                    for (name, attributes) in [(".", dot), ("..", dotDot)] {
+                        var name = name
+                        name.withUTF8 { writer.append(name: $0, inode: remote(attributes.inode, session), attr: attr(attributes, session)) }
                     }
-                    if page.atEnd || page.entries.isEmpty { break }
-                    cookie = page.nextCookie
+                    namespace.forEachEntryWithAttributes(of: inode) { name, attributes in
+                        writer.append(name: name, inode: remote(attributes.inode, session), attr: attr(attributes, session))
+                    }
+                    return writer.finish()
                 }
-                return entries
+                return buffer
             }
-            send(FuseReply.readdir(id, edgeID: edgeID, entries).encode())
+            send(reply)
         } catch {
             sendStatus(type, id, ClientRequestProcessor.failure(RequestID(0), error))
         }
@@ -131,29 +131,33 @@ extension MooseClientConnection {
     }
 
     /// CREATE: a regular file (MKNOD's path) opened for the creator whatever its mode says.
+    /// CREATE: the node is made and opened (two changes), and the reply waits once, for the
+    /// open's change, which the changelog stores after the node's: both are then durable. (It
+    /// waited for each in turn, two fsyncs one after the other in mode 2.)
     func create(_ id: UInt32, parent: InodeID, name: [UInt8], mode: UInt16, _ who: FuseCredentials, _ session: ClientSession) {
         let type = MooseMessageType.fuseCreate.reply
         let valid: EntryName
         do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
-        run(.mknod(next(), credentials(who), parent: parent, name: valid, type: .file, mode: mode, rdev: 0), session) { connection, reply in
-            let retried = connection.retriedCreation(reply, id, parent: parent, name: valid, type: .file, session)
-            if let retried, connection.shared.service.namespace.session(session.id, holds: retried.inode) {
-                // The first create opened it too: answer as it did, opening nothing more.
+        let (reply, made) = applied(
+            .mknod(next(), credentials(who), parent: parent, name: valid, type: .file, mode: mode, rdev: 0), session)
+        if case .status(_, .notActive, _) = reply { return handler.closeConnection("no longer active") }
+        let retried = retriedCreation(reply, id, parent: parent, name: valid, type: .file, session)
+        if let retried, shared.service.namespace.session(session.id, holds: retried.inode) {
+            // The first create opened it too: answer as it did, opening nothing more.
+            return whenStored(made) { connection in
                 let record = connection.attr(retried, session, dataCache: false)
-                return connection.send(
-                    FuseReply.create(id, openFlags: 0, inode: connection.remote(retried.inode, session), record).encode())
+                connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(retried.inode, session), record).encode())
             }
-            // A first create that made the node but did not open it (the old master died
-            // between the two) is finished here: the open follows.
-            guard let made = reply.attributes ?? retried else { return connection.sendStatus(type, id, reply) }
-            connection.run(
-                .open(connection.next(), connection.credentials(who), inode: made.inode, flags: [.read, .write, .afterCreate]), session
-            ) {
-                connection, reply in
-                guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
-                let record = connection.attr(attributes, session, dataCache: false)
-                connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(attributes.inode, session), record).encode())
-            }
+        }
+        // A first create that made the node but did not open it (the old master died
+        // between the two) is finished here: the open follows.
+        guard let node = reply.attributes ?? retried else { return whenStored(made) { $0.sendStatus(type, id, reply) } }
+        let (opened, stored) = applied(.open(next(), credentials(who), inode: node.inode, flags: [.read, .write, .afterCreate]), session)
+        if case .status(_, .notActive, _) = opened { return handler.closeConnection("no longer active") }
+        whenStored([made, stored].compactMap { $0 }.max()) { connection in
+            guard let attributes = opened.attributes else { return connection.sendStatus(type, id, opened) }
+            let record = connection.attr(attributes, session, dataCache: false)
+            connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(attributes.inode, session), record).encode())
         }
     }
 

@@ -156,6 +156,17 @@ extension MooseClientConnection {
         }
     }
 
+    /// Runs a namespace request (one answered at once, never a chunk request) and returns its
+    /// reply without waiting: the caller waits for the version (nil: nothing to wait for)
+    /// before it acknowledges anything.
+    func applied(_ request: ClientRequest, _ session: ClientSession) -> (MasterReply, MetaVersion?) {
+        switch shared.processor.process(request, session: session, now: ClientServerContext.now()) {
+        case .now(let reply): (reply, nil)
+        case .whenStored(let version, let reply): (reply, version)
+        case .later: preconditionFailure("\(request) is answered by the chunk registry")
+        }
+    }
+
     /// For an EEXIST answer to a create: the node, if the session's own earlier request made it
     /// (a create mfsmount sends again after a failover; `Namespace.retriedCreation`).
     /// Only a thread's first request on a resumed session can be such a retry.

@@ -101,6 +101,12 @@ final class MooseClientConnection {
         handler.writeOutput(bytes)
     }
 
+    /// A reply built in a buffer of its own (a listing).
+    func send(_ buffer: ByteBuffer) {
+        lastOutput = NIODeadline.now()
+        handler.writeOutput(buffer)
+    }
+
     /// One frame from the client (after the first, which was a register too).
     func handle(_ frame: MooseFrame) throws(MooseWireError) {
         lastInput = NIODeadline.now()
@@ -374,6 +380,7 @@ extension ClientConnectionHandler {
     var peerDescription: String { peer }
 
     func writeOutput(_ bytes: [UInt8]) { write(bytes) }
+    func writeOutput(_ buffer: ByteBuffer) { write(buffer) }
     func flushOutput() { flush() }
     func closeConnection(_ reason: String) { close(reason) }
     /// Frames that waited while a session opened: handled now.

@@ -39,7 +39,7 @@ extension Namespace {
         Self.attributes(inode, try existing(inode))
     }
 
-    static func attributes(_ inode: InodeID, _ r: InodeRecord) -> Attributes {
+    static func attributes(_ inode: InodeID, _ r: borrowing InodeRecord) -> Attributes {
         let device = r.typeRaw == NodeType.blockDevice.rawValue || r.typeRaw == NodeType.charDevice.rawValue
         return Attributes(
             inode: inode, type: r.type, mode: r.mode, uid: r.uid, gid: r.gid, atime: UnixTime(r.atime),

@@ -44,7 +44,12 @@ public struct FuseAttr: Hashable, Sendable {
     func encode(into writer: inout MooseWriter) {
         writer.write(flags)
         writer.write(mode)
-        for value in [uid, gid, atime, mtime, ctime, nlink] { writer.write(value) }
+        writer.write(uid)
+        writer.write(gid)
+        writer.write(atime)
+        writer.write(mtime)
+        writer.write(ctime)
+        writer.write(nlink)
         writer.write(length)
         writer.write(winattr)
     }

@@ -151,10 +151,10 @@ public enum FuseReply: MooseMessage {
     public static let lookupChunkZeroData: UInt16 = 0x0100
     public static let lookupReadOnlyFilesystem: UInt16 = 0x0200
 
-    public static var messageTypes: [MooseMessageType] {
+    /// Built once: every reply's decode checks its type against it.
+    public static let messageTypes: [MooseMessageType] =
         [.nop, .fuseChunkHasChanged, .fuseFlengHasChanged, .fuseTimeSyncReply, .fuseInvalidateChunkCache]
-            + (403...499).filter { $0 % 2 == 1 }.map { MooseMessageType($0) }
-    }
+        + (403...499).filter { $0 % 2 == 1 }.map { MooseMessageType($0) }
 
     public var messageType: MooseMessageType {
         switch self {

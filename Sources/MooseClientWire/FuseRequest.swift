@@ -186,7 +186,7 @@ public enum FuseRequest: MooseMessage {
         }
     }
 
-    public static var messageTypes: [MooseMessageType] {
+    /// Built once: every request's decode checks its type against it.
+    public static let messageTypes: [MooseMessageType] =
         [.nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync] + (402...498).filter { $0 % 2 == 0 }.map { MooseMessageType($0) }
-    }
 }

@@ -122,3 +122,39 @@ import Testing
         #expect(try ns.attributes(of: d).length == 1_000_000)
     }
 }
+
+@Suite struct ListingWithAttributesTests {
+    @Test func everyEntryWithItsAttributesInCookieOrder() throws {
+        var ns = newNamespace()
+        let d = try ns.make(.root, "d", .directory)
+        for i in 0..<700 { try ns.make(d, try EntryName(validating: "file-\(i)")) }
+        try ns.make(d, "sub", .directory)
+        try ns.make(d, try EntryName(validating: String(repeating: "n", count: 255)))
+        let size = try ns.listingSize(of: d, as: .root)
+        let paged = try ns.listAll(d, pageSize: 50)
+        #expect(size.entries == paged.count)
+        #expect(size.nameBytes == paged.reduce(0) { $0 + $1.name.bytes.count })
+        var listed: [(name: [UInt8], attributes: Attributes)] = []
+        ns.forEachEntryWithAttributes(of: d) { name, attributes in listed.append((Array(name), attributes)) }
+        #expect(listed.map(\.name) == paged.map(\.name.bytes))
+        for (entry, page) in zip(listed, paged) {
+            #expect(entry.attributes == (try ns.attributes(of: page.inode)))
+        }
+        #expect(listed.filter { $0.attributes.type == .directory }.map(\.name) == [Array("sub".utf8)])
+    }
+
+    @Test func readPermissionAndDirectoryChecked() throws {
+        var ns = newNamespace()
+        let d = try ns.make(.root, "d", .directory, mode: 0o711)
+        let f = try ns.make(d, "f")
+        #expect(throws: FSError.accessDenied) { try ns.listingSize(of: d, as: Credentials(uid: 5, gid: 1000)) }
+        #expect(throws: FSError.notDirectory) { try ns.listingSize(of: f, as: .root) }
+        #expect(throws: FSError.noEntry) { try ns.listingSize(of: InodeID(999), as: .root) }
+        var calls = 0
+        ns.forEachEntryWithAttributes(of: f) { _, _ in calls += 1 }
+        #expect(calls == 0)
+        let empty = try ns.make(.root, "e", .directory)
+        let none = try ns.listingSize(of: empty, as: .root)
+        #expect(none.entries == 0 && none.nameBytes == 0)
+    }
+}

@@ -1,0 +1,59 @@
+import MFSCore
+
+extension Namespace {
+    /// What a whole listing of a directory with attributes takes: its entry count and the
+    /// bytes of its names, so a reply can be sized once before `forEachEntryWithAttributes`
+    /// (under the same lock: nothing changes in between). Needs read permission on it.
+    public func listingSize(of inode: InodeID, as who: Credentials) throws(FSError) -> (entries: Int, nameBytes: Int) {
+        let dir = try directoryRecord(inode)
+        try Self.check(dir, .read, who)
+        guard case .directory(let directory) = dir.payload else { throw .notDirectory }
+        var count = 0
+        var nameBytes = 0
+        for block in directory.blocks {
+            block.withUnsafeBufferPointer { entries in
+                count += entries.count
+                for i in entries.indices { nameBytes += entries[i].name.count }
+            }
+        }
+        return (count, nameBytes)
+    }
+
+    /// Every entry of a directory with its child's attributes, in cookie order (as `readdir`
+    /// pages them), for a listing that carries attributes (MooseFS's READDIR with
+    /// `GETDIR_FLAG_WITHATTR`, which mfsmount sends for every listing). Permission is checked by
+    /// `listingSize`, called first; nothing for an inode that is not a directory.
+    ///
+    /// Everything is lent in place: `body` gets each name's bytes and the child's attributes
+    /// without a copy of the entry, its name or the child's inode record (those copies, a
+    /// retain and release each, and an array per page were most of a listing's cost). An entry
+    /// whose inode is missing, which a consistent namespace never has, is left out.
+    public func forEachEntryWithAttributes(
+        of inode: InodeID, _ body: (_ name: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) -> Void
+    ) {
+        inodes.withDirectory(Int(inode.rawValue)) { directory in
+            // A block's children (records and names) are looked up first, in a tight loop, then
+            // handed out: they lie scattered (entries are in hash order, inodes in creation
+            // order), and loads with nothing in between let the processor wait for many at once.
+            var found: [Attributes?] = []
+            found.reserveCapacity(Directory.maxBlockEntries)
+            for block in directory.blocks {
+                block.withUnsafeBufferPointer { entries in
+                    found.removeAll(keepingCapacity: true)
+                    var nameBytes = 0
+                    for i in entries.indices {
+                        let child = entries[i].inode
+                        // Each name's storage is touched here too, so its miss overlaps the others.
+                        nameBytes &+= entries[i].name.count
+                        found.append(inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
+                    }
+                    guard nameBytes >= 0 else { return }
+                    for i in entries.indices {
+                        guard let attributes = found[i] else { continue }
+                        entries[i].name.withUnsafeBufferPointer { body($0, attributes) }
+                    }
+                }
+            }
+        }
+    }
+}
