@@ -52,11 +52,14 @@ extension MooseClientConnection {
         }
     }
 
-    /// The whole directory in one reply, `.` and `..` first, each entry with its attributes:
-    /// mfsmount never continues a listing (it sends `maxentries` 0xFFFFFFFF and edge 0), and
-    /// 3.0.117 echoes the request's edge id. The reply is written straight into one buffer
-    /// sized for it, from the entries and inode records in place (`forEachEntryWithAttributes`).
-    func readdir(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, edgeID: UInt64, _ session: ClientSession) {
+    /// The whole directory in one reply, `.` and `..` first, each entry with its attributes
+    /// (flag `GETDIR_FLAG_WITHATTR`, as mfsmount lists; MooseFS then also wants search
+    /// permission) or only its type byte (libmfsio's listing, and mfsmount's after an EACCES).
+    /// Clients never continue a listing from a 3.0 master (they send `maxentries` 0xFFFFFFFF
+    /// and edge 0, and take any answer as the end), and 3.0.117 echoes the request's edge id.
+    /// The reply is written straight into one buffer sized for it, from the entries and inode
+    /// records in place (`forEachEntryWithAttributes`).
+    func readdir(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, withAttributes: Bool, edgeID: UInt64, _ session: ClientSession) {
         let type = MooseMessageType.fuseReaddir.reply
         let caller = session.effective(credentials(who))
         do throws(MasterError) {
@@ -64,18 +67,26 @@ extension MooseClientConnection {
                 guard namespace.isInside(inode, tree: session.root) else { throw .noEntry }
                 let parent = inode == session.root ? inode : (try namespace.parentDirectory(of: inode) ?? inode)
                 let (dot, dotDot) = (try namespace.attributes(of: inode), try namespace.attributes(of: parent))
-                let size = try namespace.listingSize(of: inode, as: caller)
-                let capacity = FuseReaddirWriter.capacity(entries: size.entries + 2, nameBytes: size.nameBytes + 3)
+                let size = try namespace.listingSize(of: inode, as: caller, access: withAttributes ? [.read, .execute] : .read)
+                let capacity = FuseReaddirWriter.capacity(
+                    entries: size.entries + 2, nameBytes: size.nameBytes + 3, withAttributes: withAttributes)
+                let version = clientVersion
                 var buffer = ByteBufferAllocator().buffer(capacity: capacity)
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { memory in
                     var writer = FuseReaddirWriter(into: memory, messageID: id, edgeID: edgeID)
+                    func append(_ name: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) {
+                        let inode = remote(attributes.inode, session)
+                        guard withAttributes else {
+                            let type = FuseReaddirWriter.typeByte(Self.mooseType(attributes.type), clientVersion: version)
+                            return writer.append(name: name, inode: inode, type: type)
+                        }
+                        writer.append(name: name, inode: inode, attr: attr(attributes, session))
+                    }
                     for (name, attributes) in [(".", dot), ("..", dotDot)] {
                         var name = name
-                        name.withUTF8 { writer.append(name: $0, inode: remote(attributes.inode, session), attr: attr(attributes, session)) }
+                        name.withUTF8 { append($0, attributes) }
                     }
-                    namespace.forEachEntryWithAttributes(of: inode) { name, attributes in
-                        writer.append(name: name, inode: remote(attributes.inode, session), attr: attr(attributes, session))
-                    }
+                    namespace.forEachEntryWithAttributes(of: inode, append)
                     return writer.finish()
                 }
                 return buffer

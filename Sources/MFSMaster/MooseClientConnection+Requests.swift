@@ -67,8 +67,8 @@ extension MooseClientConnection {
             entry(type, id, session, name: newName) {
                 .link($0, self.credentials(who), inode: self.local(inode, session), newParent: self.local(newParent, session), newName: $1)
             }
-        case .readdir(_, let inode, let who, _, _, let edgeID):
-            readdir(id, inode: local(inode, session), who, edgeID: edgeID, session)
+        case .readdir(_, let inode, let who, let flags, _, let edgeID):
+            readdir(id, inode: local(inode, session), who, withAttributes: flags & 0x01 != 0, edgeID: edgeID, session)
         case .open(_, let inode, let who, let flags):
             open(id, inode: local(inode, session), who, flags: flags, session)
         case .create(_, let parent, let name, let mode, let umask, let who):

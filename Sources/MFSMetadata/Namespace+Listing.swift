@@ -3,10 +3,13 @@ import MFSCore
 extension Namespace {
     /// What a whole listing of a directory with attributes takes: its entry count and the
     /// bytes of its names, so a reply can be sized once before `forEachEntryWithAttributes`
-    /// (under the same lock: nothing changes in between). Needs read permission on it.
-    public func listingSize(of inode: InodeID, as who: Credentials) throws(FSError) -> (entries: Int, nameBytes: Int) {
+    /// (under the same lock: nothing changes in between). Needs `access` on it: read, and for a
+    /// listing with attributes MooseFS also asks for search (execute) permission.
+    public func listingSize(of inode: InodeID, as who: Credentials, access: AccessMask = .read) throws(FSError) -> (
+        entries: Int, nameBytes: Int
+    ) {
         let dir = try directoryRecord(inode)
-        try Self.check(dir, .read, who)
+        try Self.check(dir, access, who)
         guard case .directory(let directory) = dir.payload else { throw .notDirectory }
         var count = 0
         var nameBytes = 0

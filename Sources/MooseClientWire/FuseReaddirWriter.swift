@@ -9,9 +9,10 @@ public struct FuseReaddirWriter {
     /// Bytes written so far (the frame header included).
     public private(set) var written: Int
 
-    /// Bytes of the whole frame for `entries` entries whose names take `nameBytes` in all.
-    public static func capacity(entries: Int, nameBytes: Int) -> Int {
-        MooseWireLimits.frameHeaderLength + 4 + 8 + entries * (1 + 4 + FuseAttr.size) + nameBytes
+    /// Bytes of the whole frame for `entries` entries whose names take `nameBytes` in all; each
+    /// entry carries its attribute record, or (`withAttributes: false`) only its type byte.
+    public static func capacity(entries: Int, nameBytes: Int, withAttributes: Bool = true) -> Int {
+        MooseWireLimits.frameHeaderLength + 4 + 8 + entries * (1 + 4 + (withAttributes ? FuseAttr.size : 1)) + nameBytes
     }
 
     /// Starts the frame in `memory` (at least `capacity` of what will be appended).
@@ -45,6 +46,29 @@ public struct FuseReaddirWriter {
         store(attr.nlink)
         store(attr.length)
         store(attr.winattr)
+    }
+
+    /// One entry of a listing without attributes (READDIR without `GETDIR_FLAG_WITHATTR`, as
+    /// libmfsio lists): its name, inode and type byte (`FuseReaddirWriter.typeByte`).
+    public mutating func append(name: UnsafeBufferPointer<UInt8>, inode: UInt32, type: UInt8) {
+        precondition(name.count <= Int(UInt8.max), "a name of \(name.count) bytes")
+        precondition(written + 1 + name.count + 4 + 1 <= memory.count, "READDIR reply past its capacity")
+        store(UInt8(name.count))
+        if let source = name.baseAddress, !name.isEmpty {
+            (memory.baseAddress! + written).copyMemory(from: source, byteCount: name.count)
+            written += name.count
+        }
+        store(inode)
+        store(type)
+    }
+
+    /// The type byte of an entry listed without attributes, for MooseFS's node type (1 file,
+    /// 2 directory, 3 symlink, 4 fifo, 5 block device, 6 char device, 7 socket): the number
+    /// itself for clients since 1.7.32 (MooseFS's `SESFLAG_ATTRBIT`), a letter for older ones.
+    public static func typeByte(_ mooseType: UInt8, clientVersion: MooseVersion) -> UInt8 {
+        guard clientVersion.rawValue < MooseVersion(major: 1, mid: 7, minor: 32).rawValue else { return mooseType }
+        let letters = Array("?fdlqbcs".utf8)
+        return Int(mooseType) < letters.count ? letters[Int(mooseType)] : UInt8(ascii: "?")
     }
 
     /// Fills in the payload length; returns the frame's bytes in all.

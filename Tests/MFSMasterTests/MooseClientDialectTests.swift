@@ -117,6 +117,62 @@ import Testing
         #expect(abs(Double(usec) / 1e6 - Date().timeIntervalSince1970) < 60)
     }
 
+    /// READDIR without `GETDIR_FLAG_WITHATTR` (libmfsio's listing): each entry is its name, inode
+    /// and type byte, as MooseFS sends it; with attributes a listing also needs search permission.
+    @Test func aListingWithoutAttributesCarriesTypeBytes() throws {
+        let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
+        try master.start()
+        let c = try WireConnection(port: master.clientPort)
+        guard case .session = try Self.register(c, password: "secret") else {
+            Issue.record("no session")
+            return
+        }
+        let root = FuseCredentials(uid: 0, gids: [0])
+        let user = FuseCredentials(uid: 1000, gids: [1000])
+        guard
+            case .entry(_, 1, let dir, _) = try Self.ask(
+                c, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o744, umask: 0, root, copySGID: 0)),
+            case .create(2, _, let file, _) = try Self.ask(c, .create(2, parent: dir, name: Array("f".utf8), mode: 0o644, umask: 0, root)),
+            case .entry(_, 3, let sub, _) = try Self.ask(
+                c, .mkdir(3, parent: dir, name: Array("s".utf8), mode: 0o755, umask: 0, root, copySGID: 0))
+        else {
+            Issue.record("setup failed")
+            return
+        }
+        c.send(FuseRequest.readdir(4, inode: dir, user, flags: 0, maxEntries: .max, edgeID: 0).encode())
+        guard let frame = try Self.receive(c), frame.type == MooseMessageType.fuseReaddir.reply else {
+            Issue.record("no READDIR reply")
+            return
+        }
+        // msgid:32 nedgeid:64 then N x (nleng:8 name inode:32 type:8)
+        var listed: [String: (inode: UInt32, type: UInt8)] = [:]
+        let p = frame.payload
+        #expect(p.count >= 12 && p[0..<4] == [0, 0, 0, 4])
+        var at = 12
+        while at < p.count {
+            let n = Int(p[at])
+            guard at + 1 + n + 5 <= p.count else {
+                Issue.record("an entry runs past the reply at byte \(at)")
+                return
+            }
+            let name = String(decoding: p[(at + 1)..<(at + 1 + n)], as: UTF8.self)
+            let inode = p[(at + 1 + n)..<(at + 5 + n)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            listed[name] = (inode, p[at + 5 + n])
+            at += 1 + n + 5
+        }
+        #expect(listed.count == 4)
+        #expect(listed["."]?.inode == dir && listed["."]?.type == 2)
+        #expect(listed[".."]?.inode == 1 && listed[".."]?.type == 2)
+        #expect(listed["f"]?.inode == file && listed["f"]?.type == 1)
+        #expect(listed["s"]?.inode == sub && listed["s"]?.type == 2)
+        // Read without search permission: the listing with attributes is refused, as MooseFS does.
+        #expect(
+            try Self.ask(c, .readdir(5, inode: dir, user, flags: 1, maxEntries: .max, edgeID: 0))
+                == .status(.fuseReaddir.reply, 5, .accessDenied))
+        #expect(FuseReaddirWriter.typeByte(3, clientVersion: MooseVersion(major: 1, mid: 6, minor: 27)) == UInt8(ascii: "l"))
+        #expect(FuseReaddirWriter.typeByte(9, clientVersion: MooseVersion(major: 1, mid: 6, minor: 27)) == UInt8(ascii: "?"))
+    }
+
     @Test func aFollowerRedirectsMooseFSClientsToTheActiveMaster() throws {
         let active = try MasterProcess.active(syncReplicas: 0)
         try active.start()
