@@ -10,7 +10,8 @@ import NIOCore
 /// decode or one past `ChunkserverLimits.dataPortFrame` closes the connection with a logged
 /// reason; nothing a peer sends reaches the disk unchecked.
 ///
-/// Memory per connection is bounded: the frame decoder holds at most one frame, a read holds at
+/// Memory per connection is bounded: the frame decoder holds at most one socket read
+/// (`ChunkserverLimits.dataReceiveBuffer`) and one incomplete frame, a read holds at
 /// most `ChunkserverLimits.readBatchesQueued` + 1 batches of `readBlocksPerJob` blocks (one
 /// being read from the disk while the others go out), and a write
 /// session stops decoding past `ChunkserverLimits.maxWritesInFlight` unanswered pieces.
