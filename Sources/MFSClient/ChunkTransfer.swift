@@ -122,20 +122,17 @@ public enum ChunkTransfer {
                 throw DataPathError.protocolViolation(first, "a write past the end of the chunk (64 MiB)")
             }
             position += bytes.count
-            // Each piece's frame is built straight from the source's bytes (one copy, its CRC
-            // computed over the frame's data).
-            try pieces.cut(bytes) { block, inBlock, data in
+            for piece in pieces.cut(bytes) {
                 while pending.count > settings.piecesInFlight { try settle(try socket.receive(timeout: settings.answerTimeout)) }
-                let frame = DataPortBulk.writeDataFrame(chunkID: chunk, writeID: nextID, block: block, offset: inBlock, data: data)
-                try socket.send(frame, timeout: settings.answerTimeout)
+                try socket.send(
+                    DataPortBulk.encode(WriteData(chunkID: chunk, writeID: nextID, piece: piece)), timeout: settings.answerTimeout)
                 pending.insert(nextID)
                 nextID += 1
                 while let ready = try socket.receiveNow() { try settle(ready) }
             }
         }
-        try pieces.flush { block, inBlock, data in
-            let frame = DataPortBulk.writeDataFrame(chunkID: chunk, writeID: nextID, block: block, offset: inBlock, data: data)
-            try socket.send(frame, timeout: settings.answerTimeout)
+        for piece in pieces.flush() {
+            try socket.send(DataPortBulk.encode(WriteData(chunkID: chunk, writeID: nextID, piece: piece)), timeout: settings.answerTimeout)
             pending.insert(nextID)
             nextID += 1
         }
@@ -147,69 +144,47 @@ public enum ChunkTransfer {
 
 /// Cuts a stream of bytes starting at a chunk offset into pieces that never cross a 64 KiB
 /// block boundary, holding back a partial block until it is full or the stream ends (fewer,
-/// whole-block pieces: a whole block is written without reading it first). Each piece is lent
-/// to `each` as its block, its offset in the block and its bytes (valid during the call only):
-/// whole pieces straight from the caller's bytes, a completed partial block from the held one.
+/// whole-block pieces: a whole block is written without reading it first).
 struct PieceCutter {
     private(set) var position: Int
     private var held: [UInt8] = []
 
     init(start: Int) { position = start }
 
-    typealias Piece = (_ block: UInt16, _ offset: UInt16, _ data: UnsafeRawBufferPointer) throws -> Void
-
-    mutating func cut(_ bytes: [UInt8], each: Piece) rethrows {
-        try bytes.withUnsafeBytes { (all) throws in
-            var rest = all[...]
-            if !held.isEmpty {
-                // Complete the held partial block first.
-                let room = MooseWireLimits.blockSize - (position + held.count) % MooseWireLimits.blockSize
-                let taken = min(room, rest.count)
-                held += rest.prefix(taken)
-                rest = rest.dropFirst(taken)
-                guard taken == room else { return }
-                let completed = held
-                held = []
-                try lend(completed, each)
-            }
-            while true {
-                let room = MooseWireLimits.blockSize - position % MooseWireLimits.blockSize
-                guard rest.count >= room else { break }
-                try lend(UnsafeRawBufferPointer(rebasing: rest.prefix(room)), each)
-                rest = rest.dropFirst(room)
-            }
-            held = Array(rest)
-        }
-    }
-
-    mutating func flush(each: Piece) rethrows {
-        guard !held.isEmpty else { return }
-        let last = held
-        held = []
-        try lend(last, each)
-    }
-
-    /// The pieces of `bytes` as values (each with the CRC of its bytes), for tests.
     mutating func cut(_ bytes: [UInt8]) -> [DataPiece] {
         var pieces: [DataPiece] = []
-        cut(bytes) { pieces.append(DataPiece(block: $0, offset: $1, data: Array($2))) }
+        var rest = bytes[...]
+        if !held.isEmpty {
+            // Complete the held partial block first.
+            let room = MooseWireLimits.blockSize - (position + held.count) % MooseWireLimits.blockSize
+            let taken = min(room, rest.count)
+            held += rest.prefix(taken)
+            rest = rest.dropFirst(taken)
+            guard taken == room else { return [] }
+            let inBlock = position % MooseWireLimits.blockSize
+            pieces.append(piece(held, at: inBlock))
+            held = []
+        }
+        // Whole pieces straight from the caller's bytes (one copy each, no held buffer).
+        while true {
+            let inBlock = position % MooseWireLimits.blockSize
+            let room = MooseWireLimits.blockSize - inBlock
+            guard rest.count >= room else { break }
+            pieces.append(piece(Array(rest.prefix(room)), at: inBlock))
+            rest = rest.dropFirst(room)
+        }
+        held = Array(rest)
         return pieces
     }
 
     mutating func flush() -> [DataPiece] {
-        var pieces: [DataPiece] = []
-        flush { pieces.append(DataPiece(block: $0, offset: $1, data: Array($2))) }
-        return pieces
+        guard !held.isEmpty else { return [] }
+        defer { held = [] }
+        return [piece(held, at: position % MooseWireLimits.blockSize)]
     }
 
-    private mutating func lend(_ bytes: [UInt8], _ each: Piece) rethrows {
-        try bytes.withUnsafeBytes { (raw) throws in try lend(raw, each) }
-    }
-
-    private mutating func lend(_ bytes: UnsafeRawBufferPointer, _ each: Piece) rethrows {
-        let block = UInt16(position / MooseWireLimits.blockSize)
-        let inBlock = UInt16(position % MooseWireLimits.blockSize)
-        position += bytes.count
-        try each(block, inBlock, bytes)
+    private mutating func piece(_ bytes: [UInt8], at inBlock: Int) -> DataPiece {
+        defer { position += bytes.count }
+        return DataPiece(block: UInt16(position / MooseWireLimits.blockSize), offset: UInt16(inBlock), data: bytes)
     }
 }

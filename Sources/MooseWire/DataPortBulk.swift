@@ -40,34 +40,22 @@ public enum DataPortBulk {
     /// allocation of the frame's exact size.
     public static func encode(_ message: WriteData) -> [UInt8] {
         let piece = message.piece
-        return piece.data.withUnsafeBytes { data in
-            writeDataFrame(
-                chunkID: message.chunkID, writeID: message.writeID, block: piece.block, offset: piece.offset, data: data, crc: piece.crc)
-        }
-    }
-
-    /// The WRITE_DATA frame of a piece given as raw memory (a client's source bytes): one
-    /// allocation of the frame's exact size, the data copied once, into it, and its CRC (when
-    /// `crc` is nil) computed by zlib over that copy (issue #12).
-    public static func writeDataFrame(
-        chunkID: ChunkID, writeID: UInt32, block: UInt16, offset: UInt16, data: UnsafeRawBufferPointer, crc: UInt32? = nil
-    ) -> [UInt8] {
-        precondition(Int(block) < MooseWireLimits.blocksPerChunk, "block \(block)")
-        precondition(Int(offset) + data.count <= MooseWireLimits.blockSize, "piece \(offset)+\(data.count) crosses its block")
-        let total = writeDataHeaderLength + data.count
+        let total = writeDataHeaderLength + piece.data.count
         return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
             let space = UnsafeMutableRawBufferPointer(buffer)
             space.storeBytes(of: MooseMessageType.cltocsWriteData.rawValue.bigEndian, toByteOffset: 0, as: UInt32.self)
             space.storeBytes(of: UInt32(total - MooseWireLimits.frameHeaderLength).bigEndian, toByteOffset: 4, as: UInt32.self)
-            space.storeBytes(of: chunkID.rawValue.bigEndian, toByteOffset: 8, as: UInt64.self)
-            space.storeBytes(of: writeID.bigEndian, toByteOffset: 16, as: UInt32.self)
-            space.storeBytes(of: block.bigEndian, toByteOffset: 20, as: UInt16.self)
-            space.storeBytes(of: offset.bigEndian, toByteOffset: 22, as: UInt16.self)
-            space.storeBytes(of: UInt32(data.count).bigEndian, toByteOffset: 24, as: UInt32.self)
-            let copy = UnsafeMutableRawBufferPointer(rebasing: space[writeDataHeaderLength...])
-            if let base = data.baseAddress { copy.baseAddress!.copyMemory(from: base, byteCount: data.count) }
-            let checksum = crc ?? PieceCRC.checksum(UnsafeRawBufferPointer(copy))
-            space.storeBytes(of: checksum.bigEndian, toByteOffset: 28, as: UInt32.self)
+            space.storeBytes(of: message.chunkID.rawValue.bigEndian, toByteOffset: 8, as: UInt64.self)
+            space.storeBytes(of: message.writeID.bigEndian, toByteOffset: 16, as: UInt32.self)
+            space.storeBytes(of: piece.block.bigEndian, toByteOffset: 20, as: UInt16.self)
+            space.storeBytes(of: piece.offset.bigEndian, toByteOffset: 22, as: UInt16.self)
+            space.storeBytes(of: UInt32(piece.data.count).bigEndian, toByteOffset: 24, as: UInt32.self)
+            space.storeBytes(of: piece.crc.bigEndian, toByteOffset: 28, as: UInt32.self)
+            piece.data.withUnsafeBytes { data in
+                if let base = data.baseAddress {
+                    (space.baseAddress! + writeDataHeaderLength).copyMemory(from: base, byteCount: data.count)
+                }
+            }
             count = total
         }
     }
