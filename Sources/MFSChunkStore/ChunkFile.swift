@@ -182,6 +182,13 @@ final class ChunkFile {
         try io { () throws(PosixError) in try file.sync() }
     }
 
+    /// Stores the table and returns a second descriptor of the file, to fsync the writes made
+    /// so far without holding the store's lock (`ChunkStore.sync`).
+    func flushForSync() throws(ChunkStoreError) -> PosixFile {
+        try flush()
+        return try io { () throws(PosixError) in try file.duplicate() }
+    }
+
     func close() throws(ChunkStoreError) {
         try io { () throws(PosixError) in try file.close() }
     }

@@ -100,6 +100,16 @@ extension ChunkStorage {
         }
     }
 
+    /// The first half of `ChunkStore.sync`: stores the CRC table of a chunk open for writing
+    /// and returns a second descriptor of its file, which the caller fsyncs (after the lock is
+    /// released) and closes; the chunk stays open for the next writes. nil when the chunk is
+    /// not open for writing: nothing of it waits for an fsync (`finish` did it).
+    func prepareSync(_ id: ChunkID) throws(ChunkStoreError) -> DetachedSync? {
+        guard let file = open[id]?.file, let stored = table[id] else { return nil }
+        let copy = try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in try file.flushForSync() }
+        return DetachedSync(file: copy, directory: stored.directory)
+    }
+
     /// Finishes every chunk open for writing (at shutdown); returns the errors, by chunk.
     public func finishAll() -> [ChunkID: ChunkStoreError] {
         var errors: [ChunkID: ChunkStoreError] = [:]
@@ -145,4 +155,12 @@ extension ChunkStorage {
         open[stored.name.id] = (file, useCounter)
         return file
     }
+}
+
+/// A chunk file's second descriptor, handed out of the store's lock to be fsynced
+/// (`ChunkStore.sync`); owned by that one caller.
+struct DetachedSync: @unchecked Sendable {
+    let file: PosixFile
+    /// The chunk's data directory, for what an fsync error means for it.
+    let directory: Int
 }

@@ -97,6 +97,21 @@ public final class ChunkStore: Sendable {
         try withStorage { (s) throws(ChunkStoreError) in try s.finish(id) }
     }
 
+    /// Makes every write of a chunk open for writing durable, as `finish` does (its CRC table
+    /// stored, data and header fsynced), but keeps it open, and fsyncs **outside** the lock:
+    /// the next writes (of this chunk or another) go on meanwhile, and an acknowledgement may
+    /// cover exactly the writes that returned before this call (a write session's pipeline,
+    /// issue #12). An fsync error counts against the chunk's directory as any I/O error does.
+    public func sync(_ id: ChunkID) throws(ChunkStoreError) {
+        guard let detached = try withStorage({ (s) throws(ChunkStoreError) in try s.prepareSync(id) }) else { return }
+        do throws(PosixError) {
+            try detached.file.sync()
+            try? detached.file.close()
+        } catch {
+            throw locked { $0.noted(.io(error), directory: detached.directory, chunk: id) }
+        }
+    }
+
     public func finishAll() -> [ChunkID: ChunkStoreError] { locked { $0.finishAll() } }
 
     public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {

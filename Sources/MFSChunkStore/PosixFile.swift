@@ -102,6 +102,14 @@ final class PosixFile {
         guard fsync(fd) == 0 else { throw PosixError("fsync", path) }
     }
 
+    /// A second descriptor of the same open file (`dup`), closed on its own: an fsync through
+    /// it covers every write made through this one before the fsync starts.
+    func duplicate() throws(PosixError) -> PosixFile {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw PosixError("dup", path) }
+        return PosixFile(path: path, fd: copy)
+    }
+
     func close() throws(PosixError) {
         let fd = self.fd
         self.fd = -1

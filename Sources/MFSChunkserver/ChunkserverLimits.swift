@@ -67,6 +67,11 @@ public enum ChunkserverLimits {
     /// the disk while this many go out, so the socket never waits for the disk nor the disk
     /// for the socket. A read connection holds at most (this + 1) × `readBlocksPerJob` blocks.
     public static let readBatchesQueued = 2
+    /// The most bytes one socket read on the data port takes (NIO grows its reads up to this
+    /// while they come back full): a write's 64 KiB pieces arrive several per read instead of
+    /// one read per part of a piece (issue #12). A connection's frame decoder holds at most
+    /// one such read and one incomplete frame.
+    public static let dataReceiveBuffer = 256 * 1_024
     /// A write session reads again once its pieces in flight fall to this.
     public static let resumeWritesAt = 128
     /// Tries to connect to the next chunkserver of a write chain (MooseFS: 10).

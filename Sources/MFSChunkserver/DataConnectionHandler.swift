@@ -10,7 +10,8 @@ import NIOCore
 /// decode or one past `ChunkserverLimits.dataPortFrame` closes the connection with a logged
 /// reason; nothing a peer sends reaches the disk unchecked.
 ///
-/// Memory per connection is bounded: the frame decoder holds at most one frame, a read holds at
+/// Memory per connection is bounded: the frame decoder holds at most one socket read
+/// (`ChunkserverLimits.dataReceiveBuffer`) and one incomplete frame, a read holds at
 /// most `ChunkserverLimits.readBatchesQueued` + 1 batches of `readBlocksPerJob` blocks (one
 /// being read from the disk while the others go out), and a write
 /// session stops decoding past `ChunkserverLimits.maxWritesInFlight` unanswered pieces.
@@ -69,12 +70,28 @@ final class DataConnectionHandler: ChannelInboundHandler {
             while true {
                 if case .writing(let session) = state, session.inFlight >= ChunkserverLimits.maxWritesInFlight { return pause(true) }
                 if case .closing = state { return }
-                guard let frame = try frames.next() else { return pause(false) }
-                try handle(frame)
+                guard let frame = try frames.nextInPlace(Self.received) else { return pause(false) }
+                switch frame {
+                case .writeData(let piece): handle(.writeData(piece), type: .cltocsWriteData) { DataPortBulk.encode(piece) }
+                case .other(let frame): handle(try DataPortRequest.decode(frame), type: frame.type) { frame.encode() }
+                }
             }
         } catch {
             close("\(error)")
         }
+    }
+
+    /// A frame as the decoder holds it: a well-formed WRITE_DATA decoded in place, its data
+    /// copied once (`DataPortBulk.writeData`); any other frame, a malformed WRITE_DATA
+    /// included, copied out for `DataPortRequest.decode` (and its error).
+    private enum Received {
+        case writeData(WriteData)
+        case other(MooseFrame)
+    }
+
+    private static func received(_ type: MooseMessageType, _ payload: UnsafeRawBufferPointer) -> Received {
+        if type == .cltocsWriteData, let piece = DataPortBulk.writeData(payload) { return .writeData(piece) }
+        return .other(MooseFrame(type: type, payload: Array(payload)))
     }
 
     private func pause(_ on: Bool) {
@@ -84,23 +101,23 @@ final class DataConnectionHandler: ChannelInboundHandler {
         if !on { context.read() }
     }
 
-    private func handle(_ frame: MooseFrame) throws(MooseWireError) {
-        let request = try DataPortRequest.decode(frame)
+    /// `type` names the frame in a reason; `bytes` makes its bytes again (for the next server
+    /// of a write chain: only when there is one).
+    private func handle(_ request: DataPortRequest, type: MooseMessageType, bytes: () -> [UInt8]) {
         switch state {
         case .closing: return
         case .reading:
             if case .ignored = request { return }
-            guard case .nop = request else { return close("\(frame.type) while a read is running") }
+            guard case .nop = request else { return close("\(type) while a read is running") }
         case .writing(let session):
-            // The frame's bytes again, for the next server of the chain: made only when there is one.
             let allocator = channelContext!.channel.allocator
-            let raw = { allocator.buffer(bytes: frame.encode()) }
+            let raw = { allocator.buffer(bytes: bytes()) }
             switch request {
             case .writeData(let piece): session.data(piece, raw: raw)
             case .writeFinish(let finish): session.finish(finish, raw: raw)
             case .nop: session.nop(raw: raw)
             case .ignored: break
-            default: close("\(frame.type) during a write session")
+            default: close("\(type) during a write session")
             }
         case .idle: idle(request)
         }

@@ -11,8 +11,9 @@ import NIOPosix
 ///   The chain-ready status (writeid 0) goes up once this server's check and the next server's
 ///   writeid-0 status are in: the first error of the two, else OK.
 /// - Every CLTOCS_WRITE_DATA is forwarded verbatim down the chain and written here (the store
-///   checks its CRC first). Pieces that queued up while the disk was busy are written together
-///   and fsynced once (`ChunkStore.finish`): a piece's status goes up only after its bytes are
+///   checks its CRC first). Pieces that queued up while the disk was busy are written together,
+///   and pieces written while an fsync ran are fsynced together (`ChunkStore.sync`, the next
+///   batch is written during the fsync): a piece's status goes up only after its bytes are
 ///   fsynced here **and** the next server answered it, in the order the pieces came.
 /// - CLTOCS_WRITE_FINISH (no reply) is forwarded and ends the session: the connection is idle
 ///   again and may carry the next request.
@@ -37,8 +38,12 @@ final class WriteSession {
     private var order: [UInt32] = []
     private var orderStart = 0
     private var results: [UInt32: (own: MooseStatus?, next: MooseStatus?)] = [:]
+    /// Pieces received and not yet written, written and not yet fsynced.
     private var diskQueue: [WriteData] = []
-    private var diskBusy = false
+    private var written: [UInt32] = []
+    /// A disk job writing pieces, one fsyncing them: at most one of each at a time.
+    private var writeBusy = false
+    private var syncBusy = false
     private var finished = false
 
     init(
@@ -226,10 +231,13 @@ final class WriteSession {
         if before >= ChunkserverLimits.resumeWritesAt && inFlight < ChunkserverLimits.resumeWritesAt { drained() }
     }
 
-    /// Writes every queued piece in one disk job, then one fsync for all of them.
+    /// Writes every queued piece in one disk job (the store checks each piece's CRC first). A
+    /// piece refused there is answered at once; the others wait for the next fsync
+    /// (`syncWritten`). The next batch is written while the last one's fsync runs, so the disk
+    /// stays busy (issue #12).
     private func writeQueued() {
-        guard !diskBusy, !diskQueue.isEmpty else { return }
-        diskBusy = true
+        guard !writeBusy, !diskQueue.isEmpty else { return }
+        writeBusy = true
         let batch = diskQueue
         diskQueue = []
         let store = shared.store
@@ -237,30 +245,58 @@ final class WriteSession {
         let storedVersion = StoredVersion(version)
         let bound = NIOLoopBound(self, eventLoop: loop)
         shared.onDisk(loop) { () -> [MooseStatus] in
-            var statuses = batch.map { data in
+            batch.map { data in
                 MooseStatus.of { () throws(ChunkStoreError) in
                     let piece = MFSChunkStore.BlockPiece(
                         block: Int(data.piece.block), offset: Int(data.piece.offset), size: data.piece.data.count)
                     try store.write(id, version: storedVersion, piece: piece, bytes: data.piece.data, crc: data.piece.crc)
                 }
             }
-            let synced = MooseStatus.of { () throws(ChunkStoreError) in try store.finish(id) }
-            if synced != .ok { statuses = statuses.map { $0 == .ok ? synced : $0 } }
-            return statuses
         }.whenComplete { result in
             let session = bound.value
-            session.diskBusy = false
+            session.writeBusy = false
             let statuses = (try? result.get()) ?? batch.map { _ in .io }
             for (data, status) in zip(batch, statuses) {
-                if status != .ok {
-                    session.shared.logger.warning(
-                        "write of chunk \(chunkName(id)) \(data.piece.block):\(data.piece.offset) refused: \(status)")
+                if status == .ok {
+                    session.written.append(data.writeID)
+                } else {
+                    session.refused(data, status)
                 }
-                session.results[data.writeID]?.own = status
             }
-            session.flush()
+            session.syncWritten()
             session.writeQueued()
+            session.flush()
         }
+    }
+
+    /// fsyncs every written piece not yet fsynced in one disk job (the store's lock is not held
+    /// during the fsync, so the next batch is written meanwhile), then answers them.
+    private func syncWritten() {
+        guard !syncBusy, !written.isEmpty else { return }
+        syncBusy = true
+        let batch = written
+        written = []
+        let store = shared.store
+        let id = chunkID
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        shared.onDisk(loop) { () -> MooseStatus in
+            MooseStatus.of { () throws(ChunkStoreError) in try store.sync(id) }
+        }.whenComplete { result in
+            let session = bound.value
+            session.syncBusy = false
+            let status = (try? result.get()) ?? .io
+            if status != .ok {
+                session.shared.logger.warning("fsync of chunk \(chunkName(id)) failed: \(status); \(batch.count) writes refused")
+            }
+            for writeID in batch { session.results[writeID]?.own = status }
+            session.syncWritten()
+            session.flush()
+        }
+    }
+
+    private func refused(_ data: WriteData, _ status: MooseStatus) {
+        shared.logger.warning("write of chunk \(chunkName(chunkID)) \(data.piece.block):\(data.piece.offset) refused: \(status)")
+        results[data.writeID]?.own = status
     }
 }
 

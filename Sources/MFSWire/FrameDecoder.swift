@@ -47,6 +47,13 @@ public struct FrameDecoder: Sendable {
 
     /// The next complete frame, or nil until more bytes arrive.
     public mutating func next() throws(WireError) -> Frame? {
+        try nextInPlace { type, payload in Frame(type: type, payload: Array(payload)) }
+    }
+
+    /// The next complete frame handed to `body` in place: its type and its payload, valid only
+    /// during the call (nothing copied). The frame is consumed; `body` must not touch this
+    /// decoder. Nil, without calling `body`, until more bytes arrive; the same errors as `next`.
+    public mutating func nextInPlace<T>(_ body: (MessageType, UnsafeRawBufferPointer) -> T) throws(WireError) -> T? {
         if let failure { throw failure }
         let header = WireLimits.frameHeaderLength
         guard buffer.count - start >= header else { return nil }
@@ -59,13 +66,14 @@ public struct FrameDecoder: Sendable {
         }
         let end = start + header + Int(length)
         guard buffer.count >= end else { return nil }
-        let frame = Frame(type: MessageType(type), payload: Array(buffer[(start + header)..<end]))
+        let payload = start + header
+        let result = buffer.withUnsafeBytes { body(MessageType(type), UnsafeRawBufferPointer(rebasing: $0[payload..<end])) }
         start = end
         if start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
         }
-        return frame
+        return result
     }
 
     private func readUInt32(at index: Int) -> UInt32 {

@@ -71,16 +71,37 @@ public enum DataPortBulk {
 
     /// A READ_DATA payload that passes every check of `ReadData.decode`, else nil.
     static func readData(_ payload: UnsafeRawBufferPointer) -> ReadData? {
-        guard payload.count >= 20 else { return nil }
-        let block = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
-        let offset = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
-        let size = Int(UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
-        guard Int(block) < MooseWireLimits.blocksPerChunk, Int(offset) + size <= MooseWireLimits.blockSize, payload.count == 20 + size
+        guard let piece = piece(payload, at: 8) else { return nil }
+        return ReadData(chunkID: chunkID(payload), piece: piece)
+    }
+
+    /// A WRITE_DATA payload that passes every check of `WriteData.decode`, loaded at fixed
+    /// offsets with its data copied once, into the piece; nil for any other payload (decode that
+    /// one with `WriteData.decode` for its error). The chunkserver decodes WRITE_DATA this way
+    /// straight from its frame decoder's buffer (issue #12).
+    public static func writeData(_ payload: UnsafeRawBufferPointer) -> WriteData? {
+        guard let piece = piece(payload, at: 12) else { return nil }
+        let writeID = UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        return WriteData(chunkID: chunkID(payload), writeID: writeID, piece: piece)
+    }
+
+    private static func chunkID(_ payload: UnsafeRawBufferPointer) -> ChunkID {
+        ChunkID(UInt64(bigEndian: payload.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+    }
+
+    /// The piece (`blocknum:16 offset:16 size:32 crc:32 data`) that starts `header` bytes into
+    /// `payload` and ends with it, when it passes `DataPiece.decode`'s checks; else nil.
+    private static func piece(_ payload: UnsafeRawBufferPointer, at header: Int) -> DataPiece? {
+        guard payload.count >= header + 12 else { return nil }
+        let block = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: header, as: UInt16.self))
+        let offset = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: header + 2, as: UInt16.self))
+        let size = Int(UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: header + 4, as: UInt32.self)))
+        guard Int(block) < MooseWireLimits.blocksPerChunk, Int(offset) + size <= MooseWireLimits.blockSize,
+            payload.count == header + 12 + size
         else { return nil }
-        let id = ChunkID(UInt64(bigEndian: payload.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
-        let crc = UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
-        let data = Array(UnsafeRawBufferPointer(rebasing: payload[20...]))
-        return ReadData(chunkID: id, piece: DataPiece(block: block, offset: offset, data: data, crc: crc))
+        let crc = UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: header + 8, as: UInt32.self))
+        let data = Array(UnsafeRawBufferPointer(rebasing: payload[(header + 12)...]))
+        return DataPiece(block: block, offset: offset, data: data, crc: crc)
     }
 
     /// A frame's header at the start of `bytes` (at least 8 bytes): its type and payload length.

@@ -31,6 +31,20 @@ public struct MooseFrameDecoder: Sendable {
     /// Adds received bytes given as raw memory (one `memcpy`, no generic per-byte path).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) { frames.append(bytes) }
 
+    /// The next complete frame handed to `body` in place (its type and payload, valid only
+    /// during the call, nothing copied; `body` must not touch this decoder), or nil until more
+    /// bytes arrive; the same errors as `next`.
+    public mutating func nextInPlace<T>(_ body: (MooseMessageType, UnsafeRawBufferPointer) -> T) throws(MooseWireError) -> T? {
+        do throws(WireError) {
+            return try frames.nextInPlace { type, payload in body(MooseMessageType(type.rawValue), payload) }
+        } catch {
+            guard case .lengthTooLarge(let length, let limit) = error else {
+                preconditionFailure("FrameDecoder threw \(error), which it never does")
+            }
+            throw .lengthTooLarge(length: length, limit: limit)
+        }
+    }
+
     /// The next complete frame, or nil until more bytes arrive.
     public mutating func next() throws(MooseWireError) -> MooseFrame? {
         do throws(WireError) {

@@ -45,6 +45,40 @@ import Testing
         for index in 3..<1024 { #expect(bytes.bigEndianUInt32(at: 4096 + 4 * index) == 0xD797_8EEB) }
     }
 
+    /// `sync` stores the CRC table of what was written so far and keeps the chunk open: later
+    /// writes go on, and the next `sync` stores them too. A chunk not open for writing (already
+    /// finished, or never written) has nothing to sync.
+    @Test func syncStoresTheTableAndKeepsTheChunkOpen() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        let id = ChunkID(9)
+        let name = "hdd1/00/chunk_0000000000000009_00000001.mfs"
+        try store.create(id, version: ChunkVersion(1))
+        let blocks = (0..<3).map { index in (0..<ChunkLimits.blockSize).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) } }
+        for index in 0..<2 {
+            let piece = BlockPiece(block: index, offset: 0, size: ChunkLimits.blockSize)
+            try store.write(id, version: ChunkVersion(1), piece: piece, bytes: blocks[index], crc: BlockCRC.checksum(blocks[index]))
+        }
+        try store.sync(id)
+        var bytes = dir.bytes(name)
+        #expect(bytes.count == 8192 + 2 * 65536)
+        #expect(bytes.bigEndianUInt32(at: 4096) == BlockCRC.checksum(blocks[0]))
+        #expect(bytes.bigEndianUInt32(at: 4100) == BlockCRC.checksum(blocks[1]))
+        #expect(bytes.bigEndianUInt32(at: 4104) == 0xD797_8EEB)  // not written yet: the empty block's CRC
+        let piece = BlockPiece(block: 2, offset: 0, size: ChunkLimits.blockSize)
+        try store.write(id, version: ChunkVersion(1), piece: piece, bytes: blocks[2], crc: BlockCRC.checksum(blocks[2]))
+        try store.sync(id)
+        bytes = dir.bytes(name)
+        #expect(Array(bytes[(8192 + 2 * 65536)...]) == blocks[2])
+        #expect(bytes.bigEndianUInt32(at: 4104) == BlockCRC.checksum(blocks[2]))
+        #expect(try store.read(id, version: ChunkVersion(1), offset: 0, size: 3 * 65536).flatMap(\.bytes) == blocks.flatMap { $0 })
+        try store.finish(id)
+        try store.sync(id)
+        try store.sync(ChunkID(10))
+        #expect(dir.bytes(name) == bytes)
+    }
+
     @Test func theLayoutComesFromTheFileLength() {
         #expect(ChunkFileLayout(fileLength: 8192) == ChunkFileLayout(headerSize: 4096, blocks: 0))
         #expect(ChunkFileLayout(fileLength: 8192 + 3 * 65536) == ChunkFileLayout(headerSize: 4096, blocks: 3))

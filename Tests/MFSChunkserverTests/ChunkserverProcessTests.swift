@@ -248,6 +248,14 @@ import Testing
             [0, 0, 0, 200, 0, 1, 0x86, 0xA1] + [UInt8](repeating: 0, count: 16),  // one byte past the frame limit
             WriteRequest(chunkID: ChunkID(0x500), version: WireVersion(1), chain: []).encode()
                 + WriteData(chunkID: ChunkID(0x500), writeID: 1, piece: .init(block: 0, offset: 0, data: [1, 2, 3], crc: 0)).encode(),
+            // In a write session, WRITE_DATA whose size (4) disagrees with its length (3 bytes of
+            // data), and one announcing a frame past the limit: the in-place decoder passes both
+            // to the field-by-field one, whose error closes the connection.
+            WriteRequest(chunkID: ChunkID(0x500), version: WireVersion(1), chain: []).encode()
+                + [0, 0, 0, 212, 0, 0, 0, 27] + [UInt8](repeating: 0, count: 8) + [
+                    0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 2, 3,
+                ],
+            WriteRequest(chunkID: ChunkID(0x500), version: WireVersion(1), chain: []).encode() + [0, 0, 0, 212, 0, 1, 0x86, 0xA1],
         ]
         for attack in attacks {
             let connection = try DataClient(port: port).connection()
@@ -272,6 +280,8 @@ import Testing
         #expect(server.chunkFiles() == before, "stored data unchanged")
         #expect(try DataClient(port: port).read(ChunkID(0x500), version: 1, offset: 0, size: 70_000).get() == pattern(70_000, seed: 6))
         #expect(server.log.contains("data connection from 127.0.0.1"))
+        #expect(server.log.contains("CLTOCS_WRITE_DATA (212) of 27 bytes"), "the malformed WRITE_DATA is named")
+        #expect(server.log.contains("frame of 100001 bytes announced"))
     }
 
     @Test(.enabled(if: getuid() == 0, "mounts a small tmpfs: root only")) func aFullDataDirectoryRefusesWritesAndStaysUp() throws {

@@ -39,20 +39,26 @@ import Testing
         #expect(single.bufferedByteCount == 0)
     }
 
+    /// Feeds `bytes` in random splits of 1-300 bytes (seeded), taking frames with `take` after each.
+    func inRandomSplits(_ bytes: [UInt8], seed: UInt64, take: (inout FrameDecoder) throws(WireError) -> [Frame]) throws -> [Frame] {
+        var rng = SplitMix64(seed: seed)
+        var decoder = FrameDecoder()
+        var frames: [Frame] = []
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + Int.random(in: 1...300, using: &rng))
+            decoder.append(bytes[offset..<end])
+            frames += try take(&decoder)
+            offset = end
+        }
+        #expect(decoder.bufferedByteCount == 0)
+        return frames
+    }
+
     @Test func randomSplitsEqualWholeBuffer() throws {
         for seed: UInt64 in 1...20 {
             let (bytes, expected) = stream(seed: seed, count: 20)
-            var rng = SplitMix64(seed: seed)
-            var decoder = FrameDecoder()
-            var frames: [Frame] = []
-            var offset = 0
-            while offset < bytes.count {
-                let end = min(bytes.count, offset + Int.random(in: 1...300, using: &rng))
-                decoder.append(bytes[offset..<end])
-                frames += try drain(&decoder)
-                offset = end
-            }
-            #expect(frames == expected, "seed \(seed)")
+            #expect(try inRandomSplits(bytes, seed: seed, take: drain) == expected, "seed \(seed)")
         }
     }
 
@@ -129,5 +135,26 @@ import Testing
         #expect(try decoder.next()?.payload.count == 16)
         decoder.append(header(MessageType(5), 17))
         #expect(throws: WireError.lengthTooLarge(length: 17, limit: 16)) { try decoder.next() }
+    }
+
+    /// `nextInPlace` cuts the same frames as `next` from the same random splits, and answers a
+    /// frame at the limit and one past it as `next` does (the error sticks).
+    @Test func inPlaceFramesEqualCopiedOnes() throws {
+        for seed: UInt64 in 21...30 {
+            let (bytes, expected) = stream(seed: seed, count: 20)
+            let frames = try inRandomSplits(bytes, seed: seed) { (decoder) throws(WireError) in
+                var frames: [Frame] = []
+                while let frame = try decoder.nextInPlace({ Frame(type: $0, payload: Array($1)) }) { frames.append(frame) }
+                return frames
+            }
+            #expect(frames == expected, "seed \(seed)")
+        }
+        var limited = FrameDecoder(maxFrameLength: 16)
+        limited.append(header(MessageType(5), 16) + [UInt8](repeating: 1, count: 16))
+        #expect(try limited.nextInPlace { $1.count } == 16)
+        #expect(try limited.nextInPlace { $1.count } == nil)
+        limited.append(header(MessageType(5), 17))
+        #expect(throws: WireError.lengthTooLarge(length: 17, limit: 16)) { try limited.nextInPlace { _, _ in 0 } }
+        #expect(throws: WireError.lengthTooLarge(length: 17, limit: 16)) { try limited.next() }
     }
 }

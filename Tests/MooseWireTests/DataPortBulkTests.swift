@@ -76,6 +76,43 @@ import Testing
         }
     }
 
+    /// Seeded WRITE_DATA payloads, well-formed and broken (short, a block at and past the
+    /// chunk's last, a piece at and across its block's end, a size that disagrees with the
+    /// length): the in-place decoder gives the field-by-field one's value, and nil exactly
+    /// where that one throws.
+    @Test(arguments: 0..<4)
+    func theInPlaceWriteDataDecoderAnswersAsTheFieldByFieldOne(seedIndex: Int) {
+        let seed = UInt64(0x3D17_0000 + seedIndex)
+        var random = SeededGenerator(seed: seed)
+        var decoded = 0
+        for _ in 0..<500 {
+            let block = UInt16.random(in: 1_020...1_025, using: &random)
+            let offset = UInt16.random(in: [0, 1, 65_000, 65_535].randomElement(using: &random)!...65_535, using: &random)
+            let size = Int.random(in: 0...600, using: &random)
+            let announced = Bool.random(using: &random) ? UInt32(size) : UInt32.random(in: 0...70_000, using: &random)
+            var payload = be(UInt64.random(in: 0...UInt64.max, using: &random)) + be(UInt32.random(in: 0...UInt32.max, using: &random))
+            payload += be(block) + be(offset) + be(announced) + be(UInt32.random(in: 0...UInt32.max, using: &random))
+            payload += (0..<size).map { _ in UInt8.random(in: 0...255, using: &random) }
+            if Int.random(in: 0..<10, using: &random) == 0 { payload = Array(payload.prefix(Int.random(in: 0..<24, using: &random))) }
+            let fieldByField = try? WriteData.decode(MooseFrame(type: .cltocsWriteData, payload: payload))
+            let inPlace = payload.withUnsafeBytes { DataPortBulk.writeData($0) }
+            #expect(inPlace == fieldByField, "seed \(seed): \(payload.count) bytes, block \(block) offset \(offset) size \(announced)")
+            if inPlace != nil { decoded += 1 }
+        }
+        #expect(decoded > 50 && decoded < 450, "seed \(seed): both kinds of input were drawn")
+    }
+
+    /// A whole block at the chunk's last block, and the captured MooseFS frame, decode in place.
+    @Test func wholeBlocksAndTheCapturedWriteDataDecodeInPlace() throws {
+        let captured = Fixtures.bytes("write-data")
+        let payload = Array(captured[8...])
+        #expect(payload.withUnsafeBytes { DataPortBulk.writeData($0) } == (try WriteData.decode(bytes: captured)))
+        let data = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let message = WriteData(chunkID: ChunkID(42), writeID: 7, piece: DataPiece(block: 1_023, offset: 0, data: data))
+        let frame = DataPortBulk.encode(message)
+        #expect(frame[8...].withUnsafeBytes { DataPortBulk.writeData($0) } == message)
+    }
+
     /// Any other reply goes through the field-by-field path.
     @Test func otherRepliesDecodeAsBefore() throws {
         for name in ["read-status", "write-status", "write-status-ready"] {
