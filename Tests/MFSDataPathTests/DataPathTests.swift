@@ -74,6 +74,13 @@ import Testing
             #expect(DataCluster.same(local, back), "a put reported done but the file reads back different")
         } else {
             #expect(message.contains("cannot store '/k'"), "a failed put says what failed: \(message)")
+            // The file's length covers only chunks every replica acknowledged (two chunks are
+            // in flight at a time; a later one that succeeded does not extend past a failure).
+            let back = cluster.path("back-failed")
+            #expect(try cluster.mfs(["get", "-q", "/k", back]).status == 0)
+            let (got, sent) = (try Data(contentsOf: URL(fileURLWithPath: back)), try Data(contentsOf: URL(fileURLWithPath: local)))
+            #expect(got.count % (64 << 20) == 0 && got.count < sent.count, "a failed put left a length of \(got.count) bytes")
+            #expect(got == sent.prefix(got.count), "the acknowledged part of a failed put reads back different")
         }
         #expect(cluster.servers[1].isRunning && cluster.servers[2].isRunning && cluster.master.process?.isRunning == true)
         // A new write goes on without the dead server.
