@@ -149,6 +149,14 @@ extension MooseClientConnection {
         let type = MooseMessageType.fuseCreate.reply
         let valid: EntryName
         do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
+        // The node and its open go to the changelog in one batch (one fsync in mode 2).
+        shared.service.writer.holdingWakeUps { createHeld(id, parent: parent, name: valid, mode: mode, who, session) }
+    }
+
+    private func createHeld(
+        _ id: UInt32, parent: InodeID, name valid: EntryName, mode: UInt16, _ who: FuseCredentials, _ session: ClientSession
+    ) {
+        let type = MooseMessageType.fuseCreate.reply
         let (reply, made) = applied(
             .mknod(next(), credentials(who), parent: parent, name: valid, type: .file, mode: mode, rdev: 0), session)
         if case .status(_, .notActive, _) = reply { return handler.closeConnection("no longer active") }

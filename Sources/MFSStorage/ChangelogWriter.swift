@@ -72,6 +72,8 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// The writer thread waits on `condition` with nothing to do (or gathers, in mode 0):
     /// only then does `append` signal, so a busy writer costs appenders no wake-up.
     private var sleeping = false
+    /// `holdingWakeUps` calls running: appends then leave the writer asleep. Guarded by `condition`.
+    private var wakeUpHolds = 0
     private var pending: [UInt8] = []
     private var pendingVersion: MetaVersion
     private var written: MetaVersion
@@ -222,7 +224,25 @@ public final class ChangelogWriter: @unchecked Sendable {
         let wasEmpty = pending.isEmpty
         write(&pending)
         pendingVersion = version
+        guard wakeUpHolds == 0 else { return }
         if sleeping, mode != .background || wasEmpty || pending.count >= Self.backgroundBatchBytes { condition.signal() }
+    }
+
+    /// Runs `body`, which appends several changes that one reply waits for (a MooseFS create:
+    /// the node, then its open), without waking a sleeping writer until `body` returns, so
+    /// they go out in one batch with one fsync instead of the first alone. `body` must be quick
+    /// and must not wait for the writer; a writer already awake is not held back.
+    public func holdingWakeUps<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        condition.lock()
+        wakeUpHolds += 1
+        condition.unlock()
+        defer {
+            condition.lock()
+            wakeUpHolds -= 1
+            if wakeUpHolds == 0, sleeping, !pending.isEmpty { condition.signal() }
+            condition.unlock()
+        }
+        return try body()
     }
 
     /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free.

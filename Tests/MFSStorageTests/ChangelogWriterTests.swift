@@ -40,6 +40,28 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
 }
 
 @Suite struct ChangelogWriterTests {
+    /// Changes appended while wake-ups are held (a MooseFS create: its node and its open) go out
+    /// in one batch with one fsync, though the writer slept when the first came.
+    @Test func heldWakeUpsShareOneFsync() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, lastVersion: .zero)
+        defer { writer.close() }
+        let all = records(3)
+        try writer.append(all[0])
+        try await writer.waitStored(all[0].version)
+        try await Task.sleep(for: .milliseconds(50))  // the writer is asleep again
+        let before = writer.status.fsyncs
+        try writer.holdingWakeUps { () throws(ChangelogWriteError) in
+            try writer.append(all[1])
+            usleep(50_000)  // time enough for a woken writer to take and fsync the first alone
+            try writer.append(all[2])
+        }
+        try await writer.waitStored(all[2].version)
+        #expect(writer.status.fsyncs == before + 1)
+        #expect(try readBack(dir + "/changelog.0.mfs").map(\.version) == all.map(\.version))
+    }
+
     /// Mode 2: every waiter returns only once its change is fsynced, and one fsync serves many
     /// changes (group commit).
     @Test func fsyncModeGroupsCommits() async throws {
