@@ -28,14 +28,7 @@ public struct FuseReaddirWriter {
 
     /// One entry: its name (at most 255 bytes), the inode the client knows it by, its record.
     public mutating func append(name: UnsafeBufferPointer<UInt8>, inode: UInt32, attr: FuseAttr) {
-        precondition(name.count <= Int(UInt8.max), "a name of \(name.count) bytes")
-        precondition(written + 1 + name.count + 4 + FuseAttr.size <= memory.count, "READDIR reply past its capacity")
-        store(UInt8(name.count))
-        if let source = name.baseAddress, !name.isEmpty {
-            (memory.baseAddress! + written).copyMemory(from: source, byteCount: name.count)
-            written += name.count
-        }
-        store(inode)
+        storeName(name, inode: inode, then: FuseAttr.size)
         store(attr.flags)
         store(attr.mode)
         store(attr.uid)
@@ -51,14 +44,7 @@ public struct FuseReaddirWriter {
     /// One entry of a listing without attributes (READDIR without `GETDIR_FLAG_WITHATTR`, as
     /// libmfsio lists): its name, inode and type byte (`FuseReaddirWriter.typeByte`).
     public mutating func append(name: UnsafeBufferPointer<UInt8>, inode: UInt32, type: UInt8) {
-        precondition(name.count <= Int(UInt8.max), "a name of \(name.count) bytes")
-        precondition(written + 1 + name.count + 4 + 1 <= memory.count, "READDIR reply past its capacity")
-        store(UInt8(name.count))
-        if let source = name.baseAddress, !name.isEmpty {
-            (memory.baseAddress! + written).copyMemory(from: source, byteCount: name.count)
-            written += name.count
-        }
-        store(inode)
+        storeName(name, inode: inode, then: 1)
         store(type)
     }
 
@@ -76,6 +62,18 @@ public struct FuseReaddirWriter {
         let length = UInt32(written - MooseWireLimits.frameHeaderLength)
         memory.storeBytes(of: length.bigEndian, toByteOffset: 4, as: UInt32.self)
         return written
+    }
+
+    /// An entry's `NAME inode:32`, checking that `rest` more bytes (its attributes or type) fit.
+    private mutating func storeName(_ name: UnsafeBufferPointer<UInt8>, inode: UInt32, then rest: Int) {
+        precondition(name.count <= Int(UInt8.max), "a name of \(name.count) bytes")
+        precondition(written + 1 + name.count + 4 + rest <= memory.count, "READDIR reply past its capacity")
+        store(UInt8(name.count))
+        if let source = name.baseAddress, !name.isEmpty {
+            (memory.baseAddress! + written).copyMemory(from: source, byteCount: name.count)
+            written += name.count
+        }
+        store(inode)
     }
 
     private mutating func store<T: FixedWidthInteger>(_ value: T) {

@@ -32,6 +32,22 @@ import Testing
         return try receive(c).map { try FuseRegisterReply.decode($0) }
     }
 
+    static let root = FuseCredentials(uid: 0, gids: [0])
+    static let user = FuseCredentials(uid: 1000, gids: [1000])
+
+    /// A started master (its exports need the password) and a connection registered with it;
+    /// nil, with the issue recorded, when no session was granted.
+    static func registered() throws -> (MasterProcess, WireConnection)? {
+        let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
+        try master.start()
+        let c = try WireConnection(port: master.clientPort)
+        guard case .session = try Self.register(c, password: "secret") else {
+            Issue.record("no session")
+            return nil
+        }
+        return (master, c)
+    }
+
     static func ask(_ c: WireConnection, _ request: FuseRequest) throws -> FuseReply? {
         c.send(request.encode())
         return try receive(c).map { try FuseReply.decode($0) }
@@ -61,15 +77,9 @@ import Testing
     }
 
     @Test func requestsMapOntoTheNamespace() throws {
-        let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
-        try master.start()
-        let c = try WireConnection(port: master.clientPort)
-        guard case .session = try Self.register(c, password: "secret") else {
-            Issue.record("no session")
-            return
-        }
-        let root = FuseCredentials(uid: 0, gids: [0])
-        let user = FuseCredentials(uid: 1000, gids: [1000])
+        guard let (master, c) = try Self.registered() else { return }
+        defer { withExtendedLifetime(master) {} }
+        let (root, user) = (Self.root, Self.user)
         guard
             case .entry(_, 1, let dir, let attr) = try Self.ask(
                 c, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o777, umask: 0o022, root, copySGID: 0))
@@ -120,15 +130,9 @@ import Testing
     /// READDIR without `GETDIR_FLAG_WITHATTR` (libmfsio's listing): each entry is its name, inode
     /// and type byte, as MooseFS sends it; with attributes a listing also needs search permission.
     @Test func aListingWithoutAttributesCarriesTypeBytes() throws {
-        let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
-        try master.start()
-        let c = try WireConnection(port: master.clientPort)
-        guard case .session = try Self.register(c, password: "secret") else {
-            Issue.record("no session")
-            return
-        }
-        let root = FuseCredentials(uid: 0, gids: [0])
-        let user = FuseCredentials(uid: 1000, gids: [1000])
+        guard let (master, c) = try Self.registered() else { return }
+        defer { withExtendedLifetime(master) {} }
+        let (root, user) = (Self.root, Self.user)
         guard
             case .entry(_, 1, let dir, _) = try Self.ask(
                 c, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o744, umask: 0, root, copySGID: 0)),

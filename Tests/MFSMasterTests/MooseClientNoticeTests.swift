@@ -24,6 +24,21 @@ import Testing
         return try Dialect.receive(c).map { try FuseReply.decode($0) }
     }
 
+    /// WRITE_CHUNK of a file's first chunk, new: each server is asked to create it and says
+    /// yes; the writer's chunk (nil, with the issue recorded, if none came).
+    static func newChunk(_ c: WireConnection, id: UInt32, inode: UInt32, on servers: [FakeChunkserver]) throws -> FuseReply.ChunkLocation? {
+        c.send(FuseRequest.writeChunk(id, inode: inode, index: 0, chunkOpFlags: 0).encode())
+        for server in servers {
+            let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+            server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        }
+        guard case .chunk(_, id, _, let location) = try next(c) else {
+            Issue.record("no chunk for the writer")
+            return nil
+        }
+        return location
+    }
+
     @Test func theOtherHolderIsToldOfWritesAndTruncatesAndAWriteEndKeepsTheMtime() throws {
         let master = try MasterProcess(
             exports: "*  /  rw,alldirs,maproot=0\n",
@@ -60,13 +75,7 @@ import Testing
             Issue.record("setattr failed")
             return
         }
-        writer.send(FuseRequest.writeChunk(3, inode: inode, index: 0, chunkOpFlags: 0).encode())
-        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
-        guard case .chunk(_, 3, _, let location) = try Self.next(writer) else {
-            Issue.record("no chunk for the writer")
-            return
-        }
+        guard let location = try Self.newChunk(writer, id: 3, inode: inode, on: [server]) else { return }
         // A chunk given to a writer: CHUNK_HAS_CHANGED to the reader (it has the file open),
         // nothing to the bystander (it has not).
         #expect(
@@ -136,15 +145,7 @@ import Testing
             Issue.record("no session or no file")
             return
         }
-        c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
-        for server in servers {
-            let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-            server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
-        }
-        guard case .chunk(_, 2, _, let location) = try Self.next(c) else {
-            Issue.record("no chunk for the writer")
-            return
-        }
+        guard let location = try Self.newChunk(c, id: 2, inode: inode, on: servers) else { return }
         #expect(
             try Dialect.ask(c, .writeChunkEnd(3, chunkID: location.chunkID, inode: inode, index: 0, length: 1_000, chunkOpFlags: 0))
                 == .status(.fuseWriteChunkEnd.reply, 3, .ok))
@@ -172,13 +173,7 @@ import Testing
             Issue.record("no session or no file")
             return
         }
-        c.send(FuseRequest.writeChunk(2, inode: inode, index: 0, chunkOpFlags: 0).encode())
-        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
-        guard case .chunk(_, 2, _, let first) = try Self.next(c) else {
-            Issue.record("no chunk for the writer")
-            return
-        }
+        guard let first = try Self.newChunk(c, id: 2, inode: inode, on: [server]) else { return }
         var id: UInt32 = 3
         for _ in 0..<3 {
             #expect(
