@@ -31,8 +31,12 @@ final class MooseClientConnection {
     var random: [UInt8]?
     /// The client's version (from its register).
     var clientVersion = MooseVersion.v3_0_117
-    private var lastOutput = NIODeadline.now()
-    private var lastInput = NIODeadline.now()
+    /// Whether a frame came, or anything was sent, since the last keep-alive tick: per-frame
+    /// flags, so a request costs no clock read (ticks every `nopInterval` measure the idleness).
+    private var inputSinceTick = false
+    private var outputSinceTick = false
+    /// Keep-alive ticks in a row without a whole frame.
+    private var silentTicks = 0
     private var keepAlive: RepeatedTask?
     /// Whether this connection asked for locks: its waiting requests go when it ends (the locks
     /// it got stay with its session, which outlives the connection).
@@ -54,6 +58,8 @@ final class MooseClientConnection {
     /// A client silent this long is gone (MooseFS's master: 10 s; mfsmount sends a NOP after
     /// 2 s of its own idleness), so a half-sent frame cannot hold a connection forever.
     static let inputTimeout = TimeAmount.seconds(10)
+    /// `inputTimeout` in keep-alive ticks.
+    static let silentTicksAllowed = Int(inputTimeout.nanoseconds / nopInterval.nanoseconds)
 
     init(handler: ClientConnectionHandler, shared: ClientServerContext) {
         self.handler = handler
@@ -67,12 +73,16 @@ final class MooseClientConnection {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         keepAlive = eventLoop.scheduleRepeatedTask(initialDelay: Self.nopInterval, delay: Self.nopInterval) { _ in
             let connection = bound.value
-            let now = NIODeadline.now()
-            if now - connection.lastInput >= Self.inputTimeout {
+            connection.silentTicks = connection.inputSinceTick ? 0 : connection.silentTicks + 1
+            connection.inputSinceTick = false
+            if connection.silentTicks >= Self.silentTicksAllowed {
                 return connection.handler.closeConnection(
                     "MooseFS client: no whole frame for \(Self.inputTimeout.nanoseconds / 1_000_000_000) s")
             }
-            guard now - connection.lastOutput >= Self.nopInterval else { return }
+            // Nothing sent for a whole tick: idle for at least `nopInterval`.
+            let idle = !connection.outputSinceTick
+            connection.outputSinceTick = false
+            guard idle else { return }
             connection.send(FuseReply.nop.encode())
             connection.handler.flushOutput()
         }
@@ -97,19 +107,19 @@ final class MooseClientConnection {
     }
 
     func send(_ bytes: [UInt8]) {
-        lastOutput = NIODeadline.now()
+        outputSinceTick = true
         handler.writeOutput(bytes)
     }
 
     /// A reply built in a buffer of its own (a listing).
     func send(_ buffer: ByteBuffer) {
-        lastOutput = NIODeadline.now()
+        outputSinceTick = true
         handler.writeOutput(buffer)
     }
 
     /// One frame from the client (after the first, which was a register too).
     func handle(_ frame: MooseFrame) throws(MooseWireError) {
-        lastInput = NIODeadline.now()
+        inputSinceTick = true
         guard frame.payload.count <= MooseClientLimits.requestFrame else {
             throw .lengthTooLarge(length: UInt32(frame.payload.count), limit: MooseClientLimits.requestFrame)
         }

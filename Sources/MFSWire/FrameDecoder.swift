@@ -24,8 +24,11 @@ public struct FrameDecoder: Sendable {
     /// Bytes received and not yet returned in a frame.
     public var bufferedByteCount: Int { buffer.count - start }
 
-    /// Adds received bytes.
+    /// Adds received bytes. Contiguous ones (an array, NIO's `readableBytesView`) are copied
+    /// with one `memcpy`; only other sequences go byte by byte through generic code.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+        if copied != nil { return }
         compact()
         buffer.append(contentsOf: bytes)
     }

@@ -54,13 +54,14 @@ public struct FuseAttr: Hashable, Sendable {
         writer.write(winattr)
     }
 
-    static func decode(from reader: inout MooseReader, _ field: String = "attr") throws(MooseWireError) -> FuseAttr {
+    static func decode(from reader: inout MooseReader, _ field: @autoclosure () -> String = "attr") throws(MooseWireError) -> FuseAttr {
         FuseAttr(
-            flags: try reader.uint8("\(field).flags"), mode: try reader.uint16("\(field).mode"), uid: try reader.uint32("\(field).uid"),
-            gid: try reader.uint32("\(field).gid"), atime: try reader.uint32("\(field).atime"),
-            mtime: try reader.uint32("\(field).mtime"), ctime: try reader.uint32("\(field).ctime"),
-            nlink: try reader.uint32("\(field).nlink"), length: try reader.uint64("\(field).length"),
-            winattr: try reader.uint8("\(field).winattr"))
+            flags: try reader.uint8("\(field()).flags"), mode: try reader.uint16("\(field()).mode"),
+            uid: try reader.uint32("\(field()).uid"),
+            gid: try reader.uint32("\(field()).gid"), atime: try reader.uint32("\(field()).atime"),
+            mtime: try reader.uint32("\(field()).mtime"), ctime: try reader.uint32("\(field()).ctime"),
+            nlink: try reader.uint32("\(field()).nlink"), length: try reader.uint64("\(field()).length"),
+            winattr: try reader.uint8("\(field()).winattr"))
     }
 }
 
@@ -116,9 +117,9 @@ public struct FuseCredentials: Hashable, Sendable {
 
 extension MooseReader {
     /// `NAME` = `nleng:8 bytes[nleng]` (no NUL).
-    mutating func name(_ field: String = "name") throws(MooseWireError) -> [UInt8] {
-        let count = Int(try uint8("\(field) length"))
-        return try bytes(count, field)
+    mutating func name(_ field: @autoclosure () -> String = "name") throws(MooseWireError) -> [UInt8] {
+        let count = Int(try uint8("\(field()) length"))
+        return try bytes(count, field())
     }
 }
 

@@ -186,7 +186,14 @@ public enum FuseRequest: MooseMessage {
         }
     }
 
-    /// Built once: every request's decode checks its type against it.
     public static let messageTypes: [MooseMessageType] =
         [.nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync] + (402...498).filter { $0 % 2 == 0 }.map { MooseMessageType($0) }
+
+    /// `messageTypes` without the search: every request's decode asks.
+    public static func decodes(_ type: MooseMessageType) -> Bool {
+        switch type {
+        case .nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync: true
+        default: type.isFuseRequestWithMessageID
+        }
+    }
 }

@@ -32,9 +32,9 @@ public struct ListedChunk: Hashable, Sendable, CustomStringConvertible {
         writer.write(version | (onDiskMarkedForRemoval ? Self.markedForRemovalBit : 0))
     }
 
-    static func decode(from reader: inout MooseReader, _ field: String) throws(MooseWireError) -> ListedChunk {
-        let id = try reader.chunkID("\(field).chunkid")
-        let raw = try reader.uint32("\(field).version")
+    static func decode(from reader: inout MooseReader, _ field: @autoclosure () -> String) throws(MooseWireError) -> ListedChunk {
+        let id = try reader.chunkID("\(field()).chunkid")
+        let raw = try reader.uint32("\(field()).version")
         return ListedChunk(
             chunkID: id, version: raw & ~markedForRemovalBit, onDiskMarkedForRemoval: raw & markedForRemovalBit != 0)
     }

@@ -19,6 +19,9 @@
 public protocol MooseMessage: Equatable, Sendable {
     /// The types this message decodes from.
     static var messageTypes: [MooseMessageType] { get }
+    /// Whether `type` is one of `messageTypes` (a message with many types answers without a
+    /// search: it is asked for every frame).
+    static func decodes(_ type: MooseMessageType) -> Bool
     /// The type this value encodes to (one of `messageTypes`).
     var messageType: MooseMessageType { get }
     /// Writes the payload's fields (the header is the writer's).
@@ -29,6 +32,8 @@ public protocol MooseMessage: Equatable, Sendable {
 }
 
 extension MooseMessage {
+    public static func decodes(_ type: MooseMessageType) -> Bool { messageTypes.contains(type) }
+
     /// The frame's bytes: header and payload.
     public func encode() -> [UInt8] {
         var writer = MooseWriter(messageType)
@@ -43,7 +48,7 @@ extension MooseMessage {
 
     /// The message in `frame`, or why it is not one.
     public static func decode(_ frame: MooseFrame) throws(MooseWireError) -> Self {
-        guard messageTypes.contains(frame.type) else {
+        guard decodes(frame.type) else {
             throw .unexpectedType(frame.type, expected: "\(Self.self) (\(messageTypes.map(\.description).joined(separator: ", ")))")
         }
         var reader = MooseReader(frame)

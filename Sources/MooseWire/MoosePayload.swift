@@ -2,6 +2,9 @@ import MFSCore
 
 /// Reads one frame's payload field by field. Every read names its field, so a short payload
 /// throws `MooseWireError.truncated` saying which message and which field ran out, never a trap.
+///
+/// Field names are `@autoclosure`s: a name built by interpolation (`"\(field).ip"`) costs
+/// nothing unless the read fails (decoding is on every request's path).
 public struct MooseReader {
     public let message: MooseMessageType
     /// The payload's length.
@@ -14,35 +17,37 @@ public struct MooseReader {
         reader = ByteReader(frame.payload)
     }
 
-    public mutating func uint8(_ field: String) throws(MooseWireError) -> UInt8 { try integer(field) }
-    public mutating func uint16(_ field: String) throws(MooseWireError) -> UInt16 { try integer(field) }
-    public mutating func uint32(_ field: String) throws(MooseWireError) -> UInt32 { try integer(field) }
-    public mutating func uint64(_ field: String) throws(MooseWireError) -> UInt64 { try integer(field) }
+    public mutating func uint8(_ field: @autoclosure () -> String) throws(MooseWireError) -> UInt8 { try integer(field()) }
+    public mutating func uint16(_ field: @autoclosure () -> String) throws(MooseWireError) -> UInt16 { try integer(field()) }
+    public mutating func uint32(_ field: @autoclosure () -> String) throws(MooseWireError) -> UInt32 { try integer(field()) }
+    public mutating func uint64(_ field: @autoclosure () -> String) throws(MooseWireError) -> UInt64 { try integer(field()) }
 
-    private mutating func integer<T: FixedWidthInteger>(_ field: String) throws(MooseWireError) -> T {
-        do throws(ByteReaderError) { return try reader.readInteger(T.self) } catch { throw truncated(field, error) }
+    private mutating func integer<T: FixedWidthInteger>(_ field: @autoclosure () -> String) throws(MooseWireError) -> T {
+        do throws(ByteReaderError) { return try reader.readInteger(T.self) } catch { throw truncated(field(), error) }
     }
 
-    public mutating func bytes(_ count: Int, _ field: String) throws(MooseWireError) -> [UInt8] {
-        do throws(ByteReaderError) { return Array(try reader.read(count: count)) } catch { throw truncated(field, error) }
+    public mutating func bytes(_ count: Int, _ field: @autoclosure () -> String) throws(MooseWireError) -> [UInt8] {
+        do throws(ByteReaderError) { return Array(try reader.read(count: count)) } catch { throw truncated(field(), error) }
     }
 
-    public mutating func chunkID(_ field: String = "chunkid") throws(MooseWireError) -> ChunkID { ChunkID(try uint64(field)) }
+    public mutating func chunkID(_ field: @autoclosure () -> String = "chunkid") throws(MooseWireError) -> ChunkID {
+        ChunkID(try uint64(field()))
+    }
     /// A chunk version (u32; 0 in a request = whichever version is stored).
-    public mutating func version(_ field: String = "version") throws(MooseWireError) -> UInt32 { try uint32(field) }
-    public mutating func status(_ field: String = "status") throws(MooseWireError) -> MooseStatus {
-        MooseStatus(rawValue: try uint8(field))
+    public mutating func version(_ field: @autoclosure () -> String = "version") throws(MooseWireError) -> UInt32 { try uint32(field()) }
+    public mutating func status(_ field: @autoclosure () -> String = "status") throws(MooseWireError) -> MooseStatus {
+        MooseStatus(rawValue: try uint8(field()))
     }
-    public mutating func address(_ field: String) throws(MooseWireError) -> ChunkserverAddress {
-        let ip = try uint32("\(field).ip")
-        return ChunkserverAddress(ip: ip, port: try uint16("\(field).port"))
+    public mutating func address(_ field: @autoclosure () -> String) throws(MooseWireError) -> ChunkserverAddress {
+        let ip = try uint32("\(field()).ip")
+        return ChunkserverAddress(ip: ip, port: try uint16("\(field()).port"))
     }
 
     /// The message's last field: `length:8 bytes`, ending exactly at the payload's end.
-    public mutating func lastShortBytes(_ field: String) throws(MooseWireError) -> [UInt8] {
-        let count = Int(try uint8("\(field) length"))
+    public mutating func lastShortBytes(_ field: @autoclosure () -> String) throws(MooseWireError) -> [UInt8] {
+        let count = Int(try uint8("\(field()) length"))
         try expectLength(length - reader.remaining + count)
-        return try bytes(count, field)
+        return try bytes(count, field())
     }
 
     private func truncated(_ field: String, _ error: ByteReaderError) -> MooseWireError {

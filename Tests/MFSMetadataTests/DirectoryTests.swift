@@ -1,5 +1,6 @@
 import MFSChangelog
 import MFSCore
+import MFSTestSupport
 import Testing
 
 @testable import MFSMetadata
@@ -92,6 +93,42 @@ import Testing
         #expect(order.count == 100 && order == order.sorted())
         #expect(directory.blocks.count <= 3)
         for name in names.suffix(100) { #expect(directory.lookup(name, hash: Directory.key(of: name)) != nil) }
+    }
+
+    /// Random inserts and removes against a plain sorted array, with hashes drawn from a small
+    /// range so runs of equal hashes cross block boundaries (where the search must compare
+    /// names): after every step each name is found exactly when present, and a full listing is
+    /// the model's order.
+    @Test func searchAgreesWithASortedModelAcrossSplitsMergesAndCollisions() {
+        var random = SeededRandom(seed: 0x6469_72)
+        var directory = Directory()
+        var model: [(hash: UInt64, name: [UInt8])] = []
+        func precedes(_ a: (hash: UInt64, name: [UInt8]), _ b: (hash: UInt64, name: [UInt8])) -> Bool {
+            a.hash != b.hash ? a.hash < b.hash : a.name.lexicographicallyPrecedes(b.name)
+        }
+        for step in 0..<6_000 {
+            let name = Array("n\(random.next() % 3_000)".utf8)
+            let hash = 1 + random.next() % 40  // about 75 names per hash: collisions everywhere
+            let key = (hash: hash, name: name)
+            let position = directory.position(of: name, hash: hash)
+            let present = model.contains { $0.hash == hash && $0.name == name }
+            #expect(position.found == present, "step \(step)")
+            if present {
+                directory.remove(at: position)
+                model.removeAll { $0.hash == hash && $0.name == name }
+            } else if step < 4_500 {
+                directory.insert(DirectoryEntry(hash: hash, inode: UInt32(step + 2), typeRaw: 0x66, name: name), at: position)
+                model.insert(key, at: model.firstIndex { !precedes($0, key) } ?? model.count)
+            }
+            if step % 500 == 0 || step == 5_999 {
+                for entry in model { #expect(directory.lookup(entry.name, hash: entry.hash) != nil, "step \(step)") }
+                var listed: [(UInt64, [UInt8])] = []
+                directory.forEach { listed.append(($0.hash, $0.name)) }
+                #expect(listed.map(\.0) == model.map(\.hash) && listed.map(\.1) == model.map(\.name), "step \(step)")
+                #expect(directory.entries(after: 20, limit: .max).entries.map(\.hash) == model.map(\.hash).filter { $0 > 20 })
+            }
+        }
+        #expect(directory.blocks.count > 1)
     }
 }
 

@@ -19,6 +19,13 @@ import Testing
         }
     }
 
+    /// `FuseRequest.decodes` (a switch, asked for every frame) names exactly `messageTypes`.
+    @Test func requestTypeCheckAgreesWithTheList() {
+        let listed = Set(FuseRequest.messageTypes.map(\.rawValue))
+        for raw in UInt32(0)...2_000 { #expect(FuseRequest.decodes(MooseMessageType(raw)) == listed.contains(raw), "type \(raw)") }
+        for raw: UInt32 in [.max, 1 << 31, 0x1_0000 + 402] { #expect(!FuseRequest.decodes(MooseMessageType(raw))) }
+    }
+
     @Test func randomPayloadsOfEveryTypeAreValuesOrErrors() {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SeededRandom(seed: seed)
