@@ -12,7 +12,9 @@ extension MooseClientConnection {
     func local(_ inode: UInt32, _ session: ClientSession) -> InodeID { inode == 1 ? session.root : InodeID(inode) }
 
     /// The number the client knows an inode by.
-    func remote(_ inode: InodeID, _ session: ClientSession) -> UInt32 { inode == session.root ? 1 : inode.rawValue }
+    func remote(_ inode: InodeID, _ session: ClientSession) -> UInt32 { Self.remote(inode, root: session.root) }
+
+    static func remote(_ inode: InodeID, root: InodeID) -> UInt32 { inode == root ? 1 : inode.rawValue }
 
     func credentials(_ who: FuseCredentials) -> Credentials {
         Credentials(uid: who.uid, gid: who.gids.first ?? 0xFFFF_FFFF, groups: Array(who.gids.dropFirst()))
@@ -22,6 +24,10 @@ extension MooseClientConnection {
     /// except where `dataCache` is false (open, create, lookup: the client drops what it
     /// cached, since this master does not track other writers yet).
     func attr(_ attributes: Attributes, _ session: ClientSession, dataCache: Bool = true) -> FuseAttr {
+        Self.attr(attributes, dataCache: dataCache)
+    }
+
+    static func attr(_ attributes: Attributes, dataCache: Bool = true) -> FuseAttr {
         let length: UInt64 =
             switch attributes.type {
             case .file, .symlink: attributes.length

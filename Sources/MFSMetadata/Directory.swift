@@ -29,6 +29,10 @@ struct Directory: Sendable {
     /// instead of loading a block's header and last entry per step (two cache misses each, the
     /// largest cost of a lookup in a directory of thousands: `perf annotate`, docs/MASTER.md).
     private var lastHashes: [UInt64] = []
+    /// How many entries there are, and the bytes of all their names: a listing is sized from
+    /// these without touching every name.
+    private(set) var count = 0
+    private(set) var nameBytes = 0
 
     init() {}
 
@@ -84,6 +88,8 @@ struct Directory: Sendable {
     /// Inserts an entry that is not present yet.
     mutating func insert(_ entry: DirectoryEntry, at p: Position) {
         precondition(!p.found, "inserting an entry that exists")
+        count += 1
+        nameBytes += entry.name.count
         if blocks.isEmpty {
             blocks.append([entry])
             lastHashes.append(entry.hash)
@@ -105,6 +111,8 @@ struct Directory: Sendable {
     /// instead of an insert per entry that splits a block every 128 entries. `expectedCount`:
     /// how many entries the directory will have.
     mutating func appendInOrder(_ entry: DirectoryEntry, expectedCount: Int) {
+        count += 1
+        nameBytes += entry.name.count
         if let last = blocks.indices.last, blocks[last].count < Self.maxBlockEntries {
             blocks[last].append(entry)
             lastHashes[last] = entry.hash
@@ -128,13 +136,15 @@ struct Directory: Sendable {
     mutating func remove(at p: Position) -> DirectoryEntry {
         precondition(p.found, "removing an entry that is not there")
         let entry = blocks[p.block].remove(at: p.index)
-        let count = blocks[p.block].count
-        if count == 0 {
+        count -= 1
+        nameBytes -= entry.name.count
+        let left = blocks[p.block].count
+        if left == 0 {
             blocks.remove(at: p.block)
             lastHashes.remove(at: p.block)
             return entry
         }
-        if count < Self.mergeBelowEntries, p.block + 1 < blocks.count, count + blocks[p.block + 1].count <= Self.maxBlockEntries {
+        if left < Self.mergeBelowEntries, p.block + 1 < blocks.count, left + blocks[p.block + 1].count <= Self.maxBlockEntries {
             let next = blocks.remove(at: p.block + 1)
             lastHashes.remove(at: p.block + 1)
             blocks[p.block].append(contentsOf: next)

@@ -11,15 +11,7 @@ extension Namespace {
         let dir = try directoryRecord(inode)
         try Self.check(dir, access, who)
         guard case .directory(let directory) = dir.payload else { throw .notDirectory }
-        var count = 0
-        var nameBytes = 0
-        for block in directory.blocks {
-            block.withUnsafeBufferPointer { entries in
-                count += entries.count
-                for i in entries.indices { nameBytes += entries[i].name.count }
-            }
-        }
-        return (count, nameBytes)
+        return (directory.count, directory.nameBytes)
     }
 
     /// Every entry of a directory with its child's attributes, in cookie order (as `readdir`
@@ -51,9 +43,11 @@ extension Namespace {
                         found.append(inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
                     }
                     guard nameBytes >= 0 else { return }
+                    // Through `block`, a local the names cannot be freed under: borrowed
+                    // without a retain each (through `entries` they were retained for `body`).
                     for i in entries.indices {
                         guard let attributes = found[i] else { continue }
-                        entries[i].name.withUnsafeBufferPointer { body($0, attributes) }
+                        block[i].name.withUnsafeBufferPointer { body($0, attributes) }
                     }
                 }
             }

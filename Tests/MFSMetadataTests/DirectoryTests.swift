@@ -97,8 +97,8 @@ import Testing
 
     /// Random inserts and removes against a plain sorted array, with hashes drawn from a small
     /// range so runs of equal hashes cross block boundaries (where the search must compare
-    /// names): after every step each name is found exactly when present, and a full listing is
-    /// the model's order.
+    /// names): after every step each name is found exactly when present, a full listing is the
+    /// model's order, and the entry count and name bytes a listing is sized by are the model's.
     @Test func searchAgreesWithASortedModelAcrossSplitsMergesAndCollisions() {
         var random = SeededRandom(seed: 0x6469_72)
         var directory = Directory()
@@ -126,6 +126,7 @@ import Testing
                 directory.forEach { listed.append(($0.hash, $0.name)) }
                 #expect(listed.map(\.0) == model.map(\.hash) && listed.map(\.1) == model.map(\.name), "step \(step)")
                 #expect(directory.entries(after: 20, limit: .max).entries.map(\.hash) == model.map(\.hash).filter { $0 > 20 })
+                #expect(directory.count == model.count && directory.nameBytes == model.reduce(0) { $0 + $1.name.count })
             }
         }
         #expect(directory.blocks.count > 1)
@@ -178,6 +179,9 @@ import Testing
             #expect(entry.attributes == (try ns.attributes(of: page.inode)))
         }
         #expect(listed.filter { $0.attributes.type == .directory }.map(\.name) == [Array("sub".utf8)])
+        // A namespace read back from its metadata file sizes the listing the same.
+        let loaded = try MetadataFile.decode(MetadataFile.encode(ns))
+        #expect(try loaded.listingSize(of: d, as: .root) == size)
     }
 
     @Test func readPermissionAndDirectoryChecked() throws {
