@@ -12,7 +12,7 @@ struct DataServer: Sendable {
         let host = context.settings.listenHost ?? "0.0.0.0"
         let channel = try await ServerBootstrap(group: context.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2_048, maximum: ChunkserverLimits.dataReceiveBuffer)

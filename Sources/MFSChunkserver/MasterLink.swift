@@ -67,7 +67,7 @@ struct MasterLink: Sendable {
         let context = self.context
         var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(ChunkserverLimits.masterConnectTimeout.milliseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

@@ -20,7 +20,7 @@ enum SideProbe {
         }
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(ChunkserverLimits.masterConnectTimeout.milliseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(answered: answered)) }
             }

@@ -100,7 +100,7 @@ extension MasterClient {
         let established = eventLoop.makePromise(of: (SessionGrant, ClusterPin).self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(options.connectTimeout.nanoseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = MasterChannelHandler(handshake: handshake, established: established, end: end) { [weak self] reply in

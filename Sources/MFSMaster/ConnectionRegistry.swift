@@ -61,7 +61,7 @@ func serveConnections(
     if let backlog { bootstrap = bootstrap.serverChannelOption(.backlog, value: backlog) }
     let server =
         try await bootstrap
-        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
         }
