@@ -4,9 +4,8 @@ import MFSMetadata
 import MFSWire
 import MooseWire
 
-/// A whole file to or from the cluster, streamed chunk by chunk (no whole file in memory: a
-/// write holds one read buffer and the pieces in flight of two chunks, a read the checked
-/// pieces queued by its chunks in flight, see `readAheadBytes`): `mfs put`, `get` and `cat`.
+/// A whole file to or from the cluster, streamed chunk by chunk (no whole file in memory: at
+/// most one read buffer and the pieces in flight of one chunk): `mfs put`, `get` and `cat`.
 public struct FileTransfer: Sendable {
     public let client: MasterClient
     public var settings = ChunkTransfer.Settings()
@@ -78,75 +77,37 @@ public struct FileTransfer: Sendable {
     /// Reads `inode` from offset 0 to its end, handing the bytes to `sink` in order; holes
     /// read as zeros. Each chunk is read from the first replica that serves it; a replica that
     /// fails (connection, error, a piece whose CRC does not match) gives way to the next.
-    ///
-    /// Chunks are read ahead (`readChunksInFlight`): while chunk k drains into `sink`, chunk
-    /// k+1's location is asked and its transfer runs on a thread of its own (goal 1 puts
-    /// consecutive chunks on different chunkservers, so both send at once), its checked pieces
-    /// queued up to `readAheadBytes`. `sink` still gets the bytes in order, from one thread at a
-    /// time. When a chunk fails, the bytes it checked before the failure are handed on, then
-    /// the error is thrown; nothing of a later chunk is, and the later transfers are cancelled.
     @discardableResult
     public func read(
         _ inode: InodeID, into sink: @escaping @Sendable ([UInt8]) throws -> Void, progress: @Sendable (UInt64) -> Void = { _ in }
     ) async throws -> UInt64 {
-        precondition(readChunksInFlight >= 1 && readAheadBytes > 0, "read-ahead of \(readChunksInFlight) chunks, \(readAheadBytes) bytes")
         let chunkSize = UInt64(MooseWireLimits.chunkSize)
         var done: UInt64 = 0
-        var started: UInt64 = 0
         var index: UInt32 = 0
         var length = try await client.getAttributes(inode).length
-        var inFlight: [(read: ChunkRead, size: Int)] = []
-        // A location the master did not give ends the read once the chunks before it drained.
-        var failure: (any Error)?
-        defer { for chunk in inFlight { chunk.read.cancel() } }
-        while true {
-            while failure == nil, inFlight.count < readChunksInFlight, started < length {
-                let location: ChunkLocation
-                do { location = try await client.readChunk(inode, index: index) } catch {
-                    failure = error
-                    break
+        while done < length {
+            let location = try await client.readChunk(inode, index: index)
+            length = location.fileLength
+            guard done < length else { break }
+            let size = Int(min(chunkSize, length - done))
+            if location.chunk == ChunkID(0) {
+                try Self.zeros(size, into: sink)
+            } else {
+                let settings = self.settings
+                let result: Result<Void, any Error> = await Self.offThread {
+                    Result {
+                        try ChunkTransfer.read(
+                            chunk: location.chunk, version: location.version, offset: 0, size: size,
+                            servers: location.servers, settings: settings, sink: sink)
+                    }
                 }
-                length = location.fileLength
-                guard started < length else { break }
-                let size = Int(min(chunkSize, length - started))
-                inFlight.append((start(location, size: size), size))
-                started += UInt64(size)
-                index += 1
+                try result.get()
             }
-            guard !inFlight.isEmpty else { break }
-            let chunk = inFlight.removeFirst()
-            let drained = await Self.offThread { Result { try chunk.read.drain(into: sink) } }
-            try drained.get()
-            done += UInt64(chunk.size)
+            done += UInt64(size)
             progress(done)
+            index += 1
         }
-        if let failure { throw failure }
         return done
-    }
-
-    /// Chunks `read` has in flight at once: the one draining into the sink and the ones read ahead.
-    public var readChunksInFlight = 2
-    /// Checked bytes a chunk read ahead queues before its transfer waits for the sink (then
-    /// the socket's buffers fill and the chunkserver waits). Small on purpose: with 4 or 16 MiB
-    /// the client spent 0.02-0.2 CPU s more per GiB read (fresh pages faulted in for the queue,
-    /// docs/BENCHMARKS-DATA.md).
-    public var readAheadBytes = 1 << 20
-
-    /// The transfer of `size` bytes from the start of the chunk at `location` (zeros for a hole),
-    /// started on a thread of its own.
-    private func start(_ location: ChunkLocation, size: Int) -> ChunkRead {
-        let chunk = ChunkRead(limit: readAheadBytes)
-        let settings = self.settings
-        if location.chunk == ChunkID(0) {
-            chunk.start { hand in try Self.zeros(size, into: hand) }
-        } else {
-            chunk.start { hand in
-                try ChunkTransfer.read(
-                    chunk: location.chunk, version: location.version, offset: 0, size: size, servers: location.servers,
-                    settings: settings, sink: hand)
-            }
-        }
-        return chunk
     }
 
     private static func zeros(_ count: Int, into sink: ([UInt8]) throws -> Void) throws {

@@ -7,38 +7,33 @@ import MFSWire
 import MooseWire
 import Testing
 
-/// `FileTransfer.read` reading chunks ahead, against a real master and our chunkservers as
-/// processes: bytes reach the sink in order across many chunks and holes, whatever the
-/// read-ahead's size; a chunk none of whose replicas serves it ends the read with an error after
-/// exactly the bytes before it, even while the chunk after it is already in flight.
-@Suite(.serialized) struct ReadAheadTests {
+/// `FileTransfer.read` (what `mfs get` runs) in process against a real master and our
+/// chunkservers as processes, with a sink that checks every byte as it comes: bytes reach the
+/// sink in order across chunks and holes; a chunk none of whose replicas serves it ends the read
+/// with an error after exactly the bytes before it; a sink that fails ends the read at once.
+@Suite(.serialized) struct ReadTests {
     static let chunk = MooseWireLimits.chunkSize
     /// Bytes written at the start of each stored chunk (the rest of it reads as zeros).
     static let stored = 1 << 20
 
     /// Chunks 0, 2, 3 and 5 stored, 1 and 4 holes, the file ending 12,345 bytes into chunk 6
-    /// (a hole too): seven chunks, with every read-ahead depth crossing holes and data.
-    @Test func bytesReachTheSinkInOrderAcrossChunksAndHolesAtEveryReadAheadDepth() async throws {
+    /// (a hole too): seven chunks, data and holes in turn.
+    @Test func bytesReachTheSinkInOrderAcrossChunksAndHoles() async throws {
         let cluster = try await offPool { try DataCluster(chunkservers: 2) }
         defer { cluster.teardown() }
         let client = try await connect(cluster)
         let length = 6 * Self.chunk + 12_345
         let file = try await make(client, "sparse", goal: 1, chunks: [0, 2, 3, 5], length: length)
-        for (depth, limit) in [(1, 16 << 20), (2, 65_536), (2, 16 << 20), (4, 1 << 20)] {
-            var transfer = FileTransfer(client: client)
-            transfer.readChunksInFlight = depth
-            transfer.readAheadBytes = limit
-            let sink = CheckingSink(file)
-            let done = try await transfer.read(file.inode, into: { sink.take($0) })
-            #expect(done == UInt64(length) && sink.count == length, "\(depth) chunks ahead, \(limit) B: read \(done)")
-            #expect(sink.firstWrong == nil, "\(depth) chunks ahead, \(limit) B: wrong byte at \(sink.firstWrong ?? -1)")
-        }
+        let sink = CheckingSink(file)
+        let done = try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) })
+        #expect(done == UInt64(length) && sink.count == length, "read \(done)")
+        #expect(sink.firstWrong == nil, "wrong byte at \(sink.firstWrong ?? -1)")
         await client.close()
     }
 
     /// Goal 2, one copy of chunk 1 of two damaged: every read yields the right bytes (the
     /// chunkserver refuses the damaged block and the other copy serves from there).
-    @Test func aDamagedCopyOfTheChunkInFlightGivesWayToTheOtherCopy() async throws {
+    @Test func aDamagedCopyOfTheSecondChunkGivesWayToTheOtherCopy() async throws {
         let cluster = try await offPool { try DataCluster(chunkservers: 2) }
         defer { cluster.teardown() }
         let client = try await connect(cluster)
@@ -58,7 +53,7 @@ import Testing
 
     /// Goal 2, three stored chunks, both copies of chunk 1 damaged: each read fails; the sink got
     /// chunk 0 whole and at most the blocks of chunk 1 before the damaged one, every byte
-    /// right, and nothing of chunk 2, which was in flight meanwhile.
+    /// right, and nothing of chunk 2.
     @Test func aChunkThatNoReplicaServesEndsTheReadAfterExactlyTheBytesBeforeIt() async throws {
         let cluster = try await offPool { try DataCluster(chunkservers: 2) }
         defer { cluster.teardown() }
@@ -67,18 +62,35 @@ import Testing
         for copy in try copiesOf(file, chunk: 1, in: cluster) {
             try cluster.flip(server: copy.server, name: copy.name, at: 8192 + Self.damaged + 100, mask: 0x5A)
         }
-        for depth in [2, 3] {
-            var transfer = FileTransfer(client: client)
-            transfer.readChunksInFlight = depth
+        for attempt in 1...2 {
             let sink = CheckingSink(file)
             // The first read finds both copies bad (DataPathError); the chunkservers report them,
-            // so a later read may already hear from the master that no copy is valid (EIO).
+            // so the second may already hear from the master that no copy is valid (EIO).
             var thrown: (any Error)?
-            do { _ = try await transfer.read(file.inode, into: { sink.take($0) }) } catch { thrown = error }
-            #expect(thrown is DataPathError || thrown is ClientError, "\(depth) in flight: \(String(describing: thrown))")
-            #expect(sink.count >= Self.chunk && sink.count <= Self.chunk + Self.damaged, "\(depth) in flight: handed on \(sink.count) B")
-            #expect(sink.firstWrong == nil, "\(depth) in flight: a wrong byte at \(sink.firstWrong ?? -1) was handed on")
+            do { _ = try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) }) } catch { thrown = error }
+            #expect(thrown is DataPathError || thrown is ClientError, "read \(attempt): \(String(describing: thrown))")
+            #expect(sink.count >= Self.chunk && sink.count <= Self.chunk + Self.damaged, "read \(attempt): handed on \(sink.count) B")
+            #expect(sink.firstWrong == nil, "read \(attempt): a wrong byte at \(sink.firstWrong ?? -1) was handed on")
         }
+        await client.close()
+    }
+
+    /// A sink that fails (a closed pipe, a full disk) ends the read with its own error at
+    /// once: no other replica is tried, nothing more is handed to it.
+    @Test func aSinkThatFailsEndsTheReadWithItsOwnError() async throws {
+        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        defer { cluster.teardown() }
+        let client = try await connect(cluster)
+        let file = try await make(client, "sink", goal: 2, chunks: [0, 1], length: Self.chunk + Self.stored)
+        struct Full: Error, Equatable {}
+        let sink = CheckingSink(file)
+        await #expect(throws: Full()) {
+            try await FileTransfer(client: client).read(file.inode) { piece in
+                guard sink.count < 3 * MooseWireLimits.blockSize else { throw Full() }
+                sink.take(piece)
+            }
+        }
+        #expect(sink.count == 3 * MooseWireLimits.blockSize && sink.firstWrong == nil, "handed on \(sink.count) B")
         await client.close()
     }
 
@@ -160,7 +172,7 @@ import Testing
                 var at = 0
                 while at < piece.count, wrong == nil {
                     let offset = received + at
-                    let (index, inChunk) = offset.quotientAndRemainder(dividingBy: ReadAheadTests.chunk)
+                    let (index, inChunk) = offset.quotientAndRemainder(dividingBy: ReadTests.chunk)
                     let data = file.data[index] ?? []
                     let n: Int
                     let same: Bool
@@ -168,7 +180,7 @@ import Testing
                         n = min(piece.count - at, data.count - inChunk)
                         same = piece[at..<at + n].elementsEqual(data[inChunk..<inChunk + n])
                     } else {
-                        n = min(piece.count - at, ReadAheadTests.chunk - inChunk, Self.zeros.count)
+                        n = min(piece.count - at, ReadTests.chunk - inChunk, Self.zeros.count)
                         same = piece[at..<at + n].withUnsafeBytes { a in
                             Self.zeros.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, n) == 0 }
                         }
