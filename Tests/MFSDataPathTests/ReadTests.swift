@@ -19,14 +19,12 @@ import Testing
     /// Chunks 0, 2, 3 and 5 stored, 1 and 4 holes, the file ending 12,345 bytes into chunk 6
     /// (a hole too): seven chunks, data and holes in turn.
     @Test func bytesReachTheSinkInOrderAcrossChunksAndHoles() async throws {
-        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        let (cluster, client) = try await start()
         defer { cluster.teardown() }
-        let client = try await connect(cluster)
         let length = 6 * Self.chunk + 12_345
         let file = try await make(client, "sparse", goal: 1, chunks: [0, 2, 3, 5], length: length)
-        let sink = CheckingSink(file)
-        let done = try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) })
-        #expect(done == UInt64(length) && sink.count == length, "read \(done)")
+        let (sink, outcome) = await read(client, file)
+        #expect(try outcome.get() == UInt64(length) && sink.count == length, "read \(sink.count) B")
         #expect(sink.firstWrong == nil, "wrong byte at \(sink.firstWrong ?? -1)")
         await client.close()
     }
@@ -34,16 +32,15 @@ import Testing
     /// Goal 2, one copy of chunk 1 of two damaged: every read yields the right bytes (the
     /// chunkserver refuses the damaged block and the other copy serves from there).
     @Test func aDamagedCopyOfTheSecondChunkGivesWayToTheOtherCopy() async throws {
-        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        let (cluster, client) = try await start()
         defer { cluster.teardown() }
-        let client = try await connect(cluster)
         let length = Self.chunk + Self.stored
         let file = try await make(client, "one-damaged", goal: 2, chunks: [0, 1], length: length)
         let copies = try copiesOf(file, chunk: 1, in: cluster)
         try cluster.flip(server: copies[0].server, name: copies[0].name, at: 8192 + Self.damaged + 100, mask: 0x5A)
         for _ in 0..<3 {
-            let sink = CheckingSink(file)
-            let done = try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) })
+            let (sink, outcome) = await read(client, file)
+            let done = try outcome.get()
             #expect(
                 done == UInt64(length) && sink.count == length && sink.firstWrong == nil,
                 "\(sink.count) B, wrong at \(sink.firstWrong ?? -1)")
@@ -55,19 +52,18 @@ import Testing
     /// chunk 0 whole and at most the blocks of chunk 1 before the damaged one, every byte
     /// right, and nothing of chunk 2.
     @Test func aChunkThatNoReplicaServesEndsTheReadAfterExactlyTheBytesBeforeIt() async throws {
-        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        let (cluster, client) = try await start()
         defer { cluster.teardown() }
-        let client = try await connect(cluster)
         let file = try await make(client, "both-damaged", goal: 2, chunks: [0, 1, 2], length: 2 * Self.chunk + Self.stored)
         for copy in try copiesOf(file, chunk: 1, in: cluster) {
             try cluster.flip(server: copy.server, name: copy.name, at: 8192 + Self.damaged + 100, mask: 0x5A)
         }
         for attempt in 1...2 {
-            let sink = CheckingSink(file)
             // The first read finds both copies bad (DataPathError); the chunkservers report them,
             // so the second may already hear from the master that no copy is valid (EIO).
+            let (sink, outcome) = await read(client, file)
             var thrown: (any Error)?
-            do { _ = try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) }) } catch { thrown = error }
+            if case .failure(let error) = outcome { thrown = error }
             #expect(thrown is DataPathError || thrown is ClientError, "read \(attempt): \(String(describing: thrown))")
             #expect(sink.count >= Self.chunk && sink.count <= Self.chunk + Self.damaged, "read \(attempt): handed on \(sink.count) B")
             #expect(sink.firstWrong == nil, "read \(attempt): a wrong byte at \(sink.firstWrong ?? -1) was handed on")
@@ -78,9 +74,8 @@ import Testing
     /// A sink that fails (a closed pipe, a full disk) ends the read with its own error at
     /// once: no other replica is tried, nothing more is handed to it.
     @Test func aSinkThatFailsEndsTheReadWithItsOwnError() async throws {
-        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        let (cluster, client) = try await start()
         defer { cluster.teardown() }
-        let client = try await connect(cluster)
         let file = try await make(client, "sink", goal: 2, chunks: [0, 1], length: Self.chunk + Self.stored)
         struct Full: Error, Equatable {}
         let sink = CheckingSink(file)
@@ -117,8 +112,26 @@ import Testing
         let data: [Int: [UInt8]]
     }
 
-    func connect(_ cluster: DataCluster) async throws -> MasterClient {
-        try await MasterClient.connect(ClientOptions(masters: [HostPort(host: "127.0.0.1", port: UInt16(cluster.master.clientPort))]))
+    /// Two chunkservers, a master and a client of it.
+    func start() async throws -> (DataCluster, MasterClient) {
+        let cluster = try await offPool { try DataCluster(chunkservers: 2) }
+        do {
+            let client = try await MasterClient.connect(
+                ClientOptions(masters: [HostPort(host: "127.0.0.1", port: UInt16(cluster.master.clientPort))]))
+            return (cluster, client)
+        } catch {
+            cluster.teardown()
+            throw error
+        }
+    }
+
+    /// `FileTransfer.read` of the whole file into a checking sink: the sink, and the count read
+    /// or the error.
+    func read(_ client: MasterClient, _ file: Made) async -> (sink: CheckingSink, outcome: Result<UInt64, any Error>) {
+        let sink = CheckingSink(file)
+        do { return (sink, .success(try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) }))) } catch {
+            return (sink, .failure(error))
+        }
     }
 
     /// Writes each of `chunks` with `ChunkTransfer.write` (so the chunks between them stay
