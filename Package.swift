@@ -47,7 +47,7 @@ var targets: [Target] = [
     .target(name: "MFSWire", dependencies: ["MFSCore", "MFSMetadata"], swiftSettings: pureCoreSettings),
     /// MooseFS 3.0.117's chunkserver port (9420) and data port (9422), byte for byte: pure codec.
     .target(
-        name: "MooseWire", dependencies: ["MFSCore", "CZlib", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
+        name: "MooseWire", dependencies: ["MFSCore", "CZlib", "CCRC32", "MFSWire", .product(name: "Crypto", package: "swift-crypto")],
         swiftSettings: pureCoreSettings),
     /// MooseFS 3.0.117's client dialect on 9421 (mfsmount, libmfsio), byte for byte: pure codec.
     .target(
@@ -58,8 +58,10 @@ var targets: [Target] = [
     .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
     .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    /// CRC-32 folded with PCLMULQDQ (zlib's crc32_z where the CPU lacks it): the data path's CRCs.
+    .target(name: "CCRC32", linkerSettings: [.linkedLibrary("z")]),
     /// The chunkserver's chunk files (MooseFS 3.0 layout), data directories and space.
-    .target(name: "MFSChunkStore", dependencies: ["MFSCore", "CZlib"]),
+    .target(name: "MFSChunkStore", dependencies: ["MFSCore", "CZlib", "CCRC32"]),
     .target(name: "MFSRestore", dependencies: storage),
     /// The master's shell: startup, metadata service (changes, changelog, dumps).
     .target(
@@ -139,7 +141,7 @@ var targets: [Target] = [
     .testTarget(name: "MFSRestoreTests", dependencies: storage + ["MFSRestore", "MFSTestSupport"]),
     .testTarget(name: "VRRPCoreTests", dependencies: ["VRRPCore", "MFSTestSupport"]),
     .testTarget(name: "MFSConfigTests", dependencies: ["MFSConfig", "MFSCore", "MFSTestSupport"]),
-    .testTarget(name: "MooseWireTests", dependencies: ["MooseWire", "MFSCore"], exclude: ["Fixtures"]),
+    .testTarget(name: "MooseWireTests", dependencies: ["MooseWire", "MFSCore", "CCRC32"], exclude: ["Fixtures"]),
     .testTarget(name: "MooseClientWireTests", dependencies: ["MooseClientWire", "MooseWire", "MFSTestSupport"], exclude: ["Fixtures"]),
     /// Debian's mfsmount 3.0.117 against our master and our chunkservers, in network namespaces.
     .testTarget(name: "MFSMountInteropTests", dependencies: ["MFSCore", "MFSTestSupport"]),
@@ -152,7 +154,9 @@ var targets: [Target] = [
     .testTarget(name: "MFSChunkRegistryTests", dependencies: ["MFSCore", "MFSChunkRegistry", "MFSTestSupport"]),
     .testTarget(name: "MFSClientTests", dependencies: clientCore + ["MFSClient", "MFSTestSupport", "MooseWire"]),
     /// The data path end to end on loopback: a master, our chunkservers and `mfs` as processes.
-    .testTarget(name: "MFSDataPathTests", dependencies: ["MFSTestSupport", "MFSStatus"]),
+    .testTarget(
+        name: "MFSDataPathTests",
+        dependencies: ["MFSTestSupport", "MFSStatus", "MFSClient", "MFSConfig", "MFSCore", "MFSWire", "MooseWire"]),
     .testTarget(name: "MFSAnnouncerTests", dependencies: ["MFSAnnouncer", "VRRPCore", "MFSTestSupport"]),
     /// The whole cluster in network namespaces (DESIGN §9): hosts killed and cut off.
     .testTarget(name: "MFSFailoverTests", dependencies: ["MFSCore", "MFSMetadata", "MFSStatus", "MFSTestSupport"]),

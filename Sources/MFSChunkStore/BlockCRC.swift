@@ -1,7 +1,9 @@
+import CCRC32
 import CZlib
 
-/// CRC-32 of chunk data, computed by zlib (`crc32_z`, `crc32_combine`): the reflected IEEE
-/// polynomial 0xEDB88320 with init and xorout 0xFFFFFFFF, started from 0 as MooseFS calls it.
+/// CRC-32 of chunk data, computed by `mfs_crc32` (PCLMULQDQ folding, else zlib's `crc32_z`)
+/// and zlib's `crc32_combine`: the reflected IEEE polynomial 0xEDB88320 with init and xorout
+/// 0xFFFFFFFF, started from 0 as MooseFS calls it.
 ///
 /// Two CRCs meet here. A chunk file stores one per whole 64 KiB block; a data-port packet
 /// carries the CRC of exactly its own bytes, which may be part of a block. A partial read or
@@ -26,7 +28,7 @@ public enum BlockCRC {
     /// The CRC of the bytes already covered by `crc` followed by `bytes`.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
-        return UInt32(crc32_z(UInt(crc), base.assumingMemoryBound(to: Bytef.self), bytes.count))
+        return mfs_crc32(crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
     }
 
     /// The CRC of two byte runs one after the other, from their CRCs and the second's length.

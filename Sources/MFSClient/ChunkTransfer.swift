@@ -28,7 +28,7 @@ public enum ChunkTransfer {
     /// serves them, handing them to `sink` in order, each piece checked against its CRC first
     /// (a piece that fails it is never handed on). A replica that fails mid-way (connection,
     /// error status, bad CRC) is left for the next one, which goes on from the first byte not
-    /// yet handed on.
+    /// yet handed on. An error `sink` throws ends the read: it is rethrown as it is.
     public static func read(
         chunk: ChunkID, version: UInt32, offset: Int, size: Int, servers: [ChunkserverAddress], settings: Settings = Settings(),
         sink: ([UInt8]) throws -> Void
@@ -38,16 +38,22 @@ public enum ChunkTransfer {
         guard !servers.isEmpty else { throw DataPathError.noReplica(chunk) }
         var done = 0
         var failures: [String] = []
+        // The sink's own error ends the read at once (no other replica would help).
+        var stopped: (any Error)?
         // In random order, as MooseFS's clients read: the load spreads over the replicas, and a
         // damaged copy is read (so found and repaired) rather than always skipped.
         for server in servers.shuffled() {
             do throws(DataPathError) {
                 try readFrom(server, chunk: chunk, version: version, offset: offset + done, size: size - done, settings: settings) {
-                    try sink($0)
+                    do { try sink($0) } catch {
+                        stopped = error
+                        throw error
+                    }
                     done += $0.count
                 }
                 return
             } catch {
+                if let stopped { throw stopped }
                 failures.append("\(server): \(error)")
             }
         }
