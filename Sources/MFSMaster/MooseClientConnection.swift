@@ -84,6 +84,7 @@ final class MooseClientConnection {
             connection.outputSinceTick = false
             guard idle else { return }
             connection.send(FuseReply.nop.encode())
+            connection.outputSinceTick = false  // the NOP is sent at this tick: idle again at the next
             connection.handler.flushOutput()
         }
     }

@@ -53,6 +53,19 @@ import Testing
         return try receive(c).map { try FuseReply.decode($0) }
     }
 
+    /// An idle client gets a NOP every `nopInterval` (1 s, as MooseFS's master sends them), and
+    /// its connection stays open: after the register's replies, NOPs at about 2, 3 and 4 s
+    /// (one every other second would be 2).
+    @Test func anIdleClientGetsANOPEverySecond() throws {
+        guard let (master, c) = try Self.registered() else { return }
+        _ = master
+        Thread.sleep(forTimeInterval: 4.6)
+        let nops = try c.framesNow().filter { $0.type.rawValue == 0 }
+        #expect(nops.count >= 3, "\(nops.count) NOPs in 4.6 s")
+        c.setTimeout(0.2)
+        #expect(!c.isClosedByMaster())
+    }
+
     @Test func theRegisterChecksThePasswordAsMooseFSDoes() throws {
         let master = try MasterProcess(exports: Self.exports, settings: ["SYNC_REPLICAS": "0"])
         try master.start()
