@@ -221,21 +221,11 @@ extension ChangelogCodec {
             out.byte(UInt8(ascii: ")"))
             return .chunkserverRemoved
         case .flock(let inode, let session, let owner, let kind):
-            out.ascii("FLOCK(")
-            out.decimal(inode.rawValue)
-            out.argument(UInt64(session.rawValue))
-            out.argument(owner)
-            out.byte(UInt8(ascii: ","))
-            out.byte(kind.rawValue)
+            writeLockHead("FLOCK(", inode, session, owner, kind, to: &out)
             out.byte(UInt8(ascii: ")"))
             return .flock
         case .posixLock(let inode, let session, let owner, let kind, let start, let end, let pid):
-            out.ascii("POSIXLOCK(")
-            out.decimal(inode.rawValue)
-            out.argument(UInt64(session.rawValue))
-            out.argument(owner)
-            out.byte(UInt8(ascii: ","))
-            out.byte(kind.rawValue)
+            writeLockHead("POSIXLOCK(", inode, session, owner, kind, to: &out)
             out.argument(start)
             out.argument(end)
             out.argument(UInt64(pid))
@@ -247,6 +237,19 @@ extension ChangelogCodec {
     }
 
     /// `VOTERS(k,leader,members)`: members as `ID:KIND` in ascending id order, joined by `.`.
+    /// `NAME(inode,session,owner,kind`: what FLOCK and POSIXLOCK lines start with (the kind a
+    /// character, as MooseFS writes it).
+    private static func writeLockHead(
+        _ name: StaticString, _ inode: InodeID, _ session: SessionID, _ owner: UInt64, _ kind: LockChange, to out: inout LineWriter
+    ) {
+        out.ascii(name)
+        out.decimal(inode.rawValue)
+        out.argument(UInt64(session.rawValue))
+        out.argument(owner)
+        out.byte(UInt8(ascii: ","))
+        out.byte(kind.rawValue)
+    }
+
     private static func writeVoters(_ set: VoterSet, to out: inout LineWriter) {
         precondition(set.members.count <= ChangelogLimits.maxVoters, "voter set of \(set.members.count) members")
         precondition(

@@ -23,10 +23,6 @@ extension MooseClientConnection {
     /// The record for `attributes`: no xattrs (so the client asks for none), data cache allowed
     /// except where `dataCache` is false (open, create, lookup: the client drops what it
     /// cached, since this master does not track other writers yet).
-    func attr(_ attributes: Attributes, _ session: ClientSession, dataCache: Bool = true) -> FuseAttr {
-        Self.attr(attributes, dataCache: dataCache)
-    }
-
     static func attr(_ attributes: Attributes, dataCache: Bool = true) -> FuseAttr {
         let length: UInt64 =
             switch attributes.type {

@@ -31,7 +31,7 @@ extension MooseClientConnection {
         let finish: (MooseClientConnection, Attributes) -> Void = { connection, attributes in
             let flags = Self.lookupFlags(attributes, caller, readOnly: session.rule.readOnly)
             let inode = connection.remote(attributes.inode, session)
-            let record = connection.attr(attributes, session, dataCache: false)
+            let record = Self.attr(attributes, dataCache: false)
             connection.send(FuseReply.lookup(id, inode: inode, record, lookupFlags: flags, chunkZero: nil).encode())
         }
         // `.` and `..` are resolved here, as MooseFS's master does (`..` of the root is the root).
@@ -111,13 +111,13 @@ extension MooseClientConnection {
         if flags & 0x04 != 0 { wanted.insert(.afterCreate) }
         let opened: (MooseClientConnection, Attributes) -> Void = { connection, attributes in
             guard flags & 0x08 != 0 else {
-                return connection.send(FuseReply.open(id, openFlags: 0, connection.attr(attributes, session, dataCache: false)).encode())
+                return connection.send(FuseReply.open(id, openFlags: 0, Self.attr(attributes, dataCache: false)).encode())
             }
             connection.shared.moose.clearReservation(inode)
             connection.run(.setLength(connection.next(), connection.credentials(who), inode: inode, length: 0, opened: true), session) {
                 connection, reply in
                 guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
-                connection.send(FuseReply.open(id, openFlags: 0, connection.attr(attributes, session, dataCache: false)).encode())
+                connection.send(FuseReply.open(id, openFlags: 0, Self.attr(attributes, dataCache: false)).encode())
                 connection.noticeTruncated(inode, length: 0, session)
             }
         }
@@ -168,7 +168,7 @@ extension MooseClientConnection {
         if let retried, shared.service.namespace.session(session.id, holds: retried.inode) {
             // The first create opened it too: answer as it did, opening nothing more.
             return whenStored(made) { connection in
-                let record = connection.attr(retried, session, dataCache: false)
+                let record = Self.attr(retried, dataCache: false)
                 connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(retried.inode, session), record).encode())
             }
         }
@@ -179,7 +179,7 @@ extension MooseClientConnection {
         if case .status(_, .notActive, _) = opened { return handler.closeConnection("no longer active") }
         whenStored([made, stored].compactMap { $0 }.max()) { connection in
             guard let attributes = opened.attributes else { return connection.sendStatus(type, id, opened) }
-            let record = connection.attr(attributes, session, dataCache: false)
+            let record = Self.attr(attributes, dataCache: false)
             connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(attributes.inode, session), record).encode())
         }
     }
@@ -194,15 +194,15 @@ extension MooseClientConnection {
         if flags & 0x08 != 0 {
             guard current.type == .file else { return sendStatus(type, id, .notPermitted) }
             let start = state.reserve(inode, length: current.length, count: length)
-            return send(FuseReply.truncate(id, previousLength: start, attr(current, session)).encode())
+            return send(FuseReply.truncate(id, previousLength: start, Self.attr(current)).encode())
         }
         if flags & 0x02 != 0, length <= current.length {
-            return send(FuseReply.truncate(id, previousLength: current.length, attr(current, session)).encode())
+            return send(FuseReply.truncate(id, previousLength: current.length, Self.attr(current)).encode())
         }
         state.clearReservation(inode)
         run(.setLength(next(), credentials(who), inode: inode, length: length, opened: flags & 0x01 != 0), session) { connection, reply in
             guard let attributes = reply.attributes else { return connection.sendStatus(type, id, reply) }
-            connection.send(FuseReply.truncate(id, previousLength: current.length, connection.attr(attributes, session)).encode())
+            connection.send(FuseReply.truncate(id, previousLength: current.length, Self.attr(attributes)).encode())
             connection.noticeTruncated(inode, length: length, session)
         }
     }

@@ -29,12 +29,12 @@ extension MooseClientConnection {
             lookup(id, parent: local(parent, session), name: name, who, session)
         case .getattr(_, let inode, _, _, _):
             run(.getAttributes(next(), inode: local(inode, session)), session) { connection, reply in
-                connection.send(connection.attrReply(type, id, reply, session))
+                connection.send(connection.attrReply(type, id, reply))
             }
         case .setattr(_, let inode, _, let who, let fields):
             let changes = Self.changes(fields)
             run(.setAttributes(next(), credentials(who), inode: local(inode, session), changes: changes), session) { connection, reply in
-                connection.send(connection.attrReply(type, id, reply, session))
+                connection.send(connection.attrReply(type, id, reply))
             }
         case .readlink(_, let inode):
             run(.readlink(next(), inode: local(inode, session)), session) { connection, reply in
@@ -198,12 +198,12 @@ extension MooseClientConnection {
         send(FuseReply.status(type, id, Self.status(status)).encode())
     }
 
-    func attrReply(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply, _ session: ClientSession) -> [UInt8] {
+    func attrReply(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) -> [UInt8] {
         guard let attributes = reply.attributes else {
             guard case .status(_, let status, _) = reply else { return FuseReply.status(type, id, .io).encode() }
             return FuseReply.status(type, id, Self.status(status)).encode()
         }
-        return FuseReply.attr(type, id, attr(attributes, session)).encode()
+        return FuseReply.attr(type, id, Self.attr(attributes)).encode()
     }
 
     /// Creates something whose reply is `inode A`: symlink, mknod, mkdir, link. `made`, the
@@ -219,7 +219,7 @@ extension MooseClientConnection {
             let retried = made.flatMap { connection.retriedCreation(reply, id, parent: $0.0, name: valid, type: $0.1, session) }
             guard let attributes = reply.attributes ?? retried else { return connection.sendStatus(type, id, reply) }
             let inode = connection.remote(attributes.inode, session)
-            connection.send(FuseReply.entry(type, id, inode: inode, connection.attr(attributes, session)).encode())
+            connection.send(FuseReply.entry(type, id, inode: inode, Self.attr(attributes)).encode())
         }
     }
 
@@ -276,7 +276,7 @@ extension MooseClientConnection {
                 return connection.sendStatus(type, id, .noEntry)
             }
             connection.send(
-                FuseReply.entry(type, id, inode: connection.remote(moved, session), connection.attr(attributes, session)).encode())
+                FuseReply.entry(type, id, inode: connection.remote(moved, session), Self.attr(attributes)).encode())
         }
     }
 

@@ -39,11 +39,18 @@ import Testing
         return location
     }
 
-    @Test func theOtherHolderIsToldOfWritesAndTruncatesAndAWriteEndKeepsTheMtime() throws {
+    /// A started master for chunk writes: no peers to wait for, no write hold, replication at
+    /// once, its chunkserver port on loopback (for `FakeChunkserver`s).
+    static func startedMaster() throws -> MasterProcess {
         let master = try MasterProcess(
             exports: "*  /  rw,alldirs,maproot=0\n",
             settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
         try master.start()
+        return master
+    }
+
+    @Test func theOtherHolderIsToldOfWritesAndTruncatesAndAWriteEndKeepsTheMtime() throws {
+        let master = try Self.startedMaster()
         let server = try FakeChunkserver(port: master.chunkserverPort)
         try server.register()
         let writer = try WireConnection(port: master.clientPort)
@@ -123,10 +130,7 @@ import Testing
     /// CHUNKBUSY, which mfsmount retries, not EIO, which it returns to the program at once. Two
     /// copies (goal 2): the end of a write to them makes the next write bump the version.
     @Test func aReadWhileTheChunkIsReVersionedIsBusyNotAnError() throws {
-        let master = try MasterProcess(
-            exports: "*  /  rw,alldirs,maproot=0\n",
-            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
-        try master.start()
+        let master = try Self.startedMaster()
         let servers = try [1, 2].map { n in
             try FakeChunkserver(port: master.chunkserverPort, address: ChunkserverAddress(10, 0, 0, UInt8(n), port: 9422))
         }
@@ -159,10 +163,7 @@ import Testing
     /// of the chunk is granted at once, at the same version, with no command to the chunkserver
     /// (which answers nothing here: a version bump would never be answered).
     @Test func aWriteAfterAWriteEndToTheOnlyCopyKeepsTheVersion() throws {
-        let master = try MasterProcess(
-            exports: "*  /  rw,alldirs,maproot=0\n",
-            settings: ["SYNC_REPLICAS": "0", "WRITE_HOLD_TIME": "0", "REPLICATIONS_DELAY_INIT": "0", "MATOCS_LISTEN_HOST": "127.0.0.1"])
-        try master.start()
+        let master = try Self.startedMaster()
         let server = try FakeChunkserver(port: master.chunkserverPort)
         try server.register()
         let c = try WireConnection(port: master.clientPort)
