@@ -170,6 +170,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     var address: IPv4Address?
     private var waiting = 0
     private var readingPaused = false
+    /// This tick's `holdChangelogWakeUps` is taken.
+    private var holdingWakeUps = false
     private var counted = false
     /// The session this connection speaks for, once established (kept after `close`).
     var ownedSession: SessionID?
@@ -237,9 +239,25 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        holdChangelogWakeUps(context.eventLoop)
         let buffer = unwrapInboundIn(data)
         frames.append(buffer.readableBytesView)  // contiguous: one memcpy (FrameDecoder.append)
         processFrames()
+    }
+
+    /// Changes read in this tick of the event loop are stored at its end, in one batch, by the
+    /// loop itself when it can (`ChangelogWriter.releaseWakeUps`): the reply then goes out
+    /// without a hand-off to the writer thread and back. In mode 0 nothing waits for the disk.
+    private func holdChangelogWakeUps(_ eventLoop: any EventLoop) {
+        let writer = shared.service.writer
+        guard !holdingWakeUps, writer.mode != .background else { return }
+        holdingWakeUps = true
+        writer.holdWakeUps()
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            bound.value.holdingWakeUps = false
+            writer.releaseWakeUps(storeHere: true)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -103,13 +103,14 @@ extension MooseClientConnection {
     }
 
     /// LOOKUP's `lflags`: one bit per access combination (bit n: n's R=4, W=2, X=1 allowed),
-    /// and RO_FILESYSTEM with the write combinations cleared on a read-only session.
+    /// every one for root as MooseFS's master gives it, and RO_FILESYSTEM with the write
+    /// combinations cleared on a read-only session.
     static func lookupFlags(_ attributes: Attributes, _ who: Credentials, readOnly: Bool) -> UInt16 {
         var flags: UInt16 = 0
         for combination in 0..<8 {
             let want = AccessMask(rawValue: UInt8(combination))
             if readOnly, want.contains(.write) { continue }
-            if Self.allows(attributes, want, who) { flags |= 1 << combination }
+            if who.isRoot || Self.allows(attributes, want, who) { flags |= 1 << combination }
         }
         return readOnly ? flags | FuseReply.lookupReadOnlyFilesystem : flags
     }

@@ -64,6 +64,10 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// Mode 0 only: a batch this large is written at once, without waiting for the rest of
     /// the gathering time.
     public static let backgroundBatchBytes = 256 * 1024
+    /// Modes 1 and 2: `releaseWakeUps(storeHere: true)` stores a batch on its caller's thread
+    /// (an event loop) only while the last fsync took less than this; a slower disk is left to
+    /// the writer thread, so that an event loop is not held up by it.
+    public static let storeHereFsyncLimitSeconds = 0.002
 
     /// Set once, with `failure`, and read without the lock on every change.
     private let failed = Atomic<Bool>(false)
@@ -72,8 +76,19 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// The writer thread waits on `condition` with nothing to do (or gathers, in mode 0):
     /// only then does `append` signal, so a busy writer costs appenders no wake-up.
     private var sleeping = false
-    /// `holdingWakeUps` calls running: appends then leave the writer asleep. Guarded by `condition`.
+    /// Holds running (`holdingWakeUps`, `holdWakeUps`): appends then leave the writer asleep.
     private var wakeUpHolds = 0
+    /// A batch is taken and not yet stored, by the writer thread or by `releaseWakeUps` on its
+    /// caller's thread: nobody else takes one until it is (lines stay in version order).
+    private var batchOut = false
+    /// `sync` and `rotate` calls waiting on `condition`.
+    private var blockedCallers = 0
+    /// Tests only: a pause (µs) between taking a batch and writing it, which widens the window
+    /// in which a second batch could overtake the first. Set before the first append.
+    var pauseBeforeWriteForTests: UInt32 = 0
+    /// Where the file ends: a failed write is cut back to it. Touched only by whoever has the
+    /// batch out, or under `condition` with none out (open, rotation).
+    private var fileEnd: off_t = 0
     private var pending: [UInt8] = []
     private var pendingVersion: MetaVersion
     private var written: MetaVersion
@@ -117,6 +132,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         durable = lastVersion
         fd = -1
         fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion)
+        fileEnd = lseek(fd, 0, SEEK_END)
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "changelog-writer"
         worker = thread
@@ -233,16 +249,108 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// they go out in one batch with one fsync instead of the first alone. `body` must be quick
     /// and must not wait for the writer; a writer already awake is not held back.
     public func holdingWakeUps<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        holdWakeUps()
+        defer { releaseWakeUps(storeHere: false) }
+        return try body()
+    }
+
+    /// Leaves a sleeping writer asleep on appends until the matching `releaseWakeUps` (an event
+    /// loop's tick: every change it reads goes out in one batch). A writer already awake is not
+    /// held back.
+    public func holdWakeUps() {
         condition.lock()
         wakeUpHolds += 1
         condition.unlock()
-        defer {
-            condition.lock()
-            wakeUpHolds -= 1
-            if wakeUpHolds == 0, sleeping, !pending.isEmpty { condition.signal() }
-            condition.unlock()
+    }
+
+    /// Ends a `holdWakeUps`. The last hold out, with changes queued and no batch out, stores
+    /// them: with `storeHere`, in modes 1 and 2, while the last fsync was quick
+    /// (`storeHereFsyncLimitSeconds`), on the calling thread, as MooseFS's single loop does,
+    /// which spares the hand-off to the writer thread and back (two thread wake-ups, about
+    /// 40 µs a change here); otherwise it wakes the writer thread.
+    public func releaseWakeUps(storeHere: Bool) {
+        condition.lock()
+        wakeUpHolds -= 1
+        guard wakeUpHolds == 0, !pending.isEmpty else { return condition.unlock() }
+        guard storeHere, mode != .background, !batchOut, failure == nil, !closing, !rotating,
+            (lastFsync ?? 0) < Self.storeHereFsyncLimitSeconds
+        else {
+            if sleeping { condition.signal() }
+            return condition.unlock()
         }
-        return try body()
+        let batch = takeBatch()
+        condition.unlock()
+        store(batch)
+    }
+
+    /// What `takeBatch` hands out.
+    private struct Batch {
+        var bytes: [UInt8]
+        var version: MetaVersion
+        var mustSync: Bool
+        var file: Int32
+    }
+
+    /// Takes everything queued (under `condition`, with no batch out).
+    private func takeBatch() -> Batch {
+        let batch = Batch(
+            bytes: pending, version: pendingVersion, mustSync: mode == .fsyncBeforeReply || closing || rotating || syncWanted, file: fd)
+        pending.removeAll(keepingCapacity: true)
+        batchOut = true
+        return batch
+    }
+
+    /// Writes and (if it must) fsyncs a batch outside the lock, then records the outcome and
+    /// answers the waiters it covers (outside the lock: a callback may append the next change).
+    /// Returns false once the changelog has failed.
+    @discardableResult
+    private func store(_ batch: Batch) -> Bool {
+        var error: String?
+        if pauseBeforeWriteForTests > 0 { usleep(pauseBeforeWriteForTests) }
+        do throws(StorageError) {
+            if !batch.bytes.isEmpty {
+                try FileIO.writeAll(batch.file, batch.bytes, currentPath)
+                fileEnd += off_t(batch.bytes.count)
+            }
+        } catch let writeError {
+            error = writeError.description
+            // Best effort: leave no half line behind (the reopen check would cut it too).
+            _ = ftruncate(batch.file, fileEnd)
+        }
+        let started = monotonic()
+        if error == nil, batch.mustSync, fsync(batch.file) != 0 { error = StorageError("fsync", currentPath).description }
+        condition.lock()
+        batchOut = false
+        var answered: [@Sendable (ChangelogWriteError?) -> Void] = []
+        let outcome: ChangelogWriteError?
+        if let error {
+            fail(error)
+            answered = waiters.map(\.done)
+            waiters.removeAll()
+            outcome = .failed(error)
+        } else {
+            written = batch.version
+            if batch.mustSync {
+                durable = batch.version
+                fsyncs += 1
+                lastFsync = monotonic() - started
+            }
+            let done = stored
+            waiters.removeAll { waiter in
+                guard waiter.version <= done else { return false }
+                answered.append(waiter.done)
+                return true
+            }
+            outcome = nil
+        }
+        // Wakes `sync` and `rotate` callers, and a sleeping writer thread only when this was a
+        // caller's batch and work is left for the thread (waking it for nothing costs the
+        // caller two context switches).
+        let workLeft = (!pending.isEmpty && wakeUpHolds == 0) || closing || rotating || syncWanted
+        if error != nil || blockedCallers > 0 || workLeft { condition.broadcast() }
+        condition.unlock()
+        for callback in answered { callback(outcome) }
+        return error == nil
     }
 
     /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free.
@@ -294,7 +402,9 @@ public final class ChangelogWriter: @unchecked Sendable {
         let target = pendingVersion
         syncWanted = true
         condition.broadcast()
+        blockedCallers += 1
         while failure == nil, durable < target { condition.wait() }
+        blockedCallers -= 1
         syncWanted = false
         if let failure { throw .failed(failure) }
     }
@@ -311,13 +421,15 @@ public final class ChangelogWriter: @unchecked Sendable {
     public func rotate(keepAll: Bool = false, restartAfter: MetaVersion? = nil) throws(ChangelogWriteError) {
         condition.lock()
         rotating = true
-        condition.signal()
+        condition.broadcast()
+        blockedCallers += 1
         while rotating, failure == nil, !(pending.isEmpty && written == pendingVersion && durable == pendingVersion) {
             condition.wait()
         }
+        blockedCallers -= 1
         defer {
             rotating = false
-            condition.signal()
+            condition.broadcast()
             condition.unlock()
         }
         if let failure { throw .failed(failure) }
@@ -346,6 +458,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         }
         do {
             fd = try Self.open(name(0), metaID: metaID, lastVersion: pendingVersion)
+            fileEnd = lseek(fd, 0, SEEK_END)
             try FileIO.syncDirectory(of: name(0))
         } catch let error as ChangelogWriteError {
             fail(error.description)
@@ -360,7 +473,7 @@ public final class ChangelogWriter: @unchecked Sendable {
     public func close() {
         condition.lock()
         closing = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         while worker?.isFinished == false { usleep(1_000) }
     }
@@ -371,7 +484,7 @@ public final class ChangelogWriter: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while pending.isEmpty && !closing && !((rotating || syncWanted) && durable < pendingVersion) && failure == nil {
+            while batchOut || (pending.isEmpty && !closing && !((rotating || syncWanted) && durable < pendingVersion) && failure == nil) {
                 sleeping = true
                 condition.wait()
                 sleeping = false
@@ -381,57 +494,14 @@ public final class ChangelogWriter: @unchecked Sendable {
                 sleeping = true
                 _ = condition.wait(until: Date(timeIntervalSinceNow: Self.backgroundGatherSeconds))
                 sleeping = false
+                // Only this thread takes batches in mode 0; closing or a failure may have come.
+                if failure != nil { break }
             }
-            let batch = pending
-            let batchVersion = pendingVersion
-            let mustSync = mode == .fsyncBeforeReply || closing || rotating || syncWanted
-            pending.removeAll(keepingCapacity: true)
-            let file = fd
+            let batch = takeBatch()
             condition.unlock()
-            var error: String?
-            let before = lseek(file, 0, SEEK_END)
-            do throws(StorageError) {
-                if !batch.isEmpty { try FileIO.writeAll(file, batch, currentPath) }
-            } catch let writeError {
-                error = writeError.description
-                // Best effort: leave no half line behind (the reopen check would cut it too).
-                if before >= 0 { _ = ftruncate(file, before) }
-            }
-            let started = monotonic()
-            if error == nil, mustSync, fsync(file) != 0 { error = StorageError("fsync", currentPath).description }
+            let stored = store(batch)
             condition.lock()
-            if let error {
-                fail(error)
-                let failed = waiters
-                waiters.removeAll()
-                condition.broadcast()
-                condition.unlock()
-                for waiter in failed { waiter.done(.failed(error)) }
-                condition.lock()
-                condition.broadcast()
-                break
-            }
-            written = batchVersion
-            if mustSync {
-                durable = batchVersion
-                fsyncs += 1
-                lastFsync = monotonic() - started
-            }
-            let done = stored
-            var ready: [@Sendable (ChangelogWriteError?) -> Void] = []
-            waiters.removeAll { waiter in
-                guard waiter.version <= done else { return false }
-                ready.append(waiter.done)
-                return true
-            }
-            condition.broadcast()
-            if !ready.isEmpty {
-                // Outside the lock: a callback may append the next change.
-                condition.unlock()
-                for callback in ready { callback(nil) }
-                condition.lock()
-            }
-            if closing && pending.isEmpty { break }
+            if !stored || (closing && pending.isEmpty) { break }
         }
         condition.unlock()
     }

@@ -2,8 +2,10 @@ import Foundation
 import MFSChangelog
 import MFSCore
 import MFSMetadata
-import MFSStorage
+import Synchronization
 import Testing
+
+@testable import MFSStorage
 
 #if canImport(Glibc)
     import Glibc
@@ -39,6 +41,34 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
     return try lines.map { try ChangelogCodec.parse(line: $0) }
 }
 
+/// Appends records in version order from many threads, as the namespace lock makes them, and
+/// counts the waiters answered.
+private final class Feeder: Sendable {
+    let writer: ChangelogWriter
+    let records: [ChangelogRecord]
+    let next = Mutex(0)
+    let answered = Atomic<Int>(0)
+
+    init(writer: ChangelogWriter, records: [ChangelogRecord]) {
+        self.writer = writer
+        self.records = records
+    }
+
+    /// Appends the next record (false when none is left).
+    func appendNext() -> Bool {
+        next.withLock { index in
+            guard index < records.count else { return false }
+            try! writer.append(records[index])
+            writer.whenStored(records[index].version) { error in
+                #expect(error == nil)
+                self.answered.add(1, ordering: .relaxed)
+            }
+            index += 1
+            return true
+        }
+    }
+}
+
 @Suite struct ChangelogWriterTests {
     /// Changes appended while wake-ups are held (a MooseFS create: its node and its open) go out
     /// in one batch with one fsync, though the writer slept when the first came.
@@ -60,6 +90,102 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
         try await writer.waitStored(all[2].version)
         #expect(writer.status.fsyncs == before + 1)
         #expect(try readBack(dir + "/changelog.0.mfs").map(\.version) == all.map(\.version))
+    }
+
+    /// An event loop's tick (`holdWakeUps` … `releaseWakeUps(storeHere: true)`), modes 1 and 2:
+    /// the writer thread sleeps through the appends, and the release stores them on the
+    /// caller's thread (one write, one fsync in mode 2) and answers their waiters there, before
+    /// it returns. In mode 0 the release leaves them to the writer thread.
+    @Test(arguments: ChangelogSaveMode.allCases)
+    func releasingTheLastHoldStoresOnTheCallersThread(mode: ChangelogSaveMode) async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: mode, lastVersion: .zero)
+        defer { writer.close() }
+        let all = records(4)
+        try writer.append(all[0])
+        try writer.sync()
+        try await Task.sleep(for: .milliseconds(50))  // the writer is asleep again
+        let before = writer.status
+        let caller = pthread_self()
+        let answeredOn = Mutex<[pthread_t]>([])
+        writer.holdWakeUps()
+        writer.holdWakeUps()  // two connections' ticks on one loop
+        for record in all[1...] {
+            try writer.append(record)
+            writer.whenStored(record.version) { error in
+                #expect(error == nil)
+                answeredOn.withLock { $0.append(pthread_self()) }
+            }
+        }
+        usleep(50_000)  // time enough for a writer woken by an append to store them itself
+        #expect(writer.status.writtenVersion == before.writtenVersion, "an append woke the writer through a hold")
+        writer.releaseWakeUps(storeHere: true)
+        #expect(writer.status.writtenVersion == before.writtenVersion, "stored before the last hold was released")
+        writer.releaseWakeUps(storeHere: true)
+        if mode == .background {
+            try await writer.waitStored(all[3].version)
+            try writer.sync()
+        } else {
+            let after = writer.status
+            #expect(after.writtenVersion == all[3].version)
+            #expect(after.fsyncs == before.fsyncs + (mode == .fsyncBeforeReply ? 1 : 0))
+            #expect(answeredOn.withLock { $0.count == 3 && $0.allSatisfy { pthread_equal($0, caller) != 0 } })
+        }
+        #expect(try readBack(dir + "/changelog.0.mfs") == all)
+    }
+
+    /// Callers storing their own batches (`releaseWakeUps(storeHere: true)` from several
+    /// threads), appends that wake the writer thread, `sync` and rotations all at once: every
+    /// line lands once, in version order, across the rotated files, and every waiter is told.
+    @Test func callersAndTheWriterThreadNeverInterleave() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(
+            directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, backLogs: 100, lastVersion: .zero)
+        writer.pauseBeforeWriteForTests = 300  // a batch taken but not yet written: another must wait
+        let all = records(3_000)
+        let feeder = Feeder(writer: writer, records: all)
+        @Sendable func appendNext() -> Bool { feeder.appendNext() }
+        // Threads of their own: blocking the test runner's few concurrency threads for this
+        // long would starve other tests' timers.
+        var bodies: [@Sendable () -> Void] = (0..<4).map { thread in
+            {
+                while true {
+                    if thread == 3 {
+                        guard appendNext() else { return }  // no hold: wakes the writer thread
+                        continue
+                    }
+                    writer.holdWakeUps()
+                    let more = (0..<(thread + 1)).map { _ in appendNext() }.allSatisfy { $0 }
+                    writer.releaseWakeUps(storeHere: true)
+                    guard more else { return }
+                }
+            }
+        }
+        bodies.append {
+            for _ in 0..<5 {
+                try! writer.rotate()
+                try! writer.sync()
+                usleep(2_000)
+            }
+        }
+        let finished = DispatchSemaphore(value: 0)
+        for body in bodies {
+            Thread {
+                body()
+                finished.signal()
+            }.start()
+        }
+        for _ in bodies { finished.wait() }
+        try writer.sync()
+        writer.close()
+        #expect(feeder.answered.load(ordering: .relaxed) == all.count)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("changelog.") }
+        let stored = try (0..<files.count).reversed().flatMap { try readBack(dir + "/changelog.\($0).mfs") }
+        let order = zip(stored, all).enumerated().first { $0.element.0.version != $0.element.1.version }?.offset
+        #expect(stored.count == all.count && order == nil, "\(stored.count) lines; first out of order at \(order ?? -1)")
+        #expect(stored.elementsEqual(all))
     }
 
     /// Mode 2: every waiter returns only once its change is fsynced, and one fsync serves many
@@ -207,8 +333,9 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
 
     /// A disk that fills up: the writer stops accepting changes, every waiter gets the error, and
     /// nothing after the failure is acknowledged.
-    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
-    func fullDiskStopsAcceptingChangesLoudly() async throws {
+    /// `storeHere`: each change is stored by its caller (`releaseWakeUps`), not the writer thread.
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"), arguments: [false, true])
+    func fullDiskStopsAcceptingChangesLoudly(storeHere: Bool) async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         guard mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0 else {
@@ -222,7 +349,13 @@ private func readBack(_ path: String) throws -> [ChangelogRecord] {
         var failure: ChangelogWriteError?
         for record in all {
             do {
-                try writer.append(record)
+                if storeHere {
+                    writer.holdWakeUps()
+                    defer { writer.releaseWakeUps(storeHere: true) }
+                    try writer.append(record)
+                } else {
+                    try writer.append(record)
+                }
                 try await writer.waitStored(record.version)
                 acknowledged.append(record.version)
             } catch {
