@@ -239,7 +239,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        holdChangelogWakeUps(context.eventLoop)
         let buffer = unwrapInboundIn(data)
         frames.append(buffer.readableBytesView)  // contiguous: one memcpy (FrameDecoder.append)
         processFrames()
@@ -247,10 +246,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Changes read in this tick of the event loop are stored at its end, in one batch, by the
     /// loop itself when it can (`ChangelogWriter.releaseWakeUps`): the reply then goes out
-    /// without a hand-off to the writer thread and back. In mode 0 nothing waits for the disk.
-    private func holdChangelogWakeUps(_ eventLoop: any EventLoop) {
+    /// without a hand-off to the writer thread and back. Taken before a request that may change
+    /// something (a read-only one skips its cost; one that changes something anyway only wakes
+    /// the writer thread, as without a hold). In mode 0 nothing waits for the disk.
+    private func holdChangelogWakeUps() {
         let writer = shared.service.writer
-        guard !holdingWakeUps, writer.mode != .background else { return }
+        guard !holdingWakeUps, writer.mode != .background, let eventLoop = context?.eventLoop else { return }
         holdingWakeUps = true
         writer.holdWakeUps()
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
@@ -278,6 +279,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 case .opening, .closed: return
                 case .moose(let connection):
                     guard connection.acceptsFrames, let frame = try frames.next() else { return }
+                    if !Self.changesNothing(MooseMessageType(frame.type.rawValue)) { holdChangelogWakeUps() }
                     do throws(MooseWireError) {
                         try connection.handle(MooseFrame(type: MooseMessageType(frame.type.rawValue), payload: frame.payload))
                     } catch {
@@ -294,7 +296,19 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// MooseFS client requests that change nothing in the namespace (lookups, attributes,
+    /// listings, reads of chunk locations, NOPs).
+    static func changesNothing(_ type: MooseMessageType) -> Bool {
+        switch type {
+        case .nop, .fuseStatfs, .fuseAccess, .fuseLookup, .fuseGetattr, .fuseReadlink, .fuseReaddir, .fuseReadChunk,
+            .fuseGetTrashTime, .fuseGetStorageClass, .fuseGetDirStats, .fuseGetXattr, .fuseGetFacl, .fuseTimeSync:
+            true
+        default: false
+        }
+    }
+
     private func handle(_ frame: Frame) throws(WireError) {
+        if case .established = phase {} else { holdChangelogWakeUps() }
         switch phase {
         case .hello
         where frame.type.rawValue == MooseMessageType.fuseRegister.rawValue
@@ -319,6 +333,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .established(let session):
             if frame.type == AnyToMaster.hello { throw .unexpectedType(frame.type, expected: "a request (the hello was said)") }
             let request = try ClientRequest.decode(frame)
+            if request.isMutating { holdChangelogWakeUps() }
             answer(request, session)
         case .opening, .moose, .closed:
             return

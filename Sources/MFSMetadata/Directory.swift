@@ -7,7 +7,7 @@ struct DirectoryEntry: Sendable {
     var inode: UInt32
     /// The child's `NodeType.rawValue`, so readdir needs no inode look-ups (d_type).
     var typeRaw: UInt8
-    var name: [UInt8]
+    var name: DirectoryName
 }
 
 /// The entries of one directory, ordered by (hash of the name, name), in blocks of at most
@@ -53,7 +53,7 @@ struct Directory: Sendable {
     @inline(__always)
     private static func precedes(_ entry: DirectoryEntry, _ hash: UInt64, _ name: [UInt8]) -> Bool {
         if entry.hash != hash { return entry.hash < hash }
-        return entry.name.lexicographicallyPrecedes(name)
+        return entry.name.precedes(name)
     }
 
     func position(of name: [UInt8], hash: UInt64) -> Position {
@@ -76,7 +76,7 @@ struct Directory: Sendable {
             let mid = (lo + hi) / 2
             if Self.precedes(block[mid], hash, name) { lo = mid + 1 } else { hi = mid }
         }
-        let found = lo < block.count && block[lo].hash == hash && block[lo].name == name
+        let found = lo < block.count && block[lo].hash == hash && block[lo].name.equals(name)
         return Position(block: low, index: lo, found: found)
     }
 

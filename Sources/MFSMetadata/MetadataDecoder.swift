@@ -131,7 +131,8 @@ struct MetadataDecoder {
                 if !directory.isEmpty, !(lastHash < hash || (lastHash == hash && lastName.lexicographicallyPrecedes(bytes))) {
                     throw malformed(.edges, "directory \(dirID) entries out of order")
                 }
-                directory.appendInOrder(DirectoryEntry(hash: hash, inode: child, typeRaw: typeRaw, name: bytes), expectedCount: Int(count))
+                directory.appendInOrder(
+                    DirectoryEntry(hash: hash, inode: child, typeRaw: typeRaw, name: DirectoryName(bytes)), expectedCount: Int(count))
                 (lastHash, lastName) = (hash, bytes)
                 ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: hash, child: child)
             }

@@ -124,7 +124,7 @@ extension MetadataFile {
                 directory.forEach { entry in
                     w.write(entry.inode)
                     w.write(UInt8(entry.name.count))
-                    w.write(bytes: entry.name)
+                    entry.name.withUnsafeBufferPointer { w.write(bytes: $0) }
                 }
             }
         }

@@ -81,7 +81,7 @@ extension Namespace {
         if r.isDirectory { r.parent = parent.rawValue }
         store(id, r)
         insertEntry(
-            DirectoryEntry(hash: hash, inode: id, typeRaw: r.typeRaw, name: name.bytes), into: parent.rawValue,
+            DirectoryEntry(hash: hash, inode: id, typeRaw: r.typeRaw, name: DirectoryName(name.bytes)), into: parent.rawValue,
             at: position, now: now)
         return id
     }
@@ -98,7 +98,7 @@ extension Namespace {
         guard child.nlink > 0 else { throw .noEntry }
         guard child.nlink < NamespaceLimits.maxLinks else { throw .tooManyLinks }
         insertEntry(
-            DirectoryEntry(hash: hash, inode: inode.rawValue, typeRaw: child.typeRaw, name: name.bytes),
+            DirectoryEntry(hash: hash, inode: inode.rawValue, typeRaw: child.typeRaw, name: DirectoryName(name.bytes)),
             into: parent.rawValue, at: position, now: now)
         updateInode(inode.rawValue) { r in
             r.nlink += 1

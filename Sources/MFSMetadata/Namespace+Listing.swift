@@ -38,7 +38,8 @@ extension Namespace {
                     var nameBytes = 0
                     for i in entries.indices {
                         let child = entries[i].inode
-                        // Each name's storage is touched here too, so its miss overlaps the others.
+                        // A long name's storage is touched here too, so its miss overlaps the
+                        // others (an inline one is in the entry: `DirectoryName`).
                         nameBytes &+= entries[i].name.count
                         found.append(inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
                     }

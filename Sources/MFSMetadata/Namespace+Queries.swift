@@ -67,7 +67,7 @@ extension Namespace {
         let (entries, atEnd) = dir.directory.entries(after: cookie, limit: max(1, limit))
         let listed = entries.map {
             DirectoryListingEntry(
-                name: EntryName(unchecked: $0.name), inode: InodeID($0.inode), type: NodeType(rawValue: $0.typeRaw)!,
+                name: EntryName(unchecked: $0.name.bytes), inode: InodeID($0.inode), type: NodeType(rawValue: $0.typeRaw)!,
                 cookie: $0.hash)
         }
         return DirectoryListing(entries: listed, atEnd: atEnd, nextCookie: entries.last?.hash ?? cookie)

@@ -67,7 +67,7 @@ extension Namespace {
             _ = removeEntry(from: newParent.rawValue, at: at, now: now)
             dropLink(replacedID, now: now)
         }
-        moved.name = newName.bytes
+        moved.name = DirectoryName(newName.bytes)
         moved.hash = newHash
         let to = try! locate(newParent, newName.bytes, hash: newHash).position
         insertEntry(moved, into: newParent.rawValue, at: to, now: now)

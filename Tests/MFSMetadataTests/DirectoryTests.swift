@@ -65,8 +65,9 @@ import Testing
         var directory = Directory()
         // Entries with forced equal hashes, as a collision would make them.
         for (i, hash) in [UInt64(5), 7, 7, 7, 9].enumerated() {
-            let entry = DirectoryEntry(hash: hash, inode: UInt32(10 + i), typeRaw: NodeType.file.rawValue, name: [UInt8(0x61 + i)])
-            directory.insert(entry, at: directory.position(of: entry.name, hash: hash))
+            let entry = DirectoryEntry(
+                hash: hash, inode: UInt32(10 + i), typeRaw: NodeType.file.rawValue, name: DirectoryName([UInt8(0x61 + i)]))
+            directory.insert(entry, at: directory.position(of: entry.name.bytes, hash: hash))
         }
         let first = directory.entries(after: 0, limit: 2)
         #expect(first.entries.map(\.hash) == [5, 7, 7, 7])
@@ -81,7 +82,8 @@ import Testing
         for (i, name) in names.enumerated() {
             let hash = Directory.key(of: name)
             directory.insert(
-                DirectoryEntry(hash: hash, inode: UInt32(i + 2), typeRaw: 0x66, name: name), at: directory.position(of: name, hash: hash))
+                DirectoryEntry(hash: hash, inode: UInt32(i + 2), typeRaw: 0x66, name: DirectoryName(name)),
+                at: directory.position(of: name, hash: hash))
         }
         #expect(directory.blocks.count > 5_000 / Directory.maxBlockEntries)
         #expect(directory.blocks.allSatisfy { $0.count <= Directory.maxBlockEntries })
@@ -93,6 +95,28 @@ import Testing
         #expect(order.count == 100 && order == order.sorted())
         #expect(directory.blocks.count <= 3)
         for name in names.suffix(100) { #expect(directory.lookup(name, hash: Directory.key(of: name)) != nil) }
+    }
+
+    /// Names up to `DirectoryName.inlineCapacity` bytes are held inline, longer ones in an
+    /// array; either way the bytes, count, equality and order are those of the plain bytes, at
+    /// and past the limit.
+    @Test func namesInlineAndLongKeepTheirBytesAndOrder() {
+        let limit = DirectoryName.inlineCapacity
+        #expect(limit == 23)
+        var random = SeededRandom(seed: 0x6E61_6D65)
+        var samples: [[UInt8]] = [[], [0], [0xFF], Array(repeating: 0x61, count: limit), Array(repeating: 0x61, count: limit + 1)]
+        for length in [1, 5, limit - 1, limit, limit + 1, limit + 2, 64, 255] {
+            for _ in 0..<6 { samples.append((0..<length).map { _ in UInt8(truncatingIfNeeded: random.next() % 4 + 0x61) }) }
+        }
+        for bytes in samples {
+            let name = DirectoryName(bytes)
+            #expect(name.bytes == bytes && name.count == bytes.count, "\(bytes)")
+            name.withUnsafeBufferPointer { #expect(Array($0) == bytes) }
+            for other in samples {
+                #expect(name.equals(other) == (bytes == other), "\(bytes) vs \(other)")
+                #expect(name.precedes(other) == bytes.lexicographicallyPrecedes(other), "\(bytes) vs \(other)")
+            }
+        }
     }
 
     /// Random inserts and removes against a plain sorted array, with hashes drawn from a small
@@ -107,7 +131,10 @@ import Testing
             a.hash != b.hash ? a.hash < b.hash : a.name.lexicographicallyPrecedes(b.name)
         }
         for step in 0..<6_000 {
-            let name = Array("n\(random.next() % 3_000)".utf8)
+            // Short names held in the entry and long ones in an array of their own (a prefix of
+            // 21 bytes puts them on both sides of DirectoryName.inlineCapacity), compared across.
+            let number = random.next() % 3_000
+            let name = Array((number % 3 == 0 ? "long-name-prefix-0123-\(number)" : "n\(number)").utf8)
             let hash = 1 + random.next() % 40  // about 75 names per hash: collisions everywhere
             let key = (hash: hash, name: name)
             let position = directory.position(of: name, hash: hash)
@@ -117,13 +144,14 @@ import Testing
                 directory.remove(at: position)
                 model.removeAll { $0.hash == hash && $0.name == name }
             } else if step < 4_500 {
-                directory.insert(DirectoryEntry(hash: hash, inode: UInt32(step + 2), typeRaw: 0x66, name: name), at: position)
+                directory.insert(
+                    DirectoryEntry(hash: hash, inode: UInt32(step + 2), typeRaw: 0x66, name: DirectoryName(name)), at: position)
                 model.insert(key, at: model.firstIndex { !precedes($0, key) } ?? model.count)
             }
             if step % 500 == 0 || step == 5_999 {
                 for entry in model { #expect(directory.lookup(entry.name, hash: entry.hash) != nil, "step \(step)") }
                 var listed: [(UInt64, [UInt8])] = []
-                directory.forEach { listed.append(($0.hash, $0.name)) }
+                directory.forEach { listed.append(($0.hash, $0.name.bytes)) }
                 #expect(listed.map(\.0) == model.map(\.hash) && listed.map(\.1) == model.map(\.name), "step \(step)")
                 #expect(directory.entries(after: 20, limit: .max).entries.map(\.hash) == model.map(\.hash).filter { $0 > 20 })
                 #expect(directory.count == model.count && directory.nameBytes == model.reduce(0) { $0 + $1.name.count })

@@ -82,8 +82,8 @@ func firstDifference(_ a: Namespace, _ b: Namespace) -> String? {
         if case .target(let t) = x.payload, case .target(let u) = y.payload, t != u { return "inode \(id) target" }
         var ex: [(UInt64, UInt32, UInt8, [UInt8])] = []
         var ey: [(UInt64, UInt32, UInt8, [UInt8])] = []
-        x.directory.forEach { ex.append(($0.hash, $0.inode, $0.typeRaw, $0.name)) }
-        y.directory.forEach { ey.append(($0.hash, $0.inode, $0.typeRaw, $0.name)) }
+        x.directory.forEach { ex.append(($0.hash, $0.inode, $0.typeRaw, $0.name.bytes)) }
+        y.directory.forEach { ey.append(($0.hash, $0.inode, $0.typeRaw, $0.name.bytes)) }
         if ex.count != ey.count || zip(ex, ey).contains(where: { $0.0 != $1.0 || $0.1 != $1.1 || $0.2 != $1.2 || $0.3 != $1.3 }) {
             return "directory \(id) entries differ"
         }

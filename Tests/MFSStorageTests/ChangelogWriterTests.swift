@@ -92,12 +92,13 @@ private final class Feeder: Sendable {
         #expect(try readBack(dir + "/changelog.0.mfs").map(\.version) == all.map(\.version))
     }
 
-    /// An event loop's tick (`holdWakeUps` … `releaseWakeUps(storeHere: true)`), modes 1 and 2:
-    /// the writer thread sleeps through the appends, and the release stores them on the
-    /// caller's thread (one write, one fsync in mode 2) and answers their waiters there, before
-    /// it returns. In mode 0 the release leaves them to the writer thread.
-    @Test(arguments: ChangelogSaveMode.allCases)
-    func releasingTheLastHoldStoresOnTheCallersThread(mode: ChangelogSaveMode) async throws {
+    /// One connection's turn (`holdWakeUps` … `releaseWakeUps(storeHere: true)`), modes 1 and
+    /// 2: the writer thread sleeps through the appends, a nested hold (a MooseFS create) does
+    /// not end the turn, and the release stores them on the caller's thread (one write, one
+    /// fsync in mode 2) and answers their waiters there, before it returns. Two turns at once
+    /// (concurrent clients) leave their batch to the writer thread, and so does mode 0.
+    @Test(arguments: ChangelogSaveMode.allCases, [1, 2])
+    func releasingALoneTurnStoresOnTheCallersThread(mode: ChangelogSaveMode, turns: Int) async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: mode, lastVersion: .zero)
@@ -109,23 +110,30 @@ private final class Feeder: Sendable {
         let before = writer.status
         let caller = pthread_self()
         let answeredOn = Mutex<[pthread_t]>([])
-        writer.holdWakeUps()
-        writer.holdWakeUps()  // two connections' ticks on one loop
-        for record in all[1...] {
-            try writer.append(record)
-            writer.whenStored(record.version) { error in
-                #expect(error == nil)
-                answeredOn.withLock { $0.append(pthread_self()) }
+        for _ in 0..<turns { writer.holdWakeUps() }
+        try writer.holdingWakeUps { () throws(ChangelogWriteError) in
+            for record in all[1...] {
+                try writer.append(record)
+                writer.whenStored(record.version) { error in
+                    #expect(error == nil)
+                    answeredOn.withLock { $0.append(pthread_self()) }
+                }
             }
         }
         usleep(50_000)  // time enough for a writer woken by an append to store them itself
         #expect(writer.status.writtenVersion == before.writtenVersion, "an append woke the writer through a hold")
+        for turn in 0..<turns {
+            if turn == turns - 1 { break }
+            writer.releaseWakeUps(storeHere: true)
+            #expect(writer.status.writtenVersion == before.writtenVersion, "stored before the last hold was released")
+        }
         writer.releaseWakeUps(storeHere: true)
-        #expect(writer.status.writtenVersion == before.writtenVersion, "stored before the last hold was released")
-        writer.releaseWakeUps(storeHere: true)
-        if mode == .background {
+        if mode == .background || turns > 1 {
             try await writer.waitStored(all[3].version)
             try writer.sync()
+            if mode != .background {  // mode 0 answers at once, on the appending thread
+                #expect(answeredOn.withLock { $0.count == 3 && $0.allSatisfy { pthread_equal($0, caller) == 0 } }, "stored here")
+            }
         } else {
             let after = writer.status
             #expect(after.writtenVersion == all[3].version)
@@ -143,7 +151,7 @@ private final class Feeder: Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let writer = try ChangelogWriter(
             directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, backLogs: 100, lastVersion: .zero)
-        writer.pauseBeforeWriteForTests = 300  // a batch taken but not yet written: another must wait
+        writer.pauseWriterThreadForTests = 300  // its batch taken but not yet written: callers must wait
         let all = records(3_000)
         let feeder = Feeder(writer: writer, records: all)
         @Sendable func appendNext() -> Bool { feeder.appendNext() }
@@ -151,21 +159,27 @@ private final class Feeder: Sendable {
         // long would starve other tests' timers.
         var bodies: [@Sendable () -> Void] = (0..<4).map { thread in
             {
+                // Threads 0 and 2 take turns (alone most of the time, so they store their
+                // own batches; now and then at once, so the writer thread does), 1 and 3
+                // append without a hold, which wakes the writer thread.
                 while true {
-                    if thread == 3 {
-                        guard appendNext() else { return }  // no hold: wakes the writer thread
+                    if thread % 2 == 1 {
+                        guard appendNext() else { return }
+                        usleep(UInt32(200 * thread))  // small batches, many of them
                         continue
                     }
                     writer.holdWakeUps()
                     let more = (0..<(thread + 1)).map { _ in appendNext() }.allSatisfy { $0 }
                     writer.releaseWakeUps(storeHere: true)
                     guard more else { return }
+                    usleep(UInt32(50 + 100 * thread))
                 }
             }
         }
         bodies.append {
             for _ in 0..<5 {
-                try! writer.rotate()
+                // Under the namespace lock, as a dump rotates: no change is made meanwhile.
+                feeder.next.withLock { _ in try! writer.rotate() }
                 try! writer.sync()
                 usleep(2_000)
             }
