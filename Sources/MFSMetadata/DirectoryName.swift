@@ -30,7 +30,9 @@ struct DirectoryName: Sendable {
     private var isInline: Bool { long.isEmpty }
 
     var count: Int {
-        isInline ? Int(truncatingIfNeeded: inline.2 >> 56) : long.count
+        // The length is the last of the 24 bytes in memory: the top byte of the third word
+        // read as little-endian, whatever the machine's byte order.
+        isInline ? Int(truncatingIfNeeded: inline.2.littleEndian >> 56) : long.count
     }
 
     /// The bytes, lent in place (inline ones from a copy on the stack).
