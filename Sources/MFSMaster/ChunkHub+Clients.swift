@@ -97,17 +97,32 @@ extension ChunkHub {
             return (.reply(ClientRequestProcessor.failure(id, error)), [])
         }
         let (chunk, version) = added
-        do throws(WriteRefusal) {
-            let plan = try state.registry.startCreate(chunk, goal: goal, now: now)
-            state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: version, reply: reply)
-            return (.waiting, Self.effects(of: plan.directives, &state))
-        } catch {
-            // The id is given out and held by the file with no copy: the chunk reads as missing
-            // until a write creates... it cannot; say so loudly. Only a race with the last
-            // chunkserver leaving gets here.
-            logger.error("chunk \(chunk) added to inode \(inode) but not created: \(error)")
-            return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
+        // The create commands go out only once ADDCHUNK is committed (stored, and held by the
+        // SYNC_REPLICAS peers). A chunk that no committed metadata names must never exist on a
+        // chunkserver: if this master died first, the master promoted next would give the same
+        // id to another write while the chunkservers still held this copy at the same version
+        // (a clean-clone CI failover run lost an acknowledged file that way: two copies of one
+        // chunk id from two epochs, the newer one deleted as stale).
+        let startCreates: @Sendable (MasterError?) -> Void = { [self] error in
+            let (effects, refusal) = self.state.withLock { (state: inout State) -> ([Effect], MasterReply?) in
+                if let error { return ([], ClientRequestProcessor.failure(id, error)) }
+                guard state.active else { return ([], .status(id, .notActive, activeMaster: nil)) }
+                do throws(WriteRefusal) {
+                    let plan = try state.registry.startCreate(chunk, goal: goal, now: self.now)
+                    state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: version, reply: reply)
+                    return (Self.effects(of: plan.directives, &state), nil)
+                } catch {
+                    // The id is given out and held by the file with no copy: the chunk reads as
+                    // missing until a write creates it, which it cannot; say so loudly. Only a
+                    // race with the last chunkserver leaving gets here.
+                    logger.error("chunk \(chunk) added to inode \(inode) but not created: \(error)")
+                    return ([], .status(id, Self.status(error), activeMaster: nil))
+                }
+            }
+            perform(effects)
+            if let refusal { reply(refusal) }
         }
+        return (.waiting, [.afterCommit(version, startCreates)])
     }
 
     /// An existing chunk: the registry's write plan, with `INCVERSION` first when it bumps.

@@ -74,6 +74,9 @@ public final class ChunkHub: Sendable {
         /// The master stopped being active while the client waited: not acknowledged.
         case notActive(Waiter)
         case log(Logger.Level, String)
+        /// `work` once `version` is committed (`MetadataService.whenCommitted`), asked outside
+        /// the state lock (it may answer at once, on this thread).
+        case afterCommit(MetaVersion, @Sendable (MasterError?) -> Void)
     }
 
     let state: Mutex<State>
@@ -156,6 +159,7 @@ public final class ChunkHub: Sendable {
             case .close(let link, let reason): link.close(reason)
             case .answer(let waiter, let outcome): answer(waiter, outcome)
             case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
+            case .afterCommit(let version, let work): service.whenCommitted(version, work)
             case .log(let level, let message): logRateLimited(level, message)
             }
         }
