@@ -48,6 +48,17 @@ extension MooseMessageType {
     /// The reply type to this request type (MooseFS numbers each reply one above its request).
     public var reply: MooseMessageType { MooseMessageType(rawValue + 1) }
 
+    /// Whether this request type changes nothing in the namespace (lookups, attributes,
+    /// listings, reads of chunk locations, NOPs): a master need not prepare to store a change.
+    public var changesNothing: Bool {
+        switch self {
+        case .nop, .fuseStatfs, .fuseAccess, .fuseLookup, .fuseGetattr, .fuseReadlink, .fuseReaddir, .fuseReadChunk,
+            .fuseGetTrashTime, .fuseGetStorageClass, .fuseGetDirStats, .fuseGetXattr, .fuseGetFacl, .fuseTimeSync:
+            true
+        default: false
+        }
+    }
+
     /// Whether this is a FUSE request type of MooseFS 3.0 that carries a msgid (402…498, even),
     /// known to this codec or not: one this codec does not decode is still answered by msgid.
     public var isFuseRequestWithMessageID: Bool { (402...498).contains(rawValue) && rawValue % 2 == 0 }
