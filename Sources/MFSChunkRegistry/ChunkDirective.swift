@@ -145,4 +145,7 @@ public enum ChunkDirective: Equatable, Sendable {
     case send(ChunkCommand, to: ChunkserverID)
     case finished(OperationOutcome)
     case ignored(IgnoredInput)
+    /// The chunk's copies were all one version behind the namespace and move up to it (the
+    /// shell logs it as a warning; the commands follow as `send`).
+    case catchingUp(ChunkID, from: UInt32, to: UInt32, servers: [ChunkserverID])
 }

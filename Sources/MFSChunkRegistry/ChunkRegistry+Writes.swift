@@ -57,6 +57,10 @@ extension ChunkRegistry {
             servers: chosen, shortBy: wanted - chosen.count, directives: chosen.map { .send(.create(chunk, version: version), to: $0) })
     }
 
+    /// Locks a chunk the namespace just gave out, until `startCreate` (after its `ADDCHUNK` is
+    /// committed): a second write of it meanwhile is told LOCKED and retries.
+    public mutating func reserve(_ chunk: ChunkID, now: Duration) { lock(chunk, now: now) }
+
     /// A client wants to write an existing chunk. Refused while another write holds it, a command
     /// is in flight, writes are held after a failover, or no valid copy is on a registered
     /// server. Otherwise granted (and locked): at once, or after a version bump on every valid
@@ -67,7 +71,7 @@ extension ChunkRegistry {
         try checkFree(chunk, now: now)
         if case .wait(let until) = writeHold(chunk, facts: facts, now: now) { throw .held(chunk, until: until) }
         let holders = writableCopies(of: chunk, at: version)
-        guard !holders.isEmpty else { throw .missing(chunk) }
+        guard !holders.isEmpty else { throw noCopy(chunk) }
         guard chunks[chunk]!.needsVersionIncrease else {
             let chain = chainOrder(holders, of: chunk)
             lock(chunk, now: now, chain: chain.count)
@@ -89,7 +93,7 @@ extension ChunkRegistry {
         guard version < RegistryLimits.versionLimit else { throw .versionExhausted(chunk) }
         try checkFree(chunk, now: now)
         let holders = writableCopies(of: chunk, at: oldVersion)
-        guard !holders.isEmpty else { throw .missing(chunk) }
+        guard !holders.isEmpty else { throw noCopy(chunk) }
         startOperation(.truncate, chunk: chunk, version: version, oldVersion: oldVersion, on: holders, now: now)
         lock(chunk, now: now)
         return holders.map { .send(.truncate(chunk, length: length, version: version, oldVersion: oldVersion), to: $0) }
@@ -105,7 +109,7 @@ extension ChunkRegistry {
         try checkFree(source, now: now)
         guard chunks[chunk]?.operation == nil else { throw .busy(chunk) }
         let holders = writableCopies(of: source, at: sourceVersion)
-        guard !holders.isEmpty else { throw .missing(source) }
+        guard !holders.isEmpty else { throw noCopy(source) }
         let kind: CommandKind = length == nil ? .duplicate : .duplicateTruncate
         startOperation(kind, chunk: chunk, version: version, oldVersion: version, on: holders, sourceChunk: source, now: now)
         lock(chunk, now: now)
@@ -150,6 +154,23 @@ extension ChunkRegistry {
         if entry.operation != nil { throw .busy(chunk) }
         if entry.isLocked(now: now), let until = entry.lockedUntil { throw .locked(chunk, until: until) }
     }
+
+    /// Why `chunk` has no valid copy on a registered server: `absent` while a chunkserver that
+    /// may hold one is not registered (one the metadata names, or one that disconnected and is
+    /// still remembered), `missing` when every one is.
+    public func noCopy(_ chunk: ChunkID) -> WriteRefusal {
+        everyServerRegistered ? .missing(chunk) : .absent(chunk)
+    }
+
+    /// Whether every chunkserver the metadata names and every one this registry remembers is
+    /// registered: then a chunk no registered server reports has no copy anywhere.
+    public var everyServerRegistered: Bool {
+        let registered = Set(servers.values.filter(\.isRegistered).map(\.id))
+        return registered.count == servers.count && expectedServers.isSubset(of: registered)
+    }
+
+    /// Whether no chunkserver reports any copy of `chunk` (in any state, on any server).
+    public func hasNoCopy(_ chunk: ChunkID) -> Bool { chunks[chunk]?.copies.isEmpty ?? true }
 
     /// Valid copies at `version` on servers that take commands.
     func writableCopies(of chunk: ChunkID, at version: UInt32) -> [ChunkserverID] {

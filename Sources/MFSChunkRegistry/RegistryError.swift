@@ -26,8 +26,13 @@ public enum RegistryError: Error, Equatable, Sendable {
 
 /// Why a write (or truncate, or duplicate) cannot start now.
 public enum WriteRefusal: Error, Equatable, Sendable {
-    /// No valid copy is on a connected server: the chunk is missing (`EIO` to the client).
+    /// No valid copy is on a registered server, and every chunkserver the registry knows or
+    /// the metadata names is registered: the chunk is lost (MooseFS `CHUNKLOST`).
     case missing(ChunkID)
+    /// No valid copy is on a registered server while a chunkserver that may hold one (named by
+    /// the metadata, or disconnected) is not registered (MooseFS `CSNOTPRESENT`: the client
+    /// retries, and the copy comes back with its server).
+    case absent(ChunkID)
     /// Another write holds the chunk until then (MooseFS `LOCKED`: the client retries).
     case locked(ChunkID, until: Duration)
     /// A command on the chunk is in flight (MooseFS `CHUNKBUSY`: the client retries).

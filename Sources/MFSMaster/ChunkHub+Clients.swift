@@ -27,22 +27,26 @@ extension ChunkHub {
             return reply(.chunkLocation(id, Self.location(.read, found.length, .none, 0, [])))
         }
         let version = namespace.chunkVersion(found.chunk) ?? 0
-        let next = state.withLock { (state: inout State) -> Next in
+        let (next, effects) = state.withLock { (state: inout State) -> (Next, [Effect]) in
             let facts = NamespaceChunkFacts(namespace: namespace)
             let copies = state.registry.readLocations(found.chunk, facts: facts)
             guard copies.isEmpty else {
-                return .reply(.chunkLocation(id, Self.location(.read, found.length, found.chunk, version, copies.map(\.address))))
+                return (.reply(.chunkLocation(id, Self.location(.read, found.length, found.chunk, version, copies.map(\.address)))), [])
             }
             if case .wait(let until) = state.registry.writeHold(found.chunk, facts: facts, now: now) {
-                return hold(&state, until: until) { [self] in readChunk(id, inode: inode, index: index, reply: reply) }
+                return (hold(&state, until: until) { [self] in readChunk(id, inode: inode, index: index, reply: reply) }, [])
             }
             // No copy at the chunk's version yet because a write's version change or a
             // truncate is under way: busy, which clients retry (mfsmount takes EIO as final,
             // and a read right after another process's write or truncate failed that way).
             // MooseFS's master likewise answers "no copies yet" rather than an error then.
-            if state.registry.isLocked(found.chunk, now: now) { return .reply(.status(id, .chunkBusy, activeMaster: nil)) }
-            return .reply(.status(id, .ioError, activeMaster: nil))
+            if state.registry.isLocked(found.chunk, now: now) { return (.reply(.status(id, .chunkBusy, activeMaster: nil)), []) }
+            if let (busy, effects) = catchUp(found.chunk, id, facts: facts, &state) { return (.reply(busy), effects) }
+            // No copy here: "not present" (retried) while a chunkserver that may hold one is
+            // away, "lost" once every one is back; never EIO, which mfsmount takes as final.
+            return (.reply(.status(id, Self.status(state.registry.noCopy(found.chunk)), activeMaster: nil)), [])
         }
+        perform(effects)
         finish(next, id, reply)
     }
 
@@ -65,7 +69,9 @@ extension ChunkHub {
             if found.chunk == .none {
                 return create(id, inode: inode, index: index, goal: goal, fileLength: found.length, &state, retry: retry, reply: reply)
             }
-            return grant(id, found.chunk, fileLength: found.length, namespace: namespace, &state, retry: retry, reply: reply)
+            return grant(
+                id, found.chunk, index: index, goal: goal, fileLength: found.length, namespace: namespace, &state, retry: retry,
+                reply: reply)
         }
         perform(effects)
         if case .again = next { return retry() }
@@ -97,6 +103,9 @@ extension ChunkHub {
             return (.reply(ClientRequestProcessor.failure(id, error)), [])
         }
         let (chunk, version) = added
+        // Locked from now: another write of this chunk waits (LOCKED) for the creates below
+        // instead of finding a chunk with no copy.
+        state.registry.reserve(chunk, now: now)
         // The create commands go out only once ADDCHUNK is committed (stored, and held by the
         // SYNC_REPLICAS peers). A chunk that no committed metadata names must never exist on a
         // chunkserver: if this master died first, the master promoted next would give the same
@@ -127,7 +136,7 @@ extension ChunkHub {
 
     /// An existing chunk: the registry's write plan, with `INCVERSION` first when it bumps.
     private func grant(
-        _ id: RequestID, _ chunk: ChunkID, fileLength: UInt64, namespace: Namespace, _ state: inout State,
+        _ id: RequestID, _ chunk: ChunkID, index: UInt32, goal: UInt8, fileLength: UInt64, namespace: Namespace, _ state: inout State,
         retry: @escaping @Sendable () -> Void, reply: @escaping Reply
     ) -> (Next, [Effect]) {
         let plan: WritePlan
@@ -135,6 +144,13 @@ extension ChunkHub {
             plan = try state.registry.planWrite(chunk, facts: NamespaceChunkFacts(namespace: namespace), now: now)
         } catch .held(_, let until) {
             return (hold(&state, until: until, retry), [])
+        } catch .missing where Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
+            return recreate(id, chunk, goal: goal, fileLength: fileLength, &state, reply: reply)
+        } catch .missing {
+            if let (busy, effects) = catchUp(chunk, id, facts: NamespaceChunkFacts(namespace: namespace), &state) {
+                return (.reply(busy), effects)
+            }
+            return (.reply(.status(id, .chunkLost, activeMaster: nil)), [])
         } catch {
             return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
         }
@@ -150,11 +166,75 @@ extension ChunkHub {
                 }
                 if version != next { logger.error("chunk \(chunk): the namespace bumped to version \(version), the registry to \(next)") }
                 state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: changed, reply: reply)
-                return (.waiting, effects)
+                return (.waiting, [afterCommit(changed, effects, "chunk \(chunk) version \(next)")])
             } catch {
-                logger.error("chunk \(chunk): INCVERSION not stored, its copies move to version \(next) anyway: \(error)")
-                return (.reply(ClientRequestProcessor.failure(id, error)), effects)
+                // Nothing went out: the copies stay at their version, and the set-version
+                // operation times out as failed.
+                logger.error("chunk \(chunk): INCVERSION not stored, its copies keep their version: \(error)")
+                return (.reply(ClientRequestProcessor.failure(id, error)), [])
             }
+        }
+    }
+
+    /// `effects` (commands that move copies to a new version) once the namespace change that
+    /// gave the version, `version`, is committed. A chunkserver must never hold a version that
+    /// no committed metadata names: were this master to die first, the next one would take
+    /// every copy for stale. The other way round, a committed change whose commands never went
+    /// out, the registry repairs (`catchUp`). Not committed: nothing goes out, and the
+    /// operation in flight times out as failed.
+    func afterCommit(_ version: MetaVersion, _ effects: [Effect], _ what: String) -> Effect {
+        .afterCommit(version) { [self] error in
+            guard let error else { return perform(effects) }
+            logger.warning("\(what): not committed, no command sent: \(error)")
+        }
+    }
+
+    /// The registry's `catchUp` for a chunk a client found with no valid copy (its copies one
+    /// version behind the namespace): CHUNKBUSY, which clients retry, and the set-version
+    /// commands; nil when there is nothing to catch up.
+    private func catchUp(_ chunk: ChunkID, _ id: RequestID, facts: some ChunkFacts, _ state: inout State) -> (MasterReply, [Effect])? {
+        let directives = state.registry.catchUp(chunk, facts: facts, now: now)
+        guard !directives.isEmpty else { return nil }
+        return (.status(id, .chunkBusy, activeMaster: nil), Self.effects(of: directives, &state))
+    }
+
+    /// Whether `chunk`, which no chunkserver reports while every one is registered, can hold
+    /// no acknowledged byte: it lies wholly past the file's end, and a write's bytes count only
+    /// once its end set the length. That is a chunk whose `ADDCHUNK` was committed while its
+    /// master died before the create commands went out (or every create failed): the write
+    /// creates it afresh instead of failing on a lost chunk. A chunk the length reaches stays
+    /// lost (CHUNKLOST), never silently replaced by zeros; and while a chunkserver is away it
+    /// may hold the copy, so the client is told to retry (CSNOTPRESENT).
+    static func neverWritten(_ chunk: ChunkID, index: UInt32, fileLength: UInt64, _ registry: ChunkRegistry) -> Bool {
+        fileLength <= UInt64(index) * RegistryLimits.chunkSize && registry.hasNoCopy(chunk) && registry.everyServerRegistered
+    }
+
+    /// Creates a chunk the namespace already holds (`neverWritten`) afresh: `INCVERSION` first,
+    /// so a copy made at the old version that turns up later (from a chunkserver the metadata
+    /// forgot) is stale, never a second "valid" copy with other bytes; then, once that is
+    /// committed, the creates at the new version. The reply waits for the creates.
+    private func recreate(
+        _ id: RequestID, _ chunk: ChunkID, goal: UInt8, fileLength: UInt64, _ state: inout State, reply: @escaping Reply
+    ) -> (Next, [Effect]) {
+        guard !state.registry.placement(goal: goal).isEmpty else { return (.reply(.status(id, .noSpace, activeMaster: nil)), []) }
+        let version: UInt32
+        let changed: MetaVersion
+        do throws(MasterError) {
+            (version, changed) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (UInt32, ChangelogRecord?) in
+                let (version, record) = try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now())
+                return (version, record)
+            }
+        } catch {
+            return (.reply(ClientRequestProcessor.failure(id, error)), [])
+        }
+        do throws(WriteRefusal) {
+            let plan = try state.registry.startCreate(chunk, version: version, goal: goal, now: now)
+            state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: changed, reply: reply)
+            let note = Effect.log(
+                .warning, "chunk \(chunk): in the metadata, on no chunkserver and past the file's end: created again at version \(version)")
+            return (.waiting, [note, afterCommit(changed, Self.effects(of: plan.directives, &state), "chunk \(chunk) created again")])
+        } catch {
+            return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
         }
     }
 
@@ -215,12 +295,12 @@ extension ChunkHub {
 
     /// After a truncate moved `chunk` from `oldVersion` to `version` in the namespace: every
     /// valid copy is cut to `length` bytes at the new version.
-    public func truncated(_ chunk: ChunkID, length: UInt32, oldVersion: UInt32, version: UInt32) {
+    public func truncated(_ chunk: ChunkID, length: UInt32, oldVersion: UInt32, version: UInt32, change: MetaVersion) {
         let effects = state.withLock { (state: inout State) -> [Effect] in
             guard state.active else { return [] }
             do throws(WriteRefusal) {
                 let directives = try state.registry.planTruncate(chunk, length: length, oldVersion: oldVersion, version: version, now: now)
-                return Self.effects(of: directives, &state)
+                return [afterCommit(change, Self.effects(of: directives, &state), "chunk \(chunk) truncated at version \(version)")]
             } catch {
                 return [.log(.warning, "chunk \(chunk) truncated to \(length) bytes in the namespace, its copies not cut: \(error)")]
             }
@@ -232,7 +312,9 @@ extension ChunkHub {
     func answer(_ waiter: Waiter, _ outcome: OperationOutcome) {
         let id = waiter.request
         guard outcome.succeeded else {
-            let status: WireStatus = outcome.kind == .create ? .noSpace : .ioError
+            // A version change that no copy made: the client retries, and the registry moves
+            // the copies up (`catchUp`) or finds the chunk lost.
+            let status: WireStatus = outcome.kind == .create ? .noSpace : .chunkBusy
             return waiter.reply(.status(id, isActive ? status : .notActive, activeMaster: nil))
         }
         let location = Self.location(.write, waiter.fileLength, outcome.chunk, outcome.version, outcome.chain.map(\.address))
@@ -281,7 +363,9 @@ extension ChunkHub {
         case .busy: .chunkBusy
         case .held: .tryAgain
         case .noServers: .noSpace
-        case .missing, .notOwned, .versionExhausted: .ioError
+        case .missing: .chunkLost
+        case .absent: .chunkserverAbsent
+        case .notOwned, .versionExhausted: .ioError
         }
     }
 }

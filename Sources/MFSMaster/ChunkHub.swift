@@ -146,6 +146,11 @@ public final class ChunkHub: Sendable {
                 if let waiter = state.waiters.removeValue(forKey: outcome.chunk) { effects.append(.answer(waiter, outcome)) }
             case .ignored(let input):
                 effects.append(.log(.info, "chunk registry ignored: \(input)"))
+            case .catchingUp(let chunk, let from, let to, let servers):
+                effects.append(
+                    .log(
+                        .warning, "chunk \(chunk): every copy is at version \(from), the metadata at \(to): moving copies on \(servers) up")
+                )
             }
         }
         return effects

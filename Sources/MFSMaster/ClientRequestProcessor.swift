@@ -117,7 +117,9 @@ public struct ClientRequestProcessor: Sendable {
                 }
             }
             // Outside the namespace's lock: the chunk hub takes it inside its own.
-            if let cut { chunks?.truncated(cut.chunk, length: cut.length, oldVersion: cut.oldVersion, version: cut.version) }
+            if let cut {
+                chunks?.truncated(cut.chunk, length: cut.length, oldVersion: cut.oldVersion, version: cut.version, change: version)
+            }
             return .whenStored(version, reply)
         } catch {
             return .now(Self.failure(id, error))

@@ -94,10 +94,11 @@ public final class MasterProcess: @unchecked Sendable {
             let text = self.log
             if let client = Self.port(after: "client port listening", in: text),
                 let status = Self.port(after: "status server listening", in: text),
-                let peer = Self.port(after: "peer port listening", in: text)
+                let peer = Self.port(after: "peer port listening", in: text),
+                // Every master serves chunkservers; its line may come after the others.
+                let chunkservers = Self.port(after: "chunkserver port listening", in: text)
             {
-                (clientPort, statusPort, peerPort) = (client, status, peer)
-                chunkserverPort = Self.port(after: "chunkserver port listening", in: text) ?? chunkserverPort
+                (clientPort, statusPort, peerPort, chunkserverPort) = (client, status, peer, chunkservers)
                 return
             }
             if !process.isRunning { throw StartFailed(log: text) }

@@ -22,6 +22,9 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let exists = WireStatus(rawValue: 5)  // EEXIST
     public static let invalidArgument = WireStatus(rawValue: 6)  // EINVAL
     public static let notEmpty = WireStatus(rawValue: 7)  // ENOTEMPTY
+    /// No copy of the chunk is on any chunkserver, and every one the master knows is connected
+    /// (MooseFS `ERROR_CHUNKLOST`; mfsmount retries it, then fails with ENXIO).
+    public static let chunkLost = WireStatus(rawValue: 8)
     /// Another write holds the chunk's lock (MooseFS `ERROR_LOCKED`): retry after a pause.
     public static let locked = WireStatus(rawValue: 11)
     /// The chunk is busy with a chunkserver operation (MooseFS `ERROR_CHUNKBUSY`): retry.
@@ -33,6 +36,9 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// The client's answer to the password challenge was wrong (MooseFS `ERROR_BADPASSWORD`).
     public static let badPassword = WireStatus(rawValue: 37)
     public static let noData = WireStatus(rawValue: 38)  // ENODATA (ENOATTR)
+    /// No copy of the chunk is on a connected chunkserver while one that may hold it is away
+    /// (MooseFS `ERROR_CSNOTPRESENT`): retry, the copy comes back with its server.
+    public static let chunkserverAbsent = WireStatus(rawValue: 43)
     /// Not now (MooseFS `ERROR_EAGAIN`): after a failover the master waited its bounded time
     /// for chunkservers to register and still has too few; retry.
     public static let tryAgain = WireStatus(rawValue: 45)
@@ -62,6 +68,7 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let known: [WireStatus: String] = [
         .ok: "ok", .notPermitted: "EPERM", .notDirectory: "ENOTDIR", .noEntry: "ENOENT",
         .accessDenied: "EACCES", .exists: "EEXIST", .invalidArgument: "EINVAL", .notEmpty: "ENOTEMPTY",
+        .chunkLost: "chunk lost", .chunkserverAbsent: "chunkserver not present",
         .locked: "chunk locked", .chunkBusy: "chunk busy", .tryAgain: "EAGAIN",
         .noSpace: "ENOSPC", .ioError: "EIO", .readOnly: "EROFS", .badSession: "bad session",
         .badPassword: "bad password", .noData: "ENODATA", .isDirectory: "EISDIR", .crossDevice: "EXDEV",

@@ -114,6 +114,25 @@ import Testing
         #expect(throws: WriteRefusal.notOwned(chunk(9))) { try h.registry.planWrite(chunk(9), facts: h.facts, now: h.now) }
     }
 
+    /// With a chunkserver away that may hold the copy (one the metadata names, or one that
+    /// disconnected), the chunk is absent, which clients retry, not missing.
+    @Test func aChunkWithNoCopyWhileAChunkserverIsAwayIsAbsent() throws {
+        var h = Harness()
+        h.facts.own(chunk(4), version: 1, goal: 1)
+        try h.handle(.expectServers([cs(1), cs(2)]))
+        try h.join(1)
+        try h.activate()
+        #expect(throws: WriteRefusal.absent(chunk(4))) { try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now) }
+        #expect(!h.registry.everyServerRegistered)
+        #expect(h.registry.hasNoCopy(chunk(4)))
+        try h.join(2, [held(4)])
+        #expect(h.registry.everyServerRegistered)
+        #expect(!h.registry.hasNoCopy(chunk(4)))
+        try h.handle(.disconnected(cs(2)))
+        #expect(throws: WriteRefusal.absent(chunk(4))) { try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now) }
+        #expect(h.registry.noCopy(chunk(4)) == .absent(chunk(4)))
+    }
+
     @Test func aLockedChunkRefusesASecondWriterUntilTheLockTimesOut() throws {
         var h = Harness()
         h.facts.own(chunk(4), version: 1, goal: 1)

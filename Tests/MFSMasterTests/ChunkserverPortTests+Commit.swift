@@ -1,0 +1,208 @@
+import Foundation
+import MFSCore
+import MFSTestSupport
+import MFSWire
+import MooseWire
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A chunkserver never holds a chunk or a version that no committed metadata names, and what a
+/// failover leaves behind (a committed chunk never created, a copy whose server is away) is
+/// answered so that clients retry, never with a final EIO (docs/CHUNK-REGISTRY.md).
+extension ChunkserverPortTests {
+    /// The master's one `SYNC_REPLICAS` peer, a metalogger, is stopped (SIGSTOP): a new chunk's
+    /// `ADDCHUNK` and a write's `INCVERSION` are stored but not committed, and their commands
+    /// (create, set-version) stay unsent until the peer holds the change.
+    @Test func createAndSetVersionGoOutOnlyOnceTheirChangeIsCommitted() throws {
+        let port = freePort()
+        let master = try MasterProcess.active(
+            syncReplicas: 1,
+            extra: [
+                "MATOCS_LISTEN_HOST": "127.0.0.1", "MATOCS_LISTEN_PORT": "\(port)", "REPLICATIONS_DELAY_INIT": "0",
+                "WRITE_HOLD_TIME": "0", "SYNC_TIMEOUT": "60s",
+            ])
+        try master.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [master.peerPort])
+        try metalogger.start()
+        #expect(SyncReplicationTests.waitInStep(master, peers: 1))
+        let pid = try #require(metalogger.process?.processIdentifier)
+        defer { kill(pid, SIGCONT) }
+        let (a, b, _, _) = try Self.twoChunkservers(master, port: port)
+        let (client, inode) = try Self.openFile(master)
+
+        kill(pid, SIGSTOP)
+        let write = client.newID()
+        client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
+        let early = try a.awaitCommand(seconds: 1) { if case .create(let c) = $0 { c } else { nil } }
+        #expect(early == nil, "a create went out before its ADDCHUNK was committed")
+        kill(pid, SIGCONT)
+        let onA = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        let onB = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        #expect(onA.chunkID == onB.chunkID && onA.version == 1)
+        for server in [a, b] { server.send(ChunkCommandStatus(command: .create, chunkID: onA.chunkID, status: .ok)) }
+        guard case .chunkLocation(write, let first) = try #require(try client.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the first write")
+            return
+        }
+        #expect(first.version == 1 && first.servers.count == 2)
+        #expect(
+            try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: onA.chunkID, length: 70_000)).wireStatus == .ok)
+
+        // The write went to two servers, so the next one bumps the version first.
+        kill(pid, SIGSTOP)
+        let second = client.newID()
+        client.send(ClientRequest.writeChunk(second, rootCaller, inode: inode, index: 0).encode())
+        let earlyBump = try a.awaitCommand(seconds: 1) { if case .setVersion(let s) = $0 { s } else { nil } }
+        #expect(earlyBump == nil, "a set-version went out before its INCVERSION was committed")
+        kill(pid, SIGCONT)
+        let bumpA = try #require(try a.awaitCommand { if case .setVersion(let s) = $0 { s } else { nil } })
+        let bumpB = try #require(try b.awaitCommand { if case .setVersion(let s) = $0 { s } else { nil } })
+        #expect(bumpA.newVersion == 2 && bumpA.oldVersion == 1 && bumpB.newVersion == 2)
+        for server in [a, b] { server.send(ChunkCommandStatus(command: .setVersion, chunkID: onA.chunkID, status: .ok)) }
+        guard case .chunkLocation(second, let bumped) = try #require(try client.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the second write")
+            return
+        }
+        #expect(bumped.version == 2)
+    }
+
+    /// A chunk whose `ADDCHUNK` was committed while no chunkserver ever created it (the master
+    /// died with its creates unsent): after the restart, with every chunkserver registered, the
+    /// retried write creates it afresh at the same id instead of failing as a lost chunk.
+    @Test func aChunkCommittedButNeverCreatedIsCreatedForTheRetriedWrite() throws {
+        let (master, port) = try Self.master()
+        let first = try FakeChunkserver(port: port)
+        let id = try first.register().chunkserverID
+        let (client, inode) = try Self.openFile(master)
+        client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
+        // The create is never carried out.
+        let lost = try #require(try first.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        _ = master.stop()
+        try master.start()
+        let server = try FakeChunkserver(port: port)
+        _ = try server.register(id: id)
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        let write = again.newID()
+        again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        // At a new version: a copy made at the old one that turns up later is stale.
+        #expect(create.chunkID == lost.chunkID && create.version == 2)
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunkLocation(write, let location) = try #require(try again.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the retried write")
+            return
+        }
+        #expect(location.chunk == lost.chunkID && location.version == 2 && location.servers == [server.address])
+        #expect(master.log.contains("past the file's end: created again at version 2"))
+    }
+
+    /// A written chunk whose only copies are on a chunkserver that has not come back: reads and
+    /// writes are told "chunkserver not present" (MooseFS CSNOTPRESENT, which mfsmount retries)
+    /// after the write hold, not EIO; once every chunkserver is back without it, "chunk lost",
+    /// and a write never creates it afresh (its bytes were acknowledged).
+    @Test func aWrittenChunkWhoseServerIsAwayIsAbsentThenLost() throws {
+        let (master, port) = try Self.master(["WRITE_HOLD_TIME": "1"])
+        let (a, b, idA, idB) = try Self.twoChunkservers(master, port: port)
+        let (client, inode) = try Self.openFile(master)
+        _ = try Self.writeOnBoth(client, inode, a, b)
+
+        _ = master.stop()
+        try master.start()
+        // A comes back without the chunk; B, which the metadata names, is away.
+        let a2 = try FakeChunkserver(port: port)
+        _ = try a2.register(id: idA)
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        #expect(try again.call(.readChunk(again.newID(), inode: inode, index: 0)).wireStatus == .chunkserverAbsent)
+        #expect(try again.call(.writeChunk(again.newID(), rootCaller, inode: inode, index: 0)).wireStatus == .chunkserverAbsent)
+        let b2 = try FakeChunkserver(port: port, address: Self.second)
+        _ = try b2.register(id: idB)
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        #expect(try again.call(.readChunk(again.newID(), inode: inode, index: 0)).wireStatus == .chunkLost)
+        #expect(try again.call(.writeChunk(again.newID(), rootCaller, inode: inode, index: 0)).wireStatus == .chunkLost)
+    }
+}
+
+extension ChunkserverPortTests {
+    /// `INCVERSION` committed but its set-version never carried out (the master died between
+    /// the two): after the restart every copy is one version behind the namespace. A read asks
+    /// again (CHUNKBUSY) while the copies are moved up, then finds them.
+    @Test func copiesOneVersionBehindAreMovedUpWhenAClientAsks() throws {
+        let (master, port) = try Self.master()
+        let (a, b, idA, idB) = try Self.twoChunkservers(master, port: port)
+        let (client, inode) = try Self.openFile(master)
+        let chunk = try Self.writeOnBoth(client, inode, a, b)
+        // The second write bumps to version 2; neither chunkserver carries it out.
+        client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
+        _ = try #require(try a.awaitCommand { if case .setVersion(let s) = $0 { s } else { nil } })
+        _ = master.stop()
+        try master.start()
+        let copy = ListedChunk(chunkID: chunk, version: 1)
+        let a2 = try FakeChunkserver(port: port)
+        let b2 = try FakeChunkserver(port: port, address: Self.second)
+        _ = try a2.register(id: idA, chunks: [copy])
+        _ = try b2.register(id: idB, chunks: [copy])
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try again.call(.readChunk(again.newID(), inode: inode, index: 0)).wireStatus == .chunkBusy)
+        for server in [a2, b2] {
+            let up = try #require(try server.awaitCommand { if case .setVersion(let s) = $0 { s } else { nil } })
+            #expect(up.chunkID == chunk && up.newVersion == 2 && up.oldVersion == 1)
+            server.send(ChunkCommandStatus(command: .setVersion, chunkID: chunk, status: .ok))
+        }
+        #expect(master.log.contains("every copy is at version 1, the metadata at 2"))
+        #expect(
+            try eventually(5) {
+                guard case .chunkLocation(_, let location) = try again.call(.readChunk(again.newID(), inode: inode, index: 0)) else {
+                    return false
+                }
+                return location.version == 2 && Set(location.servers) == [a2.address, b2.address]
+            })
+    }
+}
+
+extension ChunkserverPortTests {
+    static let second = ChunkserverAddress(10, 0, 0, 2, port: 9422)
+
+    /// Two fake chunkservers (10.0.0.1 and `second`) registered, with the ids they were given.
+    static func twoChunkservers(_ master: MasterProcess, port: Int) throws -> (
+        FakeChunkserver, FakeChunkserver, ChunkserverID, ChunkserverID
+    ) {
+        let a = try FakeChunkserver(port: port)
+        let b = try FakeChunkserver(port: port, address: second)
+        let idA = try a.register().chunkserverID
+        let idB = try b.register().chunkserverID
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        return (a, b, idA, idB)
+    }
+
+    /// A client session with a new file `f` open for writing: the connection and the inode.
+    static func openFile(_ master: MasterProcess) throws -> (WireConnection, InodeID) {
+        let client = try master.connect()
+        _ = try client.open()
+        let created = try client.call(.mknod(client.newID(), rootCaller, parent: .root, name: "f", type: .file, mode: 0o644, rdev: 0))
+        let inode = try #require(created.attributes).inode
+        #expect(try client.call(.open(client.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        return (client, inode)
+    }
+
+    /// The file's first chunk created on `a` and `b` (goal 2) and its write ended at 70,000
+    /// bytes: the chunk.
+    static func writeOnBoth(_ client: WireConnection, _ inode: InodeID, _ a: FakeChunkserver, _ b: FakeChunkserver) throws -> ChunkID {
+        client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
+        let create = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        _ = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        for server in [a, b] { server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok)) }
+        _ = try client.receive()
+        let end = try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: create.chunkID, length: 70_000))
+        #expect(end.wireStatus == .ok)
+        return create.chunkID
+    }
+}
