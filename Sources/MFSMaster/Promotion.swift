@@ -243,7 +243,10 @@ final class Promotion: Sendable {
     /// A peer registered with its voter id: an active master adds it to the voter set (a
     /// `VOTERS` change), with itself as leader.
     func joined(_ member: MemberID, kind: MemberKind) {
-        guard member != .none else { return }
+        // A cold standby's master votes as the metalogger of its data directory, which may
+        // still run beside it and register here with the same id: that member is this master
+        // (as a metalogger it would make the set's leader no master, a set refused as EINVAL).
+        guard member != .none, member != me else { return }
         claim { set in set.members[member] = kind }
     }
 

@@ -75,7 +75,8 @@ func runToEnd(_ binary: String, _ arguments: [String]) throws -> (status: Int32,
 /// A cold standby's `mfsmaster.cfg` at `path`: a follower of `masterHost` (which may be
 /// gone), on loopback, every port free, no chunkserver port; `extra` lines appended.
 func writeColdStandbyConfig(
-    _ path: String, dataPath: String, exports: String, masterHost: String, statusPort: Int, extra: String = ""
+    _ path: String, dataPath: String, exports: String, masterHost: String, statusPort: Int, peerPort: Int = freePort(),
+    extra: String = ""
 ) throws {
     try """
     DATA_PATH = \(dataPath)
@@ -87,7 +88,7 @@ func writeColdStandbyConfig(
     STATUS_LISTEN_HOST = 127.0.0.1
     STATUS_LISTEN_PORT = \(statusPort)
     MATOML_LISTEN_HOST = 127.0.0.1
-    MATOML_LISTEN_PORT = \(freePort())
+    MATOML_LISTEN_PORT = \(peerPort)
     MATOCS_LISTEN_HOST = 127.0.0.1
     MATOCS_LISTEN_PORT = 0
     \(extra)
