@@ -29,6 +29,20 @@ extension ChunkRegistry {
             id: id, address: address, labels: registration.labels & RegistryLimits.labelMask, space: space, phase: .registering)
     }
 
+    /// Forgets a chunkserver that is gone for good (the operator removed it): no longer
+    /// remembered as disconnected nor expected, so `everyServerRegistered` and the write hold
+    /// after a failover stop waiting for it. Its copies were dropped when it disconnected.
+    /// Throws `stillConnected` while it is connected (registering or registered).
+    public mutating func forget(_ id: ChunkserverID) throws(RegistryError) {
+        if servers[id]?.isConnected == true { throw .stillConnected(id) }
+        servers[id] = nil
+        expectedServers.remove(id)
+    }
+
+    /// Whether the registry remembers `id` (connected, or disconnected and not forgotten) or
+    /// expects it (the metadata names it).
+    public func knows(_ id: ChunkserverID) -> Bool { servers[id] != nil || expectedServers.contains(id) }
+
     /// The connection is gone: every copy it held is forgotten (its chunks may now be
     /// under-goal), commands in flight to it count as failed, and `REPLICATIONS_DELAY_DISCONNECT`
     /// starts.

@@ -22,6 +22,8 @@ public enum RegistryError: Error, Equatable, Sendable {
     case spaceOutOfRange(ServerSpace)
     /// A CHUNKS batch or END from a server that already completed its registration.
     case notRegistering(ChunkserverID)
+    /// `forget` of a chunkserver that is connected: only one that is gone can be forgotten.
+    case stillConnected(ChunkserverID)
 }
 
 /// Why a write (or truncate, or duplicate) cannot start now.

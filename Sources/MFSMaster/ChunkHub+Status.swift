@@ -4,17 +4,28 @@ import MFSStatus
 
 extension ChunkHub {
     /// What `/status`, `/metrics` and `mfscli` show of the chunk side: every chunkserver the
-    /// registry knows, the count of those connected, and the chunk counts (a walk over the
-    /// namespace's chunks: for status requests only).
+    /// registry knows, and on the active master those the metadata names that have not
+    /// registered since it became active (state `not seen`: `mfscli remove-chunkserver` forgets
+    /// one that is gone for good); the count of those connected, and the chunk counts (a walk
+    /// over the namespace's chunks: for status requests only).
     public func status() -> (servers: [MasterStatus.Chunkserver], connected: Int, chunks: MasterStatus.Chunks) {
         let facts = self.facts
-        let (servers, summary) = state.withLock { ($0.registry.serverStatuses(), $0.registry.summary(facts: facts)) }
-        let list = servers.map { server in
+        let (servers, summary, active) = state.withLock {
+            ($0.registry.serverStatuses(), $0.registry.summary(facts: facts), $0.active)
+        }
+        var list = servers.map { server in
             MasterStatus.Chunkserver(
                 id: Int(server.id.rawValue), address: "\(server.address)", state: Self.name(server.phase),
                 usedBytes: server.space.usedBytes + server.space.markedUsedBytes,
                 totalBytes: server.space.totalBytes + server.space.markedTotalBytes, chunks: server.copies,
                 errors: server.errors + server.damagedReports)
+        }
+        if active {
+            let listed = Set(servers.map(\.id))
+            list += facts.namespace.chunkservers.filter { !listed.contains($0.key) }.sorted { $0.key < $1.key }.map { id, address in
+                MasterStatus.Chunkserver(
+                    id: Int(id.rawValue), address: "\(address)", state: "not seen", usedBytes: 0, totalBytes: 0, chunks: 0, errors: 0)
+            }
         }
         let chunks = MasterStatus.Chunks(
             total: summary.chunks, underGoal: summary.underGoal, overGoal: summary.overGoal, missing: summary.missing)

@@ -1,3 +1,4 @@
+import MFSCore
 import MFSStatus
 
 /// The chunk side of the daemon: the chunkserver port, the registry's timer and its part of
@@ -10,6 +11,18 @@ extension MasterDaemon {
             self?.fence($0)
         }
         try await context.serve(host: settings.chunkserverHost, port: settings.chunkserverPort)
+    }
+
+    /// `POST /remove-chunkserver/ID` (`mfscli remove-chunkserver ID`).
+    func removeChunkserver(_ id: ChunkserverID) async -> AdminAnswer {
+        guard let hub = clients.processor.chunks else { return AdminAnswer(ok: false, body: "this master has no chunk registry") }
+        switch await hub.remove(id) {
+        case .success(let version):
+            return AdminAnswer(ok: true, body: "{\"chunkserver\":\(id.rawValue),\"version\":\(version.map { "\($0.rawValue)" } ?? "null")}")
+        case .failure(let refused):
+            logger.warning("chunkserver removal refused", metadata: ["chunkserver": "\(id)", "reason": "\(refused)"])
+            return AdminAnswer(ok: false, body: "chunkserver \(id) not removed: \(refused)")
+        }
     }
 
     /// Follows the role (active: the registry becomes active; otherwise its chunkservers go)
@@ -36,7 +49,10 @@ extension MasterDaemon {
         let chunks = status.chunks
         return [
             ("mfs_master_chunkservers", "Chunkservers connected (registering or registered).", Double(status.chunkservers)),
-            ("mfs_master_chunkservers_known", "Chunkservers the registry knows, disconnected ones included.", Double(servers.count)),
+            (
+                "mfs_master_chunkservers_known", "Chunkservers the registry knows or the metadata names, disconnected ones included.",
+                Double(servers.count)
+            ),
             (
                 "mfs_master_chunkserver_used_bytes", "Bytes used on connected chunkservers.",
                 Double(servers.filter { $0.state != "disconnected" }.map(\.usedBytes).reduce(0, +))

@@ -55,7 +55,7 @@ extension MasterDaemon {
     }
 
     public enum RoleChangeError: Error, CustomStringConvertible, Sendable {
-        /// `retryLater`: see `RoleChangeAnswer`.
+        /// `retryLater`: see `AdminAnswer`.
         case refused(String, retryLater: Bool = false)
         case failed(String)
         public var description: String {
@@ -92,7 +92,7 @@ extension MasterDaemon {
     }
 
     /// `POST /promote` and `POST /demote` answered: whether it worked, and JSON or the reason.
-    func changeRole(promote: Bool, force: Bool) async -> RoleChangeAnswer {
+    func changeRole(promote: Bool, force: Bool) async -> AdminAnswer {
         guard promote else {
             // The announcer demotes this master when another host takes the virtual IP. After a
             // partition heals, VRRP gives it to the higher priority, which may be the old active
@@ -105,7 +105,7 @@ extension MasterDaemon {
                     let epoch = service.namespace.epoch
                     logger.warning(
                         "demote refused: the master at \(stale.joined(separator: ", ")) is stale (this one is at epoch \(epoch))")
-                    return RoleChangeAnswer(
+                    return AdminAnswer(
                         ok: false,
                         body: "not demoted: this master is active in epoch \(epoch), and the master at "
                             + "\(stale.joined(separator: ", ")) is stale (told so); use force to demote anyway"
@@ -113,17 +113,17 @@ extension MasterDaemon {
                 }
             }
             let version = await demote()
-            return RoleChangeAnswer(ok: true, body: "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
+            return AdminAnswer(ok: true, body: "{\"role\":\"\(roles.role)\",\"version\":\(version)}")
         }
         do {
             let (epoch, version, lost) = try await self.promote(force: force)
             let forced = lost.map { ",\"forced\":true,\"mayHaveLost\":\($0)" } ?? ""
-            return RoleChangeAnswer(ok: true, body: "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)\(forced)}")
+            return AdminAnswer(ok: true, body: "{\"role\":\"active\",\"epoch\":\(epoch),\"epochStartVersion\":\(version)\(forced)}")
         } catch {
             logger.warning("promote refused: \(error)")
             var retryLater = false
             if case .refused(_, let retry) = error { retryLater = retry }
-            return RoleChangeAnswer(ok: false, body: "promote refused: \(error)", retryLater: retryLater)
+            return AdminAnswer(ok: false, body: "promote refused: \(error)", retryLater: retryLater)
         }
     }
 

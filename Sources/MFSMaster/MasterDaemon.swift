@@ -298,6 +298,7 @@ public final class MasterDaemon: Sendable {
             host: settings.statusHost, port: settings.statusPort, registry: registry, logger: logger,
             refreshMetrics: { daemon.refreshMetrics() }, dump: { await daemon.dump(reason: "POST /dump", always: true) },
             roleChange: { promote, force in await daemon.changeRole(promote: promote, force: force) },
+            removeChunkserver: { id in await daemon.removeChunkserver(ChunkserverID(id)) },
             adminAuthCode: settings.adminAuthCode, peerAuthCode: settings.authCode, status: { daemon.status() })
         let client = ClientServer(host: settings.clientHost, port: settings.clientPort, context: clients)
         let peerServer = PeerServer(host: settings.peerHost, port: settings.peerPort, context: peers)

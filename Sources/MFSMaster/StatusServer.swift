@@ -8,9 +8,11 @@ import Prometheus
 /// The status and admin server on port 9428 (DESIGN §1): `GET /status` (JSON), `GET /metrics`
 /// (Prometheus text), and the admin requests `POST /dump` (dump the metadata now, answered when
 /// done), `POST /promote` (a follower becomes active; `?force=1` even while the active master
-/// it follows answers) and `POST /demote` (an active master stops taking writes), each from
-/// loopback or with `ADMIN_AUTH_CODE` proven (`AdminAuth`, `admission`). `AUTH_CODE`, which
-/// every chunkserver and metalogger holds, never admits one.
+/// it follows answers), `POST /demote` (an active master stops taking writes) and
+/// `POST /remove-chunkserver/ID` (forget a chunkserver that is gone for good), each from
+/// loopback or with `ADMIN_AUTH_CODE` proven (`AdminAuth`, `admission`; the proof covers the
+/// path, so the id too). `AUTH_CODE`, which every chunkserver and metalogger holds, never
+/// admits one.
 public struct StatusServer: Sendable {
     public let host: String
     public let port: Int
@@ -21,7 +23,9 @@ public struct StatusServer: Sendable {
     /// Dumps the metadata now: the dumped version and the seconds it took, or why not.
     public let dump: @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused>
     /// Promote (`true`, with force) or demote (`false`): the answer's status and JSON or text.
-    public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> RoleChangeAnswer
+    public let roleChange: @Sendable (_ promote: Bool, _ force: Bool) async -> AdminAnswer
+    /// Forgets the chunkserver with this id (`ChunkHub.remove`): done (JSON) or refused.
+    public let removeChunkserver: @Sendable (_ id: UInt16) async -> AdminAnswer
     /// `ADMIN_AUTH_CODE`: admin requests from other hosts must prove it (nil: none is admitted).
     public let adminAuthCode: String?
     /// `AUTH_CODE`, the peers' secret: only to tell whoever proves it that it is the wrong one.
@@ -39,13 +43,17 @@ public struct StatusServer: Sendable {
         dump: @escaping @Sendable () async -> Result<(version: UInt64, seconds: Double), DumpRefused> = {
             .failure(DumpRefused("no metadata here"))
         },
-        roleChange: @escaping @Sendable (Bool, Bool) async -> RoleChangeAnswer = { _, _ in
-            RoleChangeAnswer(ok: false, body: "no roles here")
+        roleChange: @escaping @Sendable (Bool, Bool) async -> AdminAnswer = { _, _ in
+            AdminAnswer(ok: false, body: "no roles here")
+        },
+        removeChunkserver: @escaping @Sendable (UInt16) async -> AdminAnswer = { _ in
+            AdminAnswer(ok: false, body: "no chunkservers here")
         },
         adminAuthCode: String? = nil, peerAuthCode: String? = nil,
         status: @escaping @Sendable () async -> MasterStatus
     ) {
         self.roleChange = roleChange
+        self.removeChunkserver = removeChunkserver
         self.adminAuthCode = adminAuthCode
         self.peerAuthCode = peerAuthCode
         self.refreshMetrics = refreshMetrics
@@ -116,7 +124,8 @@ public struct StatusServer: Sendable {
         case (.GET, "/metrics"):
             await refreshMetrics()
             return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
-        case (.POST, "/dump"), (.POST, "/promote"), (.POST, "/demote"):
+        case (.POST, "/dump"), (.POST, "/promote"), (.POST, "/demote"),
+            (.POST, _) where path.hasPrefix(Self.removalPrefix):
             let proof = request.headers["X-MFS-Auth"].first
             if let refusal = Self.admission(
                 path: path, fromLoopback: fromLoopback, proof: proof, adminCode: adminAuthCode, peerCode: peerAuthCode,
@@ -128,15 +137,26 @@ public struct StatusServer: Sendable {
             return await admin(path, force: request.uri.contains("force=1"))
         case (_, "/status"), (_, "/metrics"):
             return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
-        case (_, "/dump"), (_, "/promote"), (_, "/demote"):
+        case (_, "/dump"), (_, "/promote"), (_, "/demote"),
+            (_, _) where path.hasPrefix(Self.removalPrefix):
             return (.methodNotAllowed, "text/plain", Array("use POST\n".utf8))
         default:
             return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))
         }
     }
 
+    /// The path of a chunkserver's removal, before its id.
+    static let removalPrefix = "/remove-chunkserver/"
+
     /// An admitted admin request.
     private func admin(_ path: String, force: Bool) async -> (HTTPResponseStatus, String, [UInt8]) {
+        if path.hasPrefix(Self.removalPrefix) {
+            guard let id = UInt16(path.dropFirst(Self.removalPrefix.count)), id > 0 else {
+                return (.badRequest, "text/plain", Array("\(path): the chunkserver id must be 1-65535\n".utf8))
+            }
+            let outcome = await removeChunkserver(id)
+            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
+        }
         guard path == "/dump" else {
             let outcome = await roleChange(path == "/promote", force)
             let status: HTTPResponseStatus = outcome.ok ? .ok : outcome.retryLater ? .serviceUnavailable : .conflict
@@ -172,11 +192,12 @@ public struct StatusServer: Sendable {
     }
 }
 
-/// The answer to `POST /promote` or `POST /demote`: done (JSON) or refused (the reason).
+/// The answer to an admin request that changes something (`POST /promote`, `/demote`,
+/// `/remove-chunkserver/ID`): done (JSON) or refused (the reason).
 /// `retryLater`: the refusal may pass on its own soon (too few voters granted within the wait,
 /// a promotion under way); it is sent as HTTP 503 rather than 409, `mfscli` then exits 75
 /// (EX_TEMPFAIL) and the announcer asks again without backing off (docs/FAILOVER.md).
-public struct RoleChangeAnswer: Sendable, Equatable {
+public struct AdminAnswer: Sendable, Equatable {
     public var ok: Bool
     public var body: String
     public var retryLater: Bool

@@ -34,7 +34,8 @@ public struct MasterStatus: Codable, Equatable, Sendable {
         public var id: Int
         /// `a.b.c.d:port`, its data port.
         public var address: String
-        /// `registering`, `registered` or `disconnected`.
+        /// `registering`, `registered`, `disconnected`, or `not seen` (named by the metadata,
+        /// not registered since this master became active).
         public var state: String
         public var usedBytes: UInt64
         public var totalBytes: UInt64

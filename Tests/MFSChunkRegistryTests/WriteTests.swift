@@ -131,6 +131,12 @@ import Testing
         try h.handle(.disconnected(cs(2)))
         #expect(throws: WriteRefusal.absent(chunk(4))) { try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now) }
         #expect(h.registry.noCopy(chunk(4)) == .absent(chunk(4)))
+        // The operator removes cs2, gone for good: the chunk is lost, not absent.
+        #expect(throws: RegistryError.stillConnected(cs(1))) { try h.registry.forget(cs(1)) }
+        try h.registry.forget(cs(2))
+        #expect(!h.registry.knows(cs(2)) && h.registry.knows(cs(1)))
+        #expect(h.registry.everyServerRegistered)
+        #expect(throws: WriteRefusal.missing(chunk(4))) { try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now) }
     }
 
     @Test func aLockedChunkRefusesASecondWriterUntilTheLockTimesOut() throws {

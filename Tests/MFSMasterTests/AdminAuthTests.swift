@@ -79,6 +79,12 @@ struct AdminAuthTests {
         #expect(flag.status == 0, "\(flag)")
         let local = try namespace.run([:], [MasterProcess.binaryPath("mfscli"), "-H", "127.0.0.1:\(master.statusPort)", "dump"])
         #expect(local.status == 0, "from the master's own host no code is needed: \(local)")
+        // A chunkserver's removal is an admin request too (the proof covers its path, so the id).
+        let unproven = try cli(["remove-chunkserver", "5"])
+        #expect(unproven.status == 1 && unproven.err.contains("HTTP 403"), "\(unproven)")
+        let admitted = try cli(["--admin-auth-code", "admin-secret", "remove-chunkserver", "5"])
+        #expect(
+            admitted.status == 1 && admitted.err.contains("HTTP 409") && admitted.err.contains("no chunkserver 5 is known"), "\(admitted)")
 
         // The announcer's demote hook passes MFS_ADMIN_AUTH_CODE on; MFS_AUTH_CODE no longer works.
         let hook = ["/bin/bash", Self.scripts + "/mfs-demote"]

@@ -109,7 +109,7 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
             },
             roleChange: { promote, _ in
                 calls.withLock { $0.append(promote ? "promote" : "demote") }
-                return RoleChangeAnswer(ok: true, body: "{}")
+                return AdminAnswer(ok: true, body: "{}")
             }, adminAuthCode: "admin secret", peerAuthCode: "peer secret"
         ) { fatalError("no status here") }
         func post(_ path: String, _ header: String?) async -> (Int, String) {
