@@ -26,6 +26,9 @@ public protocol ChunkFacts {
     var nextChunkID: ChunkID { get }
     /// The version and goal of a chunk a file holds, nil if none holds it.
     func expectation(of chunk: ChunkID) -> (version: UInt32, goal: UInt8)?
+    /// How many of the chunk's bytes lie inside its file (0 to a whole chunk): what a copy must
+    /// hold when the registry cuts it to the file; nil if no file holds the chunk.
+    func extent(of chunk: ChunkID) -> UInt32?
     /// Every chunk a file holds, for the status counts (missing chunks, the goal × copies
     /// matrix). Called only by status queries, never on the event path.
     func forEachOwnedChunk(_ body: (ChunkID, _ version: UInt32, _ goal: UInt8) -> Void)
@@ -46,6 +49,8 @@ public struct ChunkFactsSnapshot: ChunkFacts, Equatable, Sendable {
     public var nextChunkID: ChunkID
     /// Chunks held by files: version and goal.
     public var owned: [ChunkID: Expectation]
+    /// Bytes of a chunk inside its file, where not a whole chunk.
+    public var extents: [ChunkID: UInt32] = [:]
 
     public struct Expectation: Equatable, Sendable {
         public var version: UInt32
@@ -63,6 +68,10 @@ public struct ChunkFactsSnapshot: ChunkFacts, Equatable, Sendable {
 
     public func expectation(of chunk: ChunkID) -> (version: UInt32, goal: UInt8)? {
         owned[chunk].map { ($0.version, $0.goal) }
+    }
+
+    public func extent(of chunk: ChunkID) -> UInt32? {
+        owned[chunk] == nil ? nil : extents[chunk] ?? UInt32(RegistryLimits.chunkSize)
     }
 
     public func forEachOwnedChunk(_ body: (ChunkID, UInt32, UInt8) -> Void) {

@@ -49,7 +49,10 @@ extension ChunkRegistry {
             let valid = entry.valid(at: version)
             // Only stale or damaged copies: one version behind catch up, others are kept for a
             // manual repair.
-            guard !valid.isEmpty else { return catchUp(chunk, to: version, now: now) }
+            guard !valid.isEmpty else {
+                guard let extent = facts.extent(of: chunk) else { return [] }
+                return catchUp(chunk, to: version, extent: extent, now: now)
+            }
             var directives: [ChunkDirective] = idle.compactMap { id, copy in
                 switch copy.state {
                 case .present where copy.version != version: deleteCopy(chunk, on: id, version: 0, reason: .staleVersion, now: now)
@@ -73,30 +76,37 @@ extension ChunkRegistry {
     /// is committed, so a new active master can be ahead of the copies, never behind them) or
     /// every command failed. Once every chunkserver is registered no copy at the namespace's
     /// version exists anywhere, so the copies one version behind hold the chunk's newest data:
-    /// they move up to its version (SET_VERSION, nothing in the namespace changes; MooseFS's
-    /// master does the same for copies one version off). Copies further behind, or ahead, stay
-    /// for a manual repair.
-    /// The maintenance pass finds such a chunk in its round; a client's read or write of it
-    /// calls `catchUp(_:facts:now:)` at once (and is told to retry).
-    mutating func catchUp(_ chunk: ChunkID, to version: UInt32, now: Duration) -> [ChunkDirective] {
+    /// they move up to its version, nothing in the namespace changes (MooseFS's master does the
+    /// same for copies one version off). Which change it was is not known here, so a chunk the
+    /// file does not wholly cover is also cut to the file's end (TRUNCATE at the new version):
+    /// a cut that never reached the copies must not leave the old bytes to reappear when the
+    /// file grows again; past the file's end nothing acknowledged can be. A chunk the file
+    /// covers wholly is only moved up (SET_VERSION). Copies further behind, or ahead, stay for a
+    /// manual repair. The maintenance pass finds such a chunk in its round; a client's read or
+    /// write of it calls `catchUp(_:facts:now:)` at once (and is told to retry).
+    mutating func catchUp(_ chunk: ChunkID, to version: UInt32, extent: UInt32, now: Duration) -> [ChunkDirective] {
         guard version > 1, everyServerRegistered, let entry = chunks[chunk],
             !entry.copies.values.contains(where: { $0.version >= version })
         else { return [] }
         let previous = version - 1
         let behind = entry.copies.filter { $0.value.state == .present && $0.value.version == previous }.map(\.key).sorted()
         guard !behind.isEmpty else { return [] }
-        startOperation(.setVersion, chunk: chunk, version: version, oldVersion: previous, on: behind, now: now)
-        return [.catchingUp(chunk, from: previous, to: version, servers: behind)]
-            + behind.map { .send(.setVersion(chunk, version: version, oldVersion: previous), to: $0) }
+        let whole = UInt64(extent) >= RegistryLimits.chunkSize
+        startOperation(whole ? .setVersion : .truncate, chunk: chunk, version: version, oldVersion: previous, on: behind, now: now)
+        let command: ChunkCommand =
+            whole
+            ? .setVersion(chunk, version: version, oldVersion: previous)
+            : .truncate(chunk, length: extent, version: version, oldVersion: previous)
+        return [.catchingUp(chunk, from: previous, to: version, servers: behind)] + behind.map { .send(command, to: $0) }
     }
 
     /// `catchUp` for a chunk a client asked for that has no valid copy, when no command or
     /// write holds it: the directives (empty when there is nothing to catch up).
     public mutating func catchUp(_ chunk: ChunkID, facts: some ChunkFacts, now: Duration) -> [ChunkDirective] {
         guard case .owned(let version, _) = facts.standing(of: chunk), let entry = chunks[chunk], entry.operation == nil,
-            !entry.isLocked(now: now), entry.valid(at: version).isEmpty
+            !entry.isLocked(now: now), entry.valid(at: version).isEmpty, let extent = facts.extent(of: chunk)
         else { return [] }
-        return catchUp(chunk, to: version, now: now)
+        return catchUp(chunk, to: version, extent: extent, now: now)
     }
 
     /// Deletes copies of an over-goal chunk down to its goal: those on disks marked for removal

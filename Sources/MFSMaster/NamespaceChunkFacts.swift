@@ -12,5 +12,7 @@ struct NamespaceChunkFacts: ChunkFacts {
 
     func expectation(of chunk: ChunkID) -> (version: UInt32, goal: UInt8)? { namespace.chunkExpectation(chunk) }
 
+    func extent(of chunk: ChunkID) -> UInt32? { namespace.chunkExtent(chunk) }
+
     func forEachOwnedChunk(_ body: (ChunkID, UInt32, UInt8) -> Void) { namespace.forEachChunk(body) }
 }

@@ -16,6 +16,18 @@ extension Namespace {
         return (c.version, inodes[Int(c.inode)].goal)
     }
 
+    /// How many of the chunk's bytes lie inside its file: 0 when the file ends before the
+    /// chunk, at most a whole chunk. A copy must hold these; anything past them is past the
+    /// file's end. Nil for a chunk no file holds.
+    public func chunkExtent(_ chunk: ChunkID) -> UInt32? {
+        guard chunk.rawValue > 0, chunk.rawValue < nextChunk else { return nil }
+        let c = chunks[Int(chunk.rawValue)]
+        guard !c.isEmpty else { return nil }
+        let start = UInt64(c.index) * NamespaceLimits.chunkSize
+        let size = inodes[Int(c.inode)].size
+        return UInt32(min(NamespaceLimits.chunkSize, size > start ? size - start : 0))
+    }
+
     /// Every live chunk with its version and its file's goal, in id order (O(chunks): for
     /// status counts, not for a request's path).
     public func forEachChunk(_ body: (ChunkID, _ version: UInt32, _ goal: UInt8) -> Void) {

@@ -69,6 +69,20 @@ import Testing
         #expect(h.registry.catchUp(chunk(5), facts: h.facts, now: h.now).isEmpty)
     }
 
+    /// A chunk its file does not wholly cover is cut to the file's end as it moves up (the
+    /// change ahead may have been a truncate whose cut never reached the copies).
+    @Test func aChunkPastTheFilesEndIsCutAsItCatchesUp() throws {
+        var h = Harness()
+        h.facts.own(chunk(5), version: 3, goal: 1)
+        h.facts.extents[chunk(5)] = 70_000
+        try h.join(1, [held(5, version: 2)])
+        try h.activate()
+        let commands = sent(try h.tick())
+        #expect(commands.map(\.command) == [.truncate(chunk(5), length: 70_000, version: 3, oldVersion: 2)])
+        try h.handle(.commandFinished(cs(1), CommandResult(.truncate, chunk: chunk(5), status: .ok)))
+        #expect(h.registry.readLocations(chunk(5), facts: h.facts).map(\.server) == [cs(1)])
+    }
+
     /// A copy ahead of the namespace, or every copy further behind: nothing is moved (kept for a
     /// manual repair, never guessed).
     @Test func copiesAheadOrFurtherBehindAreNotCaughtUp() throws {

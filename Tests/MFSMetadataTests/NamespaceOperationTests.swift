@@ -294,9 +294,12 @@ import Testing
         let c3 = try ns.addChunk(f, index: 3, now: t0).0
         _ = try ns.setLength(f, 4 * size, as: .root, now: t0)
         #expect(try ns.chunks(of: f).map(\.chunk) == [c0, c1, c3])
+        #expect(ns.chunkExtent(c0) == UInt32(size) && ns.chunkExtent(c3) == UInt32(size))
         _ = try ns.setLength(f, size + 100, as: .root, now: t0)
         #expect(try ns.chunks(of: f) == [ChunkInfo(index: 0, chunk: c0, version: 1), ChunkInfo(index: 1, chunk: c1, version: 2)])
         #expect(ns.chunkVersion(c3) == nil)
+        // The bytes of each chunk inside the file: whole, cut, none held.
+        #expect(ns.chunkExtent(c0) == UInt32(size) && ns.chunkExtent(c1) == 100 && ns.chunkExtent(c3) == nil)
         _ = try ns.setLength(f, size, as: .root, now: t0)
         #expect(try ns.chunks(of: f).map(\.chunk) == [c0])
         #expect(ns.chunkVersion(c0) == 1)
@@ -319,6 +322,7 @@ import Testing
         let f = try ns.make(.root, "f")
         let d = try ns.make(.root, "d", .directory)
         let c = try ns.addChunk(f, index: 2, now: t0).0
+        #expect(ns.chunkExtent(c) == 0, "a chunk wholly past the file's end holds nothing of it")
         #expect(throws: FSError.exists) { try ns.addChunk(f, index: 2, now: t0) }
         #expect(throws: FSError.isDirectory) { try ns.addChunk(d, index: 0, now: t0) }
         #expect(throws: FSError.fileTooLarge) { try ns.addChunk(f, index: NamespaceLimits.maxChunkIndex, now: t0) }
