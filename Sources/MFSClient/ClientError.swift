@@ -24,6 +24,12 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case badAddress(String)
     /// The client was closed.
     case closed
+    /// The master cannot give out the chunk now: another writer holds it (`locked`), a
+    /// chunkserver command is under way (`chunkBusy`), it waits for chunkservers after a failover
+    /// (`tryAgain`), its copies are on a chunkserver that is away (`chunkserverAbsent`), or no
+    /// chunkserver has a copy at all (`chunkLost`). `readChunk` and `writeChunk` retry all but the
+    /// last for up to `ClientOptions.retryFor`; this error means that time ran out.
+    case chunkUnavailable(WireStatus)
 
     public var description: String {
         switch self {
@@ -37,6 +43,10 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut(let what): "Timed out: \(what)"
         case .badAddress(let reason): "Bad master address: \(reason)"
         case .closed: "The client is closed"
+        case .chunkUnavailable(.chunkLost):
+            "The chunk is lost: no chunkserver has a valid copy, and every one the master knows is connected"
+        case .chunkUnavailable(.chunkserverAbsent): "The chunk's copies are on a chunkserver that is not connected (gave up waiting for it)"
+        case .chunkUnavailable(let status): "The chunk stayed unavailable (\(status)) longer than the client waits"
         }
     }
 
@@ -47,6 +57,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fs(let error): error.errno
         case .sessionRefused(.accessDenied), .sessionRefused(.badPassword): FSError.accessDenied.rawValue
         case .timedOut: 110  // ETIMEDOUT
+        case .chunkUnavailable(.chunkLost), .chunkUnavailable(.chunkserverAbsent): 6  // ENXIO, as mfsmount
+        case .chunkUnavailable: 11  // EAGAIN
         case .notActive, .sessionRefused, .requestExpired, .protocolViolation, .unreachable, .badAddress, .closed:
             FSError.ioError.rawValue
         }

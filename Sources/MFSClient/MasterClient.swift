@@ -18,7 +18,10 @@ import Synchronization
 /// - a `notActive` answer: it goes to the active master the answer names, or the next address;
 /// - a master that changed behind a silent connection (its host died without a FIN and the
 ///   virtual IP moved): a request waiting `ClientOptions.probeAfter` makes it ask who answers at
-///   the address now (`MasterClient+Probe.swift`).
+///   the address now (`MasterClient+Probe.swift`);
+/// - a chunk the master cannot give out for now (locked by another writer, busy with a
+///   chunkserver command, writes held after a failover, its copies on a chunkserver that is
+///   away): `readChunk` and `writeChunk` ask again (`untilAvailable`), as mfsmount does.
 ///
 /// If the master no longer knows the session (it expired while the client was away), the
 /// client opens a new one and fails the mutating requests it had sent with
