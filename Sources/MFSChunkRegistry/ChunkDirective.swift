@@ -148,4 +148,9 @@ public enum ChunkDirective: Equatable, Sendable {
     /// The chunk's copies were all one version behind the namespace and move up to it (the
     /// shell logs it as a warning; the commands follow as `send`).
     case catchingUp(ChunkID, from: UInt32, to: UInt32, servers: [ChunkserverID])
+    /// The chunk's copies are one version ahead of the namespace, and no copy is at its
+    /// version: the change that gave them their version was lost (a failover without
+    /// synchronous replicas). The shell records `version` in the namespace (`INCVERSION`) if
+    /// the chunk is still one version behind there.
+    case adopt(ChunkID, version: UInt32)
 }

@@ -84,10 +84,21 @@ extension ChunkRegistry {
     /// covers wholly is only moved up (SET_VERSION). Copies further behind, or ahead, stay for a
     /// manual repair. The maintenance pass finds such a chunk in its round; a client's read or
     /// write of it calls `catchUp(_:facts:now:)` at once (and is told to retry).
+    ///
+    /// Copies one version ahead (and none at the namespace's version or further ahead) are the
+    /// other way round: their version change was committed on a master whose change was then
+    /// lost, which only a failover without synchronous replicas (`SYNC_REPLICAS = 0`) can do.
+    /// Their bytes are the newest; the namespace takes their version (`adopt`), as MooseFS's
+    /// master does.
     mutating func catchUp(_ chunk: ChunkID, to version: UInt32, extent: UInt32, now: Duration) -> [ChunkDirective] {
-        guard version > 1, everyServerRegistered, let entry = chunks[chunk],
-            !entry.copies.values.contains(where: { $0.version >= version })
-        else { return [] }
+        guard everyServerRegistered, let entry = chunks[chunk] else { return [] }
+        let present = entry.copies.values.filter { $0.state == .present }
+        if version < RegistryLimits.versionLimit - 1, present.contains(where: { $0.version == version + 1 }),
+            !entry.copies.values.contains(where: { $0.version == version || $0.version > version + 1 })
+        {
+            return [.adopt(chunk, version: version + 1)]
+        }
+        guard version > 1, !entry.copies.values.contains(where: { $0.version >= version }) else { return [] }
         let previous = version - 1
         let behind = entry.copies.filter { $0.value.state == .present && $0.value.version == previous }.map(\.key).sorted()
         guard !behind.isEmpty else { return [] }

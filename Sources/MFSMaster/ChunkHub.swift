@@ -1,4 +1,5 @@
 import Logging
+import MFSChangelog
 import MFSChunkRegistry
 import MFSCore
 import MFSMetadata
@@ -77,6 +78,8 @@ public final class ChunkHub: Sendable {
         /// `work` once `version` is committed (`MetadataService.whenCommitted`), asked outside
         /// the state lock (it may answer at once, on this thread).
         case afterCommit(MetaVersion, @Sendable (MasterError?) -> Void)
+        /// The namespace takes the copies' version (`ChunkDirective.adopt`).
+        case adopt(ChunkID, version: UInt32)
     }
 
     let state: Mutex<State>
@@ -146,6 +149,8 @@ public final class ChunkHub: Sendable {
                 if let waiter = state.waiters.removeValue(forKey: outcome.chunk) { effects.append(.answer(waiter, outcome)) }
             case .ignored(let input):
                 effects.append(.log(.info, "chunk registry ignored: \(input)"))
+            case .adopt(let chunk, let version):
+                effects.append(.adopt(chunk, version: version))
             case .catchingUp(let chunk, let from, let to, let servers):
                 effects.append(
                     .log(
@@ -165,8 +170,27 @@ public final class ChunkHub: Sendable {
             case .answer(let waiter, let outcome): answer(waiter, outcome)
             case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
             case .afterCommit(let version, let work): service.whenCommitted(version, work)
+            case .adopt(let chunk, let version): adopt(chunk, version: version)
             case .log(let level, let message): logRateLimited(level, message)
             }
+        }
+    }
+
+    /// Records the version every copy of `chunk` already has, one ahead of the namespace
+    /// (`INCVERSION`), unless the namespace moved meanwhile.
+    private func adopt(_ chunk: ChunkID, version: UInt32) {
+        do throws(MasterError) {
+            let (adopted, _) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
+                guard namespace.chunkVersion(chunk) == version - 1 else { return (false, nil) }
+                return (true, try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now()).1)
+            }
+            if adopted {
+                logger.warning(
+                    "chunk \(chunk): every copy is at version \(version), one ahead of the metadata (a change lost in a failover): the metadata takes it"
+                )
+            }
+        } catch {
+            logger.warning("chunk \(chunk): the copies' version \(version) not recorded: \(error)")
         }
     }
 

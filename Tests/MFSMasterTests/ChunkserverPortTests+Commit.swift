@@ -171,6 +171,48 @@ extension ChunkserverPortTests {
 }
 
 extension ChunkserverPortTests {
+    /// Copies one version ahead of the metadata (their INCVERSION lost in a failover without
+    /// synchronous replicas, here made by the chunkservers reporting version 2 for a chunk the
+    /// metadata has at 1): the metadata takes their version, and the file reads from them.
+    @Test func copiesOneVersionAheadAreAdoptedWhenAClientAsks() throws {
+        let (master, port) = try Self.master()
+        let (a, b, idA, idB) = try Self.twoChunkservers(master, port: port)
+        let (client, inode) = try Self.openFile(master)
+        let chunk = try Self.writeOnBoth(client, inode, a, b)
+        _ = master.stop()
+        try master.start()
+        let ahead = ListedChunk(chunkID: chunk, version: 2)
+        let a2 = try FakeChunkserver(port: port)
+        let b2 = try FakeChunkserver(port: port, address: Self.second)
+        _ = try a2.register(id: idA, chunks: [ahead])
+        _ = try b2.register(id: idB, chunks: [ahead])
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(
+            try eventually(5) {
+                guard case .chunkLocation(_, let location) = try again.call(.readChunk(again.newID(), inode: inode, index: 0)) else {
+                    return false
+                }
+                return location.version == 2 && Set(location.servers) == [a2.address, b2.address]
+            })
+        #expect(master.log.contains("one ahead of the metadata"))
+        // A change like any other: after the next restart the metadata has version 2 at once.
+        _ = master.stop()
+        try master.start()
+        let a3 = try FakeChunkserver(port: port)
+        _ = try a3.register(id: idA, chunks: [ahead])
+        let third = try master.connect()
+        _ = try third.open()
+        guard case .chunkLocation(_, let location) = try third.call(.readChunk(third.newID(), inode: inode, index: 0)) else {
+            Issue.record("the adopted version did not survive the restart")
+            return
+        }
+        #expect(location.version == 2 && location.servers == [a3.address])
+    }
+}
+
+extension ChunkserverPortTests {
     static let second = ChunkserverAddress(10, 0, 0, 2, port: 9422)
 
     /// Two fake chunkservers (10.0.0.1 and `second`) registered, with the ids they were given.
