@@ -142,16 +142,7 @@ extension ChunkserverPortTests {
         // The second write bumps to version 2; neither chunkserver carries it out.
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         _ = try #require(try a.awaitCommand { if case .setVersion(let s) = $0 { s } else { nil } })
-        _ = master.stop()
-        try master.start()
-        let copy = ListedChunk(chunkID: chunk, version: 1)
-        let a2 = try FakeChunkserver(port: port)
-        let b2 = try FakeChunkserver(port: port, address: Self.second)
-        _ = try a2.register(id: idA, chunks: [copy])
-        _ = try b2.register(id: idB, chunks: [copy])
-        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
-        let again = try master.connect()
-        _ = try again.open()
+        let (a2, b2, again) = try Self.restart(master, port: port, ids: (idA, idB), holding: ListedChunk(chunkID: chunk, version: 1))
         #expect(try again.call(.readChunk(again.newID(), inode: inode, index: 0)).wireStatus == .chunkBusy)
         // The file ends inside the chunk: the copies are cut to its 70,000 bytes as they move up.
         for server in [a2, b2] {
@@ -179,16 +170,8 @@ extension ChunkserverPortTests {
         let (a, b, idA, idB) = try Self.twoChunkservers(master, port: port)
         let (client, inode) = try Self.openFile(master)
         let chunk = try Self.writeOnBoth(client, inode, a, b)
-        _ = master.stop()
-        try master.start()
         let ahead = ListedChunk(chunkID: chunk, version: 2)
-        let a2 = try FakeChunkserver(port: port)
-        let b2 = try FakeChunkserver(port: port, address: Self.second)
-        _ = try a2.register(id: idA, chunks: [ahead])
-        _ = try b2.register(id: idB, chunks: [ahead])
-        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
-        let again = try master.connect()
-        _ = try again.open()
+        let (a2, b2, again) = try Self.restart(master, port: port, ids: (idA, idB), holding: ahead)
         #expect(
             try eventually(5) {
                 guard case .chunkLocation(_, let location) = try again.call(.readChunk(again.newID(), inode: inode, index: 0)) else {
@@ -225,6 +208,23 @@ extension ChunkserverPortTests {
         let idB = try b.register().chunkserverID
         #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
         return (a, b, idA, idB)
+    }
+
+    /// Restarts the master; both chunkservers register again (ids `ids`) holding `copy`, and a
+    /// new client session is opened: the two chunkservers and the session's connection.
+    static func restart(_ master: MasterProcess, port: Int, ids: (ChunkserverID, ChunkserverID), holding copy: ListedChunk) throws
+        -> (FakeChunkserver, FakeChunkserver, WireConnection)
+    {
+        _ = master.stop()
+        try master.start()
+        let a = try FakeChunkserver(port: port)
+        let b = try FakeChunkserver(port: port, address: second)
+        _ = try a.register(id: ids.0, chunks: [copy])
+        _ = try b.register(id: ids.1, chunks: [copy])
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        let client = try master.connect()
+        _ = try client.open()
+        return (a, b, client)
     }
 
     /// A client session with a new file `f` open for writing: the connection and the inode.
