@@ -335,7 +335,8 @@ import Testing
     @Test func aCandidateRefusedByAWinnerLeavesTheVotersFollowingTheWinner() {
         let voters = VoterSet(
             syncReplicas: 1, leader: Self.a, members: [Self.a: .master, Self.b: .master, Self.c: .master, Self.m: .metalogger])
-        // C asks for epoch 4 and wins with the metalogger's grant and its own.
+        // C asks for epoch 4 and has the metalogger's grant (with its own and a third, not
+        // modelled here, it wins).
         var c = follower(Self.c)
         _ = promote(&c, voters: voters)
         var metalogger = follower(Self.m)
