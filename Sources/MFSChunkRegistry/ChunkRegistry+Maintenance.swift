@@ -81,8 +81,8 @@ extension ChunkRegistry {
     /// file does not wholly cover is also cut to the file's end (TRUNCATE at the new version):
     /// a cut that never reached the copies must not leave the old bytes to reappear when the
     /// file grows again; past the file's end nothing acknowledged can be. A chunk the file
-    /// covers wholly is only moved up (SET_VERSION). Copies further behind, or ahead, stay for a
-    /// manual repair. The maintenance pass finds such a chunk in its round; a client's read or
+    /// covers wholly is only moved up (SET_VERSION). Copies further behind, or two or more
+    /// ahead, stay for a manual repair. The maintenance pass finds such a chunk in its round; a client's read or
     /// write of it calls `catchUp(_:facts:now:)` at once (and is told to retry).
     ///
     /// Copies one version ahead (and none at the namespace's version or further ahead) are the
