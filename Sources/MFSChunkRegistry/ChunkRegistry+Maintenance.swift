@@ -82,8 +82,8 @@ extension ChunkRegistry {
     /// a cut that never reached the copies must not leave the old bytes to reappear when the
     /// file grows again; past the file's end nothing acknowledged can be. A chunk the file
     /// covers wholly is only moved up (SET_VERSION). Copies further behind, or two or more
-    /// ahead, stay for a manual repair. The maintenance pass finds such a chunk in its round; a client's read or
-    /// write of it calls `catchUp(_:facts:now:)` at once (and is told to retry).
+    /// ahead, stay for a manual repair. The maintenance pass finds such a chunk in its round; a
+    /// client's read or write of it calls `catchUp(_:facts:now:)` at once (and is told to retry).
     ///
     /// Copies one version ahead (and none at the namespace's version or further ahead) are the
     /// other way round: their version change was committed on a master whose change was then

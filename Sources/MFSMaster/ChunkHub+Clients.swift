@@ -146,12 +146,10 @@ extension ChunkHub {
             return (hold(&state, until: until, retry), [])
         } catch .missing where Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
             return recreate(id, chunk, goal: goal, fileLength: fileLength, &state, reply: reply)
-        } catch .missing {
-            if let (busy, effects) = catchUp(chunk, id, facts: NamespaceChunkFacts(namespace: namespace), &state) {
+        } catch {
+            if case .missing = error, let (busy, effects) = catchUp(chunk, id, facts: NamespaceChunkFacts(namespace: namespace), &state) {
                 return (.reply(busy), effects)
             }
-            return (.reply(.status(id, .chunkLost, activeMaster: nil)), [])
-        } catch {
             return (.reply(.status(id, Self.status(error), activeMaster: nil)), [])
         }
         switch plan {
@@ -160,10 +158,7 @@ extension ChunkHub {
         case .bumpVersion(let next, let directives):
             let effects = Self.effects(of: directives, &state)
             do throws(MasterError) {
-                let (version, changed) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (UInt32, ChangelogRecord?) in
-                    let (version, record) = try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now())
-                    return (version, record)
-                }
+                let (version, changed) = try recordVersionBump(chunk)
                 if version != next { logger.error("chunk \(chunk): the namespace bumped to version \(version), the registry to \(next)") }
                 state.waiters[chunk] = Waiter(request: id, fileLength: fileLength, version: changed, reply: reply)
                 return (.waiting, [afterCommit(changed, effects, "chunk \(chunk) version \(next)")])
@@ -173,6 +168,14 @@ extension ChunkHub {
                 logger.error("chunk \(chunk): INCVERSION not stored, its copies keep their version: \(error)")
                 return (.reply(ClientRequestProcessor.failure(id, error)), [])
             }
+        }
+    }
+
+    /// `INCVERSION` of `chunk` through the changelog: the new version and the change's.
+    func recordVersionBump(_ chunk: ChunkID) throws(MasterError) -> (version: UInt32, change: MetaVersion) {
+        try service.perform { (namespace: inout Namespace) throws(FSError) -> (UInt32, ChangelogRecord?) in
+            let (version, record) = try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now())
+            return (version, record)
         }
     }
 
@@ -220,10 +223,7 @@ extension ChunkHub {
         let version: UInt32
         let changed: MetaVersion
         do throws(MasterError) {
-            (version, changed) = try service.perform { (namespace: inout Namespace) throws(FSError) -> (UInt32, ChangelogRecord?) in
-                let (version, record) = try namespace.bumpChunkVersion(chunk, now: ClientServerContext.now())
-                return (version, record)
-            }
+            (version, changed) = try recordVersionBump(chunk)
         } catch {
             return (.reply(ClientRequestProcessor.failure(id, error)), [])
         }

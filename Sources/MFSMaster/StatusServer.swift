@@ -124,8 +124,7 @@ public struct StatusServer: Sendable {
         case (.GET, "/metrics"):
             await refreshMetrics()
             return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
-        case (.POST, "/dump"), (.POST, "/promote"), (.POST, "/demote"),
-            (.POST, _) where path.hasPrefix(Self.removalPrefix):
+        case (.POST, _) where Self.isAdmin(path):
             let proof = request.headers["X-MFS-Auth"].first
             if let refusal = Self.admission(
                 path: path, fromLoopback: fromLoopback, proof: proof, adminCode: adminAuthCode, peerCode: peerAuthCode,
@@ -137,8 +136,7 @@ public struct StatusServer: Sendable {
             return await admin(path, force: request.uri.contains("force=1"))
         case (_, "/status"), (_, "/metrics"):
             return (.methodNotAllowed, "text/plain", Array("use GET\n".utf8))
-        case (_, "/dump"), (_, "/promote"), (_, "/demote"),
-            (_, _) where path.hasPrefix(Self.removalPrefix):
+        case (_, _) where Self.isAdmin(path):
             return (.methodNotAllowed, "text/plain", Array("use POST\n".utf8))
         default:
             return (.notFound, "text/plain", Array("not found: \(path) (try /status or /metrics)\n".utf8))
@@ -148,17 +146,23 @@ public struct StatusServer: Sendable {
     /// The path of a chunkserver's removal, before its id.
     static let removalPrefix = "/remove-chunkserver/"
 
+    /// Whether `path` names an admin request (POST only, admitted by `admission`).
+    static func isAdmin(_ path: String) -> Bool {
+        path == "/dump" || path == "/promote" || path == "/demote" || path.hasPrefix(removalPrefix)
+    }
+
     /// An admitted admin request.
     private func admin(_ path: String, force: Bool) async -> (HTTPResponseStatus, String, [UInt8]) {
-        if path.hasPrefix(Self.removalPrefix) {
-            guard let id = UInt16(path.dropFirst(Self.removalPrefix.count)), id > 0 else {
-                return (.badRequest, "text/plain", Array("\(path): the chunkserver id must be 1-65535\n".utf8))
-            }
-            let outcome = await removeChunkserver(id)
-            return (outcome.ok ? .ok : .conflict, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
-        }
         guard path == "/dump" else {
-            let outcome = await roleChange(path == "/promote", force)
+            let outcome: AdminAnswer
+            if path.hasPrefix(Self.removalPrefix) {
+                guard let id = UInt16(path.dropFirst(Self.removalPrefix.count)), id > 0 else {
+                    return (.badRequest, "text/plain", Array("\(path): the chunkserver id must be 1-65535\n".utf8))
+                }
+                outcome = await removeChunkserver(id)
+            } else {
+                outcome = await roleChange(path == "/promote", force)
+            }
             let status: HTTPResponseStatus = outcome.ok ? .ok : outcome.retryLater ? .serviceUnavailable : .conflict
             return (status, outcome.ok ? "application/json" : "text/plain", Array((outcome.body + "\n").utf8))
         }

@@ -151,13 +151,7 @@ extension ChunkserverPortTests {
             server.send(ChunkCommandStatus(command: .truncate, chunkID: chunk, status: .ok))
         }
         #expect(master.log.contains("every copy is at version 1, the metadata at 2"))
-        #expect(
-            try eventually(5) {
-                guard case .chunkLocation(_, let location) = try again.call(.readChunk(again.newID(), inode: inode, index: 0)) else {
-                    return false
-                }
-                return location.version == 2 && Set(location.servers) == [a2.address, b2.address]
-            })
+        #expect(try Self.readsChunkZero(again, inode, version: 2, from: [a2.address, b2.address]))
     }
 }
 
@@ -172,13 +166,7 @@ extension ChunkserverPortTests {
         let chunk = try Self.writeOnBoth(client, inode, a, b)
         let ahead = ListedChunk(chunkID: chunk, version: 2)
         let (a2, b2, again) = try Self.restart(master, port: port, ids: (idA, idB), holding: ahead)
-        #expect(
-            try eventually(5) {
-                guard case .chunkLocation(_, let location) = try again.call(.readChunk(again.newID(), inode: inode, index: 0)) else {
-                    return false
-                }
-                return location.version == 2 && Set(location.servers) == [a2.address, b2.address]
-            })
+        #expect(try Self.readsChunkZero(again, inode, version: 2, from: [a2.address, b2.address]))
         #expect(master.log.contains("one ahead of the metadata"))
         // A change like any other: after the next restart the metadata has version 2 at once.
         _ = master.stop()
@@ -225,6 +213,19 @@ extension ChunkserverPortTests {
         let client = try master.connect()
         _ = try client.open()
         return (a, b, client)
+    }
+
+    /// Whether a read of the file's first chunk is answered, within 5 s, at `version` from
+    /// exactly `servers`.
+    static func readsChunkZero(_ client: WireConnection, _ inode: InodeID, version: UInt32, from servers: Set<ChunkserverAddress>) throws
+        -> Bool
+    {
+        try eventually(5) {
+            guard case .chunkLocation(_, let location) = try client.call(.readChunk(client.newID(), inode: inode, index: 0)) else {
+                return false
+            }
+            return location.version == version && Set(location.servers) == servers
+        }
     }
 
     /// A client session with a new file `f` open for writing: the connection and the inode.

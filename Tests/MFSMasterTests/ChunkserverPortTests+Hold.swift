@@ -22,11 +22,7 @@ extension ChunkserverPortTests {
         try master.start()
         let a = try FakeChunkserver(port: port)
         _ = try a.register(id: idA)
-        let client = try master.connect()
-        _ = try client.open()
-        let created = try client.call(.mknod(client.newID(), rootCaller, parent: .root, name: "f", type: .file, mode: 0o644, rdev: 0))
-        let inode = try #require(created.attributes).inode
-        #expect(try client.call(.open(client.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        let (client, inode) = try Self.openFile(master)
         let write = client.newID()
         client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
         // One of two registered: held, no chunk created yet.
