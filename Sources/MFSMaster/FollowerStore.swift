@@ -84,6 +84,7 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     var promisedEpoch: Epoch { promotion.promisedEpoch }
+    var promiseShown: Epoch { promotion.promiseShown }
 
     var position: PeerPosition {
         let namespace = service.namespace

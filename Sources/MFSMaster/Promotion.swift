@@ -104,8 +104,17 @@ final class Promotion: Sendable {
         set { boundHooks.withLock { $0 = newValue } }
     }
 
-    /// The highest epoch promised to a candidate here: the follower link refuses a lower one.
-    var promisedEpoch: Epoch { file.withLock { $0.promised } }
+    /// The follower link refuses a master below this: the promise to a candidate here, one
+    /// lower when it is this master's own and no candidacy is under way (`Ballot.followFloor`).
+    var promisedEpoch: Epoch {
+        let ballot = file.withLock { Ballot(promised: $0.promised, candidate: $0.candidate) }
+        return ballot.followFloor(me: me, promoting: isPromoting)
+    }
+    /// The promise the follower link's hello shows: to other members only (a candidacy of its
+    /// own under way does not fence the master it still follows).
+    var promiseShown: Epoch {
+        file.withLock { Ballot(promised: $0.promised, candidate: $0.candidate) }.followFloor(me: me, promoting: false)
+    }
     var isPromoting: Bool { machine.withLock { $0.isPromoting } }
 
     /// This master's log, as votes compare logs.

@@ -30,6 +30,9 @@ public protocol PeerStore: AnyObject {
     /// The highest epoch this member promised to a candidate (DESIGN §7.2): changes of a master
     /// of a lower epoch are refused from then on.
     var promisedEpoch: Epoch { get }
+    /// The promise a hello shows the master (a stale one then learns of it): promises to other
+    /// members only, so that a candidate's own promise does not fence the active master.
+    var promiseShown: Epoch { get }
     /// Moves the `count` changes after `version` aside: they belong to an older epoch that the
     /// master's history superseded (DESIGN §3).
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError)
@@ -45,6 +48,7 @@ public protocol PeerStore: AnyObject {
 extension PeerStore {
     public func following(_ master: String) {}
     public var promisedEpoch: Epoch { .zero }
+    public var promiseShown: Epoch { promisedEpoch }
 }
 
 /// Milliseconds of the monotonic clock (CLOCK_MONOTONIC, shared by every thread of the process):
@@ -157,7 +161,11 @@ public final class PeerLink: Sendable {
         let socket = try FrameSocket(host: host, port: port, timeout: options.connectTimeout)
         defer { socket.close() }
         let position = store.position
-        try socket.send(Hello(role: options.role, metaID: position.metaID, epoch: position.highestEpoch).encode())
+        // A promise to another member counts as seen: a master below it learns from this hello
+        // that it is stale (DESIGN §7.6), since this link refuses its changes.
+        let promised = store.promisedEpoch
+        try socket.send(
+            Hello(role: options.role, metaID: position.metaID, epoch: max(position.highestEpoch, store.promiseShown)).encode())
         let hello: HelloReply = try expect(socket, HelloReply.self, "hello reply")
         guard hello.role == .active else {
             throw LinkError("master \(socket.address) is \(hello.role), not active: trying the next address")
@@ -176,10 +184,9 @@ public final class PeerLink: Sendable {
             let response = passwordResponse(secretDigest: passwordDigest(code), challenge: hello.challenge)
             try socket.send(AuthResponse(response: response).encode())
         }
-        if hello.epoch < store.promisedEpoch {
+        if hello.epoch < promised {
             throw LinkError(
-                "master \(socket.address) is at epoch \(hello.epoch), below epoch \(store.promisedEpoch) promised to a candidate here: stale master"
-            )
+                "master \(socket.address) is at epoch \(hello.epoch), below epoch \(promised) promised to a candidate here: stale master")
         }
         if hello.epoch < position.highestEpoch {
             throw LinkError(

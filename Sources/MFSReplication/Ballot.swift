@@ -62,4 +62,16 @@ public struct Ballot: Equatable, Sendable {
 
     /// Whether changes of a master at `epoch` may still be stored here: not below a promise.
     public func accepts(masterEpoch epoch: Epoch) -> Bool { epoch >= promised }
+
+    /// The lowest epoch whose master a member may follow, for a master member `me` (nil: a
+    /// metalogger) that is `promoting` or not. A promise to itself whose candidacy is over
+    /// (abandoned, or from before a restart: a new candidacy asks for a higher epoch) stops
+    /// nothing of its own: that epoch will never lead. Its earlier promises to others were of
+    /// lower epochs, so it still refuses anything below the epoch under it. Without this, a
+    /// candidate that lost to a rival of the epoch under its own would refuse to follow the
+    /// winner for good.
+    public func followFloor(me: MemberID?, promoting: Bool) -> Epoch {
+        guard let me, candidate == me, !promoting, promised > .zero else { return promised }
+        return Epoch(promised.rawValue - 1)
+    }
 }

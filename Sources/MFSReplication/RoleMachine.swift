@@ -159,9 +159,14 @@ public struct RoleMachine: Sendable {
         case .voteRefused(let voter, let asked, let reason, let promised, let promisedTo):
             highestSeen = max(highestSeen, promised)
             guard let current = candidacy, current.epoch == asked else { return [] }
-            // The voter promised this epoch (or a later one) to another candidate: ask again
-            // for the next epoch (the better of two candidates then wins: see `voteRequest`).
-            if !won, promised >= asked, promisedTo != me {
+            // The voter promised this epoch (or a later one) to a third candidate: ask again for
+            // the next epoch (the better of two candidates then wins: see `voteRequest`). Not when
+            // it promised it to itself: that rival has won the epoch, or has the better claim to
+            // it (it would have stepped down and granted otherwise). Asking for the next epoch
+            // then could take voters from a winner: promised to this candidate, they would refuse
+            // the winner's changes, and if this candidate lacked a quorum no master could
+            // acknowledge anything.
+            if !won, promised >= asked, promisedTo != me, promisedTo != voter {
                 candidacy = Candidacy(
                     epoch: Epoch(promised.rawValue + 1), me: me, ownPosition: current.ownPosition, voters: current.voters,
                     votersVersion: current.votersVersion, deadline: current.deadline)
@@ -313,7 +318,10 @@ public struct RoleMachine: Sendable {
     private mutating func higherEpoch(_ seen: Epoch, from peer: String) -> [Directive] {
         highestSeen = max(highestSeen, seen)
         var directives: [Directive] = []
-        if let candidacy, seen >= candidacy.epoch {
+        // Only a higher epoch ends a candidacy: a peer showing this candidacy's own epoch may
+        // be showing its promise to this very candidate (a follower's hello does, DESIGN §7.6);
+        // an epoch another candidate won would only keep this one from a quorum.
+        if let candidacy, seen > candidacy.epoch {
             directives += abandon("epoch \(seen) began elsewhere (seen from \(peer))")
         }
         guard role == .active, seen > epoch else { return directives }

@@ -15,9 +15,8 @@ extension RoleSimulation {
     /// (the stale master fences itself) and does not count it as heard; otherwise it hears it and
     /// follows it unless it follows a master of that epoch or a later one already.
     mutating func heard(from master: Int, epoch: Epoch, last: LogPosition, at index: Int) {
-        let seen = members[index].seenEpoch
-        guard epoch >= seen else {
-            send(.notice(seen), from: index, to: master)
+        guard epoch >= members[index].seenEpoch else {
+            if members[index].shownEpoch > epoch { send(.notice(members[index].shownEpoch), from: index, to: master) }
             return
         }
         if let machine = members[index].machine, epoch > machine.epoch { handle(.higherEpoch(epoch, from: name(master)), at: index) }
@@ -67,8 +66,8 @@ extension RoleSimulation {
         guard links[id].alive, members[index].following == id else { return }
         let master = links[id].active
         let epoch = links[id].epoch
-        guard members[index].ballot.accepts(masterEpoch: epoch), epoch >= members[index].seenEpoch else {
-            send(.notice(members[index].seenEpoch), from: index, to: master)
+        guard epoch >= members[index].seenEpoch else {
+            if members[index].shownEpoch > epoch { send(.notice(members[index].shownEpoch), from: index, to: master) }
             breakLink(id, "\(name(index)) has seen epoch \(members[index].seenEpoch), above \(name(master))'s \(epoch)")
             return
         }
@@ -120,7 +119,7 @@ extension RoleSimulation {
             return
         }
         guard let id = members[index].following, links[id].alive, links[id].established else { return }
-        guard members[index].ballot.accepts(masterEpoch: links[id].epoch), links[id].epoch >= members[index].seenEpoch else { return }
+        guard links[id].epoch >= members[index].seenEpoch else { return }
         send(.ack(link: id, version: members[index].log.durablePosition.version), from: index, to: links[id].active)
     }
 

@@ -55,8 +55,11 @@ struct RoleSimulation {
         var ballot: Ballot { machine?.ballot ?? voterBallot }
         var isActive: Bool { machine?.role == .active }
         var isRunning: Bool { alive && pausedUntil == nil }
-        /// The highest epoch this member has seen: its log's or its promise's.
-        var seenEpoch: Epoch { max(log.epoch, ballot.promised) }
+        /// The lowest epoch whose master this member follows: its log's, or its promise's
+        /// (`Ballot.followFloor`, the rule of `Promotion.promisedEpoch`).
+        var seenEpoch: Epoch { max(log.epoch, ballot.followFloor(me: machine?.me, promoting: machine?.isPromoting ?? false)) }
+        /// What its refusal shows the master it refuses (`Promotion.promiseShown`).
+        var shownEpoch: Epoch { max(log.epoch, ballot.followFloor(me: machine?.me, promoting: false)) }
     }
 
     /// What the active master keeps: the acks of its followers (by member index) and the client
