@@ -71,7 +71,7 @@ public enum ChunkTransfer {
             timeout: settings.answerTimeout)
         var position = offset
         while true {
-            switch try socket.receive(timeout: settings.answerTimeout) {
+            switch try socket.receive(timeout: settings.answerTimeout, expecting: offset + size - position) {
             case .readData(let data):
                 let piece = data.piece
                 guard data.chunkID == chunk, piece.chunkOffset == position, position + piece.data.count <= offset + size else {

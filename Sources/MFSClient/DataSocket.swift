@@ -41,13 +41,32 @@ final class DataSocket {
         do throws(SocketError) { try socket.send(bytes, timeout: timeout) } catch { throw .connection(error.description) }
     }
 
+    /// The most bytes a read lets queue in the kernel before it wakes (SO_RCVLOWAT): one
+    /// wake-up and one `recv` per this many bytes instead of per segment or two (a streaming
+    /// read got about 100 KiB per `recv`, issue #12).
+    static let lowWaterMax = 256 * 1_024
+    /// How long a wait for `lowWaterMax` bytes lasts before it takes what is there: a short
+    /// answer (an error status) may be all that comes.
+    static let lowWaterWait = 0.002
+
     /// The next reply that is not a NOP, waiting at most `timeout` seconds for each frame.
-    func receive(timeout: Double) throws(DataPathError) -> DataPortReply {
+    /// `expecting`: bytes certain to come before the reply is whole (a read's data not yet
+    /// received), so the wait may let that many queue first.
+    func receive(timeout: Double, expecting: Int = 0) throws(DataPathError) -> DataPortReply {
         while true {
             if let reply = try decoded() {
                 if case .nop = reply { continue }
                 return reply
             }
+            let batch = min(Self.lowWaterMax, expecting - (end - start))
+            if batch > 1 {
+                socket.setReceiveLowWater(batch)
+                if socket.wait(for: Int16(POLLIN), seconds: Self.lowWaterWait) {
+                    try fill()
+                    continue
+                }
+            }
+            socket.setReceiveLowWater(1)
             guard socket.wait(for: Int16(POLLIN), seconds: timeout) else {
                 throw .connection("chunkserver \(server) sent nothing for \(Int(timeout * 1000)) ms")
             }

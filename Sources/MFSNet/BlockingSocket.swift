@@ -56,6 +56,19 @@ public final class BlockingSocket {
 
     deinit { close() }
 
+    /// The SO_RCVLOWAT in force (1, the kernel's default, until set).
+    private var lowWater = 1
+
+    /// Sets SO_RCVLOWAT: from now on `wait(for: POLLIN)` returns only once `bytes` are queued
+    /// (or the peer closed, or an error). A caller that knows that many will come saves a
+    /// wake-up per segment. Set only when it changes.
+    public func setReceiveLowWater(_ bytes: Int) {
+        let bytes = max(1, bytes)
+        guard bytes != lowWater, fd >= 0 else { return }
+        var value = Int32(clamping: bytes)
+        if setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 { lowWater = bytes }
+    }
+
     public func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
