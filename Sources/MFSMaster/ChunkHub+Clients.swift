@@ -144,7 +144,7 @@ extension ChunkHub {
             plan = try state.registry.planWrite(chunk, facts: NamespaceChunkFacts(namespace: namespace), now: now)
         } catch .held(_, let until) {
             return (hold(&state, until: until, retry), [])
-        } catch .missing where Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
+        } catch let refusal where refusal.hasNoCopy && Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
             return recreate(id, chunk, goal: goal, fileLength: fileLength, &state, reply: reply)
         } catch {
             if case .missing = error, let (busy, effects) = catchUp(chunk, id, facts: NamespaceChunkFacts(namespace: namespace), &state) {
@@ -201,15 +201,18 @@ extension ChunkHub {
         return (.status(id, .chunkBusy, activeMaster: nil), Self.effects(of: directives, &state))
     }
 
-    /// Whether `chunk`, which no chunkserver reports while every one is registered, can hold
-    /// no acknowledged byte: it lies wholly past the file's end, and a write's bytes count only
-    /// once its end set the length. That is a chunk whose `ADDCHUNK` was committed while its
-    /// master died before the create commands went out (or every create failed): the write
-    /// creates it afresh instead of failing on a lost chunk. A chunk the length reaches stays
-    /// lost (CHUNKLOST), never silently replaced by zeros; and while a chunkserver is away it
-    /// may hold the copy, so the client is told to retry (CSNOTPRESENT).
+    /// Whether `chunk`, which no registered chunkserver reports, can hold no acknowledged byte:
+    /// it lies wholly past the file's end, and a write's bytes count only once its end set the
+    /// length. That is a chunk whose `ADDCHUNK` was committed while its master died before the
+    /// create commands went out (or every create failed): the write creates it afresh instead
+    /// of failing on a lost chunk. A chunkserver that is away may hold a copy (a create that
+    /// went out), but no byte in it was acknowledged, and the new version makes it stale: so
+    /// the write does not wait for that chunkserver (it did: a writer stood still while the
+    /// host that died with the master stayed down, until `remove-chunkserver`). A chunk the
+    /// length reaches stays lost (CHUNKLOST), never silently replaced by zeros, or absent
+    /// (CSNOTPRESENT, retried) while a chunkserver that may hold it is away.
     static func neverWritten(_ chunk: ChunkID, index: UInt32, fileLength: UInt64, _ registry: ChunkRegistry) -> Bool {
-        fileLength <= UInt64(index) * RegistryLimits.chunkSize && registry.hasNoCopy(chunk) && registry.everyServerRegistered
+        fileLength <= UInt64(index) * RegistryLimits.chunkSize && registry.hasNoCopy(chunk)
     }
 
     /// Creates a chunk the namespace already holds (`neverWritten`) afresh: `INCVERSION` first,

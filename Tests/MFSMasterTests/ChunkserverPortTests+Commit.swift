@@ -101,6 +101,39 @@ extension ChunkserverPortTests {
         #expect(master.log.contains("past the file's end: created again at version 2"))
     }
 
+    /// The same with a chunkserver the metadata names still away (its host died with the
+    /// master, seen in `demo-failover.sh --with-chunkserver`: mfsmount's writer stood still
+    /// until the host came back). The chunk lies past the file's end, so no copy the away
+    /// server may hold has an acknowledged byte: after the write hold the write creates it
+    /// afresh on the server that is back, and does not wait for the other.
+    @Test func aChunkCommittedButNeverCreatedDoesNotWaitForAnAwayChunkserver() throws {
+        let (master, port) = try Self.master(["WRITE_HOLD_TIME": "1"])
+        let (a, b, idA, _) = try Self.twoChunkservers(master, port: port)
+        let (client, inode) = try Self.openFile(master)
+        client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
+        let lost = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        _ = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        _ = master.stop()
+        try master.start()
+        let server = try FakeChunkserver(port: port)
+        _ = try server.register(id: idA)
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        let write = again.newID()
+        again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        #expect(create.chunkID == lost.chunkID && create.version == 2)
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunkLocation(write, let location) = try #require(try again.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the retried write")
+            return
+        }
+        #expect(location.chunk == lost.chunkID && location.version == 2 && location.servers == [server.address])
+        // The away server is still named: its copies are absent, not lost, until it is back.
+        #expect(try master.status().chunkserverList?.contains { $0.state == "not seen" } == true)
+    }
+
     /// A written chunk whose only copies are on a chunkserver that has not come back: reads and
     /// writes are told "chunkserver not present" (MooseFS CSNOTPRESENT, which mfsmount retries)
     /// after the write hold, not EIO; once every chunkserver is back without it, "chunk lost",
