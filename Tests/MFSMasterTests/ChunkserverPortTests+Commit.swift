@@ -80,24 +80,7 @@ extension ChunkserverPortTests {
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         // The create is never carried out.
         let lost = try #require(try first.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        _ = master.stop()
-        try master.start()
-        let server = try FakeChunkserver(port: port)
-        _ = try server.register(id: id)
-        let again = try master.connect()
-        _ = try again.open()
-        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
-        let write = again.newID()
-        again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
-        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        // At a new version: a copy made at the old one that turns up later is stale.
-        #expect(create.chunkID == lost.chunkID && create.version == 2)
-        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
-        guard case .chunkLocation(write, let location) = try #require(try again.receive().map(MasterReply.decode)) else {
-            Issue.record("no chain for the retried write")
-            return
-        }
-        #expect(location.chunk == lost.chunkID && location.version == 2 && location.servers == [server.address])
+        try Self.expectCreatedAgain(lost.chunkID, master, port: port, id: id, inode: inode)
         #expect(master.log.contains("past the file's end: created again at version 2"))
     }
 
@@ -113,25 +96,32 @@ extension ChunkserverPortTests {
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         let lost = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
         _ = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        try Self.expectCreatedAgain(lost.chunkID, master, port: port, id: idA, inode: inode)
+        // The away server is still named: its copies are absent, not lost, until it is back.
+        #expect(try master.status().chunkserverList?.contains { $0.state == "not seen" } == true)
+    }
+
+    /// Restarts the master with one chunkserver (id `id`) registering with no chunk, and checks
+    /// that a write to `inode`'s first chunk, `chunk`, creates it afresh there at version 2 (a
+    /// copy made at the old version that turns up later is stale) and gets that chain.
+    static func expectCreatedAgain(_ chunk: ChunkID, _ master: MasterProcess, port: Int, id: ChunkserverID, inode: InodeID) throws {
         _ = master.stop()
         try master.start()
         let server = try FakeChunkserver(port: port)
-        _ = try server.register(id: idA)
+        _ = try server.register(id: id)
         let again = try master.connect()
         _ = try again.open()
         #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
         let write = again.newID()
         again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
         let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        #expect(create.chunkID == lost.chunkID && create.version == 2)
+        #expect(create.chunkID == chunk && create.version == 2)
         server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
         guard case .chunkLocation(write, let location) = try #require(try again.receive().map(MasterReply.decode)) else {
             Issue.record("no chain for the retried write")
             return
         }
-        #expect(location.chunk == lost.chunkID && location.version == 2 && location.servers == [server.address])
-        // The away server is still named: its copies are absent, not lost, until it is back.
-        #expect(try master.status().chunkserverList?.contains { $0.state == "not seen" } == true)
+        #expect(location.chunk == chunk && location.version == 2 && location.servers == [server.address])
     }
 
     /// A written chunk whose only copies are on a chunkserver that has not come back: reads and
