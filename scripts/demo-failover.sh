@@ -20,8 +20,9 @@
 #               acknowledged may be lost; writes may fail while no chunkserver is reachable.
 # --advert MS   the announcers' advertisement interval (default 100 ms; keepalived's default is 1 s)
 # --with-chunkserver  a chunkserver host (cs1, cs2, cs3 in turn) dies silently with each master
-#               host and comes back (same disk) once writes go on: every file written before
-#               stays readable, from the other copies or from it once back
+#               host and comes back (same disk) once writes go on, or after 15 s when a write
+#               waits for it (its chunk may be there: CSNOTPRESENT, retried): every file
+#               written before stays readable, from the other copies or from it once back
 #
 # Hosts (one network namespace each, on a bridge with no uplink, 169.254.77.0/24 only):
 #   ma, mb   mfsmaster + mfsannouncer (ma starts active, priority 200; mb a hot standby, 100)
@@ -274,6 +275,15 @@ cut_chunkservers() {
     done
 }
 
+# bring_back_chunkserver: the chunkserver host killed this round comes back (same disk) and
+# registers with the new active master.
+bring_back_chunkserver() {
+    link[$chunkserver]="$prefix-$chunkserver-$round"
+    add_host "$chunkserver" "${link[$chunkserver]}"
+    start "$chunkserver" mfschunkserver
+    wait_for 30 "three chunkservers registered with $standby_host" registered "$standby_host"
+}
+
 active=ma
 times=()
 if [ "$partition" -gt 0 ]; then
@@ -309,8 +319,18 @@ for round in $(seq 1 "$kills"); do
         killed=$master_killed monotonic=$master_monotonic
     fi
     deadline=$((SECONDS + 60))
+    chunkserver_back=$((SECONDS + 15))
     until [ -n "$(first_after "$killed")" ] && [ -n "$(first_in_epoch $((epoch + 1)))" ]; do
         [ "$SECONDS" -lt "$deadline" ] || { show_logs; fail "no write through both clients within 60 s of kill $round"; }
+        if [ "$with_chunkserver" = 1 ] && [ "$chunkserver_back" -gt 0 ] && [ "$SECONDS" -ge "$chunkserver_back" ]; then
+            # A write whose chunk may be on the dead chunkserver waits for it (CSNOTPRESENT,
+            # which mfsmount retries): a chunk that had a copy there, or one whose create the
+            # old master may have sent there. An operator brings the host back (or removes it
+            # with mfscli remove-chunkserver); here it comes back after 15 s.
+            say "   writes wait for $chunkserver (a chunk that may be there): its host comes back after 15 s"
+            bring_back_chunkserver
+            chunkserver_back=0
+        fi
         sleep 0.05
     done
     mount_ms=$((($(first_after "$killed") - killed) / 1000000))
@@ -318,12 +338,9 @@ for round in $(seq 1 "$kills"); do
     times+=("$mount_ms")
     say "   kill -> first write acknowledged: mfsmount $mount_ms ms (begun after the kill: create + 256 KiB + fsync), MFSClient $client_ms ms (by the new master: create + 64 KiB on every replica)"
     say "   active now: $standby_host ($(role_of "$standby_host"), epoch $(epoch_of "$standby_host")); the virtual IP there: $(holds_vip "$standby_host" && echo yes || echo no)"
-    if [ "$with_chunkserver" = 1 ]; then
+    if [ "$with_chunkserver" = 1 ] && [ "$chunkserver_back" -gt 0 ]; then
         say "   $chunkserver's host comes back (same disk): it registers its chunks with the new active master"
-        link[$chunkserver]="$prefix-$chunkserver-$round"
-        add_host "$chunkserver" "${link[$chunkserver]}"
-        start "$chunkserver" mfschunkserver
-        wait_for 30 "three chunkservers registered with $standby_host" registered "$standby_host"
+        bring_back_chunkserver
     fi
     say "   $active's host comes back (new namespace, same address and disk): mfsmaster and mfsannouncer as their units start them"
     link[$active]="$prefix-$active$round"

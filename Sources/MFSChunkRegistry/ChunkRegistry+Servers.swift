@@ -69,6 +69,7 @@ extension ChunkRegistry {
         if case .deleting = copy.state, servers[id]!.deletionsInFlight > 0 { servers[id]!.deletionsInFlight -= 1 }
         servers[id]!.chunks.remove(chunk)
         entry.needsVersionIncrease = true
+        if entry.copies.isEmpty { emptied.insert(chunk) }
         chunks[chunk] = entry
         forgetIfEmpty(chunk)
     }
@@ -102,6 +103,7 @@ extension ChunkRegistry {
             } else {
                 entry.copies[id] = Copy(version: reported.version, state: .present, markedForRemoval: reported.markedForRemoval)
                 servers[id]!.chunks.insert(reported.chunk)
+                if !emptied.isEmpty { emptied.remove(reported.chunk) }
             }
             entry.needsVersionIncrease = true
             chunks[reported.chunk] = entry

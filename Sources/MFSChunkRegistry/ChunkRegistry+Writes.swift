@@ -172,6 +172,9 @@ extension ChunkRegistry {
     /// Whether no chunkserver reports any copy of `chunk` (in any state, on any server).
     public func hasNoCopy(_ chunk: ChunkID) -> Bool { chunks[chunk]?.copies.isEmpty ?? true }
 
+    /// Whether this registry ever saw a copy of `chunk` that is gone now (`emptied`).
+    public func lostItsCopies(_ chunk: ChunkID) -> Bool { emptied.contains(chunk) }
+
     /// Valid copies at `version` on servers that take commands.
     func writableCopies(of chunk: ChunkID, at version: UInt32) -> [ChunkserverID] {
         (chunks[chunk]?.valid(at: version) ?? []).map(\.server).filter { servers[$0]?.isRegistered == true }

@@ -201,18 +201,19 @@ extension ChunkHub {
         return (.status(id, .chunkBusy, activeMaster: nil), Self.effects(of: directives, &state))
     }
 
-    /// Whether `chunk`, which no registered chunkserver reports, can hold no acknowledged byte:
-    /// it lies wholly past the file's end, and a write's bytes count only once its end set the
-    /// length. That is a chunk whose `ADDCHUNK` was committed while its master died before the
-    /// create commands went out (or every create failed): the write creates it afresh instead
-    /// of failing on a lost chunk. A chunkserver that is away may hold a copy (a create that
-    /// went out), but no byte in it was acknowledged, and the new version makes it stale: so
-    /// the write does not wait for that chunkserver (it did: a writer stood still while the
-    /// host that died with the master stayed down, until `remove-chunkserver`). A chunk the
-    /// length reaches stays lost (CHUNKLOST), never silently replaced by zeros, or absent
-    /// (CSNOTPRESENT, retried) while a chunkserver that may hold it is away.
+    /// Whether `chunk`, which no chunkserver reports while every one is registered, can hold
+    /// no acknowledged byte: it lies wholly past the file's end, and a write's bytes count only
+    /// once its end set the length. That is a chunk whose `ADDCHUNK` was committed while its
+    /// master died before the create commands went out (or every create failed): the write
+    /// creates it afresh instead of failing on a lost chunk. Never a chunk that had a copy in
+    /// this master's life (`lostItsCopies`), nor while a chunkserver is away (it may hold a
+    /// copy): a client may have had blocks acknowledged there before its end of write (mfsmount
+    /// drops them from its cache then), and a fresh chunk would turn them into zeros that its
+    /// next end of write counts. Those stay lost (CHUNKLOST) or absent (CSNOTPRESENT, retried);
+    /// so does a chunk the length reaches: never silently replaced by zeros.
     static func neverWritten(_ chunk: ChunkID, index: UInt32, fileLength: UInt64, _ registry: ChunkRegistry) -> Bool {
-        fileLength <= UInt64(index) * RegistryLimits.chunkSize && registry.hasNoCopy(chunk)
+        fileLength <= UInt64(index) * RegistryLimits.chunkSize && registry.hasNoCopy(chunk) && registry.everyServerRegistered
+            && !registry.lostItsCopies(chunk)
     }
 
     /// Creates a chunk the namespace already holds (`neverWritten`) afresh: `INCVERSION` first,

@@ -137,6 +137,21 @@ import Testing
         #expect(!h.registry.knows(cs(2)) && h.registry.knows(cs(1)))
         #expect(h.registry.everyServerRegistered)
         #expect(throws: WriteRefusal.missing(chunk(4))) { try h.registry.planWrite(chunk(4), facts: h.facts, now: h.now) }
+        // It had a copy in this registry's life: never taken for one that was never created.
+        #expect(h.registry.lostItsCopies(chunk(4)) && !h.registry.lostItsCopies(chunk(5)))
+    }
+
+    /// A chunk whose copy went away is remembered until a server reports it again.
+    @Test func aChunkThatLostItsCopiesIsRememberedUntilOneComesBack() throws {
+        var h = Harness()
+        h.facts.own(chunk(4), version: 1, goal: 1)
+        try h.join(1, [held(4)])
+        try h.activate()
+        #expect(!h.registry.lostItsCopies(chunk(4)))
+        try h.handle(.disconnected(cs(1)))
+        #expect(h.registry.hasNoCopy(chunk(4)) && h.registry.lostItsCopies(chunk(4)))
+        try h.join(1, [held(4)])
+        #expect(!h.registry.hasNoCopy(chunk(4)) && !h.registry.lostItsCopies(chunk(4)))
     }
 
     @Test func aLockedChunkRefusesASecondWriterUntilTheLockTimesOut() throws {

@@ -85,20 +85,59 @@ extension ChunkserverPortTests {
     }
 
     /// The same with a chunkserver the metadata names still away (its host died with the
-    /// master, seen in `demo-failover.sh --with-chunkserver`: mfsmount's writer stood still
-    /// until the host came back). The chunk lies past the file's end, so no copy the away
-    /// server may hold has an acknowledged byte: after the write hold the write creates it
-    /// afresh on the server that is back, and does not wait for the other.
-    @Test func aChunkCommittedButNeverCreatedDoesNotWaitForAnAwayChunkserver() throws {
+    /// master): it may hold a copy with blocks a client already had acknowledged (mfsmount drops
+    /// them from its cache before its end of write), so the write is told "chunkserver not
+    /// present" after the write hold, and retries; once that server is back without the chunk,
+    /// the chunk is created afresh.
+    @Test func aChunkCommittedButNeverCreatedWaitsForAnAwayChunkserver() throws {
         let (master, port) = try Self.master(["WRITE_HOLD_TIME": "1"])
-        let (a, b, idA, _) = try Self.twoChunkservers(master, port: port)
+        let (a, b, idA, idB) = try Self.twoChunkservers(master, port: port)
         let (client, inode) = try Self.openFile(master)
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         let lost = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
         _ = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        try Self.expectCreatedAgain(lost.chunkID, master, port: port, id: idA, inode: inode)
-        // The away server is still named: its copies are absent, not lost, until it is back.
-        #expect(try master.status().chunkserverList?.contains { $0.state == "not seen" } == true)
+        _ = master.stop()
+        try master.start()
+        let a2 = try FakeChunkserver(port: port)
+        _ = try a2.register(id: idA)
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        #expect(try again.call(.writeChunk(again.newID(), rootCaller, inode: inode, index: 0)).wireStatus == .chunkserverAbsent)
+        let b2 = try FakeChunkserver(port: port, address: Self.second)
+        _ = try b2.register(id: idB)
+        #expect(try eventually { try master.status().chunkserverList?.filter { $0.state == "registered" }.count == 2 })
+        let write = again.newID()
+        again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
+        let create = try #require(try a2.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        #expect(create.chunkID == lost.chunkID && create.version == 2)
+    }
+
+    /// A new chunk whose only copy is reported lost before the write's end: the retried write
+    /// gets "chunk lost", never a fresh empty chunk. The client may have had blocks acknowledged
+    /// by that copy and dropped them; a fresh chunk would make them zeros that its end of write
+    /// then counts as written.
+    @Test func aChunkThatLostItsOnlyCopyIsNeverCreatedAfresh() throws {
+        let (master, port) = try Self.master()
+        let server = try FakeChunkserver(port: port)
+        _ = try server.register()
+        let (client, inode) = try Self.openFile(master)
+        let write = client.newID()
+        client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunkLocation(write, _) = try #require(try client.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the write")
+            return
+        }
+        server.send(ChunkIDReport(.lost, chunkIDs: [create.chunkID]))
+        #expect(try eventually { try master.status().chunks?.missing == 1 })
+        // The client gives the failed write up (nothing counted: the length stays 0) and asks again.
+        let end = try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: create.chunkID, length: 0))
+        #expect(end.wireStatus == .ok)
+        let retried = try client.call(.writeChunk(client.newID(), rootCaller, inode: inode, index: 0)).wireStatus
+        #expect(retried == .chunkLost, "\(String(describing: retried))")
+        #expect(try server.awaitCommand(seconds: 1) { if case .create(let c) = $0 { c } else { nil } } == nil)
     }
 
     /// Restarts the master with one chunkserver (id `id`) registering with no chunk, and checks
