@@ -96,13 +96,7 @@ extension ChunkserverPortTests {
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         let lost = try #require(try a.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
         _ = try #require(try b.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
-        _ = master.stop()
-        try master.start()
-        let a2 = try FakeChunkserver(port: port)
-        _ = try a2.register(id: idA)
-        let again = try master.connect()
-        _ = try again.open()
-        #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        let (a2, again) = try Self.restartWithOne(master, port: port, id: idA, inode: inode)
         #expect(try again.call(.writeChunk(again.newID(), rootCaller, inode: inode, index: 0)).wireStatus == .chunkserverAbsent)
         let b2 = try FakeChunkserver(port: port, address: Self.second)
         _ = try b2.register(id: idB)
@@ -140,10 +134,11 @@ extension ChunkserverPortTests {
         #expect(try server.awaitCommand(seconds: 1) { if case .create(let c) = $0 { c } else { nil } } == nil)
     }
 
-    /// Restarts the master with one chunkserver (id `id`) registering with no chunk, and checks
-    /// that a write to `inode`'s first chunk, `chunk`, creates it afresh there at version 2 (a
-    /// copy made at the old version that turns up later is stale) and gets that chain.
-    static func expectCreatedAgain(_ chunk: ChunkID, _ master: MasterProcess, port: Int, id: ChunkserverID, inode: InodeID) throws {
+    /// Restarts the master; one chunkserver (id `id`) registers with no chunk, and a new session
+    /// opens `inode` for writing: that chunkserver and the session's connection.
+    static func restartWithOne(_ master: MasterProcess, port: Int, id: ChunkserverID, inode: InodeID) throws -> (
+        FakeChunkserver, WireConnection
+    ) {
         _ = master.stop()
         try master.start()
         let server = try FakeChunkserver(port: port)
@@ -151,6 +146,14 @@ extension ChunkserverPortTests {
         let again = try master.connect()
         _ = try again.open()
         #expect(try again.call(.open(again.newID(), rootCaller, inode: inode, flags: [.read, .write])).wireStatus == .ok)
+        return (server, again)
+    }
+
+    /// Restarts the master with one chunkserver (id `id`) registering with no chunk, and checks
+    /// that a write to `inode`'s first chunk, `chunk`, creates it afresh there at version 2 (a
+    /// copy made at the old version that turns up later is stale) and gets that chain.
+    static func expectCreatedAgain(_ chunk: ChunkID, _ master: MasterProcess, port: Int, id: ChunkserverID, inode: InodeID) throws {
+        let (server, again) = try restartWithOne(master, port: port, id: id, inode: inode)
         let write = again.newID()
         again.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
         let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
