@@ -74,7 +74,7 @@ extension ChunkRegistry {
         guard chunks[chunk]?.copies[id] != nil else { return }
         switch kind {
         case .create, .duplicate, .duplicateTruncate, .replicate:
-            dropCopy(chunk, on: id)
+            dropCopy(chunk, on: id, existed: false)
         case .setVersion, .truncate:
             chunks[chunk]!.copies[id]!.state = status == .notDone ? .present : .invalid
             chunks[chunk]!.copies[id]!.version = oldVersion

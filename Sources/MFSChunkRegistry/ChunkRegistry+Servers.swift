@@ -63,13 +63,15 @@ extension ChunkRegistry {
         return directives
     }
 
-    /// Forgets one copy (and the chunk's record once nothing is left of it).
-    mutating func dropCopy(_ chunk: ChunkID, on id: ChunkserverID) {
+    /// Forgets one copy (and the chunk's record once nothing is left of it). `existed` false: a
+    /// copy being made (create, duplicate, replica) whose command failed, which never held a
+    /// client's bytes; the chunk is then not counted `emptied`.
+    mutating func dropCopy(_ chunk: ChunkID, on id: ChunkserverID, existed: Bool = true) {
         guard var entry = chunks[chunk], let copy = entry.copies.removeValue(forKey: id) else { return }
         if case .deleting = copy.state, servers[id]!.deletionsInFlight > 0 { servers[id]!.deletionsInFlight -= 1 }
         servers[id]!.chunks.remove(chunk)
         entry.needsVersionIncrease = true
-        if entry.copies.isEmpty { emptied.insert(chunk) }
+        if entry.copies.isEmpty, existed { emptied.insert(chunk) }
         chunks[chunk] = entry
         forgetIfEmpty(chunk)
     }

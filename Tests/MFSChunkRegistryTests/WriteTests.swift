@@ -141,6 +141,17 @@ import Testing
         #expect(h.registry.lostItsCopies(chunk(4)) && !h.registry.lostItsCopies(chunk(5)))
     }
 
+    /// A create that failed made no copy that could hold a client's bytes: not `emptied`.
+    @Test func aFailedCreateLeavesNoLostCopy() throws {
+        var h = Harness()
+        try h.join(1)
+        try h.activate()
+        h.facts.own(chunk(7), version: 1, goal: 1)
+        _ = try h.registry.startCreate(chunk(7), goal: 1, now: h.now)
+        try h.handle(.commandFinished(cs(1), CommandResult(.create, chunk: chunk(7), status: .ioError)))
+        #expect(h.registry.hasNoCopy(chunk(7)) && !h.registry.lostItsCopies(chunk(7)))
+    }
+
     /// A chunk whose copy went away is remembered until a server reports it again.
     @Test func aChunkThatLostItsCopiesIsRememberedUntilOneComesBack() throws {
         var h = Harness()
