@@ -30,11 +30,12 @@ public struct ChunkRegistry: Sendable {
     var lastDisconnect: Duration?
     /// Chunkservers the metadata knows: the write hold ends once they all registered.
     var expectedServers: Set<ChunkserverID> = []
-    /// Chunks whose last copy this registry dropped (a server left, or reported it lost or
-    /// damaged) and that no server reports again since: they held a copy, so a client may have
-    /// had bytes acknowledged there that its end of write has not counted yet. Such a chunk is
-    /// never created afresh (`ChunkHub.neverWritten`): it is lost, or absent until its server
-    /// is back.
+    /// Chunks whose last copy this registry dropped (its server left, or reported it lost, or
+    /// it was deleted) and that no server reports again since: they held a copy, so a client
+    /// may have had bytes acknowledged there that its end of write has not counted yet. Such a
+    /// chunk is never created afresh (`ChunkHub.neverWritten`): it is lost, or absent until its
+    /// server is back. A chunkserver that leaves adds the chunks only it held (8 bytes and the
+    /// set's overhead each) until it registers them again.
     var emptied: Set<ChunkID> = []
     /// Chunks with a command, a lock or a deletion in flight: what `tick` checks for timeouts.
     var watched: Set<ChunkID> = []

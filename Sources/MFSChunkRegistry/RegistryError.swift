@@ -48,12 +48,4 @@ public enum WriteRefusal: Error, Equatable, Sendable {
     case notOwned(ChunkID)
     /// The version would reach bit 31, which the wire uses as a flag.
     case versionExhausted(ChunkID)
-
-    /// No valid copy on a registered server (`missing` or `absent`).
-    public var hasNoCopy: Bool {
-        switch self {
-        case .missing, .absent: true
-        default: false
-        }
-    }
 }

@@ -144,7 +144,7 @@ extension ChunkHub {
             plan = try state.registry.planWrite(chunk, facts: NamespaceChunkFacts(namespace: namespace), now: now)
         } catch .held(_, let until) {
             return (hold(&state, until: until, retry), [])
-        } catch let refusal where refusal.hasNoCopy && Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
+        } catch .missing where Self.neverWritten(chunk, index: index, fileLength: fileLength, state.registry) {
             return recreate(id, chunk, goal: goal, fileLength: fileLength, &state, reply: reply)
         } catch {
             if case .missing = error, let (busy, effects) = catchUp(chunk, id, facts: NamespaceChunkFacts(namespace: namespace), &state) {
