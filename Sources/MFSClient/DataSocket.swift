@@ -45,8 +45,9 @@ final class DataSocket {
     /// wake-up and one `recv` per this many bytes instead of per segment or two (a streaming
     /// read got about 100 KiB per `recv`, issue #12).
     static let lowWaterMax = 256 * 1_024
-    /// How long a wait for `lowWaterMax` bytes lasts before it takes what is there: a short
-    /// answer (an error status) may be all that comes.
+    /// How long a wait for `lowWaterMax` bytes lasts before it takes what is there (the socket
+    /// is non-blocking, so a read returns it whatever the low-water mark): a short answer (an
+    /// error status) may be all that comes, and a slow sender is not waited for longer.
     static let lowWaterWait = 0.002
 
     /// The next reply that is not a NOP, waiting at most `timeout` seconds for each frame.
@@ -61,10 +62,8 @@ final class DataSocket {
             let batch = min(Self.lowWaterMax, expecting - (end - start))
             if batch > 1 {
                 socket.setReceiveLowWater(batch)
-                if socket.wait(for: Int16(POLLIN), seconds: Self.lowWaterWait) {
-                    try fill()
-                    continue
-                }
+                _ = socket.wait(for: Int16(POLLIN), seconds: Self.lowWaterWait)
+                if try fill() > 0 { continue }
             }
             socket.setReceiveLowWater(1)
             guard socket.wait(for: Int16(POLLIN), seconds: timeout) else {
@@ -113,8 +112,9 @@ final class DataSocket {
     }
 
     /// Reads what the socket has into the buffer's free tail, first moving the undecoded bytes
-    /// to the front when the tail has less room than a whole frame.
-    private func fill() throws(DataPathError) {
+    /// to the front when the tail has less room than a whole frame; returns the bytes read.
+    @discardableResult
+    private func fill() throws(DataPathError) -> Int {
         if start == end {
             start = 0
             end = 0
@@ -125,7 +125,9 @@ final class DataSocket {
             end = kept
         }
         do throws(SocketError) {
-            end += try socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            let received = try socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            end += received
+            return received
         } catch {
             throw .connection(error.description)
         }

@@ -106,15 +106,11 @@ final class Promotion: Sendable {
 
     /// The follower link refuses a master below this: the promise to a candidate here, one
     /// lower when it is this master's own and no candidacy is under way (`Ballot.followFloor`).
-    var promisedEpoch: Epoch {
-        let ballot = file.withLock { Ballot(promised: $0.promised, candidate: $0.candidate) }
-        return ballot.followFloor(me: me, promoting: isPromoting)
-    }
+    var promisedEpoch: Epoch { ballotOnFile.followFloor(me: me, promoting: isPromoting) }
     /// The promise the follower link's hello shows: to other members only (a candidacy of its
     /// own under way does not fence the master it still follows).
-    var promiseShown: Epoch {
-        file.withLock { Ballot(promised: $0.promised, candidate: $0.candidate) }.followFloor(me: me, promoting: false)
-    }
+    var promiseShown: Epoch { ballotOnFile.followFloor(me: me, promoting: false) }
+    private var ballotOnFile: Ballot { file.withLock { Ballot(promised: $0.promised, candidate: $0.candidate) } }
     var isPromoting: Bool { machine.withLock { $0.isPromoting } }
 
     /// This master's log, as votes compare logs.
