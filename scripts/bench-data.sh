@@ -2,7 +2,8 @@
 # Data throughput (issue 12): sequential write and read of one 1 GiB file through `mfs put` and
 # `mfs get` (release build), at goal 1 and goal 2, under OUR master, with
 #   - our chunkservers (`mfschunkserver`, always fsync before a write is acknowledged),
-#   - MooseFS 3.0.117's chunkservers (Debian's moosefs-chunkserver, HDD_FSYNC_BEFORE_CLOSE = 1),
+#   - MooseFS 3.0.117's chunkservers (Debian's moosefs-chunkserver, HDD_FSYNC_BEFORE_CLOSE = 1,
+#     NICE_LEVEL = 0: its default, -19, would run them ahead of the client; ours run at nice 0),
 #   - and `dd` to the same disk beside them (write: conv=fdatasync; read: caches dropped).
 # Like for like: the same driver (`mfs`), the same source file, two chunkservers registered for
 # every row of both sides (goal 1 puts each chunk on one of them, goal 2 on both), every
@@ -184,6 +185,7 @@ CFG
             cat >"$data/mfschunkserver.cfg" <<CFG
 WORKING_USER = root
 WORKING_GROUP = root
+NICE_LEVEL = 0
 DATA_PATH = $data/meta
 HDD_CONF_FILENAME = $data/mfshdd.cfg
 HDD_LEAVE_SPACE_DEFAULT = 0
