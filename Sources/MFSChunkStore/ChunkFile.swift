@@ -13,6 +13,11 @@ final class ChunkFile {
     private var file: PosixFile
     /// The table in memory differs from the one on disk.
     private var tableChanged = false
+    /// Changes made through this descriptor (data, length, header, table), and how many of
+    /// them an fsync is known to cover: a `finish` with nothing new since the last fsync has
+    /// nothing to make durable, and skips its own.
+    private var changes = 0
+    private var durableChanges = 0
 
     private init(name: ChunkFileName, path: String, layout: ChunkFileLayout, table: CRCTable, file: PosixFile) {
         self.name = name
@@ -134,6 +139,7 @@ final class ChunkFile {
         }
         table[piece.block] = blockCRC
         tableChanged = true
+        changes += 1
     }
 
     /// Cuts or extends the chunk to `length` bytes (at most `ChunkLimits.chunkSize`): whole
@@ -158,6 +164,7 @@ final class ChunkFile {
         if let lastCRC { table[newBlocks - 1] = lastCRC }
         layout.blocks = newBlocks
         tableChanged = true
+        changes += 1
     }
 
     /// Rewrites the header's version (after the file was renamed to `name`).
@@ -167,6 +174,7 @@ final class ChunkFile {
         try io { () throws(PosixError) in try file.write(version.bytes, at: ChunkHeader.versionOffset) }
         self.name = name
         self.path = path
+        changes += 1
     }
 
     /// Stores the CRC table if it changed.
@@ -174,20 +182,29 @@ final class ChunkFile {
         guard tableChanged else { return }
         try io { () throws(PosixError) in try file.write(table.encoded(blocks: blocks), at: layout.crcTableOffset) }
         tableChanged = false
+        changes += 1
     }
+
+    /// Something written through this descriptor is not yet known to be fsynced.
+    var needsSync: Bool { tableChanged || changes != durableChanges }
 
     /// Stores the table and fsyncs data and header: after this the chunk survives a crash.
     func sync() throws(ChunkStoreError) {
         try flush()
         try io { () throws(PosixError) in try file.sync() }
+        durableChanges = changes
     }
 
     /// Stores the table and returns a second descriptor of the file, to fsync the writes made
-    /// so far without holding the store's lock (`ChunkStore.sync`).
-    func flushForSync() throws(ChunkStoreError) -> PosixFile {
+    /// so far without holding the store's lock (`ChunkStore.sync`), and the count of changes
+    /// that fsync will cover (`covered(upTo:)` once it succeeded).
+    func flushForSync() throws(ChunkStoreError) -> (file: PosixFile, changes: Int) {
         try flush()
-        return try io { () throws(PosixError) in try file.duplicate() }
+        return (try io { () throws(PosixError) in try file.duplicate() }, changes)
     }
+
+    /// An fsync through a second descriptor covered the first `changes` changes.
+    func covered(upTo changes: Int) { durableChanges = max(durableChanges, changes) }
 
     func close() throws(ChunkStoreError) {
         try io { () throws(PosixError) in try file.close() }

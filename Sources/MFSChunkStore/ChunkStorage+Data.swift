@@ -91,12 +91,16 @@ extension ChunkStorage {
 
     /// Makes a chunk's writes durable: stores its CRC table, fsyncs data and header, and closes
     /// it. The chunkserver acknowledges a write only after this returns (MooseFS's
-    /// HDD_FSYNC_BEFORE_CLOSE = 1). A chunk not open for writing has nothing to finish.
+    /// HDD_FSYNC_BEFORE_CLOSE = 1). A chunk not open for writing has nothing to finish; one
+    /// whose every write an fsync already covered (`sync`, before the last acknowledgement)
+    /// is closed without another.
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
         guard let file = open.removeValue(forKey: id)?.file, let stored = table[id] else { return }
         try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
             defer { try? file.close() }
+            guard file.needsSync else { return }
             try file.sync()
+            writeSyncs += 1
         }
     }
 
@@ -107,7 +111,15 @@ extension ChunkStorage {
     func prepareSync(_ id: ChunkID) throws(ChunkStoreError) -> DetachedSync? {
         guard let file = open[id]?.file, let stored = table[id] else { return nil }
         let copy = try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in try file.flushForSync() }
-        return DetachedSync(file: copy, directory: stored.directory)
+        return DetachedSync(file: copy.file, directory: stored.directory, source: file, changes: copy.changes)
+    }
+
+    /// The second half of `ChunkStore.sync`, once its fsync succeeded: the chunk's descriptor,
+    /// if it is still the one open, knows those changes are durable.
+    func synced(_ id: ChunkID, _ detached: DetachedSync) {
+        writeSyncs += 1
+        guard let file = open[id]?.file, file === detached.source else { return }
+        file.covered(upTo: detached.changes)
     }
 
     /// Finishes every chunk open for writing (at shutdown); returns the errors, by chunk.
@@ -163,4 +175,8 @@ struct DetachedSync: @unchecked Sendable {
     let file: PosixFile
     /// The chunk's data directory, for what an fsync error means for it.
     let directory: Int
+    /// The open chunk file it was taken from (held, so no later file can take its identity;
+    /// compared under the store's lock only), and how many of its changes the fsync covers.
+    let source: ChunkFile
+    let changes: Int
 }

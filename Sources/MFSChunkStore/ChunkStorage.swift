@@ -47,6 +47,10 @@ public final class ChunkStorage {
     /// Chunks open for writing, and when each was last used (for `maxOpenChunks`).
     var open: [ChunkID: (file: ChunkFile, lastUse: UInt64)] = [:]
     var useCounter: UInt64 = 0
+    /// fsyncs made so far to make writes durable: `ChunkStore.sync`'s (before a write is
+    /// acknowledged) and `finish`'s. A command's own fsyncs (create, truncate, version) are not
+    /// counted.
+    public internal(set) var writeSyncs = 0
     var events: [ChunkStoreEvent] = []
     /// What the start-up scan skipped.
     public private(set) var scanProblems: [ScanProblem] = []

@@ -27,6 +27,8 @@ public final class ChunkStore: Sendable {
     public var chunks: [ChunkRecord] { locked { $0.chunks } }
     public var directoryStatuses: [DirectoryStatus] { locked { $0.directoryStatuses } }
     public var spaceTotals: SpaceTotals { locked { $0.spaceTotals } }
+    /// fsyncs made so far to make writes durable, by `sync` and `finish` (not by commands).
+    public var writeSyncs: Int { locked { $0.writeSyncs } }
     public func takeEvents() -> [ChunkStoreEvent] { locked { $0.takeEvents() } }
     public func refreshSpace() { locked { $0.refreshSpace() } }
 
@@ -107,6 +109,7 @@ public final class ChunkStore: Sendable {
         do throws(PosixError) {
             try detached.file.sync()
             try? detached.file.close()
+            locked { $0.synced(id, detached) }
         } catch {
             throw locked { $0.noted(.io(error), directory: detached.directory, chunk: id) }
         }

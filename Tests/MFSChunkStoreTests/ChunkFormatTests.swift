@@ -79,6 +79,54 @@ import Testing
         #expect(dir.bytes(name) == bytes)
     }
 
+    /// `finish` fsyncs only what no fsync covered yet: after a `sync` (or a command's own
+    /// fsync) that covered every write it closes the chunk without another; a write after the
+    /// `sync` makes it fsync again; the data and table are on disk either way.
+    @Test func finishFsyncsOnlyWhatNoSyncCovered() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        let id = ChunkID(11)
+        let block = (0..<ChunkLimits.blockSize).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let whole = BlockPiece(block: 0, offset: 0, size: ChunkLimits.blockSize)
+        func write(_ version: UInt32 = 1) throws {
+            try store.write(id, version: ChunkVersion(version), piece: whole, bytes: block, crc: BlockCRC.checksum(block))
+        }
+        try store.create(id, version: ChunkVersion(1))
+        let start = store.writeSyncs
+        try write()
+        try store.sync(id)
+        #expect(store.writeSyncs == start + 1)
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 1, "every write was covered by the sync")
+        #expect(try store.read(id, version: ChunkVersion(1), offset: 0, size: 65536).flatMap(\.bytes) == block)
+        #expect(dir.bytes("hdd1/00/chunk_000000000000000B_00000001.mfs").bigEndianUInt32(at: 4096) == BlockCRC.checksum(block))
+
+        try write()
+        try store.sync(id)
+        try write()
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 3, "a write after the sync: finish fsyncs")
+
+        try write()
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 4, "no sync at all: finish fsyncs")
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 4, "not open: nothing to finish")
+
+        try write()
+        try store.truncate(id, version: ChunkVersion(1), to: 1000, newVersion: ChunkVersion(2))
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 4, "the truncate fsynced the write and itself")
+        #expect(try store.read(id, version: ChunkVersion(2), offset: 0, size: 1000).flatMap(\.bytes) == Array(block[..<1000]))
+        try write(2)
+        try store.sync(id)
+        try store.setVersion(id, from: ChunkVersion(2), to: ChunkVersion(3))
+        try store.finish(id)
+        #expect(store.writeSyncs == start + 5, "the version change fsynced itself")
+        #expect(try store.read(id, version: ChunkVersion(3), offset: 0, size: 65536).flatMap(\.bytes) == block)
+    }
+
     @Test func theLayoutComesFromTheFileLength() {
         #expect(ChunkFileLayout(fileLength: 8192) == ChunkFileLayout(headerSize: 4096, blocks: 0))
         #expect(ChunkFileLayout(fileLength: 8192 + 3 * 65536) == ChunkFileLayout(headerSize: 4096, blocks: 3))
