@@ -126,6 +126,7 @@ final class ChunkFile {
                 (BlockCRC.zeros(piece.offset), piece.offset), (crc, piece.size), (BlockCRC.zeros(piece.bytesAfter), piece.bytesAfter),
             ])
         }
+        changes += 1  // before the write: a write that fails half-way is not known durable either
         try io { () throws(PosixError) in
             try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
             // A new block is stored whole; a piece that ends at the block's end already made it so.
@@ -139,7 +140,6 @@ final class ChunkFile {
         }
         table[piece.block] = blockCRC
         tableChanged = true
-        changes += 1
     }
 
     /// Cuts or extends the chunk to `length` bytes (at most `ChunkLimits.chunkSize`): whole
@@ -156,6 +156,7 @@ final class ChunkFile {
                 (BlockCRC.checksum(old[..<kept]), kept), (BlockCRC.zeros(ChunkLimits.blockSize - kept), ChunkLimits.blockSize - kept),
             ])
         }
+        changes += 1
         try io { () throws(PosixError) in
             if newBlocks <= blocks { try file.truncate(to: layout.dataOffset + length) }
             try file.truncate(to: layout.offset(ofBlock: newBlocks))
@@ -164,25 +165,24 @@ final class ChunkFile {
         if let lastCRC { table[newBlocks - 1] = lastCRC }
         layout.blocks = newBlocks
         tableChanged = true
-        changes += 1
     }
 
     /// Rewrites the header's version (after the file was renamed to `name`).
     func rename(to name: ChunkFileName, path: String) throws(ChunkStoreError) {
         var version = ByteWriter(reservingCapacity: 4)
         version.write(name.version.rawValue)
+        changes += 1
         try io { () throws(PosixError) in try file.write(version.bytes, at: ChunkHeader.versionOffset) }
         self.name = name
         self.path = path
-        changes += 1
     }
 
     /// Stores the CRC table if it changed.
     func flush() throws(ChunkStoreError) {
         guard tableChanged else { return }
+        changes += 1
         try io { () throws(PosixError) in try file.write(table.encoded(blocks: blocks), at: layout.crcTableOffset) }
         tableChanged = false
-        changes += 1
     }
 
     /// Something written through this descriptor is not yet known to be fsynced.
