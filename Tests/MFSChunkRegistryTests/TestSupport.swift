@@ -44,6 +44,17 @@ struct Harness {
         now += registry.settings.replicationsDelayInit
     }
 
+    /// Servers `servers` joined, the registry active, and chunk `id` (version 1, goal `goal`)
+    /// granted for a first write: its CREATE sent, no answer yet.
+    static func creating(_ id: ChunkID, goal: UInt8, on servers: [UInt16]) throws -> Harness {
+        var h = Harness()
+        for n in servers { try h.join(n) }
+        try h.activate()
+        h.facts.own(id, version: 1, goal: goal)
+        _ = try h.registry.startCreate(id, goal: goal, now: h.now)
+        return h
+    }
+
     /// Advances the time and ticks.
     mutating func tick(after step: Duration = .seconds(1)) throws(RegistryError) -> [ChunkDirective] {
         now += step

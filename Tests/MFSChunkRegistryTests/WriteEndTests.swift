@@ -57,23 +57,14 @@ import Testing
     }
 
     @Test func aNewChunkOnOneServerIsWrittenAgainWithoutABump() throws {
-        var h = Harness()
-        try h.join(1)
-        try h.activate()
-        h.facts.own(chunk(7), version: 1, goal: 1)
-        _ = try h.registry.startCreate(chunk(7), goal: 1, now: h.now)
+        var h = try Harness.creating(chunk(7), goal: 1, on: [1])
         let done = outcomes(try h.handle(.commandFinished(cs(1), CommandResult(.create, chunk: chunk(7), status: .ok))))
         try h.handle(.writeEnded(chunk(7), ok: false))
         #expect(try h.registry.planWrite(chunk(7), facts: h.facts, now: h.now) == .ready(version: 1, chain: done[0].chain))
     }
 
     @Test func aNewChunkOnTwoServersIsBumpedAfterAnEnd() throws {
-        var h = Harness()
-        try h.join(1)
-        try h.join(2)
-        try h.activate()
-        h.facts.own(chunk(7), version: 1, goal: 2)
-        _ = try h.registry.startCreate(chunk(7), goal: 2, now: h.now)
+        var h = try Harness.creating(chunk(7), goal: 2, on: [1, 2])
         try h.handle(.commandFinished(cs(1), CommandResult(.create, chunk: chunk(7), status: .ok)))
         try h.handle(.commandFinished(cs(2), CommandResult(.create, chunk: chunk(7), status: .ok)))
         try h.handle(.writeEnded(chunk(7), ok: false))

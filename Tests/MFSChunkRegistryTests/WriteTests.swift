@@ -143,11 +143,7 @@ import Testing
 
     /// A create that failed made no copy that could hold a client's bytes: not `emptied`.
     @Test func aFailedCreateLeavesNoLostCopy() throws {
-        var h = Harness()
-        try h.join(1)
-        try h.activate()
-        h.facts.own(chunk(7), version: 1, goal: 1)
-        _ = try h.registry.startCreate(chunk(7), goal: 1, now: h.now)
+        var h = try Harness.creating(chunk(7), goal: 1, on: [1])
         try h.handle(.commandFinished(cs(1), CommandResult(.create, chunk: chunk(7), status: .ioError)))
         #expect(h.registry.hasNoCopy(chunk(7)) && !h.registry.lostItsCopies(chunk(7)))
     }
