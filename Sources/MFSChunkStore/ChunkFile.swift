@@ -13,7 +13,7 @@ final class ChunkFile {
     private var file: PosixFile
     /// The table in memory differs from the one on disk.
     private var tableChanged = false
-    /// Changes made through this descriptor (data, length, header, table), and how many of
+    /// Changes made through this descriptor (data, length, header), and how many of
     /// them an fsync is known to cover: a `finish` with nothing new since the last fsync has
     /// nothing to make durable, and skips its own.
     private var changes = 0
@@ -180,13 +180,13 @@ final class ChunkFile {
     /// Stores the CRC table if it changed.
     func flush() throws(ChunkStoreError) {
         guard tableChanged else { return }
-        changes += 1
         try io { () throws(PosixError) in try file.write(table.encoded(blocks: blocks), at: layout.crcTableOffset) }
         tableChanged = false
     }
 
-    /// Something written through this descriptor is not yet known to be fsynced.
-    var needsSync: Bool { tableChanged || changes != durableChanges }
+    /// Something written through this descriptor is not yet known to be fsynced (a table not
+    /// yet stored always comes with such a change: only writes and truncates change it).
+    var needsSync: Bool { changes != durableChanges }
 
     /// Stores the table and fsyncs data and header: after this the chunk survives a crash.
     func sync() throws(ChunkStoreError) {
