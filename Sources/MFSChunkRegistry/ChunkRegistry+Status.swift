@@ -122,9 +122,45 @@ extension ChunkRegistry {
         }
     }
 
+    /// Each copy of `chunk` on a connected server and what MooseFS's CHECK (`mfsfileinfo`)
+    /// calls it; copies being deleted are left out, as MooseFS leaves them. A copy a command
+    /// is changing counts as valid when it has, or is getting, the namespace's version.
+    public func checkedCopies(of chunk: ChunkID, facts: some ChunkFacts) -> [(location: ChunkLocation, state: CopyCheck)] {
+        guard let entry = chunks[chunk] else { return [] }
+        let expected: UInt32? = if case .owned(let version, _) = facts.standing(of: chunk) { version } else { nil }
+        return entry.copies.sorted { $0.key < $1.key }.compactMap { id, copy in
+            guard let location = location(id) else { return nil }
+            let current: Bool
+            switch copy.state {
+            case .present: current = copy.version == expected
+            case .busy: current = copy.version == expected || (expected != nil && entry.operation?.version == expected)
+            case .invalid: return (location, .invalid)
+            case .deleting: return nil
+            }
+            switch (current, copy.markedForRemoval) {
+            case (true, false): return (location, .valid)
+            case (true, true): return (location, .markedForRemoval)
+            case (false, false): return (location, .wrongVersion)
+            case (false, true): return (location, .wrongVersionMarkedForRemoval)
+            }
+        }
+    }
+
     /// Whether a write (or another command) holds the chunk now.
     public func isLocked(_ chunk: ChunkID, now: Duration) -> Bool {
         guard let entry = chunks[chunk] else { return false }
         return entry.operation != nil || entry.isLocked(now: now)
     }
+}
+
+/// A copy's state as MooseFS's CHECK reports it (`CHECK_VALID` … `CHECK_INVALID`).
+public enum CopyCheck: UInt8, Sendable, Equatable {
+    case valid = 0
+    case markedForRemoval = 1
+    case wrongVersion = 2
+    case wrongVersionMarkedForRemoval = 3
+    case invalid = 4
+
+    /// Counted among a chunk's copies by CHECK without an index (MooseFS's `allvalidcopies`).
+    public var counts: Bool { self == .valid || self == .markedForRemoval }
 }

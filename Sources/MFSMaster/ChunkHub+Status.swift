@@ -38,6 +38,12 @@ extension ChunkHub {
         return state.withLock { ($0.registry.serverStatuses(), $0.registry.summary(facts: facts)) }
     }
 
+    /// Each chunk's copies as MooseFS's CHECK reports them (`mfscheckfile`, `mfsfileinfo`).
+    func checkedCopies(of chunks: [ChunkID]) -> [[(location: ChunkLocation, state: CopyCheck)]] {
+        let facts = self.facts
+        return state.withLock { state in chunks.map { state.registry.checkedCopies(of: $0, facts: facts) } }
+    }
+
     static func name(_ phase: ServerPhase) -> String {
         switch phase {
         case .registering: "registering"

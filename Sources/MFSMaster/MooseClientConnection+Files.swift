@@ -238,14 +238,6 @@ extension MooseClientConnection {
         }
     }
 
-    /// GETSCLASS: the node's goal as class "1"…"9" (no recursion: the count is the node itself).
-    func storageClass(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
-        guard let attributes = visible(inode, session) else { return sendStatus(.fuseGetStorageClass.reply, id, .noEntry) }
-        let entry = [FuseReply.ClassCount(goal: attributes.goal, count: 1)]
-        let directory = attributes.type == .directory
-        send(FuseReply.storageClasses(id, files: directory ? [] : entry, directories: directory ? entry : []).encode())
-    }
-
     /// SETSCLASS of class "1"…"9" (or the legacy goal form) with smode SET, recursive or not.
     func setStorageClass(
         _ type: MooseMessageType, _ id: UInt32, inode: InodeID, uid: UInt32, _ change: FuseRequest.StorageClassChange,
@@ -268,14 +260,6 @@ extension MooseClientConnection {
             guard case .setGoal(_, let changed) = reply else { return connection.sendStatus(type, id, reply) }
             connection.send(FuseReply.changedCounts(type, id, changed: UInt32(clamping: changed), notChanged: 0, notPermitted: 0).encode())
         }
-    }
-
-    /// GETTRASHTIME: 0 for everything (this master keeps no trash: removed files go at once).
-    func trashTime(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
-        guard let attributes = visible(inode, session) else { return sendStatus(.fuseGetTrashTime.reply, id, .noEntry) }
-        let entry = [FuseReply.TrashTimeCount(trashTime: 0, count: 1)]
-        let directory = attributes.type == .directory
-        send(FuseReply.trashTimes(id, files: directory ? [] : entry, directories: directory ? entry : []).encode())
     }
 
     /// The attributes of an inode in the session's export, nil for anything else.

@@ -91,12 +91,12 @@ extension MooseClientConnection {
             sustain(Set(inodes.map { local($0, session) }), session)
         case .amtimeInodes(let entries):
             amtime(entries, session)
-        case .getStorageClass(_, let inode, _):
-            storageClass(id, inode: local(inode, session), session)
+        case .getStorageClass(_, let inode, let gmode):
+            storageClass(id, inode: local(inode, session), gmode: gmode, session)
         case .setStorageClass(_, let inode, let uid, let change):
             setStorageClass(type, id, inode: local(inode, session), uid: uid, change, session)
-        case .getTrashTime(_, let inode, _):
-            trashTime(id, inode: local(inode, session), session)
+        case .getTrashTime(_, let inode, let gmode):
+            trashTime(id, inode: local(inode, session), gmode: gmode, session)
         case .setTrashTime(_, _, _, let trashTime, let smode):
             // The export's mintrashtime/maxtrashtime first (EPERM, as MooseFS's
             // sessions_check_trashtime); then, no trash here: files go at once, which is trash
@@ -125,7 +125,19 @@ extension MooseClientConnection {
             flock(id, inode: local(inode, session), requestID: requestID, owner: owner, command: command, session)
         case .posixLock(_, let lock):
             posixLock(id, lock, session)
-        case .check, .getDirStats, .unsupported:
+        case .check(_, let inode, let index):
+            check(id, inode: local(inode, session), index: index, session)
+        case .getDirStats(_, let inode):
+            dirStats(id, inode: local(inode, session), session)
+        case .getEattr(_, let inode, let gmode):
+            eattrs(id, inode: local(inode, session), gmode: gmode, session)
+        case .paths(_, let inode):
+            paths(id, inode: local(inode, session), session)
+        case .parents(_, let inode):
+            parents(id, inode: local(inode, session), session)
+        case .listStorageClasses(_, let longForm):
+            storageClassList(id, longForm: longForm)
+        case .unsupported:
             send(FuseReply.status(type, id, .notSupported).encode())
         }
     }

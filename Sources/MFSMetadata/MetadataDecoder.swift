@@ -282,6 +282,7 @@ struct MetadataDecoder {
         guard ns.checksum == storedChecksum else {
             throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)
         }
+        ns.recordFileDirectories()
         return ns
     }
 }

@@ -78,7 +78,7 @@ extension Namespace {
         let id = takeNextInode(now: now)
         var r = template
         r.goal = dir.goal
-        if r.isDirectory { r.parent = parent.rawValue }
+        r.parent = parent.rawValue
         store(id, r)
         insertEntry(
             DirectoryEntry(hash: hash, inode: id, typeRaw: r.typeRaw, name: DirectoryName(name.bytes)), into: parent.rawValue,

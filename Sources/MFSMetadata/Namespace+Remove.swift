@@ -43,7 +43,7 @@ extension Namespace {
             guard !isDirectory else { throw .isDirectory }
         }
         _ = removeEntry(from: parent.rawValue, at: located.position, now: now)
-        dropLink(childID, now: now)
+        dropLink(childID, from: parent.rawValue, now: now)
         return childID
     }
 
@@ -54,8 +54,10 @@ extension Namespace {
         return empty
     }
 
-    /// One link of `id` is gone: the inode goes with its last link unless it is open.
-    mutating func dropLink(_ id: UInt32, now: UnixTime) {
+    /// One link of `id`, in `directory`, is gone: the inode goes with its last link unless it
+    /// is open. A file whose recorded directory held that link takes another directory that
+    /// holds one (found by a walk over the directories: only a hard-linked file pays it).
+    mutating func dropLink(_ id: UInt32, from directory: UInt32, now: UnixTime) {
         let remaining = updateInode(id) { r -> UInt32 in
             r.nlink = r.isDirectory ? 0 : r.nlink - 1
             r.ctime = now.rawValue
@@ -63,6 +65,37 @@ extension Namespace {
             return r.nlink
         }
         if remaining == 0, inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
+        if remaining > 0, inodes[Int(id)].parent == directory, let other = directoryHoldingLink(of: id) {
+            updateInode(id) { $0.parent = other }
+        }
+    }
+
+    /// Files, links and special nodes of a metadata file written before their directory was
+    /// recorded (it was for directories only) get the first directory, in inode order, that
+    /// holds a link. The checksum follows; it was checked against the file's before.
+    mutating func recordFileDirectories() {
+        var missing: [(child: UInt32, directory: UInt32)] = []
+        inodes.forEach { id, r in
+            guard r.isDirectory else { return }
+            r.directory.forEachChild { child in
+                if let c = record(child), !c.isDirectory, c.parent == 0 { missing.append((child, UInt32(id))) }
+            }
+        }
+        for (child, directory) in missing where inodes[Int(child)].parent == 0 { updateInode(child) { $0.parent = directory } }
+    }
+
+    /// A directory with an entry for `id`: its recorded one if it still has one, else the
+    /// first in inode order.
+    func directoryHoldingLink(of id: UInt32) -> UInt32? {
+        let recorded = inodes[Int(id)].parent
+        var found: UInt32?
+        inodes.withDirectory(Int(recorded)) { d in d.forEachChild { if $0 == id { found = recorded } } }
+        if found != nil { return found }
+        inodes.forEach { candidate, r in
+            guard found == nil, r.isDirectory else { return }
+            r.directory.forEachChild { if $0 == id { found = UInt32(candidate) } }
+        }
+        return found
     }
 
     /// Frees an inode that has no links and no opens, with its chunks.

@@ -65,14 +65,16 @@ extension Namespace {
         if let replacedID {
             let at = try! locate(newParent, newName.bytes, hash: newHash).position
             _ = removeEntry(from: newParent.rawValue, at: at, now: now)
-            dropLink(replacedID, now: now)
+            dropLink(replacedID, from: newParent.rawValue, now: now)
         }
         moved.name = DirectoryName(newName.bytes)
         moved.hash = newHash
         let to = try! locate(newParent, newName.bytes, hash: newHash).position
         insertEntry(moved, into: newParent.rawValue, at: to, now: now)
         updateInode(childID) { r in
-            if r.isDirectory { r.parent = newParent.rawValue }
+            // A file's recorded directory follows the link that moves (another link may stay
+            // behind: the new directory holds one all the same).
+            if r.isDirectory || r.parent == parent.rawValue { r.parent = newParent.rawValue }
             r.ctime = now.rawValue
         }
         return childID

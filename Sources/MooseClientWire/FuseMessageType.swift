@@ -3,6 +3,9 @@ import MooseWire
 /// The 9421 client dialect's types (`CLTOMA_FUSE_*` and `MATOCL_FUSE_*` of MooseFS 3.0.117's
 /// `MFSCommunication.h`). A reply's type is its request's plus one.
 extension MooseMessageType {
+    /// `mfslistsclass` and `mfsscadmin list` (through mfsmount's proxy): not a FUSE request
+    /// but sent on the session's connection all the same.
+    public static let storageClassList = MooseMessageType(360)
     public static let fuseRegister = MooseMessageType(400)
     public static let fuseRegisterReply = MooseMessageType(401)
     public static let fuseStatfs = MooseMessageType(402)
@@ -29,6 +32,9 @@ extension MooseMessageType {
     public static let fuseGetStorageClass = MooseMessageType(446)
     public static let fuseSetStorageClass = MooseMessageType(448)
     public static let fuseGetDirStats = MooseMessageType(462)
+    public static let fuseGetEattr = MooseMessageType(472)
+    public static let fuseParents = MooseMessageType(484)
+    public static let fusePaths = MooseMessageType(486)
     public static let fuseTruncate = MooseMessageType(464)
     public static let fuseGetXattr = MooseMessageType(478)
     public static let fuseSetXattr = MooseMessageType(480)
@@ -53,7 +59,8 @@ extension MooseMessageType {
     public var changesNothing: Bool {
         switch self {
         case .nop, .fuseStatfs, .fuseAccess, .fuseLookup, .fuseGetattr, .fuseReadlink, .fuseReaddir, .fuseReadChunk,
-            .fuseGetTrashTime, .fuseGetStorageClass, .fuseGetDirStats, .fuseGetXattr, .fuseGetFacl, .fuseTimeSync:
+            .fuseGetTrashTime, .fuseGetStorageClass, .fuseGetDirStats, .fuseGetXattr, .fuseGetFacl, .fuseTimeSync, .fuseCheck,
+            .fuseGetEattr, .fuseParents, .fusePaths, .storageClassList:
             true
         default: false
         }

@@ -105,6 +105,33 @@ extension FuseReply {
         case .dirStats(let id, let s):
             for value in [id, s.inodes, s.directories, s.files, 0, 0, s.chunks, 0, 0] { w.write(value) }
             for value in [s.length, s.size, s.realSize] { w.write(value) }
+        case .eattrs(let id, let directories, let files):
+            w.write(id)
+            w.write(UInt8(directories.count))
+            w.write(UInt8(files.count))
+            for entry in directories + files {
+                w.write(entry.eattr)
+                w.write(entry.count)
+            }
+        case .parents(let id, let inodes):
+            for value in [id] + inodes { w.write(value) }
+        case .paths(let id, let paths):
+            w.write(id)
+            for path in paths {
+                w.write(UInt32(path.count))
+                w.write(bytes: path)
+            }
+        case .storageClassList(let id, let classes, let longForm):
+            w.write(id)
+            for info in classes {
+                w.write(name: info.name)
+                guard longForm else { continue }
+                w.write(UInt8(0))  // admin only: no
+                w.write(StorageClassInfo.standardMode)
+                w.write(UInt16(0))  // archive delay
+                for _ in 0..<3 { w.write(info.copies) }  // create, keep and archive labels
+                for _ in 0..<(3 * Int(info.copies) * StorageClassInfo.masksPerLabel) { w.write(UInt32(0)) }
+            }
         case .timeSync(let id, let microseconds):
             w.write(id)
             w.write(microseconds)
@@ -263,9 +290,40 @@ extension FuseReply {
             for field in ["zero3", "zero4"] { guard try r.uint32(field) == 0 else { throw r.malformed(field, "not 0") } }
             let (length, size, realSize) = (try r.uint64("length"), try r.uint64("size"), try r.uint64("realsize"))
             return .dirStats(id, DirStats(inodes: inodes, directories: dirs, files: files, chunks: chunks, length: length, size: size, realSize: realSize))
+        case MooseMessageType.fuseGetEattr.reply:
+            let (directories, files) = (Int(try r.uint8("dcount")), Int(try r.uint8("fcount")))
+            try r.expectLength(6 + 5 * (directories + files))
+            var entries: [EattrCount] = []
+            for _ in 0..<(directories + files) { entries.append(EattrCount(eattr: try r.uint8("eattr"), count: try r.uint32("count"))) }
+            return .eattrs(id, directories: Array(entries[..<directories]), files: Array(entries[directories...]))
+        case MooseMessageType.fuseParents.reply:
+            let count = try r.entryCount(header: 4, entrySize: 4, limit: Int(UInt32.max), "parents")
+            var inodes: [UInt32] = []
+            for _ in 0..<count { inodes.append(try r.uint32("inode")) }
+            return .parents(id, inodes)
+        case MooseMessageType.fusePaths.reply:
+            var paths: [[UInt8]] = []
+            while r.remaining > 0 { paths.append(try r.bytes(Int(try r.uint32("length")), "path")) }
+            return .paths(id, paths)
+        case MooseMessageType.storageClassList.reply:
+            return .storageClassList(id, try storageClasses(&r), longForm: true)
         default:
             throw .unexpectedType(type, expected: "a MooseFS client reply this codec knows")
         }
+    }
+
+    /// SCLASS_LIST's long form to the end (the short form, names alone, is not decoded: a
+    /// reader cannot tell the two apart).
+    private static func storageClasses(_ r: inout MooseReader) throws(MooseWireError) -> [StorageClassInfo] {
+        var classes: [StorageClassInfo] = []
+        while r.remaining > 0 {
+            let name = try r.name("sclass")
+            _ = (try r.uint8("admin"), try r.uint8("mode"), try r.uint16("archdelay"))
+            let counts = [try r.uint8("ccount"), try r.uint8("kcount"), try r.uint8("acount")]
+            _ = try r.bytes(counts.reduce(0) { $0 + Int($1) } * StorageClassInfo.masksPerLabel * 4, "labelmasks")
+            classes.append(StorageClassInfo(name: name, copies: counts[1]))
+        }
+        return classes
     }
 
     /// `chunkid:64 version:32 N × (ip:32 port:16 csversion:32 labelmask:32)` to the end.

@@ -26,6 +26,10 @@ import MooseWire
 /// | `checkCopies` | 441 | `msgid 12 × count:32` (chunks by number of valid copies: 0…10+, then empty) |
 /// | `checkChunk` | 441 | `msgid chunkid:64 version:32 N × (ip:32 port:16 type:8)` (CHECK with an index) |
 /// | `posixLockInfo` | 495 | `msgid pid:32 type:8 start:64 end:64` (F_GETLK: the lock in the way, or type 0) |
+/// | `eattrs` | 473 | `msgid dcount:8 fcount:8` then dirs, then files: `eattr:8 count:32` |
+/// | `parents` | 485 | `msgid N × inode:32` |
+/// | `paths` | 487 | `msgid N × (length:32 path[length])` (from the session's root, no leading `/`) |
+/// | `storageClassList` | 361 | `msgid N × NAME`, or with the long form each NAME then `admin:8 mode:8 archdelay:16 ccount:8 kcount:8 acount:8` and (ccount+kcount+acount) × 4 × `labelmask:32` |
 /// | `dirStats` | 463 | `msgid inodes:32 dirs:32 files:32 0:32 0:32 chunks:32 0:32 0:32 length:64 size:64 realsize:64` |
 /// | `timeSync` | 705 | `msgid usec:64` |
 /// | `chunkHasChanged` | 702 | `0:32 inode:32 index:32 chunkid:64 version:32 length:64 truncflag:8` |
@@ -55,6 +59,10 @@ public enum FuseReply: MooseMessage {
     case checkChunk(UInt32, chunkID: UInt64, version: UInt32, [CopyState])
     case posixLockInfo(UInt32, pid: UInt32, type: UInt8, start: UInt64, end: UInt64)
     case dirStats(UInt32, DirStats)
+    case eattrs(UInt32, directories: [EattrCount], files: [EattrCount])
+    case parents(UInt32, [UInt32])
+    case paths(UInt32, [[UInt8]])
+    case storageClassList(UInt32, [StorageClassInfo], longForm: Bool)
     case timeSync(UInt32, microseconds: UInt64)
     case chunkHasChanged(inode: UInt32, index: UInt32, chunkID: UInt64, version: UInt32, fileLength: UInt64, truncated: UInt8)
     case lengthHasChanged(inode: UInt32, fileLength: UInt64)
@@ -132,6 +140,26 @@ public enum FuseReply: MooseMessage {
         public init(trashTime: UInt32, count: UInt32) { (self.trashTime, self.count) = (trashTime, count) }
     }
 
+    /// An extra-attribute set (MooseFS's `noowner`, `nodatacache`, ...) and how many nodes have it.
+    public struct EattrCount: Hashable, Sendable {
+        public var eattr: UInt8
+        public var count: UInt32
+        public init(eattr: UInt8, count: UInt32) { (self.eattr, self.count) = (eattr, count) }
+    }
+
+    /// A storage class in SCLASS_LIST's answer: its name and how many copies it keeps. Its
+    /// labels are all "any server", its mode MooseFS's default (`STD`), as MooseFS's own
+    /// classes "1" to "9" are.
+    public struct StorageClassInfo: Hashable, Sendable {
+        public var name: [UInt8]
+        public var copies: UInt8
+        public init(name: [UInt8], copies: UInt8) { (self.name, self.copies) = (name, copies) }
+        /// MooseFS's `SCLASS_MODE_STD`.
+        static let standardMode: UInt8 = 1
+        /// Label masks per label expression (MooseFS's `MASKORGROUP`).
+        static let masksPerLabel = 4
+    }
+
     /// GETDIRSTATS on a mount connection (the 60-byte form).
     public struct DirStats: Hashable, Sendable {
         public var inodes: UInt32
@@ -154,7 +182,7 @@ public enum FuseReply: MooseMessage {
     /// Built once: every reply's decode checks its type against it.
     public static let messageTypes: [MooseMessageType] =
         [.nop, .fuseChunkHasChanged, .fuseFlengHasChanged, .fuseTimeSyncReply, .fuseInvalidateChunkCache]
-        + (403...499).filter { $0 % 2 == 1 }.map { MooseMessageType($0) }
+        + [MooseMessageType.storageClassList.reply] + (403...499).filter { $0 % 2 == 1 }.map { MooseMessageType($0) }
 
     public var messageType: MooseMessageType {
         switch self {
@@ -175,6 +203,10 @@ public enum FuseReply: MooseMessage {
         case .checkCopies, .checkChunk: MooseMessageType.fuseCheck.reply
         case .posixLockInfo: MooseMessageType.fusePosixLock.reply
         case .dirStats: MooseMessageType.fuseGetDirStats.reply
+        case .eattrs: MooseMessageType.fuseGetEattr.reply
+        case .parents: MooseMessageType.fuseParents.reply
+        case .paths: MooseMessageType.fusePaths.reply
+        case .storageClassList: MooseMessageType.storageClassList.reply
         case .timeSync: .fuseTimeSyncReply
         case .chunkHasChanged: .fuseChunkHasChanged
         case .lengthHasChanged: .fuseFlengHasChanged

@@ -23,6 +23,9 @@ extension FuseRequest {
                 entries.append(AmtimeEntry(inode: try r.uint32("inode"), atime: try r.uint32("atime"), mtime: try r.uint32("mtime")))
             }
             return .amtimeInodes(entries)
+        case .storageClassList:
+            try r.expectLength(5)
+            return .listStorageClasses(try r.uint32("msgid"), longForm: try r.uint8("fver"))
         default:
             guard r.message.isFuseRequestWithMessageID else {
                 throw .unexpectedType(r.message, expected: "a MooseFS client request")
@@ -75,10 +78,15 @@ extension FuseRequest {
                 setMask: mask, mode: mode, uid: uid, gid: gid, atime: atime, mtime: mtime, winattr: try r.uint8("winattr"),
                 sugidClearMode: try r.uint8("sugidclearmode"))
             return .setattr(id, inode: inode, opened: opened, who, fields)
-        case .fuseReadlink, .fuseGetDirStats:
+        case .fuseReadlink, .fuseGetDirStats, .fuseParents, .fusePaths:
             try r.expectLength(8)
             let inode = try r.uint32("inode")
-            return r.message == .fuseReadlink ? .readlink(id, inode: inode) : .getDirStats(id, inode: inode)
+            switch r.message {
+            case .fuseReadlink: return .readlink(id, inode: inode)
+            case .fuseParents: return .parents(id, inode: inode)
+            case .fusePaths: return .paths(id, inode: inode)
+            default: return .getDirStats(id, inode: inode)
+            }
         case .fuseSymlink:
             let parent = try r.uint32("parent")
             let name = try r.name()
@@ -138,10 +146,11 @@ extension FuseRequest {
             try r.expectLength(8, 12)
             let inode = try r.uint32("inode")
             return .check(id, inode: inode, index: r.length == 12 ? try r.uint32("index") : nil)
-        case .fuseGetTrashTime, .fuseGetStorageClass:
+        case .fuseGetTrashTime, .fuseGetStorageClass, .fuseGetEattr:
             try r.expectLength(9)
             let (inode, gmode) = (try r.uint32("inode"), try r.uint8("gmode"))
             if r.message == .fuseGetTrashTime { return .getTrashTime(id, inode: inode, gmode: gmode) }
+            if r.message == .fuseGetEattr { return .getEattr(id, inode: inode, gmode: gmode) }
             return .getStorageClass(id, inode: inode, gmode: gmode)
         case .fuseSetTrashTime:
             try r.expectLength(17)

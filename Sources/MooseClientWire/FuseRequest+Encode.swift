@@ -28,6 +28,10 @@ extension FuseRequest {
         case .getStorageClass: .fuseGetStorageClass
         case .setStorageClass: .fuseSetStorageClass
         case .getDirStats: .fuseGetDirStats
+        case .getEattr: .fuseGetEattr
+        case .parents: .fuseParents
+        case .paths: .fusePaths
+        case .listStorageClasses: .storageClassList
         case .truncate: .fuseTruncate
         case .getXattr: .fuseGetXattr
         case .setXattr: .fuseSetXattr
@@ -90,8 +94,10 @@ extension FuseRequest {
             for value in [fields.uid, fields.gid, fields.atime, fields.mtime] { w.write(value) }
             w.write(fields.winattr)
             w.write(fields.sugidClearMode)
-        case .readlink(_, let inode), .getDirStats(_, let inode):
+        case .readlink(_, let inode), .getDirStats(_, let inode), .parents(_, let inode), .paths(_, let inode):
             w.write(inode)
+        case .listStorageClasses(_, let longForm):
+            w.write(longForm)
         case .symlink(_, let parent, let name, let target, let who):
             w.write(parent)
             w.write(name: name)
@@ -147,7 +153,7 @@ extension FuseRequest {
         case .check(_, let inode, let index):
             w.write(inode)
             if let index { w.write(index) }
-        case .getTrashTime(_, let inode, let gmode), .getStorageClass(_, let inode, let gmode):
+        case .getTrashTime(_, let inode, let gmode), .getStorageClass(_, let inode, let gmode), .getEattr(_, let inode, let gmode):
             w.write(inode)
             w.write(gmode)
         case .setTrashTime(_, let inode, let uid, let trashTime, let smode):

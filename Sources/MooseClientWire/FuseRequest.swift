@@ -29,7 +29,10 @@ import MooseWire
 /// | 444 | `setTrashTime` | `inode:32 uid:32 trashtime:32 smode:8` |
 /// | 446 | `getStorageClass` | `inode:32 gmode:8` |
 /// | 448 | `setStorageClass` | `inode:32 uid:32 0xFF smode:8 NAME [NAME]` (legacy: `inode uid goal:8 smode:8`) |
+/// | 360 | `listStorageClasses` | `fver:8` (0: names only) |
 /// | 462 | `getDirStats` | `inode:32` |
+/// | 472 | `getEattr` | `inode:32 gmode:8` |
+/// | 484, 486 | `parents`, `paths` | `inode:32` |
 /// | 464 | `truncate` | `inode:32 flags:8 G length:64` |
 /// | 478 | `getXattr` | `inode:32 NAME mode:8 opened:8 G` (an empty name lists) |
 /// | 480 | `setXattr` | `inode:32 NAME vleng:32 value mode:8 opened:8 G` |
@@ -70,6 +73,10 @@ public enum FuseRequest: MooseMessage {
     case getStorageClass(UInt32, inode: UInt32, gmode: UInt8)
     case setStorageClass(UInt32, inode: UInt32, uid: UInt32, StorageClassChange)
     case getDirStats(UInt32, inode: UInt32)
+    case getEattr(UInt32, inode: UInt32, gmode: UInt8)
+    case parents(UInt32, inode: UInt32)
+    case paths(UInt32, inode: UInt32)
+    case listStorageClasses(UInt32, longForm: UInt8)
     case truncate(UInt32, inode: UInt32, flags: UInt8, FuseCredentials, length: UInt64)
     case getXattr(UInt32, inode: UInt32, name: [UInt8], mode: UInt8, opened: UInt8, FuseCredentials)
     case setXattr(UInt32, inode: UInt32, name: [UInt8], value: [UInt8], mode: UInt8, opened: UInt8, FuseCredentials)
@@ -179,7 +186,8 @@ public enum FuseRequest: MooseMessage {
             .link(let id, _, _, _, _), .readdir(let id, _, _, _, _, _), .open(let id, _, _, _), .readChunk(let id, _, _, _),
             .writeChunk(let id, _, _, _), .writeChunkEnd(let id, _, _, _, _, _), .check(let id, _, _), .getTrashTime(let id, _, _),
             .setTrashTime(let id, _, _, _, _), .getStorageClass(let id, _, _), .setStorageClass(let id, _, _, _),
-            .getDirStats(let id, _), .truncate(let id, _, _, _, _), .getXattr(let id, _, _, _, _, _),
+            .getDirStats(let id, _), .getEattr(let id, _, _), .parents(let id, _), .paths(let id, _),
+            .listStorageClasses(let id, _), .truncate(let id, _, _, _, _), .getXattr(let id, _, _, _, _, _),
             .setXattr(let id, _, _, _, _, _, _), .create(let id, _, _, _, _, _), .getFacl(let id, _, _), .setFacl(let id, _, _, _, _),
             .flock(let id, _, _, _, _), .posixLock(let id, _), .unsupported(_, let id, _):
             id
@@ -187,12 +195,13 @@ public enum FuseRequest: MooseMessage {
     }
 
     public static let messageTypes: [MooseMessageType] =
-        [.nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync] + (402...498).filter { $0 % 2 == 0 }.map { MooseMessageType($0) }
+        [.nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync, .storageClassList]
+        + (402...498).filter { $0 % 2 == 0 }.map { MooseMessageType($0) }
 
     /// `messageTypes` without the search: every request's decode asks.
     public static func decodes(_ type: MooseMessageType) -> Bool {
         switch type {
-        case .nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync: true
+        case .nop, .fuseSustainedInodes, .fuseAmtimeInodes, .fuseTimeSync, .storageClassList: true
         default: type.isFuseRequestWithMessageID
         }
     }

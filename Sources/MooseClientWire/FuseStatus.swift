@@ -15,6 +15,7 @@ public struct FuseStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let chunkLost = FuseStatus(rawValue: 8)  // ENXIO
     public static let indexTooBig = FuseStatus(rawValue: 10)  // EFBIG
     public static let locked = FuseStatus(rawValue: 11)
+    public static let noChunk = FuseStatus(rawValue: 13)
     public static let chunkBusy = FuseStatus(rawValue: 14)
     public static let notOpened = FuseStatus(rawValue: 17)  // EBADF
     public static let noSpace = FuseStatus(rawValue: 21)  // ENOSPC
@@ -35,7 +36,7 @@ public struct FuseStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     private static let names: [UInt8: String] = [
         0: "OK", 1: "EPERM", 2: "ENOTDIR", 3: "ENOENT", 4: "EACCES", 5: "EEXIST", 6: "EINVAL", 7: "ENOTEMPTY", 8: "CHUNKLOST",
-        10: "INDEXTOOBIG", 11: "LOCKED", 14: "CHUNKBUSY", 17: "NOTOPENED", 21: "NOSPACE", 22: "IO", 33: "EROFS", 34: "QUOTA",
+        10: "INDEXTOOBIG", 11: "LOCKED", 13: "NOCHUNK", 14: "CHUNKBUSY", 17: "NOTOPENED", 21: "NOSPACE", 22: "IO", 33: "EROFS", 34: "QUOTA",
         35: "BADSESSIONID", 36: "NOPASSWORD", 37: "BADPASSWORD", 38: "ENOATTR", 39: "ENOTSUP", 40: "ERANGE", 45: "EAGAIN",
         46: "EINTR", 47: "ECANCELED", 48: "ENOENT_NOCACHE",
     ]

@@ -1,0 +1,149 @@
+import MFSChunkRegistry
+import MFSCore
+import MFSMetadata
+import MFSWire
+import MooseClientWire
+import MooseWire
+
+/// The requests of MooseFS's tools (`mfscheckfile`, `mfsfileinfo`, `mfsdirinfo`,
+/// `mfsgetsclass -r`, `mfsgeteattr`, `mfsfilepaths`, `mfslistsclass`), which mfsmount's proxy
+/// forwards on its session's connection. Each reads a snapshot of the namespace (and, for
+/// CHECK, the chunk registry) and changes nothing; the tree walks (GETDIRSTATS, the recursive
+/// forms) cost one step per node of the tree, on the event loop, as in MooseFS's master.
+extension MooseClientConnection {
+    /// CHECK: without an index, the file's chunks counted by number of valid copies (0…10+,
+    /// then holes); with one, that chunk's id, version and every copy with its state.
+    func check(_ id: UInt32, inode: InodeID, index: UInt32?, _ session: ClientSession) {
+        let type = MooseMessageType.fuseCheck.reply
+        guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        let slots: [ChunkID]
+        do throws(FSError) {
+            slots = try shared.service.namespace.chunkSlots(of: inode)
+        } catch {
+            return send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        }
+        let hub = shared.processor.chunks
+        guard let index else {
+            let existing = slots.filter { $0 != ChunkID(0) }
+            let copies = hub?.checkedCopies(of: existing) ?? existing.map { _ in [] }
+            var counts = [UInt32](repeating: 0, count: FuseReply.checkCountSlots)
+            for chunk in copies { counts[min(chunk.filter { $0.state.counts }.count, Self.checkMostCopies)] += 1 }
+            counts[FuseReply.checkCountSlots - 1] = UInt32(slots.count - existing.count)
+            return send(FuseReply.checkCopies(id, counts: counts).encode())
+        }
+        guard index < NamespaceLimits.maxChunkIndex else { return send(FuseReply.status(type, id, .indexTooBig).encode()) }
+        let chunk = Int(index) < slots.count ? slots[Int(index)] : ChunkID(0)
+        guard chunk != ChunkID(0) else { return send(FuseReply.checkChunk(id, chunkID: 0, version: 0, []).encode()) }
+        guard let version = shared.service.namespace.chunkVersion(chunk) else {
+            return send(FuseReply.status(type, id, .noChunk).encode())
+        }
+        let copies = (hub?.checkedCopies(of: [chunk]).first ?? []).prefix(MooseClientLimits.maxChunkLocations).map {
+            FuseReply.CopyState(ip: $0.location.address.ip, port: $0.location.address.port, type: $0.state.rawValue)
+        }
+        send(FuseReply.checkChunk(id, chunkID: chunk.rawValue, version: version, Array(copies)).encode())
+    }
+
+    /// The last CHECK count before the holes: chunks with this many valid copies or more.
+    static let checkMostCopies = 10
+
+    /// GETDIRSTATS: a directory's tree (or one file) counted as MooseFS counts it.
+    func dirStats(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
+        let type = MooseMessageType.fuseGetDirStats.reply
+        guard let attributes = visible(inode, session) else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        guard [.directory, .file].contains(attributes.type) else { return send(FuseReply.status(type, id, .notPermitted).encode()) }
+        do throws(FSError) {
+            let s = try shared.service.namespace.statistics(of: inode)
+            let stats = FuseReply.DirStats(
+                inodes: s.inodes, directories: s.directories, files: s.files, chunks: s.chunks, length: s.length, size: s.size,
+                realSize: s.realSize)
+            send(FuseReply.dirStats(id, stats).encode())
+        } catch {
+            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        }
+    }
+
+    /// GETSCLASS: the node's class, or with gmode 1 every class in its tree, files apart
+    /// from directories. Our classes are MooseFS's "1" to "9": the goal.
+    func storageClass(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseGetStorageClass.reply
+        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
+        let entries = { (counts: [UInt8: UInt32]) in
+            counts.sorted { $0.key < $1.key }.map { FuseReply.ClassCount(goal: $0.key, count: $0.value) }
+        }
+        send(FuseReply.storageClasses(id, files: entries(counts.files), directories: entries(counts.directories)).encode())
+    }
+
+    /// GETTRASHTIME: every node's trash time is 0 here (removed files go at once).
+    func trashTime(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseGetTrashTime.reply
+        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
+        let entry = { (counts: [UInt8: UInt32]) in
+            counts.isEmpty ? [] : [FuseReply.TrashTimeCount(trashTime: 0, count: counts.values.reduce(0, &+))]
+        }
+        send(FuseReply.trashTimes(id, files: entry(counts.files), directories: entry(counts.directories)).encode())
+    }
+
+    /// GETEATTR: no node has an extra attribute here (SETEATTR is refused with ENOTSUP), so
+    /// every node counts under the empty set.
+    func eattrs(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
+        let type = MooseMessageType.fuseGetEattr.reply
+        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
+        let entry = { (counts: [UInt8: UInt32]) in
+            counts.isEmpty ? [] : [FuseReply.EattrCount(eattr: 0, count: counts.values.reduce(0, &+))]
+        }
+        send(FuseReply.eattrs(id, directories: entry(counts.directories), files: entry(counts.files)).encode())
+    }
+
+    /// The goals over a node (gmode 0) or its tree (gmode 1); nil once an error is answered.
+    private func goalCounts(_ type: MooseMessageType, _ id: UInt32, _ inode: InodeID, _ gmode: UInt8, _ session: ClientSession)
+        -> GoalCounts?
+    {
+        guard visible(inode, session) != nil else {
+            send(FuseReply.status(type, id, .noEntry).encode())
+            return nil
+        }
+        guard gmode <= 1 else {
+            send(FuseReply.status(type, id, .invalidArgument).encode())
+            return nil
+        }
+        do throws(FSError) {
+            return try shared.service.namespace.goalCounts(of: inode, recursive: gmode == 1)
+        } catch {
+            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+            return nil
+        }
+    }
+
+    /// PATHS: every path of the node inside the session's export.
+    func paths(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
+        let type = MooseMessageType.fusePaths.reply
+        guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        do throws(FSError) {
+            send(FuseReply.paths(id, try shared.service.namespace.paths(of: inode, under: session.root)).encode())
+        } catch {
+            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        }
+    }
+
+    /// PARENTS: the directory of each link inside the session's export (as the client numbers
+    /// inodes: the export's root is 1).
+    func parents(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
+        let type = MooseMessageType.fuseParents.reply
+        let namespace = shared.service.namespace
+        guard visible(inode, session) != nil, inode != session.root else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        do throws(FSError) {
+            let directories = try namespace.linkDirectories(of: inode).filter { namespace.isInside($0, tree: session.root) }
+            send(FuseReply.parents(id, directories.map { remote($0, session) }).encode())
+        } catch {
+            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        }
+    }
+
+    /// SCLASS_LIST: MooseFS's predefined classes "1" to "9", which are our goals.
+    func storageClassList(_ id: UInt32, longForm: UInt8) {
+        let classes = (NamespaceLimits.minGoal...NamespaceLimits.maxGoal).map {
+            FuseReply.StorageClassInfo(name: Array(String($0).utf8), copies: $0)
+        }
+        send(FuseReply.storageClassList(id, classes, longForm: longForm & 1 != 0).encode())
+    }
+}
