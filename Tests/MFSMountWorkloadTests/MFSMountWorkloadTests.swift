@@ -69,6 +69,7 @@ import Testing
 
         unlinkedFileStaysUntilClosed(lab)
         twoMountsSeeEachOthersChanges(lab)
+        MooseToolsOnTheMount.check(lab)
         #expect(!lab.lab.read("master.log").contains("Fatal error"), "the master crashed")
     }
 

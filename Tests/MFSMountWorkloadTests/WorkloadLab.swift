@@ -60,14 +60,15 @@ final class WorkloadLab {
 
     /// mfsmount in the client's network namespace, its mount point in ours: in the foreground
     /// (`-f`), a child of the test, so nothing here waits on a daemon that never reports back.
-    private func mountAt(_ point: String) -> (status: Int32, output: String) {
+    func mountAt(_ point: String, extra: [String] = []) -> (status: Int32, output: String) {
         let log = "\(point).log"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-        process.arguments = [
-            "--net=/run/netns/\(lab.host("cl").namespace)", "/usr/bin/mfsmount", point, "-f", "-H", lab.host("m").address, "-o",
-            "mfsioretries=30",
-        ]
+        process.arguments =
+            [
+                "--net=/run/netns/\(lab.host("cl").namespace)", "/usr/bin/mfsmount", point, "-f", "-H", lab.host("m").address, "-o",
+                "mfsioretries=30",
+            ] + extra
         FileManager.default.createFile(atPath: log, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: log) else { return (1, "cannot write \(log)") }
         process.standardOutput = handle
@@ -95,6 +96,12 @@ final class WorkloadLab {
 
     @discardableResult
     func shell(_ command: String) -> (status: Int32, output: String) { NetnsLab.shell(command) }
+
+    /// A MooseFS tool in the client host's network namespace, where mfsmount's proxy listens
+    /// (the tools reach the master through it).
+    func tool(_ command: String) -> String {
+        shell("nsenter --net=/run/netns/\(lab.host("cl").namespace) \(command) 2>&1").output
+    }
 
     /// Runs `text` (bash, or python3 with `python`) with `arguments`.
     @discardableResult
