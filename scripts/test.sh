@@ -59,7 +59,11 @@ run_pass() {
     swift test "$@" >"$log" 2>&1
     pass_status=$?
     set -e
-    grep -E '^✘|error:|Fatal error' "$log" | head -n 200 || true
+    # Each failure with the lines Swift Testing prints under it ("↳": the expectation's
+    # message, such as a workload's own output), so a failure in CI can be read from its log.
+    awk '/^✘|error:|Fatal error/ { shown = 1; under = 0; print; next }
+        shown && /^(↳|  )/ && under < 40 { under++; print; next }
+        { shown = 0 }' "$log" | head -n 400 || true
     # Swift Testing's summary (XCTest's "Executed 0 tests" is left out: every test here is a
     # Swift Testing test); "━" starts it when a test recorded a known issue (`withKnownIssue`:
     # a gap written down as a test, shown here, not a failure).
