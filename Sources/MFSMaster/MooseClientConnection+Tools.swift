@@ -1,15 +1,19 @@
+import Dispatch
 import MFSChunkRegistry
 import MFSCore
 import MFSMetadata
 import MFSWire
 import MooseClientWire
 import MooseWire
+import NIOCore
 
 /// The requests of MooseFS's tools (`mfscheckfile`, `mfsfileinfo`, `mfsdirinfo`,
 /// `mfsgetsclass -r`, `mfsgeteattr`, `mfsfilepaths`, `mfslistsclass`), which mfsmount's proxy
 /// forwards on its session's connection. Each reads a snapshot of the namespace (and, for
-/// CHECK, the chunk registry) and changes nothing; the tree walks (GETDIRSTATS, the recursive
-/// forms) cost one step per node of the tree, on the event loop, as in MooseFS's master.
+/// CHECK, the chunk registry) and changes nothing. The tree walks (GETDIRSTATS, the recursive
+/// forms, PATHS) cost one step per node and run off the event loop on their snapshot
+/// (`offLoop`), so a big tree does not hold up the other connections the loop serves; MooseFS's
+/// master keeps such sums up to date instead.
 extension MooseClientConnection {
     /// CHECK: without an index, the file's chunks counted by number of valid copies (0…10+,
     /// then holes); with one, that chunk's id, version and every copy with its state.
@@ -43,6 +47,9 @@ extension MooseClientConnection {
         send(FuseReply.checkChunk(id, chunkID: chunk.rawValue, version: version, Array(copies)).encode())
     }
 
+    /// Where the tools' tree walks run, one after another.
+    static let treeWalks = DispatchQueue(label: "mfsmaster.tree-walks")
+
     /// The last CHECK count before the holes: chunks with this many valid copies or more.
     static let checkMostCopies = 10
 
@@ -51,77 +58,83 @@ extension MooseClientConnection {
         let type = MooseMessageType.fuseGetDirStats.reply
         guard let attributes = visible(inode, session) else { return send(FuseReply.status(type, id, .noEntry).encode()) }
         guard [.directory, .file].contains(attributes.type) else { return send(FuseReply.status(type, id, .notPermitted).encode()) }
-        do throws(FSError) {
-            let s = try shared.service.namespace.statistics(of: inode)
-            let stats = FuseReply.DirStats(
-                inodes: s.inodes, directories: s.directories, files: s.files, chunks: s.chunks, length: s.length, size: s.size,
-                realSize: s.realSize)
-            send(FuseReply.dirStats(id, stats).encode())
-        } catch {
-            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        let service = shared.service
+        offLoop {
+            do throws(FSError) {
+                let s = try service.namespace.statistics(of: inode)
+                let stats = FuseReply.DirStats(
+                    inodes: s.inodes, directories: s.directories, files: s.files, chunks: s.chunks, length: s.length, size: s.size,
+                    realSize: s.realSize)
+                return FuseReply.dirStats(id, stats).encode()
+            } catch {
+                return FuseReply.status(type, id, Self.status(WireStatus(error))).encode()
+            }
         }
     }
 
     /// GETSCLASS: the node's class, or with gmode 1 every class in its tree, files apart
     /// from directories. Our classes are MooseFS's "1" to "9": the goal.
     func storageClass(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
-        let type = MooseMessageType.fuseGetStorageClass.reply
-        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
-        let entries = { (counts: [UInt8: UInt32]) in
-            counts.sorted { $0.key < $1.key }.map { FuseReply.ClassCount(goal: $0.key, count: $0.value) }
+        goalCounts(.fuseGetStorageClass, id, inode, gmode, session) { counts in
+            let entries = { (counts: [UInt8: UInt32]) in
+                counts.sorted { $0.key < $1.key }.map { FuseReply.ClassCount(goal: $0.key, count: $0.value) }
+            }
+            return FuseReply.storageClasses(id, files: entries(counts.files), directories: entries(counts.directories))
         }
-        send(FuseReply.storageClasses(id, files: entries(counts.files), directories: entries(counts.directories)).encode())
     }
 
     /// GETTRASHTIME: every node's trash time is 0 here (removed files go at once).
     func trashTime(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
-        let type = MooseMessageType.fuseGetTrashTime.reply
-        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
-        let entry = { (counts: [UInt8: UInt32]) in
-            counts.isEmpty ? [] : [FuseReply.TrashTimeCount(trashTime: 0, count: counts.values.reduce(0, &+))]
+        goalCounts(.fuseGetTrashTime, id, inode, gmode, session) { counts in
+            let entry = { (counts: [UInt8: UInt32]) in
+                counts.isEmpty ? [] : [FuseReply.TrashTimeCount(trashTime: 0, count: counts.values.reduce(0, &+))]
+            }
+            return FuseReply.trashTimes(id, files: entry(counts.files), directories: entry(counts.directories))
         }
-        send(FuseReply.trashTimes(id, files: entry(counts.files), directories: entry(counts.directories)).encode())
     }
 
     /// GETEATTR: no node has an extra attribute here (SETEATTR is refused with ENOTSUP), so
     /// every node counts under the empty set.
     func eattrs(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
-        let type = MooseMessageType.fuseGetEattr.reply
-        guard let counts = goalCounts(type, id, inode, gmode, session) else { return }
-        let entry = { (counts: [UInt8: UInt32]) in
-            counts.isEmpty ? [] : [FuseReply.EattrCount(eattr: 0, count: counts.values.reduce(0, &+))]
+        goalCounts(.fuseGetEattr, id, inode, gmode, session) { counts in
+            let entry = { (counts: [UInt8: UInt32]) in
+                counts.isEmpty ? [] : [FuseReply.EattrCount(eattr: 0, count: counts.values.reduce(0, &+))]
+            }
+            return FuseReply.eattrs(id, directories: entry(counts.directories), files: entry(counts.files))
         }
-        send(FuseReply.eattrs(id, directories: entry(counts.directories), files: entry(counts.files)).encode())
     }
 
-    /// The goals over a node (gmode 0) or its tree (gmode 1); nil once an error is answered.
-    private func goalCounts(_ type: MooseMessageType, _ id: UInt32, _ inode: InodeID, _ gmode: UInt8, _ session: ClientSession)
-        -> GoalCounts?
-    {
-        guard visible(inode, session) != nil else {
-            send(FuseReply.status(type, id, .noEntry).encode())
-            return nil
+    /// Answers with `reply` of the goals over a node (gmode 0, here) or its tree (gmode 1, off
+    /// the event loop), or with the status of what went wrong.
+    private func goalCounts(
+        _ request: MooseMessageType, _ id: UInt32, _ inode: InodeID, _ gmode: UInt8, _ session: ClientSession,
+        reply: @escaping @Sendable (GoalCounts) -> FuseReply
+    ) {
+        let type = request.reply
+        guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        guard gmode <= 1 else { return send(FuseReply.status(type, id, .invalidArgument).encode()) }
+        let service = shared.service
+        let answer = { @Sendable () -> [UInt8] in
+            do throws(FSError) {
+                return reply(try service.namespace.goalCounts(of: inode, recursive: gmode == 1)).encode()
+            } catch {
+                return FuseReply.status(type, id, Self.status(WireStatus(error))).encode()
+            }
         }
-        guard gmode <= 1 else {
-            send(FuseReply.status(type, id, .invalidArgument).encode())
-            return nil
-        }
-        do throws(FSError) {
-            return try shared.service.namespace.goalCounts(of: inode, recursive: gmode == 1)
-        } catch {
-            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
-            return nil
-        }
+        if gmode == 1 { offLoop(answer) } else { send(answer()) }
     }
 
     /// PATHS: every path of the node inside the session's export.
     func paths(_ id: UInt32, inode: InodeID, _ session: ClientSession) {
         let type = MooseMessageType.fusePaths.reply
         guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
-        do throws(FSError) {
-            send(FuseReply.paths(id, try shared.service.namespace.paths(of: inode, under: session.root)).encode())
-        } catch {
-            send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
+        let (service, root) = (shared.service, session.root)
+        offLoop {
+            do throws(FSError) {
+                return FuseReply.paths(id, try service.namespace.paths(of: inode, under: root)).encode()
+            } catch {
+                return FuseReply.status(type, id, Self.status(WireStatus(error))).encode()
+            }
         }
     }
 
@@ -145,5 +158,21 @@ extension MooseClientConnection {
             FuseReply.StorageClassInfo(name: Array(String($0).utf8), copies: $0)
         }
         send(FuseReply.storageClassList(id, classes, longForm: longForm & 1 != 0).encode())
+    }
+
+    /// Runs `work` on the master's one queue for tree walks and sends what it returns on this
+    /// connection's event loop (a reply carries its msgid: the client takes replies in any
+    /// order). One walk at a time, each on a snapshot taken when it starts: a snapshot's pages
+    /// are copied by the writers while it lives, so walks in parallel would multiply that memory.
+    private func offLoop(_ work: @escaping @Sendable () -> [UInt8]) {
+        guard let eventLoop = handler.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        Self.treeWalks.async {
+            let reply = work()
+            eventLoop.execute {
+                bound.value.send(reply)
+                bound.value.handler.flushOutput()
+            }
+        }
     }
 }
