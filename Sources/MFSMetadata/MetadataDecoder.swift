@@ -13,6 +13,8 @@ struct MetadataDecoder {
     /// are read from the records instead (a sparse file must not cost gigabytes here).
     private var types: [UInt8] = []
     static let typeTableLimit = 1 << 26
+    /// `NODES` v1: only directories recorded their directory; the others' are filled in.
+    var fillFileDirectories = false
 
     init(header: MetadataFile.Header) {
         ns = Namespace()
@@ -282,7 +284,7 @@ struct MetadataDecoder {
         guard ns.checksum == storedChecksum else {
             throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)
         }
-        ns.recordFileDirectories()
+        if fillFileDirectories { ns.recordFileDirectories() }
         return ns
     }
 }

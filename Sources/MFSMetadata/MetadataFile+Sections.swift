@@ -5,10 +5,12 @@ extension MetadataFile {
     ///
     /// - `PARAMS` v1: next inode u32 | next chunk u64 | next session u32 | inode reuse delay u32 |
     ///   request memory u32 | namespace checksum u64 | inode count u64 | chunk count u64
-    /// - `NODES` v1, per inode in ascending order: inode u32 | type u8 | goal u8 | mode u16 |
+    /// - `NODES` v2, per inode in ascending order: inode u32 | type u8 | goal u8 | mode u16 |
     ///   uid u32 | gid u32 | atime u32 | mtime u32 | ctime u32 | nlink u32 | parent u32 | size u64,
     ///   then for a symlink target length u16 + target, for a file chunk count u32 + chunk ids u64
-    ///   (0 for a hole). Open counts are not stored: they follow from `SESSIONS`.
+    ///   (0 for a hole). Open counts are not stored: they follow from `SESSIONS`. `parent` is a
+    ///   directory holding a link (0: none known, docs/METADATA.md). v1 recorded it for
+    ///   directories only; a v1 file loads with each other node's filled in from `EDGES`.
     /// - `EDGES` v1, per non-empty directory in ascending order: directory u32 | count u32, then
     ///   per entry in directory order: child u32 | name length u8 | name.
     /// - `CHUNKS` v1: count u64, then per chunk in ascending order: chunk id u64 | version u32
@@ -47,7 +49,7 @@ extension MetadataFile {
         case flocks = "FLCK"
         case posixLocks = "PLCK"
 
-        var version: UInt16 { 1 }
+        var version: UInt16 { self == .nodes ? 2 : 1 }
 
         /// Whether a file without this section is refused. `VOTERS` and `CSERVERS` came later:
         /// a file from before has none, and loads with no voters and no chunkservers.

@@ -103,6 +103,7 @@ extension Namespace {
         updateInode(inode.rawValue) { r in
             r.nlink += 1
             r.ctime = now.rawValue
+            if r.parent == 0 { r.parent = parent.rawValue }  // it had lost track of its links' directories
         }
     }
 

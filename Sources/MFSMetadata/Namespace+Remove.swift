@@ -55,8 +55,11 @@ extension Namespace {
     }
 
     /// One link of `id`, in `directory`, is gone: the inode goes with its last link unless it
-    /// is open. A file whose recorded directory held that link takes another directory that
-    /// holds one (found by a walk over the directories: only a hard-linked file pays it).
+    /// is open. A file whose recorded directory held that link keeps it if another link is
+    /// there, and records none otherwise (0): the directories of its other links are not
+    /// known without a walk over every directory, which a replay of many such removals could
+    /// not afford. Such a file is then outside every exported subdirectory (reached only from
+    /// a session of the whole tree), and `paths(of:under:)` walks to find its links.
     mutating func dropLink(_ id: UInt32, from directory: UInt32, now: UnixTime) {
         let remaining = updateInode(id) { r -> UInt32 in
             r.nlink = r.isDirectory ? 0 : r.nlink - 1
@@ -65,13 +68,20 @@ extension Namespace {
             return r.nlink
         }
         if remaining == 0, inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
-        if remaining > 0, inodes[Int(id)].parent == directory, let other = directoryHoldingLink(of: id) {
-            updateInode(id) { $0.parent = other }
+        if remaining > 0, inodes[Int(id)].parent == directory, !directoryHolds(directory, id) {
+            updateInode(id) { $0.parent = 0 }
         }
     }
 
+    /// Whether `directory` has an entry for `id` (a walk over that directory).
+    func directoryHolds(_ directory: UInt32, _ id: UInt32) -> Bool {
+        var found = false
+        inodes.withDirectory(Int(directory)) { d in d.forEachChild { if $0 == id { found = true } } }
+        return found
+    }
+
     /// Files, links and special nodes of a metadata file written before their directory was
-    /// recorded (it was for directories only) get the first directory, in inode order, that
+    /// recorded (`NODES` v1: directories only) get the first directory, in inode order, that
     /// holds a link. The checksum follows; it was checked against the file's before.
     mutating func recordFileDirectories() {
         var missing: [(child: UInt32, directory: UInt32)] = []
@@ -82,20 +92,6 @@ extension Namespace {
             }
         }
         for (child, directory) in missing where inodes[Int(child)].parent == 0 { updateInode(child) { $0.parent = directory } }
-    }
-
-    /// A directory with an entry for `id`: its recorded one if it still has one, else the
-    /// first in inode order.
-    func directoryHoldingLink(of id: UInt32) -> UInt32? {
-        let recorded = inodes[Int(id)].parent
-        var found: UInt32?
-        inodes.withDirectory(Int(recorded)) { d in d.forEachChild { if $0 == id { found = recorded } } }
-        if found != nil { return found }
-        inodes.forEach { candidate, r in
-            guard found == nil, r.isDirectory else { return }
-            r.directory.forEachChild { if $0 == id { found = UInt32(candidate) } }
-        }
-        return found
     }
 
     /// Frees an inode that has no links and no opens, with its chunks.

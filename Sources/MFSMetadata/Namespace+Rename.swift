@@ -74,7 +74,7 @@ extension Namespace {
         updateInode(childID) { r in
             // A file's recorded directory follows the link that moves (another link may stay
             // behind: the new directory holds one all the same).
-            if r.isDirectory || r.parent == parent.rawValue { r.parent = newParent.rawValue }
+            if r.isDirectory || r.parent == parent.rawValue || r.parent == 0 { r.parent = newParent.rawValue }
             r.ctime = now.rawValue
         }
         return childID

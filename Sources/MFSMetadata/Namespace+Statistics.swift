@@ -88,13 +88,16 @@ extension Namespace {
     }
 
     /// Every link of `inode`: its directory and name there (see `paths(of:under:)` for where
-    /// they are looked for). None for the root or an unlinked file still open.
+    /// they are looked for; a file that records no directory is looked for everywhere). None
+    /// for the root or an unlinked file still open.
     private func links(of inode: InodeID) throws(FSError) -> [(directory: UInt32, name: [UInt8])] {
         let r = try existing(inode)
-        guard inode != .root, r.parent != 0 else { return [] }
+        guard inode != .root, r.nlink > 0 else { return [] }
         var links: [(directory: UInt32, name: [UInt8])] = []
-        inodes.withDirectory(Int(r.parent)) { d in
-            d.forEach { if $0.inode == inode.rawValue { links.append((r.parent, $0.name.bytes)) } }
+        if r.parent != 0 {
+            inodes.withDirectory(Int(r.parent)) { d in
+                d.forEach { if $0.inode == inode.rawValue { links.append((r.parent, $0.name.bytes)) } }
+            }
         }
         if !r.isDirectory, links.count < Int(r.nlink) {
             inodes.forEach { id, candidate in

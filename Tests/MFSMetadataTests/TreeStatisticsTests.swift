@@ -98,18 +98,39 @@ import Testing
         #expect(!ns.isInside(ids["f"]!, tree: ids["d"]!) && ns.isInside(ids["f"]!, tree: .root))
     }
 
-    @Test func theRecordedDirectoryFollowsTheRemainingLinks() throws {
+    @Test func theRecordedDirectoryFollowsTheLinks() throws {
         var (ns, ids) = try TreeStatisticsTests.tree()
-        _ = try ns.link(ids["big"]!, into: ids["e"]!, as: "big2", who: .root, now: t0)
-        #expect(ns.record(ids["big"]!.rawValue)!.parent == InodeID.root.rawValue)
-        // The first link goes: the one left in e is the file's directory now.
+        let big = ids["big"]!
+        _ = try ns.link(big, into: ids["e"]!, as: "big2", who: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == InodeID.root.rawValue)
+        // The link in the recorded directory goes, the other is elsewhere: no directory is
+        // recorded (finding it would be a walk over every directory), so the file is outside
+        // every exported subdirectory; its paths are still found, by that walk.
         _ = try ns.unlink(.root, "big", as: .root, now: t0)
-        #expect(ns.record(ids["big"]!.rawValue)!.parent == ids["e"]!.rawValue)
-        #expect(ns.isInside(ids["big"]!, tree: ids["d"]!))
-        #expect(try ns.paths(of: ids["big"]!, under: .root) == [Array("d/e/big2".utf8)])
-        // The last link goes: the file is outside every tree.
-        _ = try ns.unlink(ids["e"]!, "big2", as: .root, now: t0)
-        #expect(ns.record(ids["big"]!.rawValue) == nil)
+        #expect(ns.record(big.rawValue)!.parent == 0)
+        #expect(!ns.isInside(big, tree: ids["d"]!) && ns.isInside(big, tree: .root))
+        #expect(try ns.paths(of: big, under: .root) == [Array("d/e/big2".utf8)])
+        #expect(try ns.linkDirectories(of: big) == [ids["e"]!])
+        // A new link, or a rename of one, records a directory again.
+        _ = try ns.link(big, into: ids["d"]!, as: "big3", who: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == ids["d"]!.rawValue && ns.isInside(big, tree: ids["d"]!))
+        // Another link in the same directory keeps it recorded.
+        let f = ids["f"]!
+        _ = try ns.link(f, into: ids["e"]!, as: "g", who: .root, now: t0)
+        _ = try ns.unlink(ids["e"]!, "f", as: .root, now: t0)
+        #expect(ns.record(f.rawValue)!.parent == ids["e"]!.rawValue && ns.isInside(f, tree: ids["d"]!))
+        // The last link goes: so does the file.
+        _ = try ns.unlink(ids["e"]!, "g", as: .root, now: t0)
+        #expect(ns.record(f.rawValue) == nil)
+    }
+
+    @Test func aRenameRecordsTheDirectoryOfAFileThatHadLostIt() throws {
+        var (ns, ids) = try TreeStatisticsTests.tree()
+        let big = ids["big"]!
+        _ = try ns.link(big, into: ids["e"]!, as: "big2", who: .root, now: t0)
+        _ = try ns.unlink(.root, "big", as: .root, now: t0)
+        _ = try ns.rename(ids["e"]!, "big2", to: ids["d"]!, "moved", as: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == ids["d"]!.rawValue)
     }
 
     /// A metadata file written before files recorded their directory (0 there) loads with the
@@ -117,11 +138,21 @@ import Testing
     @Test func anOlderMetadataFileGetsTheDirectoriesFilledIn() throws {
         var (ns, ids) = try TreeStatisticsTests.tree()
         for name in ["big", "f", "hole", "fifo", "link"] { ns.updateInode(ids[name]!.rawValue) { $0.parent = 0 } }
-        let loaded = try MetadataFile.decode(MetadataFile.encode(ns))
+        // As such a build wrote it: NODES version 1 (the section header's version field).
+        var bytes = MetadataFile.encode(ns)
+        let name = Array("NODES".utf8) + [0, 0, 0]
+        let at = try #require((0..<(bytes.count - 10)).first { Array(bytes[$0..<($0 + 8)]) == name })
+        #expect(bytes[at + 8] == 0 && bytes[at + 9] == 2)
+        bytes[at + 9] = 1
+        let loaded = try MetadataFile.decode(bytes)
         #expect(loaded.record(ids["f"]!.rawValue)!.parent == ids["e"]!.rawValue)
         #expect(loaded.record(ids["big"]!.rawValue)!.parent == InodeID.root.rawValue)
         #expect(loaded.isInside(ids["f"]!, tree: ids["d"]!))
         let (fresh, _) = try TreeStatisticsTests.tree()
         #expect(loaded.checksum == fresh.checksum, "the filled-in namespace is the one the changes build")
+        // Written now (NODES v2), a file that lost track of its directory keeps 0.
+        var lost = fresh
+        lost.updateInode(ids["big"]!.rawValue) { $0.parent = 0 }
+        #expect(try MetadataFile.decode(MetadataFile.encode(lost)).record(ids["big"]!.rawValue)!.parent == 0)
     }
 }
