@@ -72,8 +72,8 @@ extension Namespace {
 
     /// Every path of `inode` inside the directory `top`, names joined by `/` with no leading
     /// one, as MooseFS's PATHS gives them (`top` itself is `/`). A file's links are looked for
-    /// in the directory of its first link, and only when it has more links than that one
-    /// directory holds in every directory (O(namespace): `mfsfilepaths` of a hard link).
+    /// in its recorded directory, and in every directory only when it has more links than that
+    /// one holds or records none (O(namespace): `mfsfilepaths` of some hard-linked files).
     public func paths(of inode: InodeID, under top: InodeID) throws(FSError) -> [[UInt8]] {
         if inode == top { return [[0x2F]] }
         return try links(of: inode).compactMap { link in
