@@ -20,9 +20,10 @@ extension MooseClientConnection {
     func check(_ id: UInt32, inode: InodeID, index: UInt32?, _ session: ClientSession) {
         let type = MooseMessageType.fuseCheck.reply
         guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
+        let namespace = shared.service.namespace
         let slots: [ChunkID]
         do throws(FSError) {
-            slots = try shared.service.namespace.chunkSlots(of: inode)
+            slots = try namespace.chunkSlots(of: inode)
         } catch {
             return send(FuseReply.status(type, id, Self.status(WireStatus(error))).encode())
         }
@@ -38,7 +39,7 @@ extension MooseClientConnection {
         guard index < NamespaceLimits.maxChunkIndex else { return send(FuseReply.status(type, id, .indexTooBig).encode()) }
         let chunk = Int(index) < slots.count ? slots[Int(index)] : ChunkID(0)
         guard chunk != ChunkID(0) else { return send(FuseReply.checkChunk(id, chunkID: 0, version: 0, []).encode()) }
-        guard let version = shared.service.namespace.chunkVersion(chunk) else {
+        guard let version = namespace.chunkVersion(chunk) else {
             return send(FuseReply.status(type, id, .noChunk).encode())
         }
         let copies = (hub?.checkedCopies(of: [chunk]).first ?? []).prefix(MooseClientLimits.maxChunkLocations).map {
@@ -86,9 +87,7 @@ extension MooseClientConnection {
     /// GETTRASHTIME: every node's trash time is 0 here (removed files go at once).
     func trashTime(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
         goalCounts(.fuseGetTrashTime, id, inode, gmode, session) { counts in
-            let entry = { (counts: [UInt8: UInt32]) in
-                counts.isEmpty ? [] : [FuseReply.TrashTimeCount(trashTime: 0, count: counts.values.reduce(0, &+))]
-            }
+            let entry = { Self.allAlike($0) { FuseReply.TrashTimeCount(trashTime: 0, count: $0) } }
             return FuseReply.trashTimes(id, files: entry(counts.files), directories: entry(counts.directories))
         }
     }
@@ -97,11 +96,14 @@ extension MooseClientConnection {
     /// every node counts under the empty set.
     func eattrs(_ id: UInt32, inode: InodeID, gmode: UInt8, _ session: ClientSession) {
         goalCounts(.fuseGetEattr, id, inode, gmode, session) { counts in
-            let entry = { (counts: [UInt8: UInt32]) in
-                counts.isEmpty ? [] : [FuseReply.EattrCount(eattr: 0, count: counts.values.reduce(0, &+))]
-            }
+            let entry = { Self.allAlike($0) { FuseReply.EattrCount(eattr: 0, count: $0) } }
             return FuseReply.eattrs(id, directories: entry(counts.directories), files: entry(counts.files))
         }
+    }
+
+    /// One entry counting every node of `counts` (all alike in what is asked), none for none.
+    private static func allAlike<Entry>(_ counts: [UInt8: UInt32], _ entry: (UInt32) -> Entry) -> [Entry] {
+        counts.isEmpty ? [] : [entry(counts.values.reduce(0, &+))]
     }
 
     /// Answers with `reply` of the goals over a node (gmode 0, here) or its tree (gmode 1, off

@@ -288,3 +288,19 @@ struct MetadataDecoder {
         return ns
     }
 }
+
+extension Namespace {
+    /// Files, links and special nodes of a metadata file written before their directory was
+    /// recorded (`NODES` v1: directories only) get the first directory, in inode order, that
+    /// holds a link. The checksum follows; it was checked against the file's before.
+    mutating func recordFileDirectories() {
+        var missing: [(child: UInt32, directory: UInt32)] = []
+        inodes.forEach { id, r in
+            guard r.isDirectory else { return }
+            r.directory.forEachChild { child in
+                if let c = record(child), !c.isDirectory, c.parent == 0 { missing.append((child, UInt32(id))) }
+            }
+        }
+        for (child, directory) in missing where inodes[Int(child)].parent == 0 { updateInode(child) { $0.parent = directory } }
+    }
+}

@@ -80,20 +80,6 @@ extension Namespace {
         return found
     }
 
-    /// Files, links and special nodes of a metadata file written before their directory was
-    /// recorded (`NODES` v1: directories only) get the first directory, in inode order, that
-    /// holds a link. The checksum follows; it was checked against the file's before.
-    mutating func recordFileDirectories() {
-        var missing: [(child: UInt32, directory: UInt32)] = []
-        inodes.forEach { id, r in
-            guard r.isDirectory else { return }
-            r.directory.forEachChild { child in
-                if let c = record(child), !c.isDirectory, c.parent == 0 { missing.append((child, UInt32(id))) }
-            }
-        }
-        for (child, directory) in missing where inodes[Int(child)].parent == 0 { updateInode(child) { $0.parent = directory } }
-    }
-
     /// Frees an inode that has no links and no opens, with its chunks.
     mutating func destroy(_ id: UInt32, now: UnixTime) {
         for chunk in inodes[Int(id)].chunkList where chunk != 0 { freeChunk(chunk) }
