@@ -33,7 +33,7 @@ extension ChunkserverPortTests {
         let (a, b, _, _) = try Self.twoChunkservers(master, port: port)
         let (client, inode) = try Self.openFile(master)
 
-        kill(pid, SIGSTOP)
+        #expect(freeze(pid), "the metalogger did not stop")
         let write = client.newID()
         client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())
         let early = try a.awaitCommand(seconds: 1) { if case .create(let c) = $0 { c } else { nil } }
@@ -52,7 +52,7 @@ extension ChunkserverPortTests {
             try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: onA.chunkID, length: 70_000)).wireStatus == .ok)
 
         // The write went to two servers, so the next one bumps the version first.
-        kill(pid, SIGSTOP)
+        #expect(freeze(pid), "the metalogger did not stop")
         let second = client.newID()
         client.send(ClientRequest.writeChunk(second, rootCaller, inode: inode, index: 0).encode())
         let earlyBump = try a.awaitCommand(seconds: 1) { if case .setVersion(let s) = $0 { s } else { nil } }

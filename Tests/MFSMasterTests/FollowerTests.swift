@@ -183,7 +183,7 @@ import Testing
         try metalogger.start()
         #expect(Self.peersCaughtUp(active, peers: 2))
         let pids = [follower.process!.processIdentifier, metalogger.process!.processIdentifier]
-        for pid in pids { kill(pid, SIGSTOP) }
+        for pid in pids { #expect(freeze(pid), "process \(pid) did not stop") }
         let creator = try PipelinedCreator(port: active.clientPort, prefix: "p")
         creator.start(limit: 300)
         #expect(eventually { creator.isFinished })

@@ -39,6 +39,30 @@ func eventually(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows
     return try condition()
 }
 
+/// SIGSTOP to `pid`, and waits (up to 5 s) until every thread of it is stopped: true once
+/// they are. The signal stops one thread at once and the others only once that one has run, so
+/// on a busy machine another thread could still answer for a few milliseconds after `kill`
+/// returns (a CI run saw a stopped metalogger's acknowledgement come in that way).
+@discardableResult
+func freeze(_ pid: pid_t) -> Bool {
+    kill(pid, SIGSTOP)
+    return eventually(5) {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"), !threads.isEmpty else {
+            return false
+        }
+        return threads.allSatisfy { threadState(pid, $0) == "T" }
+    }
+}
+
+/// The state letter of thread `thread` of `pid` (the field after the command's closing
+/// parenthesis in its `stat`), or nil when it is gone.
+private func threadState(_ pid: pid_t, _ thread: String) -> Character? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
+    return stat[stat.index(after: close)...].first { $0 != " " }
+}
+
 extension MasterProcess {
     /// `/status` of this master.
     func status() throws -> MasterStatus { try StatusClient.fetch("127.0.0.1:\(statusPort)", timeout: 5) }
