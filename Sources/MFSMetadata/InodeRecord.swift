@@ -13,8 +13,8 @@ struct InodeRecord: PagedElement {
     var mtime: UInt32
     var ctime: UInt32
     var nlink: UInt32
-    /// For a directory, its parent (the root is its own parent); for other types the directory
-    /// of its first link, 0 once unlinked.
+    /// For a directory, its parent (the root is its own parent); for other types a directory
+    /// that holds one of its links (`Namespace+Links.swift` says which), 0 once unlinked.
     var parent: UInt32
     /// Opens across all sessions; an unlinked inode stays while this is above zero.
     var openCount: UInt32

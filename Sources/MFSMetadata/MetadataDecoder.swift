@@ -11,10 +11,13 @@ struct MetadataDecoder {
     /// type, and reading it from the 56-byte records at random was a cache miss per entry (four
     /// fifths of decoding EDGES); this table is 1 byte an inode. Ids from `typeTableLimit` on
     /// are read from the records instead (a sparse file must not cost gigabytes here).
+    /// A type's high bit (`needsLinks`) marks a node whose links' directories are wanted.
     private var types: [UInt8] = []
     static let typeTableLimit = 1 << 26
-    /// `NODES` v1: only directories recorded their directory; the others' are filled in.
-    var fillFileDirectories = false
+    static let needsLinks: UInt8 = 0x80
+    /// Each link (node, directory) of the nodes with several links or no recorded directory,
+    /// directories ascending (`Namespace.recordLinkDirectories`).
+    private var links: [(node: UInt32, directory: UInt32)] = []
 
     init(header: MetadataFile.Header) {
         ns = Namespace()
@@ -96,7 +99,7 @@ struct MetadataDecoder {
             if id < Self.typeTableLimit {
                 if types.isEmpty { types.reserveCapacity(min(Int(ns.nextInode), Self.typeTableLimit)) }
                 if types.count <= id { types.append(contentsOf: repeatElement(0, count: Int(id) - types.count + 1)) }
-                types[Int(id)] = rec.typeRaw
+                types[Int(id)] = rec.typeRaw | (Self.wantsLinks(rec) ? Self.needsLinks : 0)
             }
         }
         guard let root = ns.record(InodeID.root.rawValue), root.isDirectory else { throw malformed(.nodes, "no root directory") }
@@ -122,9 +125,12 @@ struct MetadataDecoder {
                 let length = Int(try r.readInteger(UInt8.self))
                 let name = try r.read(count: length)
                 guard EntryName.isValid(name) else { throw malformed(.edges, "directory \(dirID) has an invalid name") }
-                let typeRaw =
+                let marked =
                     child < Self.typeTableLimit
-                    ? (Int(child) < types.count ? types[Int(child)] : 0) : (ns.inodes.read(Int(child), { $0.typeRaw }) ?? 0)
+                    ? (Int(child) < types.count ? types[Int(child)] : 0)
+                    : (ns.inodes.read(Int(child), { $0.typeRaw | (Self.wantsLinks($0) ? Self.needsLinks : 0) }) ?? 0)
+                let typeRaw = marked & ~Self.needsLinks
+                if marked & Self.needsLinks != 0 { links.append((child, dirID)) }
                 guard typeRaw != 0 else {
                     throw malformed(.edges, "directory \(dirID) names missing inode \(child)")
                 }
@@ -284,23 +290,14 @@ struct MetadataDecoder {
         guard ns.checksum == storedChecksum else {
             throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)
         }
-        if fillFileDirectories { ns.recordFileDirectories() }
+        if !links.isEmpty { ns.recordLinkDirectories(links) }
         return ns
     }
-}
 
-extension Namespace {
-    /// Files, links and special nodes of a metadata file written before their directory was
-    /// recorded (`NODES` v1: directories only) get the first directory, in inode order, that
-    /// holds a link. The checksum follows; it was checked against the file's before.
-    mutating func recordFileDirectories() {
-        var missing: [(child: UInt32, directory: UInt32)] = []
-        inodes.forEach { id, r in
-            guard r.isDirectory else { return }
-            r.directory.forEachChild { child in
-                if let c = record(child), !c.isDirectory, c.parent == 0 { missing.append((child, UInt32(id))) }
-            }
-        }
-        for (child, directory) in missing where inodes[Int(child)].parent == 0 { updateInode(child) { $0.parent = directory } }
+    /// A node whose links' directories the load collects: one with several links (for
+    /// `Namespace.hardLinkDirectories`), or a linked one that records no directory (every
+    /// node but directories in `NODES` v1, written before they recorded theirs).
+    static func wantsLinks(_ r: borrowing InodeRecord) -> Bool {
+        !r.isDirectory && (r.nlink > 1 || (r.nlink == 1 && r.parent == 0))
     }
 }

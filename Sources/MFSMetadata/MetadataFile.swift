@@ -126,7 +126,6 @@ public enum MetadataFile {
                     throw .unsupportedSectionVersion(section: name, version: version, supported: section.version)
                 }
                 guard seen.insert(name).inserted else { throw .malformed(section: name, reason: "appears twice") }
-                if section == .nodes, version < 2 { decoder.fillFileDirectories = true }
                 var payload = ByteReader(bytes, offset: offset, end: end)
                 do {
                     try decoder.decode(section, &payload)

@@ -100,10 +100,10 @@ extension Namespace {
         insertEntry(
             DirectoryEntry(hash: hash, inode: inode.rawValue, typeRaw: child.typeRaw, name: DirectoryName(name.bytes)),
             into: parent.rawValue, at: position, now: now)
+        linkAdded(inode.rawValue, in: parent.rawValue, linksBefore: child.nlink, recorded: child.parent)
         updateInode(inode.rawValue) { r in
             r.nlink += 1
             r.ctime = now.rawValue
-            if r.parent == 0 { r.parent = parent.rawValue }  // it had lost track of its links' directories
         }
     }
 

@@ -55,29 +55,18 @@ extension Namespace {
     }
 
     /// One link of `id`, in `directory`, is gone: the inode goes with its last link unless it
-    /// is open. A file whose recorded directory held that link keeps it if another link is
-    /// there, and records none otherwise (0): the directories of its other links are not
-    /// known without a walk over every directory, which a replay of many such removals could
-    /// not afford. Such a file is then outside every exported subdirectory (reached only from
-    /// a session of the whole tree), and `paths(of:under:)` walks to find its links.
+    /// is open. A node with links left records a directory that still holds one
+    /// (`linkRemoved`: the lowest-numbered, if the recorded one held its last there).
     mutating func dropLink(_ id: UInt32, from directory: UInt32, now: UnixTime) {
-        let remaining = updateInode(id) { r -> UInt32 in
-            r.nlink = r.isDirectory ? 0 : r.nlink - 1
+        let before = inodes[Int(id)]
+        let remaining: UInt32 = before.isDirectory ? 0 : before.nlink - 1
+        let recorded = remaining == 0 ? 0 : linkRemoved(id, from: directory, linksLeft: remaining, recorded: before.parent)
+        updateInode(id) { r in
+            r.nlink = remaining
             r.ctime = now.rawValue
-            if r.nlink == 0 { r.parent = 0 }
-            return r.nlink
+            r.parent = recorded
         }
         if remaining == 0, inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
-        if remaining > 0, inodes[Int(id)].parent == directory, !directoryHolds(directory, id) {
-            updateInode(id) { $0.parent = 0 }
-        }
-    }
-
-    /// Whether `directory` has an entry for `id` (a walk over that directory).
-    func directoryHolds(_ directory: UInt32, _ id: UInt32) -> Bool {
-        var found = false
-        inodes.withDirectory(Int(directory)) { d in d.forEachChild { if $0 == id { found = true } } }
-        return found
     }
 
     /// Frees an inode that has no links and no opens, with its chunks.

@@ -71,10 +71,11 @@ extension Namespace {
         moved.hash = newHash
         let to = try! locate(newParent, newName.bytes, hash: newHash).position
         insertEntry(moved, into: newParent.rawValue, at: to, now: now)
+        if !childIsDirectory { linkMoved(childID, from: parent.rawValue, to: newParent.rawValue) }
         updateInode(childID) { r in
-            // A file's recorded directory follows the link that moves (another link may stay
+            // A node's recorded directory follows the link that moves (another link may stay
             // behind: the new directory holds one all the same).
-            if r.isDirectory || r.parent == parent.rawValue || r.parent == 0 { r.parent = newParent.rawValue }
+            if r.isDirectory || r.parent == parent.rawValue { r.parent = newParent.rawValue }
             r.ctime = now.rawValue
         }
         return childID

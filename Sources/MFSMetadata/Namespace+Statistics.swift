@@ -71,9 +71,8 @@ extension Namespace {
     }
 
     /// Every path of `inode` inside the directory `top`, names joined by `/` with no leading
-    /// one, as MooseFS's PATHS gives them (`top` itself is `/`). A file's links are looked for
-    /// in its recorded directory, and in every directory only when it has more links than that
-    /// one holds or records none (O(namespace): `mfsfilepaths` of some hard-linked files).
+    /// one, as MooseFS's PATHS gives them (`top` itself is `/`). Only the directories holding a
+    /// link are searched (`directoriesHoldingLinks`).
     public func paths(of inode: InodeID, under top: InodeID) throws(FSError) -> [[UInt8]] {
         if inode == top { return [[0x2F]] }
         return try links(of: inode).compactMap { link in
@@ -83,26 +82,17 @@ extension Namespace {
 
     /// The directories holding `inode`'s links, each once (MooseFS's PARENTS).
     public func linkDirectories(of inode: InodeID) throws(FSError) -> [InodeID] {
-        var seen = Set<UInt32>()
-        return try links(of: inode).compactMap { seen.insert($0.directory).inserted ? InodeID($0.directory) : nil }
+        directoriesHoldingLinks(of: inode.rawValue, try existing(inode)).map { InodeID($0) }
     }
 
-    /// Every link of `inode`: its directory and name there (see `paths(of:under:)` for where
-    /// they are looked for; a file that records no directory is looked for everywhere). None
-    /// for the root or an unlinked file still open.
+    /// Every link of `inode`: its directory and name there, from the directories that hold its
+    /// links (`directoriesHoldingLinks`). None for the root or an unlinked file still open.
     private func links(of inode: InodeID) throws(FSError) -> [(directory: UInt32, name: [UInt8])] {
         let r = try existing(inode)
-        guard inode != .root, r.nlink > 0 else { return [] }
         var links: [(directory: UInt32, name: [UInt8])] = []
-        if r.parent != 0 {
-            inodes.withDirectory(Int(r.parent)) { d in
-                d.forEach { if $0.inode == inode.rawValue { links.append((r.parent, $0.name.bytes)) } }
-            }
-        }
-        if !r.isDirectory, links.count < Int(r.nlink) {
-            inodes.forEach { id, candidate in
-                guard candidate.isDirectory, UInt32(id) != r.parent else { return }
-                candidate.directory.forEach { if $0.inode == inode.rawValue { links.append((UInt32(id), $0.name.bytes)) } }
+        for directory in directoriesHoldingLinks(of: inode.rawValue, r) {
+            inodes.withDirectory(Int(directory)) { d in
+                d.forEach { if $0.inode == inode.rawValue { links.append((directory, $0.name.bytes)) } }
             }
         }
         return links

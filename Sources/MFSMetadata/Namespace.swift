@@ -26,6 +26,8 @@ public struct Namespace: Sendable {
 
     var inodes = PagedTable<InodeRecord>()
     var chunks = PagedTable<ChunkRecord>()
+    /// The directories of the links of every node with more than one (`Namespace+Links.swift`).
+    var hardLinkDirectories = PagedTable<LinkDirectories>()
     /// Freed inode numbers with the time they were freed, oldest first.
     var freedInodes = PagedQueue<FreedInode>()
     /// Inode numbers from here on were never used.
@@ -54,7 +56,7 @@ public struct Namespace: Sendable {
     }
 
     /// Pages copied because a snapshot shared them (for tests of snapshot cost).
-    public var pageCopies: Int { inodes.pageCopies + chunks.pageCopies }
+    public var pageCopies: Int { inodes.pageCopies + chunks.pageCopies + hardLinkDirectories.pageCopies }
 
     /// The sessions open now.
     public var sessionIDs: [SessionID] { sessions.keys.sorted() }

@@ -172,6 +172,27 @@ struct ReferenceModel {
             if object.kind == .symlink { #expect(try ns.readlink(inode) == object.target, "seed \(seed) step \(step)") }
         }
         #expect(ns.inodeCount == model.objects.count, "seed \(seed) step \(step): inode count")
+        try compareLinks(ns, model, inodes: inodeOf, seed: seed, step: step)
+    }
+
+    /// Where the namespace says each object is linked (`paths`, MooseFS's PATHS) and which
+    /// exported trees it counts as inside (`isInside`, from the directory a node records),
+    /// against the model's paths: a node is inside a tree only if one of its links is, and
+    /// always when all of them are (the directory it records holds one of its links).
+    func compareLinks(_ ns: Namespace, _ model: ReferenceModel, inodes: [Int: InodeID], seed: UInt64, step: Int) throws {
+        let directories = model.paths.filter { $0.value != 0 && model.objects[$0.value]!.kind == .directory }
+        for (id, inode) in inodes where id != 0 {
+            let linked = Set(model.paths.filter { $0.value == id }.keys)
+            let found = Set(try ns.paths(of: inode, under: .root).map { String(decoding: $0, as: UTF8.self) })
+            #expect(found == linked, "seed \(seed) step \(step): paths of \(linked.sorted()) found as \(found.sorted())")
+            for (directory, directoryID) in directories {
+                let under = { (path: String) in path == directory || path.hasPrefix(directory + "/") }
+                let inside = ns.isInside(inode, tree: inodes[directoryID]!)
+                #expect(
+                    (!inside || linked.contains(where: under)) && (inside || !linked.allSatisfy(under)),
+                    "seed \(seed) step \(step): \(linked.sorted()) inside \(directory): \(inside)")
+            }
+        }
     }
 
     @Test(arguments: [11, 12, 13] as [UInt64])

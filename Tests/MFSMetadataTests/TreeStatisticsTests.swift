@@ -103,17 +103,13 @@ import Testing
         let big = ids["big"]!
         _ = try ns.link(big, into: ids["e"]!, as: "big2", who: .root, now: t0)
         #expect(ns.record(big.rawValue)!.parent == InodeID.root.rawValue)
-        // The link in the recorded directory goes, the other is elsewhere: no directory is
-        // recorded (finding it would be a walk over every directory), so the file is outside
-        // every exported subdirectory; its paths are still found, by that walk.
+        // The link in the recorded directory goes, the other is elsewhere: that one is recorded
+        // (as when rotated hard-linked backups drop the oldest tree, where the file was made).
         _ = try ns.unlink(.root, "big", as: .root, now: t0)
-        #expect(ns.record(big.rawValue)!.parent == 0)
-        #expect(!ns.isInside(big, tree: ids["d"]!) && ns.isInside(big, tree: .root))
+        #expect(ns.record(big.rawValue)!.parent == ids["e"]!.rawValue)
+        #expect(ns.isInside(big, tree: ids["d"]!) && ns.isInside(big, tree: ids["e"]!))
         #expect(try ns.paths(of: big, under: .root) == [Array("d/e/big2".utf8)])
         #expect(try ns.linkDirectories(of: big) == [ids["e"]!])
-        // A new link, or a rename of one, records a directory again.
-        _ = try ns.link(big, into: ids["d"]!, as: "big3", who: .root, now: t0)
-        #expect(ns.record(big.rawValue)!.parent == ids["d"]!.rawValue && ns.isInside(big, tree: ids["d"]!))
         // Another link in the same directory keeps it recorded.
         let f = ids["f"]!
         _ = try ns.link(f, into: ids["e"]!, as: "g", who: .root, now: t0)
@@ -124,13 +120,39 @@ import Testing
         #expect(ns.record(f.rawValue) == nil)
     }
 
-    @Test func aRenameRecordsTheDirectoryOfAFileThatHadLostIt() throws {
+    /// With links in three directories, the recorded one losing its link gives the
+    /// lowest-numbered of the others; a rename of the recorded link moves the record with it.
+    @Test func theLowestNumberedDirectoryLeftIsRecorded() throws {
         var (ns, ids) = try TreeStatisticsTests.tree()
-        let big = ids["big"]!
-        _ = try ns.link(big, into: ids["e"]!, as: "big2", who: .root, now: t0)
+        let (d, e, big) = (ids["d"]!, ids["e"]!, ids["big"]!)
+        _ = try ns.link(big, into: e, as: "in-e", who: .root, now: t0)
+        _ = try ns.link(big, into: d, as: "in-d", who: .root, now: t0)
+        #expect(try ns.linkDirectories(of: big) == [InodeID.root, d, e].sorted { $0.rawValue < $1.rawValue })
+        _ = try ns.rename(.root, "big", to: e, "moved", as: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == e.rawValue)
+        _ = try ns.unlink(e, "moved", as: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == e.rawValue, "e still holds a link")
+        _ = try ns.unlink(e, "in-e", as: .root, now: t0)
+        #expect(ns.record(big.rawValue)!.parent == d.rawValue && ns.record(big.rawValue)!.nlink == 1)
+        #expect(try ns.paths(of: big, under: d) == [Array("in-d".utf8)])
+        #expect(try ns.paths(of: big, under: e).isEmpty)
+    }
+
+    /// The table of link directories is rebuilt when a metadata file loads: the record moves on
+    /// exactly as in the namespace that wrote the file.
+    @Test func aLoadedNamespaceMovesTheRecordAsTheOneThatWroteIt() throws {
+        var (ns, ids) = try TreeStatisticsTests.tree()
+        let (d, e, big) = (ids["d"]!, ids["e"]!, ids["big"]!)
+        _ = try ns.link(big, into: e, as: "in-e", who: .root, now: t0)
+        _ = try ns.link(big, into: d, as: "in-d", who: .root, now: t0)
+        var loaded = try MetadataFile.decode(MetadataFile.encode(ns))
+        for var namespace in [ns, loaded] {
+            _ = try namespace.unlink(.root, "big", as: .root, now: t0)
+            #expect(namespace.record(big.rawValue)!.parent == d.rawValue)
+        }
+        _ = try loaded.unlink(.root, "big", as: .root, now: t0)
         _ = try ns.unlink(.root, "big", as: .root, now: t0)
-        _ = try ns.rename(ids["e"]!, "big2", to: ids["d"]!, "moved", as: .root, now: t0)
-        #expect(ns.record(big.rawValue)!.parent == ids["d"]!.rawValue)
+        #expect(loaded.checksum == ns.checksum)
     }
 
     /// A metadata file written before files recorded their directory (0 there) loads with the
@@ -150,9 +172,11 @@ import Testing
         #expect(loaded.isInside(ids["f"]!, tree: ids["d"]!))
         let (fresh, _) = try TreeStatisticsTests.tree()
         #expect(loaded.checksum == fresh.checksum, "the filled-in namespace is the one the changes build")
-        // Written now (NODES v2), a file that lost track of its directory keeps 0.
+        // Written by the build before this one (NODES v2), a linked file could record no
+        // directory: it gets one at load, after the checksum is checked as written.
         var lost = fresh
         lost.updateInode(ids["big"]!.rawValue) { $0.parent = 0 }
-        #expect(try MetadataFile.decode(MetadataFile.encode(lost)).record(ids["big"]!.rawValue)!.parent == 0)
+        let filled = try MetadataFile.decode(MetadataFile.encode(lost))
+        #expect(filled.record(ids["big"]!.rawValue)!.parent == InodeID.root.rawValue && filled.checksum == fresh.checksum)
     }
 }

@@ -62,5 +62,15 @@ enum MooseToolsOnTheMount {
         #expect(!subPaths.contains("tools/"), "a path outside the subdirectory's session: \(subPaths)")
         let subCheck = lab.tool("mfscheckfile \(sub)/big")
         #expect(subCheck.contains("chunks with 2 copies:"), "mfscheckfile under /tools: \(subCheck)")
+        // Rotated hard-linked backups (rsnapshot, rsync --link-dest): the oldest tree, where
+        // every file was created, goes; the files stay reachable through the newer one.
+        let rotated = lab.shell(
+            """
+            set -e; cd \(sub); mkdir -p daily.0/etc; printf conf > daily.0/etc/conf; cp -al daily.0 daily.1
+            rm -rf daily.0; cat daily.1/etc/conf; printf more >> daily.1/etc/conf; cat daily.1/etc/conf
+            """)
+        #expect(rotated.output == "confconfmore", "a hard-linked file after its first directory went: \(rotated.output)")
+        let rotatedPaths = lab.tool("mfsfilepaths \(sub)/daily.1/etc/conf")
+        #expect(rotatedPaths.contains("daily.1/etc/conf"), "mfsfilepaths: \(rotatedPaths)")
     }
 }
