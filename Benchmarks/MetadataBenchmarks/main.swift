@@ -50,6 +50,39 @@ func measure(_ name: String, count: Int, unit: String = "ops/s", _ body: () thro
 
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 
+// Hard links, as rotated backups make them (rsnapshot, rsync --link-dest): each file gets a
+// second link in another directory, then its first link goes, so the directory it records
+// moves to the other (Namespace.hardLinkDirectories). The metadata file's load, without and
+// with the links, shows what rebuilding the link table costs. The links are made first, so
+// that the resident size grows with them; the loads, which free what they build, come last.
+let linkedFiles = 200_000
+let linkedDirectories = 100
+var linked = Namespace()
+_ = try linked.setMetaID(MetaID(0x5EED), now: t0)
+var linkedDirs: [InodeID] = []
+for d in 0..<linkedDirectories {
+    linkedDirs.append(
+        try linked.create(.root, try EntryName(validating: "d\(d)"), type: .directory, mode: 0o755, as: .root, now: t0).0.inode)
+}
+var linkedInodes: [(InodeID, Int, EntryName, EntryName)] = []
+for f in 0..<(linkedFiles / linkedDirectories) {
+    let (name, second) = (try EntryName(validating: "file-\(f).dat"), try EntryName(validating: "link-\(f).dat"))
+    for (d, dir) in linkedDirs.enumerated() {
+        linkedInodes.append((try linked.create(dir, name, type: .file, mode: 0o644, as: .root, now: t0).0.inode, d, name, second))
+    }
+}
+let plainFile = MetadataFile.encode(linked)
+let rssBeforeLinks = residentBytes()
+try measure("hard link (second link elsewhere)", count: linkedFiles) {
+    for (inode, d, _, second) in linkedInodes {
+        _ = try linked.link(inode, into: linkedDirs[(d + 1) % linkedDirectories], as: second, who: .root, now: t0)
+    }
+}
+rows.append(("resident memory per hard link", Double(residentBytes() - rssBeforeLinks) / Double(linkedFiles), "bytes"))
+
+let linkRows = rows
+rows = []
+
 var ns = Namespace()
 _ = try ns.setMetaID(MetaID(0x5EED), now: t0)
 var dirs: [InodeID] = []
@@ -140,6 +173,18 @@ try measure("changelog lines parsed", count: records.count, unit: "lines/s") {
 }
 precondition(parsed == records.count)
 
+// The loads and the removals of the hard-link phase (see there).
+let linkedFile = MetadataFile.encode(linked)
+measure("load, no hard links", count: 2 * linkedFiles + 2 * linkedDirectories + 1, unit: "nodes+entries/s") {
+    _ = try! MetadataFile.decode(plainFile)
+}
+measure("load, every file hard-linked", count: 3 * linkedFiles + 2 * linkedDirectories + 1, unit: "nodes+entries/s") {
+    _ = try! MetadataFile.decode(linkedFile)
+}
+try measure("unlink of a file's first link", count: linkedFiles) {
+    for (_, d, name, _) in linkedInodes { _ = try linked.unlink(linkedDirs[d], name, as: .root, now: t0) }
+}
+rows = rows.prefix(rows.count - 3) + linkRows + rows.suffix(3)
 if json {
     let items = rows.map { "\"\($0.0)\": {\"value\": \(Int($0.1)), \"unit\": \"\($0.2)\"}" }
     print("{" + items.joined(separator: ", ") + "}")

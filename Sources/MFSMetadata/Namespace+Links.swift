@@ -92,9 +92,9 @@ extension Namespace {
     /// link of those nodes, directories ascending.
     mutating func recordLinkDirectories(_ found: [(node: UInt32, directory: UInt32)]) {
         for (node, directory) in found {
-            let r = inodes[Int(node)]
-            if r.nlink > 1 { hardLinkDirectories.modify(Int(node)) { $0.directories.append(directory) } }
-            if r.parent == 0 { updateInode(node) { $0.parent = directory } }
+            guard let (nlink, parent) = inodes.read(Int(node), { ($0.nlink, $0.parent) }) else { continue }
+            if nlink > 1 { hardLinkDirectories.modify(Int(node)) { $0.directories.append(directory) } }
+            if parent == 0 { updateInode(node) { $0.parent = directory } }
         }
     }
 }

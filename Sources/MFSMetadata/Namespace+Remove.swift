@@ -58,15 +58,18 @@ extension Namespace {
     /// is open. A node with links left records a directory that still holds one
     /// (`linkRemoved`: the lowest-numbered, if the recorded one held its last there).
     mutating func dropLink(_ id: UInt32, from directory: UInt32, now: UnixTime) {
-        let before = inodes[Int(id)]
-        let remaining: UInt32 = before.isDirectory ? 0 : before.nlink - 1
-        let recorded = remaining == 0 ? 0 : linkRemoved(id, from: directory, linksLeft: remaining, recorded: before.parent)
-        updateInode(id) { r in
-            r.nlink = remaining
+        let (remaining, recorded) = updateInode(id) { r -> (UInt32, UInt32) in
+            r.nlink = r.isDirectory ? 0 : r.nlink - 1
             r.ctime = now.rawValue
-            r.parent = recorded
+            if r.nlink == 0 { r.parent = 0 }
+            return (r.nlink, r.parent)
         }
-        if remaining == 0, inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
+        if remaining == 0 {
+            if inodes[Int(id)].openCount == 0 { destroy(id, now: now) }
+            return
+        }
+        let next = linkRemoved(id, from: directory, linksLeft: remaining, recorded: recorded)
+        if next != recorded { updateInode(id) { $0.parent = next } }
     }
 
     /// Frees an inode that has no links and no opens, with its chunks.
