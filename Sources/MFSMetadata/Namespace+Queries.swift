@@ -120,17 +120,30 @@ extension Namespace {
 
 extension Namespace {
     /// Whether `inode` lies in the tree under the directory `top` (an export's root): a
-    /// directory when `top` is on its chain of parents, anything else when the directory of
-    /// its first link is. Unknown and unlinked inodes are outside. Reads parent links only, so
-    /// the cost is the depth of the tree.
+    /// directory when `top` is on its chain of parents, anything else when one of its links is
+    /// in that tree (a node with several links: the directory of any of them; as MooseFS's
+    /// master, which follows every parent of a node). Unknown and unlinked inodes are outside.
+    /// Reads parent links only, so the cost is the depth of the tree (times the directories of
+    /// a hard-linked node's links).
     public func isInside(_ inode: InodeID, tree top: InodeID) -> Bool {
-        if top == .root { return true }
-        var current = inode.rawValue
+        if top == .root || inode == top { return true }
+        guard let (parent, hardLinked) = inodes.read(Int(inode.rawValue), { r in (r.parent, !r.isDirectory && r.nlink > 1) }),
+            parent != 0, inode != .root
+        else { return false }
+        guard hardLinked, let r = record(inode.rawValue) else { return chainReaches(top.rawValue, from: parent) }
+        return directoriesHoldingLinks(of: inode.rawValue, r).contains { chainReaches(top.rawValue, from: $0) }
+    }
+
+    /// Whether directory `top` is `directory` or on its chain of parents.
+    private func chainReaches(_ top: UInt32, from directory: UInt32) -> Bool {
+        var current = directory
         // The root is its own parent, so the walk ends; the bound only guards a damaged tree.
         for _ in 0...NamespaceLimits.maxTreeWalk {
-            if current == top.rawValue { return true }
-            guard current != InodeID.root.rawValue, let r = record(current), r.parent != 0 else { return false }
-            current = r.parent
+            if current == top { return true }
+            guard current != InodeID.root.rawValue,
+                let parent = inodes.read(Int(current), { $0.isEmpty ? 0 : $0.parent }), parent != 0
+            else { return false }
+            current = parent
         }
         return false
     }

@@ -128,6 +128,9 @@ import Testing
         _ = try ns.link(big, into: e, as: "in-e", who: .root, now: t0)
         _ = try ns.link(big, into: d, as: "in-d", who: .root, now: t0)
         #expect(try ns.linkDirectories(of: big) == [InodeID.root, d, e].sorted { $0.rawValue < $1.rawValue })
+        // Recorded at the root, linked in d and e too: inside both trees (a session of either
+        // export reaches it), as MooseFS follows every parent of a node.
+        #expect(ns.record(big.rawValue)!.parent == InodeID.root.rawValue && ns.isInside(big, tree: d) && ns.isInside(big, tree: e))
         _ = try ns.rename(.root, "big", to: e, "moved", as: .root, now: t0)
         #expect(ns.record(big.rawValue)!.parent == e.rawValue)
         _ = try ns.unlink(e, "moved", as: .root, now: t0)
