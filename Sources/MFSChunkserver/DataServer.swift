@@ -1,3 +1,4 @@
+import MFSCore
 import NIOCore
 import NIOPosix
 
@@ -10,7 +11,7 @@ struct DataServer: Sendable {
     func bind() async throws -> any Channel {
         let context = self.context
         let host = context.settings.listenHost ?? "0.0.0.0"
-        let channel = try await ServerBootstrap(group: context.group)
+        let bootstrap = ServerBootstrap(group: context.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(
@@ -22,7 +23,14 @@ struct DataServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(DataConnectionHandler(context: context))
                 }
             }
-            .bind(host: host, port: context.settings.listenPort).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: context.settings.listenPort).get()
+        } catch {
+            throw ListenFailed(
+                "data port", host: host, context.settings.listenPort, keys: "CSSERV_LISTEN_HOST, CSSERV_LISTEN_PORT",
+                errno: (error as? IOError)?.errnoCode, error: error)
+        }
         let port = channel.localAddress?.port ?? context.settings.listenPort
         context.dataPort.store(port, ordering: .relaxed)
         context.logger.notice("data port listening", metadata: ["address": "\(host):\(port)"])

@@ -34,7 +34,8 @@ public final class ChunkserverServerContext: Sendable {
     /// task is cancelled.
     public func serve(host: String, port: Int) async throws {
         try await serveConnections(
-            host: host, port: port, backlog: 1_024, listening: "chunkserver port listening", logger: logger,
+            host: host, port: port, backlog: 1_024, name: "chunkserver port", keys: "MATOCS_LISTEN_HOST, MATOCS_LISTEN_PORT",
+            logger: logger,
             connections: openConnections, bound: { _ in }
         ) { ChunkserverConnectionHandler(context: self) }
     }

@@ -137,7 +137,8 @@ public struct ClientServer: Sendable {
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
         let context = self.context
         try await serveConnections(
-            host: host, port: port, backlog: 1_024, listening: "client port listening", logger: context.logger,
+            host: host, port: port, backlog: 1_024, name: "client port", keys: "MATOCL_LISTEN_HOST, MATOCL_LISTEN_PORT",
+            logger: context.logger,
             connections: context.openConnections, bound: bound
         ) { ClientConnectionHandler(context: context) }
     }

@@ -1,4 +1,5 @@
 import Logging
+import MFSCore
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -47,28 +48,41 @@ final class ConnectionRegistry: Sendable {
     }
 }
 
-/// A TCP port of the master: binds, logs `listening` with `address=HOST:PORT` (tests and
-/// scripts read the port from that line), runs each connection through a new `handler()`,
-/// and serves until the task is cancelled or the listening socket fails. Then (stopping or
-/// failed) every connection in `connections` is closed before it returns or rethrows, so no
-/// change follows the last dump. `bound` gets the port (0 picks one).
+extension ListenFailed {
+    /// Runs `bind`, turning its error into a `ListenFailed` that names the port and its keys.
+    static func naming<T>(_ port: String, host: String, _ number: Int, keys: String, _ bind: () async throws -> T) async throws -> T {
+        do {
+            return try await bind()
+        } catch {
+            throw ListenFailed(port, host: host, number, keys: keys, errno: (error as? IOError)?.errnoCode, error: error)
+        }
+    }
+}
+
+/// A TCP port of the master: binds, logs "`port` listening" with `address=HOST:PORT` (tests
+/// and scripts read the port from that line), runs each connection through a new
+/// `handler()`, and serves until the task is cancelled or the listening socket fails. Then
+/// (stopping or failed) every connection in `connections` is closed before it returns or
+/// rethrows, so no change follows the last dump. `bound` gets the port (0 picks one); a bind
+/// that fails throws `ListenFailed` naming `port` and the configuration `keys`.
 func serveConnections(
-    host: String, port: Int, backlog: Int32? = nil, listening: Logger.Message, logger: Logger, connections: ConnectionRegistry,
+    host: String, port: Int, backlog: Int32? = nil, name: String, keys: String, logger: Logger, connections: ConnectionRegistry,
     bound: (Int) -> Void, handler: @escaping @Sendable () -> any ChannelHandler
 ) async throws {
     var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     if let backlog { bootstrap = bootstrap.serverChannelOption(.backlog, value: backlog) }
-    let server =
+    let server = try await ListenFailed.naming(name, host: host, port, keys: keys) {
         try await bootstrap
-        .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-        .childChannelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
-        }
-        .bind(host: host, port: port).get()
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
+            }
+            .bind(host: host, port: port).get()
+    }
     let actualPort = server.localAddress?.port ?? port
     bound(actualPort)
-    logger.info(listening, metadata: ["address": "\(host):\(actualPort)"])
+    logger.info("\(name) listening", metadata: ["address": "\(host):\(actualPort)"])
     var failure: (any Error)?
     do {
         try await withTaskCancellationHandler {

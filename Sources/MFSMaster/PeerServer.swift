@@ -78,7 +78,8 @@ public struct PeerServer: Sendable {
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
         let context = self.context
         try await serveConnections(
-            host: host, port: port, listening: "peer port listening", logger: context.logger, connections: context.openConnections,
+            host: host, port: port, name: "peer port", keys: "MATOML_LISTEN_HOST, MATOML_LISTEN_PORT", logger: context.logger,
+            connections: context.openConnections,
             bound: bound
         ) { PeerConnectionHandler(context: context) }
     }

@@ -1,4 +1,5 @@
 import Logging
+import MFSCore
 import MFSStatus
 import NIOCore
 import NIOHTTP1
@@ -68,14 +69,16 @@ public struct StatusServer: Sendable {
     /// Binds and serves until the task is cancelled. `bound` is called with the bound port (0 in
     /// `port` picks a free one, for tests).
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+        let server = try await ListenFailed.naming("status server", host: host, port, keys: "STATUS_LISTEN_HOST, STATUS_LISTEN_PORT") {
+            try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        }
         bound(server.channel.localAddress?.port ?? port)
         logger.info("status server listening", metadata: ["address": "\(host):\(server.channel.localAddress?.port ?? port)"])
         try await withThrowingDiscardingTaskGroup { group in

@@ -15,18 +15,21 @@ public final class ChunkserverProcess: @unchecked Sendable {
     public private(set) var process: Process?
 
     /// `silence`: MASTER_SILENCE_TIMEOUT (short for the chunkserver's own tests of a silent
-    /// master; longer where a loaded machine must not make it reconnect).
+    /// master; longer where a loaded machine must not make it reconnect). A `KEY = value` line
+    /// of `extra` replaces the default line of that key.
     public init(masterPort: UInt16, extra: [String] = [], chunkDirectory: String? = nil, silence: String = "400ms") throws {
         directory = NSTemporaryDirectory() + "mfscs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         self.chunkDirectory = chunkDirectory ?? (directory + "/chunks")
         try (self.chunkDirectory + "\n").write(toFile: directory + "/mfshdd.cfg", atomically: true, encoding: .utf8)
+        let key = { (line: String) in line.split(separator: "=").first?.trimmingCharacters(in: .whitespaces) ?? line }
+        let overridden = Set(extra.map(key))
         let config =
             [
                 "DATA_PATH = \(dataPath)", "HDD_CONF_FILENAME = \(directory)/mfshdd.cfg", "MASTER_HOST = 127.0.0.1",
                 "MASTER_PORT = \(masterPort)", "CSSERV_LISTEN_HOST = 127.0.0.1", "CSSERV_LISTEN_PORT = 0", "HDD_LEAVE_SPACE_DEFAULT = 0",
                 "MASTER_SILENCE_TIMEOUT = \(silence)",
-            ] + extra
+            ].filter { !overridden.contains(key($0)) } + extra
         try (config.joined(separator: "\n") + "\n").write(toFile: directory + "/mfschunkserver.cfg", atomically: true, encoding: .utf8)
     }
 

@@ -42,6 +42,31 @@ import Testing
         #expect(Array(file) == [0, 7, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0])
     }
 
+    /// A data port already in use: the chunkserver stops at once, naming the address and the
+    /// keys that set it.
+    @Test func aDataPortInUseIsNamedAndTheChunkserverStops() throws {
+        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(blocker) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(blocker, $0, length) == 0 && getsockname(blocker, $0, &length) == 0
+            }
+        }
+        #expect(bound && listen(blocker, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let server = try ChunkserverProcess(masterPort: 1, extra: ["CSSERV_LISTEN_PORT = \(port)"])
+        defer { server.remove() }
+        try server.start()
+        #expect(waitFor(10) { !server.isRunning }, "the chunkserver kept running: \(server.log)")
+        #expect(server.stop() != 0)
+        let named = "cannot listen on 127.0.0.1:\(port) for the data port (CSSERV_LISTEN_HOST, CSSERV_LISTEN_PORT): Address already in use"
+        #expect(server.log.contains(named), "\(server.log)")
+    }
+
     /// HDD_TEST_SPEED = 0 turns the background test off: the chunkserver says so, registers
     /// and stays up (a service that ends must not end the daemon).
     @Test func withTheBackgroundTestOffTheChunkserverRunsAndSaysSo() throws {

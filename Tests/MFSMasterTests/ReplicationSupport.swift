@@ -11,17 +11,32 @@ import Testing
     import Glibc
 #endif
 
-/// A free TCP port on loopback (bound, read and released), for configurations that must name
-/// each other's ports before either master starts.
+/// A free TCP port on loopback, for configurations that must name each other's ports before
+/// either master starts: a random one below the kernel's ephemeral range (32768 up, where
+/// every `connect` and `bind` to port 0 of the parallel tests takes its ports, so one of those
+/// could take it between this check and the master's bind; that failed a test once), checked
+/// by binding it and releasing it.
 func freePort() -> Int {
+    for _ in 0..<200 {
+        let port = Int.random(in: 20_000..<32_768)
+        if bindLoopback(port) != nil { return port }
+    }
+    return bindLoopback(0) ?? 0
+}
+
+/// Binds a TCP socket to 127.0.0.1:`port` (0: the kernel picks one) and releases it: the port
+/// bound, or nil when it was taken.
+private func bindLoopback(_ port: Int) -> Int? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    address.sin_port = UInt16(port).bigEndian
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
+    guard bound else { return nil }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
