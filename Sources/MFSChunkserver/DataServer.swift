@@ -1,4 +1,4 @@
-import MFSCore
+import MFSStorage
 import NIOCore
 import NIOPosix
 

@@ -1,5 +1,5 @@
 import Logging
-import MFSCore
+import MFSStorage
 import NIOCore
 import NIOPosix
 import Synchronization

@@ -1,6 +1,6 @@
 import Logging
-import MFSCore
 import MFSStatus
+import MFSStorage
 import NIOCore
 import NIOHTTP1
 import NIOPosix
