@@ -72,5 +72,10 @@ enum MooseToolsOnTheMount {
         #expect(rotated.output == "confconfmore", "a hard-linked file after its first directory went: \(rotated.output)")
         let rotatedPaths = lab.tool("mfsfilepaths \(sub)/daily.1/etc/conf")
         #expect(rotatedPaths.contains("daily.1/etc/conf"), "mfsfilepaths: \(rotatedPaths)")
+        // A file made outside the subdirectory and hard-linked into it is reached through the link.
+        let outside = lab.shell(
+            "set -e; mkdir -p \(lab.mount)/outside; printf out > \(lab.mount)/outside/o; ln \(lab.mount)/outside/o \(top)/o-link; cat \(sub)/o-link"
+        )
+        #expect(outside.output == "out", "a file linked into the subdirectory from outside: \(outside.output)")
     }
 }
