@@ -120,8 +120,10 @@ import Testing
         #expect(ns.record(f.rawValue) == nil)
     }
 
-    /// With links in three directories, the recorded one losing its link gives the
-    /// lowest-numbered of the others; a rename of the recorded link moves the record with it.
+    /// With links in three directories: a rename of the recorded link moves the record with
+    /// it, the recorded directory keeps it while it holds another link, and with one link left
+    /// its directory is recorded (`aLoadedNamespaceMovesTheRecordAsTheOneThatWroteIt` has the
+    /// lowest-numbered of two left).
     @Test func theLowestNumberedDirectoryLeftIsRecorded() throws {
         var (ns, ids) = try TreeStatisticsTests.tree()
         let (d, e, big) = (ids["d"]!, ids["e"]!, ids["big"]!)
@@ -142,12 +144,13 @@ import Testing
     }
 
     /// The table of link directories is rebuilt when a metadata file loads: the record moves on
-    /// exactly as in the namespace that wrote the file.
+    /// exactly as in the namespace that wrote the file (to d, the lower-numbered of d and e).
     @Test func aLoadedNamespaceMovesTheRecordAsTheOneThatWroteIt() throws {
         var (ns, ids) = try TreeStatisticsTests.tree()
         let (d, e, big) = (ids["d"]!, ids["e"]!, ids["big"]!)
         _ = try ns.link(big, into: e, as: "in-e", who: .root, now: t0)
         _ = try ns.link(big, into: d, as: "in-d", who: .root, now: t0)
+        #expect(d.rawValue < e.rawValue)
         var loaded = try MetadataFile.decode(MetadataFile.encode(ns))
         for var namespace in [ns, loaded] {
             _ = try namespace.unlink(.root, "big", as: .root, now: t0)
