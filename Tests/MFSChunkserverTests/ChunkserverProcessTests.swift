@@ -45,19 +45,9 @@ import Testing
     /// A data port already in use: the chunkserver stops at once, naming the address and the
     /// keys that set it.
     @Test func aDataPortInUseIsNamedAndTheChunkserverStops() throws {
-        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(blocker) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(blocker, $0, length) == 0 && getsockname(blocker, $0, &length) == 0
-            }
-        }
-        #expect(bound && listen(blocker, 1) == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let occupied = try OccupiedPort()
+        defer { withExtendedLifetime(occupied) {} }  // held until the daemon has tried it
+        let port = occupied.port
         let server = try ChunkserverProcess(masterPort: 1, extra: ["CSSERV_LISTEN_PORT = \(port)"])
         defer { server.remove() }
         try server.start()

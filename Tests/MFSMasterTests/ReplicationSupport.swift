@@ -24,24 +24,12 @@ func freePort() -> Int {
     return bindLoopback(0) ?? 0
 }
 
-/// Binds a TCP socket to 127.0.0.1:`port` (0: the kernel picks one) and releases it: the port
-/// bound, or nil when it was taken.
+/// Binds 127.0.0.1:`port` (0: the kernel picks one) and releases it: the port, or nil when
+/// it was taken.
 private func bindLoopback(_ port: Int) -> Int? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    guard bound else { return nil }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard let (fd, bound) = boundLoopbackSocket(port) else { return nil }
+    close(fd)
+    return bound
 }
 
 /// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
