@@ -278,6 +278,7 @@ cut_chunkservers() {
 # bring_back_chunkserver: the chunkserver host killed this round comes back (same disk) and
 # registers with the new active master.
 bring_back_chunkserver() {
+    say "   $chunkserver's host comes back (same disk): it registers its chunks with the new active master"
     link[$chunkserver]="$prefix-$chunkserver-$round"
     add_host "$chunkserver" "${link[$chunkserver]}"
     start "$chunkserver" mfschunkserver
@@ -327,7 +328,7 @@ for round in $(seq 1 "$kills"); do
             # which mfsmount retries): a chunk that had a copy there, or one whose create the
             # old master may have sent there. An operator brings the host back (or removes it
             # with mfscli remove-chunkserver); here it comes back after 15 s.
-            say "   writes wait for $chunkserver (a chunk that may be there): its host comes back after 15 s"
+            say "   writes wait for $chunkserver (a chunk that may be there): its host is brought back after 15 s"
             bring_back_chunkserver
             chunkserver_back=0
         fi
@@ -339,7 +340,6 @@ for round in $(seq 1 "$kills"); do
     say "   kill -> first write acknowledged: mfsmount $mount_ms ms (begun after the kill: create + 256 KiB + fsync), MFSClient $client_ms ms (by the new master: create + 64 KiB on every replica)"
     say "   active now: $standby_host ($(role_of "$standby_host"), epoch $(epoch_of "$standby_host")); the virtual IP there: $(holds_vip "$standby_host" && echo yes || echo no)"
     if [ "$with_chunkserver" = 1 ] && [ "$chunkserver_back" -gt 0 ]; then
-        say "   $chunkserver's host comes back (same disk): it registers its chunks with the new active master"
         bring_back_chunkserver
     fi
     say "   $active's host comes back (new namespace, same address and disk): mfsmaster and mfsannouncer as their units start them"
