@@ -127,7 +127,7 @@ var targets: [Target] = [
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
-    .testTarget(name: "MFSStorageTests", dependencies: storage),
+    .testTarget(name: "MFSStorageTests", dependencies: storage + ["MFSRestore"]),
     .testTarget(name: "MFSChunkStoreTests", dependencies: ["MFSChunkStore", "MFSCore", "CZlib"]),
     .testTarget(
         name: "MFSMasterTests",

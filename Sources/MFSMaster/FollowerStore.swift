@@ -107,6 +107,7 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
             let moved = try ChangelogTail.moveAside(
                 try directory.changelogs(prefix: "changelog"), after: version, epochAtFork: ChangelogTail.epoch(at: version, of: namespace),
                 header: ChangelogHeader(metaID: namespace.metaID).format(), in: directory)
+            service.writer.fileWasCut()
             for m in moved { log("moved \(m.count) changes of epoch \(m.epoch) after version \(m.after) aside to \(m.path)") }
             log("downloading the metadata")
         } catch {

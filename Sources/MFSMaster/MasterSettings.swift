@@ -26,6 +26,11 @@ public enum MasterKeys {
         "CHANGELOG_SAVE_MODE", default: 2, range: 0...2,
         doc: "When a change counts as stored before the client hears of it: 0 written in the background, "
             + "1 handed to the kernel, 2 fsynced (one fsync serves every change that arrived during the previous one).")
+    public static let changelogPreallocate = ConfigKey.boolean(
+        "CHANGELOG_PREALLOCATE", default: true,
+        doc: "Write zeros ahead of the last line of changelog.0.mfs (1 MiB at a time), so an fsync overwrites blocks that exist "
+            + "and commits no new file size (a third faster a change in mode 2 here). Cut off at rotation and stop; after a crash "
+            + "every reader skips them. 0: append (for tools that follow the file with tail -f).")
     public static let backLogs = ConfigKey.integer(
         "BACK_LOGS", default: 50, range: 1...10_000,
         doc: "How many rotated changelogs (changelog.N.mfs) to keep; at least 1, which holds what the dump being written covers.")
@@ -116,7 +121,8 @@ public enum MasterKeys {
     public static let schema = ConfigSchema(
         keys: [
             dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
-            backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime, inodeReuseDelay,
+            changelogPreallocate, backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime,
+            inodeReuseDelay,
             requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
             authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence,
             preserveSeconds,
@@ -144,6 +150,8 @@ public struct MasterSettings: Sendable {
     public var statusPort: Int
     public var saveMode: ChangelogSaveMode
     public var backLogs: Int
+    /// `CHANGELOG_PREALLOCATE`.
+    public var preallocateChangelog: Bool
     public var keepPreviousMetadata: Int
     public var metadataSaveFrequency: Duration
     public var checksumInterval: Int
@@ -188,6 +196,7 @@ public struct MasterSettings: Sendable {
         statusPort = Int(configuration[MasterKeys.statusListenPort])
         saveMode = ChangelogSaveMode(rawValue: configuration[MasterKeys.changelogSaveMode])!
         backLogs = configuration[MasterKeys.backLogs]
+        preallocateChangelog = configuration[MasterKeys.changelogPreallocate]
         keepPreviousMetadata = configuration[MasterKeys.backMetaKeepPrevious]
         metadataSaveFrequency = configuration[MasterKeys.metadataSaveFrequency]
         checksumInterval = configuration[MasterKeys.checksumInterval]

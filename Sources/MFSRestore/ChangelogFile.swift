@@ -19,7 +19,10 @@ public struct ChangelogFile: Sendable {
 
     /// Splits `bytes` into lines. An empty file (a crash right after it was created) has no
     /// header and no lines; any other file must start with a valid header.
-    public init(name: String, bytes: [UInt8]) throws(RestoreError) {
+    /// Zeros after the last line (what a writer had preallocated when it crashed,
+    /// `PreallocatedTail`) are not content: neither a line nor a torn one.
+    public init(name: String, bytes file: [UInt8]) throws(RestoreError) {
+        let bytes = PreallocatedTail.content(of: file)
         self.name = name
         self.bytes = bytes
         var ranges: [Range<Int>] = []

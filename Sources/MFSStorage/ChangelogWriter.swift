@@ -7,52 +7,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// `CHANGELOG_SAVE_MODE` (DESIGN §3): when a change counts as stored.
-public enum ChangelogSaveMode: Int, Sendable, CaseIterable {
-    /// 0: written in the background; a reply does not wait.
-    case background = 0
-    /// 1: handed to the kernel (`write`) before the reply.
-    case writeBeforeReply = 1
-    /// 2: on disk (`fsync`) before the reply; one fsync serves every change that arrived while
-    /// the previous one ran (group commit).
-    case fsyncBeforeReply = 2
-}
-
-/// Why the changelog could not be stored. After one, the writer refuses every later change:
-/// a change that could not be stored is never acknowledged.
-public enum ChangelogWriteError: Error, Equatable, Sendable, CustomStringConvertible {
-    case failed(String)
-    case closed
-    case otherCluster(file: String, expected: MetaID, found: MetaID)
-    case notAChangelog(file: String, reason: String)
-    /// The file already holds `found`, past the version the writer was to continue after.
-    case holdsLaterChanges(file: String, found: MetaVersion, continuingAfter: MetaVersion)
-
-    public var description: String {
-        switch self {
-        case .failed(let reason): "changelog write failed, no change is accepted any more: \(reason)"
-        case .closed: "changelog is closed"
-        case .otherCluster(let file, let expected, let found):
-            "\(file) belongs to cluster \(found.hex), not \(expected.hex): refusing to append to it"
-        case .notAChangelog(let file, let reason): "\(file) is not a changelog: \(reason)"
-        case .holdsLaterChanges(let file, let found, let after):
-            "\(file) already holds change \(found), past version \(after) that the next change would follow: refusing to "
-                + "append (versions would repeat); restore with `mfsmetarestore -a`, or move the file aside"
-        }
-    }
-}
-
-/// What `/status` shows of the changelog.
-public struct ChangelogWriterStatus: Sendable {
-    public var mode: ChangelogSaveMode
-    public var appendedVersion: MetaVersion
-    public var writtenVersion: MetaVersion
-    public var durableVersion: MetaVersion
-    public var fsyncs: Int
-    public var lastFsyncSeconds: Double?
-    public var error: String?
-}
-
 /// Appends changelog lines to `PREFIX.0.mfs` in a data directory from a thread of its own, so
 /// callers never block on the disk: they `append` and then, before replying, `waitStored` for
 /// their version. Rotation (`PREFIX.0.mfs` → `PREFIX.1.mfs` …, keeping `backLogs`) happens at
@@ -68,6 +22,11 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// (an event loop) only while the last fsync took less than this; a slower disk is left to
     /// the writer thread, so that an event loop is not held up by it.
     public static let storeHereFsyncLimitSeconds = 0.002
+    /// With `preallocate`: the zeros written ahead of the last line at a time, in bytes
+    /// (about 14,000 typical lines). Their write and the size change ride on the fsync of the
+    /// batch that needed them, once a step; every other fsync overwrites blocks that exist
+    /// and commits no metadata (`PreallocatedTail`).
+    public static let preallocationStepBytes: off_t = 1 << 20
 
     /// Set once, with `failure`, and read without the lock on every change.
     private let failed = Atomic<Bool>(false)
@@ -94,6 +53,8 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// Where the file ends: a failed write is cut back to it. Touched only by whoever has the
     /// batch out, or under `condition` with none out (open, rotation).
     private var fileEnd: off_t = 0
+    /// Where the zeros written ahead end (`preallocate`; else `fileEnd`). Guarded as `fileEnd`.
+    private var zeroedEnd: off_t = 0
     private var pending: [UInt8] = []
     private var pendingVersion: MetaVersion
     private var written: MetaVersion
@@ -113,6 +74,9 @@ public final class ChangelogWriter: @unchecked Sendable {
     public let prefix: String
     public let backLogs: Int
     public let metaID: MetaID
+    /// Keep zeros written ahead of the last line, so that an fsync need not commit a new file
+    /// size (`preallocationStepBytes`, `PreallocatedTail`); cut off at rotation and close.
+    public let preallocate: Bool
     /// Told once, from the writer thread, when a write or fsync fails (the daemon logs it).
     private let onFailure: @Sendable (String) -> Void
     private var worker: Thread?
@@ -124,8 +88,9 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// restore that preceded): a file holding a later one is refused.
     public init(
         directory: DataDirectory, prefix: String = "changelog", metaID: MetaID, mode: ChangelogSaveMode, backLogs: Int = 50,
-        lastVersion: MetaVersion, onFailure: @escaping @Sendable (String) -> Void = { _ in }
+        lastVersion: MetaVersion, preallocate: Bool = false, onFailure: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(ChangelogWriteError) {
+        self.preallocate = preallocate
         self.onFailure = onFailure
         self.directory = directory
         self.prefix = prefix
@@ -136,8 +101,9 @@ public final class ChangelogWriter: @unchecked Sendable {
         written = lastVersion
         durable = lastVersion
         fd = -1
-        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion)
+        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion, preallocate: preallocate)
         fileEnd = lseek(fd, 0, SEEK_END)
+        zeroedEnd = fileEnd
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "changelog-writer"
         worker = thread
@@ -146,10 +112,13 @@ public final class ChangelogWriter: @unchecked Sendable {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    /// Opens for appending, writing the header into a new or empty file and checking an
-    /// existing one (`checkExisting`).
-    static func open(_ path: String, metaID: MetaID, lastVersion: MetaVersion) throws(ChangelogWriteError) -> Int32 {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    /// Opens for writing after its last line, writing the header into a new or empty file and
+    /// checking an existing one (`checkExisting`, which also cuts off zeros a crash left after
+    /// the last line). Every write is a `pwrite` at `fileEnd`; without `preallocate` the file
+    /// is opened `O_APPEND` (where Linux's `pwrite` appends), so a line lands at the end even
+    /// after the file was cut from outside.
+    static func open(_ path: String, metaID: MetaID, lastVersion: MetaVersion, preallocate: Bool) throws(ChangelogWriteError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (preallocate ? 0 : O_APPEND), 0o644)
         guard fd >= 0 else { throw .failed(StorageError("open", path).description) }
         var info = stat()
         fstat(fd, &info)
@@ -176,8 +145,15 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// line cut off durably, and no change past `lastVersion` (the writer continues after its
     /// last line, never over it: a version must never repeat).
     private static func checkExisting(_ path: String, fd: Int32, metaID: MetaID, lastVersion: MetaVersion) throws(ChangelogWriteError) {
-        let bytes: [UInt8]
-        do throws(StorageError) { bytes = try FileIO.read(path) } catch { throw .failed(error.description) }
+        let file: [UInt8]
+        do throws(StorageError) { file = try FileIO.read(path) } catch { throw .failed(error.description) }
+        // Zeros written ahead by a writer that crashed (`preallocate`) go first, durably.
+        let bytes = PreallocatedTail.content(of: file)
+        if bytes.count < file.count {
+            guard ftruncate(fd, off_t(bytes.count)) == 0, fsync(fd) == 0 else {
+                throw .failed(StorageError("cut the zeros after the last line of", path).description)
+            }
+        }
         let headerEnd = bytes.firstIndex(of: 0x0A) ?? bytes.count
         let header: ChangelogHeader
         do throws(ChangelogHeaderError) { header = try ChangelogHeader.parse(bytes[..<headerEnd]) } catch {
@@ -325,13 +301,15 @@ public final class ChangelogWriter: @unchecked Sendable {
         }
         do throws(StorageError) {
             if !batch.bytes.isEmpty {
-                try FileIO.writeAll(batch.file, batch.bytes, currentPath)
+                if preallocate { zeroAhead(batch.file, for: batch.bytes.count) }
+                try FileIO.writeAll(batch.file, batch.bytes, at: fileEnd, currentPath)
                 fileEnd += off_t(batch.bytes.count)
             }
         } catch let writeError {
             error = writeError.description
             // Best effort: leave no half line behind (the reopen check would cut it too).
             _ = ftruncate(batch.file, fileEnd)
+            zeroedEnd = fileEnd
         }
         let started = monotonic()
         if error == nil, batch.mustSync, fsync(batch.file) != 0 { error = StorageError("fsync", currentPath).description }
@@ -367,6 +345,46 @@ public final class ChangelogWriter: @unchecked Sendable {
         condition.unlock()
         for callback in answered { callback(outcome) }
         return error == nil
+    }
+
+    /// Makes sure `count` bytes from `fileEnd` overwrite zeros written ahead, writing the next
+    /// `preallocationStepBytes` of them when not; the batch's fsync makes them durable. When
+    /// they cannot be written (a full disk), they are cut off again and the batch is appended
+    /// as without preallocation: a change is refused only when its own bytes do not fit.
+    private func zeroAhead(_ file: Int32, for count: Int) {
+        guard fileEnd + off_t(count) > zeroedEnd else { return }
+        let start = max(zeroedEnd, fileEnd)
+        let end = fileEnd + off_t(count) + Self.preallocationStepBytes
+        let zeros = [UInt8](repeating: 0, count: Int(end - start))
+        do throws(StorageError) {
+            try FileIO.writeAll(file, zeros, at: start, currentPath)
+            zeroedEnd = end
+        } catch {
+            _ = ftruncate(file, fileEnd)
+            zeroedEnd = fileEnd
+        }
+    }
+
+    /// Cuts off the zeros written ahead and fsyncs, before the file is closed or renamed, so
+    /// that only a crash leaves any. Under `condition` with no batch out.
+    private func cutZeroTail() throws(ChangelogWriteError) {
+        guard fd >= 0, zeroedEnd > fileEnd else { return }
+        guard ftruncate(fd, fileEnd) == 0, fsync(fd) == 0 else {
+            throw .failed(StorageError("cut the zeros after the last line of", currentPath).description)
+        }
+        zeroedEnd = fileEnd
+    }
+
+    /// The file was cut from outside (`ChangelogTail.moveAside`, a follower setting aside
+    /// superseded changes): the next line goes at its new end. Call only with nothing queued
+    /// since a `sync`.
+    public func fileWasCut() {
+        condition.lock()
+        defer { condition.unlock() }
+        while batchOut { condition.wait() }
+        guard fd >= 0 else { return }
+        fileEnd = lseek(fd, 0, SEEK_END)
+        zeroedEnd = fileEnd
     }
 
     /// Whether a write or fsync has failed (then no change is accepted any more). Lock-free.
@@ -449,6 +467,10 @@ public final class ChangelogWriter: @unchecked Sendable {
             condition.unlock()
         }
         if let failure { throw .failed(failure) }
+        do throws(ChangelogWriteError) { try cutZeroTail() } catch {
+            fail(error.description)
+            throw error
+        }
         Glibc.close(fd)
         fd = -1
         let name = { (n: Int) in self.directory.file("\(self.prefix).\(n).mfs") }
@@ -473,8 +495,9 @@ public final class ChangelogWriter: @unchecked Sendable {
             durable = restartAfter
         }
         do {
-            fd = try Self.open(name(0), metaID: metaID, lastVersion: pendingVersion)
+            fd = try Self.open(name(0), metaID: metaID, lastVersion: pendingVersion, preallocate: preallocate)
             fileEnd = lseek(fd, 0, SEEK_END)
+            zeroedEnd = fileEnd
             try FileIO.syncDirectory(of: name(0))
         } catch let error as ChangelogWriteError {
             fail(error.description)
@@ -520,6 +543,8 @@ public final class ChangelogWriter: @unchecked Sendable {
             condition.lock()
             if !stored || (closing && pending.isEmpty) { break }
         }
+        // A writer that stops leaves no zeros behind (a failed one leaves the file as it is).
+        if closing, failure == nil { try? cutZeroTail() }
         condition.unlock()
     }
 

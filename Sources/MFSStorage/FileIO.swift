@@ -145,6 +145,17 @@ public enum FileIO {
         }
     }
 
+    /// Writes all of `bytes` at `offset` (`pwrite`, the descriptor's position unchanged).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, _ path: String) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, offset + off_t(done)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw StorageError("write", path) }
+            done += n
+        }
+    }
+
     /// fsyncs the directory holding `path`, so a rename in it is durable.
     public static func syncDirectory(of path: String) throws(StorageError) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."

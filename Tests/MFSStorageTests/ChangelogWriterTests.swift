@@ -11,11 +11,11 @@ import Testing
     import Glibc
 #endif
 
-private let metaID = MetaID(0xFEED_0000_0000_0001)
-private let t0 = UnixTime(1_795_315_206)
+let metaID = MetaID(0xFEED_0000_0000_0001)
+let t0 = UnixTime(1_795_315_206)
 
 /// `count` records of a live namespace: SETMETAID, then creates.
-private func records(_ count: Int, nameLength: Int = 12) -> [ChangelogRecord] {
+func records(_ count: Int, nameLength: Int = 12) -> [ChangelogRecord] {
     var ns = Namespace()
     var result = [try! ns.setMetaID(metaID, now: t0)]
     while result.count < count {
@@ -25,14 +25,14 @@ private func records(_ count: Int, nameLength: Int = 12) -> [ChangelogRecord] {
     return result
 }
 
-private func temporaryDirectory() throws -> String {
+func temporaryDirectory() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfscl-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
 
 /// The records in a changelog file, checking its header.
-private func readBack(_ path: String) throws -> [ChangelogRecord] {
+func readBack(_ path: String) throws -> [ChangelogRecord] {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     #expect(lines.removeLast() == "", "the file ends in a torn line")
