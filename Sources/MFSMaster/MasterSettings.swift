@@ -28,9 +28,9 @@ public enum MasterKeys {
             + "1 handed to the kernel, 2 fsynced (one fsync serves every change that arrived during the previous one).")
     public static let changelogPreallocate = ConfigKey.boolean(
         "CHANGELOG_PREALLOCATE", default: true,
-        doc: "Write zeros ahead of the last line of changelog.0.mfs (1 MiB at a time), so an fsync overwrites blocks that exist "
-            + "and commits no new file size (a third faster a change in mode 2 here). Cut off at rotation and stop; after a crash "
-            + "every reader skips them. 0: append (for tools that follow the file with tail -f).")
+        doc: "In CHANGELOG_SAVE_MODE 2, write zeros ahead of the last line of changelog.0.mfs (1 MiB at a time), so an fsync "
+            + "overwrites blocks that exist and commits no new file size (a third faster a change here). Cut off at rotation "
+            + "and stop; after a crash every reader skips them. 0: append (for tools that follow the file with tail -f).")
     public static let backLogs = ConfigKey.integer(
         "BACK_LOGS", default: 50, range: 1...10_000,
         doc: "How many rotated changelogs (changelog.N.mfs) to keep; at least 1, which holds what the dump being written covers.")

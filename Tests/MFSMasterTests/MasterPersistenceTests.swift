@@ -39,6 +39,38 @@ import Testing
         #expect(again.namespace.version == live.version)
     }
 
+    /// What a crash of a master with a preallocated changelog leaves (its files copied while it
+    /// runs, every change fsynced: `changelog.0.mfs` ends in zeros) starts with -a as exactly
+    /// the namespace that was live, and the restarted writer goes on after the last line.
+    @Test func aCrashWithAPreallocatedChangelogRestoresEverything() async throws {
+        let dir = try temporaryDirectory()
+        let crash = try temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: crash)
+        }
+        let service = try newService(dir, preallocate: true)
+        try await createFiles(service, 0..<100)
+        _ = try await service.dump()
+        try await createFiles(service, 100..<300)
+        let live = await service.namespace
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+            try FileManager.default.copyItem(atPath: dir + "/" + name, toPath: crash + "/" + name)
+        }
+        service.writer.close()
+        let tail = try Data(contentsOf: URL(fileURLWithPath: crash + "/changelog.0.mfs"))
+        #expect(tail.last == 0, "the copy ends in the zeros written ahead")
+        var warnings: [String] = []
+        let restored = try MasterStartup.load(dataPath: crash, autoRestore: true, warn: { warnings.append($0) })
+        #expect(MetadataFile.encode(restored.namespace) == MetadataFile.encode(live))
+        #expect(warnings.allSatisfy { !$0.contains("torn") }, "zeros are not a torn line: \(warnings)")
+        let writer = try ChangelogWriter(
+            directory: DataDirectory(crash), metaID: live.metaID, mode: .fsyncBeforeReply, lastVersion: live.version, preallocate: true)
+        writer.close()
+        let reopened = try Data(contentsOf: URL(fileURLWithPath: crash + "/changelog.0.mfs"))
+        #expect(reopened.last == 0x0A && !reopened.contains(0), "the reopening writer cut the zeros off")
+    }
+
     /// Changes go on while a dump writes: the dump holds exactly its snapshot, and dump plus
     /// rotated changelogs give the live namespace.
     @Test func dumpRunsBesideChanges() async throws {

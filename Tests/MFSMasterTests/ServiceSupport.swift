@@ -20,13 +20,15 @@ func temporaryDirectory() throws -> String {
 }
 
 /// A new cluster's service in `dir`, as mfsmaster starts one.
-func newService(_ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50) throws -> MetadataService {
+func newService(
+    _ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50, preallocate: Bool = false
+) throws -> MetadataService {
     let loaded = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
     #expect(loaded.isNewCluster)
     var ns = loaded.namespace
     let first = try ns.setMetaID(MetaID(0xBEEF_0000_0000_0042), now: t0)
     let writer = try ChangelogWriter(
-        directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, backLogs: backLogs, lastVersion: .zero)
+        directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, backLogs: backLogs, lastVersion: .zero, preallocate: preallocate)
     try writer.append(first)
     return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
 }
