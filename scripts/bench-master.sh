@@ -17,6 +17,9 @@
 #   --sides     run one side only ("ours" or "moosefs": the comparison and the targets stay empty)
 #   --native    also drive ours with MasterBenchmarks (Swift, our own protocol, a socket per
 #               client) after the libmfsio rows: a separate table, never compared with MooseFS
+#   --listing   instead of the phases: one directory of 10,000 files listed 300 times in a row
+#               by Benchmarks/mfsio-driver/listing.c (fs_readdir without, then with, attributes),
+#               each side a fresh master in mode 0 per round; ms per listing, median (min-max)
 #
 # Like for like: each master runs alone in a network namespace of this run, listening on
 # 169.254.N.1:9421 (MooseFS's master refuses 127.x), with the driver in the same namespace, the
@@ -53,9 +56,10 @@ runs=3
 json=0
 sides="ours moosefs"
 native=0
+listing=0
 mfsio_api="${MFSIO_API:-inode}"
 
-usage() { echo "usage: $0 [--json] [--ops N] [--ops-mode2 N] [--quick] [--runs N] [--sides \"ours moosefs\"] [--native]" >&2; exit 2; }
+usage() { echo "usage: $0 [--json] [--ops N] [--ops-mode2 N] [--quick] [--runs N] [--sides \"ours moosefs\"] [--native] [--listing]" >&2; exit 2; }
 bad() { echo "$0: $1" >&2; usage; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
         --runs) [ $# -ge 2 ] || usage; runs="$2"; shift ;;
         --sides) [ $# -ge 2 ] || usage; sides="$2"; shift ;;
         --native) native=1 ;;
+        --listing) listing=1 ;;
         *) usage ;;
     esac
     shift
@@ -203,6 +208,44 @@ swift_binaries() {
 build_driver() {
     driver="$work/mfsio-driver"
     gcc -O2 -Wall -std=gnu11 -o "$driver" Benchmarks/mfsio-driver/driver.c -lmfsio -lpthread
+    gcc -O2 -Wall -std=gnu11 -o "$work/listing" Benchmarks/mfsio-driver/listing.c -lmfsio -lpthread
+}
+
+# --listing: per round, each side's fresh master in mode 0 lists one directory of 10,000 files
+# 300 times (without, then with, attributes); a table of ms per listing.
+run_listings() {
+    local round side dir lines
+    : >"$work/listings.tsv"
+    for round in $(seq 1 "$runs"); do
+        order=$sides
+        [ $((round % 2)) = 1 ] || order=$(echo "$sides" | tr ' ' '\n' | tac | tr '\n' ' ')
+        for side in $order; do
+            dir="$work/$side-listing"
+            log "round $round: $side, listing 10,000 files 300 times"
+            start_master "$side" 0 "$dir"
+            run_logged "$dir/run.out" "$dir/run.err" ip netns exec "$netns" "$work/listing" "$addr" 10000 300
+            lines=$(grep -E '^\{' "$dir/run.out" || true)
+            [ -n "$lines" ] || { log "$side: the listing program printed nothing"; cat "$dir/run.out" >&2; return 1; }
+            printf '%s\n' "$lines" | sed "s/^/$side\t/" >>"$work/listings.tsv"
+            stop_pid "$master_pid"
+            rm -rf "$dir"
+        done
+    done
+    python3 - "$work/listings.tsv" "$runs" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    side, text = line.rstrip("\n").split("\t", 1)
+    d = json.loads(text)
+    rows.setdefault((d["listing"], side), []).append(d["msPerListing"])
+print(f"{sys.argv[2]} round(s); one directory of 10,000 files, 300 listings a round; ms per listing, median (min-max)")
+for kind in ("names", "attributes"):
+    cells = []
+    for side in ("ours", "moosefs"):
+        v = rows.get((kind, side))
+        cells.append(f"{side}: {statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})" if v else f"{side}: -")
+    print(f"{kind:<11} " + "   ".join(cells))
+PY
 }
 
 # The namespace both masters run in, in turn: loopback up, carrying $addr as well.
@@ -311,6 +354,10 @@ install_missing
 [[ " $sides " == *" ours "* ]] && swift_binaries
 build_driver
 make_namespace
+if [ "$listing" = 1 ]; then
+    run_listings
+    exit 0
+fi
 for round in $(seq 1 "$runs"); do
     order=$sides
     [ $((round % 2)) = 1 ] || order=$(echo "$sides" | tr ' ' '\n' | tac | tr '\n' ' ')

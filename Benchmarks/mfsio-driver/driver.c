@@ -49,6 +49,8 @@
 
 #include <mfsio.h>
 
+#include "session.h"
+
 /* ---- libmfsio 3.0.117 internals (mastercomm.h, MFSCommunication.h) ---- */
 
 #define ATTR_BUFFER_SIZE 64 /* ATTR_RECORD_SIZE is 36 in 3.0; room to spare */
@@ -372,18 +374,7 @@ int main(int argc, char **argv) {
     my_uid = (uint32_t)geteuid();
     my_gid[0] = (uint32_t)getegid();
 
-    mfscfg cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.masterhost = (char *)master_host;
-    cfg.masterport = (char *)master_port;
-    cfg.mountpoint = "mfsio-driver"; /* the session's name in the master's lists */
-    cfg.masterpath = "/";
-    cfg.read_cache_mb = 16;
-    cfg.write_cache_mb = 16;
-    cfg.io_try_cnt = 3;
-    cfg.sugid_clear_mode = -1;
-    cfg.mkdir_copy_sgid = -1;
-    if (mfs_init(&cfg, 0) < 0) {
+    if (open_session(master_host, master_port, "mfsio-driver") < 0) {
         fprintf(stderr, "driver: cannot connect to the master at %s:%s\n", master_host, master_port);
         return 1;
     }

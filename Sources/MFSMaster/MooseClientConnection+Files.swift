@@ -90,7 +90,14 @@ extension MooseClientConnection {
                         var name = name
                         name.withUTF8 { append(&writer, $0, attributes) }
                     }
-                    namespace.forEachEntryWithAttributes(of: inode) { append(&writer, $0, $1) }
+                    if withAttributes {
+                        namespace.forEachEntryWithAttributes(of: inode) { append(&writer, $0, $1) }
+                    } else {
+                        namespace.forEachEntryType(of: inode) { name, child, type in
+                            let byte = FuseReaddirWriter.typeByte(Self.mooseType(type), clientVersion: version)
+                            writer.append(name: name, inode: Self.remote(child, root: root), type: byte)
+                        }
+                    }
                     return writer.finish()
                 }
                 return buffer

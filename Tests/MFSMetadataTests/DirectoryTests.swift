@@ -207,6 +207,13 @@ import Testing
             #expect(entry.attributes == (try ns.attributes(of: page.inode)))
         }
         #expect(listed.filter { $0.attributes.type == .directory }.map(\.name) == [Array("sub".utf8)])
+        // The listing without attributes gives the same names, inodes and types from the
+        // entries alone.
+        var typed: [(name: [UInt8], inode: InodeID, type: NodeType)] = []
+        ns.forEachEntryType(of: d) { name, child, type in typed.append((Array(name), child, type)) }
+        #expect(typed.map(\.name) == listed.map(\.name))
+        #expect(typed.map(\.inode) == listed.map(\.attributes.inode))
+        #expect(typed.map(\.type) == listed.map(\.attributes.type))
         // A namespace read back from its metadata file sizes the listing the same.
         let loaded = try MetadataFile.decode(MetadataFile.encode(ns))
         #expect(try loaded.listingSize(of: d, as: .root) == size)
@@ -221,6 +228,7 @@ import Testing
         #expect(throws: FSError.noEntry) { try ns.listingSize(of: InodeID(999), as: .root) }
         var calls = 0
         ns.forEachEntryWithAttributes(of: f) { _, _ in calls += 1 }
+        ns.forEachEntryType(of: f) { _, _, _ in calls += 1 }
         #expect(calls == 0)
         let empty = try ns.make(.root, "e", .directory)
         let none = try ns.listingSize(of: empty, as: .root)
