@@ -36,8 +36,10 @@ import Testing
         for record in all { try writer.append(record) }
         try writer.sync()
         let live = try bytes(writer.currentPath)
-        // What a crash now would leave: the lines, then zeros up to a step past them.
-        #expect(live.count == expected(all).count + Int(ChangelogWriter.preallocationStepBytes))
+        // What a crash now would leave: the lines, then zeros up to a step past the end of the
+        // batch that last needed more (the lines may have gone out in several batches).
+        #expect(live.count > expected(all).count)
+        #expect(live.count <= expected(all).count + Int(ChangelogWriter.preallocationStepBytes))
         #expect(PreallocatedTail.content(of: live) == expected(all))
         writer.close()
         #expect(try bytes(writer.currentPath) == expected(all), "a stopped writer leaves no zeros")
@@ -73,7 +75,7 @@ import Testing
         let live = try bytes(writer.currentPath)
         #expect(expected(all).count > 2 * Int(ChangelogWriter.preallocationStepBytes))
         #expect(PreallocatedTail.content(of: live) == expected(all))
-        #expect(live.count > expected(all).count)
+        #expect(live.count >= expected(all).count)
         writer.close()
     }
 
