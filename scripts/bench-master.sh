@@ -46,6 +46,8 @@
 # Environment: SWIFT_BIN_DIR=DIR takes mfsmaster (and MasterBenchmarks for --native) from DIR
 # instead of building them (release); they are copied into the run's directory first.
 # MFSIO_API=inode|path (default inode, see Benchmarks/mfsio-driver/driver.c).
+# OURS_EXTRA_CONFIG="KEY = VALUE" adds lines to our master's configuration (an A/B of one of
+# its settings, e.g. OURS_EXTRA_CONFIG="CHANGELOG_PREALLOCATE = 0" --sides ours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -310,6 +312,7 @@ MATOML_LISTEN_PORT = 0
 MATOCS_LISTEN_HOST = 127.0.0.1
 MATOCS_LISTEN_PORT = 0
 SYNC_REPLICAS = 0
+${OURS_EXTRA_CONFIG:-}
 EOF
         ip netns exec "$netns" "$work/bin/mfsmaster" -c "$dir/mfsmaster.cfg" >"$dir/master.log" 2>&1 &
     fi

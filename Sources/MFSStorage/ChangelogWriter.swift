@@ -27,6 +27,11 @@ public final class ChangelogWriter: @unchecked Sendable {
     /// batch that needed them, once a step; every other fsync overwrites blocks that exist
     /// and commits no metadata (`PreallocatedTail`).
     public static let preallocationStepBytes: off_t = 1 << 20
+    /// With `preallocate`: zeros are written ahead only while the file system has at least
+    /// this much free; below it lines are appended. Writing a step into the last free space
+    /// would fill the disk for a moment, and a dump or another program writing there then
+    /// would fail for nothing.
+    public static let preallocationMinimumFreeBytes: UInt64 = 64 << 20
 
     /// Set once, with `failure`, and read without the lock on every change.
     private let failed = Atomic<Bool>(false)
@@ -348,11 +353,15 @@ public final class ChangelogWriter: @unchecked Sendable {
     }
 
     /// Makes sure `count` bytes from `fileEnd` overwrite zeros written ahead, writing the next
-    /// `preallocationStepBytes` of them when not; the batch's fsync makes them durable. When
-    /// they cannot be written (a full disk), they are cut off again and the batch is appended
-    /// as without preallocation: a change is refused only when its own bytes do not fit.
+    /// `preallocationStepBytes` of them when not; the batch's fsync makes them durable. On a
+    /// disk short of space (`preallocationMinimumFreeBytes`) none are written, and when they
+    /// cannot be written they are cut off again: the batch is then appended as without
+    /// preallocation, and a change is refused only when its own bytes do not fit.
     private func zeroAhead(_ file: Int32, for count: Int) {
         guard fileEnd + off_t(count) > zeroedEnd else { return }
+        var space = statvfs()
+        guard fstatvfs(file, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) >= Self.preallocationMinimumFreeBytes
+        else { return }
         let start = max(zeroedEnd, fileEnd)
         let end = fileEnd + off_t(count) + Self.preallocationStepBytes
         let zeros = [UInt8](repeating: 0, count: Int(end - start))

@@ -109,7 +109,11 @@ public final class MasterProcess: @unchecked Sendable {
 
     public struct StartFailed: Error, CustomStringConvertible {
         public var log: String
-        public var description: String { log }
+        /// The log indented, so that scripts/test.sh shows it under the failure in CI (it
+        /// prints the lines under a failure that start with spaces).
+        public var description: String {
+            "mfsmaster did not come up; its log:\n" + log.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        }
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

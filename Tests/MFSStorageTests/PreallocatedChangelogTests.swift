@@ -150,6 +150,27 @@ import Testing
         #expect(try bytes(writer.currentPath) == next)
     }
 
+    /// On a file system with less than `preallocationMinimumFreeBytes` free (a tmpfs of
+    /// 8 MiB), no zeros are written: the lines are appended.
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func aDiskShortOfSpaceGetsNoZeros() throws {
+        let dir = try temporaryDirectory()
+        guard "size=8m".withCString({ mount("tmpfs", dir, "tmpfs", 0, $0) }) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        defer {
+            umount2(dir, Int32(MNT_DETACH))
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        #expect(ChangelogWriter.preallocationMinimumFreeBytes > 8 << 20)
+        let all = records(100)
+        let writer = try writer(dir)
+        for record in all { try writer.append(record) }
+        try writer.sync()
+        #expect(try bytes(writer.currentPath) == expected(all))
+        writer.close()
+    }
+
     @Test func contentLengthStopsAtTheLastByteThatIsNotZero() {
         #expect(PreallocatedTail.contentLength(of: []) == 0)
         #expect(PreallocatedTail.contentLength(of: [0, 0]) == 0)
