@@ -111,7 +111,7 @@ public final class MasterDaemon: Sendable {
             writer = try ChangelogWriter(
                 directory: directory, metaID: namespace.metaID, mode: settings.saveMode, backLogs: settings.backLogs,
                 lastVersion: first == nil ? namespace.version : .zero,
-                preallocate: settings.preallocateChangelog && settings.saveMode == .fsyncBeforeReply,
+                preallocate: settings.preallocateChangelog,
                 onFailure: { reason in
                     logger.critical(
                         "changelog write failed: no change is accepted any more; fix the disk and restart the master",

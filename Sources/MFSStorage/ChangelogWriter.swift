@@ -81,6 +81,7 @@ public final class ChangelogWriter: @unchecked Sendable {
     public let metaID: MetaID
     /// Keep zeros written ahead of the last line, so that an fsync need not commit a new file
     /// size (`preallocationStepBytes`, `PreallocatedTail`); cut off at rotation and close.
+    /// Only in mode 2, the one that fsyncs each batch (asked for in another, it is off).
     public let preallocate: Bool
     /// Told once, from the writer thread, when a write or fsync fails (the daemon logs it).
     private let onFailure: @Sendable (String) -> Void
@@ -95,7 +96,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         directory: DataDirectory, prefix: String = "changelog", metaID: MetaID, mode: ChangelogSaveMode, backLogs: Int = 50,
         lastVersion: MetaVersion, preallocate: Bool = false, onFailure: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(ChangelogWriteError) {
-        self.preallocate = preallocate
+        self.preallocate = preallocate && mode == .fsyncBeforeReply
         self.onFailure = onFailure
         self.directory = directory
         self.prefix = prefix
@@ -106,7 +107,7 @@ public final class ChangelogWriter: @unchecked Sendable {
         written = lastVersion
         durable = lastVersion
         fd = -1
-        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion, preallocate: preallocate)
+        fd = try Self.open(directory.file("\(prefix).0.mfs"), metaID: metaID, lastVersion: lastVersion, preallocate: self.preallocate)
         fileEnd = lseek(fd, 0, SEEK_END)
         zeroedEnd = fileEnd
         let thread = Thread { [unowned self] in self.run() }
