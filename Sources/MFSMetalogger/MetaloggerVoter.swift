@@ -19,8 +19,15 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
     /// An active master not heard for this long does not hold this voter's grant back.
     let silenceMilliseconds: Int64
     public let member: MemberID
+    /// The last new promise, which holds against other candidates (`RecentGrant`).
+    private let recentGrant = Mutex<RecentGrant?>(nil)
+    let grantHoldMilliseconds: Int64
 
-    public init(store: MetaloggerStore, link: PeerLink, logger: Logger, silenceMilliseconds: Int64) throws(StorageError) {
+    /// `grantHoldMilliseconds`: how long a grant holds (the silence timeout unless given).
+    public init(
+        store: MetaloggerStore, link: PeerLink, logger: Logger, silenceMilliseconds: Int64, grantHoldMilliseconds: Int64? = nil
+    ) throws(StorageError) {
+        self.grantHoldMilliseconds = grantHoldMilliseconds ?? silenceMilliseconds
         self.store = store
         self.link = link
         self.logger = logger
@@ -44,6 +51,9 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
             status.connected && now - status.lastHeard < silenceMilliseconds
             ? "\(status.master ?? "?") (epoch \(status.masterEpoch), heard \(now - status.lastHeard) ms ago)" : nil
         let voters = store.publishedVoters
+        let grantHeld = recentGrant.withLock {
+            $0?.hold(against: request.candidate, epoch: request.epoch, now: now, holdMilliseconds: grantHoldMilliseconds)
+        }
         // Decided and written under the file's lock: a cold standby master started on this
         // data directory votes as this member with the same file.
         var refusal: String?
@@ -51,7 +61,9 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
         do {
             let saved = try VoterFile.update(path) { (file: inout VoterFile) throws(Refusal) -> Bool in
                 var ballot = Ballot(promised: file.promised, candidate: file.candidate)
-                switch ballot.answer(candidate: request.candidate, epoch: request.epoch, heldEpoch: position.tailEpoch, activeHeard: heard)
+                switch ballot.answer(
+                    candidate: request.candidate, epoch: request.epoch, heldEpoch: position.tailEpoch, activeHeard: heard,
+                    grantHeld: grantHeld)
                 {
                 case .grant(let persist):
                     file.promised = ballot.promised
@@ -62,6 +74,11 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
                 }
             }
             promise = (saved.promised, saved.candidate)
+            // Held from the first grant of this epoch (a retry of the candidate does not extend it).
+            recentGrant.withLock { grant in
+                guard grant?.candidate != request.candidate || grant?.epoch != request.epoch else { return }
+                grant = RecentGrant(candidate: request.candidate, epoch: request.epoch, at: now)
+            }
             if store.promise.withLock({ $0 }) < saved.promised {
                 store.promise.withLock { $0 = saved.promised }
                 logger.notice(

@@ -115,11 +115,29 @@ public final class PeerLink: Sendable {
     /// The master at `address` (`host:port`, one of `masters`) should be followed next, without
     /// waiting out the backoff: this member just granted it a new epoch (DESIGN §7.2), and the
     /// candidate waits for its voters to hold `EPOCH(n+1)`.
+    /// Until it is followed, or for `PeerLinkLimits.nudgeSeconds`, that master is tried again
+    /// every `PeerLinkLimits.nudgeRetrySeconds` instead of the next address with backoff: a
+    /// candidate told first is not active yet, and one that wins a moment later should be
+    /// followed at once (its grant holds the other candidates off meanwhile, `RecentGrant`).
     public func nudge(toward address: String) {
         guard let index = options.masters.firstIndex(where: { "\($0.host):\($0.port)" == address }) else { return }
+        pin.withLock { $0 = (index, monotonicMilliseconds() + Int64(PeerLinkLimits.nudgeSeconds * 1_000)) }
         nudged.store(index, ordering: .releasing)
     }
     private let nudged = Atomic<Int>(-1)
+    /// The master a nudge pointed at, and until when (monotonic milliseconds).
+    private let pin = Mutex<(index: Int, until: Int64)?>(nil)
+
+    /// The pinned master's index, while the pin lasts.
+    private func pinned() -> Int? {
+        pin.withLock { pin in
+            guard let current = pin, monotonicMilliseconds() < current.until else {
+                pin = nil
+                return nil
+            }
+            return current.index
+        }
+    }
     public var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     /// Follows the masters until `stop`. Blocks the calling thread.
@@ -131,7 +149,12 @@ public final class PeerLink: Sendable {
             let master = options.masters[index % options.masters.count]
             index += 1
             do throws(LinkError) {
-                try follow(host: master.host, port: master.port, store: store, started: { backoff = 0.1 }, stored: { logged = [] })
+                try follow(
+                    host: master.host, port: master.port, store: store,
+                    started: {
+                        backoff = 0.1
+                        pin.withLock { $0 = nil }
+                    }, stored: { logged = [] })
             } catch {
                 state.withLock {
                     $0.connected = false
@@ -141,6 +164,12 @@ public final class PeerLink: Sendable {
                     // The same failure again and again is logged once, not at every retry.
                     if logged.insert(error.description).inserted { log(.warning, error.description) }
                 }
+            }
+            if let pinned = pinned() {
+                index = pinned
+                _ = nudged.exchange(-1, ordering: .acquiringAndReleasing)
+                usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000))
+                continue
             }
             var slept = 0.0
             while slept < backoff, !isStopped, nudged.load(ordering: .acquiring) < 0 {
@@ -370,4 +399,9 @@ public enum PeerLinkLimits {
     public static let heartbeatSeconds = 0.1
     /// The largest metadata file a peer accepts in a download (16 GiB: about 100 M inodes).
     public static let maxMetadataBytes: UInt64 = 16 << 30
+    /// How long a nudged link keeps trying the candidate it granted: a candidacy's longest wait
+    /// for grants (`PROMOTE_TIMEOUT`'s default).
+    public static let nudgeSeconds = 2.0
+    /// How often it tries that candidate meanwhile.
+    public static let nudgeRetrySeconds = 0.02
 }

@@ -28,6 +28,9 @@ public struct RoleMachine: Sendable {
         public var voteWaitMilliseconds: Int64
         /// How often unanswered or refusing voters are asked again.
         public var voteRetryMilliseconds: Int64
+        /// How long a grant to another candidate holds against the rest (`RecentGrant`): the
+        /// silence timeout, as if the voter heard that candidate lead at the grant.
+        public var grantHoldMilliseconds: Int64 { silenceMilliseconds }
 
         public init(silenceMilliseconds: Int64 = 300, voteWaitMilliseconds: Int64 = 2_000, voteRetryMilliseconds: Int64 = 50) {
             self.silenceMilliseconds = silenceMilliseconds
@@ -114,6 +117,14 @@ public struct RoleMachine: Sendable {
     /// meanwhile: a second `lead` or `catchUp`, or the vote deadline passing, would undo a
     /// promotion already under way.
     private var won = false
+    /// `lead` was given: the shell writes the new epoch and takes writes (it answers clients
+    /// once `SYNC_REPLICAS` voters hold the epoch) before `led` comes back. A candidacy ended
+    /// meanwhile (a higher epoch seen, a demote) must stop those writes: the master is fenced,
+    /// as an active master is. Going back to its old role would leave the shell taking writes
+    /// while this machine, a follower, granted other candidates.
+    private var leading = false
+    /// The last new promise to another candidate, which holds for the silence timeout.
+    public private(set) var recentGrant: RecentGrant?
     private var lastAsked: Int64?
     /// The role to go back to when a promotion fails.
     private var roleBeforeCandidacy: MasterRole = .follower
@@ -134,6 +145,11 @@ public struct RoleMachine: Sendable {
 
     /// Whether a promotion is under way.
     public var isPromoting: Bool { candidacy != nil }
+
+    /// Why a grant to another candidate still holds against `candidate` asking for `epoch`.
+    func grantHeld(against candidate: MemberID, epoch: Epoch, now: Int64) -> String? {
+        recentGrant?.hold(against: candidate, epoch: epoch, now: now, holdMilliseconds: settings.grantHoldMilliseconds)
+    }
 
     /// The active master heard recently enough to count as alive, described for a refusal.
     func alive(_ hearing: ActiveContact?, now: Int64) -> String? {
@@ -183,6 +199,7 @@ public struct RoleMachine: Sendable {
         case .caughtUp(let position):
             guard let candidacy else { return [] }
             epoch = max(epoch, position.epoch)
+            leading = true
             return [.lead(candidacy.epoch)]
         case .catchUpFailed(let reason):
             return abandon("cannot take the newest log: \(reason)")
@@ -190,6 +207,7 @@ public struct RoleMachine: Sendable {
             guard let candidacy, candidacy.epoch == led else { return [] }
             self.candidacy = nil
             won = false
+            leading = false
             role = .active
             fencedByDemote = false
             epoch = led
@@ -227,6 +245,7 @@ public struct RoleMachine: Sendable {
             candidacy = Candidacy(epoch: target, me: me, ownPosition: position, voters: voters, votersVersion: votersVersion, deadline: now)
             forced = true
             won = true
+            leading = true
             ballot = Ballot(promised: target, candidate: me)
             return [
                 .log(.warning, "forced promotion to epoch \(target): the quorum rule is skipped; acknowledged changes may be lost"),
@@ -265,7 +284,10 @@ public struct RoleMachine: Sendable {
         guard var candidacy, !won else { return [] }
         var directives: [Directive] = []
         if candidacy.electorate.contains(me), candidacy.grants[me] == nil {
-            switch ballot.answer(candidate: me, epoch: candidacy.epoch, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
+            switch ballot.answer(
+                candidate: me, epoch: candidacy.epoch, heldEpoch: epoch, activeHeard: alive(hearing, now: now),
+                grantHeld: grantHeld(against: me, epoch: candidacy.epoch, now: now))
+            {
             case .grant(let persist):
                 if persist { directives.append(.persistPromise(ballot)) }
                 candidacy.granted(by: me, position: candidacy.ownPosition, set: candidacy.voters, setVersion: candidacy.votersVersion)
@@ -283,7 +305,10 @@ public struct RoleMachine: Sendable {
             return directives
         case .won(let from, let position):
             won = true
-            guard let from else { return directives + [.lead(candidacy.epoch)] }
+            guard let from else {
+                leading = true
+                return directives + [.lead(candidacy.epoch)]
+            }
             return directives + [
                 .log(.notice, "promotion: voter \(from.hex) holds a newer log (\(position)); taking it first"),
                 .catchUp(from: from, through: position),
@@ -294,12 +319,22 @@ public struct RoleMachine: Sendable {
     }
 
     private mutating func abandon(_ reason: String, retry: Bool = false) -> [Directive] {
-        guard candidacy != nil else { return [] }
-        candidacy = nil
+        guard let candidacy else { return [] }
+        let wasLeading = leading
+        self.candidacy = nil
         forced = false
         won = false
-        role = roleBeforeCandidacy
-        return [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason, retry: retry)]
+        leading = false
+        let refused: [Directive] = [.log(.warning, "promotion refused: \(reason)"), .promotionRefused(reason, retry: retry)]
+        guard wasLeading else {
+            role = roleBeforeCandidacy
+            return refused
+        }
+        role = .fenced
+        return refused + [
+            .log(.critical, "fenced: epoch \(candidacy.epoch) was being written, and \(reason); no write is accepted any more"),
+            .fence("promotion to epoch \(candidacy.epoch) ended: \(reason)"), .follow,
+        ]
     }
 
     /// A demoted master whose epoch is still the highest it knows of: no other master can have
@@ -307,8 +342,11 @@ public struct RoleMachine: Sendable {
     var mayStandAfterDemote: Bool { fencedByDemote && highestSeen <= epoch && ballot.promised <= epoch }
 
     private mutating func demote() -> [Directive] {
+        let wasLeading = leading
         var directives: [Directive] = []
         if candidacy != nil { directives += abandon("demoted while promoting") }
+        // A candidacy writing its epoch was fenced by `abandon` (the shell took writes already).
+        if wasLeading { return directives }
         guard role == .active else { return directives }
         role = .fenced
         fencedByDemote = true
@@ -354,15 +392,24 @@ public struct RoleMachine: Sendable {
             let better = (candidateLog, me) > (candidacy.ownPosition, candidate)
             if asked > candidacy.epoch || (asked == candidacy.epoch && better) {
                 directives += abandon("candidate \(candidate.hex) asks for epoch \(asked) with a log at \(candidateLog)")
-                if asked == ballot.promised, ballot.candidate == me, alive(hearing, now: now) == nil {
+                if asked == ballot.promised, ballot.candidate == me, alive(hearing, now: now) == nil,
+                    grantHeld(against: candidate, epoch: asked, now: now) == nil
+                {
                     ballot = Ballot(promised: asked, candidate: candidate)
+                    recentGrant = RecentGrant(candidate: candidate, epoch: asked, at: now)
                     return directives + [.persistPromise(ballot), .answerVote(to: candidate, epoch: asked, granted: true, reason: nil)]
                 }
             }
         }
-        switch ballot.answer(candidate: candidate, epoch: asked, heldEpoch: epoch, activeHeard: alive(hearing, now: now)) {
+        switch ballot.answer(
+            candidate: candidate, epoch: asked, heldEpoch: epoch, activeHeard: alive(hearing, now: now),
+            grantHeld: grantHeld(against: candidate, epoch: asked, now: now))
+        {
         case .grant(let persist):
-            if persist { directives.append(.persistPromise(ballot)) }
+            if persist {
+                directives.append(.persistPromise(ballot))
+                if candidate != me { recentGrant = RecentGrant(candidate: candidate, epoch: asked, at: now) }
+            }
             directives.append(.answerVote(to: candidate, epoch: asked, granted: true, reason: nil))
         case .refuse(let reason):
             directives.append(.answerVote(to: candidate, epoch: asked, granted: false, reason: reason))

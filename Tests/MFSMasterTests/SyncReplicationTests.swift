@@ -345,8 +345,9 @@ extension SyncReplicationTests {
         #expect(eventually(15) { answers.count == 2 }, "both promotions answered")
         let roles = [try b.status(), try c.status()]
         let actives = roles.filter { $0.role == "active" }
-        #expect(actives.count == 1, "\(answers.all) \(roles.map(\.role))")
-        #expect(answers.all.filter { $0.0 == 200 }.count == 1, "\(answers.all) \(b.log.suffix(1_500)) \(c.log.suffix(1_500))")
+        let logs = { "\nB:\n\(b.log.suffix(4_000))\nC:\n\(c.log.suffix(4_000))\nM:\n\(metalogger.log.suffix(4_000))" }
+        #expect(actives.count == 1, "\(answers.all) \(roles.map(\.role)) \(logs())")
+        #expect(answers.all.filter { $0.0 == 200 }.count == 1, "\(answers.all) \(logs())")
         guard let winner = [b, c].first(where: { (try? $0.status().role) == "active" }) else { return }
         let loser = winner === b ? c : b
         #expect(

@@ -83,21 +83,23 @@ final class LinkRun: Sendable {
     private let finished = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
 
-    /// `silence` is `silenceTimeout`; backoff is at most 0.2 s. Starts at once unless `start` is false.
+    /// `silence` is `silenceTimeout`; backoff is at most `maxBackoff` (0.2 s). Starts at once
+    /// unless `start` is false.
     convenience init(
         _ masters: [FakeMaster], store: FakeStore = FakeStore(), authCode: String? = nil, silence: Double = 1,
-        role: PeerRole = .metalogger, start: Bool = true
+        role: PeerRole = .metalogger, maxBackoff: Double = 0.2, start: Bool = true
     ) {
         self.init(
-            endpoints: masters.map(\.endpoint), store: store, authCode: authCode, silence: silence, role: role, start: start)
+            endpoints: masters.map(\.endpoint), store: store, authCode: authCode, silence: silence, role: role,
+            maxBackoff: maxBackoff, start: start)
     }
 
     init(
         endpoints: [(host: String, port: Int)], store: FakeStore = FakeStore(), authCode: String? = nil, silence: Double = 1,
-        role: PeerRole = .metalogger, start: Bool = true
+        role: PeerRole = .metalogger, maxBackoff: Double = 0.2, start: Bool = true
     ) {
         var options = PeerLink.Options(masters: endpoints, role: role, authCode: authCode)
-        options.maxBackoff = 0.2
+        options.maxBackoff = maxBackoff
         options.silenceTimeout = silence
         options.connectTimeout = 1
         self.store = store

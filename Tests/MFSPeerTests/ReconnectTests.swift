@@ -191,6 +191,34 @@ extension PeerLinkTests {
             #expect(!run.link.status.connected)
         }
 
+        /// A voter that granted a candidate nudges its link there (`PeerLink.nudge`): the
+        /// candidate is not active yet, and the link tries it again every 20 ms rather than the
+        /// next address with backoff, so it follows the candidate as soon as it leads. Without
+        /// the pin it went on to the other master and came back after its backoff (0.1, 0.2,
+        /// 0.4 s...): a metalogger then heard the winner too late, and promised the next epoch
+        /// to a second candidate (GrantHoldTests).
+        @Test func aNudgedLinkKeepsTryingTheCandidateUntilItLeads() throws {
+            let activeAt = Date().addingTimeInterval(0.6)
+            let candidate = FakeMaster { c in
+                guard Date() >= activeAt else {
+                    _ = try c.hello(Fixture.reply(role: .follower))
+                    return
+                }
+                _ = try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+            }
+            let other = FakeMaster { c in _ = try c.hello(Fixture.reply(role: .follower)) }
+            let run = LinkRun([candidate, other], maxBackoff: 5, start: false)
+            defer { finish(run, candidate, other) }
+            run.link.nudge(toward: candidate.address)
+            run.start()
+            #expect(eventually(within: 5) { run.link.status.connected })
+            let followed = Date().timeIntervalSince(activeAt)
+            #expect(run.link.status.master == candidate.address)
+            #expect(other.connections.isEmpty, "the link left the candidate while the pin lasted")
+            #expect(candidate.connections.count > 3, "tried \(candidate.connections.count) times")
+            #expect(followed < 0.5, "followed \(followed) s after the candidate led")
+        }
+
         /// Nothing listens: the link says it cannot connect, once, and keeps trying.
         @Test func unreachableMasterIsRetried() throws {
             let port = Self.freePort()

@@ -14,7 +14,9 @@ import MFSReplication
 /// 3. epochs only grow on every member: its durable log's epoch, its promise on disk, and its
 ///    machine's epoch while it runs;
 /// 4. no two different changes are ever durable for one (epoch, version), on one member or on
-///    two, and no log's epochs go down along it.
+///    two, and no log's epochs go down along it;
+/// 5. a master's shell takes writes (from `lead`) exactly while its machine counts it active or
+///    is leading its candidacy: never while the machine, back to follower, grants others.
 extension RoleSimulation {
     mutating func checkInvariants() {
         for index in members.indices {
@@ -39,7 +41,17 @@ extension RoleSimulation {
             if let disorder = member.log.disorders.first(where: { !($0.twoChanges && splitEpochs.contains($0.epoch)) }) {
                 violation("\(name(index))'s log: \(disorder.text)")
             }
-            if member.alive, member.isActive { checkAcknowledged(index) }
+            if member.alive, let machine = member.machine {
+                // The shell takes writes exactly while the machine counts it active or leading.
+                let leading = member.leading != nil && machine.isPromoting
+                if member.isActive != (machine.role == .active || leading) {
+                    violation(
+                        "\(name(index))'s shell \(member.isActive ? "takes writes" : "takes none") but its machine is \(machine.role)"
+                            + (machine.isPromoting ? ", promoting" : ""))
+                }
+            }
+            // From `promoted` (a forced epoch is known as forced from then on).
+            if member.alive, member.machine?.role == .active { checkAcknowledged(index) }
         }
     }
 
@@ -50,8 +62,8 @@ extension RoleSimulation {
             violation("\(name(master)) and \(name(other)) both acknowledged client changes in epoch \(entry.epoch)")
         }
         ackers[entry.epoch] = master
-        if entry.epoch != members[master].machine!.epoch {
-            violation("\(name(master)), active in epoch \(members[master].machine!.epoch), acknowledged \(entry.position)")
+        if entry.epoch != members[master].log.epoch {
+            violation("\(name(master)), active in epoch \(members[master].log.epoch), acknowledged \(entry.position)")
         }
         acked.append(Acked(entry: entry, by: master, at: now))
         if let calmFrom, step >= calmFrom, stats.recoverySteps == nil { stats.recoverySteps = step - calmFrom }
@@ -89,7 +101,7 @@ extension RoleSimulation {
     /// The changes acknowledged since the last check, in the log of this active master unless
     /// acknowledged in a later epoch than its own (a stale master about to be fenced).
     mutating func checkAcknowledged(_ index: Int) {
-        let epoch = members[index].machine!.epoch
+        let epoch = members[index].log.epoch
         for number in members[index].ackChecked..<acked.count where !acked[number].lost && acked[number].entry.epoch <= epoch {
             let change = acked[number]
             guard !members[index].log.contains(change.entry) else { continue }

@@ -6,7 +6,7 @@ import MFSReplication
 /// answer to a client once its change is durable on itself and acknowledged by K voters.
 extension RoleSimulation {
     mutating func sendHeartbeats(from active: Int) {
-        let epoch = members[active].machine!.epoch
+        let epoch = members[active].log.epoch
         let last = members[active].log.last
         for other in members.indices where other != active { send(.heartbeat(epoch: epoch, last: last), from: active, to: other) }
     }
@@ -46,8 +46,7 @@ extension RoleSimulation {
 
     /// The active master answers a registration with the changes after the fork point.
     mutating func registered(_ id: Int, runs: [EpochRun], count: Int, at master: Int) {
-        guard links[id].alive, members[master].isActive, members[master].active != nil, links[id].epoch == members[master].machine!.epoch
-        else {
+        guard links[id].alive, members[master].isActive, links[id].epoch == members[master].log.epoch else {
             breakLink(id, "\(name(master)) is not the active master of epoch \(links[id].epoch)")
             return
         }
@@ -135,7 +134,7 @@ extension RoleSimulation {
     mutating func write(at master: Int) {
         guard members[master].isActive, members[master].active != nil else { return }
         let entry = SimEntry(
-            epoch: members[master].machine!.epoch, version: MetaVersion(UInt64(members[master].log.count + 1)), change: nextChange)
+            epoch: members[master].log.epoch, version: MetaVersion(UInt64(members[master].log.count + 1)), change: nextChange)
         nextChange += 1
         stats.written += 1
         members[master].log.append(entry)
@@ -149,7 +148,8 @@ extension RoleSimulation {
 
     /// Answers the clients whose changes are durable here and acknowledged by K voters.
     mutating func tryAcknowledge(_ master: Int) {
-        guard members[master].isActive, let state = members[master].active else { return }
+        reportLed(master)
+        guard let state = members[master].active else { return }
         let through = min(UInt64(members[master].log.durable), state.tracker.replicated.rawValue)
         let answered = state.waiting.prefix { $0.version.rawValue <= through }
         guard !answered.isEmpty else { return }
@@ -164,6 +164,7 @@ extension RoleSimulation {
     mutating func fence(_ index: Int, _ why: String) {
         if let waiting = members[index].active?.waiting.count, waiting > 0 { note("\(name(index)) answers \(waiting) clients notActive") }
         members[index].active = nil
+        members[index].leading = nil
         breakLinks(of: index, "\(name(index)) fenced: \(why)")
     }
 }

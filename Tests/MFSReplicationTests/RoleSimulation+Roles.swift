@@ -61,9 +61,16 @@ extension RoleSimulation {
             return
         }
         let held = members[index].log.epoch
-        switch members[index].voterBallot.answer(candidate: id, epoch: epoch, heldEpoch: held, activeHeard: activeHeard(at: index)) {
+        let grantHeld = members[index].recentGrant?.hold(
+            against: id, epoch: epoch, now: now, holdMilliseconds: Self.settings.grantHoldMilliseconds)
+        switch members[index].voterBallot.answer(
+            candidate: id, epoch: epoch, heldEpoch: held, activeHeard: activeHeard(at: index), grantHeld: grantHeld)
+        {
         case .grant(let persist):
-            if persist { self.persist(members[index].voterBallot, at: index) }
+            if persist {
+                self.persist(members[index].voterBallot, at: index)
+                members[index].recentGrant = RecentGrant(candidate: id, epoch: epoch, at: now)
+            }
             reply(to: candidate, epoch: epoch, granted: true, reason: nil, from: index)
         case .refuse(let reason):
             reply(to: candidate, epoch: epoch, granted: false, reason: reason, from: index)
@@ -152,8 +159,19 @@ extension RoleSimulation {
         nextChange += 1
         members[index].log.append(entry)
         members[index].active = ActiveState(tracker: tracker(for: index, appended: entry.version))
+        members[index].leading = Leading(epoch: epoch, version: entry.version, deadline: now + Self.leadWaitMilliseconds)
         requestSync(index)
-        handle(.led(epoch), at: index)
+    }
+
+    /// `led`, once `EPOCH` is durable here and on K voters (`whenCommitted`), or at the lead
+    /// wait's end: the machine then counts this master as active.
+    mutating func reportLed(_ index: Int) {
+        guard let leading = members[index].leading, let state = members[index].active else { return }
+        let committed = members[index].log.durable >= Int(leading.version.rawValue) && state.tracker.replicated >= leading.version
+        guard committed || now >= leading.deadline else { return }
+        members[index].leading = nil
+        if !committed { note("\(name(index)): EPOCH(\(leading.epoch)) is not on K voters yet; led anyway") }
+        handle(.led(leading.epoch), at: index)
     }
 
     // MARK: The operator and the announcer
@@ -183,6 +201,8 @@ extension RoleSimulation {
         members[index].deferred = []
         members[index].fsyncPending = false
         members[index].active = nil
+        members[index].leading = nil
+        members[index].recentGrant = nil
         members[index].catchUp = nil
         members[index].hearing = nil
         members[index].shown = .zero

@@ -19,8 +19,9 @@ import MFSTestSupport
 ///
 /// Not modelled: metadata downloads (every log is kept whole), changes of the voter set
 /// (`VOTERS`; only the leader changes, with each `EPOCH`), `SYNC_REPLICAS = 0` and
-/// `SYNC_DEGRADE = 1`, epochs shown by chunkservers and clients, VRRP itself, failed disk
-/// writes (`leadFailed`), and time spent writing `EPOCH` (`lead` completes at once).
+/// `SYNC_DEGRADE = 1`, epochs shown by chunkservers and clients, VRRP itself, and failed disk
+/// writes (`leadFailed`). `lead` takes writes at once, as `Promotion.lead` does, and `led` comes
+/// back once `EPOCH` is durable here and on K voters, or after the lead wait.
 struct RoleSimulation {
     struct Member {
         let id: MemberID
@@ -49,11 +50,16 @@ struct RoleSimulation {
         /// While this member is the active master.
         var active: ActiveState?
         var catchUp: CatchUp?
+        /// Between `lead` and `led`: the shell takes writes in its new epoch.
+        var leading: Leading?
+        /// A metalogger's last grant (a master's is its machine's).
+        var recentGrant: RecentGrant?
         /// Acknowledged changes checked against this member's log since it became active.
         var ackChecked = 0
 
         var ballot: Ballot { machine?.ballot ?? voterBallot }
-        var isActive: Bool { machine?.role == .active }
+        /// The shell's role (`RoleBox`): active from `lead` until fenced or killed.
+        var isActive: Bool { active != nil }
         var isRunning: Bool { alive && pausedUntil == nil }
         /// The lowest epoch whose master this member follows: its log's, or its promise's
         /// (`Ballot.followFloor`, the rule of `Promotion.promisedEpoch`).
@@ -68,6 +74,12 @@ struct RoleSimulation {
         var tracker: SyncTracker
         var peers: [Int: Int] = [:]
         var waiting: [SimEntry] = []
+    }
+
+    struct Leading {
+        var epoch: Epoch
+        var version: MetaVersion
+        var deadline: Int64
     }
 
     struct CatchUp {
@@ -150,6 +162,9 @@ struct RoleSimulation {
     static let settings = RoleMachine.Settings(silenceMilliseconds: 100, voteWaitMilliseconds: 400, voteRetryMilliseconds: 40)
     /// How long a candidate waits for a granter's changes before it gives up.
     static let catchUpMilliseconds: Int64 = 150
+    /// How long `lead` waits for its epoch on K voters before it reports `led` anyway (the
+    /// real shell waits `PROMOTE_TIMEOUT`, at most 600 ms).
+    static let leadWaitMilliseconds: Int64 = min(settings.voteWaitMilliseconds, 600)
 
     let seed: UInt64
     let steps: Int
@@ -304,6 +319,7 @@ struct RoleSimulation {
     mutating func periodic(_ index: Int) {
         if members[index].isActive, now % Self.heartbeatMilliseconds < Self.stepMilliseconds { sendHeartbeats(from: index) }
         guard members[index].machine != nil else { return }
+        reportLed(index)
         if let catchUp = members[index].catchUp, now >= catchUp.deadline {
             members[index].catchUp = nil
             handle(.catchUpFailed("\(name(catchUp.from)) did not send its changes in time"), at: index)
