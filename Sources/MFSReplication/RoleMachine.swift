@@ -199,8 +199,7 @@ public struct RoleMachine: Sendable {
         case .caughtUp(let position):
             guard let candidacy else { return [] }
             epoch = max(epoch, position.epoch)
-            leading = true
-            return [.lead(candidacy.epoch)]
+            return lead(candidacy)
         case .catchUpFailed(let reason):
             return abandon("cannot take the newest log: \(reason)")
         case .led(let led):
@@ -305,10 +304,7 @@ public struct RoleMachine: Sendable {
             return directives
         case .won(let from, let position):
             won = true
-            guard let from else {
-                leading = true
-                return directives + [.lead(candidacy.epoch)]
-            }
+            guard let from else { return directives + lead(candidacy) }
             return directives + [
                 .log(.notice, "promotion: voter \(from.hex) holds a newer log (\(position)); taking it first"),
                 .catchUp(from: from, through: position),
@@ -316,6 +312,19 @@ public struct RoleMachine: Sendable {
         case .lost(let summary):
             return directives + abandon("not enough voters granted epoch \(candidacy.epoch) within the wait: \(summary)", retry: true)
         }
+    }
+
+    /// `lead`, unless this master's log holds the candidacy's epoch already: another master
+    /// began it by force (which asks no voter) and the newest log, taken from a granter or
+    /// followed meanwhile, goes on from that master's `EPOCH`. Writing `EPOCH(n)` again would
+    /// give one epoch two histories; asked again, the promotion stands for a higher epoch.
+    /// Found by the role simulation once `led` came after a delay.
+    private mutating func lead(_ candidacy: Candidacy) -> [Directive] {
+        guard epoch < candidacy.epoch else {
+            return abandon("this master's log holds epoch \(epoch) already (begun elsewhere, by force)", retry: true)
+        }
+        leading = true
+        return [.lead(candidacy.epoch)]
     }
 
     private mutating func abandon(_ reason: String, retry: Bool = false) -> [Directive] {

@@ -98,4 +98,20 @@ import Testing
         #expect(higher.contains { if case .promotionRefused = $0 { true } else { false } }, "\(higher)")
         #expect(!b.isPromoting)
     }
+
+    /// C was forced into epoch 4 while B stood for it; the metalogger followed C and grants B
+    /// with C's log. B takes that log and must not write `EPOCH(4)` after C's: one epoch, two
+    /// histories. It gives up (asked again, it stands for epoch 5).
+    @Test func aCandidateWhoseNewestLogHoldsItsEpochDoesNotWriteItAgain() {
+        var b = RoleMachineTests().follower(Self.b)
+        _ = RoleMachineTests().promote(&b)
+        let won = RoleMachineTests().metaloggerGrants(&b, log: Self.position(4, 120))
+        #expect(won.contains(.catchUp(from: Self.m, through: Self.position(4, 120))), "\(won)")
+        let caughtUp = b.handle(.caughtUp(Self.position(4, 120)), now: 10, hearing: nil)
+        #expect(!caughtUp.contains(.lead(Epoch(4))), "\(caughtUp)")
+        #expect(caughtUp.contains { if case .promotionRefused(_, retry: true) = $0 { true } else { false } }, "\(caughtUp)")
+        #expect(!b.isPromoting && b.role == .follower)
+        let again = RoleMachineTests().promote(&b, at: Self.position(4, 120), now: 20)
+        #expect(b.candidacy?.epoch == Epoch(5), "\(again)")
+    }
 }

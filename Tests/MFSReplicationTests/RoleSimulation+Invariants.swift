@@ -74,14 +74,26 @@ extension RoleSimulation {
     /// change acknowledged so far.
     mutating func becameActive(_ index: Int, epoch: Epoch, forced: Bool) {
         stats.promotions += 1
-        if forced {
-            stats.forced += 1
-            forcedEpochs.append(epoch)
-            if epoch <= members[index].shown {
-                violation("\(name(index)) was forced into epoch \(epoch), though epoch \(members[index].shown) was shown to it")
-            }
-        }
+        if forced { stats.forced += 1 }
         note("\(name(index)) is active in epoch \(epoch)\(forced ? " (forced)" : "") holding \(members[index].log.last)")
+        claim(epoch, by: index)
+        members[index].ackChecked = 0
+        checkAcknowledged(index)
+    }
+
+    /// A forced promotion wrote `EPOCH(epoch)` (`lead`): the epoch is forced from then on,
+    /// whether its master is ever `promoted` or is killed while it writes, and it must be above
+    /// every epoch shown to that master when it chose it.
+    mutating func forcedLead(_ index: Int, epoch: Epoch) {
+        if !forcedEpochs.contains(epoch) { forcedEpochs.append(epoch) }
+        if epoch <= members[index].shown {
+            violation("\(name(index)) was forced into epoch \(epoch), though epoch \(members[index].shown) was shown to it")
+        }
+        claim(epoch, by: index)
+    }
+
+    /// `index` leads `epoch`: no other master may, unless one of them was forced into it.
+    mutating func claim(_ epoch: Epoch, by index: Int) {
         if let other = leaders[epoch], other != index {
             if forcedEpochs.contains(epoch) {
                 // --force asks no voter, so nothing stops a candidate elected meanwhile from
@@ -94,8 +106,6 @@ extension RoleSimulation {
             }
         }
         leaders[epoch] = index
-        members[index].ackChecked = 0
-        checkAcknowledged(index)
     }
 
     /// The changes acknowledged since the last check, in the log of this active master unless

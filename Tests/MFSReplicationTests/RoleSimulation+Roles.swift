@@ -181,7 +181,9 @@ extension RoleSimulation {
         guard members[index].isRunning, members[index].machine != nil else { return }
         let voters = voters(in: members[index].log)
         note("\(name(index)): POST /promote\(force ? " --force" : "") holding \(members[index].log.last)")
+        let wasLeading = members[index].leading != nil
         handle(.promote(force: force, position: members[index].log.last, voters: voters.set, votersVersion: voters.version), at: index)
+        if force, !wasLeading, let leading = members[index].leading { forcedLead(index, epoch: leading.epoch) }
     }
 
     mutating func demote(_ index: Int) {
