@@ -160,6 +160,9 @@ extension RoleSimulation {
         members[index].log.append(entry)
         members[index].active = ActiveState(tracker: tracker(for: index, appended: entry.version))
         members[index].leading = Leading(epoch: epoch, version: entry.version, deadline: now + Self.leadWaitMilliseconds)
+        // Two masters in one epoch begin when the second writes `EPOCH`, not when it is
+        // promoted: their changes of that epoch differ from then on.
+        if members[index].forcing { forcedLead(index, epoch: epoch) } else { claim(epoch, by: index) }
         requestSync(index)
     }
 
@@ -181,9 +184,9 @@ extension RoleSimulation {
         guard members[index].isRunning, members[index].machine != nil else { return }
         let voters = voters(in: members[index].log)
         note("\(name(index)): POST /promote\(force ? " --force" : "") holding \(members[index].log.last)")
-        let wasLeading = members[index].leading != nil
+        members[index].forcing = force
         handle(.promote(force: force, position: members[index].log.last, voters: voters.set, votersVersion: voters.version), at: index)
-        if force, !wasLeading, let leading = members[index].leading { forcedLead(index, epoch: leading.epoch) }
+        members[index].forcing = false
     }
 
     mutating func demote(_ index: Int) {

@@ -52,6 +52,8 @@ struct RoleSimulation {
         var catchUp: CatchUp?
         /// Between `lead` and `led`: the shell takes writes in its new epoch.
         var leading: Leading?
+        /// While `POST /promote --force` is handled: its `lead` begins a forced epoch.
+        var forcing = false
         /// A metalogger's last grant (a master's is its machine's).
         var recentGrant: RecentGrant?
         /// Acknowledged changes checked against this member's log since it became active.
