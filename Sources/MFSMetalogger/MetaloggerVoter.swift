@@ -58,6 +58,7 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
         // data directory votes as this member with the same file.
         var refusal: String?
         var promise = (promised: Epoch.zero, to: MemberID.none)
+        var newPromise = false
         do {
             let saved = try VoterFile.update(path) { (file: inout VoterFile) throws(Refusal) -> Bool in
                 var ballot = Ballot(promised: file.promised, candidate: file.candidate)
@@ -68,17 +69,15 @@ public final class MetaloggerVoter: VoterBackend, @unchecked Sendable {
                 case .grant(let persist):
                     file.promised = ballot.promised
                     file.candidate = ballot.candidate
+                    newPromise = persist
                     return persist
                 case .refuse(let reason):
                     throw Refusal(description: reason)
                 }
             }
             promise = (saved.promised, saved.candidate)
-            // Held from the first grant of this epoch (a retry of the candidate does not extend it).
-            recentGrant.withLock { grant in
-                guard grant?.candidate != request.candidate || grant?.epoch != request.epoch else { return }
-                grant = RecentGrant(candidate: request.candidate, epoch: request.epoch, at: now)
-            }
+            // Held from a new promise, as the role machine holds it (a retry does not extend it).
+            if newPromise { recentGrant.withLock { $0 = RecentGrant(candidate: request.candidate, epoch: request.epoch, at: now) } }
             if store.promise.withLock({ $0 }) < saved.promised {
                 store.promise.withLock { $0 = saved.promised }
                 logger.notice(

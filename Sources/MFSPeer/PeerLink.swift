@@ -122,10 +122,9 @@ public final class PeerLink: Sendable {
     public func nudge(toward address: String) {
         guard let index = options.masters.firstIndex(where: { "\($0.host):\($0.port)" == address }) else { return }
         pin.withLock { $0 = (index, monotonicMilliseconds() + Int64(PeerLinkLimits.nudgeSeconds * 1_000)) }
-        nudged.store(index, ordering: .releasing)
     }
-    private let nudged = Atomic<Int>(-1)
-    /// The master a nudge pointed at, and until when (monotonic milliseconds).
+    /// The master a nudge pointed at, and until when (monotonic milliseconds); cleared once a
+    /// master is followed.
     private let pin = Mutex<(index: Int, until: Int64)?>(nil)
 
     /// The pinned master's index, while the pin lasts.
@@ -146,6 +145,7 @@ public final class PeerLink: Sendable {
         var index = 0
         var logged: Set<String> = []
         while !isStopped {
+            if let pinned = pinned() { index = pinned }
             let master = options.masters[index % options.masters.count]
             index += 1
             do throws(LinkError) {
@@ -165,23 +165,17 @@ public final class PeerLink: Sendable {
                     if logged.insert(error.description).inserted { log(.warning, error.description) }
                 }
             }
-            if let pinned = pinned() {
-                index = pinned
-                _ = nudged.exchange(-1, ordering: .acquiringAndReleasing)
+            if pinned() != nil {
                 usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000))
                 continue
             }
             var slept = 0.0
-            while slept < backoff, !isStopped, nudged.load(ordering: .acquiring) < 0 {
+            while slept < backoff, !isStopped, pinned() == nil {
                 usleep(20_000)
                 slept += 0.02
             }
-            backoff = min(options.maxBackoff, backoff * 2)
-            let toward = nudged.exchange(-1, ordering: .acquiringAndReleasing)
-            if toward >= 0 {
-                index = toward
-                backoff = 0.1
-            }
+            // A nudge during the wait: its master next, and the backoff starts over.
+            backoff = pinned() == nil ? min(options.maxBackoff, backoff * 2) : 0.1
         }
         state.withLock { $0.connected = false }
     }

@@ -70,13 +70,12 @@ extension RoleSimulation {
         stats.lastAcknowledgedStep = step
     }
 
-    /// `promoted`: this member is active in `epoch`; it must be the only one ever, and hold every
-    /// change acknowledged so far.
+    /// `promoted`: this member is active in `epoch` (its `lead` claimed the epoch) and must hold
+    /// every change acknowledged so far.
     mutating func becameActive(_ index: Int, epoch: Epoch, forced: Bool) {
         stats.promotions += 1
         if forced { stats.forced += 1 }
         note("\(name(index)) is active in epoch \(epoch)\(forced ? " (forced)" : "") holding \(members[index].log.last)")
-        claim(epoch, by: index)
         members[index].ackChecked = 0
         checkAcknowledged(index)
     }
