@@ -45,7 +45,9 @@ public enum AnnouncerConfigKeys {
         AnnouncerConfigKey(
             "PREEMPT", default: "1",
             "1: a higher-priority backup takes the virtual IPs from a lower-priority master; 0: it",
-            "waits until the master fails (RFC 5798 Preempt_Mode; the address owner always preempts)."),
+            "waits until the master fails (RFC 5798 Preempt_Mode; the address owner always preempts).",
+            "With 0, a master whose carrier was gone for Master_Down_Interval or longer comes back as a",
+            "backup, as after a restart. An HA pair of masters runs 0 on both hosts."),
         AnnouncerConfigKey(
             "PREEMPT_DELAY", default: "0",
             "Seconds (decimals allowed, up to 1000) a backup that would preempt first accepts the",

@@ -155,14 +155,18 @@ public final class AnnouncerShell {
         drain(now: now)
     }
 
-    /// The interface's carrier came back (or went away). A master that holds the addresses
-    /// announces them again: neighbours that used another router while this link was down
-    /// would otherwise keep that router's MAC address (DESIGN §7.5). Link-layer upkeep, like
-    /// the ARP burst itself; the election is untouched.
+    /// The interface's carrier came back (or went away). The core decides first (a backup
+    /// without carrier does not take over; a master back from a long loss may resign, see
+    /// `VRRPInstance`, "Carrier"). A master that still holds the addresses then announces them
+    /// again: neighbours that used another router while this link was down would otherwise
+    /// keep that router's MAC address (DESIGN §7.5).
     public func linkChanged(running: Bool, now: VRRPInstant) {
         count(running ? "link_up" : "link_down")
         log.log(running ? .notice : .warning, "\(settings.interface) is \(running ? "up again" : "down (no carrier)")")
-        guard running, instance.holdsVirtualAddresses, !stopping else { return }
+        guard !stopping else { return }
+        enqueue(.carrierChanged(up: running))
+        drain(now: now)
+        guard running, instance.holdsVirtualAddresses else { return }
         startARPBurst(instance.configuration.virtualAddresses, now: now)
     }
 

@@ -14,3 +14,8 @@ extension Duration {
         return total + attoseconds / attosecondsPerCentisecond
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds, rounded down, for log lines.
+    var wholeMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -28,6 +28,10 @@ public enum VRRPEvent: Hashable, Sendable {
     /// (DESIGN §7.6) and the configured priority when it is healthy again.
     case priorityChanged(UInt8)
 
+    /// The interface lost its carrier (`up: false`) or got it back. Not in RFC 5798, which
+    /// leaves interface state to the implementation (see `VRRPInstance`, "Carrier").
+    case carrierChanged(up: Bool)
+
     /// Shutdown (RFC 5798 §6.4.2, §6.4.3): a master resigns with a priority-0 advertisement.
     case shutdown
 }

@@ -19,6 +19,8 @@ extension VRRPInstance {
     /// the Master state".
     mutating func masterDownTimerFired(now: VRRPInstant, _ out: inout [VRRPDirective]) {
         guard state == .backup, priority > 0 else { return }
+        // Extension: no carrier, nobody to serve; the carrier's return re-arms the timer.
+        guard carrierLostAt == nil else { return }
         // Extension: after failed promote hooks, wait out the back-off before trying again.
         if let retry = promoteRetryAt, now < retry {
             armMasterDownTimer(after: retry - now, cause: masterDownCause, now: now, &out)

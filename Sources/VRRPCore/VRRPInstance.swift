@@ -34,6 +34,20 @@
 ///   addresses, gratuitous ARPs, so clients drop the other router's MAC (DESIGN §7.5).
 /// - A starting router removes the virtual addresses a crashed predecessor may have left
 ///   (DESIGN §7.5); the owner adds them back once its promote hook succeeded.
+///
+/// ## Carrier (not in RFC 5798, which leaves interface state to the implementation)
+/// - A backup whose interface has no carrier does not take over: it would promote a master
+///   that nobody can reach. Once the carrier is back it listens for a whole
+///   Master_Down_Interval before it may.
+/// - A master keeps the role through a carrier loss shorter than Master_Down_Interval (a
+///   flapped port: no backup can have taken over, so nothing changes). A longer loss gave the
+///   backups time to elect another master. Without Preempt_Mode this router then comes back
+///   as a backup, as it would after a restart: it resigns (priority 0, so the other master
+///   answers with gratuitous ARPs at once) instead of taking the addresses back by its
+///   priority from a master that has served them since (the healed split of DESIGN §7.6).
+///   keepalived goes further and gives up the role at every carrier loss (its FAULT state).
+///   With Preempt_Mode (or as address owner) the router would take the role back anyway, so
+///   it keeps it, as RFC 5798 §6.4.3 has it.
 public struct VRRPInstance: Sendable {
     /// Where a master is on its way to serving the addresses.
     enum MasterPhase: Hashable, Sendable {
@@ -71,6 +85,8 @@ public struct VRRPInstance: Sendable {
     /// Promote hooks in a row that answered "not yet" (`VRRPHookResult.notYet`).
     public internal(set) var notYetPromotions = 0
     public internal(set) var promoteRetryAt: VRRPInstant? = nil
+    /// Since when the interface has had no carrier (nil while it has one).
+    public internal(set) var carrierLostAt: VRRPInstant? = nil
 
     public init(configuration: VRRPConfiguration) {
         self.configuration = configuration
@@ -123,6 +139,7 @@ public struct VRRPInstance: Sendable {
         case .timerFired(let timer): timerFired(timer, now: now, &out)
         case .promoteHookFinished(let id, let result): promoteHookFinished(id, result, now: now, &out)
         case .priorityChanged(let newPriority): changePriority(to: newPriority, now: now, &out)
+        case .carrierChanged(let up): carrierChanged(up: up, now: now, &out)
         case .shutdown: shutdown(now: now, &out)
         }
         return out
@@ -187,6 +204,29 @@ public struct VRRPInstance: Sendable {
                 sendAdvertisement(&out)
                 armTimer(.advertisement, after: configuration.advertisementInterval, now: now, &out)
             }
+        }
+    }
+
+    /// The interface lost or regained its carrier (see "Carrier" above).
+    mutating func carrierChanged(up: Bool, now: VRRPInstant, _ out: inout [VRRPDirective]) {
+        guard up else {
+            if carrierLostAt == nil { carrierLostAt = now }
+            return
+        }
+        guard let lost = carrierLostAt else { return }
+        carrierLostAt = nil
+        let gone = now - lost
+        switch state {
+        case .initialize:
+            return
+        case .backup:
+            guard priority > 0 else { return }
+            armMasterDownTimer(after: masterDownInterval, cause: .silence, now: now, &out)
+        case .master:
+            guard !configuration.preemptMode, !configuration.isAddressOwner, gone >= masterDownInterval else { return }
+            leaveMaster(to: .backup, reason: .carrierWasGone(gone), resign: true, &out)
+            masterAdvertisementInterval = configuration.advertisementInterval
+            enterBackup(now: now, &out)
         }
     }
 

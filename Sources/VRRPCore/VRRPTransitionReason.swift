@@ -20,6 +20,9 @@ public enum VRRPTransitionReason: Hashable, Sendable, CustomStringConvertible {
     case promoteHookNotYet(String)
     /// Master → Backup: the priority dropped to 0 (the tracked master is unhealthy).
     case priorityDroppedToZero
+    /// Master → Backup: without Preempt_Mode, the carrier came back after being gone this
+    /// long, at least Master_Down_Interval (see `VRRPInstance`, "Carrier").
+    case carrierWasGone(Duration)
     /// Any → Initialize: shutdown (§6.4.2, §6.4.3).
     case shutdown
 
@@ -38,6 +41,9 @@ public enum VRRPTransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .promoteHookFailed(let why): "promote hook failed, resigned: \(why)"
         case .promoteHookNotYet(let why): "promote hook says not yet, resigned for now (no back-off): \(why)"
         case .priorityDroppedToZero: "priority dropped to 0 (tracked master unhealthy), resigned"
+        case .carrierWasGone(let gone):
+            "the carrier was gone for \(gone.wholeMilliseconds) ms, at least Master_Down_Interval: another router may have "
+                + "taken over meanwhile, so this one comes back as a backup (PREEMPT = 0), resigned"
         case .shutdown: "shutdown"
         }
     }

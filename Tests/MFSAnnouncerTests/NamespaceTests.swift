@@ -115,6 +115,28 @@ struct NamespaceTests {
         }
     }
 
+    /// With `PREEMPT = 0` the cut-off host comes back as a backup (VRRPInstance, "Carrier"):
+    /// the VIP stays with B, which served it during the cut, and C is never sent to A.
+    @Test func withoutPreemptAHealedSplitLeavesTheAddressWithTheHostThatServedMeanwhile() throws {
+        try withLab { lab in
+            try lab.startAnnouncer("A", priority: 200, extra: ["PREEMPT": "0"])
+            try lab.startAnnouncer("B", priority: 100, extra: ["PREEMPT": "0"])
+            expectHolder(lab, "A", within: 3)
+            lab.setLink("A", up: false)
+            #expect(waitUntil(2) { lab.currentAnswer() == "B" }, "C reaches B while A is cut off")
+            #expect(lab.holdsVIP("A") && lab.state("A") == "master", "A, cut off, keeps the role meanwhile")
+            let healed = monotonicNanoseconds()
+            lab.setLink("A", up: true)
+            #expect(waitUntil(1) { lab.state("A") == "backup" && !lab.holdsVIP("A") }, "A resigns once its carrier is back")
+            usleep(1_500_000)  // several Master_Down_Intervals: A stays backup, B keeps the address
+            #expect(lab.holdsVIP("B") && !lab.holdsVIP("A") && lab.state("A") == "backup")
+            let answers = lab.probeAnswers(since: healed).map(\.answer)
+            #expect(!answers.contains("A"), "C was sent to A after the heal: \(answers)")
+            #expect(lab.currentAnswer() == "B")
+            #expect(lab.read("A.log").contains("the carrier was gone for"), "\(lab.read("A.log"))")
+        }
+    }
+
     /// Hook scripts log the time and whether the VIP is on the interface.
     func hook(_ lab: Lab, _ name: String, _ event: String, exit code: Int = 0) -> String {
         "echo \"$(date +%s.%N) \(event) $MFS_ANNOUNCER_EVENT $(ip -4 -o addr show dev eth0 | grep -c ' \(Lab.vip)/')\" >> \(lab.path("\(name)-hooks.log")); exit \(code)"
