@@ -31,6 +31,13 @@ public struct ClientOptions: Sendable {
     public var probeAfter: Duration = .milliseconds(100)
     /// How long a probe's connect and answer may take together.
     public var probeTimeout: Duration = .seconds(1)
+    /// How long a probe's TCP connect may take (within `probeTimeout`). Short, as the
+    /// chunkserver's (`ChunkserverLimits.masterConnectTimeout`): a connect begun while the
+    /// virtual IP is on no host yet gets its SYN sent again only after TCP's 1 s initial
+    /// timeout, and would hold its probe slot that long; given up sooner, the slot is free for
+    /// the next probe, which reaches the new master within `probeAfter` of its taking the
+    /// address. A master's kernel answers a connect at once, however loaded the master is.
+    public var probeConnectTimeout: Duration = .milliseconds(250)
     /// Probes that may run at once (one starts every `probeAfter` while requests wait).
     public var maxProbes = 4
 

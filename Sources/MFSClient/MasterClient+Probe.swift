@@ -14,9 +14,9 @@ import NIOPosix
 /// old connection is dropped and the usual reconnect resumes the session there and sends the
 /// waiting requests again with their ids. The same master answering (it is only slow) changes
 /// nothing. One probe starts at most every `probeAfter` while requests wait, and at most
-/// `ClientOptions.maxProbes` run at once: each may take up to `probeTimeout` (an address no
-/// one holds yet does not answer at all, and a loaded master answers late), while the next one
-/// started after the virtual IP moved is answered at once.
+/// `ClientOptions.maxProbes` run at once: each may take up to `probeTimeout` (a loaded master
+/// answers late), its connect up to `probeConnectTimeout` (an address no one holds yet does not
+/// answer at all), while the next one started after the virtual IP moved is answered at once.
 extension MasterClient {
     /// Starts a probe when a request has waited `probeAfter` on `link` and none is running.
     func probeIfStalled(_ link: Link, now: ContinuousClock.Instant) {
@@ -30,7 +30,8 @@ extension MasterClient {
         }
         guard let pin = start else { return }
         Task {
-            let reply = await Self.probe(link.address, pin: pin, timeout: options.probeTimeout)
+            let reply = await Self.probe(
+                link.address, pin: pin, connectTimeout: options.probeConnectTimeout, timeout: options.probeTimeout)
             let changed = state.withLock { state -> Bool in
                 state.probes -= 1
                 guard case .connected(let current) = state.link, current.number == link.number, let reply else { return false }
@@ -46,13 +47,14 @@ extension MasterClient {
         }
     }
 
-    /// Who answers at `address` within `timeout`: its hello reply, or nil.
-    static func probe(_ address: HostPort, pin: ClusterPin, timeout: Duration) async -> HelloReply? {
+    /// Who answers at `address` within `timeout` (its connect within `connectTimeout`): its
+    /// hello reply, or nil.
+    static func probe(_ address: HostPort, pin: ClusterPin, connectTimeout: Duration, timeout: Duration) async -> HelloReply? {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let answered = eventLoop.makePromise(of: HelloReply.self)
         let hello = Hello(role: .probe, metaID: pin.metaID, epoch: pin.epoch).encode()
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(.nanoseconds(timeout.nanoseconds))
+            .connectTimeout(.nanoseconds(min(connectTimeout, timeout).nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ProbeHandler(hello: hello, answered: answered))
