@@ -34,7 +34,7 @@ public final class AnnouncerDaemon {
         }
         io = try SystemAnnouncerIO(settings: settings)
         do {
-            links = try LinkMonitor(interfaceIndex: settings.interfaceIndex)
+            links = try LinkMonitor(interfaceIndex: settings.interfaceIndex, name: settings.interface)
         } catch {
             throw AnnouncerIOError("\(error)")
         }
@@ -51,6 +51,8 @@ public final class AnnouncerDaemon {
     /// Runs until SIGTERM/SIGINT and the shutdown finished; returns the exit status.
     public func run(reload: () -> AnnouncerSettings?) -> Int32 {
         shell.start(now: now)
+        // Started without carrier: the core must know, or it would take over on the silence.
+        if links.running == false { shell.linkChanged(running: false, now: now) }
         while !shell.isFinished {
             let current = now
             shell.fireDue(now: current)

@@ -137,6 +137,22 @@ struct NamespaceTests {
         }
     }
 
+    /// An announcer started on a link without carrier stays backup (it would promote a master
+    /// nobody can reach), and takes over once the carrier is back and it heard no one for
+    /// Master_Down_Interval.
+    @Test func anAnnouncerStartedWithoutCarrierWaitsForItBeforeTakingOver() throws {
+        try withLab { lab in
+            lab.setLink("A", up: false)
+            try lab.startAnnouncer("A", priority: 200)
+            #expect(waitUntil(2) { lab.state("A") == "backup" })
+            usleep(1_000_000)  // about three Master_Down_Intervals
+            #expect(lab.state("A") == "backup" && !lab.holdsVIP("A"), "took over without carrier\n\(lab.read("A.log"))")
+            #expect(lab.read("A.log").contains("eth0 is down (no carrier)"), "\(lab.read("A.log"))")
+            lab.setLink("A", up: true)
+            expectHolder(lab, "A", within: 3)
+        }
+    }
+
     /// Hook scripts log the time and whether the VIP is on the interface.
     func hook(_ lab: Lab, _ name: String, _ event: String, exit code: Int = 0) -> String {
         "echo \"$(date +%s.%N) \(event) $MFS_ANNOUNCER_EVENT $(ip -4 -o addr show dev eth0 | grep -c ' \(Lab.vip)/')\" >> \(lab.path("\(name)-hooks.log")); exit \(code)"
