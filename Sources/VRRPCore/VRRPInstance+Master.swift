@@ -101,25 +101,35 @@ extension VRRPInstance {
     /// §6.4.3: "Cancel Adver_Timer; Set Master_Adver_Interval to Adver Interval contained in the
     /// ADVERTISEMENT; Recompute the Skew_Time; Recompute the Master_Down_Interval; Set
     /// Master_Down_Timer to Master_Down_Interval; Transition to the Backup state".
+    ///
+    /// Extension (DESIGN §7.5): one last advertisement at our own priority as we leave. In a
+    /// healed split the winner's first advertisement may cross ours; without this one the
+    /// winner would never hear a lower priority, never re-announce the addresses, and clients
+    /// would keep our MAC address until their ARP entries expire.
     mutating func yield(
         to packet: VRRPPacket, reason: VRRPTransitionReason, now: VRRPInstant, _ out: inout [VRRPDirective]
     ) {
-        leaveMaster(to: .backup, reason: reason, resign: false, &out)
+        leaveMaster(to: .backup, reason: reason, resign: false, farewell: true, &out)
         masterAdvertisementInterval = packet.maximumAdvertisementInterval
         enterBackup(now: now, &out)
     }
 
     /// Master → `newState`: stop advertising, optionally advertise priority 0 (§6.4.3 shutdown,
-    /// or resigning), remove the addresses if they were added, then ask for the demote hook.
+    /// or resigning) or our own priority (`farewell`, see `yield`), remove the addresses if
+    /// they were added, then ask for the demote hook.
     /// The hook runs even when the promote hook has not reported yet, because it may still
     /// succeed; the shell's hook queue runs the demote hook after it.
     mutating func leaveMaster(
-        to newState: VRRPState, reason: VRRPTransitionReason, resign: Bool, _ out: inout [VRRPDirective]
+        to newState: VRRPState, reason: VRRPTransitionReason, resign: Bool, farewell: Bool = false, _ out: inout [VRRPDirective]
     ) {
         precondition(state == .master, "leaveMaster in state \(state)")
         out.append(.transition(VRRPTransition(from: .master, to: newState, reason: reason)))
         cancelTimer(.advertisement, &out)
-        if resign { sendAdvertisement(priority: VRRPLimits.resignPriority, &out) }
+        if resign {
+            sendAdvertisement(priority: VRRPLimits.resignPriority, &out)
+        } else if farewell {
+            sendAdvertisement(&out)
+        }
         if holdsVirtualAddresses { out.append(.removeAddresses(configuration.virtualAddresses)) }
         out.append(.runDemoteHook)
         masterPhase = nil

@@ -32,6 +32,8 @@
 /// - A master that receives an advertisement it outranks (a healed split brain) or a
 ///   priority-0 advertisement answers at once with an advertisement and, if it holds the
 ///   addresses, gratuitous ARPs, so clients drop the other router's MAC (DESIGN §7.5).
+/// - A master that yields to another sends one last advertisement at its own priority, so
+///   the winner hears it even when their first advertisements crossed, and answers as above.
 /// - A starting router removes the virtual addresses a crashed predecessor may have left
 ///   (DESIGN §7.5); the owner adds them back once its promote hook succeeded.
 ///

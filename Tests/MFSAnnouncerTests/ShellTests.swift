@@ -51,7 +51,8 @@ import VRRPCore
         _ = io.take()
         shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.5))
         #expect(shell.instance.state == .backup)
-        #expect(io.take() == [.remove("169.254.100.1/32"), .startHook("demote.sh", event: "demote")])
+        // The farewell advertisement (our priority), the VIP removed, then the hook.
+        #expect(io.take() == [.advertise(priority: 100), .remove("169.254.100.1/32"), .startHook("demote.sh", event: "demote")])
     }
 
     @Test func aFailingPromoteHookResignsAndRunsTheDemoteHook() throws {
@@ -88,7 +89,7 @@ import VRRPCore
         _ = io.take()
         // A better master appears while the promote hook still runs: the demote hook waits.
         shell.receiveDatagram(Fixture.datagram(priority: 200), from: Fixture.peer, now: t(0.45))
-        #expect(io.take() == [])
+        #expect(io.take() == [.advertise(priority: 100)], "the farewell advertisement only")
         shell.hookExited(1001, .exited(0), now: t(0.5))
         // The late success is stale: no address is added; the demote hook starts now.
         #expect(io.take() == [.startHook("demote.sh", event: "demote")])

@@ -18,12 +18,27 @@ struct VRRPMasterTests {
     @Test func masterYieldsToHigherPriority() {
         var harness = Harness.servingMaster()
         let out = harness.receive(Fixture.advert(priority: 200, intervalCentiseconds: 50), from: Fixture.lowerPeer)
-        #expect(out.shape == ["transition(master→backup)", "cancel(advertisement)", "removeVIP", "demote", "arm(masterDown)"])
+        #expect(
+            out.shape == ["transition(master→backup)", "cancel(advertisement)", "advert(100)", "removeVIP", "demote", "arm(masterDown)"])
         #expect(out.transitions.first?.reason == .higherPriorityMaster(Fixture.lowerPeer, priority: 200))
         // §6.4.3: Master_Adver_Interval from the advertisement, Master_Down_Timer from it.
         #expect(harness.instance.masterAdvertisementInterval == .milliseconds(500))
         #expect(harness.deadline(.masterDown) == harness.now + harness.instance.masterDownInterval)
         #expect(!harness.instance.holdsVirtualAddresses)
+    }
+
+    /// A healed split whose first advertisements crossed: the loser yields on the winner's, and
+    /// its farewell advertisement (at its own priority) is what the winner hears, so the winner
+    /// re-announces the addresses (extension, DESIGN §7.5).
+    @Test func aYieldingMasterSendsAFarewellAdvertSoTheWinnerAnnouncesAgain() {
+        var loser = Harness.servingMaster()
+        var winner = Harness.servingMaster(Fixture.configuration(priority: 200, primary: Fixture.higherPeer))
+        let left = loser.receive(Fixture.advert(priority: 200), from: Fixture.higherPeer)
+        #expect(loser.state == .backup)
+        #expect(left.advertisedPriorities == [100], "one farewell at the loser's own priority")
+        let answer = winner.receive(Fixture.advert(priority: 100), from: Fixture.me)
+        #expect(answer.shape == ["advert(200)", "arm(advertisement)", "arp"])
+        #expect(winner.state == .master)
     }
 
     @Test func tieBrokenByHigherPrimaryAddress() {
@@ -213,8 +228,9 @@ struct VRRPMasterTests {
         harness.send(.start)
         harness.fire(.masterDown)
         let stepDown = harness.receive(Fixture.advert(priority: 200))
-        // No address to remove yet, but the hook may still succeed: demote after it.
-        #expect(stepDown.shape == ["transition(master→backup)", "cancel(advertisement)", "demote", "arm(masterDown)"])
+        // No address to remove yet, but the hook may still succeed: demote after it (and the
+        // farewell advertisement first).
+        #expect(stepDown.shape == ["transition(master→backup)", "cancel(advertisement)", "advert(100)", "demote", "arm(masterDown)"])
         #expect(harness.finishPromotion(.success).isEmpty)
         #expect(!harness.instance.holdsVirtualAddresses)
         #expect(harness.state == .backup)
