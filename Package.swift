@@ -68,7 +68,7 @@ var targets: [Target] = [
         name: "MFSMaster",
         dependencies: storage + [
             "MFSRestore", "MFSStatus", "MFSConfig", "MFSWire", "MFSPeer", "MFSReplication", "MFSChunkRegistry", "MooseWire",
-            "MooseClientWire", .product(name: "NIOCore", package: "swift-nio"),
+            "MooseClientWire", "MFSLogging", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -79,6 +79,8 @@ var targets: [Target] = [
         ]),
     /// The master's status as JSON, and a small blocking client for it (mfscli, TRACK_MASTER).
     .target(name: "MFSStatus", dependencies: ["MFSConfig"]),
+    /// The daemons' log lines: millisecond times, or syslog priorities under journald.
+    .target(name: "MFSLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
     /// The peer side of port 9419, shared by the metalogger and a follower master.
     .target(name: "MFSPeer", dependencies: ["MFSCore", "MFSChangelog", "MFSConfig", "MFSStorage", "MFSWire", "MFSNet"]),
     /// Blocking TCP connections with deadlines (a thread per connection), framing left to the caller.
@@ -87,14 +89,16 @@ var targets: [Target] = [
     .target(
         name: "MFSMetalogger",
         dependencies: storage + [
-            "MFSRestore", "MFSConfig", "MFSPeer", "MFSReplication", "MFSWire", .product(name: "Logging", package: "swift-log"),
+            "MFSRestore", "MFSConfig", "MFSPeer", "MFSReplication", "MFSWire", "MFSLogging",
+            .product(name: "Logging", package: "swift-log"),
         ]),
     .executableTarget(name: "mfsmetalogger", dependencies: ["MFSMetalogger"]),
     /// The chunkserver's shell: master link (9420), data port (9422), replication, on MFSChunkStore.
     .target(
         name: "MFSChunkserver",
         dependencies: [
-            "MFSCore", "MFSChunkStore", "MooseWire", "MFSConfig", "MFSStorage", .product(name: "NIOCore", package: "swift-nio"),
+            "MFSCore", "MFSChunkStore", "MooseWire", "MFSConfig", "MFSStorage", "MFSLogging",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -127,6 +131,7 @@ var targets: [Target] = [
     /// A seeded workload written as a data directory, for the demo and benchmarks; not installed.
     .executableTarget(name: "mfsworkload", dependencies: storage + ["MFSTestSupport"]),
     .testTarget(name: "MFSCoreTests", dependencies: ["MFSCore"]),
+    .testTarget(name: "MFSLoggingTests", dependencies: ["MFSLogging", .product(name: "Logging", package: "swift-log")]),
     .testTarget(name: "MFSStorageTests", dependencies: storage + ["MFSRestore"]),
     .testTarget(name: "MFSChunkStoreTests", dependencies: ["MFSChunkStore", "MFSCore", "CZlib"]),
     .testTarget(

@@ -1,5 +1,6 @@
 import Logging
 import MFSConfig
+import MFSLogging
 import MFSStorage
 
 /// The `mfschunkserver` command line.
@@ -32,7 +33,7 @@ public enum ChunkserverCommand {
         do {
             let settings = try ChunkserverSettings.load(options.configPath)
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = DaemonLogHandler(label: label)
                 handler.logLevel = options.debug ? .debug : .info
                 return handler
             }

@@ -1,5 +1,6 @@
 import Logging
 import MFSConfig
+import MFSLogging
 import MFSStorage
 
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ public enum MasterCommand {
             return 1
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DaemonLogHandler(label: label)
             handler.logLevel = options.common.debug ? .debug : .info
             return handler
         }

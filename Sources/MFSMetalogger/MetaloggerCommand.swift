@@ -1,5 +1,6 @@
 import Logging
 import MFSConfig
+import MFSLogging
 import MFSStorage
 
 /// The `mfsmetalogger` command line.
@@ -35,7 +36,7 @@ public enum MetaloggerCommand {
             return 1
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DaemonLogHandler(label: label)
             handler.logLevel = options.debug ? .debug : .info
             return handler
         }

@@ -74,6 +74,10 @@ public final class BlockingSocket {
         fd = -1
     }
 
+    /// The descriptor, for `shutdown(2)` from another thread (-1 once closed): the owner must
+    /// keep it from being closed meanwhile.
+    public var descriptor: Int32 { fd }
+
     /// Whether `events` (POLLIN, POLLOUT) came within `seconds`; an error counts as ready (the
     /// next call then says what it is).
     public func wait(for events: Int16, seconds: Double) -> Bool {

@@ -29,6 +29,9 @@ public final class FrameSocket {
 
     public func close() { socket.close() }
 
+    /// See `BlockingSocket.descriptor`.
+    public var descriptor: Int32 { socket.descriptor }
+
     /// Sends all of `bytes` within `timeout` seconds.
     public func send(_ bytes: [UInt8], timeout: Double = 10) throws(LinkError) {
         do throws(SocketError) { try socket.send(bytes, timeout: timeout) } catch { throw LinkError(error.description) }

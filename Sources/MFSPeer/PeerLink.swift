@@ -119,10 +119,22 @@ public final class PeerLink: Sendable {
     /// every `PeerLinkLimits.nudgeRetrySeconds` instead of the next address with backoff: a
     /// candidate told first is not active yet, and one that wins a moment later should be
     /// followed at once (its grant holds the other candidates off meanwhile, `RecentGrant`).
+    /// A connection to another master is ended at once: this member now refuses that master's
+    /// changes (a lower epoch), and a dead one would otherwise hold the link until the silence
+    /// timeout, while the candidate waits for this member to hold its `EPOCH`.
     public func nudge(toward address: String) {
         guard let index = options.masters.firstIndex(where: { "\($0.host):\($0.port)" == address }) else { return }
         pin.withLock { $0 = (index, monotonicMilliseconds() + Int64(PeerLinkLimits.nudgeSeconds * 1_000)) }
+        let left = connection.withLock { connection -> String? in
+            guard let current = connection, current.address != address else { return nil }
+            shutdown(current.descriptor, Int32(SHUT_RDWR))
+            return current.address
+        }
+        if let left { log(.info, "leaving master \(left) for \(address), granted a new epoch here") }
     }
+    /// The connection `follow` has open (its address and descriptor), for `nudge`; cleared
+    /// under the lock before the socket is closed, so `nudge` never shuts a reused descriptor.
+    private let connection = Mutex<(address: String, descriptor: Int32)?>(nil)
     /// The master a nudge pointed at, and until when (monotonic milliseconds); cleared once a
     /// master is followed.
     private let pin = Mutex<(index: Int, until: Int64)?>(nil)
@@ -165,8 +177,10 @@ public final class PeerLink: Sendable {
                     if logged.insert(error.description).inserted { log(.warning, error.description) }
                 }
             }
-            if pinned() != nil {
-                usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000))
+            if let pinned = pinned() {
+                // The candidate itself not following yet: again shortly. Another master left
+                // for it (`nudge`): the candidate at once.
+                if (index - 1) % options.masters.count == pinned { usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000)) }
                 continue
             }
             var slept = 0.0
@@ -182,7 +196,11 @@ public final class PeerLink: Sendable {
 
     private func follow(host: String, port: Int, store: any PeerStore, started: () -> Void, stored: () -> Void) throws(LinkError) {
         let socket = try FrameSocket(host: host, port: port, timeout: options.connectTimeout)
-        defer { socket.close() }
+        connection.withLock { $0 = ("\(host):\(port)", socket.descriptor) }
+        defer {
+            connection.withLock { $0 = nil }
+            socket.close()
+        }
         let position = store.position
         // A promise to another member counts as seen: a master below it learns from this hello
         // that it is stale (DESIGN §7.6), since this link refuses its changes.

@@ -219,6 +219,31 @@ extension PeerLinkTests {
             #expect(followed < 0.5, "followed \(followed) s after the candidate led")
         }
 
+        /// A nudge toward another master ends the connection to the one followed (silent here,
+        /// as a dead host is) at once, not after the silence timeout: the voter now refuses its
+        /// changes, and the candidate waits for this member to hold its EPOCH.
+        @Test func aNudgeLeavesTheMasterFollowedAtOnce() throws {
+            let silent = FakeMaster { c in
+                _ = try c.handshake(start: .stream(resumeAfter: MetaVersion(100)))
+                c.holdUntilClosed()
+            }
+            let candidate = FakeMaster { c in _ = try c.handshake(start: .stream(resumeAfter: MetaVersion(100))) }
+            let run = LinkRun([silent, candidate], silence: 20)
+            defer { finish(run, silent, candidate) }
+            #expect(eventually(within: 5) { run.link.status.connected && run.link.status.master == silent.address })
+            let nudged = Date()
+            run.link.nudge(toward: candidate.address)
+            #expect(eventually(within: 10) { run.link.status.connected && run.link.status.master == candidate.address })
+            let took = Date().timeIntervalSince(nudged)
+            #expect(took < 10, "followed the candidate \(took) s after the nudge (the silence timeout is 20 s)")
+            #expect(silent.connections.first?.peerClosed == true, "the silent master's connection was closed by the link")
+            #expect(run.messages.contains("leaving master \(silent.address) for \(candidate.address), granted a new epoch here"))
+            // A nudge toward the master already followed changes nothing.
+            run.link.nudge(toward: candidate.address)
+            usleep(200_000)
+            #expect(candidate.connections.count == 1 && run.link.status.connected)
+        }
+
         /// Nothing listens: the link says it cannot connect, once, and keeps trying.
         @Test func unreachableMasterIsRetried() throws {
             let port = Self.freePort()
