@@ -7,8 +7,9 @@ import CNetlink
 /// Watches the VRRP interface's operational state (RTM_NEWLINK on a NETLINK_ROUTE socket
 /// joined to RTMGRP_LINK), for the core's carrier rules (`VRRPInstance`, "Carrier") and so the
 /// shell can re-announce the addresses when the link comes back: neighbours that used another
-/// router meanwhile would otherwise keep its MAC address (DESIGN §7.5). A separate plain socket, not libnl's: it only reads, and the libnl socket
-/// stays the one that changes addresses.
+/// router meanwhile would otherwise keep its MAC address (DESIGN §7.5). A separate plain
+/// socket, not libnl's: it only reads, and the libnl socket stays the one that changes
+/// addresses.
 final class LinkMonitor {
     static let flagRunning: UInt32 = 0x40  // IFF_RUNNING: up with carrier
 

@@ -10,7 +10,8 @@ import Testing
 
 /// A probe's connect to an address nobody answers (the virtual IP between two hosts) is given
 /// up after `probeConnectTimeout`, not held for the whole `probeTimeout`: a held slot would keep
-/// the next probe from reaching the new master as soon as it takes the address.
+/// the next probe from reaching the new master as soon as it takes the address. Run alone by
+/// scripts/test.sh (the time it measures includes the wait for a cooperative thread).
 @Suite struct ProbeConnectTests {
     @Test func aProbeGivesUpAConnectNobodyAnswersAfterItsConnectTimeout() async throws {
         // A listener with a backlog of 0 whose queue already holds one connection drops every
