@@ -127,8 +127,12 @@ private final class Feeder: Sendable {
             writer.releaseWakeUps(storeHere: true)
             #expect(writer.status.writtenVersion == before.writtenVersion, "stored before the last hold was released")
         }
+        // A disk whose last fsync took longer than `storeHereFsyncLimitSeconds` (a loaded CI
+        // run) is left to the writer thread, so as not to hold an event loop for it: then the
+        // batch goes there as with two turns.
+        let slowDisk = (writer.status.lastFsyncSeconds ?? 0) >= ChangelogWriter.storeHereFsyncLimitSeconds
         writer.releaseWakeUps(storeHere: true)
-        if mode == .background || turns > 1 {
+        if mode == .background || turns > 1 || slowDisk {
             try await writer.waitStored(all[3].version)
             try writer.sync()
             if mode != .background {  // mode 0 answers at once, on the appending thread
