@@ -137,6 +137,23 @@ struct NamespaceTests {
         }
     }
 
+    /// A lone master (PREEMPT = 0) whose cable was out for longer than Master_Down_Interval
+    /// resigns when it is back, hears nobody, and takes the address again (ANNOUNCER.md, the
+    /// carrier rule's price): it must not stay backup with the address on no host.
+    @Test func aLoneMasterBackFromALongCutTakesTheAddressAgain() throws {
+        try withLab { lab in
+            try lab.startAnnouncer("A", priority: 200, extra: ["PREEMPT": "0"])
+            expectHolder(lab, "A", within: 3)
+            lab.setLink("A", up: false)
+            usleep(800_000)  // more than Master_Down_Interval (322 ms)
+            lab.setLink("A", up: true)
+            #expect(waitUntil(2) { lab.read("A.log").contains("the carrier was gone for") }, "\(lab.read("A.log"))")
+            expectHolder(lab, "A", within: 3)
+            #expect(lab.state("A") == "master")
+            #expect(waitUntil(2) { lab.currentAnswer() == "A" }, "C reaches A again")
+        }
+    }
+
     /// An announcer started on a link without carrier stays backup (it would promote a master
     /// nobody can reach), and takes over once the carrier is back and it heard no one for
     /// Master_Down_Interval.

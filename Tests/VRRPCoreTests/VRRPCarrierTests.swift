@@ -33,6 +33,23 @@ struct VRRPCarrierTests {
         #expect(harness.deadline(.masterDown) == back + .milliseconds(50) + Self.masterDownInterval)
     }
 
+    /// The rule's price (ANNOUNCER.md): when no other router took over meanwhile, the master
+    /// that resigned hears nobody and takes over again after Master_Down_Interval.
+    @Test func aMasterBackFromALongLossWithNobodyElseTakesOverAgainAfterMasterDownInterval() {
+        var harness = Harness.servingMaster(Self.noPreempt)
+        let lost = harness.now
+        harness.send(.carrierChanged(up: false), at: lost)
+        let back = lost + .seconds(10)
+        harness.send(.carrierChanged(up: true), at: back)
+        #expect(harness.state == .backup)
+        let again = harness.fire(.masterDown)
+        #expect(harness.now == back + Self.masterDownInterval)
+        #expect(again.transitions.first?.reason == .masterDown)
+        #expect(harness.state == .master && harness.promotion != nil)
+        harness.finishPromotion()
+        #expect(harness.instance.holdsVirtualAddresses)
+    }
+
     @Test func aMasterKeepsTheRoleThroughALossShorterThanMasterDownInterval() {
         var harness = Harness.servingMaster(Self.noPreempt)
         let lost = harness.now
