@@ -52,7 +52,7 @@ public final class AnnouncerDaemon {
     public func run(reload: () -> AnnouncerSettings?) -> Int32 {
         shell.start(now: now)
         // Started without carrier: the core must know, or it would take over on the silence.
-        if links.running == false { shell.linkChanged(running: false, now: now) }
+        if !links.running { shell.linkChanged(running: false, now: now) }
         while !shell.isFinished {
             let current = now
             shell.fireDue(now: current)

@@ -17,7 +17,7 @@ final class LinkMonitor {
     let interfaceIndex: Int32
     /// The interface's state as last seen: read at start (`SIOCGIFFLAGS`), then from the
     /// kernel's link messages.
-    private(set) var running: Bool?
+    private(set) var running: Bool
 
     init(interfaceIndex: Int32, name: String) throws(SystemCallError) {
         self.interfaceIndex = interfaceIndex

@@ -78,12 +78,6 @@ public func wallClockSeconds() -> Double {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded toward zero.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
     /// A `timespec` for ppoll, negative durations as zero.
     var timespecValue: timespec {
         let (seconds, attoseconds) = components

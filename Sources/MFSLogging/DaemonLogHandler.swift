@@ -32,7 +32,7 @@ public struct DaemonLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var line = Self.line(
             level: event.level, label: label, metadata: merged(event.metadata), source: event.source, message: "\(event.message)",
-            journald: journald, time: journald ? nil : Self.wallClock())
+            time: journald ? nil : Self.wallClock())
         line.withUTF8 { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
     }
 
@@ -44,15 +44,15 @@ public struct DaemonLogHandler: LogHandler {
         return all
     }
 
-    /// One line, newline included; `time` is the local time as `line` prints it (nil under
-    /// journald). Pure, for the tests.
+    /// One line, newline included: starting with `time` (the local time), or with the syslog
+    /// priority when `time` is nil (under journald). Pure, for the tests.
     static func line(
-        level: Logger.Level, label: String, metadata: Logger.Metadata, source: String, message: String, journald: Bool, time: String?
+        level: Logger.Level, label: String, metadata: Logger.Metadata, source: String, message: String, time: String?
     ) -> String {
         let pairs = metadata.isEmpty ? "" : " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let body = "\(label):\(pairs) [\(source)] \(message)\n"
-        if journald { return "<\(syslogPriority(level))>\(body)" }
-        return "\(time ?? "-") \(level) \(body)"
+        guard let time else { return "<\(syslogPriority(level))>\(body)" }
+        return "\(time) \(level) \(body)"
     }
 
     /// The syslog priority journald reads from a `<N>` prefix.

@@ -158,7 +158,8 @@ public final class PeerLink: Sendable {
         var logged: Set<String> = []
         while !isStopped {
             if let pinned = pinned() { index = pinned }
-            let master = options.masters[index % options.masters.count]
+            let tried = index % options.masters.count
+            let master = options.masters[tried]
             index += 1
             do throws(LinkError) {
                 try follow(
@@ -180,7 +181,7 @@ public final class PeerLink: Sendable {
             if let pinned = pinned() {
                 // The candidate itself not following yet: again shortly. Another master left
                 // for it (`nudge`): the candidate at once.
-                if (index - 1) % options.masters.count == pinned { usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000)) }
+                if tried == pinned { usleep(UInt32(PeerLinkLimits.nudgeRetrySeconds * 1_000_000)) }
                 continue
             }
             var slept = 0.0

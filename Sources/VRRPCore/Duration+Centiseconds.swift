@@ -16,6 +16,9 @@ extension Duration {
 }
 
 extension Duration {
-    /// The duration in whole milliseconds, rounded down, for log lines.
-    var wholeMilliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+    /// Whole milliseconds, rounded toward zero (log lines, the announcer's status).
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

@@ -61,6 +61,10 @@ public struct VRRPConfiguration: Hashable, Sendable {
     /// Whether this router owns the virtual addresses (priority 255, §5.2.4).
     public var isAddressOwner: Bool { priority == VRRPLimits.addressOwnerPriority }
 
+    /// Whether this router takes the role from a lower-priority master: Preempt_Mode, or the
+    /// address owner, which always preempts (§6.1).
+    public var preempts: Bool { preemptMode || isAddressOwner }
+
     private static func checkInterval(_ interval: Duration) throws(VRRPConfigurationError) {
         guard interval >= VRRPLimits.minimumAdvertisementInterval,
             interval <= VRRPLimits.maximumAdvertisementInterval

@@ -68,7 +68,7 @@ extension VRRPInstance {
             lowerPriorityMasterSince = nil
             return true
         }
-        guard configuration.preemptMode || configuration.isAddressOwner else { return true }
+        guard configuration.preempts else { return true }
         // Extension: no preemption while failed promote hooks hold this router back.
         if promotionBackedOff(at: now) { return true }
         let since = lowerPriorityMasterSince ?? now

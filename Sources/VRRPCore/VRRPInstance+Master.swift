@@ -109,27 +109,23 @@ extension VRRPInstance {
     mutating func yield(
         to packet: VRRPPacket, reason: VRRPTransitionReason, now: VRRPInstant, _ out: inout [VRRPDirective]
     ) {
-        leaveMaster(to: .backup, reason: reason, resign: false, farewell: true, &out)
+        leaveMaster(to: .backup, reason: reason, resign: false, &out)
         masterAdvertisementInterval = packet.maximumAdvertisementInterval
         enterBackup(now: now, &out)
     }
 
-    /// Master → `newState`: stop advertising, optionally advertise priority 0 (§6.4.3 shutdown,
-    /// or resigning) or our own priority (`farewell`, see `yield`), remove the addresses if
-    /// they were added, then ask for the demote hook.
+    /// Master → `newState`: stop advertising, advertise one last time (priority 0 when
+    /// resigning, §6.4.3 shutdown; else our own, when yielding: see `yield`), remove the
+    /// addresses if they were added, then ask for the demote hook.
     /// The hook runs even when the promote hook has not reported yet, because it may still
     /// succeed; the shell's hook queue runs the demote hook after it.
     mutating func leaveMaster(
-        to newState: VRRPState, reason: VRRPTransitionReason, resign: Bool, farewell: Bool = false, _ out: inout [VRRPDirective]
+        to newState: VRRPState, reason: VRRPTransitionReason, resign: Bool, _ out: inout [VRRPDirective]
     ) {
         precondition(state == .master, "leaveMaster in state \(state)")
         out.append(.transition(VRRPTransition(from: .master, to: newState, reason: reason)))
         cancelTimer(.advertisement, &out)
-        if resign {
-            sendAdvertisement(priority: VRRPLimits.resignPriority, &out)
-        } else if farewell {
-            sendAdvertisement(&out)
-        }
+        sendAdvertisement(priority: resign ? VRRPLimits.resignPriority : nil, &out)
         if holdsVirtualAddresses { out.append(.removeAddresses(configuration.virtualAddresses)) }
         out.append(.runDemoteHook)
         masterPhase = nil

@@ -225,7 +225,7 @@ public struct VRRPInstance: Sendable {
             guard priority > 0 else { return }
             armMasterDownTimer(after: masterDownInterval, cause: .silence, now: now, &out)
         case .master:
-            guard !configuration.preemptMode, !configuration.isAddressOwner, gone >= masterDownInterval else { return }
+            guard !configuration.preempts, gone >= masterDownInterval else { return }
             leaveMaster(to: .backup, reason: .carrierWasGone(gone), resign: true, &out)
             masterAdvertisementInterval = configuration.advertisementInterval
             enterBackup(now: now, &out)

@@ -42,7 +42,7 @@ public enum VRRPTransitionReason: Hashable, Sendable, CustomStringConvertible {
         case .promoteHookNotYet(let why): "promote hook says not yet, resigned for now (no back-off): \(why)"
         case .priorityDroppedToZero: "priority dropped to 0 (tracked master unhealthy), resigned"
         case .carrierWasGone(let gone):
-            "the carrier was gone for \(gone.wholeMilliseconds) ms, at least Master_Down_Interval: another router may have "
+            "the carrier was gone for \(gone.milliseconds) ms, at least Master_Down_Interval: another router may have "
                 + "taken over meanwhile, so this one comes back as a backup (PREEMPT = 0), resigned"
         case .shutdown: "shutdown"
         }

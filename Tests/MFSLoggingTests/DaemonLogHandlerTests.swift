@@ -8,7 +8,7 @@ import Testing
     @Test func aLineOutsideSystemdHasTheTimeLevelLabelMetadataSourceAndMessage() {
         let line = DaemonLogHandler.line(
             level: .notice, label: "mfsmaster", metadata: ["peer": "169.254.0.11:40810", "epoch": "2"], source: "MFSMaster",
-            message: "fenced", journald: false, time: "2026-12-06T13:30:54.123+0000")
+            message: "fenced", time: "2026-12-06T13:30:54.123+0000")
         #expect(line == "2026-12-06T13:30:54.123+0000 notice mfsmaster: epoch=2 peer=169.254.0.11:40810 [MFSMaster] fenced\n")
     }
 
@@ -18,8 +18,7 @@ import Testing
         ]
         for (level, priority) in levels {
             let line = DaemonLogHandler.line(
-                level: level, label: "mfschunkserver", metadata: [:], source: "MFSChunkserver", message: "registered", journald: true,
-                time: nil)
+                level: level, label: "mfschunkserver", metadata: [:], source: "MFSChunkserver", message: "registered", time: nil)
             #expect(line == "<\(priority)>mfschunkserver: [MFSChunkserver] registered\n")
         }
     }
