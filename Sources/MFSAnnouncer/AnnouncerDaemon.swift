@@ -58,7 +58,7 @@ public final class AnnouncerDaemon {
             shell.fireDue(now: current)
             probe?.holdingVirtualIPs = shell.instance.holdsVirtualAddresses
             if let result = probe?.fireDue(now: current) {
-                shell.masterHealthObserved(healthy: result.healthy, detail: result.detail, now: current)
+                shell.masterHealthObserved(result, now: current)
             }
             writeStatus(now: current, force: false)
             if shell.isFinished { break }
@@ -100,7 +100,7 @@ public final class AnnouncerDaemon {
         if descriptors.count > 3, descriptors[3].revents != 0, let probe,
             let result = probe.advance(revents: descriptors[3].revents, now: after)
         {
-            shell.masterHealthObserved(healthy: result.healthy, detail: result.detail, now: after)
+            shell.masterHealthObserved(result, now: after)
         }
     }
 

@@ -97,18 +97,38 @@ public final class AnnouncerShell {
 
     /// One answer of the tracked master: healthy or not, with a detail for the log.
     public func masterHealthObserved(healthy: Bool, detail: String, now: VRRPInstant) {
+        masterHealthObserved(MasterStatusAnswer.Verdict(healthy: healthy, detail), now: now)
+    }
+
+    /// One answer of the tracked master. Its health goes through the hysteresis of
+    /// `TRACK_MASTER_FALL`/`_RISE`; whether it is isolated takes effect at once (it only
+    /// changes the priority the adverts carry, see `runningPriority`).
+    public func masterHealthObserved(_ answer: MasterStatusAnswer.Verdict, now: VRRPInstant) {
         guard var tracker = health else { return }
-        let verdict = tracker.observe(healthy: healthy)
+        let before = runningPriority
+        let verdict = tracker.observe(healthy: answer.healthy)
         health = tracker
-        if status.masterHealthDetail != detail {
-            status.masterHealthDetail = detail
+        if status.masterHealthDetail != answer.detail {
+            status.masterHealthDetail = answer.detail
             statusGeneration += 1
         }
-        guard let verdict else { return }
-        status.masterHealthy = verdict
-        statusGeneration += 1
-        log.log(verdict ? .notice : .warning, "tracked master is \(verdict ? "healthy" : "unhealthy"): \(detail)")
-        guard !stopping else { return }
+        if let verdict {
+            status.masterHealthy = verdict
+            statusGeneration += 1
+            log.log(verdict ? .notice : .warning, "tracked master is \(verdict ? "healthy" : "unhealthy"): \(answer.detail)")
+        }
+        let isolated = answer.healthy && answer.isolated
+        if isolated != status.masterIsolated {
+            status.masterIsolated = isolated
+            statusGeneration += 1
+            log.log(
+                isolated ? .warning : .notice,
+                isolated
+                    ? "tracked master is isolated (too few peers heard to acknowledge a change): priority \(Self.isolatedPriority) "
+                        + "while it is, so that a master elected meanwhile keeps the address when they meet again"
+                    : "tracked master hears enough peers again: priority \(settings.priority)")
+        }
+        guard !stopping, runningPriority != before else { return }
         enqueue(.priorityChanged(runningPriority))
         drain(now: now)
     }
@@ -191,11 +211,25 @@ public final class AnnouncerShell {
         if let running = runningHook, running.deadline <= now { hookDeadlinePassed(running, now: now) }
     }
 
-    /// The priority to run at: the configured one, or 0 while the tracked master is not known healthy.
+    /// The priority to run at: the configured one; 0 while the tracked master is not known
+    /// healthy; `isolatedPriority` while it is isolated (an address owner keeps 255).
     var runningPriority: UInt8 {
         if health != nil && health?.healthy != true { return 0 }
+        if status.masterIsolated && settings.priority < Int(VRRPLimits.addressOwnerPriority) {
+            return min(UInt8(settings.priority), Self.isolatedPriority)
+        }
         return UInt8(settings.priority)
     }
+
+    /// The priority while the tracked master is active but isolated: it cannot acknowledge a
+    /// change (too few of its peers heard it within `PEER_SILENCE_TIMEOUT`). A partition that
+    /// leaves the carrier up (between two switches) cut it off, and the other side may have
+    /// elected a master meanwhile; when they meet again the other router (any priority above
+    /// this) keeps the address, and this one yields at its first advert instead of taking the
+    /// address for a master that is stale (RFC 5798 §6.4.3 picks the higher priority). While
+    /// no one else is master, a lower priority changes nothing: with `PREEMPT = 0` a backup
+    /// does not take over from a live master of lower priority.
+    public static let isolatedPriority: UInt8 = 1
 
     // MARK: Events
 

@@ -39,6 +39,9 @@ public struct AnnouncerStatus: Codable, Hashable, Sendable {
     /// nil: not tracking, or no answer yet.
     public var masterHealthy: Bool?
     public var masterHealthDetail: String?
+    /// The tracked master is active but hears too few peers to acknowledge a change (its
+    /// `/status` says `isolated`): the router runs at `AnnouncerShell.isolatedPriority`.
+    public var masterIsolated: Bool = false
     /// True from SIGTERM until exit.
     public var stopping: Bool
     /// Oldest first.

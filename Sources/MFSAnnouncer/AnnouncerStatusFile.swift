@@ -51,6 +51,7 @@ public enum AnnouncerStatusFile {
         if let url = status.trackMasterURL {
             let verdict = status.masterHealthy.map { $0 ? "healthy" : "UNHEALTHY" } ?? "no answer yet"
             lines.append("tracked master \(url): \(verdict)\(status.masterHealthDetail.map { " (\($0))" } ?? "")")
+            if status.masterIsolated { lines.append("tracked master is ISOLATED: too few peers heard to acknowledge a change") }
         }
         lines.append("transitions (newest last):")
         for transition in status.transitions.suffix(10) {

@@ -36,30 +36,30 @@ final class HealthProbe {
     var events: Int16 { connected && sent == request.count ? Int16(POLLIN) : Int16(POLLOUT) }
 
     /// Starts a request when it is time, and fails one that took too long.
-    func fireDue(now: VRRPInstant) -> (healthy: Bool, detail: String)? {
+    func fireDue(now: VRRPInstant) -> MasterStatusAnswer.Verdict? {
         if let deadline = answerDeadline {
             guard deadline <= now else { return nil }
-            return finish(now: now, (false, "no answer within \(TrackMasterSettings.answerTimeout.milliseconds) ms"))
+            return finish(now: now, .unhealthy("no answer within \(TrackMasterSettings.answerTimeout.milliseconds) ms"))
         }
         guard nextPoll <= now else { return nil }
         return begin(now: now)
     }
 
     /// Called when the descriptor is ready.
-    func advance(revents: Int16, now: VRRPInstant) -> (healthy: Bool, detail: String)? {
+    func advance(revents: Int16, now: VRRPInstant) -> MasterStatusAnswer.Verdict? {
         guard descriptor >= 0 else { return nil }
         if !connected {
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
-            guard error == 0 else { return finish(now: now, (false, "connect: \(String(cString: strerror(error)))")) }
+            guard error == 0 else { return finish(now: now, .unhealthy("connect: \(String(cString: strerror(error)))")) }
             connected = true
         }
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { return nil }
-                return finish(now: now, (false, "send: \(String(cString: strerror(errno)))"))
+                return finish(now: now, .unhealthy("send: \(String(cString: strerror(errno)))"))
             }
             sent += n
         }
@@ -68,17 +68,17 @@ final class HealthProbe {
             let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { return nil }
-                return finish(now: now, (false, "receive: \(String(cString: strerror(errno)))"))
+                return finish(now: now, .unhealthy("receive: \(String(cString: strerror(errno)))"))
             }
             if n == 0 { return finish(now: now, MasterStatusAnswer.evaluate(response, holdingVirtualIPs: holdingVirtualIPs)) }
             response += buffer[..<n]
             guard response.count <= MasterStatusAnswer.maximumLength else {
-                return finish(now: now, (false, "answer longer than \(MasterStatusAnswer.maximumLength) bytes"))
+                return finish(now: now, .unhealthy("answer longer than \(MasterStatusAnswer.maximumLength) bytes"))
             }
         }
     }
 
-    private func begin(now: VRRPInstant) -> (healthy: Bool, detail: String)? {
+    private func begin(now: VRRPInstant) -> MasterStatusAnswer.Verdict? {
         closeSocket()
         response = []
         sent = 0
@@ -86,7 +86,7 @@ final class HealthProbe {
         answerDeadline = now + TrackMasterSettings.answerTimeout
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         descriptor = socket(AF_INET, type, 0)
-        guard descriptor >= 0 else { return finish(now: now, (false, "\(SystemCallError("socket"))")) }
+        guard descriptor >= 0 else { return finish(now: now, .unhealthy("\(SystemCallError("socket"))")) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = settings.port.bigEndian
@@ -95,12 +95,12 @@ final class HealthProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if result != 0 && errno != EINPROGRESS {
-            return finish(now: now, (false, "connect to \(settings.host):\(settings.port): \(String(cString: strerror(errno)))"))
+            return finish(now: now, .unhealthy("connect to \(settings.host):\(settings.port): \(String(cString: strerror(errno)))"))
         }
         return nil
     }
 
-    private func finish(now: VRRPInstant, _ outcome: (healthy: Bool, detail: String)) -> (healthy: Bool, detail: String) {
+    private func finish(now: VRRPInstant, _ outcome: MasterStatusAnswer.Verdict) -> MasterStatusAnswer.Verdict {
         closeSocket()
         answerDeadline = nil
         nextPoll = now + settings.interval

@@ -10,9 +10,30 @@ public enum MasterStatusAnswer {
     private struct Body: Decodable {
         var healthy: Bool
         var role: String?
+        var replication: Replication?
     }
 
-    /// `(healthy, detail)` for a complete HTTP/1.x response (headers and body).
+    private struct Replication: Decodable {
+        var isolated: Bool?
+    }
+
+    /// What one answer says.
+    public struct Verdict: Equatable, Sendable {
+        public var healthy: Bool
+        /// Why, for the log and the status file.
+        public var detail: String
+        /// Healthy, and active with too few peers heard to acknowledge a change (`/status`'s
+        /// `replication.isolated`; false when the master does not say).
+        public var isolated: Bool
+
+        public init(healthy: Bool, _ detail: String, isolated: Bool = false) {
+            (self.healthy, self.detail, self.isolated) = (healthy, detail, isolated)
+        }
+
+        static func unhealthy(_ detail: String) -> Verdict { Verdict(healthy: false, detail) }
+    }
+
+    /// The verdict on a complete HTTP/1.x response (headers and body).
     ///
     /// `holdingVirtualIPs`: this host serves the virtual IPs (its promote hook succeeded). Its
     /// master then must be the active one: a master that says `follower` or `fenced` takes no
@@ -20,25 +41,26 @@ public enum MasterStatusAnswer {
     /// how the addresses leave a master demoted by hand (`mfscli demote`), and an old active
     /// master that took them back when a partition healed (VRRP prefers its priority; it
     /// learns of the newer epoch on port 9419 and fences itself, DESIGN §7.6).
-    public static func evaluate(_ response: [UInt8], holdingVirtualIPs: Bool = false) -> (healthy: Bool, detail: String) {
+    public static func evaluate(_ response: [UInt8], holdingVirtualIPs: Bool = false) -> Verdict {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let end = firstIndex(of: separator, in: response) else { return (false, "incomplete HTTP answer") }
+        guard let end = firstIndex(of: separator, in: response) else { return .unhealthy("incomplete HTTP answer") }
         let head = String(decoding: response[..<end], as: UTF8.self)
         let statusLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]) else {
-            return (false, "not an HTTP answer: '\(statusLine.prefix(80))'")
+            return .unhealthy("not an HTTP answer: '\(statusLine.prefix(80))'")
         }
-        guard code == 200 else { return (false, "HTTP \(code)") }
+        guard code == 200 else { return .unhealthy("HTTP \(code)") }
         let body = Data(response[(end + separator.count)...])
         guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else {
-            return (false, "answer has no boolean \"healthy\" field")
+            return .unhealthy("answer has no boolean \"healthy\" field")
         }
-        guard decoded.healthy else { return (false, "healthy: false") }
+        guard decoded.healthy else { return .unhealthy("healthy: false") }
         if holdingVirtualIPs, let role = decoded.role, role == "follower" || role == "fenced" {
-            return (false, "role \(role) while this host holds the virtual IPs: the active master is elsewhere")
+            return .unhealthy("role \(role) while this host holds the virtual IPs: the active master is elsewhere")
         }
-        return (true, "healthy: true")
+        guard decoded.replication?.isolated == true else { return Verdict(healthy: true, "healthy: true") }
+        return Verdict(healthy: true, "healthy: true, isolated: too few peers heard to acknowledge a change", isolated: true)
     }
 
     static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {

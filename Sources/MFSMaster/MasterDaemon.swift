@@ -380,9 +380,12 @@ public final class MasterDaemon: Sendable {
         status.chunks = chunks?.chunks
         // Only an active master acknowledges changes, so only it can be degraded.
         let active = roles.role == .active
+        let required = settings.replication.syncReplicas
+        let heard = active ? service.replication.countedPeersHeard(within: settings.peerSilenceMilliseconds) : nil
         status.replication = MasterStatus.Replication(
-            syncReplicas: settings.replication.syncReplicas, degraded: active ? service.replication.degradedReason : nil,
-            waitingForPeers: active ? service.replication.waitingForPeers : nil)
+            syncReplicas: required, degraded: active ? service.replication.degradedReason : nil,
+            waitingForPeers: active ? service.replication.waitingForPeers : nil, peersHeard: heard,
+            isolated: heard.map { required > 0 && $0 < required })
         if let link = follower.withLock({ $0?.link }) {
             let link = link.status
             let version = service.namespace.version.rawValue

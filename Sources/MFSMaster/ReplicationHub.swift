@@ -47,6 +47,9 @@ public final class ReplicationHub: Sendable {
         /// Recent lags (ms from append to ack), for p50/p99 in `/status`.
         var lags: [Int64] = []
         var lagIndex = 0
+        /// When the peer last acknowledged anything (`now()`; its link answers the idle
+        /// master's heartbeats too), or joined.
+        var heardAt: Int64
     }
 
     private struct State {
@@ -179,7 +182,8 @@ public final class ReplicationHub: Sendable {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.slots[id] = Slot(name: name, role: role, member: member, sent: holds, streaming: streaming, wake: wake)
+            state.slots[id] = Slot(
+                name: name, role: role, member: member, sent: holds, streaming: streaming, wake: wake, heardAt: now())
             // Counted from its first acknowledgement (its link sends one at once for what it
             // holds), not from what it claims at registration.
             if streaming { state.tracker.joined(id, name: name, acked: .zero, member: member) }
@@ -241,7 +245,10 @@ public final class ReplicationHub: Sendable {
         let time = now()
         let outcome = state.withLock { state -> (Bool, [@Sendable (Bool) -> Void]) in
             guard var slot = state.slots[id], version <= slot.sent else { return (false, []) }
-            if let appended = state.history.appendedAt(version) {
+            slot.heardAt = time
+            // A heartbeat's answer repeats what was acknowledged: no new lag to sample.
+            let advances = state.tracker.peers[id].map { version > $0.acked } ?? false
+            if advances, let appended = state.history.appendedAt(version) {
                 let lag = time - appended
                 if slot.lags.count < ReplicationLimits.lagSamples {
                     slot.lags.append(lag)
@@ -354,6 +361,18 @@ public final class ReplicationHub: Sendable {
 
     /// Why a reply has waited past `SYNC_TIMEOUT` for peers (as of the last `tick`), or nil.
     public var waitingForPeers: String? { state.withLock { $0.waitingReason } }
+
+    /// Peers whose acknowledgements count for `SYNC_REPLICAS` now (voters in step) and that
+    /// were heard within `milliseconds`: fewer than `SYNC_REPLICAS` means this master cannot
+    /// acknowledge a change (DESIGN §7.6, `MasterStatus.Replication.isolated`).
+    public func countedPeersHeard(within milliseconds: Int64) -> Int {
+        let time = now()
+        return state.withLock { state in
+            state.slots.filter { id, slot in
+                time - slot.heardAt <= milliseconds && state.tracker.counts(id)
+            }.count
+        }
+    }
 
     public var peers: [MasterStatus.Peer] {
         state.withLock { state in

@@ -280,11 +280,13 @@ public final class PeerLink: Sendable {
             var records: [ChangelogRecord] = []
             var text: [UInt8] = []
             var next: Frame? = frame
+            var alive = false
             // Everything that already came is stored with one fsync and one ack.
             while let frame = next {
                 if frame.type == MasterToPeer.alive {
-                    let alive = try decode(MasterAlive.self, frame, socket)
-                    state.withLock { $0.masterVersion = max($0.masterVersion, alive.version) }
+                    let heartbeat = try decode(MasterAlive.self, frame, socket)
+                    state.withLock { $0.masterVersion = max($0.masterVersion, heartbeat.version) }
+                    alive = true
                 } else {
                     let batch = try decode(ChangeBatch.self, frame, socket)
                     guard batch.firstVersion == last.next else {
@@ -297,7 +299,13 @@ public final class PeerLink: Sendable {
                 }
                 next = text.count < 4 << 20 ? try socket.receiveNow() : nil
             }
-            guard !records.isEmpty else { continue }
+            guard !records.isEmpty else {
+                // An idle master's heartbeat is answered with what is stored already, so the
+                // master hears this peer too and knows when it hears none (DESIGN §7.6: a
+                // master cut off from its voters lowers its announcer's priority).
+                if alive { try socket.send(PeerAck(version: last).encode()) }
+                continue
+            }
             // A promise to a candidate of a higher epoch (DESIGN §7.2) ends this master's
             // stream here: nothing of its epoch is stored, so nothing of it is acknowledged.
             if store.promisedEpoch > hello.epoch {

@@ -94,8 +94,13 @@ public struct SyncTracker: Sendable {
     }
 
     private var counted: [MetaVersion] {
-        peers.values.filter { !$0.lagging && (voters?.contains($0.member) ?? true) }.map(\.acked)
+        peers.values.filter(isCounted).map(\.acked)
     }
+
+    private func isCounted(_ peer: Peer) -> Bool { !peer.lagging && (voters?.contains(peer.member) ?? true) }
+
+    /// Whether peer `id`'s acknowledgements count now (in step, and a voter once voters count).
+    public func counts(_ id: Int) -> Bool { peers[id].map(isCounted) ?? false }
 
     /// How many acks a version needs now.
     public var needed: Int { degrade ? min(required, counted.count) : required }

@@ -73,9 +73,18 @@ public struct MasterStatus: Codable, Equatable, Sendable {
         /// Why a change has waited longer than `SYNC_TIMEOUT` for too few peers: no change is
         /// acknowledged until enough follow (with no peer at all: never).
         public var waitingForPeers: String?
+        /// An active master's peers whose acknowledgements count (voters in step) that it heard
+        /// within `PEER_SILENCE_TIMEOUT` (each answers the idle master's heartbeats).
+        public var peersHeard: Int?
+        /// Active, `SYNC_REPLICAS` above 0, and fewer peers heard than that: this master cannot
+        /// acknowledge a change now (a partition cut it off, or its peers are down), and its
+        /// announcer runs at priority 1 so that a master elected meanwhile keeps the address
+        /// when they meet again (DESIGN §7.6). Absent from masters before this field.
+        public var isolated: Bool?
 
-        public init(syncReplicas: Int, degraded: String?, waitingForPeers: String? = nil) {
+        public init(syncReplicas: Int, degraded: String?, waitingForPeers: String? = nil, peersHeard: Int? = nil, isolated: Bool? = nil) {
             (self.syncReplicas, self.degraded, self.waitingForPeers) = (syncReplicas, degraded, waitingForPeers)
+            (self.peersHeard, self.isolated) = (peersHeard, isolated)
         }
     }
 

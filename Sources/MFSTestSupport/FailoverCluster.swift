@@ -229,6 +229,9 @@ public final class FailoverCluster: @unchecked Sendable {
     /// The state in the announcer's status file (`master`, `backup`, ...).
     public func announcerState(_ host: String) -> String? { announcerStatus(host)?["state"] as? String }
 
+    /// The priority in the announcer's status file (what its adverts carry).
+    public func announcerPriority(_ host: String) -> Int? { announcerStatus(host)?["priority"] as? Int }
+
     /// When (Unix time) the announcer of `host` last became master, and how long its last
     /// promote hook ran (milliseconds).
     public func lastTakeover(_ host: String) -> (became: Double, hookMilliseconds: Double?)? {
@@ -238,6 +241,14 @@ public final class FailoverCluster: @unchecked Sendable {
         let hooks = (status["hookRuns"] as? [[String: Any]]) ?? []
         let hook = hooks.last { $0["kind"] as? String == "promote" && ($0["time"] as? Double ?? 0) >= became }
         return (became, hook?["milliseconds"] as? Double)
+    }
+
+    /// The announcer's transitions on `host` since `time` (Unix time), as "from → to: reason".
+    public func announcerTransitions(_ host: String, since time: Double) -> [String] {
+        let transitions = (announcerStatus(host)?["transitions"] as? [[String: Any]]) ?? []
+        return transitions.filter { ($0["time"] as? Double ?? 0) >= time }.map {
+            "\($0["from"] as? String ?? "?") → \($0["to"] as? String ?? "?"): \($0["reason"] as? String ?? "")"
+        }
     }
 
     /// Asks the master on `host` to dump (`POST /dump`, from its own host) and reads the dump.

@@ -106,6 +106,13 @@ public final class NetnsLab: @unchecked Sendable {
         Self.shell("ip -n \(switchNamespace) link set p\(name) \(up ? "up" : "down")")
     }
 
+    /// Takes the host's port off the switch (`attached: false`) or puts it back: the host is
+    /// cut off as by a partition between two switches, and unlike `setLink` its carrier stays
+    /// up (the veth's other end is still up, only no longer bridged).
+    public func setSwitchPort(_ name: String, attached: Bool) {
+        Self.shell("ip -n \(switchNamespace) link set p\(name) \(attached ? "master br0" : "nomaster")")
+    }
+
     public func killProcesses(in namespace: String) {
         let pids = Self.shell("ip netns pids \(namespace) 2>/dev/null").output.split(whereSeparator: \.isNewline)
         for pid in pids { if let value = Int32(pid) { kill(value, SIGKILL) } }

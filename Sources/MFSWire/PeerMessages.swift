@@ -11,7 +11,8 @@ import MFSCore
 ///    metadata first, or a refusal with its reason.
 /// 4. for a download: master → `MetadataBlock`s, the last one flagged.
 /// 5. master → `ChangeBatch`es and, when idle, `MasterAlive`; peer → `PeerAck` once a version
-///    is fsynced on its disk.
+///    is fsynced on its disk, and for a `MasterAlive` that came with no change (the version it
+///    holds already), so that the master hears an idle peer too.
 public enum PeerToMaster {
     public static let register = MessageType(1020)
     public static let ack = MessageType(1025)

@@ -38,16 +38,16 @@ import VRRPCore
         #expect(limiter.admit("a", now: t(3)) == 0)  // forgotten, so logged again
     }
 
-    func answer(_ text: String) -> (healthy: Bool, detail: String) { MasterStatusAnswer.evaluate(Array(text.utf8)) }
+    func answer(_ text: String) -> MasterStatusAnswer.Verdict { MasterStatusAnswer.evaluate(Array(text.utf8)) }
 
     @Test func statusAnswerHealthyTrue() {
         #expect(answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"role\":\"active\",\"healthy\":true}").healthy)
     }
 
     @Test func statusAnswerHealthyFalseOrMissingOrNon200IsUnhealthy() {
-        #expect(answer("HTTP/1.0 200 OK\r\n\r\n{\"healthy\":false}") == (false, "healthy: false"))
+        #expect(answer("HTTP/1.0 200 OK\r\n\r\n{\"healthy\":false}") == .init(healthy: false, "healthy: false"))
         #expect(answer("HTTP/1.0 200 OK\r\n\r\n{\"peers\":[{\"healthy\":true}]}").healthy == false)
-        #expect(answer("HTTP/1.0 503 Service Unavailable\r\n\r\n{\"healthy\":true}") == (false, "HTTP 503"))
+        #expect(answer("HTTP/1.0 503 Service Unavailable\r\n\r\n{\"healthy\":true}") == .init(healthy: false, "HTTP 503"))
         #expect(answer("HTTP/1.0 200 OK\r\n\r\nnot json").healthy == false)
         #expect(answer("HTTP/1.0 200 OK\r\n").healthy == false)
         #expect(answer("SSH-2.0-OpenSSH\r\n\r\n").healthy == false)
@@ -63,9 +63,29 @@ import VRRPCore
             #expect(!held.healthy && held.detail.contains("role \(role)"), "\(held)")
         }
         let active = Array("HTTP/1.0 200 OK\r\n\r\n{\"role\":\"active\",\"healthy\":true}".utf8)
-        #expect(MasterStatusAnswer.evaluate(active, holdingVirtualIPs: true) == (true, "healthy: true"))
+        #expect(MasterStatusAnswer.evaluate(active, holdingVirtualIPs: true) == .init(healthy: true, "healthy: true"))
         let starting = Array("HTTP/1.0 200 OK\r\n\r\n{\"role\":\"starting\",\"healthy\":true}".utf8)
         #expect(MasterStatusAnswer.evaluate(starting, holdingVirtualIPs: true).healthy)
+    }
+
+    /// `replication.isolated` (an active master that hears too few peers to acknowledge a
+    /// change) is read only from a healthy answer; absent or false, or from a master before
+    /// the field, it is not isolated.
+    @Test func statusAnswerSaysWhetherTheMasterIsIsolated() {
+        let head = "HTTP/1.0 200 OK\r\n\r\n"
+        let isolated = answer(head + #"{"role":"active","healthy":true,"replication":{"syncReplicas":1,"peersHeard":0,"isolated":true}}"#)
+        #expect(isolated.healthy && isolated.isolated && isolated.detail.contains("isolated"), "\(isolated)")
+        for body in [
+            #"{"role":"active","healthy":true,"replication":{"syncReplicas":1,"peersHeard":1,"isolated":false}}"#,
+            #"{"role":"active","healthy":true,"replication":{"syncReplicas":1}}"#,
+            #"{"role":"active","healthy":true}"#,
+        ] {
+            #expect(answer(head + body) == .init(healthy: true, "healthy: true"), "\(body)")
+        }
+        let sick = answer(head + #"{"role":"active","healthy":false,"replication":{"isolated":true}}"#)
+        #expect(!sick.healthy && !sick.isolated)
+        // A wrong type is not taken for a verdict: the answer is unreadable, so unhealthy.
+        #expect(!answer(head + #"{"role":"active","healthy":true,"replication":{"isolated":"yes"}}"#).healthy)
     }
 
     @Test func trackMasterURLs() {

@@ -217,6 +217,48 @@ import VRRPCore
         #expect(shell.instance.priority == 100)
     }
 
+    /// A master whose tracked master says `isolated` advertises `isolatedPriority` (1) at once,
+    /// keeps the address while no one else is master, and yields to the first router that
+    /// advertises more (a master elected on the other side of a partition), instead of taking
+    /// the address from it; once its master hears its peers again it runs at its own priority.
+    @Test func anIsolatedMasterAdvertisesTheLowestPriorityAndYieldsToTheOtherSide() throws {
+        let shell = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "2", "TRACK_MASTER_RISE": "2"])
+        shell.start(now: t(0))
+        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(0))
+        run(shell, until: t(0.4))
+        #expect(shell.instance.state == .master)
+        _ = io.take()
+        let isolated = MasterStatusAnswer.Verdict(healthy: true, "healthy: true, isolated", isolated: true)
+        shell.masterHealthObserved(isolated, now: t(0.5))
+        #expect(shell.instance.priority == AnnouncerShell.isolatedPriority && shell.instance.state == .master)
+        #expect(io.take() == [.advertise(priority: 1)])
+        #expect(shell.status.masterIsolated && shell.status.masterHealthy == true)
+        #expect(log.contains("tracked master is isolated"))
+        run(shell, until: t(2))
+        #expect(shell.instance.state == .master && shell.instance.holdsVirtualAddresses)
+        _ = io.take()
+        // The other side's master (priority 50, below the configured 100) is heard: this one yields.
+        shell.receiveDatagram(Fixture.datagram(priority: 50), from: Fixture.peer, now: t(2.1))
+        #expect(shell.instance.state == .backup)
+        #expect(io.take().contains(.remove("169.254.100.1/32")))
+        // Back in touch with its peers (a follower now, say): its own priority again.
+        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(2.5))
+        #expect(shell.instance.priority == 100 && !shell.status.masterIsolated)
+        #expect(log.contains("tracked master hears enough peers again"))
+    }
+
+    /// An unhealthy answer is not isolated, and an address owner (255) keeps its priority.
+    @Test func isolationLowersNeitherAnUnhealthyMastersRouterNorAnAddressOwner() throws {
+        let owner = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_RISE": "1", "PRIORITY": "255"])
+        owner.start(now: t(0))
+        owner.masterHealthObserved(MasterStatusAnswer.Verdict(healthy: true, "isolated", isolated: true), now: t(0))
+        #expect(owner.instance.priority == 255 && owner.status.masterIsolated)
+        let sick = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "1", "TRACK_MASTER_RISE": "1"])
+        sick.start(now: t(0))
+        sick.masterHealthObserved(MasterStatusAnswer.Verdict(healthy: false, "healthy: false", isolated: true), now: t(0))
+        #expect(sick.instance.priority == 0 && !sick.status.masterIsolated)
+    }
+
     @Test func reloadChangesThePriority() throws {
         let shell = try shell()
         shell.start(now: t(0))

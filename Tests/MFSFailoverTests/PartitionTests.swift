@@ -2,25 +2,50 @@ import Foundation
 import MFSTestSupport
 import Testing
 
-/// A partition (DESIGN §6, §7.6): A's cable is pulled while its processes keep running and a
-/// client on A itself keeps writing to A's own address, and C writes through the virtual IP.
-/// B takes over. With `SYNC_DEGRADE = 0` A cannot acknowledge anything once cut off (its only
-/// peers, B and M, are out of reach, and M promised the new epoch to B); after the heal A must
-/// learn of the new epoch, move its superseded tail aside and follow B, while its announcer
-/// (`PREEMPT = 0`, its carrier gone longer than Master_Down_Interval) comes back as a backup, so
-/// B keeps the address and C's writes go on through the heal.
+/// A partition (DESIGN §6, §7.6): A is cut off while its processes keep running and a client on
+/// A itself keeps writing to A's own address, and C writes through the virtual IP. B takes
+/// over. With `SYNC_DEGRADE = 0` A cannot acknowledge anything once cut off (its only peers, B
+/// and M, are out of reach, and M promised the new epoch to B); after the heal A must learn of
+/// the new epoch, move its superseded tail aside and follow B, while B keeps the address and
+/// C's writes go on through the heal. Two kinds of cut, which keep the address with B by two
+/// rules:
+/// - A's cable pulled: A's announcer (`PREEMPT = 0`, its carrier gone longer than
+///   Master_Down_Interval) comes back as a backup (VRRPInstance, "Carrier").
+/// - A's switch port taken off the bridge, its carrier up (a partition between switches): A's
+///   master, hearing none of its peers, says `isolated`, and A's announcer advertises priority
+///   1 (`AnnouncerShell.isolatedPriority`), so at the heal it yields to B instead of taking the
+///   address back for a stale master.
 extension FailoverTests {
-    @Test func aCutOffActiveMasterAcknowledgesNothingAndFollowsTheNewOneAfterTheHeal() throws {
+    /// How A is cut off.
+    enum Cut: String, CustomStringConvertible, CaseIterable {
+        /// Its cable pulled (`NetnsLab.setLink`): the carrier goes.
+        case cable
+        /// Its switch port off the bridge (`NetnsLab.setSwitchPort`): the carrier stays up.
+        case switchPort
+        var description: String { rawValue }
+
+        /// Cuts A off (`connected: false`) or joins it again.
+        func apply(to lab: NetnsLab, connected: Bool) {
+            switch self {
+            case .cable: lab.setLink("A", up: connected)
+            case .switchPort: lab.setSwitchPort("A", attached: connected)
+            }
+            lab.mark("A's \(self) \(connected ? "back" : "cut")")
+        }
+    }
+
+    @Test(arguments: Cut.allCases)
+    func aCutOffActiveMasterAcknowledgesNothingAndFollowsTheNewOneAfterTheHeal(_ cut: Cut) throws {
         let cluster = try FailoverCluster(FailoverCluster.debugOptions)
         defer { cluster.teardown() }
         do {
-            try partition(cluster)
+            try partition(cluster, cut)
         } catch {
             Issue.record("\(error)")
         }
     }
 
-    private func partition(_ cluster: FailoverCluster) throws {
+    private func partition(_ cluster: FailoverCluster, _ how: Cut) throws {
         try cluster.start()
         let epoch = try #require(cluster.status("A")).epoch
         let viaVIP = try cluster.startProbe(on: "C", target: cluster.virtualAddress, prefix: "c_")
@@ -35,8 +60,7 @@ extension FailoverTests {
             "the creates are not acknowledged\n\(cluster.logs())")
 
         let cut = monotonicNanoseconds()
-        cluster.lab.setLink("A", up: false)
-        cluster.lab.mark("A's cable pulled")
+        how.apply(to: cluster.lab, connected: false)
         let tookOver = waitUntil(30) { viaVIP.acknowledged.contains { $0.time > cut && $0.epoch == epoch + 1 } }
         try #require(tookOver, "B acknowledged nothing through the virtual IP\n\(cluster.logs())")
         print(
@@ -44,18 +68,33 @@ extension FailoverTests {
         )
         // Both sides write on for a second.
         usleep(1_000_000)
+        if how == .switchPort {
+            // A's master hears none of its peers: it says so, and A's announcer, still the
+            // master on its side of the cut, advertises the lowest priority.
+            var seen = ""
+            let lowered = waitUntil(10) {
+                let a = cluster.status("A")
+                seen =
+                    "A: \(a?.role ?? "-"), isolated \(String(describing: a?.replication?.isolated)), "
+                    + "announcer \(cluster.announcerState("A") ?? "-") at \(cluster.announcerPriority("A") ?? -1)"
+                return a?.replication?.isolated == true && cluster.announcerPriority("A") == 1
+            }
+            try #require(lowered, "A's announcer did not lower its priority: \(seen)\n\(cluster.logs(lines: 40))")
+            #expect(cluster.announcerState("A") == "master" && cluster.holdsVIP("A"), "A's side keeps its address while cut off")
+        }
 
         let healed = monotonicNanoseconds()
-        cluster.lab.setLink("A", up: true)
-        cluster.lab.mark("A's cable back")
+        let healedAt = Date().timeIntervalSince1970
+        how.apply(to: cluster.lab, connected: true)
         var seen = ""
         let settled = waitUntil(30) {
             let (a, b) = (cluster.status("A"), cluster.status("B"))
             seen =
                 "A: \(a?.role ?? "-") epoch \(a?.epoch ?? 0), B: \(b?.role ?? "-") epoch \(b?.epoch ?? 0), "
                 + "VIP on A \(cluster.holdsVIP("A")), on B \(cluster.holdsVIP("B"))"
-            // A's announcer (PREEMPT = 0) comes back as a backup, its carrier having been gone
-            // longer than Master_Down_Interval (VRRPInstance, "Carrier"): B is never demoted.
+            // A's announcer comes back as a backup (its carrier gone longer than
+            // Master_Down_Interval with PREEMPT = 0), or yields to B at its first advert (A at
+            // priority 1): B is never demoted.
             return a?.role == "follower" && a?.following?.connected == true && b?.role == "active" && b?.epoch == epoch + 1
                 && a?.epoch == b?.epoch && cluster.holdsVIP("B") && !cluster.holdsVIP("A")
         }
@@ -63,9 +102,13 @@ extension FailoverTests {
         print("partition: heal → A follows B and B alone holds the virtual IP: \(Int((monotonicNanoseconds() - healed) / 1_000_000)) ms")
         // B keeps the address and the writes (no flapping back to A), and C, writing through
         // the address, does not notice the heal: the address never moved (it paused for
-        // about a second while it went to A and back, before A came back as a backup).
+        // about a second while it went to A and back, before these rules).
         usleep(1_000_000)
         #expect(cluster.holdsVIP("B") && !cluster.holdsVIP("A") && cluster.status("B")?.role == "active")
+        // The address stayed with B throughout: its announcer did not yield to A and take over
+        // again (which a short pause of C's writes alone would not show).
+        let bMoved = cluster.announcerTransitions("B", since: healedAt)
+        #expect(bMoved.isEmpty, "B's announcer changed state after the heal: \(bMoved)\n\(cluster.logs(lines: 40))")
         let afterHeal = viaVIP.acknowledged.map(\.time).filter { $0 > healed }
         let gap = zip(afterHeal.dropFirst(), afterHeal).map { $0 - $1 }.max() ?? 0
         print("partition: C's longest pause between acknowledged creates after the heal: \(gap / 1_000_000) ms")

@@ -73,4 +73,25 @@ import Testing
         hub.whenReplicated(MetaVersion(5)) { ok in outcomes.withLock { $0.append(ok) } }
         #expect(outcomes.withLock { $0 } == [false, false, false, true])
     }
+    /// A master is isolated when fewer counted peers than `SYNC_REPLICAS` were heard lately
+    /// (`MasterStatus.Replication.isolated`): a peer is heard when it joins and with each
+    /// acknowledgement, a heartbeat's answer (the version it acked already) included, which
+    /// adds no lag sample; a peer that is not a voter, once voters count, is not counted.
+    @Test func aPeerIsHeardWithEachAcknowledgementHeartbeatsIncluded() {
+        let hub = hub()
+        let id = hub.join(name: "p", role: "follower", member: MemberID(7), holds: MetaVersion(5), streaming: true, wake: {})
+        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        #expect(hub.ack(id, MetaVersion(5)))
+        let samples = hub.peers.first?.lagP50Milliseconds
+        usleep(40_000)
+        #expect(hub.countedPeersHeard(within: 20) == 0, "silent for 40 ms")
+        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        #expect(hub.ack(id, MetaVersion(5)), "a heartbeat's answer repeats the version")
+        #expect(hub.countedPeersHeard(within: 20) == 1)
+        #expect(hub.peers.first?.lagP50Milliseconds == samples, "a repeated version is not a new lag sample")
+        hub.countVoters([MemberID(7)], me: MemberID(1))
+        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        hub.countVoters([MemberID(8)], me: MemberID(1))
+        #expect(hub.countedPeersHeard(within: 10_000) == 0, "not a voter: heard, not counted")
+    }
 }
