@@ -23,7 +23,8 @@ public enum MasterStatusAnswer {
         /// Why, for the log and the status file.
         public var detail: String
         /// Healthy, and active with too few peers heard to acknowledge a change (`/status`'s
-        /// `replication.isolated`; false when the master does not say).
+        /// `replication.isolated`; false when the master does not say), while this host holds
+        /// the virtual IPs.
         public var isolated: Bool
 
         public init(healthy: Bool, _ detail: String, isolated: Bool = false) {
@@ -59,7 +60,10 @@ public enum MasterStatusAnswer {
         if holdingVirtualIPs, let role = decoded.role, role == "follower" || role == "fenced" {
             return .unhealthy("role \(role) while this host holds the virtual IPs: the active master is elsewhere")
         }
-        guard decoded.replication?.isolated == true else { return Verdict(healthy: true, "healthy: true") }
+        // Only while this host holds the addresses: a backup stands for master at its own
+        // priority (at a cluster's start its master is isolated until the peers connect, and
+        // it should still win the first election).
+        guard holdingVirtualIPs, decoded.replication?.isolated == true else { return Verdict(healthy: true, "healthy: true") }
         return Verdict(healthy: true, "healthy: true, isolated: too few peers heard to acknowledge a change", isolated: true)
     }
 

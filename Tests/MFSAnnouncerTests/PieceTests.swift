@@ -69,23 +69,27 @@ import VRRPCore
     }
 
     /// `replication.isolated` (an active master that hears too few peers to acknowledge a
-    /// change) is read only from a healthy answer; absent or false, or from a master before
-    /// the field, it is not isolated.
+    /// change) is read only from a healthy answer, and only while this host holds the virtual
+    /// IPs; absent or false, or from a master before the field, it is not isolated.
     @Test func statusAnswerSaysWhetherTheMasterIsIsolated() {
-        let head = "HTTP/1.0 200 OK\r\n\r\n"
-        let isolated = answer(head + #"{"role":"active","healthy":true,"replication":{"syncReplicas":1,"peersHeard":0,"isolated":true}}"#)
+        func held(_ text: String) -> MasterStatusAnswer.Verdict {
+            MasterStatusAnswer.evaluate(Array(("HTTP/1.0 200 OK\r\n\r\n" + text).utf8), holdingVirtualIPs: true)
+        }
+        let body = #"{"role":"active","healthy":true,"replication":{"syncReplicas":1,"peersHeard":0,"isolated":true}}"#
+        let isolated = held(body)
         #expect(isolated.healthy && isolated.isolated && isolated.detail.contains("isolated"), "\(isolated)")
+        #expect(answer("HTTP/1.0 200 OK\r\n\r\n" + body) == .init(healthy: true, "healthy: true"), "a backup is never lowered")
         for body in [
             #"{"role":"active","healthy":true,"replication":{"syncReplicas":1,"peersHeard":1,"isolated":false}}"#,
             #"{"role":"active","healthy":true,"replication":{"syncReplicas":1}}"#,
             #"{"role":"active","healthy":true}"#,
         ] {
-            #expect(answer(head + body) == .init(healthy: true, "healthy: true"), "\(body)")
+            #expect(held(body) == .init(healthy: true, "healthy: true"), "\(body)")
         }
-        let sick = answer(head + #"{"role":"active","healthy":false,"replication":{"isolated":true}}"#)
+        let sick = held(#"{"role":"active","healthy":false,"replication":{"isolated":true}}"#)
         #expect(!sick.healthy && !sick.isolated)
         // A wrong type is not taken for a verdict: the answer is unreadable, so unhealthy.
-        #expect(!answer(head + #"{"role":"active","healthy":true,"replication":{"isolated":"yes"}}"#).healthy)
+        #expect(!held(#"{"role":"active","healthy":true,"replication":{"isolated":"yes"}}"#).healthy)
     }
 
     @Test func trackMasterURLs() {
