@@ -514,6 +514,15 @@ public final class MasterDaemon: Sendable {
                     "mfs_master_sync_waiting", "1 while a change has waited past SYNC_TIMEOUT for too few peers (nothing is acknowledged).",
                     status.replication?.waitingForPeers == nil ? 0 : 1
                 ),
+                (
+                    "mfs_master_peers_heard", "Voters in step this active master heard within PEER_SILENCE_TIMEOUT.",
+                    Double(status.replication?.peersHeard ?? 0)
+                ),
+                (
+                    "mfs_master_isolated",
+                    "1 while this active master hears fewer voters than SYNC_REPLICAS (it cannot acknowledge a change).",
+                    status.replication?.isolated == true ? 1 : 0
+                ),
                 ("mfs_master_following_lag", "A follower's lag behind the active master, in versions.", Double(status.following?.lag ?? 0)),
             ] + Self.chunkGauges(status)
         for (name, help, value) in gauges { registry.makeGauge(name: name, help: help).set(to: value) }
