@@ -86,8 +86,3 @@ public enum ChunkserverLimits {
     /// The longest frame read from a replication source: one whole block of READ_DATA.
     public static let replicationSourceFrame = MooseWireLimits.replicationSourceFrame
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
-}

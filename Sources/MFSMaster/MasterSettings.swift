@@ -250,8 +250,3 @@ public struct MasterSettings: Sendable {
     /// `*` listens on every address.
     private static func listenAddress(_ host: String) -> String { host == "*" ? "0.0.0.0" : host }
 }
-
-extension Duration {
-    /// Whole milliseconds (rounded down), for the replication settings and clock.
-    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
-}
