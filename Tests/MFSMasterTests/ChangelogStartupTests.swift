@@ -76,6 +76,25 @@ import Testing
         expectStartRefused(dir, naming: path, line: 5)
     }
 
+    /// An older changelog (`changelog.1.mfs`, rotated whole) is checked by its header and last
+    /// line, which say what it holds: either damaged stops the start too, naming the file and
+    /// line, rather than skipping a file that might hold changes past `metadata.mfs`.
+    @Test func anOlderChangelogWithADamagedLastLineOrHeaderStopsTheStart() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await restoredMaster(dir)
+        let path = dir + "/changelog.1.mfs"
+        let whole = try FileIO.read(dir + "/changelog.0.mfs")
+        try Data(whole).write(to: URL(fileURLWithPath: path))
+        _ = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })  // intact: it starts
+        let last = try lineCount(path)
+        try replaceLine(last, of: path, with: "4x: 1795315206|CREATE(1,f39,f,420,0,0):41")
+        expectStartRefused(dir, naming: path, line: last)
+        try Data(whole).write(to: URL(fileURLWithPath: path))
+        try replaceLine(1, of: path, with: "not a changelog header")
+        expectStartRefused(dir, naming: path, line: 1)
+    }
+
     /// A torn last line (no `\n`: the crash came mid-write) was never acknowledged: it is
     /// dropped with a warning and cut off the file before anything is appended, so the next
     /// line starts on a line of its own and a later restore sees no damage.
