@@ -381,7 +381,7 @@ public final class MasterDaemon: Sendable {
         // Only an active master acknowledges changes, so only it can be degraded.
         let active = roles.role == .active
         let required = settings.replication.syncReplicas
-        let heard = active ? service.replication.countedPeersHeard(within: settings.peerSilenceMilliseconds) : nil
+        let heard = active ? service.replication.votersHeard(within: settings.peerSilenceMilliseconds) : nil
         status.replication = MasterStatus.Replication(
             syncReplicas: required, degraded: active ? service.replication.degradedReason : nil,
             waitingForPeers: active ? service.replication.waitingForPeers : nil, peersHeard: heard,
@@ -515,7 +515,8 @@ public final class MasterDaemon: Sendable {
                     status.replication?.waitingForPeers == nil ? 0 : 1
                 ),
                 (
-                    "mfs_master_peers_heard", "Voters in step this active master heard within PEER_SILENCE_TIMEOUT.",
+                    "mfs_master_peers_heard",
+                    "Voters (followers and metaloggers that vote) this active master heard within PEER_SILENCE_TIMEOUT.",
                     Double(status.replication?.peersHeard ?? 0)
                 ),
                 (

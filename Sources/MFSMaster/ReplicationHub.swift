@@ -362,14 +362,14 @@ public final class ReplicationHub: Sendable {
     /// Why a reply has waited past `SYNC_TIMEOUT` for peers (as of the last `tick`), or nil.
     public var waitingForPeers: String? { state.withLock { $0.waitingReason } }
 
-    /// Peers whose acknowledgements count for `SYNC_REPLICAS` now (voters in step) and that
-    /// were heard within `milliseconds`: fewer than `SYNC_REPLICAS` means this master cannot
-    /// acknowledge a change (DESIGN §7.6, `MasterStatus.Replication.isolated`).
-    public func countedPeersHeard(within milliseconds: Int64) -> Int {
+    /// Voters (the peers whose acknowledgements count for `SYNC_REPLICAS`, slow or not) heard
+    /// within `milliseconds`: fewer than `SYNC_REPLICAS` means this master is cut off from
+    /// what it needs to acknowledge a change (DESIGN §7.6, `MasterStatus.Replication.isolated`).
+    public func votersHeard(within milliseconds: Int64) -> Int {
         let time = now()
         return state.withLock { state in
             state.slots.filter { id, slot in
-                time - slot.heardAt <= milliseconds && state.tracker.counts(id)
+                time - slot.heardAt <= milliseconds && state.tracker.isVoter(id)
             }.count
         }
     }

@@ -97,10 +97,14 @@ public struct SyncTracker: Sendable {
         peers.values.filter(isCounted).map(\.acked)
     }
 
-    private func isCounted(_ peer: Peer) -> Bool { !peer.lagging && (voters?.contains(peer.member) ?? true) }
+    private func isCounted(_ peer: Peer) -> Bool { !peer.lagging && isVoter(peer) }
 
-    /// Whether peer `id`'s acknowledgements count now (in step, and a voter once voters count).
-    public func counts(_ id: Int) -> Bool { peers[id].map(isCounted) ?? false }
+    private func isVoter(_ peer: Peer) -> Bool { voters?.contains(peer.member) ?? true }
+
+    /// Whether peer `id` is a voter whose acknowledgements count for `SYNC_REPLICAS` (every
+    /// peer before voters count), in step or not: `SYNC_DEGRADE` counts a slow one out of the
+    /// acknowledgements, but the master still hears it.
+    public func isVoter(_ id: Int) -> Bool { peers[id].map(isVoter) ?? false }
 
     /// How many acks a version needs now.
     public var needed: Int { degrade ? min(required, counted.count) : required }

@@ -73,8 +73,8 @@ public struct MasterStatus: Codable, Equatable, Sendable {
         /// Why a change has waited longer than `SYNC_TIMEOUT` for too few peers: no change is
         /// acknowledged until enough follow (with no peer at all: never).
         public var waitingForPeers: String?
-        /// An active master's peers whose acknowledgements count (voters in step) that it heard
-        /// within `PEER_SILENCE_TIMEOUT` (each answers the idle master's heartbeats).
+        /// An active master's voters (the peers whose acknowledgements count, slow or not) that
+        /// it heard within `PEER_SILENCE_TIMEOUT` (each answers the idle master's heartbeats).
         public var peersHeard: Int?
         /// Active, `SYNC_REPLICAS` above 0, and fewer peers heard than that: this master cannot
         /// acknowledge a change now (a partition cut it off, or its peers are down), and its

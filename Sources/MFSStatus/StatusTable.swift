@@ -33,7 +33,7 @@ public enum StatusTable {
             var text = "SYNC_REPLICAS \(replication.syncReplicas)"
             if let degraded = replication.degraded { text += ", DEGRADED: \(degraded)" }
             if let waiting = replication.waitingForPeers { text += ", NOTHING ACKNOWLEDGED: \(waiting)" }
-            if let heard = replication.peersHeard { text += ", \(heard) counted peer\(heard == 1 ? "" : "s") heard" }
+            if let heard = replication.peersHeard { text += ", \(heard) voter\(heard == 1 ? "" : "s") heard" }
             if replication.isolated == true { text += " (ISOLATED: too few to acknowledge)" }
             rows.append(("replication", text))
         }

@@ -80,18 +80,38 @@ import Testing
     @Test func aPeerIsHeardWithEachAcknowledgementHeartbeatsIncluded() {
         let hub = hub()
         let id = hub.join(name: "p", role: "follower", member: MemberID(7), holds: MetaVersion(5), streaming: true, wake: {})
-        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        #expect(hub.votersHeard(within: 10_000) == 1)
         #expect(hub.ack(id, MetaVersion(5)))
         let samples = hub.peers.first?.lagP50Milliseconds
         usleep(40_000)
-        #expect(hub.countedPeersHeard(within: 20) == 0, "silent for 40 ms")
-        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        #expect(hub.votersHeard(within: 20) == 0, "silent for 40 ms")
+        #expect(hub.votersHeard(within: 10_000) == 1)
         #expect(hub.ack(id, MetaVersion(5)), "a heartbeat's answer repeats the version")
-        #expect(hub.countedPeersHeard(within: 20) == 1)
+        #expect(hub.votersHeard(within: 20) == 1)
         #expect(hub.peers.first?.lagP50Milliseconds == samples, "a repeated version is not a new lag sample")
         hub.countVoters([MemberID(7)], me: MemberID(1))
-        #expect(hub.countedPeersHeard(within: 10_000) == 1)
+        #expect(hub.votersHeard(within: 10_000) == 1)
         hub.countVoters([MemberID(8)], me: MemberID(1))
-        #expect(hub.countedPeersHeard(within: 10_000) == 0, "not a voter: heard, not counted")
+        #expect(hub.votersHeard(within: 10_000) == 0, "not a voter: heard, not counted")
+    }
+
+    /// Isolation is about hearing, not speed: a voter that `SYNC_DEGRADE` counted out of the
+    /// acknowledgements (too slow) is still heard, so its master is not isolated.
+    @Test func aVoterCountedOutAsTooSlowIsStillHeard() {
+        let hub = ReplicationHub(
+            settings: ReplicationHub.Settings(syncReplicas: 1, syncTimeoutMilliseconds: 10, degrade: true), after: .zero, epoch: .zero,
+            epochStart: .zero)
+        for v in 1...5 {
+            let record = ChangelogRecord(version: MetaVersion(UInt64(v)), time: UnixTime(1), change: .idle)
+            hub.recorded(record, line: ChangelogCodec.format(record))
+        }
+        let id = hub.join(name: "p", role: "metalogger", holds: MetaVersion(3), streaming: true, wake: {})
+        #expect(hub.ack(id, MetaVersion(3)))
+        hub.whenReplicated(MetaVersion(5)) { _ in }
+        usleep(30_000)
+        #expect(hub.tick() == ["p"], "counted out after SYNC_TIMEOUT")
+        #expect(hub.peers.first?.inStep == false)
+        #expect(hub.ack(id, MetaVersion(3)), "a heartbeat's answer")
+        #expect(hub.votersHeard(within: 20) == 1)
     }
 }

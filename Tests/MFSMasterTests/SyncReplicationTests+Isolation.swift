@@ -36,7 +36,7 @@ extension SyncReplicationTests {
         let metrics = try StatusClient.get(host: "127.0.0.1", port: master.statusPort, path: "/metrics", timeout: 5)
         #expect(String(decoding: metrics.1, as: UTF8.self).contains("mfs_master_isolated 1"))
         let table = try runBinary("mfscli", ["-H", "127.0.0.1:\(master.statusPort)"]).out
-        #expect(table.contains("0 counted peers heard (ISOLATED"), "\(table)")
+        #expect(table.contains("0 voters heard (ISOLATED"), "\(table)")
 
         kill(pid, SIGCONT)
         #expect(eventually(10) { replication()?.isolated == false }, "\(String(describing: replication()))")
