@@ -77,7 +77,8 @@ public struct MasterStatus: Codable, Equatable, Sendable {
         /// it heard within `PEER_SILENCE_TIMEOUT` (each answers the idle master's heartbeats).
         public var peersHeard: Int?
         /// Active, `SYNC_REPLICAS` above 0, and fewer peers heard than that: this master cannot
-        /// acknowledge a change now (a partition cut it off, or its peers are down), and its
+        /// acknowledge a change now (a partition cut it off, or its peers are down; with
+        /// `SYNC_DEGRADE = 1` it goes on alone after `SYNC_TIMEOUT`, as the operator chose), and its
         /// announcer runs at priority 1 so that a master elected meanwhile keeps the address
         /// when they meet again (DESIGN §7.6). Absent from masters before this field.
         public var isolated: Bool?
