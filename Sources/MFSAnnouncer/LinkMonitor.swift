@@ -11,19 +11,19 @@ import CNetlink
 /// socket, not libnl's: it only reads, and the libnl socket stays the one that changes
 /// addresses.
 final class LinkMonitor {
-    static let flagRunning: UInt32 = 0x40  // IFF_RUNNING: up with carrier
+    static let flagRunning = UInt32(IFF_RUNNING)  // up, with carrier
 
     let descriptor: Int32
     let interfaceIndex: Int32
-    /// The interface's state as last seen: read at start (`SIOCGIFFLAGS`), then from the
-    /// kernel's link messages.
+    /// The interface's state as last seen: read at start (IFF_RUNNING, `getifaddrs`), then
+    /// from the kernel's link messages.
     private(set) var running: Bool
 
     init(interfaceIndex: Int32, name: String) throws(SystemCallError) {
         self.interfaceIndex = interfaceIndex
         // Up if the flags cannot be read: the interface existed and had its address when the
         // configuration was checked.
-        running = Self.isRunning(name) ?? true
+        running = SystemInterfaceDirectory().isRunning(name) ?? true
         let type = Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         descriptor = socket(AF_NETLINK, type, NETLINK_ROUTE)
         guard descriptor >= 0 else { throw SystemCallError("netlink socket") }
@@ -41,23 +41,6 @@ final class LinkMonitor {
     }
 
     deinit { close(descriptor) }
-
-    /// IFF_RUNNING (up, with carrier) of the interface `name` now, or nil if it cannot be read.
-    static func isRunning(_ name: String) -> Bool? {
-        let socketDescriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socketDescriptor >= 0 else { return nil }
-        defer { close(socketDescriptor) }
-        var request = ifreq()
-        let bytes = Array(name.utf8)
-        // The name and its terminating zero fit the request's IFNAMSIZ bytes.
-        guard bytes.count < MemoryLayout.size(ofValue: request.ifr_ifrn.ifrn_name) else { return nil }
-        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        guard ioctl(socketDescriptor, UInt(SIOCGIFFLAGS), &request) == 0 else { return nil }
-        let flags: Int16 = request.ifr_ifru.ifru_flags
-        return UInt32(UInt16(bitPattern: flags)) & Self.flagRunning != 0
-    }
 
     /// Reads the pending link messages; returns the interface's new state when it changed.
     func readChanges() -> Bool? {

@@ -92,6 +92,14 @@ import VRRPCore
         #expect(!held(#"{"role":"active","healthy":true,"replication":{"isolated":"yes"}}"#).healthy)
     }
 
+    /// The carrier read at start (`LinkMonitor`): loopback is up and running here; an
+    /// interface that does not exist is not listed.
+    @Test func theSystemDirectoryReadsWhetherAnInterfaceIsRunning() {
+        let interfaces = SystemInterfaceDirectory()
+        #expect(interfaces.isRunning("lo") == true)
+        #expect(interfaces.isRunning("mfs-no-such0") == nil)
+    }
+
     @Test func trackMasterURLs() {
         #expect(TrackMasterSettings.parseURL("http://127.0.0.1:9428/status")?.port == 9428)
         #expect(TrackMasterSettings.parseURL("http://localhost/status")?.host == IPv4Address(127, 0, 0, 1))
