@@ -95,11 +95,6 @@ public final class AnnouncerShell {
         drain(now: now)
     }
 
-    /// One answer of the tracked master: healthy or not, with a detail for the log.
-    public func masterHealthObserved(healthy: Bool, detail: String, now: VRRPInstant) {
-        masterHealthObserved(MasterStatusAnswer.Verdict(healthy: healthy, detail), now: now)
-    }
-
     /// One answer of the tracked master. Its health goes through the hysteresis of
     /// `TRACK_MASTER_FALL`/`_RISE`; whether it is isolated takes effect at once (it only
     /// changes the priority the adverts carry, see `runningPriority`).
@@ -117,13 +112,12 @@ public final class AnnouncerShell {
             statusGeneration += 1
             log.log(verdict ? .notice : .warning, "tracked master is \(verdict ? "healthy" : "unhealthy"): \(answer.detail)")
         }
-        let isolated = answer.healthy && answer.isolated
-        if isolated != status.masterIsolated {
-            status.masterIsolated = isolated
+        if answer.isolated != status.masterIsolated {
+            status.masterIsolated = answer.isolated
             statusGeneration += 1
             log.log(
-                isolated ? .warning : .notice,
-                isolated
+                answer.isolated ? .warning : .notice,
+                answer.isolated
                     ? "tracked master is isolated (too few peers heard to acknowledge a change): priority \(Self.isolatedPriority) "
                         + "while it is, so that a master elected meanwhile keeps the address when they meet again"
                     : "tracked master hears enough peers again: priority \(settings.priority)")

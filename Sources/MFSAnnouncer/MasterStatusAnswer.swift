@@ -27,8 +27,9 @@ public enum MasterStatusAnswer {
         /// the virtual IPs.
         public var isolated: Bool
 
+        /// `isolated` counts only with `healthy`: an unhealthy master's router runs at 0 anyway.
         public init(healthy: Bool, _ detail: String, isolated: Bool = false) {
-            (self.healthy, self.detail, self.isolated) = (healthy, detail, isolated)
+            (self.healthy, self.detail, self.isolated) = (healthy, detail, healthy && isolated)
         }
 
         static func unhealthy(_ detail: String) -> Verdict { Verdict(healthy: false, detail) }

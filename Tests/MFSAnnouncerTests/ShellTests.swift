@@ -195,7 +195,7 @@ import VRRPCore
         run(shell, until: t(2))
         #expect(shell.instance.state == .backup)
         #expect(shell.instance.priority == 0)
-        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(2))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(2))
         #expect(shell.instance.priority == 100)
         run(shell, until: t(2.4))
         #expect(shell.instance.state == .master)
@@ -204,16 +204,16 @@ import VRRPCore
     @Test func anUnhealthyMasterMakesTheAnnouncerResignAndAHealthyOneBringsItBack() throws {
         let shell = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "2", "TRACK_MASTER_RISE": "1"])
         shell.start(now: t(0))
-        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(0))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(0))
         run(shell, until: t(0.4))
         _ = io.take()
-        shell.masterHealthObserved(healthy: false, detail: "healthy: false", now: t(0.5))
+        shell.masterHealthObserved(.init(healthy: false, "healthy: false"), now: t(0.5))
         #expect(shell.instance.state == .master)  // one answer is not enough (fall 2)
-        shell.masterHealthObserved(healthy: false, detail: "HTTP 503", now: t(1))
+        shell.masterHealthObserved(.init(healthy: false, "HTTP 503"), now: t(1))
         #expect(shell.instance.state == .backup)
         #expect(io.take() == [.advertise(priority: 0), .remove("169.254.100.1/32")])
         #expect(shell.status.masterHealthy == false)
-        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(1.5))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(1.5))
         #expect(shell.instance.priority == 100)
     }
 
@@ -224,7 +224,7 @@ import VRRPCore
     @Test func anIsolatedMasterAdvertisesTheLowestPriorityAndYieldsToTheOtherSide() throws {
         let shell = try shell(["TRACK_MASTER": "1", "TRACK_MASTER_FALL": "2", "TRACK_MASTER_RISE": "2"])
         shell.start(now: t(0))
-        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(0))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(0))
         run(shell, until: t(0.4))
         #expect(shell.instance.state == .master)
         _ = io.take()
@@ -242,7 +242,7 @@ import VRRPCore
         #expect(shell.instance.state == .backup)
         #expect(io.take().contains(.remove("169.254.100.1/32")))
         // Back in touch with its peers (a follower now, say): its own priority again.
-        shell.masterHealthObserved(healthy: true, detail: "healthy: true", now: t(2.5))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(2.5))
         #expect(shell.instance.priority == 100 && !shell.status.masterIsolated)
         #expect(log.contains("tracked master hears enough peers again"))
     }
