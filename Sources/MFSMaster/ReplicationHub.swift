@@ -247,8 +247,7 @@ public final class ReplicationHub: Sendable {
             guard var slot = state.slots[id], version <= slot.sent else { return (false, []) }
             slot.heardAt = time
             // A heartbeat's answer repeats what was acknowledged: no new lag to sample.
-            let advances = state.tracker.peers[id].map { version > $0.acked } ?? false
-            if advances, let appended = state.history.appendedAt(version) {
+            if state.tracker.acked(id, version), let appended = state.history.appendedAt(version) {
                 let lag = time - appended
                 if slot.lags.count < ReplicationLimits.lagSamples {
                     slot.lags.append(lag)
@@ -258,7 +257,6 @@ public final class ReplicationHub: Sendable {
                 }
             }
             state.slots[id] = slot
-            state.tracker.acked(id, version)
             return (true, Self.release(&state))
         }
         for done in outcome.1 { done(true) }

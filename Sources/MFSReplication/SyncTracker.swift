@@ -49,12 +49,16 @@ public struct SyncTracker: Sendable {
 
     public mutating func left(_ id: Int) { peers[id] = nil }
 
-    public mutating func acked(_ id: Int, _ version: MetaVersion) {
-        guard var peer = peers[id], version > peer.acked else { return }
+    /// Peer `id` holds everything up to `version`; false when that is nothing new (a repeated
+    /// acknowledgement, such as a heartbeat's answer) or the peer is not counted yet.
+    @discardableResult
+    public mutating func acked(_ id: Int, _ version: MetaVersion) -> Bool {
+        guard var peer = peers[id], version > peer.acked else { return false }
         peer.acked = version
         if peer.lagging, version >= peer.catchUpTo { peer.lagging = false }
         peers[id] = peer
         advanceVoters()
+        return true
     }
 
     /// From now on only the acknowledgements of `members` count.
