@@ -177,10 +177,9 @@ extension ClientConnectionHandler {
 
     /// A client's probe (`PeerRole.probe`): who answers here, then the connection ends, quietly.
     func answerProbe(_ me: HelloReply) {
-        guard let context else { return }
+        guard let socket else { return }
         write(me.encode())
         phase = .closed
-        context.flush()
-        context.close(promise: nil)
+        socket.close()
     }
 }

@@ -133,23 +133,34 @@ public struct ClientServer: Sendable {
         self.context = context
     }
 
-    /// Binds and serves until the task is cancelled; `bound` gets the port (0 picks one).
+    /// Binds and serves until the task is cancelled; `bound` gets the port (0 picks one). The
+    /// connections run on `PollLoop.shared`, one thread polling them all (as MooseFS's master
+    /// serves its clients); when the task ends, each is closed before this returns, so no
+    /// change follows the last dump.
     public func run(bound: @Sendable (Int) -> Void = { _ in }) async throws {
         let context = self.context
-        try await serveConnections(
+        let listener = try PollListener(
             host: host, port: port, backlog: 1_024, name: "client port", keys: "MATOCL_LISTEN_HOST, MATOCL_LISTEN_PORT",
-            logger: context.logger,
-            connections: context.openConnections, bound: bound
-        ) { ClientConnectionHandler(context: context) }
+            loop: PollLoop.shared, logger: context.logger
+        ) { socket in ClientConnectionHandler(context: context, loop: PollLoop.shared).attached(socket) }
+        bound(listener.port)
+        context.logger.info("client port listening", metadata: ["address": "\(host):\(listener.port)"])
+        listener.start()
+        var failure: (any Error)?
+        do {
+            try await listener.run()
+        } catch {
+            failure = error
+        }
+        await context.openConnections.closeAll(stopping: true)
+        if let failure { throw failure }
     }
 }
 
 /// One client connection: hello, optional password challenge, session, then pipelined requests.
-/// Everything here runs on the channel's event loop; replies that wait for the changelog come
+/// Everything here runs on the client loop's thread; replies that wait for the changelog come
 /// back to it through `NIOLoopBound`.
-final class ClientConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+final class ClientConnectionHandler: PollConnectionDelegate {
 
     enum Phase {
         case hello
@@ -166,7 +177,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     let shared: ClientServerContext
     var phase = Phase.hello
     private var frames = FrameDecoder()
-    var context: ChannelHandlerContext?
+    let loop: PollLoop
+    /// The socket, until the connection ends.
+    var socket: PollConnection?
     var peer = "?"
     var address: IPv4Address?
     private var waiting = 0
@@ -177,7 +190,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// The session this connection speaks for, once established (kept after `close`).
     var ownedSession: SessionID?
 
-    init(context: ClientServerContext) { self.shared = context }
+    init(context: ClientServerContext, loop: PollLoop) {
+        self.shared = context
+        self.loop = loop
+    }
 
     var identity: ObjectIdentifier { ObjectIdentifier(self) }
 
@@ -186,22 +202,21 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         return false
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        peer = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
-        address = context.channel.remoteAddress?.ipAddress.flatMap(IPv4Address.init)
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
+    /// A connection accepted: counted, registered, and given `MATOCL_HELLO_TIMEOUT` to say hello.
+    func attached(_ socket: PollConnection) {
+        self.socket = socket
+        socket.delegate = self
+        peer = "\(socket.remoteHost):\(socket.remotePort)"
+        address = IPv4Address(socket.remoteHost)
         counted = true
         if !shared.connected() {
             close("too many connections (limit \(shared.maxConnections), MATOCL_MAX_CONNECTIONS)")
-        } else if !shared.openConnections.opened(context.channel, by: identity) {
+        } else if !shared.openConnections.opened(LoopConnection(socket), by: identity) {
             close("the master is stopping")
         } else {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let bound = NIOLoopBound(self, eventLoop: loop)
             let timeout = shared.helloTimeoutSeconds
-            context.eventLoop.scheduleTask(in: .seconds(timeout)) {
+            loop.scheduleTask(in: .seconds(timeout)) {
                 let handler = bound.value
                 switch handler.phase {
                 case .hello, .challenged:
@@ -211,10 +226,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 }
             }
         }
-        context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The connection ended (either side closed it, or it failed): the session it spoke for
+    /// is marked lost, unless it moved to another connection.
+    func ended(error: String?) {
+        if let error, !isClosed { shared.warn("closing client connection", ["client": "\(peer)", "reason": "connection error: \(error)"]) }
         if counted { shared.disconnected() }
         shared.openConnections.closed(by: identity)
         if case .moose(let connection) = phase { connection.stop() }
@@ -231,17 +248,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             }
         }
         phase = .closed
-        self.context = nil
-        context.fireChannelInactive()
+        socket = nil
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        close("connection error: \(error)")
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        frames.append(buffer.readableBytesView)  // contiguous: one memcpy (FrameDecoder.append)
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        frames.append(bytes)
         processFrames()
     }
 
@@ -252,23 +263,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// the writer thread, as without a hold). In mode 0 nothing waits for the disk.
     private func holdChangelogWakeUps() {
         let writer = shared.service.writer
-        guard !turnHeld, writer.mode != .background, let eventLoop = context?.eventLoop else { return }
+        guard !turnHeld, writer.mode != .background, socket != nil else { return }
         turnHeld = true
         writer.holdWakeUps()
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        eventLoop.execute {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        loop.execute {
             bound.value.turnHeld = false
             writer.releaseWakeUps(storeHere: true)
         }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    func read(context: ChannelHandlerContext) {
-        guard !readingPaused else { return }
-        context.read()
     }
 
     /// Handles every whole frame buffered, unless the session is still opening (frames then
@@ -305,10 +307,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             || AdminRequest.isAdmin(MooseMessageType(frame.type.rawValue)):
             // MooseFS's mfsmount or libmfsio: its register is the first frame (ours is a hello);
             // MooseFS's mfscli: an admin request is.
-            guard let context else { return }
+            guard socket != nil else { return }
             let connection = MooseClientConnection(handler: self, shared: shared)
             phase = .moose(connection)
-            connection.start(on: context.eventLoop)
+            connection.start(on: loop)
             do throws(MooseWireError) {
                 try connection.handle(MooseFrame(type: MooseMessageType(frame.type.rawValue), payload: frame.payload))
             } catch {
@@ -360,22 +362,19 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func whenAnswered(
         _ start: @Sendable (@escaping ChunkHub.Reply) -> Void, _ body: @escaping (ClientConnectionHandler, MasterReply) -> Void
     ) {
-        guard let context else { return }
-        let eventLoop = context.eventLoop
+        guard socket != nil else { return }
+        let eventLoop = loop
         waiting += 1
-        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
+        if waiting >= ClientServerLimits.maxRepliesWaiting { pauseReading(true) }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
         start { reply in
             eventLoop.execute {
                 let (handler, body) = bound.value
                 handler.waiting -= 1
-                guard handler.context != nil else { return }
+                guard handler.socket != nil else { return }
                 body(handler, reply)
                 handler.flush()
-                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 {
-                    handler.readingPaused = false
-                    handler.context?.read()
-                }
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.pauseReading(false) }
             }
         }
     }
@@ -383,42 +382,40 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
     /// replies waiting so that a client that queues too many is read no more until they drain.
     func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
-        guard let context else { return }
-        let eventLoop = context.eventLoop
+        guard socket != nil else { return }
+        let eventLoop = loop
         waiting += 1
-        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
+        if waiting >= ClientServerLimits.maxRepliesWaiting { pauseReading(true) }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
         shared.service.whenCommitted(version) { error in
             eventLoop.execute {
                 let (handler, body) = bound.value
                 handler.waiting -= 1
-                guard handler.context != nil else { return }
+                guard handler.socket != nil else { return }
                 body(handler, error)
-                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 {
-                    handler.readingPaused = false
-                    handler.context?.read()
-                }
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.pauseReading(false) }
             }
         }
     }
 
+    /// Backpressure: no reads while too many replies wait.
+    private func pauseReading(_ paused: Bool) {
+        readingPaused = paused
+        socket?.readingPaused = paused
+    }
+
     // MARK: output
 
-    func write(_ bytes: [UInt8]) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-    }
+    func write(_ bytes: [UInt8]) { socket?.write(bytes) }
 
-    func write(_ buffer: ByteBuffer) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-    }
+    func write(_ buffer: ByteBuffer) { socket?.write(buffer) }
 
-    func flush() { context?.flush() }
+    /// What was written goes out at the end of the loop's pass (one `send` for all of it).
+    func flush() { socket?.flush() }
 
     /// Closes this connection only, saying why in the log.
     func close(_ reason: String) {
-        guard let context else { return }
+        guard let socket else { return }
         switch phase {
         case .closed: return
         default: break
@@ -426,7 +423,6 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         shared.warn("closing client connection", ["client": "\(peer)", "reason": "\(reason)"])
         if case .moose(let connection) = phase { connection.stop() }
         phase = .closed
-        context.flush()
-        context.close(promise: nil)
+        socket.close()
     }
 }

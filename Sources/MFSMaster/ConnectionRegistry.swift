@@ -13,16 +13,18 @@ import Synchronization
 /// its peers. Accepts none once stopping.
 final class ConnectionRegistry: Sendable {
     /// `nil` once stopping.
-    private let open = Mutex<[ObjectIdentifier: any Channel]?>([:])
+    private let open = Mutex<[ObjectIdentifier: any RegisteredConnection]?>([:])
 
     /// Records an open connection; false once stopping (the caller closes it).
-    func opened(_ channel: any Channel, by connection: ObjectIdentifier) -> Bool {
+    func opened(_ connection: any RegisteredConnection, by owner: ObjectIdentifier) -> Bool {
         open.withLock { open in
             guard open != nil else { return false }
-            open?[connection] = channel
+            open?[owner] = connection
             return true
         }
     }
+
+    func opened(_ channel: any Channel, by owner: ObjectIdentifier) -> Bool { opened(ChannelConnection(channel: channel), by: owner) }
 
     func closed(by connection: ObjectIdentifier) { open.withLock { _ = $0?.removeValue(forKey: connection) } }
 
@@ -31,20 +33,45 @@ final class ConnectionRegistry: Sendable {
     /// before a fence) is then handed to the socket; a connection opened later has made no
     /// change before the call.
     func flushAll() async {
-        let channels = open.withLock { Array(($0 ?? [:]).values) }
-        let flushed = channels.map { channel in channel.eventLoop.submit { channel.flush() } }
-        for done in flushed { try? await done.get() }
+        let connections = open.withLock { Array(($0 ?? [:]).values) }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.flushOnLoop() } }
+        }
     }
 
     /// Closes every connection open now and returns once each has finished closing (its
-    /// handler's `channelInactive` included). `stopping`: none is accepted after.
+    /// handler told). `stopping`: none is accepted after.
     func closeAll(stopping: Bool) async {
-        let channels = open.withLock { open in
+        let connections = open.withLock { open in
             defer { if stopping { open = nil } }
             return Array((open ?? [:]).values)
         }
-        for channel in channels { try? await channel.close() }
-        for channel in channels { try? await channel.closeFuture.get() }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.closeOnLoop() } }
+        }
+    }
+}
+
+/// A connection as `ConnectionRegistry` flushes and closes it from any thread, whatever loop
+/// it runs on (NIO's for the peer port, the client port's `PollLoop`).
+protocol RegisteredConnection: Sendable {
+    /// Hands what was written to the socket, after whatever its loop runs now.
+    func flushOnLoop() async
+    /// Closes it and returns once it has ended (its handler told).
+    func closeOnLoop() async
+}
+
+struct ChannelConnection: RegisteredConnection {
+    let channel: any Channel
+
+    func flushOnLoop() async {
+        let channel = self.channel
+        try? await channel.eventLoop.submit { channel.flush() }.get()
+    }
+
+    func closeOnLoop() async {
+        try? await channel.close()
+        try? await channel.closeFuture.get()
     }
 }
 

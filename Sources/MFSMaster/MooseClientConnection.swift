@@ -387,7 +387,7 @@ extension ClientConnectionHandler {
     }
 
     var peerAddress: IPv4Address? { address }
-    var eventLoop: (any EventLoop)? { context?.eventLoop }
+    var eventLoop: (any EventLoop)? { socket == nil ? nil : loop }
     var peerDescription: String { peer }
 
     func writeOutput(_ bytes: [UInt8]) { write(bytes) }

@@ -1,0 +1,157 @@
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a connection on the poll loop tells its owner, on the loop's thread.
+protocol PollConnectionDelegate: AnyObject {
+    /// Bytes read from the socket (valid during the call only).
+    func received(_ bytes: UnsafeRawBufferPointer)
+    /// The connection has ended, closed by either side or failed (`error` says how): told
+    /// once, after which the connection neither reads nor sends.
+    func ended(error: String?)
+}
+
+/// One accepted TCP connection of the client port on a `PollLoop`: reads into the loop's
+/// buffer and hands the bytes to its delegate; buffers what is written and sends it in one
+/// `send` when the loop flushes (`flush` asks for that at the end of the iteration). A reply
+/// the socket cannot take at once waits for `POLLOUT`, in order. Loop thread only.
+final class PollConnection: PollSocket {
+    let descriptor: Int32
+    let loop: PollLoop
+    /// The peer's IPv4 address, dotted, and port.
+    let remoteHost: String
+    let remotePort: Int
+    /// The handler; dropped when the connection ends (the two refer to each other till then).
+    var delegate: (any PollConnectionDelegate)?
+    private(set) var isOpen = true
+    /// No reads while set (backpressure: the handler has too many replies waiting).
+    var readingPaused = false
+    private var outbound = ByteBuffer()
+    private var flushQueued = false
+    /// The last `send` could not take everything: the rest waits for `POLLOUT`.
+    private var sendBlocked = false
+
+    init(descriptor: Int32, loop: PollLoop, remoteHost: String, remotePort: Int) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.remoteHost = remoteHost
+        self.remotePort = remotePort
+    }
+
+    var interest: Int16 {
+        var events: Int16 = 0
+        if !readingPaused { events |= Int16(POLLIN) }
+        if sendBlocked { events |= Int16(POLLOUT) }
+        return events
+    }
+
+    /// Appends to what goes out at the next send.
+    func write(_ buffer: ByteBuffer) {
+        guard isOpen else { return }
+        if outbound.readableBytes == 0 {
+            outbound = buffer  // a reply written alone (a listing) is sent as it is, not copied
+        } else {
+            outbound.writeImmutableBuffer(buffer)
+        }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        guard isOpen else { return }
+        outbound.writeBytes(bytes)
+    }
+
+    /// What was written goes out at the end of this iteration of the loop.
+    func flush() {
+        guard isOpen, !flushQueued, !sendBlocked, outbound.readableBytes > 0 else { return }
+        flushQueued = true
+        loop.flushSoon(self)
+    }
+
+    /// Sends what was written, as far as the socket takes it now.
+    func sendNow() {
+        flushQueued = false
+        guard isOpen else { return }
+        while outbound.readableBytes > 0 {
+            let sent = outbound.withUnsafeReadableBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                outbound.moveReaderIndex(forwardBy: sent)
+                continue
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK:
+                sendBlocked = true
+                return
+            default:
+                return end(error: "send: \(String(cString: strerror(errno)))")
+            }
+        }
+        sendBlocked = false
+        if outbound.capacity > PollLoopLimits.readSize {
+            outbound = ByteBuffer()  // a listing's megabyte is not kept for every connection
+        } else {
+            outbound.clear()
+        }
+    }
+
+    func ready(_ events: Int16) {
+        if events & Int16(POLLOUT) != 0 { sendNow() }
+        guard isOpen else { return }
+        if readingPaused {
+            // Reads wait; a connection gone entirely (reset, both sides shut) ends now, or
+            // `poll` would report it on every pass.
+            if events & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { end(error: "the connection was lost") }
+            return
+        }
+        guard events & Int16(POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 else { return }
+        let buffer = loop.readBuffer
+        let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+        if count > 0 {
+            delegate?.received(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            flush()
+        } else if count == 0 {
+            end(error: nil)
+        } else if errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+            end(error: "recv: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Sends what it can of what was written, then closes; the delegate is told.
+    func close() {
+        guard isOpen else { return }
+        sendNow()
+        end(error: nil)
+    }
+
+    private func end(error: String?) {
+        guard isOpen else { return }
+        isOpen = false
+        _ = Glibc.close(descriptor)
+        outbound = ByteBuffer()
+        loop.unregistered()
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.ended(error: error)
+    }
+}
+
+/// A connection as `ConnectionRegistry` flushes and closes it from another thread.
+struct LoopConnection: RegisteredConnection {
+    let connection: NIOLoopBound<PollConnection>
+
+    init(_ connection: PollConnection) {
+        self.connection = NIOLoopBound(connection, eventLoop: connection.loop)
+    }
+
+    func flushOnLoop() async {
+        let connection = self.connection
+        try? await connection.eventLoop.submit { connection.value.sendNow() }.get()
+    }
+
+    func closeOnLoop() async {
+        let connection = self.connection
+        try? await connection.eventLoop.submit { connection.value.close() }.get()
+    }
+}
