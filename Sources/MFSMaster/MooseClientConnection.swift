@@ -24,7 +24,10 @@ final class MooseClientConnection {
         case closing
     }
 
-    unowned let handler: ClientConnectionHandler
+    /// Strong: a task queued for this connection (a notice, a lock granted) may run after its
+    /// socket ended and must still find the handler (whose writes then go nowhere). The cycle
+    /// ends when the handler's phase becomes `.closed`, as it does when the connection ends.
+    let handler: ClientConnectionHandler
     let shared: ClientServerContext
     var phase = Phase.registering
     /// The GETRANDOM challenge of this connection, if one was asked for.

@@ -122,6 +122,19 @@ import Testing
         #expect(reset.state.withLock { $0.ends } == ["recv: Connection reset by peer"])
     }
 
+    /// More connections waiting than one pass accepts (`PollListenerLimits.acceptsPerPass`):
+    /// the rest are accepted in the next passes, each with its peer's address.
+    @Test func connectionsBeyondOnePassOfAcceptsAreAllAccepted() async throws {
+        let count = PollListenerLimits.acceptsPerPass * 2 + 1
+        let peers = Mutex<[String]>([])
+        let listener = try Self.listener { connection in peers.withLock { $0.append(connection.remoteHost) } }
+        defer { listener.stop() }
+        let clients = try (0..<count).map { _ in try WireConnection(port: listener.port) }
+        for _ in 0..<500 where peers.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(peers.withLock { $0 } == Array(repeating: "127.0.0.1", count: count))
+        #expect(clients.count == count)
+    }
+
     static func listener(_ accepted: @escaping (PollConnection) -> Void) throws -> PollListener {
         let listener = try PollListener(
             host: "127.0.0.1", port: 0, backlog: 8, name: "test port", keys: "-", loop: .shared, logger: Logger(label: "test"),
