@@ -182,6 +182,38 @@ import Testing
         #expect(try talker.call(.getAttributes(talker.newID(), inode: .root)).wireStatus == .ok)
     }
 
+    /// Out of descriptors (a master started with 64 at most): connections past them wait in the
+    /// listen backlog, the master says why (once a second, not once a pass) and does not spin;
+    /// when some close, the waiting ones are accepted and answered.
+    @Test func connectionsPastTheDescriptorLimitWaitAndAreTakenLater() throws {
+        let master = try MasterProcess(launcher: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+        try master.start()
+        var connections: [WireConnection] = []
+        for _ in 0..<80 { connections.append(try master.connect()) }
+        var warned = false
+        for _ in 0..<100 where !warned {
+            usleep(20_000)
+            warned = master.log.contains("client port cannot accept a connection: Too many open files; accepting again in 100 ms")
+        }
+        #expect(warned)
+        let ticks = { () -> Int in
+            let fields = (try? String(contentsOfFile: "/proc/\(master.process?.processIdentifier ?? 0)/stat", encoding: .utf8))?.split(
+                separator: ")"
+            ).last?
+            .split(separator: " ")
+            return (fields.flatMap { Int($0[11]) } ?? 0) + (fields.flatMap { Int($0[12]) } ?? 0)
+        }
+        let before = ticks()
+        usleep(1_000_000)
+        #expect(ticks() - before < 30, "the master spun while out of descriptors")
+        #expect(master.log.components(separatedBy: "cannot accept a connection").count - 1 <= 3)
+        let last = connections.removeLast()
+        connections.removeFirst(60)  // closes them, some accepted, some still waiting
+        last.setTimeout(5)
+        #expect(try last.open().session.rawValue > 0, "a connection that waited in the backlog was not served")
+        #expect(master.isRunning)
+    }
+
     /// MATOCL_MAX_CONNECTIONS: at the limit every connection works; one past it is closed at
     /// once with a log line; when one closes, a new one is taken again.
     @Test func connectionsPastTheLimitAreClosed() throws {
