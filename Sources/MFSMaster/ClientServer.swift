@@ -161,7 +161,6 @@ public struct ClientServer: Sendable {
 /// Everything here runs on the client loop's thread; replies that wait for the changelog come
 /// back to it through `NIOLoopBound`.
 final class ClientConnectionHandler: PollConnectionDelegate {
-
     enum Phase {
         case hello
         /// Waiting for the answer to `challenge`.

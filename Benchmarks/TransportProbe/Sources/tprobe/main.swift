@@ -1,6 +1,6 @@
 // What a request costs the transport alone (docs/BENCHMARKS-METADATA.md): frames of
 // (type:32 BE, length:32 BE, payload), each answered with a 100-byte reply, nothing else done.
-// `tprobe nio PORT` serves with SwiftNIO as the master's client port does (one inbound handler
+// `tprobe nio PORT` serves with SwiftNIO as the master's client port did (one inbound handler
 // that buffers and splits frames, writes each reply, flushes at read complete); `tprobe poll
 // PORT` with a plain poll loop on one thread, as MooseFS's master serves. run.sh drives both
 // with client.c (one connection, one request in flight) and reads the server's CPU time.
