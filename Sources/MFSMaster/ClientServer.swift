@@ -142,7 +142,7 @@ public struct ClientServer: Sendable {
         let listener = try PollListener(
             host: host, port: port, backlog: 1_024, name: "client port", keys: "MATOCL_LISTEN_HOST, MATOCL_LISTEN_PORT",
             loop: PollLoop.shared, logger: context.logger
-        ) { socket in ClientConnectionHandler(context: context, loop: PollLoop.shared).attached(socket) }
+        ) { socket in ClientConnectionHandler(context: context).attached(socket) }
         bound(listener.port)
         context.logger.info("client port listening", metadata: ["address": "\(host):\(listener.port)"])
         listener.start()
@@ -176,23 +176,18 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     let shared: ClientServerContext
     var phase = Phase.hello
     private var frames = FrameDecoder()
-    let loop: PollLoop
     /// The socket, until the connection ends.
     var socket: PollConnection?
     var peer = "?"
     var address: IPv4Address?
     private var waiting = 0
-    private var readingPaused = false
     /// This turn's `holdChangelogWakeUps` is taken.
     private var turnHeld = false
     private var counted = false
     /// The session this connection speaks for, once established (kept after `close`).
     var ownedSession: SessionID?
 
-    init(context: ClientServerContext, loop: PollLoop) {
-        self.shared = context
-        self.loop = loop
-    }
+    init(context: ClientServerContext) { self.shared = context }
 
     var identity: ObjectIdentifier { ObjectIdentifier(self) }
 
@@ -205,17 +200,17 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     func attached(_ socket: PollConnection) {
         self.socket = socket
         socket.delegate = self
-        peer = "\(socket.remoteHost):\(socket.remotePort)"
-        address = IPv4Address(socket.remoteHost)
+        peer = "\(socket.remoteAddress):\(socket.remotePort)"
+        address = socket.remoteAddress
         counted = true
         if !shared.connected() {
             close("too many connections (limit \(shared.maxConnections), MATOCL_MAX_CONNECTIONS)")
         } else if !shared.openConnections.opened(LoopConnection(socket), by: identity) {
             close("the master is stopping")
         } else {
-            let bound = NIOLoopBound(self, eventLoop: loop)
+            let bound = NIOLoopBound(self, eventLoop: socket.loop)
             let timeout = shared.helloTimeoutSeconds
-            loop.scheduleTask(in: .seconds(timeout)) {
+            socket.loop.scheduleTask(in: .seconds(timeout)) {
                 let handler = bound.value
                 switch handler.phase {
                 case .hello, .challenged:
@@ -262,7 +257,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// the writer thread, as without a hold). In mode 0 nothing waits for the disk.
     private func holdChangelogWakeUps() {
         let writer = shared.service.writer
-        guard !turnHeld, writer.mode != .background, socket != nil else { return }
+        guard !turnHeld, writer.mode != .background, let loop = socket?.loop else { return }
         turnHeld = true
         writer.holdWakeUps()
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -306,7 +301,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
             || AdminRequest.isAdmin(MooseMessageType(frame.type.rawValue)):
             // MooseFS's mfsmount or libmfsio: its register is the first frame (ours is a hello);
             // MooseFS's mfscli: an admin request is.
-            guard socket != nil else { return }
+            guard let loop = socket?.loop else { return }
             let connection = MooseClientConnection(handler: self, shared: shared)
             phase = .moose(connection)
             connection.start(on: loop)
@@ -361,10 +356,9 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     func whenAnswered(
         _ start: @Sendable (@escaping ChunkHub.Reply) -> Void, _ body: @escaping (ClientConnectionHandler, MasterReply) -> Void
     ) {
-        guard socket != nil else { return }
-        let eventLoop = loop
+        guard let eventLoop = socket?.loop else { return }
         waiting += 1
-        if waiting >= ClientServerLimits.maxRepliesWaiting { pauseReading(true) }
+        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
         start { reply in
             eventLoop.execute {
@@ -373,7 +367,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
                 guard handler.socket != nil else { return }
                 body(handler, reply)
                 handler.flush()
-                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.pauseReading(false) }
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.readingPaused = false }
             }
         }
     }
@@ -381,10 +375,9 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
     /// replies waiting so that a client that queues too many is read no more until they drain.
     func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
-        guard socket != nil else { return }
-        let eventLoop = loop
+        guard let eventLoop = socket?.loop else { return }
         waiting += 1
-        if waiting >= ClientServerLimits.maxRepliesWaiting { pauseReading(true) }
+        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
         shared.service.whenCommitted(version) { error in
             eventLoop.execute {
@@ -392,15 +385,15 @@ final class ClientConnectionHandler: PollConnectionDelegate {
                 handler.waiting -= 1
                 guard handler.socket != nil else { return }
                 body(handler, error)
-                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.pauseReading(false) }
+                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.readingPaused = false }
             }
         }
     }
 
-    /// Backpressure: no reads while too many replies wait.
-    private func pauseReading(_ paused: Bool) {
-        readingPaused = paused
-        socket?.readingPaused = paused
+    /// Backpressure: no reads while too many replies wait (the socket's flag).
+    private var readingPaused: Bool {
+        get { socket?.readingPaused ?? false }
+        set { socket?.readingPaused = newValue }
     }
 
     // MARK: output

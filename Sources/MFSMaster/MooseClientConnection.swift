@@ -390,7 +390,7 @@ extension ClientConnectionHandler {
     }
 
     var peerAddress: IPv4Address? { address }
-    var eventLoop: (any EventLoop)? { socket == nil ? nil : loop }
+    var eventLoop: (any EventLoop)? { socket?.loop }
     var peerDescription: String { peer }
 
     func writeOutput(_ bytes: [UInt8]) { write(bytes) }

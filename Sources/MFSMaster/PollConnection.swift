@@ -1,3 +1,4 @@
+import MFSConfig
 import NIOCore
 
 #if canImport(Glibc)
@@ -20,8 +21,8 @@ protocol PollConnectionDelegate: AnyObject {
 final class PollConnection: PollSocket {
     let descriptor: Int32
     let loop: PollLoop
-    /// The peer's IPv4 address, dotted, and port.
-    let remoteHost: String
+    /// The peer's address and port.
+    let remoteAddress: IPv4Address
     let remotePort: Int
     /// The handler; dropped when the connection ends (the two refer to each other till then).
     var delegate: (any PollConnectionDelegate)?
@@ -33,10 +34,10 @@ final class PollConnection: PollSocket {
     /// The last `send` could not take everything: the rest waits for `POLLOUT`.
     private var sendBlocked = false
 
-    init(descriptor: Int32, loop: PollLoop, remoteHost: String, remotePort: Int) {
+    init(descriptor: Int32, loop: PollLoop, remoteAddress: IPv4Address, remotePort: Int) {
         self.descriptor = descriptor
         self.loop = loop
-        self.remoteHost = remoteHost
+        self.remoteAddress = remoteAddress
         self.remotePort = remotePort
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import MFSConfig
 import MFSStorage
 import NIOCore
 import Synchronization
@@ -33,34 +34,27 @@ final class PollListener: PollSocket, @unchecked Sendable {
         func failed(_ code: Int32?, _ why: String) -> ListenFailed {
             ListenFailed(name, host: host, port, keys: keys, errno: code, error: ListenerError(reason: why))
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
-        if inet_pton(AF_INET, host, &address.sin_addr) != 1 {
-            var hints = addrinfo()
-            hints.ai_family = AF_INET
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            var found: UnsafeMutablePointer<addrinfo>?
-            let status = getaddrinfo(host, nil, &hints, &found)
-            guard status == 0, let first = found, let resolved = first.pointee.ai_addr else {
-                throw failed(nil, "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-            }
-            resolved.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address.sin_addr = $0.pointee.sin_addr }
-            freeaddrinfo(first)
+        // An address or a name alike (getaddrinfo takes both), IPv4 as the exports are.
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        guard status == 0, let resolved = found else {
+            throw failed(nil, "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
         }
+        defer { freeaddrinfo(resolved) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw failed(errno, "socket") }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
-        guard bound == 0, listen(fd, backlog) == 0 else {
+        guard bind(fd, resolved.pointee.ai_addr, resolved.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
             let code = errno
             _ = Glibc.close(fd)
             throw failed(code, "bind")
         }
         var local = sockaddr_in()
-        var length = size
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         self.descriptor = fd
         self.port = Int(UInt16(bigEndian: local.sin_port))
@@ -124,11 +118,8 @@ final class PollListener: PollSocket, @unchecked Sendable {
             setNonBlocking(fd)
             var one: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-            _ = inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count))
             let connection = PollConnection(
-                descriptor: fd, loop: loop,
-                remoteHost: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                descriptor: fd, loop: loop, remoteAddress: IPv4Address(rawValue: UInt32(bigEndian: address.sin_addr.s_addr)),
                 remotePort: Int(UInt16(bigEndian: address.sin_port)))
             loop.register(connection)
             accepted(connection)

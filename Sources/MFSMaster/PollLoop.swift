@@ -97,7 +97,6 @@ final class PollLoop: EventLoop, @unchecked Sendable {
     }
 
     func next() -> any EventLoop { self }
-    func any() -> any EventLoop { self }
     func makeIterator() -> EventLoopIterator { EventLoopIterator([self]) }
 
     /// The shared loop lives as long as the process.

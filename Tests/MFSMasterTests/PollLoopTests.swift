@@ -127,7 +127,7 @@ import Testing
     @Test func connectionsBeyondOnePassOfAcceptsAreAllAccepted() async throws {
         let count = PollListenerLimits.acceptsPerPass * 2 + 1
         let peers = Mutex<[String]>([])
-        let listener = try Self.listener { connection in peers.withLock { $0.append(connection.remoteHost) } }
+        let listener = try Self.listener { connection in peers.withLock { $0.append("\(connection.remoteAddress)") } }
         defer { listener.stop() }
         let clients = try (0..<count).map { _ in try WireConnection(port: listener.port) }
         for _ in 0..<500 where peers.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(10)) }
