@@ -34,6 +34,9 @@ final class PollLoop: EventLoop, @unchecked Sendable {
     private var pollSet: [pollfd] = []
     private var membershipChanged = false
     private var flushes: [PollConnection] = []
+    /// The other halves of `tasks` and `flushes` while a pass runs them (empty between).
+    private var running: [@Sendable () -> Void] = []
+    private var flushing: [PollConnection] = []
     /// Where reads land before the connection's decoder copies them.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: PollLoopLimits.readSize, alignment: 16)
 
@@ -177,22 +180,22 @@ final class PollLoop: EventLoop, @unchecked Sendable {
         while let task = timers.withLock({ $0.popDue(now: now) }) { task() }
     }
 
+    /// The queue and `running` trade buffers, so neither is copied or allocated per pass (a
+    /// copy of the queue followed by `removeAll(keepingCapacity:)` allocated a new one each time).
     private func runTasks() {
         for _ in 0..<PollLoopLimits.taskRounds {
-            let batch = tasks.withLock { tasks -> [@Sendable () -> Void] in
-                defer { tasks.removeAll(keepingCapacity: true) }
-                return tasks
-            }
-            if batch.isEmpty { return }
-            for task in batch { task() }
+            tasks.withLock { swap(&$0, &running) }
+            if running.isEmpty { return }
+            for task in running { task() }
+            running.removeAll(keepingCapacity: true)
         }
     }
 
     private func flushAll() {
         guard !flushes.isEmpty else { return }
-        let due = flushes
-        flushes.removeAll(keepingCapacity: true)
-        for connection in due { connection.sendNow() }
+        swap(&flushes, &flushing)
+        for connection in flushing { connection.sendNow() }
+        flushing.removeAll(keepingCapacity: true)
     }
 }
 
