@@ -118,7 +118,6 @@ extension ClientConnectionHandler {
             // Frames that came while the session opened: their replies go out now, not at
             // the next read.
             handler.processFrames()
-            handler.flush()
         }
     }
 

@@ -346,7 +346,6 @@ final class ClientConnectionHandler: PollConnectionDelegate {
                 let state = handler.shared.processor.isActive()
                 if !state.active { answer = .status(reply.requestID, .notActive, activeMaster: state.activeMaster) }
                 handler.write(answer.encode())
-                handler.flush()
             }
         }
     }
@@ -356,35 +355,33 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     func whenAnswered(
         _ start: @Sendable (@escaping ChunkHub.Reply) -> Void, _ body: @escaping (ClientConnectionHandler, MasterReply) -> Void
     ) {
-        guard let eventLoop = socket?.loop else { return }
-        waiting += 1
-        if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
-        let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
-        start { reply in
-            eventLoop.execute {
-                let (handler, body) = bound.value
-                handler.waiting -= 1
-                guard handler.socket != nil else { return }
-                body(handler, reply)
-                handler.flush()
-                if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.readingPaused = false }
-            }
-        }
+        offLoop(start, body)
     }
 
-    /// Runs `body` on the event loop once `version` is stored (or failed to be), counting the
-    /// replies waiting so that a client that queues too many is read no more until they drain.
+    /// Runs `body` on the event loop once `version` is stored (or failed to be).
     func afterStored(_ version: MetaVersion, _ body: @escaping (ClientConnectionHandler, MasterError?) -> Void) {
+        let service = shared.service
+        offLoop({ done in service.whenCommitted(version, done) }, body)
+    }
+
+    /// Waits for what another thread answers (`start` is handed the callback), then runs `body`
+    /// on the event loop and sends what it wrote. Counts the replies waiting, so that a client
+    /// that queues too many is read no more until they drain. Nothing runs for a connection
+    /// that ended meanwhile.
+    private func offLoop<Value: Sendable>(
+        _ start: (@escaping @Sendable (Value) -> Void) -> Void, _ body: @escaping (ClientConnectionHandler, Value) -> Void
+    ) {
         guard let eventLoop = socket?.loop else { return }
         waiting += 1
         if waiting >= ClientServerLimits.maxRepliesWaiting { readingPaused = true }
         let bound = NIOLoopBound((self, body), eventLoop: eventLoop)
-        shared.service.whenCommitted(version) { error in
+        start { value in
             eventLoop.execute {
                 let (handler, body) = bound.value
                 handler.waiting -= 1
                 guard handler.socket != nil else { return }
-                body(handler, error)
+                body(handler, value)
+                handler.flush()
                 if handler.readingPaused, handler.waiting < ClientServerLimits.maxRepliesWaiting / 2 { handler.readingPaused = false }
             }
         }

@@ -370,7 +370,6 @@ final class MooseClientConnection {
             if let error { return handler.closeConnection("change not stored: \(error)") }
             guard handler.shared.processor.isActive().active else { return handler.closeConnection("demoted while a change was stored") }
             body(connection)
-            handler.flushOutput()
         }
     }
 }
