@@ -54,7 +54,7 @@ var targets: [Target] = [
         name: "MooseClientWire", dependencies: ["MooseWire", .product(name: "Crypto", package: "swift-crypto")],
         swiftSettings: pureCoreSettings),
     .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
-    .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink"]),
+    .target(name: "MFSAnnouncer", dependencies: ["VRRPCore", "CNetlink", "MFSLogging"]),
     .executableTarget(name: "mfsannouncer", dependencies: ["MFSAnnouncer"]),
     .target(name: "MFSStorage", dependencies: ["MFSCore", "MFSChangelog", "MFSMetadata"]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

@@ -1,3 +1,5 @@
+import MFSLogging
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -28,8 +30,10 @@ public protocol AnnouncerLogSink: AnyObject {
     func log(_ level: LogLevel, _ message: String)
 }
 
-/// Standard error, one `write` per line. Under systemd (`JOURNAL_STREAM` set) each line starts
-/// with `<N>` so journald records its priority; otherwise with the wall-clock time.
+/// Standard error, one `write` per line, in the daemons' format (`DaemonLogHandler`): under
+/// systemd (`JOURNAL_STREAM` set) each line starts with `<N>` so journald records its priority;
+/// otherwise with the local time to the millisecond, as the master's lines do, so a failover can
+/// be followed across both logs.
 public final class StandardErrorLog: AnnouncerLogSink {
     let journald = getenv("JOURNAL_STREAM") != nil
     let minimumLevel: LogLevel
@@ -38,24 +42,14 @@ public final class StandardErrorLog: AnnouncerLogSink {
 
     public func log(_ level: LogLevel, _ message: String) {
         guard level <= minimumLevel else { return }
-        var line: String
-        if journald {
-            line = "<\(level.rawValue)>\(message)\n"
-        } else {
-            let now = wallClockSeconds()
-            let seconds = Int(now)
-            let milliseconds = Int((now - Double(seconds)) * 1000)
-            var time = time_t(seconds)
-            var parts = tm()
-            localtime_r(&time, &parts)
-            let clock = [parts.tm_hour, parts.tm_min, parts.tm_sec].map { pad(Int($0), 2) }.joined(separator: ":")
-            line = "\(clock).\(pad(milliseconds, 3)) mfsannouncer[\(getpid())] \(level.word): \(message)\n"
-        }
+        var line = Self.line(level, message, time: journald ? nil : DaemonLogHandler.wallClock())
         line.withUTF8 { buffer in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
     }
 
-    private func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    /// One line, newline included: `time level mfsannouncer: message`, or `<N>mfsannouncer:
+    /// message` when `time` is nil (under journald). Pure, for the tests.
+    static func line(_ level: LogLevel, _ message: String, time: String?) -> String {
+        guard let time else { return "<\(level.rawValue)>mfsannouncer: \(message)\n" }
+        return "\(time) \(level.word) mfsannouncer: \(message)\n"
     }
 }

@@ -68,7 +68,7 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     /// Now, local time: `2026-12-06T13:30:54.123+0000`.
-    static func wallClock() -> String {
+    public static func wallClock() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec

@@ -1,6 +1,7 @@
-import MFSAnnouncer
 import Testing
 import VRRPCore
+
+@testable import MFSAnnouncer
 
 @Suite struct PieceTests {
     @Test func healthTrackerTheFirstAnswerDecides() {
@@ -19,6 +20,16 @@ import VRRPCore
         #expect(tracker.observe(healthy: true) == nil)
         #expect(tracker.observe(healthy: false) == nil)
         #expect(tracker.observe(healthy: false) == false)
+    }
+
+    @Test func logLinesHaveTheDaemonsFormat() {
+        // Outside systemd: the time as the master's lines have it, the level word, the name.
+        #expect(
+            StandardErrorLog.line(.notice, "promoted: hook ran", time: "2026-12-06T14:01:28.444+0000")
+                == "2026-12-06T14:01:28.444+0000 notice mfsannouncer: promoted: hook ran\n")
+        // Under journald: the syslog priority, no time (journald stamps it).
+        #expect(StandardErrorLog.line(.warning, "fault", time: nil) == "<4>mfsannouncer: fault\n")
+        #expect(StandardErrorLog.line(.debug, "x", time: nil) == "<7>mfsannouncer: x\n")
     }
 
     @Test func rateLimiterOneLinePerKeyPerInterval() {
