@@ -26,8 +26,9 @@ extension ChunkStorage {
 
     /// Reads `pieces` of one chunk in order with its file opened once, each straight into the
     /// memory of the same index in `spaces` (exactly `piece.size` bytes each), and returns the
-    /// CRC of each piece: the data port's streaming read (issue #12). The checks are those of
-    /// `read(_:version:piece:)`; on an error nothing read is to be used.
+    /// CRC of each piece: the data port's streaming read (issue #12), consecutive whole blocks
+    /// in one `preadv`. The checks are those of `read(_:version:piece:)`; on an error nothing
+    /// read is to be used.
     public func read(_ id: ChunkID, version: ChunkVersion, pieces: [BlockPiece], into spaces: [UnsafeMutableRawBufferPointer])
         throws(ChunkStoreError) -> [UInt32]
     {
@@ -37,10 +38,7 @@ extension ChunkStorage {
         }
         let stored = try stored(id, version)
         return try withFile(stored, writable: false, durable: false) { (file) throws(ChunkStoreError) in
-            var crcs: [UInt32] = []
-            crcs.reserveCapacity(pieces.count)
-            for (piece, space) in zip(pieces, spaces) { crcs.append(try file.read(piece, into: space)) }
-            return crcs
+            try file.read(pieces, into: spaces)
         }
     }
 

@@ -80,6 +80,37 @@ final class PosixFile {
         }
     }
 
+    /// Fills `spaces`, in order, with the bytes from `offset` on: one `preadv` for all of them
+    /// unless interrupted or short (then the rest goes on from where it stopped). A file that
+    /// ends sooner is an EIO error. At most `PosixFile.maxVectors` spaces.
+    func read(into spaces: [UnsafeMutableRawBufferPointer], at offset: Int) throws(PosixError) {
+        precondition(spaces.count <= Self.maxVectors, "\(spaces.count) spaces for one preadv")
+        var vectors = spaces.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
+        var first = 0
+        var position = offset
+        while first < vectors.count {
+            let n = vectors.withUnsafeBufferPointer { all in
+                preadv(fd, all.baseAddress! + first, Int32(all.count - first), off_t(position))
+            }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw PosixError("read", path, code: n == 0 ? EIO : errno) }
+            position += n
+            // Past the spaces filled whole; into the one filled in part.
+            var left = n
+            while first < vectors.count, left >= vectors[first].iov_len {
+                left -= vectors[first].iov_len
+                first += 1
+            }
+            if left > 0 {
+                vectors[first].iov_base = vectors[first].iov_base! + left
+                vectors[first].iov_len -= left
+            }
+        }
+    }
+
+    /// The most spaces one `read(into:at:)` takes (Linux's `IOV_MAX`).
+    static let maxVectors = 1_024
+
     /// Writes all of `bytes` at `offset`; a short write is reported as ENOSPC, as a full disk
     /// makes it.
     func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(PosixError) {

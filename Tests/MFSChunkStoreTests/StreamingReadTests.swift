@@ -49,7 +49,34 @@ import Testing
         }
     }
 
-    /// A flipped byte in a stored block: the streaming read throws `damaged` for that block.
+    /// Runs of consecutive whole blocks (read with one `preadv` each) give what the
+    /// piece-by-piece read gives: a long run, a run broken by a jump back, a run that reaches
+    /// past the chunk's stored blocks (zeros from there), a run cut by a part of a block.
+    @Test func runsOfWholeBlocksReadAsThePieceByPieceRead() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(11)
+        let store = try stored(dir, id, blocks: 7)
+        let block = ChunkLimits.blockSize
+        let whole = { (b: Int) in BlockPiece(block: b, offset: 0, size: block) }
+        let pieces = [
+            whole(0), whole(1), whole(2), whole(3), whole(1), whole(2), BlockPiece(block: 3, offset: 0, size: 100), whole(4), whole(5),
+            whole(6), whole(7), whole(8), whole(6),
+        ]
+        let (bytes, crcs) = try streamed(store, id, pieces)
+        let data = pattern(7 * block, seed: 9)
+        for (index, piece) in pieces.enumerated() {
+            let one = try store.read(id, version: v1, piece: piece)
+            #expect(bytes[index] == one.bytes, "\(index): \(piece)")
+            #expect(crcs[index] == one.crc && crcs[index] == BlockCRC.checksum(bytes[index]), "\(index): \(piece)")
+            if piece.block < 7, piece.isWholeBlock {
+                #expect(bytes[index] == Array(data[piece.block * block..<(piece.block + 1) * block]), "\(index): \(piece)")
+            }
+        }
+    }
+
+    /// A flipped byte in a stored block: the streaming read throws `damaged` for that block, also
+    /// inside a run of whole blocks read at once.
     @Test func aFlippedByteFailsTheStreamingRead() throws {
         let dir = TestDirectory()
         defer { dir.remove() }
