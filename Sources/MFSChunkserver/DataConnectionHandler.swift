@@ -64,8 +64,12 @@ final class DataConnectionHandler: ChannelInboundHandler {
         processFrames()
     }
 
-    /// Handles buffered frames until a write session has too many pieces in flight.
+    /// Handles buffered frames until a write session has too many pieces in flight. The pieces
+    /// of a write that came in one socket read go to the disk together, in one disk job and
+    /// under one fsync, rather than the first alone (mfsmount sends a flush's pieces in one
+    /// burst).
     private func processFrames() {
+        defer { if case .writing(let session) = state { session.writeQueued() } }
         do {
             while true {
                 if case .writing(let session) = state, session.inFlight >= ChunkserverLimits.maxWritesInFlight { return pause(true) }

@@ -92,7 +92,6 @@ final class WriteSession {
         results[piece.writeID] = (nil, isLast ? .ok : nil)
         forward(raw)
         diskQueue.append(piece)
-        writeQueued()
     }
 
     /// CLTOCS_WRITE_FINISH: forwarded; ends the session (a mismatch is refused).
@@ -234,8 +233,9 @@ final class WriteSession {
     /// Writes every queued piece in one disk job (the store checks each piece's CRC first). A
     /// piece refused there is answered at once; the others wait for the next fsync
     /// (`syncWritten`). The next batch is written while the last one's fsync runs, so the disk
-    /// stays busy (issue #12).
-    private func writeQueued() {
+    /// stays busy (issue #12). The connection calls it once the frames of a socket read are
+    /// handled, so that they go to the disk together.
+    func writeQueued() {
         guard !writeBusy, !diskQueue.isEmpty else { return }
         writeBusy = true
         let batch = diskQueue
