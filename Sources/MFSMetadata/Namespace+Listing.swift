@@ -15,6 +15,10 @@ extension Namespace {
         return (directory.count, directory.nameBytes)
     }
 
+    /// Where `forEachEntryWithAttributes` leaves the sum of the fields it loads ahead (read by
+    /// nobody: a store the compiler must keep).
+    private static let listingLoads = Atomic<Int>(0)
+
     /// Every entry of a directory with its child's attributes, in cookie order (as `readdir`
     /// pages them), for a listing that carries attributes (MooseFS's READDIR with
     /// `GETDIR_FLAG_WITHATTR`, which mfsmount sends for every listing). Permission is checked by
@@ -24,10 +28,6 @@ extension Namespace {
     /// without a copy of the entry, its name or the child's inode record (those copies, a
     /// retain and release each, and an array per page were most of a listing's cost). An entry
     /// whose inode is missing, which a consistent namespace never has, is left out.
-    /// Where `forEachEntryWithAttributes` leaves the sum of the fields it loads ahead (read by
-    /// nobody: a store the compiler must keep).
-    private static let listingLoads = Atomic<Int>(0)
-
     public func forEachEntryWithAttributes(
         of inode: InodeID, _ body: (_ name: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) -> Void
     ) {
