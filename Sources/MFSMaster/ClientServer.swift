@@ -146,14 +146,7 @@ public struct ClientServer: Sendable {
         bound(listener.port)
         context.logger.info("client port listening", metadata: ["address": "\(host):\(listener.port)"])
         listener.start()
-        var failure: (any Error)?
-        do {
-            try await listener.run()
-        } catch {
-            failure = error
-        }
-        await context.openConnections.closeAll(stopping: true)
-        if let failure { throw failure }
+        try await context.openConnections.closingAll { try await listener.run() }
     }
 }
 

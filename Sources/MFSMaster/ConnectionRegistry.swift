@@ -50,6 +50,19 @@ final class ConnectionRegistry: Sendable {
             for connection in connections { group.addTask { await connection.closeOnLoop() } }
         }
     }
+
+    /// Runs a port's accept loop (`serve`) until it returns or throws, then closes every
+    /// connection (`stopping`) before returning or rethrowing: no change follows the last dump.
+    func closingAll(after serve: () async throws -> Void) async throws {
+        var failure: (any Error)?
+        do {
+            try await serve()
+        } catch {
+            failure = error
+        }
+        await closeAll(stopping: true)
+        if let failure { throw failure }
+    }
 }
 
 /// A connection as `ConnectionRegistry` flushes and closes it from any thread, whatever loop
@@ -110,18 +123,13 @@ func serveConnections(
     let actualPort = server.localAddress?.port ?? port
     bound(actualPort)
     logger.info("\(name) listening", metadata: ["address": "\(host):\(actualPort)"])
-    var failure: (any Error)?
-    do {
+    try await connections.closingAll {
         try await withTaskCancellationHandler {
             try await server.closeFuture.get()
         } onCancel: {
             server.close(promise: nil)
         }
-    } catch {
-        failure = error
     }
-    await connections.closeAll(stopping: true)
-    if let failure { throw failure }
 }
 
 /// Warnings about bad connections, at most a number per second: the first one logged after
