@@ -44,7 +44,11 @@ teardown() {
     done
 }
 cleanup() { teardown; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# Output piped into a reader that quit (`| head`): exit through the cleanup, not killed outright.
+trap 'exit 141' PIPE
 
 make_lab() {
     ip netns add "$prefix-sw"

@@ -101,6 +101,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Output piped into a reader that quit (`| head`): without this the first write after
+# would kill the script outright, leaving its namespaces and daemons behind.
+trap 'exit 141' PIPE
 
 ip netns add "$prefix-sw"
 ip -n "$prefix-sw" link add br0 type bridge

@@ -143,6 +143,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Output piped into a reader that quit (`| head`): without this the first write after
+# would kill the script outright, leaving its namespaces and daemons behind.
+trap 'exit 141' PIPE
 
 # Run a command in the background, remember its PID for the cleanup, and wait for it; its
 # stdout goes to $1, its stderr to $2, shown if it fails.

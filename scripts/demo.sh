@@ -45,6 +45,10 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# Output piped into a reader that quit (`| head`): exit through the cleanup, not killed outright.
+trap 'exit 141' PIPE
 
 echo "== a seeded workload: $changes metadata changes (seed $seed)"
 "$bin/mfsworkload" "$dir" "$changes" "$seed"

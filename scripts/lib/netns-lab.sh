@@ -61,4 +61,7 @@ lab_traps() {
     trap lab_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    # Output piped into a reader that quit (`| head`): without this the first write after
+    # would kill the script outright, leaving its namespaces and daemons behind.
+    trap 'exit 141' PIPE
 }
