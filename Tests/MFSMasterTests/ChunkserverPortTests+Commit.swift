@@ -75,7 +75,7 @@ extension ChunkserverPortTests {
     @Test func aChunkCommittedButNeverCreatedIsCreatedForTheRetriedWrite() throws {
         let (master, port) = try Self.master()
         let first = try FakeChunkserver(port: port)
-        let id = try first.register().chunkserverID
+        let id = try first.register(on: master).chunkserverID
         let (client, inode) = try Self.openFile(master)
         client.send(ClientRequest.writeChunk(client.newID(), rootCaller, inode: inode, index: 0).encode())
         // The create is never carried out.
@@ -114,7 +114,7 @@ extension ChunkserverPortTests {
     @Test func aChunkThatLostItsOnlyCopyIsNeverCreatedAfresh() throws {
         let (master, port) = try Self.master()
         let server = try FakeChunkserver(port: port)
-        _ = try server.register()
+        _ = try server.register(on: master)
         let (client, inode) = try Self.openFile(master)
         let write = client.newID()
         client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: 0).encode())

@@ -85,7 +85,7 @@ import Testing
     @Test func writeCreatesReadFindsStaleIsDeletedUnknownIsKept() throws {
         let (master, port) = try Self.master()
         let server = try FakeChunkserver(port: port)
-        try server.register()
+        try server.register(on: master)
         let client = try master.connect()
         _ = try client.open()
         let created = try client.call(.mknod(client.newID(), rootCaller, parent: .root, name: "f", type: .file, mode: 0o644, rdev: 0))

@@ -72,6 +72,19 @@ final class FakeChunkserver: @unchecked Sendable {
         return accepted
     }
 
+    /// Registers (as `register()` does) and returns once `master` lists this chunkserver as
+    /// registered. The master handles the END on its own time, so a client's write sent right
+    /// after `register()` could find no chunkserver to place a chunk on yet.
+    @discardableResult
+    func register(on master: MasterProcess) throws -> RegisterAccepted {
+        let accepted = try register()
+        let listed = try eventually {
+            try master.status().chunkserverList?.contains { $0.address == "\(address)" && $0.state == "registered" } == true
+        }
+        guard listed else { throw Unexpected(description: "the master never listed \(address) as registered") }
+        return accepted
+    }
+
     /// Reads commands until `match` returns a value (answering none of them), up to `seconds`.
     func awaitCommand<T>(seconds: Double = 10, _ match: (MasterToChunkserver) -> T?) throws -> T? {
         connection.setTimeout(seconds)

@@ -52,7 +52,7 @@ import Testing
     @Test func theOtherHolderIsToldOfWritesAndTruncatesAndAWriteEndKeepsTheMtime() throws {
         let master = try Self.startedMaster()
         let server = try FakeChunkserver(port: master.chunkserverPort)
-        try server.register()
+        try server.register(on: master)
         let writer = try WireConnection(port: master.clientPort)
         let reader = try WireConnection(port: master.clientPort)
         let bystander = try WireConnection(port: master.clientPort)
@@ -133,7 +133,7 @@ import Testing
         let servers = try [1, 2].map { n in
             try FakeChunkserver(port: master.chunkserverPort, address: ChunkserverAddress(10, 0, 0, UInt8(n), port: 9422))
         }
-        for server in servers { try server.register() }
+        for server in servers { try server.register(on: master) }
         let admin = try master.connect()
         _ = try admin.open()
         guard case .setGoal = try admin.call(.setGoal(admin.newID(), rootCaller, inode: .root, goal: 2, recursive: true)) else {
@@ -164,7 +164,7 @@ import Testing
     @Test func aWriteAfterAWriteEndToTheOnlyCopyKeepsTheVersion() throws {
         let master = try Self.startedMaster()
         let server = try FakeChunkserver(port: master.chunkserverPort)
-        try server.register()
+        try server.register(on: master)
         let c = try WireConnection(port: master.clientPort)
         guard case .session = try Dialect.register(c, password: nil),
             case .create(1, _, let inode, _) = try Dialect.ask(
