@@ -23,7 +23,8 @@ final class PollListener: PollSocket, @unchecked Sendable {
     private(set) var isOpen = true
     /// Out of descriptors: accepting waits until then (else `poll` reports the queue forever).
     private var pausedUntil: NIODeadline?
-    private var lastWarning: NIODeadline?
+    /// Out of descriptors, every pause would warn again: at most once a second.
+    private let warnings = ConnectionWarnings()
 
     /// Binds `host:port` (an IPv4 address, or a name resolved to one), listening with
     /// `backlog`; a failure is a `ListenFailed` naming the port's `name` and its `keys`.
@@ -100,14 +101,11 @@ final class PollListener: PollSocket, @unchecked Sendable {
                 case EINTR, ECONNABORTED, EPROTO, EPERM: continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     let reason = String(cString: strerror(errno))
-                    let now = NIODeadline.now()
-                    if lastWarning.map({ now - $0 >= .seconds(1) }) ?? true {
-                        lastWarning = now
-                        logger.warning(
-                            "\(name) cannot accept a connection: \(reason); accepting again in \(PollListenerLimits.acceptPauseMilliseconds) ms (warned at most once a second)"
-                        )
-                    }
-                    let until = now + .milliseconds(PollListenerLimits.acceptPauseMilliseconds)
+                    warnings.warn(
+                        logger,
+                        "\(name) cannot accept a connection: \(reason); accepting again in \(PollListenerLimits.acceptPauseMilliseconds) ms",
+                        [:], perSecond: 1)
+                    let until = NIODeadline.now() + .milliseconds(PollListenerLimits.acceptPauseMilliseconds)
                     pausedUntil = until
                     loop.scheduleTask(deadline: until) { self.pausedUntil = nil }
                     return
