@@ -63,10 +63,15 @@ public enum ChunkserverLimits {
     /// Blocks a streaming read takes from the disk in one disk job (the chunk file opened once,
     /// each block read with one `pread` straight into the outgoing frames: 512 KiB).
     public static let readBlocksPerJob = 8
-    /// A read's batches read and not yet written to the socket: the next batch is read from
+    /// A read's batches read and not yet written to the socket: the next batches are read from
     /// the disk while this many go out, so the socket never waits for the disk nor the disk
-    /// for the socket. A read connection holds at most (this + 1) × `readBlocksPerJob` blocks.
+    /// for the socket.
     public static let readBatchesQueued = 2
+    /// Disk jobs one read runs at once. With one, the disk idled while each batch was checked
+    /// and handed to the event loop and the next job reached a disk thread; with two, one is
+    /// reading while the other is handed over (docs/BENCHMARKS-DATA.md). A read connection
+    /// holds at most (`readBatchesQueued` + this) × `readBlocksPerJob` blocks: 2 MiB.
+    public static let readJobsInFlight = 2
     /// The most bytes one socket read on the data port takes (NIO grows its reads up to this
     /// while they come back full): a write's 64 KiB pieces arrive several per read instead of
     /// one read per part of a piece (issue #12). A connection's frame decoder holds at most

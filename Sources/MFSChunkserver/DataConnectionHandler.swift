@@ -12,8 +12,8 @@ import NIOCore
 ///
 /// Memory per connection is bounded: the frame decoder holds at most one socket read
 /// (`ChunkserverLimits.dataReceiveBuffer`) and one incomplete frame, a read holds at
-/// most `ChunkserverLimits.readBatchesQueued` + 1 batches of `readBlocksPerJob` blocks (one
-/// being read from the disk while the others go out), and a write
+/// most `ChunkserverLimits.readBatchesQueued` + `readJobsInFlight` batches of
+/// `readBlocksPerJob` blocks (some being read from the disk while the others go out), and a write
 /// session stops decoding past `ChunkserverLimits.maxWritesInFlight` unanswered pieces.
 final class DataConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -155,15 +155,22 @@ final class DataConnectionHandler: ChannelInboundHandler {
 
     // MARK: read (notes §3.2)
 
-    /// A read being answered: the pieces not yet taken from the disk, whether a disk job is
-    /// running, and the batches handed to the socket and not yet written.
+    /// A read being answered: the pieces not yet taken from the disk, the disk jobs running,
+    /// the batches read ahead of their turn, and the batches handed to the socket and not yet
+    /// written.
     private struct Reading {
         let request: ReadRequest
         /// Tells this read's callbacks from a later read's on the same connection.
         let serial: Int
         var pieces: ArraySlice<MFSChunkStore.BlockPiece>
-        var diskBusy = false
+        /// The next batch's number, and the number of the batch the socket takes next.
+        var nextBatch = 0
+        var nextToSend = 0
+        var diskJobs = 0
+        /// Batches that came back from the disk before an earlier one: sent in order.
+        var early: [Int: Result<ByteBuffer, ChunkStoreError>] = [:]
         var unsent = 0
+        var finished: Bool { pieces.isEmpty && diskJobs == 0 && early.isEmpty }
     }
     private var reading: Reading?
     private var readSerial = 0
@@ -181,43 +188,59 @@ final class DataConnectionHandler: ChannelInboundHandler {
         pumpRead()
     }
 
-    /// Starts the next disk job of the read when none runs and few enough batches are queued.
+    /// Starts disk jobs of the read while fewer than `readJobsInFlight` run and few enough
+    /// batches wait for the socket: the disk reads the next batch while the one before is
+    /// checked and handed over, instead of idling through each hand-off.
     private func pumpRead() {
-        guard let context = channelContext, case .reading = state, var current = reading, !current.diskBusy,
-            current.unsent < ChunkserverLimits.readBatchesQueued, !current.pieces.isEmpty
-        else { return }
-        let batch = Array(current.pieces.prefix(ChunkserverLimits.readBlocksPerJob))
-        current.pieces = current.pieces.dropFirst(batch.count)
-        current.diskBusy = true
+        guard let context = channelContext, case .reading = state, var current = reading else { return }
+        while current.diskJobs < ChunkserverLimits.readJobsInFlight,
+            current.unsent + current.early.count + current.diskJobs < ChunkserverLimits.readBatchesQueued
+                + ChunkserverLimits.readJobsInFlight,
+            !current.pieces.isEmpty
+        {
+            let batch = Array(current.pieces.prefix(ChunkserverLimits.readBlocksPerJob))
+            current.pieces = current.pieces.dropFirst(batch.count)
+            current.diskJobs += 1
+            let number = current.nextBatch
+            current.nextBatch += 1
+            let (store, allocator, serial, id) = (shared.store, context.channel.allocator, current.serial, current.request.chunkID)
+            let version = StoredVersion(current.request.version)
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            shared.onDisk(context.eventLoop) {
+                Self.readFrames(store, id, version, batch, allocator)
+            }.whenSuccess { result in bound.value.batchRead(result, serial: serial, number: number) }
+        }
         reading = current
-        let (store, allocator, serial, id) = (shared.store, context.channel.allocator, current.serial, current.request.chunkID)
-        let version = StoredVersion(current.request.version)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        shared.onDisk(context.eventLoop) {
-            Self.readFrames(store, id, version, batch, allocator)
-        }.whenSuccess { result in bound.value.batchRead(result, serial: serial) }
     }
 
-    private func batchRead(_ result: Result<ByteBuffer, ChunkStoreError>, serial: Int) {
+    private func batchRead(_ result: Result<ByteBuffer, ChunkStoreError>, serial: Int, number: Int) {
         guard case .reading = state, var current = reading, current.serial == serial else { return }
         let id = current.request.chunkID
-        current.diskBusy = false
-        switch result {
-        case .success(let frames):
-            current.unsent += 1
-            reading = current
-            let bound = NIOLoopBound(self, eventLoop: channelContext!.eventLoop)
-            send(frames).whenComplete { _ in bound.value.batchSent(serial: serial) }
-            guard current.pieces.isEmpty else { return pumpRead() }
-            state = .idle
-            reading = nil
-            reply(ReadStatus(chunkID: id, status: .ok).encode())
-        case .failure(let error):
-            logger.warning("read of chunk \(chunkName(id)) for \(peer) refused: \(error)")
-            state = .idle
-            reading = nil
-            reply(ReadStatus(chunkID: id, status: MooseStatus(error)).encode())
+        current.diskJobs -= 1
+        current.early[number] = result
+        while let next = current.early.removeValue(forKey: current.nextToSend) {
+            current.nextToSend += 1
+            switch next {
+            case .success(let frames):
+                current.unsent += 1
+                reading = current
+                let bound = NIOLoopBound(self, eventLoop: channelContext!.eventLoop)
+                send(frames).whenComplete { _ in bound.value.batchSent(serial: serial) }
+                // A send that failed at once has been counted back, or closed the read.
+                guard case .reading = state, let after = reading, after.serial == serial else { return }
+                current = after
+            case .failure(let error):
+                logger.warning("read of chunk \(chunkName(id)) for \(peer) refused: \(error)")
+                state = .idle
+                reading = nil
+                return reply(ReadStatus(chunkID: id, status: MooseStatus(error)).encode())
+            }
         }
+        reading = current
+        guard current.finished else { return pumpRead() }
+        state = .idle
+        reading = nil
+        reply(ReadStatus(chunkID: id, status: .ok).encode())
     }
 
     private func batchSent(serial: Int) {

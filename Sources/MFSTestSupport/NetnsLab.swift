@@ -37,6 +37,11 @@ public final class NetnsLab: @unchecked Sendable {
         do {
             try run("ip netns add \(switchNamespace)")
             try run("ip -n \(switchNamespace) link add br0 type bridge && ip -n \(switchNamespace) link set br0 up")
+            // A lab bridge stands for a switch: no iptables on its frames where br_netfilter is
+            // loaded (scripts/lib/netns-lab.sh, unfilter_bridge, says why).
+            try run(
+                "for key in iptables ip6tables arptables; do [ -e /proc/sys/net/bridge/bridge-nf-call-$key ] "
+                    + "&& ip netns exec \(switchNamespace) sysctl -qw net.bridge.bridge-nf-call-$key=0; done; true")
             for (index, name) in names.enumerated() {
                 let host = Host(name: name, namespace: "\(prefix)-\(name)", address: "169.254.0.\(index + 10)")
                 hosts[name] = host

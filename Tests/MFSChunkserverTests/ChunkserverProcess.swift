@@ -51,17 +51,21 @@ struct DataClient {
 
     /// Reads `size` bytes; the data, or the status that ended the read.
     func read(_ id: ChunkID, version: UInt32, offset: Int, size: Int) throws -> Result<[UInt8], ReadFailure> {
+        let (pieces, status) = try readPieces(id, version: version, offset: offset, size: size)
+        guard pieces.allSatisfy(\.crcMatches) else { return .failure(ReadFailure(status: .crc)) }
+        return status == .ok ? .success(pieces.flatMap(\.data)) : .failure(ReadFailure(status: status))
+    }
+
+    /// Reads `size` bytes: every READ_DATA piece as it came, and the status that ended the read.
+    func readPieces(_ id: ChunkID, version: UInt32, offset: Int, size: Int) throws -> (pieces: [DataPiece], status: MooseStatus) {
         let connection = try connection()
         try connection.send(ReadRequest(chunkID: id, version: WireVersion(version), offset: UInt32(offset), size: UInt32(size)).encode())
-        var data: [UInt8] = []
+        var pieces: [DataPiece] = []
         while true {
             let frame = try connection.receive()
             switch try DataPortReply.decode(frame) {
-            case .readData(let piece):
-                guard piece.piece.crcMatches else { return .failure(ReadFailure(status: .crc)) }
-                data += piece.piece.data
-            case .readStatus(let status):
-                return status.status == .ok ? .success(data) : .failure(ReadFailure(status: status.status))
+            case .readData(let data): pieces.append(data.piece)
+            case .readStatus(let status): return (pieces, status.status)
             case .nop: continue
             default: throw LabFailure("unexpected \(frame.type) in a read")
             }

@@ -131,30 +131,59 @@ import Testing
         #expect(try DataClient(port: port).read(ChunkID(0x100), version: 2, offset: 0, size: 10) == .failure(.init(status: .wrongVersion)))
     }
 
-    @Test func aFlippedByteIsNeverSentAndTheMasterHearsTheChunkIsDamaged() throws {
-        let master = try TestMaster()
-        let server = try ChunkserverProcess(masterPort: master.port)
-        defer { server.remove(); master.stop() }
+    /// Stops `server`, flips the bits `mask` of byte `offset` of the data of its only chunk
+    /// file, starts it again: its new link to `master` and data port.
+    private func damage(
+        _ server: ChunkserverProcess, of master: TestMaster, after link: TestMaster.Link, at offset: Int, mask: UInt8 = 0xFF
+    ) throws -> (TestMaster.Link, UInt16) {
+        #expect(server.stop() == 0)
+        let (name, _) = try #require(server.chunkFiles().first)
+        let path = server.chunkDirectory + "/" + name
+        var file = try Data(contentsOf: URL(fileURLWithPath: path))
+        file[8192 + offset] ^= mask
+        try file.write(to: URL(fileURLWithPath: path))
         try server.start()
-        let link = try #require(master.registered())
+        let again = try #require(master.registered(where: { $0 !== link }))
+        return (again, try #require(again.snapshot { $0.begin?.address.port }))
+    }
+
+    @Test func aFlippedByteIsNeverSentAndTheMasterHearsTheChunkIsDamaged() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
         let port = try #require(link.snapshot { $0.begin?.address.port })
         #expect(create(link, 0x200) == .ok)
         #expect(
             try DataClient(port: port).write(ChunkID(0x200), version: 1, offset: 0, bytes: pattern(150_000, seed: 2)).allSatisfy {
                 $0 == .ok
             })
-        #expect(server.stop() == 0)
-        let (name, _) = try #require(server.chunkFiles().first)
-        let path = server.chunkDirectory + "/" + name
-        var file = try Data(contentsOf: URL(fileURLWithPath: path))
-        file[8192 + 65_536 + 10] ^= 0xFF
-        try file.write(to: URL(fileURLWithPath: path))
-        try server.start()
-        let again = try #require(master.registered(where: { $0 !== link }))
-        let newPort = try #require(again.snapshot { $0.begin?.address.port })
+        let (again, newPort) = try damage(server, of: master, after: link, at: 65_536 + 10)
         #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 0, size: 100).get().count == 100)
         #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 65_536, size: 100) == .failure(.init(status: .crc)))
         #expect(waitFor(5) { again.damagedReports.contains(ChunkID(0x200)) })
+    }
+
+    /// A read runs several disk jobs at once (`readJobsInFlight`), and a later batch may come
+    /// back from the disk first: what goes out is still every block before the damaged one's
+    /// batch, in order, then the CRC status, and nothing read after it.
+    @Test func aReadThatMeetsADamagedBlockSendsTheBlocksBeforeItInOrderThenTheStatus() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x210) == .ok)
+        let blocks = 6 * ChunkserverLimits.readBlocksPerJob
+        let bytes = pattern(blocks * MooseWireLimits.blockSize, seed: 5)
+        #expect(try DataClient(port: port).write(ChunkID(0x210), version: 1, offset: 0, bytes: bytes).allSatisfy { $0 == .ok })
+        // Whole, in order, before any damage.
+        let (pieces, status) = try DataClient(port: port).readPieces(ChunkID(0x210), version: 1, offset: 0, size: bytes.count)
+        #expect(status == .ok && pieces.map(\.chunkOffset) == (0..<blocks).map { $0 * MooseWireLimits.blockSize })
+        #expect(pieces.flatMap(\.data) == bytes)
+        let damaged = 2 * ChunkserverLimits.readBlocksPerJob + 3
+        let (_, newPort) = try damage(server, of: master, after: link, at: damaged * MooseWireLimits.blockSize + 7, mask: 0x01)
+        let (before, ended) = try DataClient(port: newPort).readPieces(ChunkID(0x210), version: 1, offset: 0, size: bytes.count)
+        #expect(ended == .crc)
+        let sent = damaged / ChunkserverLimits.readBlocksPerJob * ChunkserverLimits.readBlocksPerJob
+        #expect(before.map(\.chunkOffset) == (0..<sent).map { $0 * MooseWireLimits.blockSize })
+        #expect(before.allSatisfy(\.crcMatches) && before.flatMap(\.data) == Array(bytes[0..<sent * MooseWireLimits.blockSize]))
     }
 
     @Test func replicatesFromAnotherChunkserverAndForwardsAWriteChain() throws {
