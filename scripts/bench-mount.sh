@@ -152,8 +152,11 @@ stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
 . scripts/lib/netns-lab.sh
 bench_cleanup() {
     local status=$?
+    # Without this, `(exit "$status")` below ended a failed run right there (set -e holds in
+    # the trap): its daemons, mount and namespaces were left behind.
+    set +e
     stop_pids "${trace_pids[@]}"
-    rm -rf "$source_file" "$work/bin" "$work/sources.tar"
+    rm -rf "$source_file" "$work/bin" "$work/sources.tar" "$work/reference"
     (exit "$status")
     lab_cleanup
 }
@@ -344,6 +347,10 @@ bytes=$((size_mib * 1048576))
 if has_row write; then head -c "$bytes" /dev/urandom >"$source_file"; fi
 tar -cf "$work/sources.tar" Sources
 tar_files=$(tar -tf "$work/sources.tar" | wc -l)
+# What an extraction is compared with: the tar's own tree on the local disk, not ./Sources,
+# which an edit during the run would change.
+mkdir -p "$work/reference"
+tar -xf "$work/sources.tar" -C "$work/reference"
 
 # --trace/--count: a capture of the bridge and the chunkserver's syscall counts around one row.
 trace_start() { # side row
@@ -428,7 +435,7 @@ run_side() { # side
             record "$side" "tar fsyncs/op" "$(python3 -c "print(round((${ca[1]} - ${cb[1]}) / $tar_files, 2))")"
         fi
         if [ "$round" = 1 ]; then
-            diff -r Sources "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
+            diff -r "$work/reference/Sources" "$b/tar/Sources" >/dev/null || { log "$side: the extracted tree differs"; exit 1; }
         fi
     fi
     if has_row randwrite; then

@@ -110,8 +110,7 @@ final class ChunkFile {
                 next += 1
                 continue
             }
-            let run = Array(spaces[next..<end])
-            try io { () throws(PosixError) in try file.read(into: run, at: layout.offset(ofBlock: pieces[next].block)) }
+            try io { () throws(PosixError) in try file.read(into: spaces[next..<end], at: layout.offset(ofBlock: pieces[next].block)) }
             for i in next..<end {
                 let crc = BlockCRC.checksum(UnsafeRawBufferPointer(spaces[i]))
                 try check(pieces[i].block, crc: crc)

@@ -83,7 +83,7 @@ final class PosixFile {
     /// Fills `spaces`, in order, with the bytes from `offset` on: one `preadv` for all of them
     /// unless interrupted or short (then the rest goes on from where it stopped). A file that
     /// ends sooner is an EIO error. At most `PosixFile.maxVectors` spaces.
-    func read(into spaces: [UnsafeMutableRawBufferPointer], at offset: Int) throws(PosixError) {
+    func read(into spaces: some Collection<UnsafeMutableRawBufferPointer>, at offset: Int) throws(PosixError) {
         precondition(spaces.count <= Self.maxVectors, "\(spaces.count) spaces for one preadv")
         var vectors = spaces.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
         var first = 0
