@@ -94,6 +94,7 @@ stop_pids() { # PID...: SIGTERM, then SIGKILL to those still there after 10 s
 }
 cleanup() {
     local status=$?
+    set +e # a failing step must not end the cleanup before the namespaces are gone
     stop_pids "${pids[@]}"
     # Anything still in the run's own namespaces was started by this script (a client
     # interrupted mid-command, say).

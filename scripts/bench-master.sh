@@ -133,6 +133,7 @@ stop_pid() {
 
 cleanup() {
     local status=$? pid
+    set +e # a failing step must not end the cleanup before the namespaces are gone
     for pid in "${pids[@]}"; do stop_pid "$pid"; done
     # Anything still in the run's own namespace was started by this script.
     for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done

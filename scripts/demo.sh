@@ -39,6 +39,7 @@ master_pid=""
 writer_pid=""
 extra_pids=""
 cleanup() {
+    set +e # a failing step must not end the cleanup early
     for pid in $writer_pid $master_pid $extra_pids; do
         if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
     done

@@ -24,6 +24,7 @@ remove_on_exit() {
 
 cleanup_on_exit() {
     local status=$?
+    set +e # a failing step must not end the cleanup early
     "$cleanup_stop"
     rm -rf "$cleanup_dir"
     exit "$status"
