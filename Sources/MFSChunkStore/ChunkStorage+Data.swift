@@ -42,6 +42,15 @@ extension ChunkStorage {
         }
     }
 
+    /// Where a streaming read of a chunk can go on outside the store's lock
+    /// (`ChunkStore.read(_:version:pieces:into:)`): the chunk's file, when no write has it open.
+    /// Nil for a chunk open for writing: its CRC table in memory is ahead of its file's.
+    func unlockedRead(_ id: ChunkID, _ version: ChunkVersion) throws(ChunkStoreError) -> UnlockedRead? {
+        let stored = try stored(id, version)
+        guard open[id] == nil else { return nil }
+        return UnlockedRead(name: stored.name, path: path(of: stored))
+    }
+
     /// Reads blocks `blocks` of a stored chunk and checks each against its stored CRC, for the
     /// background test (`ChunkTestSchedule`); returns how many blocks were read (blocks past
     /// the chunk's end are not). A mismatch throws `damaged` and reports the chunk, as a read
@@ -177,4 +186,22 @@ struct DetachedSync: @unchecked Sendable {
     /// compared under the store's lock only), and how many of its changes the fsync covers.
     let source: ChunkFile
     let changes: Int
+}
+
+/// A chunk's file read outside the store's lock, by the data port's streaming read: opened on
+/// a descriptor of its own, its header and CRC table read from the file, the pieces checked
+/// against that table. Nothing of the store is touched, so reads of many chunks (and the
+/// disk jobs of one read) reach the disk at once. Any failure, a mismatched CRC included,
+/// gives nil: the caller then reads under the lock, where a concurrent change of the chunk
+/// (a write that began since, a new version, a delete) is settled and real damage is
+/// reported, as before.
+struct UnlockedRead: Sendable {
+    let name: ChunkFileName
+    let path: String
+
+    func read(_ pieces: [BlockPiece], into spaces: [UnsafeMutableRawBufferPointer]) -> [UInt32]? {
+        guard let file = try? ChunkFile.open(name, at: path, writable: false) else { return nil }
+        defer { try? file.close() }
+        return try? file.read(pieces, into: spaces)
+    }
 }

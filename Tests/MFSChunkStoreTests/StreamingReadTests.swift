@@ -92,9 +92,61 @@ import Testing
             guard case .damaged(id, 1, _)? = error as? ChunkStoreError else { return false }
             return true
         }
-        // The good block alone still reads.
+        // The good block alone still reads, and the damage was reported (by the read under the
+        // lock that a mismatch outside it falls back to).
         #expect(
             try streamed(store, id, [pieces[0]]).bytes[0] == Array(pattern(2 * ChunkLimits.blockSize, seed: 9)[0..<ChunkLimits.blockSize]))
+        #expect(store.takeEvents().contains(.damaged(id)))
+    }
+
+    /// A chunk open for writing (written, not finished: its CRC table in memory is ahead of its
+    /// file's) reads its newest bytes, under the lock.
+    @Test func aChunkOpenForWritingReadsItsNewestBytes() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(12)
+        let store = try stored(dir, id, blocks: 3)
+        let block = ChunkLimits.blockSize
+        let fresh = pattern(block, seed: 77)
+        try store.write(id, version: v1, offset: block, bytes: fresh, crc: BlockCRC.checksum(fresh))
+        let (bytes, crcs) = try streamed(store, id, (0..<3).map { BlockPiece(block: $0, offset: 0, size: block) })
+        let old = pattern(3 * block, seed: 9)
+        #expect(bytes == [Array(old[0..<block]), fresh, Array(old[2 * block..<3 * block])])
+        #expect(crcs == bytes.map { BlockCRC.checksum($0) })
+        #expect(!store.takeEvents().contains(.damaged(id)))
+    }
+
+    /// Streaming reads (outside the store's lock where nothing writes the chunk) beside a
+    /// writer that keeps rewriting a block and finishing: every read gives the block as one
+    /// write or the other left it, never a mix, and no damage is ever reported.
+    @Test func readsBesideAWriterSeeWholeWritesAndNoDamage() async throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(13)
+        let store = try stored(dir, id, blocks: 2)
+        let block = ChunkLimits.blockSize
+        let versions = [pattern(block, seed: 21), pattern(block, seed: 22)]
+        let rounds = 200
+        let pieces = [BlockPiece(block: 0, offset: 0, size: block), BlockPiece(block: 1, offset: 0, size: block)]
+        let second = Array(pattern(2 * block, seed: 9)[block..<2 * block])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for round in 0..<rounds {
+                    let bytes = versions[round % 2]
+                    try store.write(id, version: ChunkVersion(1), offset: 0, bytes: bytes, crc: BlockCRC.checksum(bytes))
+                    try store.finish(id)
+                }
+            }
+            group.addTask {
+                for _ in 0..<rounds {
+                    let (bytes, crcs) = try self.streamed(store, id, pieces)
+                    #expect(bytes[0] == versions[0] || bytes[0] == versions[1] || bytes[0] == Array(pattern(2 * block, seed: 9)[0..<block]))
+                    #expect(bytes[1] == second && crcs == bytes.map { BlockCRC.checksum($0) })
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(!store.takeEvents().contains(.damaged(id)))
     }
 
     /// A wrong version or an unknown chunk is refused before any byte is read.
