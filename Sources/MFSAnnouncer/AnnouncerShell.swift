@@ -29,6 +29,9 @@ public final class AnnouncerShell {
     var lastReason = "started"
     var limiter = LogRateLimiter()
     var health: HealthTracker?
+    /// Answers in a row that said the tracked master is no longer isolated (see
+    /// `masterHealthObserved`).
+    var unisolatedAnswers = 0
 
     public init(
         settings: AnnouncerSettings, io: any AnnouncerIO, log: any AnnouncerLogSink,
@@ -96,8 +99,15 @@ public final class AnnouncerShell {
     }
 
     /// One answer of the tracked master. Its health goes through the hysteresis of
-    /// `TRACK_MASTER_FALL`/`_RISE`; whether it is isolated takes effect at once (it only
-    /// changes the priority the adverts carry, see `runningPriority`).
+    /// `TRACK_MASTER_FALL`/`_RISE`. That it is isolated takes effect at once (it only changes
+    /// the priority the adverts carry, see `runningPriority`); that it is no longer isolated
+    /// takes `TRACK_MASTER_RISE` answers in a row. Right after a partition heals, the
+    /// acknowledgements its peers sent before they left it, retransmitted by TCP ahead of
+    /// their FIN, can make a cut-off master look connected for a moment: at its own priority
+    /// its router would take the address back from the master elected meanwhile, which then
+    /// takes it again once the stale master steps down (a CI run of
+    /// `PartitionTests.aCutOffActiveMasterAcknowledgesNothingAndFollowsTheNewOneAfterTheHeal`).
+    /// Within a few answers it hears the other router's advert and yields instead.
     public func masterHealthObserved(_ answer: MasterStatusAnswer.Verdict, now: VRRPInstant) {
         guard var tracker = health else { return }
         let before = runningPriority
@@ -112,12 +122,14 @@ public final class AnnouncerShell {
             statusGeneration += 1
             log.log(verdict ? .notice : .warning, "tracked master is \(verdict ? "healthy" : "unhealthy"): \(answer.detail)")
         }
-        if answer.isolated != status.masterIsolated {
-            status.masterIsolated = answer.isolated
+        unisolatedAnswers = answer.isolated ? 0 : unisolatedAnswers + 1
+        let isolated = answer.isolated || (status.masterIsolated && unisolatedAnswers < (health?.rise ?? 1))
+        if isolated != status.masterIsolated {
+            status.masterIsolated = isolated
             statusGeneration += 1
             log.log(
-                answer.isolated ? .warning : .notice,
-                answer.isolated
+                isolated ? .warning : .notice,
+                isolated
                     ? "tracked master is isolated (too few peers heard to acknowledge a change): priority \(Self.isolatedPriority) "
                         + "while it is, so that a master elected meanwhile keeps the address when they meet again"
                     : "tracked master hears enough peers again: priority \(settings.priority)")

@@ -241,8 +241,16 @@ import VRRPCore
         shell.receiveDatagram(Fixture.datagram(priority: 50), from: Fixture.peer, now: t(2.1))
         #expect(shell.instance.state == .backup)
         #expect(io.take().contains(.remove("169.254.100.1/32")))
-        // Back in touch with its peers (a follower now, say): its own priority again.
+        // Back in touch with its peers (a follower now, say): its own priority again, but only
+        // after TRACK_MASTER_RISE answers in a row say so (one could be a stale acknowledgement
+        // that TCP delivered after a heal); an isolated answer between starts the count again.
         shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(2.5))
+        #expect(shell.instance.priority == AnnouncerShell.isolatedPriority && shell.status.masterIsolated)
+        shell.masterHealthObserved(isolated, now: t(2.6))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(2.7))
+        #expect(shell.instance.priority == AnnouncerShell.isolatedPriority && shell.status.masterIsolated)
+        #expect(!log.contains("tracked master hears enough peers again"))
+        shell.masterHealthObserved(.init(healthy: true, "healthy: true"), now: t(2.8))
         #expect(shell.instance.priority == 100 && !shell.status.masterIsolated)
         #expect(log.contains("tracked master hears enough peers again"))
     }
