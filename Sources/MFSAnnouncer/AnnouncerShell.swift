@@ -29,9 +29,9 @@ public final class AnnouncerShell {
     var lastReason = "started"
     var limiter = LogRateLimiter()
     var health: HealthTracker?
-    /// Answers in a row that said the tracked master is no longer isolated (see
-    /// `masterHealthObserved`).
-    var unisolatedAnswers = 0
+    /// Whether the tracked master hears enough peers: false from its first isolated answer,
+    /// true again after `TRACK_MASTER_RISE` answers in a row (see `masterHealthObserved`).
+    var hearsPeers: HealthTracker?
 
     public init(
         settings: AnnouncerSettings, io: any AnnouncerIO, log: any AnnouncerLogSink,
@@ -43,6 +43,7 @@ public final class AnnouncerShell {
         self.log = log
         self.wallClock = wallClock
         health = settings.trackMaster.map { HealthTracker(fall: $0.fall, rise: $0.rise) }
+        hearsPeers = settings.trackMaster.map { HealthTracker(fall: 1, rise: $0.rise) }
         let now = wallClock()
         status = AnnouncerStatus(
             pid: processID, startedAt: now, updatedAt: now, interface: settings.interface,
@@ -122,8 +123,8 @@ public final class AnnouncerShell {
             statusGeneration += 1
             log.log(verdict ? .notice : .warning, "tracked master is \(verdict ? "healthy" : "unhealthy"): \(answer.detail)")
         }
-        unisolatedAnswers = answer.isolated ? 0 : unisolatedAnswers + 1
-        let isolated = answer.isolated || (status.masterIsolated && unisolatedAnswers < (health?.rise ?? 1))
+        _ = hearsPeers?.observe(healthy: !answer.isolated)
+        let isolated = hearsPeers?.healthy == false
         if isolated != status.masterIsolated {
             status.masterIsolated = isolated
             statusGeneration += 1

@@ -231,16 +231,20 @@ final class DataConnectionHandler: ChannelInboundHandler {
                 current = after
             case .failure(let error):
                 logger.warning("read of chunk \(chunkName(id)) for \(peer) refused: \(error)")
-                state = .idle
-                reading = nil
-                return reply(ReadStatus(chunkID: id, status: MooseStatus(error)).encode())
+                return endRead(ReadStatus(chunkID: id, status: MooseStatus(error)))
             }
         }
         reading = current
         guard current.finished else { return pumpRead() }
+        endRead(ReadStatus(chunkID: id, status: .ok))
+    }
+
+    /// The read is over (every batch sent, or one failed): its status goes out and the
+    /// connection takes the next request.
+    private func endRead(_ status: ReadStatus) {
         state = .idle
         reading = nil
-        reply(ReadStatus(chunkID: id, status: .ok).encode())
+        reply(status.encode())
     }
 
     private func batchSent(serial: Int) {
