@@ -58,8 +58,7 @@ extension MooseClientConnection {
     /// Clients never continue a listing from a 3.0 master (they send `maxentries` 0xFFFFFFFF
     /// and edge 0, and take any answer as the end), and 3.0.117 echoes the request's edge id.
     /// The reply is written straight into one buffer sized for it, from the entries and inode
-    /// records in place (`forEachEntryWithAttributes`: the names in entry order, the records
-    /// after them in inode order).
+    /// records in place (`forEachEntryWithAttributes`).
     func readdir(_ id: UInt32, inode: InodeID, _ who: FuseCredentials, withAttributes: Bool, edgeID: UInt64, _ session: ClientSession) {
         let type = MooseMessageType.fuseReaddir.reply
         let caller = session.effective(credentials(who))
@@ -92,16 +91,7 @@ extension MooseClientConnection {
                         name.withUTF8 { append(&writer, $0, attributes) }
                     }
                     if withAttributes {
-                        // Names first, each with room for its record; the records after, in
-                        // inode order (`forEachEntryWithAttributes` says why).
-                        var missing: [UInt32] = []
-                        namespace.forEachEntryWithAttributes(
-                            of: inode, entry: { writer.appendLeavingRoom(name: $0, inode: Self.remote($1, root: root)) },
-                            attributes: { slot, attributes in
-                                guard let attributes else { return missing.append(slot) }
-                                writer.fill(slot, with: Self.attr(attributes))
-                            })
-                        writer.remove(slots: missing.sorted())
+                        namespace.forEachEntryWithAttributes(of: inode) { append(&writer, $0, $1) }
                     } else {
                         namespace.forEachEntryType(of: inode) { name, child, type in
                             let byte = FuseReaddirWriter.typeByte(Self.mooseType(type), clientVersion: version)

@@ -1,4 +1,5 @@
 import MFSCore
+import Synchronization
 
 extension Namespace {
     /// What a whole listing of a directory with attributes takes: its entry count and the
@@ -14,89 +15,58 @@ extension Namespace {
         return (directory.count, directory.nameBytes)
     }
 
-    /// Every entry of a directory with its child's attributes, for a listing that carries
-    /// attributes (MooseFS's READDIR with `GETDIR_FLAG_WITHATTR`, which mfsmount sends for every
-    /// listing), in two passes. Permission is checked by `listingSize`, called first; nothing
-    /// for an inode that is not a directory.
-    ///
-    /// First `entry` gets each name and child in cookie order (as `readdir` pages them) and
-    /// returns a slot, where the caller wants that child's attributes (a reply writes the name
-    /// and leaves room for them). Then `attributes` gets each slot with its child's attributes,
-    /// in inode order: nil for a child without an inode record, which a consistent namespace
-    /// never has.
-    ///
-    /// Why two passes: entries lie in hash order and inode records in creation order, so reading
-    /// the records in entry order took a cache miss for each (a third of a 10,000-entry
-    /// listing's time in `perf annotate`, even with the loads overlapped). In inode order the
-    /// records of files made together are read one after the other, and the misses move to the
-    /// stores into the slots, which the processor does not wait for. Everything is lent in
-    /// place: no copy of an entry, a name or an inode record.
-    public func forEachEntryWithAttributes(
-        of inode: InodeID, entry: (_ name: UnsafeBufferPointer<UInt8>, _ child: InodeID) -> UInt32,
-        attributes: (_ slot: UInt32, _ attributes: Attributes?) -> Void
-    ) {
-        var order: [UInt64] = []
-        inodes.withDirectory(Int(inode.rawValue)) { directory in
-            order.reserveCapacity(directory.count)
-            for block in directory.blocks {
-                for i in block.indices {
-                    let child = block[i].inode
-                    let slot = block[i].name.withUnsafeBufferPointer { entry($0, InodeID(child)) }
-                    order.append(UInt64(child) << 32 | UInt64(slot))
-                }
-            }
-        }
-        InodeOrder.sort(&order)
-        for key in order {
-            let child = UInt32(truncatingIfNeeded: key >> 32)
-            let slot = UInt32(truncatingIfNeeded: key)
-            attributes(slot, inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
-        }
-    }
-}
+    /// Where `forEachEntryWithAttributes` leaves the sum of the fields it loads ahead (read by
+    /// nobody: a store the compiler must keep).
+    private static let listingLoads = Atomic<Int>(0)
 
-/// Sorts a listing's `child << 32 | slot` keys by child inode (`forEachEntryWithAttributes`).
-enum InodeOrder {
-    /// Sorts `keys` by their upper 32 bits, keeping the order of keys whose upper halves are
-    /// equal: a radix sort, one pass per byte in which the upper halves differ from the
-    /// smallest (two for 10,000 inodes made together), where a comparison sort of 10,000 keys
-    /// took longer than the cache misses it saves.
-    static func sort(_ keys: inout [UInt64]) {
-        guard keys.count > 1 else { return }
-        var low = UInt32.max
-        var high = UInt32.min
-        for key in keys {
-            let inode = UInt32(truncatingIfNeeded: key >> 32)
-            low = min(low, inode)
-            high = max(high, inode)
-        }
-        let span = high - low
-        var other = [UInt64](repeating: 0, count: keys.count)
-        var counts = [Int](repeating: 0, count: 256)
-        var shift: UInt32 = 0
-        while shift < 32, span >> shift != 0 {
-            counts.withUnsafeMutableBufferPointer { counts in
-                keys.withUnsafeBufferPointer { from in
-                    other.withUnsafeMutableBufferPointer { to in
-                        let digit = { (key: UInt64) in Int((UInt32(truncatingIfNeeded: key >> 32) &- low) >> shift & 0xFF) }
-                        counts.update(repeating: 0)
-                        for key in from { counts[digit(key)] += 1 }
-                        var start = 0
-                        for d in counts.indices {
-                            let n = counts[d]
-                            counts[d] = start
-                            start += n
-                        }
-                        for key in from {
-                            let d = digit(key)
-                            to[counts[d]] = key
-                            counts[d] += 1
-                        }
+    /// Every entry of a directory with its child's attributes, in cookie order (as `readdir`
+    /// pages them), for a listing that carries attributes (MooseFS's READDIR with
+    /// `GETDIR_FLAG_WITHATTR`, which mfsmount sends for every listing). Permission is checked by
+    /// `listingSize`, called first; nothing for an inode that is not a directory.
+    ///
+    /// Everything is lent in place: `body` gets each name's bytes and the child's attributes
+    /// without a copy of the entry, its name or the child's inode record (those copies, a
+    /// retain and release each, and an array per page were most of a listing's cost). An entry
+    /// whose inode is missing, which a consistent namespace never has, is left out.
+    public func forEachEntryWithAttributes(
+        of inode: InodeID, _ body: (_ name: UnsafeBufferPointer<UInt8>, _ attributes: Attributes) -> Void
+    ) {
+        inodes.withDirectory(Int(inode.rawValue)) { directory in
+            // A block's children (records and names) are looked up first, in a tight loop, then
+            // handed out: they lie scattered (entries are in hash order, inodes in creation
+            // order), and loads with nothing in between let the processor wait for many at once.
+            var found: [Attributes?] = []
+            found.reserveCapacity(Directory.maxBlockEntries)
+            for block in directory.blocks {
+                block.withUnsafeBufferPointer { entries in
+                    // First the records are only loaded, the first and the last field
+                    // `attributes` reads (which can lie in two cache lines): with nothing waiting
+                    // on these loads the processor keeps many misses outstanding, where the loop
+                    // below, with an `Attributes` built per entry, kept a few. The sum is stored
+                    // so the loads are not dropped.
+                    var touched = 0
+                    for i in entries.indices {
+                        touched &+= inodes.read(Int(entries[i].inode)) { Int($0.typeRaw) &+ Int(truncatingIfNeeded: $0.size) } ?? 0
+                    }
+                    Self.listingLoads.store(touched, ordering: .relaxed)
+                    found.removeAll(keepingCapacity: true)
+                    var nameBytes = 0
+                    for i in entries.indices {
+                        let child = entries[i].inode
+                        // A long name's storage is touched here too, so its miss overlaps the
+                        // others (an inline one is in the entry: `DirectoryName`).
+                        nameBytes &+= entries[i].name.count
+                        found.append(inodes.read(Int(child)) { r in r.isEmpty ? nil : Self.attributes(InodeID(child), r) } ?? nil)
+                    }
+                    guard nameBytes >= 0 else { return }
+                    // Through `block`, a local the names cannot be freed under: borrowed
+                    // without a retain each (through `entries` they were retained for `body`).
+                    for i in entries.indices {
+                        guard let attributes = found[i] else { continue }
+                        block[i].name.withUnsafeBufferPointer { body($0, attributes) }
                     }
                 }
             }
-            swap(&keys, &other)
-            shift += 8
         }
     }
 }

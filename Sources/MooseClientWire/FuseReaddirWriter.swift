@@ -28,60 +28,17 @@ public struct FuseReaddirWriter {
 
     /// One entry: its name (at most 255 bytes), the inode the client knows it by, its record.
     public mutating func append(name: UnsafeBufferPointer<UInt8>, inode: UInt32, attr: FuseAttr) {
-        let slot = appendLeavingRoom(name: name, inode: inode)
-        fill(slot, with: attr)
-    }
-
-    /// One entry's name and inode with room after them for its attribute record, which
-    /// `fill(_:with:)` writes later; returns where that record goes (the slot). A listing
-    /// writes its names in entry order and the records in inode order
-    /// (`Namespace.forEachEntryWithAttributes`).
-    public mutating func appendLeavingRoom(name: UnsafeBufferPointer<UInt8>, inode: UInt32) -> UInt32 {
         storeName(name, inode: inode, then: FuseAttr.size)
-        let slot = UInt32(written)
-        written += FuseAttr.size
-        return slot
-    }
-
-    /// Writes an attribute record into the room `appendLeavingRoom` left at `slot`.
-    public func fill(_ slot: UInt32, with attr: FuseAttr) {
-        var at = Int(slot)
-        precondition(at >= Self.capacity(entries: 0, nameBytes: 0) && at + FuseAttr.size <= written, "no room for attributes at \(at)")
-        func put<T: FixedWidthInteger>(_ value: T) {
-            memory.storeBytes(of: value.bigEndian, toByteOffset: at, as: T.self)
-            at += MemoryLayout<T>.size
-        }
-        put(attr.flags)
-        put(attr.mode)
-        put(attr.uid)
-        put(attr.gid)
-        put(attr.atime)
-        put(attr.mtime)
-        put(attr.ctime)
-        put(attr.nlink)
-        put(attr.length)
-        put(attr.winattr)
-    }
-
-    /// Takes out the entries whose rooms are at `slots` (ascending), closing the gaps: for a
-    /// listing whose entries all carry attributes, when some child had none to give.
-    public mutating func remove(slots: [UInt32]) {
-        guard !slots.isEmpty else { return }
-        var from = Self.capacity(entries: 0, nameBytes: 0)
-        var to = from
-        var next = 0
-        while from < written {
-            let nameLength = Int(memory[from])
-            let length = 1 + nameLength + 4 + FuseAttr.size
-            if next < slots.count, Int(slots[next]) == from + 1 + nameLength + 4 {
-                next += 1
-            } else {
-                if to != from { (memory.baseAddress! + to).copyMemory(from: memory.baseAddress! + from, byteCount: length) }
-                to += length
-            }
-            from += length
-        }
-        written = to
+        store(attr.flags)
+        store(attr.mode)
+        store(attr.uid)
+        store(attr.gid)
+        store(attr.atime)
+        store(attr.mtime)
+        store(attr.ctime)
+        store(attr.nlink)
+        store(attr.length)
+        store(attr.winattr)
     }
 
     /// One entry of a listing without attributes (READDIR without `GETDIR_FLAG_WITHATTR`, as

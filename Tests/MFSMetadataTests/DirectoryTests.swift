@@ -200,7 +200,8 @@ import Testing
         let paged = try ns.listAll(d, pageSize: 50)
         #expect(size.entries == paged.count)
         #expect(size.nameBytes == paged.reduce(0) { $0 + $1.name.bytes.count })
-        let listed = try #require(withAttributes(ns, d))
+        var listed: [(name: [UInt8], attributes: Attributes)] = []
+        ns.forEachEntryWithAttributes(of: d) { name, attributes in listed.append((Array(name), attributes)) }
         #expect(listed.map(\.name) == paged.map(\.name.bytes))
         for (entry, page) in zip(listed, paged) {
             #expect(entry.attributes == (try ns.attributes(of: page.inode)))
@@ -218,48 +219,6 @@ import Testing
         #expect(try loaded.listingSize(of: d, as: .root) == size)
     }
 
-    /// The listing's two passes put together: each name with the attributes given for its
-    /// slot; nil when a slot got none or got two.
-    private func withAttributes(_ ns: Namespace, _ d: InodeID) -> [(name: [UInt8], attributes: Attributes)]? {
-        var names: [[UInt8]] = []
-        var given: [Attributes?] = []
-        var twice = false
-        ns.forEachEntryWithAttributes(
-            of: d,
-            entry: { name, _ in
-                names.append(Array(name))
-                given.append(nil)
-                return UInt32(names.count - 1)
-            },
-            attributes: { slot, attributes in
-                twice = twice || given[Int(slot)] != nil
-                given[Int(slot)] = attributes
-            })
-        guard !twice, given.allSatisfy({ $0 != nil }) else { return nil }
-        return zip(names, given).map { ($0, $1!) }
-    }
-
-    @Test func recordsComeInInodeOrderWhateverTheEntryOrder() throws {
-        var ns = newNamespace()
-        let d = try ns.make(.root, "d", .directory)
-        for i in 0..<300 { try ns.make(d, try EntryName(validating: "n\(i)")) }
-        var children: [InodeID] = []
-        var inodes: [InodeID] = []
-        ns.forEachEntryWithAttributes(
-            of: d,
-            entry: { _, child in
-                children.append(child)
-                return UInt32(children.count - 1)
-            },
-            attributes: { slot, attributes in
-                #expect(attributes?.inode == children[Int(slot)])
-                inodes.append(children[Int(slot)])
-            })
-        #expect(inodes.count == 300)
-        #expect(children != inodes)  // the entries are in hash order
-        #expect(inodes == inodes.sorted { $0.rawValue < $1.rawValue })
-    }
-
     @Test func readPermissionAndDirectoryChecked() throws {
         var ns = newNamespace()
         let d = try ns.make(.root, "d", .directory, mode: 0o711)
@@ -268,42 +227,11 @@ import Testing
         #expect(throws: FSError.notDirectory) { try ns.listingSize(of: f, as: .root) }
         #expect(throws: FSError.noEntry) { try ns.listingSize(of: InodeID(999), as: .root) }
         var calls = 0
-        ns.forEachEntryWithAttributes(
-            of: f,
-            entry: { _, _ in
-                calls += 1
-                return 0
-            }, attributes: { _, _ in calls += 1 })
+        ns.forEachEntryWithAttributes(of: f) { _, _ in calls += 1 }
         ns.forEachEntryType(of: f) { _, _, _ in calls += 1 }
         #expect(calls == 0)
         let empty = try ns.make(.root, "e", .directory)
         let none = try ns.listingSize(of: empty, as: .root)
         #expect(none.entries == 0 && none.nameBytes == 0)
-    }
-}
-
-@Suite struct InodeOrderTests {
-    private func expectSorted(_ keys: [UInt64]) {
-        var sorted = keys
-        InodeOrder.sort(&sorted)
-        // Stable by the upper half: the reference keeps each inode's slots in their first order.
-        let reference = keys.enumerated().sorted { ($0.element >> 32, $0.offset) < ($1.element >> 32, $1.offset) }.map(\.element)
-        #expect(sorted == reference)
-    }
-
-    @Test func sortsByInodeKeepingEachInodesSlotsInOrder() {
-        var generator = SystemRandomNumberGenerator()
-        expectSorted([])
-        expectSorted([7 << 32 | 1])
-        // One inode (no pass), a span under one byte, two bytes, and the whole 32 bits.
-        expectSorted((0..<50).map { UInt64(9) << 32 | UInt64($0) })
-        for span in [UInt32(200), 10_000, UInt32.max] {
-            let low = UInt32.random(in: 0...(UInt32.max - span), using: &generator)
-            let keys = (0..<2_000).map { slot in
-                UInt64(low + UInt32.random(in: 0...span, using: &generator)) << 32 | UInt64(slot)
-            }
-            expectSorted(keys)
-            expectSorted(keys + [UInt64(low) << 32, UInt64(low + span) << 32 | 5])
-        }
     }
 }

@@ -35,32 +35,6 @@ import Testing
                 == .readdir(0x1234_5678, edgeID: 0xAABB_CCDD_EEFF_0011, entries))
     }
 
-    @Test func recordsFilledLaterAndEntriesTakenOut() {
-        let entries = (0..<5).map { n in
-            FuseReply.DirectoryEntry(name: Array(repeating: UInt8(0x61 + n), count: n * 40), inode: UInt32(n + 10), attr: attr(UInt32(n)))
-        }
-        let capacity = FuseReaddirWriter.capacity(entries: entries.count, nameBytes: entries.reduce(0) { $0 + $1.name.count })
-        func written(removing taken: Set<Int>) -> [UInt8] {
-            var memory = [UInt8](repeating: 0xEE, count: capacity)
-            let count = memory.withUnsafeMutableBytes { raw in
-                var writer = FuseReaddirWriter(into: raw, messageID: 5, edgeID: 6)
-                let slots = entries.map { entry in
-                    entry.name.withUnsafeBufferPointer { writer.appendLeavingRoom(name: $0, inode: entry.inode) }
-                }
-                // Filled in another order than written.
-                for i in entries.indices.reversed() where !taken.contains(i) { writer.fill(slots[i], with: entries[i].attr) }
-                writer.remove(slots: taken.sorted().map { slots[$0] })
-                return writer.finish()
-            }
-            return Array(memory.prefix(count))
-        }
-        #expect(written(removing: []) == FuseReply.readdir(5, edgeID: 6, entries).encode())
-        for taken in [Set([0]), [2], [4], [1, 3], [0, 1, 2, 3, 4]] {
-            let kept = entries.indices.filter { !taken.contains($0) }.map { entries[$0] }
-            #expect(written(removing: taken) == FuseReply.readdir(5, edgeID: 6, kept).encode())
-        }
-    }
-
     @Test func emptyListingAndSpareCapacity() {
         #expect(written(id: 9, edgeID: 0, []) == FuseReply.readdir(9, edgeID: 0, []).encode())
         // Fewer entries than the capacity was sized for: the length covers what was written.
