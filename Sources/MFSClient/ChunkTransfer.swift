@@ -25,13 +25,14 @@ public enum ChunkTransfer {
     // MARK: read
 
     /// Reads `size` bytes at `offset` of the chunk from the first replica in `servers` that
-    /// serves them, handing them to `sink` in order, each piece checked against its CRC first
+    /// serves them, handing them to `sink` in order (lent: the bytes are valid only during the
+    /// call), each piece checked against its CRC first
     /// (a piece that fails it is never handed on). A replica that fails mid-way (connection,
     /// error status, bad CRC) is left for the next one, which goes on from the first byte not
     /// yet handed on. An error `sink` throws ends the read: it is rethrown as it is.
     public static func read(
         chunk: ChunkID, version: UInt32, offset: Int, size: Int, servers: [ChunkserverAddress], settings: Settings = Settings(),
-        sink: ([UInt8]) throws -> Void
+        sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Void {
         precondition(offset >= 0 && size >= 0 && offset + size <= MooseWireLimits.chunkSize, "read of \(size) at \(offset)")
         guard size > 0 else { return }
@@ -62,7 +63,7 @@ public enum ChunkTransfer {
 
     private static func readFrom(
         _ server: ChunkserverAddress, chunk: ChunkID, version: UInt32, offset: Int, size: Int, settings: Settings,
-        sink: ([UInt8]) throws -> Void
+        sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws(DataPathError) {
         let socket = try DataSocket(server, timeout: settings.connectTimeout)
         defer { socket.close() }
@@ -70,16 +71,17 @@ public enum ChunkTransfer {
             ReadRequest(chunkID: chunk, version: version, offset: UInt32(offset), size: UInt32(size)).encode(),
             timeout: settings.answerTimeout)
         var position = offset
+        // Each piece is checked and handed on from the socket's buffer, without a copy.
+        func take(_ piece: ReadDataView) throws(DataPathError) {
+            guard piece.chunkID == chunk, piece.chunkOffset == position, position + piece.data.count <= offset + size else {
+                throw .protocolViolation(server, "a piece at chunk offset \(piece.chunkOffset) while \(position) was due")
+            }
+            guard piece.crcMatches else { throw .badCRC(server, offset: position) }
+            do { try sink(piece.data) } catch { throw .connection("the reader stopped: \(error)") }
+            position += piece.data.count
+        }
         while true {
-            switch try socket.receive(timeout: settings.answerTimeout, expecting: offset + size - position) {
-            case .readData(let data):
-                let piece = data.piece
-                guard data.chunkID == chunk, piece.chunkOffset == position, position + piece.data.count <= offset + size else {
-                    throw .protocolViolation(server, "a piece at chunk offset \(piece.chunkOffset) while \(position) was due")
-                }
-                guard piece.crcMatches else { throw .badCRC(server, offset: position) }
-                do { try sink(piece.data) } catch { throw .connection("the reader stopped: \(error)") }
-                position += piece.data.count
+            switch try socket.receive(timeout: settings.answerTimeout, expecting: { offset + size - position }, pieces: take) {
             case .readStatus(let status):
                 guard status.status == .ok else { throw .refused(server, status.status, what: "read of chunk \(chunk)") }
                 guard position == offset + size else {

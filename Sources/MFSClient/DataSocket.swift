@@ -12,8 +12,8 @@ final class DataSocket {
     let server: ChunkserverAddress
     private let socket: BlockingSocket
     /// Received bytes, reused for the connection's life: the socket reads straight into its
-    /// free tail and frames are decoded in place (`DataPortBulk`), so a READ_DATA's bytes are
-    /// copied once in user space, into the piece handed on (issue #12).
+    /// free tail and frames are decoded in place (`DataPortBulk`); a read's READ_DATA bytes are
+    /// lent from here to whoever takes them (`receive(timeout:expecting:pieces:)`), not copied.
     private let buffer: UnsafeMutableRawBufferPointer
     /// The first byte not yet decoded, and the end of the received bytes.
     private var start = 0
@@ -54,12 +54,29 @@ final class DataSocket {
     /// `expecting`: bytes certain to come before the reply is whole (a read's data not yet
     /// received), so the wait may let that many queue first.
     func receive(timeout: Double, expecting: Int = 0) throws(DataPathError) -> DataPortReply {
+        try receive(timeout: timeout, expecting: { expecting }, lends: false) { _ in }
+    }
+
+    /// The next reply that is not a NOP or a well-formed READ_DATA, as `receive(timeout:expecting:)`;
+    /// each well-formed READ_DATA before it is lent to `piece` in place, its bytes still in
+    /// this socket's buffer (valid only during the call), so a read's data is copied once in
+    /// user space, by the kernel into the buffer, instead of twice. `expecting` is asked
+    /// before each wait, as the pieces handed on change it.
+    func receive(
+        timeout: Double, expecting: () -> Int, pieces piece: (ReadDataView) throws(DataPathError) -> Void
+    ) throws(DataPathError) -> DataPortReply {
+        try receive(timeout: timeout, expecting: expecting, lends: true, piece)
+    }
+
+    private func receive(
+        timeout: Double, expecting: () -> Int, lends: Bool, _ piece: (ReadDataView) throws(DataPathError) -> Void
+    ) throws(DataPathError) -> DataPortReply {
         while true {
-            if let reply = try decoded() {
+            if let reply = try decoded(lends: lends, piece) {
                 if case .nop = reply { continue }
                 return reply
             }
-            let batch = min(Self.lowWaterMax, expecting - (end - start))
+            let batch = min(Self.lowWaterMax, expecting() - (end - start))
             if batch > 1 {
                 socket.setReceiveLowWater(batch)
                 _ = socket.wait(for: Int16(POLLIN), seconds: Self.lowWaterWait)
@@ -76,7 +93,7 @@ final class DataSocket {
     /// A reply already here or readable at once (NOPs skipped); nil when none is.
     func receiveNow() throws(DataPathError) -> DataPortReply? {
         while true {
-            if let reply = try decoded() {
+            if let reply = try decoded(lends: false, { _ in }) {
                 if case .nop = reply { continue }
                 return reply
             }
@@ -85,23 +102,32 @@ final class DataSocket {
         }
     }
 
-    /// The next whole frame in the buffer, decoded; nil until more bytes arrive. The announced
-    /// length is checked against `MooseWireLimits.dataPortFrame` as soon as the header is in.
-    private func decoded() throws(DataPathError) -> DataPortReply? {
-        if let failure { throw failure }
-        let header = MooseWireLimits.frameHeaderLength
-        guard end - start >= header else { return nil }
-        let (type, length) = DataPortBulk.frameHeader(UnsafeRawBufferPointer(rebasing: buffer[start..<start + header]))
-        guard length <= MooseWireLimits.dataPortFrame else {
-            try fail("\(MooseWireError.lengthTooLarge(length: UInt32(length), limit: MooseWireLimits.dataPortFrame))")
-        }
-        guard end - start >= header + length else { return nil }
-        let payload = UnsafeRawBufferPointer(rebasing: buffer[start + header..<start + header + length])
-        start += header + length
-        do throws(MooseWireError) {
-            return try DataPortBulk.decodeReply(type: type, payload: payload)
-        } catch {
-            try fail("\(error)")
+    /// The next whole frame in the buffer, decoded; nil until more bytes arrive. When it `lends`,
+    /// the well-formed READ_DATA frames before it are lent to `piece` instead (and an error it
+    /// throws is rethrown). The announced length is checked against
+    /// `MooseWireLimits.dataPortFrame` as soon as the header is in.
+    private func decoded(lends: Bool, _ piece: (ReadDataView) throws(DataPathError) -> Void) throws(DataPathError) -> DataPortReply? {
+        while true {
+            if let failure { throw failure }
+            let header = MooseWireLimits.frameHeaderLength
+            guard end - start >= header else { return nil }
+            let (type, length) = DataPortBulk.frameHeader(UnsafeRawBufferPointer(rebasing: buffer[start..<start + header]))
+            guard length <= MooseWireLimits.dataPortFrame else {
+                try fail("\(MooseWireError.lengthTooLarge(length: UInt32(length), limit: MooseWireLimits.dataPortFrame))")
+            }
+            guard end - start >= header + length else { return nil }
+            let payload = UnsafeRawBufferPointer(rebasing: buffer[start + header..<start + header + length])
+            start += header + length
+            if lends, type == .cstoclReadData, let view = DataPortBulk.readDataView(payload) {
+                // Lent before the next `fill`, which is the only thing that moves these bytes.
+                try piece(view)
+                continue
+            }
+            do throws(MooseWireError) {
+                return try DataPortBulk.decodeReply(type: type, payload: payload)
+            } catch {
+                try fail("\(error)")
+            }
         }
     }
 

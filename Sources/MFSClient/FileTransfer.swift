@@ -74,12 +74,13 @@ public struct FileTransfer: Sendable {
     /// Chunks written at once by `write` (the next starts while the last one drains).
     public static let maxChunksInFlight = 2
 
-    /// Reads `inode` from offset 0 to its end, handing the bytes to `sink` in order; holes
-    /// read as zeros. Each chunk is read from the first replica that serves it; a replica that
+    /// Reads `inode` from offset 0 to its end, handing the bytes to `sink` in order (lent: valid
+    /// only during the call); holes read as zeros. Each chunk is read from the first replica that serves it; a replica that
     /// fails (connection, error, a piece whose CRC does not match) gives way to the next.
     @discardableResult
     public func read(
-        _ inode: InodeID, into sink: @escaping @Sendable ([UInt8]) throws -> Void, progress: @Sendable (UInt64) -> Void = { _ in }
+        _ inode: InodeID, into sink: @escaping @Sendable (UnsafeRawBufferPointer) throws -> Void,
+        progress: @Sendable (UInt64) -> Void = { _ in }
     ) async throws -> UInt64 {
         let chunkSize = UInt64(MooseWireLimits.chunkSize)
         var done: UInt64 = 0
@@ -110,13 +111,15 @@ public struct FileTransfer: Sendable {
         return done
     }
 
-    private static func zeros(_ count: Int, into sink: ([UInt8]) throws -> Void) throws {
+    private static func zeros(_ count: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var left = count
         let block = [UInt8](repeating: 0, count: min(count, readSize))
-        while left > 0 {
-            let n = min(left, block.count)
-            try sink(n == block.count ? block : Array(block[0..<n]))
-            left -= n
+        try block.withUnsafeBytes { zeros in
+            while left > 0 {
+                let n = min(left, zeros.count)
+                try sink(UnsafeRawBufferPointer(rebasing: zeros[0..<n]))
+                left -= n
+            }
         }
     }
 

@@ -75,6 +75,14 @@ public enum DataPortBulk {
         return ReadData(chunkID: chunkID(payload), piece: piece)
     }
 
+    /// A READ_DATA payload that passes every check of `ReadData.decode`, lent in place: its
+    /// data is the payload's own bytes, not a copy (a client reading a file hands them on as
+    /// they are). nil for any other payload.
+    public static func readDataView(_ payload: UnsafeRawBufferPointer) -> ReadDataView? {
+        guard let fields = pieceFields(payload, at: 8) else { return nil }
+        return ReadDataView(chunkID: chunkID(payload), block: fields.block, offset: fields.offset, crc: fields.crc, data: fields.data)
+    }
+
     /// A WRITE_DATA payload that passes every check of `WriteData.decode`, loaded at fixed
     /// offsets with its data copied once, into the piece; nil for any other payload (decode that
     /// one with `WriteData.decode` for its error). The chunkserver decodes WRITE_DATA this way
@@ -92,6 +100,15 @@ public enum DataPortBulk {
     /// The piece (`blocknum:16 offset:16 size:32 crc:32 data`) that starts `header` bytes into
     /// `payload` and ends with it, when it passes `DataPiece.decode`'s checks; else nil.
     private static func piece(_ payload: UnsafeRawBufferPointer, at header: Int) -> DataPiece? {
+        guard let fields = pieceFields(payload, at: header) else { return nil }
+        return DataPiece(block: fields.block, offset: fields.offset, data: Array(fields.data), crc: fields.crc)
+    }
+
+    /// The fields of the piece that starts `header` bytes into `payload`, its data lent in
+    /// place, when they pass `DataPiece.decode`'s checks; else nil.
+    private static func pieceFields(_ payload: UnsafeRawBufferPointer, at header: Int) -> (
+        block: UInt16, offset: UInt16, crc: UInt32, data: UnsafeRawBufferPointer
+    )? {
         guard payload.count >= header + 12 else { return nil }
         let block = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: header, as: UInt16.self))
         let offset = UInt16(bigEndian: payload.loadUnaligned(fromByteOffset: header + 2, as: UInt16.self))
@@ -100,8 +117,7 @@ public enum DataPortBulk {
             payload.count == header + 12 + size
         else { return nil }
         let crc = UInt32(bigEndian: payload.loadUnaligned(fromByteOffset: header + 8, as: UInt32.self))
-        let data = Array(UnsafeRawBufferPointer(rebasing: payload[(header + 12)...]))
-        return DataPiece(block: block, offset: offset, data: data, crc: crc)
+        return (block, offset, crc, UnsafeRawBufferPointer(rebasing: payload[(header + 12)...]))
     }
 
     /// A frame's header at the start of `bytes` (at least 8 bytes): its type and payload length.
@@ -111,4 +127,19 @@ public enum DataPortBulk {
         let length = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         return (MooseMessageType(type), Int(length))
     }
+}
+
+/// A READ_DATA lent in place (`DataPortBulk.readDataView`): valid only while the buffer it was
+/// decoded from is, so only during the call it is handed to.
+public struct ReadDataView {
+    public let chunkID: ChunkID
+    public let block: UInt16
+    public let offset: UInt16
+    /// As received; `crcMatches` checks it.
+    public let crc: UInt32
+    public let data: UnsafeRawBufferPointer
+
+    /// The piece's byte offset in the chunk.
+    public var chunkOffset: Int { Int(block) * MooseWireLimits.blockSize + Int(offset) }
+    public var crcMatches: Bool { PieceCRC.checksum(data) == crc }
 }

@@ -82,7 +82,7 @@ import Testing
         await #expect(throws: Full()) {
             try await FileTransfer(client: client).read(file.inode) { piece in
                 guard sink.count < 3 * MooseWireLimits.blockSize else { throw Full() }
-                sink.take(piece)
+                sink.take(Array(piece))
             }
         }
         #expect(sink.count == 3 * MooseWireLimits.blockSize && sink.firstWrong == nil, "handed on \(sink.count) B")
@@ -129,7 +129,7 @@ import Testing
     /// or the error.
     func read(_ client: MasterClient, _ file: Made) async -> (sink: CheckingSink, outcome: Result<UInt64, any Error>) {
         let sink = CheckingSink(file)
-        do { return (sink, .success(try await FileTransfer(client: client).read(file.inode, into: { sink.take($0) }))) } catch {
+        do { return (sink, .success(try await FileTransfer(client: client).read(file.inode, into: { sink.take(Array($0)) }))) } catch {
             return (sink, .failure(error))
         }
     }

@@ -73,6 +73,19 @@ import Testing
                 Result { () throws(MooseWireError) in try DataPortBulk.decodeReply(type: .cstoclReadData, payload: raw) }
             }
             #expect(inPlace == fieldByField, "seed \(seed): \(payload.count) bytes, block \(block) offset \(offset) size \(announced)")
+            // The lent view: exactly the well-formed payloads, with the same fields and bytes.
+            let lent = payload.withUnsafeBytes { raw in
+                DataPortBulk.readDataView(raw).map {
+                    ReadData(chunkID: $0.chunkID, piece: DataPiece(block: $0.block, offset: $0.offset, data: Array($0.data), crc: $0.crc))
+                }
+            }
+            let view = payload.withUnsafeBytes { DataPortBulk.readDataView($0).map { ($0.chunkOffset, $0.crcMatches) } }
+            if case .success(.readData(let message)) = fieldByField {
+                #expect(lent == message, "seed \(seed): the view of a well-formed READ_DATA")
+                #expect(view?.0 == message.piece.chunkOffset && view?.1 == message.piece.crcMatches)
+            } else {
+                #expect(lent == nil, "seed \(seed): a view of a payload the field-by-field decoder refuses")
+            }
         }
     }
 
