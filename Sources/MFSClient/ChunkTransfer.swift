@@ -80,17 +80,12 @@ public enum ChunkTransfer {
             do { try sink(piece.data) } catch { throw .connection("the reader stopped: \(error)") }
             position += piece.data.count
         }
-        while true {
-            switch try socket.receive(timeout: settings.answerTimeout, expecting: { offset + size - position }, pieces: take) {
-            case .readStatus(let status):
-                guard status.status == .ok else { throw .refused(server, status.status, what: "read of chunk \(chunk)") }
-                guard position == offset + size else {
-                    throw .protocolViolation(server, "the read ended at \(position - offset) of \(size) bytes")
-                }
-                return
-            default:
-                throw .protocolViolation(server, "an answer that is not part of a read")
-            }
+        // Every piece goes to `take`; what comes back is the read's end.
+        let end = try socket.receive(timeout: settings.answerTimeout, expecting: { offset + size - position }, pieces: take)
+        guard case .readStatus(let status) = end else { throw .protocolViolation(server, "an answer that is not part of a read") }
+        guard status.status == .ok else { throw .refused(server, status.status, what: "read of chunk \(chunk)") }
+        guard position == offset + size else {
+            throw .protocolViolation(server, "the read ended at \(position - offset) of \(size) bytes")
         }
     }
 

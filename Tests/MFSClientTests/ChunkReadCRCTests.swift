@@ -1,5 +1,6 @@
 import Foundation
 import MFSCore
+import MFSTestSupport
 import MooseWire
 import Synchronization
 import Testing
@@ -84,19 +85,10 @@ final class FakeChunkserver: @unchecked Sendable {
     private let thread: Thread
 
     init(answer: @escaping @Sendable (ReadRequest) -> [UInt8]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(listener >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        try #require(bound == 0 && listen(listener, 8) == 0)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
+        let (listener, port) = try #require(boundLoopbackSocket())
+        try #require(listen(listener, 8) == 0)
         self.listener = listener
-        self.address = ChunkserverAddress(127, 0, 0, 1, port: UInt16(bigEndian: address.sin_port))
+        self.address = ChunkserverAddress(127, 0, 0, 1, port: UInt16(port))
         let accepted = accepted
         thread = Thread {
             while true {
