@@ -1,6 +1,7 @@
 import MFSCore
 
-/// One inode as the namespace stores it: 56 bytes in its page, plus the payload's heap storage.
+/// One inode as the namespace stores it: 80 bytes in its page (48 of fields, and the payload,
+/// whose largest case, a `Directory`, takes 32), plus the payload's heap storage.
 struct InodeRecord: PagedElement {
     /// `NodeType.rawValue`, or 0 for a free slot.
     var typeRaw: UInt8
