@@ -29,8 +29,12 @@ public enum AnnouncerCommand {
         switch parse(arguments) {
         case .success(let parsed): options = parsed
         case .failure(let usage):
+            guard !usage.message.isEmpty else {  // --help: the usage alone, on the standard output
+                printOutput(usageText)
+                return 0
+            }
             printError("mfsannouncer: \(usage.message)\n\(usageText)")
-            return usage.message.isEmpty ? 0 : 2
+            return 2
         }
         if options.sample {
             printOutput(AnnouncerConfigKeys.renderSample())

@@ -30,8 +30,9 @@ public struct RegistrySettings: Equatable, Sendable {
     public var operationTimeout: Duration
     /// The longest a write is held after the master becomes active while the chunk has fewer
     /// valid copies than its goal and chunkservers may still be registering (DESIGN §12; MooseFS
-    /// answers EAGAIN for 10 s after start). 20 s here: a MooseFS chunkserver retries its master
-    /// every 5 s (`MASTER_RECONNECTION_DELAY`) and then sends its whole chunk list.
+    /// answers EAGAIN for 10 s after start). 5 s by default (`WRITE_HOLD_TIME`): our chunkservers
+    /// register again within tens of milliseconds of a failover; a MooseFS chunkserver retries its
+    /// master every 5 s (`MASTER_RECONNECTION_DELAY`) and then sends its whole chunk list.
     public var writeHoldLimit: Duration
     /// Whether copies of chunks the master does not know (ids at or above the namespace's next
     /// chunk id: another cluster's chunks, or metadata older than the disks) are deleted. Off:

@@ -1,3 +1,5 @@
+import MFSCore
+
 /// One data directory of `mfshdd.cfg` (notes §4.1), one a line:
 ///
 ///     [prefixes]/path/to/dir[/] [size]
@@ -140,30 +142,4 @@ public enum HardDriveConfig {
         guard let bytes = DataSize.parse(word) else { throw .badSize(String(word)) }
         return bytes == 0 ? .none : .useAtMost(bytes)
     }
-}
-
-/// A size as mfshdd.cfg writes it: digits with an optional fraction, an optional unit (`k`, `M`,
-/// `G`, `T`, `P`, `E` powers of 1000; `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei` powers of 1024) and an
-/// optional `B`: `500G`, `1.5TiB`, `4096`.
-public enum DataSize {
-    /// Bytes, rounded; nil for anything else or a size past UInt64.
-    public static func parse(_ text: Substring) -> UInt64? {
-        var number = text
-        if number.hasSuffix("B") { number.removeLast() }
-        let unit = units.first { number.hasSuffix($0.suffix) }
-        if let unit { number.removeLast(unit.suffix.count) }
-        guard !number.isEmpty, number != ".", number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-            number.filter({ $0 == "." }).count <= 1, let value = Double(number.hasPrefix(".") ? "0" + number : String(number))
-        else { return nil }
-        let bytes = (value * (unit?.bytes ?? 1)).rounded()
-        guard bytes < 18_446_744_073_709_551_616.0 else { return nil }
-        return UInt64(bytes)
-    }
-
-    /// Units, binary ones first so that `Mi` is not read as `M` followed by junk.
-    private static let units: [(suffix: String, bytes: Double)] =
-        zip(["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"], 1...6).map { ($0, power(1024, $1)) }
-        + zip(["k", "M", "G", "T", "P", "E"], 1...6).map { ($0, power(1000, $1)) }
-
-    private static func power(_ base: Double, _ exponent: Int) -> Double { (0..<exponent).reduce(1.0) { value, _ in value * base } }
 }

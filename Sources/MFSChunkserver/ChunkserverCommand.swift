@@ -12,7 +12,8 @@ import MFSStorage
 /// ```
 /// A trailing `start` and `-f` are accepted for MooseFS habits. Exit status: 0 after a stop by
 /// SIGTERM or SIGINT; 1 when it refuses to start (bad configuration, DATA_PATH or a data
-/// directory missing or locked); 2 usage.
+/// directory missing or locked); 2 usage; 3 when it stops after a failure once started (a data
+/// port that cannot be bound), which systemd restarts.
 public enum ChunkserverCommand {
     public static func main(_ arguments: [String]) async -> Int32 {
         var hardDriveSample = false
@@ -22,8 +23,12 @@ public enum ChunkserverCommand {
         {
         case .success(let parsed): options = parsed
         case .failure(let usage):
-            printError(usage.message.isEmpty ? usageText : "mfschunkserver: \(usage.message)\n\(usageText)")
-            return usage.message.isEmpty ? 0 : 2
+            guard !usage.message.isEmpty else {  // --help: the usage alone, on the standard output
+                print(usageText, terminator: "")
+                return 0
+            }
+            printError("mfschunkserver: \(usage.message)\n\(usageText)")
+            return 2
         }
         if options.sample || hardDriveSample {
             print(hardDriveSample ? ChunkserverKeys.hardDriveSample : ChunkserverKeys.sample, terminator: "")
@@ -46,8 +51,10 @@ public enum ChunkserverCommand {
             try await daemon.run()
             return 0
         } catch {
-            printError("mfschunkserver: \(error)\n")
-            return 1
+            // Started, then a part failed (a data port that cannot be bound): not a refused
+            // start, so systemd's Restart=on-failure may try again (exit 1 and 2 it does not).
+            printError("mfschunkserver: stopped after a failure: \(error)\n")
+            return 3
         }
     }
 

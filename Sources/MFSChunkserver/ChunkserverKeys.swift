@@ -92,8 +92,9 @@ public enum ChunkserverKeys {
         #   *   marked for removal: its chunks are reported so that the master copies them elsewhere
         #   <   move its chunks to other local directories (accepted; moving is not done yet)
         #   >   take chunks from other local directories (accepted; moving is not done yet)
-        #   ~   a large change of the file system's size does not mark the directory damaged
-        # An optional size after the path (bytes, or with k, M, G, T, P, E, or Ki, Mi, Gi, Ti, Pi, Ei, optional B):
+        #   ~   for file systems whose size changes (compressed ones): accepted; no size check is made here anyway
+        # An optional size after the path, as MooseFS reads it: bytes, or with k, M, G, T, P, E (powers of 1000)
+        # or Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), a fraction and a final B allowed (5G is 5*10^9 bytes, 5GiB 5*2^30):
         #   -SIZE   leave this much free (instead of HDD_LEAVE_SPACE_DEFAULT)
         #   SIZE    use at most this much
         #

@@ -139,18 +139,22 @@ extension ConfigKey where Value == Duration {
     /// number is seconds, as in MooseFS (`SYNC_TIMEOUT = 1`), or hours with `plainHours` for a
     /// key MooseFS counts in hours (`METADATA_SAVE_FREQ = 1`). Samples write the largest exact
     /// unit (`1h`, `250ms`). The default and the range's bounds must be whole milliseconds.
+    /// With `wholeSeconds` (a key MooseFS's wire or metadata carries in seconds) a value with a
+    /// part of a second (`1500ms`) is refused, rather than cut to the second below.
     public static func duration(
-        _ name: String, default defaultValue: Duration, range: ClosedRange<Duration>, plainHours: Bool = false, doc: String
+        _ name: String, default defaultValue: Duration, range: ClosedRange<Duration>, plainHours: Bool = false,
+        wholeSeconds: Bool = false, doc: String
     ) -> ConfigKey<Duration> {
         let rangeText = "\(ValueSyntax.render(range.lowerBound))...\(ValueSyntax.render(range.upperBound))"
         let plainUnit: Int64 = plainHours ? 3_600_000 : 1_000
+        let units = wholeSeconds ? "a whole number of seconds, or with unit s, m, h or d" : "a whole number with unit ms, s, m, h or d"
         return ConfigKey(
             name: name, defaultValue: defaultValue, doc: doc,
-            expected:
-                "a duration in \(rangeText) (a whole number with unit ms, s, m, h or d; no unit: \(plainHours ? "hours" : "seconds"))",
+            expected: "a duration in \(rangeText) (\(units); no unit: \(plainHours ? "hours" : "seconds"))",
             render: ValueSyntax.render(_:),
             parse: { (text: Substring) throws(ValueProblem) -> Duration in
                 let value = try ValueSyntax.duration(text, range: rangeText, plainUnit: plainUnit)
+                guard !wholeSeconds || value.components.attoseconds == 0 else { throw .bad("not a whole number of seconds") }
                 guard range.contains(value) else { throw .outOfRange(rangeText) }
                 return value
             })
@@ -158,15 +162,18 @@ extension ConfigKey where Value == Duration {
 }
 
 extension ConfigKey where Value == UInt64 {
-    /// A byte count in `range`: whole bytes, or with `K`, `M`, `G` or `T` (powers of 1024),
-    /// optionally written `KiB` style (`HDD_LEAVE_SPACE_DEFAULT = 256MiB`).
+    /// A byte count in `range`, as MooseFS 3.0 reads one (`DataSize`, so a MooseFS file means the
+    /// same here): bytes with an optional fraction, a unit `k`, `M`, `G`, `T` (powers of 1000) or
+    /// `Ki`, `Mi`, `Gi`, `Ti` (powers of 1024), and an optional `B` (`HDD_LEAVE_SPACE_DEFAULT =
+    /// 256MiB`). Samples write the largest binary unit that divides exactly.
     public static func size(_ name: String, default defaultValue: UInt64, range: ClosedRange<UInt64>, doc: String)
         -> ConfigKey<UInt64>
     {
         let rangeText = "\(ValueSyntax.render(size: range.lowerBound))...\(ValueSyntax.render(size: range.upperBound))"
         return ConfigKey(
             name: name, defaultValue: defaultValue, doc: doc,
-            expected: "a size in \(rangeText) (bytes, or with K, M, G or T: powers of 1024)",
+            expected: "a size in \(rangeText) (bytes, or with k, M, G, T: powers of 1000, or Ki, Mi, Gi, Ti: powers of 1024; "
+                + "a fraction and a final B allowed)",
             render: { ValueSyntax.render(size: $0) },
             parse: { (text: Substring) throws(ValueProblem) -> UInt64 in
                 let value = try ValueSyntax.size(text, range: rangeText)

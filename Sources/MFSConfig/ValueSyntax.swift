@@ -1,3 +1,5 @@
+import MFSCore
+
 /// The text forms of scalar values in daemon configuration files, and how defaults are written
 /// back into sample files (always in a form these parsers accept).
 enum ValueSyntax {
@@ -85,31 +87,11 @@ enum ValueSyntax {
         ("t", 1 << 40), ("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10),
     ]
 
-    /// A whole number of bytes with an optional binary multiplier: `K`, `M`, `G`, `T`, each
-    /// optionally followed by `i` or `iB` (`256M`, `256MiB`), any case; a plain `B` is allowed.
-    /// `KB`, `MB`, `GB`, `TB` are refused as ambiguous (1000 or 1024?).
+    /// A size as MooseFS 3.0 reads one (`DataSize`): `256MiB`, `1.5G` (10^9 bytes), `4096`.
     static func size(_ text: Substring, range: String) throws(ValueProblem) -> UInt64 {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        let written = text[digits.endIndex...]
-        let suffix = written.lowercased()
-        guard !digits.isEmpty else { throw .bad() }
-        var multiplier: UInt64 = 1
-        if !suffix.isEmpty && suffix != "b" {
-            let letter = String(suffix.prefix(1))
-            guard let unit = sizeUnits.first(where: { $0.letter == letter }) else {
-                throw .bad("unknown unit \(ConfigText.quoted(written))")
-            }
-            let rest = suffix.dropFirst()
-            if rest == "b" {
-                throw .bad("\(ConfigText.quoted(written)) is ambiguous (1000 or 1024?); write \(letter.uppercased())iB")
-            }
-            guard rest.isEmpty || rest == "i" || rest == "ib" else { throw .bad("unknown unit \(ConfigText.quoted(written))") }
-            multiplier = unit.bytes
-        }
-        guard let count = UInt64(digits) else { throw .outOfRange(range) }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: multiplier)
-        guard !overflow else { throw .outOfRange(range) }
-        return bytes
+        guard let value = DataSize.value(text) else { throw .bad() }
+        guard value < 18_446_744_073_709_551_616.0 else { throw .outOfRange(range) }
+        return UInt64(value.rounded())
     }
 
     /// `256MiB`, `4GiB`, `1000`: the largest binary unit that divides exactly.

@@ -32,6 +32,19 @@ extension ChunkHub {
         return (list, summary.serversRegistered + summary.serversRegistering, chunks)
     }
 
+    /// The space of the chunkservers the registry knows (disks marked for removal included), as
+    /// STATFS and `mfs info` report it: cheap, no walk over the chunks.
+    func space() -> (total: UInt64, available: UInt64) {
+        let servers = state.withLock { $0.registry.serverStatuses() }
+        var (total, used): (UInt64, UInt64) = (0, 0)
+        for server in servers {
+            let serverTotal = server.space.totalBytes + server.space.markedTotalBytes
+            total += serverTotal
+            used += min(server.space.usedBytes + server.space.markedUsedBytes, serverTotal)
+        }
+        return (total, total - used)
+    }
+
     /// The registry's servers and totals as they are, for MooseFS's admin requests (`mfscli`).
     func registryStatus() -> (servers: [ServerStatus], summary: RegistrySummary) {
         let facts = self.facts

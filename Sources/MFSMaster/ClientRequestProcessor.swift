@@ -177,13 +177,16 @@ public struct ClientRequestProcessor: Sendable {
     }
 
     private func read(_ request: ClientRequest, session: ClientSession) throws(MasterError) -> MasterReply {
-        try service.read { (namespace: Namespace) throws(FSError) -> MasterReply in
+        // The chunkservers' space is read before the namespace's lock is taken, not under it.
+        var space: (total: UInt64, available: UInt64) = (0, 0)
+        if case .info = request, let chunks { space = chunks.space() }
+        return try service.read { (namespace: Namespace) throws(FSError) -> MasterReply in
             switch request {
             case .info(let id):
                 return .info(
                     id,
                     MasterInfo(
-                        totalBytes: 0, availableBytes: 0, inodeCount: UInt64(namespace.inodeCount),
+                        totalBytes: space.total, availableBytes: space.available, inodeCount: UInt64(namespace.inodeCount),
                         chunkCount: UInt64(namespace.chunkCount), metaVersion: namespace.version))
             case .lookup(let id, let who, let parent, let name):
                 return .lookup(id, try namespace.lookup(parent, name, as: session.effective(who)))

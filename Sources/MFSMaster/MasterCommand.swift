@@ -32,8 +32,12 @@ public enum MasterCommand {
         switch parse(arguments) {
         case .success(let parsed): options = parsed
         case .failure(let usage):
+            guard !usage.message.isEmpty else {  // --help: the usage alone, on the standard output
+                print(usageText, terminator: "")
+                return 0
+            }
             printError("mfsmaster: \(usage.message)\n\(usageText)")
-            return usage.message.isEmpty ? 0 : 2
+            return 2
         }
         if options.common.sample {
             print(MasterKeys.sample, terminator: "")

@@ -372,14 +372,16 @@ public final class MasterDaemon: Sendable {
 
     /// The status `/status` shows.
     public func status() -> MasterStatus {
-        let chunks = clients.processor.chunks?.status()
+        // Only an active master keeps a chunk registry (chunkservers register with it alone):
+        // elsewhere every chunk would count as missing, so the chunk side is left out.
+        let active = roles.role == .active
+        let chunks = active ? clients.processor.chunks?.status() : nil
         var status = service.status(
             role: "\(roles.role)", sessions: service.namespace.sessionIDs.count, chunkservers: chunks?.connected ?? 0,
             peers: service.replication.peers)
         status.chunkserverList = chunks?.servers
         status.chunks = chunks?.chunks
         // Only an active master acknowledges changes, so only it can be degraded.
-        let active = roles.role == .active
         let required = settings.replication.syncReplicas
         let heard = active ? service.replication.votersHeard(within: settings.peerSilenceMilliseconds) : nil
         status.replication = MasterStatus.Replication(

@@ -11,7 +11,7 @@ extension MasterKeys {
         "MATOCS_LISTEN_PORT", default: 9420, listening: true,
         doc: "The chunkserver port: MooseFS 3.0 chunkservers (and ours) register and take chunk commands on it.")
     public static let chunkserverTimeout = ConfigKey.duration(
-        "MATOCS_TIMEOUT", default: .seconds(10), range: .seconds(10)...(.seconds(65_535)),
+        "MATOCS_TIMEOUT", default: .seconds(10), range: .seconds(10)...(.seconds(65_535)), wholeSeconds: true,
         doc: "A chunkserver silent for this long is disconnected (its copies are forgotten until it registers again); "
             + "a chunkserver's own MASTER_TIMEOUT, when it sends one, wins. Idle links get a keep-alive every third of it.")
     public static let replicationsDelayInit = ConfigKey.duration(
@@ -43,7 +43,7 @@ extension MasterKeys {
     public static let deleteUnknownChunks = ConfigKey.boolean(
         "DELETE_UNKNOWN_CHUNKS", default: false,
         doc: "Delete copies of chunks this metadata does not know (another cluster's, or metadata older than the disks). "
-            + "Off: they are kept and counted in /status (MooseFS deletes them after 7 days).")
+            + "Off: they are kept, and logged (MooseFS deletes them after 7 days).")
 
     static let chunkKeys: [any SchemaKey] = [
         chunkserverListenHost, chunkserverListenPort, chunkserverTimeout, replicationsDelayInit, replicationsDelayDisconnect,

@@ -1,18 +1,13 @@
+import MFSConfig
+
 /// MooseFS 3.0.117's `mfsmaster.cfg` keys this master reads and does not use, with the reason
 /// each is logged with at start, so an existing MooseFS file loads unchanged (a key in neither
 /// this list nor the schema is still an error). MooseFS's keys this master does use keep their
 /// names and meanings in `MasterKeys`.
 extension MasterKeys {
     static let unusedMooseFSKeys: [String: String] = {
-        var reasons: [String: String] = [:]
+        var reasons = MooseFSProcessKeys.unused(by: "master")
         func note(_ keys: [String], _ reason: String) { for key in keys { reasons[key] = reason } }
-        note(["WORKING_USER", "WORKING_GROUP"], "the master runs as the user that starts it (systemd's User=, Group=)")
-        note(["SYSLOG_IDENT"], "the master logs to standard error (the journal names the unit)")
-        note(["LOCK_MEMORY"], "memory is not locked")
-        note(["LIMIT_GLIBC_MALLOC_ARENAS"], "glibc's malloc arenas are left at their default")
-        note(["DISABLE_OOM_KILLER"], "the OOM score is left to the service manager (systemd's OOMScoreAdjust=)")
-        note(["NICE_LEVEL"], "the priority is left to the service manager (systemd's Nice=)")
-        note(["FILE_UMASK"], "files are created with the process's umask")
         note(
             ["TOPOLOGY_FILENAME", "REPLICATIONS_RESPECT_TOPOLOGY", "CREATIONS_RESPECT_TOPOLOGY"],
             "there is no rack topology: copies are placed by free space")

@@ -44,10 +44,10 @@ public enum MasterKeys {
         "METADATA_CHECKSUM_INTERVAL", default: 10_000, range: 100...100_000_000,
         doc: "Every this many changes a CHECKSUM change records the namespace checksum for followers and restores to verify.")
     public static let sessionSustainTime = ConfigKey.duration(
-        "SESSION_SUSTAIN_TIME", default: .seconds(86_400), range: .seconds(1)...(.seconds(7 * 86_400)),
+        "SESSION_SUSTAIN_TIME", default: .seconds(86_400), range: .seconds(1)...(.seconds(7 * 86_400)), wholeSeconds: true,
         doc: "How long a disconnected client's session (and the files it holds open) is kept for it to come back.")
     public static let inodeReuseDelay = ConfigKey.duration(
-        "INODE_REUSE_DELAY", default: .seconds(86_400), range: .seconds(0)...(.seconds(30 * 86_400)),
+        "INODE_REUSE_DELAY", default: .seconds(86_400), range: .seconds(0)...(.seconds(30 * 86_400)), wholeSeconds: true,
         doc: "How long a freed inode number rests before reuse, so a stale client handle never reaches a new file. "
             + "Takes effect for a new cluster (it is stored in the metadata).")
     public static let requestMemory = ConfigKey.integer(
@@ -60,6 +60,7 @@ public enum MasterKeys {
         doc: "Client connections at once; more are closed at accept with a log line (mind the open-files limit).")
     public static let clientHelloTimeout = ConfigKey.duration(
         "MATOCL_HELLO_TIMEOUT", default: .seconds(ClientServerLimits.helloTimeoutSeconds), range: .seconds(1)...(.seconds(3_600)),
+        wholeSeconds: true,
         doc: "How long a new client connection has to say hello (and answer a password challenge) before it is closed.")
 
     public static let role = ConfigKey.choice(
@@ -79,12 +80,12 @@ public enum MasterKeys {
         "MATOML_LISTEN_PORT", default: 9419, listening: true, doc: "The peer port: metaloggers and followers follow this master on it.")
     public static let authCode = ConfigKey.string(
         "AUTH_CODE", default: "",
-        doc: "A secret that metaloggers and followers (as in MooseFS: chunkservers and metaloggers) must prove (HMAC "
-            + "challenge) on the peer port; the same on every host of the cluster. It grants no admin request "
-            + "(ADMIN_AUTH_CODE does). Empty: none.")
+        doc: "A secret that metaloggers and followers must prove on the peer port (an HMAC challenge), and chunkservers "
+            + "on the chunkserver port (MooseFS's MD5 challenge, as MooseFS's chunkservers answer it); the same on every "
+            + "host of the cluster. It grants no admin request (ADMIN_AUTH_CODE does). Empty: none.")
     public static let adminAuthCode = ConfigKey.string(
         "ADMIN_AUTH_CODE", default: "",
-        doc: "A secret that POST /promote, /demote and /dump from another host must prove (the X-MFS-Auth header: "
+        doc: "A secret that POST /promote, /demote, /dump and /remove-chunkserver/ID from another host must prove (the X-MFS-Auth header: "
             + "mfscli --admin-auth-code); it must differ from AUTH_CODE, which every chunkserver and metalogger holds. "
             + "Empty: those requests are allowed from this host only.")
     public static let syncReplicas = ConfigKey.integer(

@@ -286,11 +286,9 @@ extension MooseClientConnection {
 
     /// STATFS: space from the registered chunkservers, inodes from the namespace.
     func statfs() -> FuseReply.Statfs {
-        let servers = shared.processor.chunks?.status().servers ?? []
-        let total = servers.reduce(UInt64(0)) { $0 + $1.totalBytes }
-        let used = servers.reduce(UInt64(0)) { $0 + min($1.usedBytes, $1.totalBytes) }
+        let (total, available) = shared.processor.chunks?.space() ?? (0, 0)
         return FuseReply.Statfs(
-            totalSpace: total, availableSpace: total - used, freeSpace: total - used, trashSpace: 0, sustainedSpace: 0,
+            totalSpace: total, availableSpace: available, freeSpace: available, trashSpace: 0, sustainedSpace: 0,
             inodes: UInt32(clamping: shared.service.namespace.inodeCount))
     }
 }

@@ -21,8 +21,12 @@ public enum MetaloggerCommand {
         switch DaemonCommandLine.parse(arguments) {
         case .success(let parsed): options = parsed
         case .failure(let usage):
-            printError(usage.message.isEmpty ? usageText : "mfsmetalogger: \(usage.message)\n\(usageText)")
-            return usage.message.isEmpty ? 0 : 2
+            guard !usage.message.isEmpty else {  // --help: the usage alone, on the standard output
+                print(usageText, terminator: "")
+                return 0
+            }
+            printError("mfsmetalogger: \(usage.message)\n\(usageText)")
+            return 2
         }
         if options.sample {
             print(MetaloggerKeys.sample, terminator: "")
@@ -41,6 +45,7 @@ public enum MetaloggerCommand {
             return handler
         }
         let logger = Logger(label: "mfsmetalogger")
+        for setting in settings.ignoredSettings { logger.notice("\(setting)") }
         let daemon: MetaloggerDaemon
         do {
             daemon = try MetaloggerDaemon.start(settings, logger: logger)

@@ -32,7 +32,20 @@ public enum MetaloggerKeys {
             + "announcer's Master_Down_Interval and at least twice the masters' PEER_HEARTBEAT.")
 
     public static let schema = ConfigSchema(
-        dataPath, masterHost, masterPort, metaDownloadFrequency, backLogs, backMetaKeepPrevious, authCode, peerSilence)
+        keys: [dataPath, masterHost, masterPort, metaDownloadFrequency, backLogs, backMetaKeepPrevious, authCode, peerSilence],
+        unused: unusedMooseFSKeys)
+
+    /// MooseFS 3.0.117's `mfsmetalogger.cfg` keys this metalogger reads and does not use, with
+    /// the reason each is logged with at start, so an existing MooseFS file loads unchanged (a key
+    /// in neither this list nor the schema is still an error).
+    static let unusedMooseFSKeys: [String: String] = {
+        var reasons = MooseFSProcessKeys.unused(by: "metalogger")
+        func note(_ keys: [String], _ reason: String) { for key in keys { reasons[key] = reason } }
+        note(["BIND_HOST"], "the connection to the master goes out from the address the route gives")
+        note(["MASTER_RECONNECTION_DELAY"], "the metalogger tries the next address of MASTER_HOST after 0.1 s, the wait doubling up to 5 s")
+        note(["MASTER_TIMEOUT"], "PEER_SILENCE_TIMEOUT says when a silent master is left (0.3 s by default)")
+        return reasons
+    }()
 
     /// The text of `config/mfsmetalogger.cfg.sample`.
     public static var sample: String {
@@ -58,9 +71,12 @@ public struct MetaloggerSettings: Sendable {
     public var authCode: String?
     /// `PEER_SILENCE_TIMEOUT`.
     public var peerSilenceMilliseconds: Int64
+    /// MooseFS keys the file set that this metalogger does not use (logged at start).
+    public var ignoredSettings: [IgnoredSetting]
 
     public init(_ configuration: Configuration, file: String?) {
         configFile = file
+        ignoredSettings = configuration.ignored
         dataPath = configuration[MetaloggerKeys.dataPath]
         let port = configuration[MetaloggerKeys.masterPort]
         masters = configuration[MetaloggerKeys.masterHost].map { HostPort(host: $0.host, port: $0.port(or: port)) }

@@ -1,4 +1,5 @@
 import MFSChunkStore
+import MFSCore
 import Testing
 
 @Suite struct HardDriveConfigTests {

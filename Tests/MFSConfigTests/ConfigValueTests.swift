@@ -150,6 +150,26 @@ import Testing
         #expect(error.message == "SYNC_TIMEOUT = \"99ms\" is out of range 100ms...1h")
     }
 
+    /// A key the master keeps in seconds (MooseFS carries it so) refuses a part of a second
+    /// rather than cutting it off: `1500ms` is an error, `2000ms` is 2 s.
+    @Test func wholeSecondDurationsRefuseAPartOfASecond() {
+        let key = ConfigKey.duration(
+            "SESSION_SUSTAIN_TIME", default: .seconds(86_400), range: .seconds(1)...(.seconds(604_800)), wholeSeconds: true, doc: "d")
+        #expect(value(key, "2000ms") == .seconds(2))
+        #expect(value(key, "1") == .seconds(1))
+        #expect(value(key, "7d") == .seconds(604_800))
+        #expect(isBad(key, "1500ms"))
+        #expect(isBad(key, "999ms"))  // a part of a second is refused before the range is looked at
+        #expect(isOutOfRange(key, "0"))
+        #expect(isOutOfRange(key, "8d"))
+        guard case .failure(let error) = read(key, "1500ms") else {
+            Issue.record("1500ms was accepted")
+            return
+        }
+        #expect(error.message.hasSuffix("(not a whole number of seconds)"), "\(error.message)")
+        #expect(error.message.contains("a whole number of seconds, or with unit s, m, h or d"), "\(error.message)")
+    }
+
     @Test func malformedDurations() {
         for text in ["", "1.5", "-1", "5x", "s", "1 s", "1sec", "1hm"] {
             #expect(isBad(TestConfig.syncTimeout, text), "\(text)")
@@ -161,32 +181,39 @@ import Testing
         #expect(error.message.hasSuffix("(unknown unit \"x\")"))
     }
 
-    @Test func sizesTakeBinaryMultipliers() {
+    /// Sizes read as MooseFS 3.0's chunkserver reads HDD_LEAVE_SPACE_DEFAULT (`sizestrtod`), so a
+    /// MooseFS file means the same bytes here: `M` is 10^6, `Mi` 2^20, fractions allowed.
+    @Test func sizesReadAsMooseFSReadsThem() {
         let key = TestConfig.leaveSpace
         #expect(value(key, "0") == 0)
         #expect(value(key, "1000") == 1000)
         #expect(value(key, "1000B") == 1000)
-        #expect(value(key, "1k") == 1024)
-        #expect(value(key, "256M") == 256 << 20)
+        #expect(value(key, "1k") == 1000)
+        #expect(value(key, "1Ki") == 1024)
+        #expect(value(key, "256M") == 256_000_000)
+        #expect(value(key, "256MB") == 256_000_000)
         #expect(value(key, "256MiB") == 256 << 20)
-        #expect(value(key, "256mi") == 256 << 20)
+        #expect(value(key, "0.5GiB") == 512 << 20)
+        #expect(value(key, ".5G") == 500_000_000)
+        #expect(value(key, "1.5G") == 1_500_000_000)
         #expect(value(key, "4GiB") == 4 << 30)
-        #expect(value(key, "1T") == 1 << 40)
+        #expect(value(key, "1T") == 1_000_000_000_000)
         #expect(value(key, "1TiB") == 1 << 40)
-        #expect(isOutOfRange(key, "1025G"))
+        #expect(isOutOfRange(key, "1025Gi"))
         #expect(isOutOfRange(key, "99999999999999999999"))
-        #expect(isOutOfRange(key, "99999999999T"))
+        #expect(isOutOfRange(key, "99999999999Ti"))
     }
 
+    /// What MooseFS refuses: `K` without `i`, lower-case `m`, `g`, `t`, a `b`, signs, blanks.
     @Test func malformedSizes() {
-        for text in ["", "1.5G", "G", "5X", "256MB", "1kb", "1GiBs", "-1", "1 G"] {
+        for text in ["", "G", "5X", "1K", "256mi", "1kb", "1GiBs", "-1", "1 G", "1.2.3", "."] {
             #expect(isBad(TestConfig.leaveSpace, text), "\(text)")
         }
-        guard case .failure(let error) = read(TestConfig.leaveSpace, "256MB") else {
-            Issue.record("256MB was accepted")
+        guard case .failure(let error) = read(TestConfig.leaveSpace, "1K") else {
+            Issue.record("1K was accepted")
             return
         }
-        #expect(error.message.hasSuffix("(\"MB\" is ambiguous (1000 or 1024?); write MiB)"))
+        #expect(error.message.contains("powers of 1024"), "\(error.message)")
     }
 
     @Test func hostPortsWithAndWithoutPort() {

@@ -48,6 +48,10 @@ import Testing
         for (id, copies) in byChunk {
             #expect(copies.count == 2 && Set(copies.map(\.server)).count == 2, "chunk \(id): \(copies.map { ($0.server, $0.name) })")
         }
+        // `mfs info` gives the registered chunkservers' space, the total /status lists.
+        let info = try cluster.mfs(["info"])
+        let total = try #require(cluster.status().chunkserverList).reduce(UInt64(0)) { $0 + $1.totalBytes }
+        #expect(total > 0 && info.status == 0 && info.out.contains("total space:       \(total)\n"), "\(total): \(info)")
     }
 
     /// A chunkserver killed in the middle of a goal-2 write: the put either reports success

@@ -58,6 +58,46 @@ import Testing
         #expect(try settings("AUTH_CODE =\n").authCode == nil)
     }
 
+    /// MooseFS 3.0.117's own `mfsmetalogger.cfg`, every key of it set, loads: the keys this
+    /// metalogger uses keep their meaning, the others are accepted and named with a reason.
+    @Test func aMooseFSMetaloggerFileLoadsWithItsUnusedKeysNamed() throws {
+        let s = try settings(
+            """
+            WORKING_USER = mfs
+            WORKING_GROUP = mfs
+            SYSLOG_IDENT = mfsmetalogger
+            LOCK_MEMORY = 0
+            LIMIT_GLIBC_MALLOC_ARENAS = 4
+            DISABLE_OOM_KILLER = 1
+            NICE_LEVEL = -19
+            FILE_UMASK = 027
+            DATA_PATH = /var/lib/mfs
+            BACK_LOGS = 50
+            BACK_META_KEEP_PREVIOUS = 3
+            META_DOWNLOAD_FREQ = 24
+            MASTER_RECONNECTION_DELAY = 5
+            BIND_HOST = *
+            MASTER_HOST = mfsmaster
+            MASTER_PORT = 9419
+            MASTER_TIMEOUT = 10
+
+            """)
+        #expect(s.masters == [HostPort(host: "mfsmaster", port: 9419)] && s.metaDownloadFrequency == .seconds(86_400))
+        let ignored = s.ignoredSettings.map(\.key).sorted()
+        #expect(
+            ignored == [
+                "BIND_HOST", "DISABLE_OOM_KILLER", "FILE_UMASK", "LIMIT_GLIBC_MALLOC_ARENAS", "LOCK_MEMORY", "MASTER_RECONNECTION_DELAY",
+                "MASTER_TIMEOUT", "NICE_LEVEL", "SYSLOG_IDENT", "WORKING_GROUP", "WORKING_USER",
+            ])
+        let timeout = try #require(s.ignoredSettings.first { $0.key == "MASTER_TIMEOUT" })
+        #expect(
+            timeout.description.hasSuffix(
+                "MASTER_TIMEOUT = 10 is accepted and not used: PEER_SILENCE_TIMEOUT says when a silent master is left (0.3 s by default)"),
+            "\(timeout)")
+        // A key in neither list is still an error, with the closest known key suggested.
+        #expect(try error("MASTER_TIMEOUTS = 10\n").contains("MASTER_TIMEOUTS"))
+    }
+
     @Test func badValuesNameFileLineAndWhatIsWrong() throws {
         #expect(
             try error("MASTER_HOST =\n")
