@@ -7,7 +7,8 @@ import NIOCore
 import NIOPosix
 
 /// The chunkserver's side of port 9420: connects to the master (MASTER_HOST, a name, a VIP or a
-/// list tried in turn), registers, serves it until the connection is lost or refused, and
+/// list tried in turn: the next entry after any connection that did not end registered),
+/// registers, serves it until the connection is lost or refused, and
 /// connects again after a backoff that starts at `ChunkserverLimits.reconnectMinimum` and doubles
 /// to `reconnectMaximum` (reset by a registration), registering again with the full chunk list.
 /// A redirect (ACK atype 1) is followed at once.
@@ -30,7 +31,10 @@ struct MasterLink: Sendable {
             let outcome = await connectOnce(host: host, port: port)
             switch outcome.end {
             case .redirect(let ip, _): target = .redirected(host: ipv4Text(ip), port: port, fallback: index)
-            case .resolveAgain, .retry: target = .configured(index)
+            // A master this chunkserver was registered with is tried again first (a blip);
+            // one that ended the connection before the registration was done (a fenced master,
+            // a follower that knows no leader, anything else) gives way to the next of the list.
+            case .resolveAgain, .retry: target = .configured(outcome.registered ? index : (index + 1) % masters.count)
             case .refuseMaster: target = .configured((index + 1) % masters.count)
             case nil: target = .configured((index + 1) % masters.count)
             }

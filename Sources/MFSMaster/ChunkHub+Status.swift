@@ -32,12 +32,14 @@ extension ChunkHub {
         return (list, summary.serversRegistered + summary.serversRegistering, chunks)
     }
 
-    /// The space of the chunkservers the registry knows (disks marked for removal included), as
-    /// STATFS and `mfs info` report it: cheap, no walk over the chunks.
+    /// The space of the chunkservers connected now (disks marked for removal included; a
+    /// disconnected one's last report is left out), as STATFS and `mfs info` report it: cheap,
+    /// no walk over the chunks.
     func space() -> (total: UInt64, available: UInt64) {
         let servers = state.withLock { $0.registry.serverStatuses() }
         var (total, used): (UInt64, UInt64) = (0, 0)
         for server in servers {
+            if case .disconnected = server.phase { continue }
             let serverTotal = server.space.totalBytes + server.space.markedTotalBytes
             total += serverTotal
             used += min(server.space.usedBytes + server.space.markedUsedBytes, serverTotal)

@@ -57,6 +57,35 @@ import Testing
         #expect(server.log.contains(named), "\(server.log)")
     }
 
+    /// A MASTER_HOST list whose first master takes each connection and ends it before the
+    /// registration (as a fenced master does): the chunkserver goes on to the next entry and
+    /// registers there, instead of knocking at the first one for ever.
+    @Test func aMasterThatEndsTheConnectionBeforeTheRegistrationGivesWayToTheNextOfTheList() throws {
+        let closing = try #require(boundLoopbackSocket())
+        try #require(listen(closing.fd, 16) == 0)
+        let accepted = LockedCount()
+        let acceptor = Thread {
+            while true {
+                let connection = accept(closing.fd, nil, nil)
+                guard connection >= 0 else { return }  // the listener was shut down
+                accepted.add()
+                close(connection)
+            }
+        }
+        acceptor.start()
+        defer {
+            shutdown(closing.fd, Int32(SHUT_RDWR))
+            close(closing.fd)
+        }
+        let master = try TestMaster()
+        let server = try ChunkserverProcess(
+            masterPort: master.port, extra: ["MASTER_HOST = 127.0.0.1:\(closing.port), 127.0.0.1:\(master.port)"])
+        defer { server.remove(); master.stop() }
+        try server.start()
+        #expect(master.registered() != nil, "\(server.log)")
+        #expect(accepted.value >= 1, "the first master of the list was never tried")
+    }
+
     /// HDD_TEST_SPEED = 0 turns the background test off: the chunkserver says so, registers
     /// and stays up (a service that ends must not end the daemon).
     @Test func withTheBackgroundTestOffTheChunkserverRunsAndSaysSo() throws {
@@ -354,4 +383,12 @@ import Testing
         #expect(try DataClient(port: port).write(ChunkID(0x601), version: 1, offset: 0, bytes: small).allSatisfy { $0 == .ok })
         #expect(try DataClient(port: port).read(ChunkID(0x601), version: 1, offset: 0, size: small.count).get() == small)
     }
+}
+
+/// A count several threads add to.
+private final class LockedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

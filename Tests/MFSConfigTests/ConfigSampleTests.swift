@@ -72,7 +72,10 @@ import Testing
     @Test func everyKeyDocumentsItsForm() {
         let expected = Dictionary(uniqueKeysWithValues: TestConfig.schema.keys.map { ($0.name, $0.expected) })
         #expect(expected["SYNC_TIMEOUT"] == "a duration in 100ms...1h (a whole number with unit ms, s, m, h or d; no unit: seconds)")
-        #expect(expected["HDD_LEAVE_SPACE_DEFAULT"] == "a size in 0...1TiB (bytes, or with K, M, G or T: powers of 1024)")
+        #expect(
+            expected["HDD_LEAVE_SPACE_DEFAULT"]
+                == "a size in 0...1TiB (bytes, or with k, M, G, T: powers of 1000, or Ki, Mi, Gi, Ti: powers of 1024; "
+                + "a fraction and a final B allowed)")
         #expect(expected["PERSONALITY"] == "one of active, follower")
         #expect(expected["MATOCL_LISTEN_HOST"] == "a host name or IPv4 address, or * for any address")
     }

@@ -48,10 +48,17 @@ import Testing
         for (id, copies) in byChunk {
             #expect(copies.count == 2 && Set(copies.map(\.server)).count == 2, "chunk \(id): \(copies.map { ($0.server, $0.name) })")
         }
-        // `mfs info` gives the registered chunkservers' space, the total /status lists.
+        // `mfs info` gives the connected chunkservers' space, the total /status lists; a
+        // chunkserver that stopped no longer counts.
         let info = try cluster.mfs(["info"])
         let total = try #require(cluster.status().chunkserverList).reduce(UInt64(0)) { $0 + $1.totalBytes }
         #expect(total > 0 && info.status == 0 && info.out.contains("total space:       \(total)\n"), "\(total): \(info)")
+        #expect(cluster.servers[2].stop() == 0)
+        #expect(waitUntil(30) { (try? cluster.status().chunkserverList?.filter { $0.state == "disconnected" }.count) == 1 })
+        let connected = try #require(cluster.status().chunkserverList).filter { $0.state != "disconnected" }
+        let left = connected.reduce(UInt64(0)) { $0 + $1.totalBytes }
+        let after = try cluster.mfs(["info"])
+        #expect(connected.count == 2 && after.out.contains("total space:       \(left)\n"), "\(left): \(after)")
     }
 
     /// A chunkserver killed in the middle of a goal-2 write: the put either reports success
