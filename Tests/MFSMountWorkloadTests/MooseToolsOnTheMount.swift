@@ -3,7 +3,7 @@ import MFSTestSupport
 import Testing
 
 /// MooseFS's own tools (`mfscheckfile`, `mfsfileinfo`, `mfsdirinfo`, `mfsgetsclass -r`,
-/// `mfsfilepaths`, `mfslistsclass`, `mfsgeteattr`) on a mount of our master: they reach it
+/// `mfsfilepaths`, `mfslistsclass`, `mfsgeteattr`, `mfssetsclass`) on a mount of our master: they reach it
 /// through mfsmount's proxy, on the mount's session. Then a mount of a subdirectory, whose
 /// session reaches the files under it by inode.
 enum MooseToolsOnTheMount {
@@ -47,6 +47,15 @@ enum MooseToolsOnTheMount {
         #expect((1...9).allSatisfy { list.split(separator: "\n").contains(Substring("\($0)")) }, "mfslistsclass: \(list)")
         let eattr = lab.tool("mfsgeteattr \(top)/small")
         #expect(eattr.contains("small: -"), "mfsgeteattr: \(eattr)")
+        // mfssetsclass with one of the classes the master lists ("1"…"9": goals) changes the
+        // file's goal, which mfsgetsclass reads back; a class it does not have is refused.
+        let set = lab.tool("mfssetsclass 3 \(top)/small")
+        #expect(set.contains("small: storage class: '3'") || set.contains("small: goal: 3"), "mfssetsclass 3: \(set)")
+        let got = lab.tool("mfsgetsclass \(top)/small")
+        #expect(got.contains("small: 3") || got.contains("small: '3'"), "mfsgetsclass after mfssetsclass 3: \(got)")
+        let refused = lab.tool("mfssetsclass archive \(top)/small")
+        #expect(!refused.contains("storage class: 'archive'"), "mfssetsclass archive: \(refused)")
+        _ = lab.tool("mfssetsclass 2 \(top)/small")
 
         // A mount of /tools: its session is rooted there and reaches its files by inode.
         let sub = lab.lab.path("mnt-sub")
