@@ -99,6 +99,8 @@ import Testing
             try probe.run()
             probe.waitUntilExit()
             #expect(probe.terminationStatus != 0)
+        } else {
+            Issue.record("python3 is missing (scripts/test.sh installs it): the other process's lock was not tried")
         }
     }
 

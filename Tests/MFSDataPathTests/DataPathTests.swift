@@ -74,9 +74,17 @@ import Testing
         let errors = Pipe()
         put.standardError = errors
         try put.run()
-        // Kill a server once chunk data is flowing to it.
-        #expect(waitUntil(30) { cluster.chunkFiles().contains { $0.server == 0 && $0.bytes.count > 8192 } || !put.isRunning })
-        cluster.servers[0].kill()
+        // Kill a server once chunk data is flowing to it, while the write still runs (else the
+        // test would check nothing: a write that ended before the kill).
+        var victim: Int?
+        #expect(
+            waitUntil(30) {
+                victim = cluster.chunkFiles().first { $0.bytes.count > 8192 }?.server
+                return victim != nil || !put.isRunning
+            })
+        let killed = try #require(victim, "no chunk data reached a chunkserver")
+        #expect(put.isRunning, "the write ended before a chunkserver was killed")
+        cluster.servers[killed].kill()
         put.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         if put.terminationStatus == 0 {
@@ -93,7 +101,9 @@ import Testing
             #expect(got.count % (64 << 20) == 0 && got.count < sent.count, "a failed put left a length of \(got.count) bytes")
             #expect(got == sent.prefix(got.count), "the acknowledged part of a failed put reads back different")
         }
-        #expect(cluster.servers[1].isRunning && cluster.servers[2].isRunning && cluster.master.process?.isRunning == true)
+        #expect(
+            cluster.servers.indices.allSatisfy { $0 == killed || cluster.servers[$0].isRunning }
+                && cluster.master.process?.isRunning == true)
         // A new write goes on without the dead server.
         let small = try cluster.localFile("small", size: 100_000, seed: 4)
         #expect(try cluster.mfs(["put", "-q", "-g", "2", small, "/after"]).status == 0)

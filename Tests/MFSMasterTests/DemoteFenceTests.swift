@@ -11,8 +11,9 @@ import Testing
 
 /// DESIGN §7.6: once `POST /demote` has returned, no client receives OK for a change; a change
 /// not answered yet gets `notActive`. The hardest case is `CHANGELOG_SAVE_MODE = 0` with
-/// `SYNC_REPLICAS = 0`, where a reply waits for nothing: clients stream creates on several
-/// connections as fast as the master reads them, and the demote lands in the middle.
+/// `SYNC_REPLICAS = 0`, where a reply waits for nothing: a client streams creates on
+/// `connections` connections (one here) as fast as the master reads them, and the demote lands
+/// in the middle.
 @Suite(.serialized) struct DemoteFenceTests {
     static let rounds = Int(ProcessInfo.processInfo.environment["MFS_DEMOTE_ROUNDS"] ?? "") ?? 10
     static let connections = 1

@@ -44,8 +44,19 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let service = try newService(dir)
         defer { service.writer.close() }
+        // A change first, so "the last version" is one the changelog holds.
+        _ = try await service.change { (ns: inout Namespace) throws(FSError) in
+            let (_, record) = try ns.create(.root, try EntryName(validating: "f"), type: .file, mode: 0o644, as: .root, now: t0)
+            return ((), record)
+        }
         let last = service.namespace.version
+        let lines = try String(contentsOfFile: dir + "/changelog.0.mfs", encoding: .utf8)
+        let fsyncs = service.writer.status.fsyncs
         let (_, version) = try service.performMany { (_: inout Namespace) throws(FSError) -> (Int, [ChangelogRecord]) in (0, []) }
-        #expect(version == last)
+        // The version to wait for is the last change's; it is committed, and nothing was stored.
+        #expect(version == last && service.namespace.version == last)
+        #expect(await Self.committed(service, version) == nil)
+        #expect(try String(contentsOfFile: dir + "/changelog.0.mfs", encoding: .utf8) == lines)
+        #expect(service.writer.status.fsyncs == fsyncs)
     }
 }

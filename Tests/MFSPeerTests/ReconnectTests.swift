@@ -255,6 +255,10 @@ extension PeerLinkTests {
             #expect(run.warnings.count == 1)
             #expect(run.lastError == warning)
             #expect(!run.link.status.connected)
+            // And it keeps trying: a master that appears on the port is reached.
+            let master = FakeMaster(port: port) { c in c.note("reached") }
+            defer { master.stop() }
+            #expect(eventually(within: 8) { !master.connections.isEmpty }, "the link gave up after: \(run.warnings)")
         }
     }
 }

@@ -264,6 +264,13 @@ struct VRRPMasterTests {
         #expect(harness.receive(Fixture.advert(priority: 200)).isEmpty)
         #expect(harness.send(.shutdown).isEmpty)
         #expect(harness.state == .initialize)
+        // After a master's shutdown (it resigned): a higher or a lower peer's advert starts
+        // nothing, no timer and no role.
+        var stopped = Harness.servingMaster()
+        #expect(!stopped.send(.shutdown).isEmpty)
+        #expect(stopped.receive(Fixture.advert(priority: 200)).isEmpty)
+        #expect(stopped.receive(Fixture.advert(priority: 50)).isEmpty)
+        #expect(stopped.state == .initialize && stopped.armed.isEmpty)
     }
 
     // MARK: Priority changes (TRACK_MASTER)
