@@ -9,10 +9,13 @@ import Testing
         try h.join(1, [held(5, version: 3)])
         try h.join(2, [held(5, version: 2)])
         try h.activate()
-        let d = deletions(try h.tick())
+        let directives = try h.tick()
+        let d = deletions(directives)
         #expect(d.map(\.to) == [cs(2)])
         #expect(d.first?.reason == .staleVersion)
         // Version 0 (any): the server deletes whatever version it has.
+        let versions = sent(directives).compactMap { if case .delete(_, let version, _) = $0.command { version } else { nil } }
+        #expect(versions == [0])
         #expect(sent(try h.tick()).isEmpty)
     }
 

@@ -33,7 +33,12 @@ import Testing
         var ns = Namespace()
         for record in history.records[0..<10] { try ns.apply(record) }
         let late = try file("late.mfs", history.records[20..<30])
-        #expect(throws: RestoreError.self) { try Restorer.restore(ns, changelogs: [late]) }
+        #expect {
+            try Restorer.restore(ns, changelogs: [late])
+        } throws: { error in
+            guard case .gap(let from, let to, let next, _) = error as? RestoreError else { return false }
+            return from == MetaVersion(11) && to == MetaVersion(20) && next == "late.mfs"
+        }
     }
 
     @Test func twoDifferentLinesWithOneVersionInOneEpochConflict() throws {

@@ -216,7 +216,11 @@ private final class Feeder: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for record in all {
                 try writer.append(record)
-                group.addTask { try await writer.waitStored(record.version) }
+                group.addTask {
+                    try await writer.waitStored(record.version)
+                    // A waiter returns only once its own change is fsynced.
+                    #expect(writer.status.durableVersion >= record.version)
+                }
             }
             try await group.waitForAll()
         }
