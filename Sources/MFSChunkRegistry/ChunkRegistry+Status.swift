@@ -69,9 +69,21 @@ extension ChunkRegistry {
         }
     }
 
+    /// Bytes in all and used on the connected chunkservers, disks marked for removal included
+    /// (no walk over the chunks: STATFS asks for it).
+    public func space() -> (totalBytes: UInt64, usedBytes: UInt64) {
+        var (total, used): (UInt64, UInt64) = (0, 0)
+        for server in servers.values where server.isConnected {
+            total += server.space.totalBytes + server.space.markedTotalBytes
+            used += server.space.usedBytes + server.space.markedUsedBytes
+        }
+        return (total, used)
+    }
+
     /// The totals. Walks every chunk the namespace holds: for status requests, not the event path.
     public func summary(facts: some ChunkFacts) -> RegistrySummary {
         var summary = RegistrySummary()
+        (summary.totalBytes, summary.usedBytes) = space()
         for server in servers.values {
             switch server.phase {
             case .registered: summary.serversRegistered += 1
@@ -79,8 +91,6 @@ extension ChunkRegistry {
             case .disconnected: summary.serversDisconnected += 1
             }
             guard server.isConnected else { continue }
-            summary.totalBytes += server.space.totalBytes + server.space.markedTotalBytes
-            summary.usedBytes += server.space.usedBytes + server.space.markedUsedBytes
             summary.replicationsInFlight += server.replicationsIn
             summary.deletionsInFlight += server.deletionsInFlight
         }

@@ -2,17 +2,22 @@
 /// uses (the service manager owns them), with the reason each is logged with at start when a file
 /// sets it: a MooseFS file then loads unchanged (`ConfigSchema`'s unused keys).
 public enum MooseFSProcessKeys {
-    /// Key to reason, naming `daemon` ("master", "metalogger").
-    public static func unused(by daemon: String) -> [String: String] {
+    /// Key to reason: the process keys, naming `daemon` ("master", "metalogger"), then the
+    /// daemon's own unused keys (`others`: keys and the reason they share).
+    public static func unused(by daemon: String, _ others: [(keys: [String], reason: String)]) -> [String: String] {
+        let process: [(keys: [String], reason: String)] = [
+            (["WORKING_USER", "WORKING_GROUP"], "the \(daemon) runs as the user that starts it (systemd's User=, Group=)"),
+            (["SYSLOG_IDENT"], "the \(daemon) logs to standard error (the journal names the unit)"),
+            (["LOCK_MEMORY"], "memory is not locked"),
+            (["LIMIT_GLIBC_MALLOC_ARENAS"], "glibc's malloc arenas are left at their default"),
+            (["DISABLE_OOM_KILLER"], "the OOM score is left to the service manager (systemd's OOMScoreAdjust=)"),
+            (["NICE_LEVEL"], "the priority is left to the service manager (systemd's Nice=)"),
+            (["FILE_UMASK"], "files are created with the process's umask"),
+        ]
         var reasons: [String: String] = [:]
-        func note(_ keys: [String], _ reason: String) { for key in keys { reasons[key] = reason } }
-        note(["WORKING_USER", "WORKING_GROUP"], "the \(daemon) runs as the user that starts it (systemd's User=, Group=)")
-        note(["SYSLOG_IDENT"], "the \(daemon) logs to standard error (the journal names the unit)")
-        note(["LOCK_MEMORY"], "memory is not locked")
-        note(["LIMIT_GLIBC_MALLOC_ARENAS"], "glibc's malloc arenas are left at their default")
-        note(["DISABLE_OOM_KILLER"], "the OOM score is left to the service manager (systemd's OOMScoreAdjust=)")
-        note(["NICE_LEVEL"], "the priority is left to the service manager (systemd's Nice=)")
-        note(["FILE_UMASK"], "files are created with the process's umask")
+        for (keys, reason) in process + others {
+            for key in keys { reasons[key] = reason }
+        }
         return reasons
     }
 }

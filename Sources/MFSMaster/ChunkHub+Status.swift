@@ -36,15 +36,8 @@ extension ChunkHub {
     /// disconnected one's last report is left out), as STATFS and `mfs info` report it: cheap,
     /// no walk over the chunks.
     func space() -> (total: UInt64, available: UInt64) {
-        let servers = state.withLock { $0.registry.serverStatuses() }
-        var (total, used): (UInt64, UInt64) = (0, 0)
-        for server in servers {
-            if case .disconnected = server.phase { continue }
-            let serverTotal = server.space.totalBytes + server.space.markedTotalBytes
-            total += serverTotal
-            used += min(server.space.usedBytes + server.space.markedUsedBytes, serverTotal)
-        }
-        return (total, total - used)
+        let (total, used) = state.withLock { $0.registry.space() }
+        return (total, total - min(used, total))
     }
 
     /// The registry's servers and totals as they are, for MooseFS's admin requests (`mfscli`).

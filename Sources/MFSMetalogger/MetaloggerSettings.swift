@@ -38,14 +38,16 @@ public enum MetaloggerKeys {
     /// MooseFS 3.0.117's `mfsmetalogger.cfg` keys this metalogger reads and does not use, with
     /// the reason each is logged with at start, so an existing MooseFS file loads unchanged (a key
     /// in neither this list nor the schema is still an error).
-    static let unusedMooseFSKeys: [String: String] = {
-        var reasons = MooseFSProcessKeys.unused(by: "metalogger")
-        func note(_ keys: [String], _ reason: String) { for key in keys { reasons[key] = reason } }
-        note(["BIND_HOST"], "the connection to the master goes out from the address the route gives")
-        note(["MASTER_RECONNECTION_DELAY"], "the metalogger tries the next address of MASTER_HOST after 0.1 s, the wait doubling up to 5 s")
-        note(["MASTER_TIMEOUT"], "PEER_SILENCE_TIMEOUT says when a silent master is left (0.3 s by default)")
-        return reasons
-    }()
+    static let unusedMooseFSKeys = MooseFSProcessKeys.unused(
+        by: "metalogger",
+        [
+            (["BIND_HOST"], "the connection to the master goes out from the address the route gives"),
+            (
+                ["MASTER_RECONNECTION_DELAY"],
+                "the metalogger tries the next address of MASTER_HOST after 0.1 s, the wait doubling up to 5 s"
+            ),
+            (["MASTER_TIMEOUT"], "PEER_SILENCE_TIMEOUT says when a silent master is left (0.3 s by default)"),
+        ])
 
     /// The text of `config/mfsmetalogger.cfg.sample`.
     public static var sample: String {

@@ -63,12 +63,12 @@ import Testing
     @Test func aMasterThatEndsTheConnectionBeforeTheRegistrationGivesWayToTheNextOfTheList() throws {
         let closing = try #require(boundLoopbackSocket())
         try #require(listen(closing.fd, 16) == 0)
-        let accepted = LockedCount()
+        let accepted = LockedValue(0)
         let acceptor = Thread {
             while true {
                 let connection = accept(closing.fd, nil, nil)
                 guard connection >= 0 else { return }  // the listener was shut down
-                accepted.add()
+                accepted.update { $0 += 1 }
                 close(connection)
             }
         }
@@ -383,12 +383,4 @@ import Testing
         #expect(try DataClient(port: port).write(ChunkID(0x601), version: 1, offset: 0, bytes: small).allSatisfy { $0 == .ok })
         #expect(try DataClient(port: port).read(ChunkID(0x601), version: 1, offset: 0, size: small.count).get() == small)
     }
-}
-
-/// A count several threads add to.
-private final class LockedCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
 }

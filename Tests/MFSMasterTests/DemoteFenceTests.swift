@@ -99,12 +99,3 @@ import Testing
         #expect(raced > 0, "the demote never landed among the creates: the test proved nothing")
     }
 }
-
-/// A value shared between threads.
-final class LockedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.withLock { stored } }
-    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
-}
