@@ -110,6 +110,9 @@ public struct VRRPPacket: Hashable, Sendable {
         // An interval of 0 cannot be learned (§6.4.2 would set Master_Down_Interval to Skew_Time
         // alone and every backup would take over at once), so it is refused.
         guard interval > 0 else { throw .zeroAdvertisementInterval }
+        // §5.2.3: VRIDs are 1…255. A packet with 0 names no virtual router, and a packet this
+        // decoder returns can always be encoded again.
+        guard bytes[1] != 0 else { throw .zeroVirtualRouterID }
         return VRRPPacket(
             virtualRouterID: bytes[1], priority: bytes[2], maximumAdvertisementIntervalCentiseconds: interval,
             addresses: addresses(in: bytes, count: count))

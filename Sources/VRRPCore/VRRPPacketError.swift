@@ -15,6 +15,8 @@ public enum VRRPPacketError: Error, Hashable, Sendable, CustomStringConvertible 
     case badChecksum(received: UInt16, computed: UInt16)
     /// Max Adver Int is 0, which no router may run with.
     case zeroAdvertisementInterval
+    /// Virtual Rtr ID is 0; the range is 1…255 (§5.2.3).
+    case zeroVirtualRouterID
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum VRRPPacketError: Error, Hashable, Sendable, CustomStringConvertible 
         case .badChecksum(let received, let computed):
             "bad checksum 0x\(hex(received)), expected 0x\(hex(computed))"
         case .zeroAdvertisementInterval: "advertisement interval 0"
+        case .zeroVirtualRouterID: "virtual router ID 0, the range is 1…255"
         }
     }
 }

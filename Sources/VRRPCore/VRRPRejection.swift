@@ -5,7 +5,8 @@ public enum VRRPRejection: Hashable, Sendable, CustomStringConvertible {
     case malformedDatagram(IPv4DatagramError)
     /// TTL is not 255, so the packet may come from off-link (§5.1.1.3, §7.1).
     case ttlNot255(UInt8)
-    /// The VRRP message failed a check of §7.1 (version, type, length, count, checksum).
+    /// The VRRP message failed a check of §7.1 (version, type, length, count, checksum) or
+    /// carries a value no router sends (VRID 0, interval 0).
     case malformedPacket(VRRPPacketError)
     /// Another virtual router's advertisement (§7.1). Expected when several virtual routers
     /// share the LAN: count it, do not log it.
@@ -27,6 +28,7 @@ public enum VRRPRejection: Hashable, Sendable, CustomStringConvertible {
             case .noAddresses, .addressCountMismatch: "length"
             case .badChecksum: "checksum"
             case .zeroAdvertisementInterval: "interval"
+            case .zeroVirtualRouterID: "vrid_zero"
             }
         case .wrongVirtualRouterID: "vrid"
         case .ownAdvertisement: "own"

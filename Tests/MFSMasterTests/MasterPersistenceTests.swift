@@ -101,6 +101,11 @@ import Testing
         let (a, b) = try await (first, second)
         #expect(a == service.namespace.version && b == a)
         service.writer.close()
+        // Two dumps ran, one after the other: each rotated the changelog once, so the creates'
+        // changelog moved to .2 and the one between the dumps (no change in it) to .1.
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(names.isSuperset(of: ["changelog.0.mfs", "changelog.1.mfs", "changelog.2.mfs"]))
+        #expect(!names.contains("changelog.3.mfs"), "\(names.sorted())")
     }
 
     /// Dumps that keep failing (more of them than BACK_LOGS) never cost a change: the rotations

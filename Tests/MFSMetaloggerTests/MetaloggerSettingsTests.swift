@@ -166,18 +166,19 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MasterProcess.binaryPath("mfsmetalogger"))
         process.arguments = ["-c", dir.file("ml.cfg")]
-        let err = Pipe()
-        process.standardError = err
+        FileManager.default.createFile(atPath: dir.file("err.log"), contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err.log")))
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // Until it tried the master at least once (and failed: nothing listens on port 1).
+        let readLog = { (try? String(contentsOfFile: dir.file("err.log"), encoding: .utf8)) ?? "" }
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !FileManager.default.fileExists(atPath: dir.file("data/.mfsmetalogger.lock")) { usleep(20_000) }
-        usleep(500_000)
+        while Date() < deadline, !readLog().contains("cannot connect to 127.0.0.1:1") { usleep(20_000) }
+        #expect(readLog().contains("cannot connect to 127.0.0.1:1"), "\(readLog())")
         #expect(process.isRunning)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = readLog()
         #expect(process.terminationStatus == 0, "\(log)")
         #expect(log.contains("SIGTERM") && log.contains("stopped"))
         _ = masterLock

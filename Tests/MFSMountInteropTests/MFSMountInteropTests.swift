@@ -29,19 +29,37 @@ import Testing
         guard registered else { return }
         lab.mark("2 chunkservers registered")
         try lab.write("workload.sh", workload(lab, master: master))
-        // POSIX record locks (lockf): one process holds bytes 0..<10, another tries, then waits.
+        // POSIX record locks (lockf): one process holds bytes 0..<10 (and says so with a marker
+        // file), another tries, then waits while the holder lets go (when a second marker appears).
+        let (held, release) = (lab.path("posix.held"), lab.path("posix.release"))
         try lab.write(
-            "hold.py", "import fcntl, os, time\nfd = os.open('d/lock', os.O_RDWR)\nfcntl.lockf(fd, fcntl.LOCK_EX, 10)\ntime.sleep(2)\n")
+            "hold.py",
+            """
+            import fcntl, os, time
+            fd = os.open('d/lock', os.O_RDWR)
+            fcntl.lockf(fd, fcntl.LOCK_EX, 10)
+            open('\(held)', 'w').close()
+            for _ in range(400):
+                if os.path.exists('\(release)'):
+                    break
+                time.sleep(0.05)
+
+            """)
         try lab.write(
             "contend.py",
             """
-            import fcntl, os
+            import fcntl, os, subprocess, time
+            for _ in range(400):
+                if os.path.exists('\(held)'):
+                    break
+                time.sleep(0.05)
             fd = os.open('d/lock', os.O_RDWR)
             try:
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10)
                 print('@posixtry granted')
             except OSError:
                 print('@posixtry refused')
+            subprocess.Popen(['sh', '-c', 'sleep 0.2; touch \(release)'])
             fcntl.lockf(fd, fcntl.LOCK_EX, 10)
             print('@posixwait got')
 
@@ -107,13 +125,13 @@ import Testing
             rm d/r2 d/r3; [ ! -e d/r2 ] && echo "@unlinked yes"
             mkdir d/e; rmdir d/e; [ ! -e d/e ] && echo "@rmdir yes"
             touch d/lock
-            flock -x d/lock -c 'sleep 2' &
-            sleep 0.5
+            flock -x d/lock -c 'touch \(lab.path("flock.held")); for i in $(seq 400); do [ -e \(lab.path("flock.release")) ] && break; sleep 0.05; done' &
+            for i in $(seq 400); do [ -e \(lab.path("flock.held")) ] && break; sleep 0.05; done
             if flock -n d/lock -c true; then echo "@flocktry granted"; else echo "@flocktry refused"; fi
+            (sleep 0.2; touch \(lab.path("flock.release"))) &
             flock -x d/lock -c 'echo "@flockwait got"'
             wait
             python3 \(lab.path("hold.py")) &
-            sleep 0.5
             python3 \(lab.path("contend.py"))
             wait
             echo "@enoent $(cat d/nothing 2>&1 || true)"

@@ -109,6 +109,19 @@ struct VRRPPacketTests {
         }
     }
 
+    /// A VRID of 0 names no virtual router (§5.2.3): refused as malformed (and logged), never
+    /// decoded into a packet that could not be encoded again.
+    @Test func zeroVirtualRouterIDIsRefused() {
+        var bytes = Self.golden
+        bytes[1] = 0
+        #expect(throws: VRRPPacketError.zeroVirtualRouterID) {
+            try decode(withChecksum(bytes, source: Self.source, destination: Self.destination))
+        }
+        let rejection = VRRPRejection.malformedPacket(.zeroVirtualRouterID)
+        #expect(rejection.label == "vrid_zero" && rejection.shouldLog)
+        #expect(rejection.description == "virtual router ID 0, the range is 1…255 (RFC 5798 §7.1)")
+    }
+
     @Test func reservedBitsAreIgnoredOnReceipt() throws {
         var bytes = Self.golden
         bytes[4] = 0xF0  // RFC 5798 §5.2.6: "MUST be ignored on receipt"
