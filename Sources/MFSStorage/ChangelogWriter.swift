@@ -527,6 +527,14 @@ public final class ChangelogWriter: @unchecked Sendable {
         while worker?.isFinished == false { usleep(1_000) }
     }
 
+    /// Whether the writer thread waits with nothing queued (for tests that must start from a
+    /// sleeping writer).
+    var isIdle: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return sleeping && pending.isEmpty && !batchOut
+    }
+
     /// The writer thread: takes everything queued, writes it, fsyncs in mode 2 (and before a
     /// rotation or close), wakes the waiters it covers. Changes that arrive during an fsync wait
     /// for the next one: that is the group commit.

@@ -37,3 +37,24 @@ public final class OccupiedPort {
 
     deinit { close(fd) }
 }
+
+/// A free TCP port on loopback, for configurations that must name each other's ports before
+/// either master starts: a random one below the kernel's ephemeral range (32768 up, where
+/// every `connect` and `bind` to port 0 of the parallel tests takes its ports, so one of those
+/// could take it between this check and the master's bind; that failed a test once), checked
+/// by binding it and releasing it.
+public func freePort() -> Int {
+    for _ in 0..<200 {
+        let port = Int.random(in: 20_000..<32_768)
+        if bindLoopback(port) != nil { return port }
+    }
+    return bindLoopback(0) ?? 0
+}
+
+/// Binds 127.0.0.1:`port` (0: the kernel picks one) and releases it: the port, or nil when
+/// it was taken.
+private func bindLoopback(_ port: Int) -> Int? {
+    guard let (fd, bound) = boundLoopbackSocket(port) else { return nil }
+    close(fd)
+    return bound
+}

@@ -33,7 +33,10 @@ extension NamespaceTests {
     @Test func trackMasterMovesTheVIPWhenTheMasterTurnsUnhealthyOrDies() throws {
         try withLab { lab in
             try startFakeMaster(lab)
-            usleep(300_000)  // python's start
+            let answering = waitUntil(20) {
+                Lab.shell("ip netns exec \(lab.host("A").namespace) python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 9428), 1)' 2>&1").status == 0
+            }
+            try #require(answering, "the fake master never answered on 127.0.0.1:9428 in A")
             try lab.startAnnouncer(
                 "A", priority: 200,
                 extra: ["TRACK_MASTER": "1", "TRACK_MASTER_INTERVAL_MS": "100", "TRACK_MASTER_FALL": "1", "TRACK_MASTER_RISE": "1"])

@@ -112,7 +112,7 @@ import Testing
         #expect(strict.registered(within: 1) == nil && wrong.isRunning)
     }
 
-    @Test func reregistersWithTheChunkListWithinASecondAfterTheMasterDropsIt() throws {
+    @Test func reregistersWithTheChunkListAtOnceAfterTheMasterDropsIt() throws {
         let (master, server, link) = try registered()
         defer { server.remove(); master.stop() }
         #expect(create(link, 0x51) == .ok && create(link, 0x52, version: 3) == .ok)
@@ -123,7 +123,9 @@ import Testing
         let chunks = again.snapshot { $0.chunks }
         #expect(Set(chunks.map(\.chunkID)) == [ChunkID(0x51), ChunkID(0x52)])
         #expect(chunks.first { $0.chunkID == ChunkID(0x52) }?.version == WireVersion(3))
-        #expect(took < 1, "registered again after \(took) s")
+        // The first retry comes after tens of milliseconds (MooseFS's chunkserver waits 5 s);
+        // 2.5 s leaves room for a busy host and still tells the two apart.
+        #expect(took < 2.5, "registered again after \(took) s")
         print("chunkserver re-registered \(Int(took * 1000)) ms after the master dropped it")
     }
 

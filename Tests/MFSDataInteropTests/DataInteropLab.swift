@@ -112,7 +112,8 @@ final class DataInteropLab: @unchecked Sendable {
         kill(process.processIdentifier, SIGTERM)
         if !waitUntil(30, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        _ = waitUntil(10) { self.registeredCount() == self.chunkservers.count }
+        let gone = waitUntil(10) { self.registeredCount() == self.chunkservers.count }
+        #expect(gone, "the master still lists the chunkserver stopped on \(host): \(String(describing: status()?.chunkserverList))")
     }
 
     /// Waits until exactly `count` chunkservers are registered with space; false after

@@ -102,7 +102,8 @@ extension FailoverTests {
         print("partition: heal → A follows B and B alone holds the virtual IP: \(Int((monotonicNanoseconds() - healed) / 1_000_000)) ms")
         // B keeps the address and the writes (no flapping back to A), and C, writing through
         // the address, does not notice the heal: the address never moved (it paused for
-        // about a second while it went to A and back, before these rules).
+        // about a second while it went to A and back, before these rules; 0.8 s is allowed, as
+        // a busy host can hold one create that long).
         usleep(1_000_000)
         #expect(cluster.holdsVIP("B") && !cluster.holdsVIP("A") && cluster.status("B")?.role == "active")
         // The address stayed with B throughout: its announcer did not yield to A and take over
@@ -114,7 +115,7 @@ extension FailoverTests {
         print("partition: C's longest pause between acknowledged creates after the heal: \(gap / 1_000_000) ms")
         let tail = ((try? String(contentsOfFile: viaVIP.log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(20)
         #expect(
-            afterHeal.last.map { $0 > monotonicNanoseconds() - 500_000_000 } == true && gap < 500_000_000,
+            afterHeal.last.map { $0 > monotonicNanoseconds() - 800_000_000 } == true && gap < 800_000_000,
             "C's creates paused \(gap / 1_000_000) ms after the heal; its probe's last lines:\n\(tail.joined(separator: "\n"))\n\(cluster.logs(lines: 40))"
         )
         viaVIP.stop()

@@ -234,8 +234,8 @@ import Testing
         let follower = try MasterProcess.follower(of: active.peerPort, extra: ["AUTH_CODE": "wrong"])
         // A new follower downloads before it listens: it never does with a wrong code.
         #expect(throws: MasterProcess.StartFailed.self) { try follower.startWithin(seconds: 3) }
-        #expect(follower.log.contains("wrong AUTH_CODE"), "\(follower.log.suffix(1_000))")
-        #expect(active.log.contains("wrong AUTH_CODE"))
+        #expect(eventually { follower.log.contains("wrong AUTH_CODE") }, "\(follower.log.suffix(1_000))")
+        #expect(eventually { active.log.contains("wrong AUTH_CODE") })
         let good = try MasterProcess.follower(of: active.peerPort, extra: ["AUTH_CODE": "right"])
         try good.start()
         #expect(try Self.caughtUp(good, active))

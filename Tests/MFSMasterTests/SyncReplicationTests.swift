@@ -104,8 +104,11 @@ import Testing
         try active.start()
         #expect(try active.status().replication?.degraded == nil, "without degrade the master never runs degraded")
         // Opening the session is a change too: it waits, like the creates after it.
+        let before = try active.status().version
         let box = LockedCreator.start(port: active.clientPort, prefix: "w", window: 4, limit: 4)
-        usleep(1_000_000)
+        // The session's change is in the master's changelog, and stays unanswered.
+        #expect(eventually { ((try? active.status().version) ?? 0) > before }, "the session's change never reached the master")
+        usleep(300_000)
         #expect(box.get() == nil, "a session was acknowledged without any peer")
         let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
         try metalogger.start()

@@ -2,6 +2,7 @@ import Foundation
 import MFSCore
 import MFSPeer
 import MFSWire
+import MFSTestSupport
 import Testing
 
 /// Cases 8 and 11: silence, reconnects, what is logged across them, and stopping.
@@ -82,7 +83,7 @@ extension PeerLinkTests {
         /// and, being idle, sends heartbeats only (as often as the timeout asks): the link must
         /// stay with it.
         @Test func idleMasterAfterAnOutageIsKept() throws {
-            let port = Self.freePort()
+            let port = freePort()
             let run = LinkRun(endpoints: [("127.0.0.1", port)], silence: 1)
             #expect(run.warning(containing: "Connection refused") != nil)
             usleep(1_300_000)
@@ -103,12 +104,6 @@ extension PeerLinkTests {
         }
 
         /// A loopback port that nothing listens on (for now).
-        static func freePort() -> Int {
-            let placeholder = FakeMaster { _ in }
-            placeholder.stop()
-            return placeholder.port
-        }
-
         /// Case 11: the same failure at every retry is logged once.
         @Test func sameErrorAtEveryRetryIsLoggedOnce() throws {
             let master = FakeMaster { c in try c.hello(Fixture.reply(role: .follower)) }
@@ -246,7 +241,7 @@ extension PeerLinkTests {
 
         /// Nothing listens: the link says it cannot connect, once, and keeps trying.
         @Test func unreachableMasterIsRetried() throws {
-            let port = Self.freePort()
+            let port = freePort()
             let run = LinkRun(endpoints: [("127.0.0.1", port)])
             defer { run.stop() }
             let warning = run.warning(containing: "cannot connect")

@@ -69,6 +69,13 @@ private final class Feeder: Sendable {
     }
 }
 
+/// Waits until the writer thread sleeps with nothing queued (20 s at most).
+private func untilIdle(_ writer: ChangelogWriter) async throws {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while !writer.isIdle, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+    try #require(writer.isIdle, "the changelog writer never went back to sleep")
+}
+
 @Suite struct ChangelogWriterTests {
     /// Changes appended while wake-ups are held (a MooseFS create: its node and its open) go out
     /// in one batch with one fsync, though the writer slept when the first came.
@@ -80,7 +87,7 @@ private final class Feeder: Sendable {
         let all = records(3)
         try writer.append(all[0])
         try await writer.waitStored(all[0].version)
-        try await Task.sleep(for: .milliseconds(50))  // the writer is asleep again
+        try await untilIdle(writer)  // the writer is asleep again
         let before = writer.status.fsyncs
         try writer.holdingWakeUps { () throws(ChangelogWriteError) in
             try writer.append(all[1])
@@ -106,7 +113,7 @@ private final class Feeder: Sendable {
         let all = records(4)
         try writer.append(all[0])
         try writer.sync()
-        try await Task.sleep(for: .milliseconds(50))  // the writer is asleep again
+        try await untilIdle(writer)  // the writer is asleep again
         let before = writer.status
         let caller = pthread_self()
         let answeredOn = Mutex<[pthread_t]>([])
