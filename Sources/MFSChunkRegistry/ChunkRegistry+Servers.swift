@@ -22,9 +22,7 @@ extension ChunkRegistry {
             servers[oldest.0] = nil
         }
         let space = registration.space
-        guard space.usedBytes <= space.totalBytes, space.markedUsedBytes <= space.markedTotalBytes else {
-            throw .spaceOutOfRange(space)
-        }
+        guard space.isPlausible else { throw .spaceOutOfRange(space) }
         servers[id] = ServerEntry(
             id: id, address: address, labels: registration.labels & RegistryLimits.labelMask, space: space, phase: .registering)
     }

@@ -70,14 +70,20 @@ extension ChunkRegistry {
     }
 
     /// Bytes in all and used on the connected chunkservers, disks marked for removal included
-    /// (no walk over the chunks: STATFS asks for it).
+    /// (no walk over the chunks: STATFS asks for it). Each sum stops at `UInt64.max`, which
+    /// thousands of servers near `RegistryLimits.maxServerBytes` could pass.
     public func space() -> (totalBytes: UInt64, usedBytes: UInt64) {
         var (total, used): (UInt64, UInt64) = (0, 0)
         for server in servers.values where server.isConnected {
-            total += server.space.totalBytes + server.space.markedTotalBytes
-            used += server.space.usedBytes + server.space.markedUsedBytes
+            total = Self.saturatingSum(total, server.space.totalBytes + server.space.markedTotalBytes)
+            used = Self.saturatingSum(used, server.space.usedBytes + server.space.markedUsedBytes)
         }
         return (total, used)
+    }
+
+    private static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// The totals. Walks every chunk the namespace holds: for status requests, not the event path.

@@ -72,9 +72,7 @@ public struct ChunkRegistry: Sendable {
             return []
         case .space(let id, let space):
             try connected(id)
-            guard space.usedBytes <= space.totalBytes, space.markedUsedBytes <= space.markedTotalBytes else {
-                throw .spaceOutOfRange(space)
-            }
+            guard space.isPlausible else { throw .spaceOutOfRange(space) }
             servers[id]!.space = space
             servers[id]!.placedSinceSpaceReport = 0
             return []

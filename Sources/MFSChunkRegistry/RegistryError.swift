@@ -18,7 +18,7 @@ public enum RegistryError: Error, Equatable, Sendable {
     case tooManyServers
     /// A report of more than `RegistryLimits.maxChunksPerReport` chunks.
     case tooManyChunks(Int)
-    /// Used space above total space.
+    /// Used space above total space, or more than `RegistryLimits.maxServerBytes` in all.
     case spaceOutOfRange(ServerSpace)
     /// A CHUNKS batch or END from a server that already completed its registration.
     case notRegistering(ChunkserverID)

@@ -24,6 +24,13 @@ public struct ServerSpace: Equatable, Sendable {
 
     public static let zero = ServerSpace(usedBytes: 0, totalBytes: 0)
 
+    /// Used within total, on normal and marked disks, and the totals together within
+    /// `RegistryLimits.maxServerBytes`.
+    var isPlausible: Bool {
+        usedBytes <= totalBytes && markedUsedBytes <= markedTotalBytes && totalBytes <= RegistryLimits.maxServerBytes
+            && markedTotalBytes <= RegistryLimits.maxServerBytes - totalBytes
+    }
+
     /// Free bytes on normal disks (new chunks never go to disks marked for removal).
     public var freeBytes: UInt64 { totalBytes - usedBytes }
 }

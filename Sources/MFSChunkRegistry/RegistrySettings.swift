@@ -86,6 +86,10 @@ public enum RegistryLimits {
     /// Chunk versions are below this: on the wire bit 31 of a version is the "on a disk marked
     /// for removal" flag.
     public static let versionLimit: UInt32 = 1 << 31
+    /// Bytes one chunkserver may report in all (its disks, marked ones included): 16 PiB, far
+    /// above any real server. A server's figures never wrap when added; the sums over all
+    /// servers stop at `UInt64.max` (`ChunkRegistry.space`).
+    public static let maxServerBytes: UInt64 = 1 << 54
     /// Labels are letters A…Z, one bit each.
     public static let labelMask: UInt32 = (1 << 26) - 1
 }

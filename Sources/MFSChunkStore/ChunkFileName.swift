@@ -26,6 +26,8 @@ public struct ChunkFileName: Hashable, Sendable, CustomStringConvertible {
         guard let id = Self.hexValue(bytes[6..<22]), let version = Self.hexValue(bytes[23..<31]) else {
             throw .notUppercaseHex(name)
         }
+        // Bit 31 would be taken for the "on a disk marked for removal" flag in the chunk lists.
+        guard version <= UInt64(ChunkVersion.maximum.rawValue) else { throw .versionTooHigh(name) }
         self.init(id: ChunkID(id), version: ChunkVersion(UInt32(version)))
     }
 
@@ -48,6 +50,7 @@ public enum ChunkFileNameError: Error, Hashable, Sendable, CustomStringConvertib
     case wrongLength(String, Int)
     case notAChunkName(String)
     case notUppercaseHex(String)
+    case versionTooHigh(String)
 
     public var description: String {
         switch self {
@@ -55,6 +58,7 @@ public enum ChunkFileNameError: Error, Hashable, Sendable, CustomStringConvertib
             "'\(name)' is \(count) characters long, a chunk file name is \(ChunkFileName.length)"
         case .notAChunkName(let name): "'\(name)' is not of the form chunk_<16 hex>_<8 hex>.mfs"
         case .notUppercaseHex(let name): "'\(name)' has a digit that is not uppercase hex"
+        case .versionTooHigh(let name): "'\(name)' has a version above \(hex(UInt64(ChunkVersion.maximum.rawValue), digits: 8))"
         }
     }
 }

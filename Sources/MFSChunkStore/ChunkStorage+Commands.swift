@@ -12,6 +12,7 @@ extension ChunkStorage {
     /// takes new chunks, trying the next one when a file system turns out full.
     @discardableResult
     public func create(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> ChunkRecord {
+        guard version <= .maximum else { throw .versionOutOfRange(id, version) }
         guard table[id] == nil else { throw .chunkExists(id) }
         let name = ChunkFileName(id: id, version: version)
         while true {
@@ -54,6 +55,7 @@ extension ChunkStorage {
 
     /// Renames a chunk to a new version and rewrites the version in its header.
     public func setVersion(_ id: ChunkID, from old: ChunkVersion, to new: ChunkVersion) throws(ChunkStoreError) {
+        guard new <= .maximum else { throw .versionOutOfRange(id, new) }
         var stored = try stored(id, old)
         guard stored.name.version != new else { return }
         let oldPath = path(of: stored)
@@ -81,6 +83,7 @@ extension ChunkStorage {
     /// whole command before anything changed.
     public func truncate(_ id: ChunkID, version: ChunkVersion, to length: Int, newVersion: ChunkVersion) throws(ChunkStoreError) {
         guard (0...ChunkLimits.chunkSize).contains(length) else { throw .outOfChunk(offset: length, size: 0) }
+        guard newVersion <= .maximum else { throw .versionOutOfRange(id, newVersion) }
         let stored = try stored(id, version)
         let blocks = try withFile(stored, writable: true, durable: true) { (file) throws(ChunkStoreError) in
             try file.truncate(to: length)

@@ -30,6 +30,9 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     case directoryFailed(String)
     /// A system call failed (IO 22).
     case io(PosixError)
+    /// A version a chunk cannot be stored at: bit 31 is the chunk lists' removal flag
+    /// (`ChunkVersion.maximum`; EINVAL 6).
+    case versionOutOfRange(ChunkID, ChunkVersion)
 
     /// The MooseFS status byte for this error.
     public var mooseFSStatus: UInt8 {
@@ -43,6 +46,7 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .damaged(_, let block, _): block == nil ? 22 : 29
         case .noSpace, .noUsableDirectory: 21
         case .directoryFailed, .io: 22
+        case .versionOutOfRange: 6
         }
     }
 
@@ -63,6 +67,8 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .noUsableDirectory: "no data directory can take a new chunk (all full, failed or marked for removal)"
         case .directoryFailed(let path): "data directory \(path) was taken out of use after I/O errors"
         case .io(let error): error.description
+        case .versionOutOfRange(let id, let version):
+            "chunk \(hex(id.rawValue, digits: 16)): version \(version) is above the highest a chunk can have, \(ChunkVersion.maximum)"
         }
     }
 }

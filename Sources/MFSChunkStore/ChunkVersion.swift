@@ -10,6 +10,8 @@ public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, Cu
     /// Bit 31 of a version in the chunk lists sent to the master: the chunk lives in a
     /// directory marked for removal (`*` in mfshdd.cfg). Never part of a stored version.
     public static let markedForRemovalBit: UInt32 = 0x8000_0000
+    /// The highest version a chunk can be stored at: bit 31 is the wire's flag above.
+    public static let maximum = ChunkVersion(markedForRemovalBit - 1)
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { String(rawValue) }
 

@@ -34,7 +34,9 @@ extension NamespaceTests {
         try withLab { lab in
             try startFakeMaster(lab)
             let answering = waitUntil(20) {
-                Lab.shell("ip netns exec \(lab.host("A").namespace) python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 9428), 1)' 2>&1").status == 0
+                Lab.shell(
+                    "ip netns exec \(lab.host("A").namespace) python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 9428), 1)' 2>&1"
+                ).status == 0
             }
             try #require(answering, "the fake master never answered on 127.0.0.1:9428 in A")
             try lab.startAnnouncer(

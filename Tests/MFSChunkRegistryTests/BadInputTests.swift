@@ -40,6 +40,32 @@ import Testing
         #expect(throws: RegistryError.notRegistering(cs(5))) { try h.handle(.registered(cs(5))) }
     }
 
+    /// A server's space is at most `RegistryLimits.maxServerBytes` (normal and marked disks
+    /// together): at the limit it counts, past it (or wrapping when added) it is refused; the
+    /// sums over `maxServers` servers at the limit stop at `UInt64.max` instead of trapping.
+    @Test func spaceAtAndPastTheLimit() throws {
+        var h = Harness()
+        let limit = RegistryLimits.maxServerBytes
+        try h.join(1, free: 0, total: limit)
+        #expect(h.registry.space() == (limit, limit))
+        let halves = ServerSpace(usedBytes: 0, totalBytes: limit / 2, markedUsedBytes: 0, markedTotalBytes: limit / 2)
+        try h.handle(.space(cs(1), halves))
+        for past in [
+            ServerSpace(usedBytes: 0, totalBytes: limit + 1),
+            ServerSpace(usedBytes: 0, totalBytes: 1 << 63, markedUsedBytes: 0, markedTotalBytes: 1 << 63),
+            ServerSpace(usedBytes: 0, totalBytes: limit, markedUsedBytes: 0, markedTotalBytes: 1),
+            ServerSpace(usedBytes: 0, totalBytes: 1, markedUsedBytes: 0, markedTotalBytes: .max),
+        ] {
+            #expect(throws: RegistryError.spaceOutOfRange(past)) { try h.handle(.space(cs(1), past)) }
+            #expect(throws: RegistryError.spaceOutOfRange(past)) {
+                try h.handle(.registering(ServerRegistration(id: cs(2), address: address(2), space: past)))
+            }
+        }
+        #expect(h.registry.space() == (limit, 0), "the refused reports changed nothing")
+        for n in 2...UInt16(RegistryLimits.maxServers) { try h.join(n, free: 0, total: limit) }
+        #expect(h.registry.space() == (.max, .max))
+    }
+
     @Test func reportsAtAndPastTheLimit() throws {
         var h = Harness()
         try h.join(1)

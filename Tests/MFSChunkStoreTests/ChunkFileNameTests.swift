@@ -7,8 +7,19 @@ import Testing
         let name = ChunkFileName(id: ChunkID(0xAB_CDEF), version: ChunkVersion(0x1F))
         #expect(name.description == "chunk_0000000000ABCDEF_0000001F.mfs")
         #expect(try ChunkFileName(parsing: name.description) == name)
-        let largest = ChunkFileName(id: ChunkID(.max), version: ChunkVersion(.max))
-        #expect(try ChunkFileName(parsing: "chunk_FFFFFFFFFFFFFFFF_FFFFFFFF.mfs") == largest)
+        let largest = ChunkFileName(id: ChunkID(.max), version: .maximum)
+        #expect(try ChunkFileName(parsing: "chunk_FFFFFFFFFFFFFFFF_7FFFFFFF.mfs") == largest)
+    }
+
+    /// Bit 31 of a version is the chunk lists' "on a disk marked for removal" flag, so a name
+    /// with a version past `ChunkVersion.maximum` is no chunk this chunkserver can report.
+    @Test func aVersionWithBit31IsRefused() {
+        #expect(throws: ChunkFileNameError.versionTooHigh("chunk_0000000000000001_80000000.mfs")) {
+            try ChunkFileName(parsing: "chunk_0000000000000001_80000000.mfs")
+        }
+        #expect(
+            ChunkFileNameError.versionTooHigh("chunk_0000000000000001_80000000.mfs").description
+                == "'chunk_0000000000000001_80000000.mfs' has a version above 7FFFFFFF")
     }
 
     @Test func otherNamesAreRefusedWithTheReason() {

@@ -211,6 +211,32 @@ import Testing
         #expect(header.bigEndianUInt64(at: 8) == 3 && header.bigEndianUInt32(at: 16) == 2)
     }
 
+    /// A master asking for a version with bit 31 (the chunk lists' removal flag) is refused
+    /// with EINVAL before anything changes: no file, no rename, no cut.
+    @Test func versionsPastTheMaximumAreRefused() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        let high = ChunkVersion(0x8000_0000)
+        #expect(throws: ChunkStoreError.versionOutOfRange(ChunkID(1), high)) { try store.create(ChunkID(1), version: high) }
+        #expect(store.chunk(ChunkID(1)) == nil)
+        try store.create(ChunkID(2), version: .maximum)
+        try write(store, ChunkID(2), 0, pattern(100_000, seed: 13), version: .maximum)
+        try store.finish(ChunkID(2))
+        #expect(throws: ChunkStoreError.versionOutOfRange(ChunkID(2), high)) {
+            try store.setVersion(ChunkID(2), from: .maximum, to: high)
+        }
+        #expect(throws: ChunkStoreError.versionOutOfRange(ChunkID(2), high)) {
+            try store.truncate(ChunkID(2), version: .maximum, to: 10, newVersion: high)
+        }
+        #expect(throws: ChunkStoreError.versionOutOfRange(ChunkID(3), high)) {
+            try store.duplicate(ChunkID(2), version: .maximum, to: ChunkID(3), newVersion: high)
+        }
+        #expect(store.chunk(ChunkID(2))?.version == .maximum && store.chunk(ChunkID(3)) == nil)
+        #expect(try readAll(store, ChunkID(2), 0, 100_000, version: .maximum) == pattern(100_000, seed: 13))
+        #expect(ChunkStoreError.versionOutOfRange(ChunkID(2), high).mooseFSStatus == 6)
+    }
+
     @Test func createAndDeleteCheckWhatIsStored() throws {
         let dir = TestDirectory()
         defer { dir.remove() }

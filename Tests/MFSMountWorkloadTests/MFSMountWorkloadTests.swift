@@ -107,7 +107,9 @@ import Testing
         // while a change seen only when the attribute cache expires (1 s) would show 10.
         for step in ["overwrite", "append", "truncate", "truncate-to-zero"] {
             let polls = lines.first { $0.hasPrefix(step + " ") }.flatMap { Int($0.dropFirst(step.count + 1)) }
-            #expect(polls.map { $0 <= 3 } == true, "two mounts: \(step) seen after \(polls.map(String.init) ?? "never") polls in \(result.output)")
+            #expect(
+                polls.map { $0 <= 3 } == true,
+                "two mounts: \(step) seen after \(polls.map(String.init) ?? "never") polls in \(result.output)")
         }
     }
 }

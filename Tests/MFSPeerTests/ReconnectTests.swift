@@ -1,8 +1,8 @@
 import Foundation
 import MFSCore
 import MFSPeer
-import MFSWire
 import MFSTestSupport
+import MFSWire
 import Testing
 
 /// Cases 8 and 11: silence, reconnects, what is logged across them, and stopping.
