@@ -77,7 +77,7 @@ extension ChangelogCodec {
         case .setMetaID:
             return .setMetaID(try p.nextMetaID())
         case .epoch:
-            return .epoch(Epoch(try p.nextNumber(max: .max)))
+            return .epoch(Epoch(try p.nextNumber(max: Epoch.maximum.rawValue)))
         case .idle:
             try p.noArguments()
             return .idle

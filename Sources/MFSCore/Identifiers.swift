@@ -31,6 +31,9 @@ public struct MetaVersion: RawRepresentable, Hashable, Comparable, Sendable, Cus
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var next: MetaVersion { MetaVersion(rawValue + 1) }
     public var description: String { String(rawValue) }
+    /// The highest version taken from a peer or a file (2⁶²: a million changes a second for
+    /// 146,000 years): past it the input is refused, so `next` and sums never wrap.
+    public static let maximum = MetaVersion(1 << 62)
 }
 
 /// The master epoch: +1 at every promotion. Ordered together with versions as (epoch, version).
@@ -41,6 +44,9 @@ public struct Epoch: RawRepresentable, Hashable, Comparable, Sendable, CustomStr
     public static let zero = Epoch(0)
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { String(rawValue) }
+    /// The highest epoch taken from a peer or a file (2⁶²): past it the input is refused, so
+    /// the next epoch a candidate asks for never wraps.
+    public static let maximum = Epoch(1 << 62)
 }
 
 /// The cluster identity, random at the first start. 0 means "not known yet".

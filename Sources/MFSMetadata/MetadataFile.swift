@@ -85,6 +85,10 @@ public enum MetadataFile {
             let start = MetaVersion(try r.readInteger(UInt64.self))
             let stored = try r.readInteger(UInt32.self)
             guard stored == CRC32.checksum(bytes[0..<(headerLength - 4)]) else { throw MetadataFileError.headerChecksumMismatch }
+            guard version <= .maximum, start <= .maximum, epoch <= .maximum else {
+                throw MetadataFileError.malformed(
+                    section: "header", reason: "version \(version), epoch \(epoch) from version \(start) are out of range")
+            }
             return Header(metaID: metaID, version: version, epoch: epoch, epochStartVersion: start)
         } catch let error as MetadataFileError {
             throw error

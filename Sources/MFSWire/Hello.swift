@@ -67,7 +67,7 @@ public struct Hello: WireMessage {
         let rawRole = try reader.uint8()
         guard let role = PeerRole(rawValue: rawRole) else { throw reader.malformed("role", "unknown role \(rawRole)") }
         let metaID = MetaID(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
+        let epoch = try reader.epoch("epoch")
         var client: ClientHello?
         if role == .client {
             let clientVersion = try reader.shortText("clientVersion", limit: WireLimits.maxVersionStringLength)

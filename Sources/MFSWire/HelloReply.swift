@@ -56,8 +56,8 @@ public struct HelloReply: WireMessage {
         let rawRole = try reader.uint8()
         guard let role = MasterRole(rawValue: rawRole) else { throw reader.malformed("role", "unknown master role \(rawRole)") }
         let metaID = MetaID(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
-        let metaVersion = MetaVersion(try reader.uint64())
+        let epoch = try reader.epoch("epoch")
+        let metaVersion = try reader.metaVersion("metaVersion")
         let software = try reader.shortText("softwareVersion", limit: WireLimits.maxVersionStringLength)
         let challenge = try reader.shortBytes("challenge", limit: WireLimits.maxChallengeLength)
         try reader.finish()

@@ -59,7 +59,7 @@ extension MasterReply {
     private static func info(_ reader: inout PayloadReader) throws(WireError) -> MasterInfo {
         MasterInfo(
             totalBytes: try reader.uint64(), availableBytes: try reader.uint64(), inodeCount: try reader.uint64(),
-            chunkCount: try reader.uint64(), metaVersion: MetaVersion(try reader.uint64()))
+            chunkCount: try reader.uint64(), metaVersion: try reader.metaVersion("metaVersion"))
     }
 
     /// An entry count, checked against its page limit before the array is allocated.

@@ -39,6 +39,22 @@ struct PayloadReader {
         .malformed(message: message, field: field, reason: reason)
     }
 
+    /// An epoch, at most `Epoch.maximum`.
+    mutating func epoch(_ field: String) throws(WireError) -> Epoch {
+        let value = try uint64()
+        guard value <= Epoch.maximum.rawValue else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
+        return Epoch(value)
+    }
+
+    /// A metadata version, at most `MetaVersion.maximum`.
+    mutating func metaVersion(_ field: String) throws(WireError) -> MetaVersion {
+        let value = try uint64()
+        guard value <= MetaVersion.maximum.rawValue else {
+            throw malformed(field, "version \(value) is above \(MetaVersion.maximum)")
+        }
+        return MetaVersion(value)
+    }
+
     /// A boolean byte: 0 or 1, nothing else, so every value has one encoding.
     mutating func bool(_ field: String) throws(WireError) -> Bool {
         switch try uint8() {

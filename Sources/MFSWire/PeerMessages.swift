@@ -64,8 +64,8 @@ public struct PeerRegister: WireMessage {
     public static func decode(_ frame: Frame) throws(WireError) -> PeerRegister {
         guard frame.type == PeerToMaster.register else { throw .unexpectedType(frame.type, expected: "a peer register") }
         var reader = PayloadReader(frame)
-        let version = MetaVersion(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
+        let version = try reader.metaVersion("version")
+        let epoch = try reader.epoch("epoch")
         let member = reader.remaining >= 8 ? MemberID(try reader.uint64()) : MemberID.none
         try reader.finish()
         // One encoding per value: no member is written as no field, never as 0.
@@ -135,8 +135,8 @@ public enum PeerStart: WireMessage {
         if status == .ok {
             let mode = try reader.uint8()
             switch mode {
-            case streamMode: start = .stream(resumeAfter: MetaVersion(try reader.uint64()))
-            case downloadMode: start = .download(version: MetaVersion(try reader.uint64()), length: try reader.uint64())
+            case streamMode: start = .stream(resumeAfter: try reader.metaVersion("resumeAfter"))
+            case downloadMode: start = .download(version: try reader.metaVersion("version"), length: try reader.uint64())
             default: throw reader.malformed("mode", "unknown mode \(mode)")
             }
         } else {
@@ -231,7 +231,7 @@ public struct ChangeBatch: WireMessage {
     public static func decode(_ frame: Frame) throws(WireError) -> ChangeBatch {
         guard frame.type == MasterToPeer.changes else { throw .unexpectedType(frame.type, expected: "a change batch") }
         var reader = PayloadReader(frame)
-        let first = MetaVersion(try reader.uint64())
+        let first = try reader.metaVersion("first")
         let count = try reader.uint32()
         let length = Int(try reader.uint32())
         guard count >= 1 else { throw reader.malformed("count", "an empty batch") }
@@ -240,6 +240,11 @@ public struct ChangeBatch: WireMessage {
         }
         guard length <= WireLimits.maxChangeBatchBytes else {
             throw reader.malformed("textLength", "\(length) bytes; the limit is \(WireLimits.maxChangeBatchBytes)")
+        }
+        // A change is a line of at least two bytes (a character and its newline): a count the
+        // text cannot hold is refused before anyone sizes anything by it.
+        guard UInt64(count) * 2 <= UInt64(length) else {
+            throw reader.malformed("count", "\(count) changes cannot fit in \(length) bytes of text")
         }
         let text = try reader.bytes(length)
         try reader.finish()
@@ -274,8 +279,8 @@ public struct MasterAlive: WireMessage {
     public static func decode(_ frame: Frame) throws(WireError) -> MasterAlive {
         guard frame.type == MasterToPeer.alive else { throw .unexpectedType(frame.type, expected: "a master heartbeat") }
         var reader = PayloadReader(frame)
-        let version = MetaVersion(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
+        let version = try reader.metaVersion("version")
+        let epoch = try reader.epoch("epoch")
         try reader.finish()
         return MasterAlive(version: version, epoch: epoch)
     }
@@ -302,7 +307,7 @@ public struct PeerAck: WireMessage {
     public static func decode(_ frame: Frame) throws(WireError) -> PeerAck {
         guard frame.type == PeerToMaster.ack else { throw .unexpectedType(frame.type, expected: "a peer ack") }
         var reader = PayloadReader(frame)
-        let version = MetaVersion(try reader.uint64())
+        let version = try reader.metaVersion("version")
         try reader.finish()
         return PeerAck(version: version)
     }

@@ -83,9 +83,9 @@ public struct VoteRequest: WireMessage {
         guard frame.type == VoteMessages.voteRequest else { throw .unexpectedType(frame.type, expected: "a vote request") }
         var reader = PayloadReader(frame)
         let candidate = MemberID(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
-        let logEpoch = Epoch(try reader.uint64())
-        let logVersion = MetaVersion(try reader.uint64())
+        let epoch = try reader.epoch("epoch")
+        let logEpoch = try reader.epoch("logEpoch")
+        let logVersion = try reader.metaVersion("logVersion")
         try reader.finish()
         return VoteRequest(candidate: candidate, epoch: epoch, logEpoch: logEpoch, logVersion: logVersion)
     }
@@ -156,13 +156,13 @@ public struct VoteAnswer: WireMessage {
         guard frame.type == VoteMessages.voteAnswer else { throw .unexpectedType(frame.type, expected: "a vote answer") }
         var reader = PayloadReader(frame)
         let voter = MemberID(try reader.uint64())
-        let epoch = Epoch(try reader.uint64())
+        let epoch = try reader.epoch("epoch")
         let granted = try reader.bool("granted")
-        let promised = Epoch(try reader.uint64())
+        let promised = try reader.epoch("promised")
         let promisedTo = MemberID(try reader.uint64())
-        let logEpoch = Epoch(try reader.uint64())
-        let logVersion = MetaVersion(try reader.uint64())
-        let votersVersion = MetaVersion(try reader.uint64())
+        let logEpoch = try reader.epoch("logEpoch")
+        let logVersion = try reader.metaVersion("logVersion")
+        let votersVersion = try reader.metaVersion("votersVersion")
         var voters = VoterSet(syncReplicas: Int(try reader.uint8()), leader: MemberID(try reader.uint64()))
         let count = Int(try reader.uint16())
         guard count <= WireLimits.maxVoters else {
@@ -217,9 +217,9 @@ public struct TailRequest: WireMessage {
     public static func decode(_ frame: Frame) throws(WireError) -> TailRequest {
         guard frame.type == VoteMessages.tailRequest else { throw .unexpectedType(frame.type, expected: "a tail request") }
         var reader = PayloadReader(frame)
-        let after = MetaVersion(try reader.uint64())
-        let afterEpoch = Epoch(try reader.uint64())
-        let through = MetaVersion(try reader.uint64())
+        let after = try reader.metaVersion("after")
+        let afterEpoch = try reader.epoch("afterEpoch")
+        let through = try reader.metaVersion("through")
         try reader.finish()
         guard through >= after else { throw reader.malformed("through", "\(through) is below after \(after)") }
         return TailRequest(after: after, afterEpoch: afterEpoch, through: through)
@@ -256,7 +256,7 @@ public struct TailEnd: WireMessage {
         guard frame.type == VoteMessages.tailEnd else { throw .unexpectedType(frame.type, expected: "a tail end") }
         var reader = PayloadReader(frame)
         let status = WireStatus(rawValue: try reader.uint8())
-        let last = MetaVersion(try reader.uint64())
+        let last = try reader.metaVersion("last")
         let reason = try reader.longText("reason", limit: WireLimits.maxReasonLength)
         try reader.finish()
         return TailEnd(status: status, last: last, reason: reason)

@@ -80,6 +80,8 @@ let badLines: [BadLine] = [
     BadLine("1: 2|SETGOAL(1,256,0):1", arg(.setGoal, 2, .outOfRange(max: 255))),
     BadLine("1: 2|ACQUIRE(4294967296,1)", arg(.acquire, 1, .outOfRange(max: 4_294_967_295))),
     BadLine("1: 2|LENGTH(1,18446744073709551616)", arg(.setLength, 2, .outOfRange(max: .max))),
+    // Epochs stop at Epoch.maximum (2⁶²), so the next one a candidate asks for never wraps.
+    BadLine("1: 2|EPOCH(4611686018427387905)", arg(.epoch, 1, .outOfRange(max: 4_611_686_018_427_387_904))),
     BadLine("1: 2|LENGTH(1,99999999999999999999999)", arg(.setLength, 2, .outOfRange(max: .max))),
     BadLine("1: 2|CREATE(1,a,x,0,0,0,0):2", arg(.create, 3, .badNodeType)),
     BadLine("1: 2|CREATE(1,a,ff,0,0,0,0):2", arg(.create, 3, .badNodeType)),

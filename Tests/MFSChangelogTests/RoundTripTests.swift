@@ -15,7 +15,7 @@ private let allInfoBytes: [UInt8] = Array(0...255)
 let roundTripChanges: [Change] =
     [
         .setMetaID(MetaID(.max)), .setMetaID(MetaID(0)),
-        .epoch(Epoch(.max)), .epoch(Epoch(0)),
+        .epoch(Epoch.maximum), .epoch(Epoch(0)),
         .idle,
         .checksum(.max), .checksum(0),
         .create(parent: InodeID(.max), name: nameA, type: .charDevice, mode: .max, uid: .max, gid: .max, rdev: .max),

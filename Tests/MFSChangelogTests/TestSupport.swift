@@ -103,7 +103,7 @@ struct RecordGenerator {
     mutating func change() -> Change {
         switch ChangelogOperation.allCases.randomElement(using: &rng)! {
         case .setMetaID: .setMetaID(MetaID(uint64()))
-        case .epoch: .epoch(Epoch(uint64()))
+        case .epoch: .epoch(Epoch(uint64() % (Epoch.maximum.rawValue + 1)))
         case .idle: .idle
         case .checksum: .checksum(uint64())
         case .create:

@@ -34,6 +34,25 @@ import Testing
         #expect(throws: MetadataFileError.headerChecksumMismatch) { try MetadataFile.decode(bytes) }
     }
 
+    /// A header whose version or epoch is past its maximum (2⁶²; the next would wrap much later,
+    /// but nothing honest comes near) is refused with a valid CRC too, naming the fields.
+    @Test func headerVersionsPastTheMaximumAreRefused() throws {
+        let bytes = MetadataFile.encode(sample())
+        for at in [20, 28] {  // version, epoch (after magic, format, reserved and the metaid)
+            var patched = bytes
+            let past = MetaVersion.maximum.rawValue + 1
+            for k in 0..<8 { patched[at + k] = UInt8(truncatingIfNeeded: past >> (56 - 8 * UInt64(k))) }
+            let crc = CRC32.checksum(patched[0..<(MetadataFile.headerLength - 4)])
+            for k in 0..<4 { patched[MetadataFile.headerLength - 4 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+            #expect {
+                try MetadataFile.decode(patched)
+            } throws: { error in
+                guard case .malformed(let section, let reason) = error as? MetadataFileError else { return false }
+                return section == "header" && reason.contains("\(past)") && reason.contains("out of range")
+            }
+        }
+    }
+
     @Test func unsupportedFormatVersionIsNamed() {
         var bytes = MetadataFile.encode(sample())
         bytes[9] = 9

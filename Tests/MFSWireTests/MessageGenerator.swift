@@ -23,6 +23,20 @@ struct MessageGenerator {
     mutating func u32() -> UInt32 { edgy(UInt32.random(in: .min ... .max, using: &rng)) }
     mutating func u64() -> UInt64 { edgy(UInt64.random(in: .min ... .max, using: &rng)) }
 
+    /// An epoch or a version as the decoders take them: at most `Epoch.maximum` and
+    /// `MetaVersion.maximum`, the edges included.
+    mutating func epoch() -> Epoch { Epoch(bounded(Epoch.maximum.rawValue)) }
+    mutating func metaVersion() -> MetaVersion { MetaVersion(bounded(MetaVersion.maximum.rawValue)) }
+
+    private mutating func bounded(_ limit: UInt64) -> UInt64 {
+        switch int(0...9) {
+        case 0: 0
+        case 1: 1
+        case 2: limit
+        default: UInt64.random(in: 0...limit, using: &rng)
+        }
+    }
+
     /// Mostly `value`, sometimes 0, 1 or the maximum: the values that break arithmetic.
     private mutating func edgy<T: FixedWidthInteger>(_ value: T) -> T {
         switch int(0...9) {
@@ -124,14 +138,14 @@ struct MessageGenerator {
                 resumeSession: bool() ? nil : SessionID(UInt32.random(in: 1...UInt32.max, using: &rng)))
             : nil
         return Hello(
-            protocolVersion: ProtocolVersion(major: 1, minor: u8()), role: role, metaID: MetaID(u64()), epoch: Epoch(u64()),
+            protocolVersion: ProtocolVersion(major: 1, minor: u8()), role: role, metaID: MetaID(u64()), epoch: epoch(),
             client: client)
     }
 
     mutating func helloReply() -> HelloReply {
         HelloReply(
             protocolVersion: ProtocolVersion(major: 1, minor: u8()), role: MasterRole.allCases[int(0...2)],
-            metaID: MetaID(u64()), epoch: Epoch(u64()), metaVersion: MetaVersion(u64()),
+            metaID: MetaID(u64()), epoch: epoch(), metaVersion: metaVersion(),
             softwareVersion: text(limit: WireLimits.maxVersionStringLength),
             challenge: bytes(0...WireLimits.maxChallengeLength))
     }
@@ -195,7 +209,7 @@ struct MessageGenerator {
             return .info(
                 id,
                 MasterInfo(
-                    totalBytes: u64(), availableBytes: u64(), inodeCount: u64(), chunkCount: u64(), metaVersion: MetaVersion(u64())))
+                    totalBytes: u64(), availableBytes: u64(), inodeCount: u64(), chunkCount: u64(), metaVersion: metaVersion()))
         case 2: return .lookup(id, attributes())
         case 3: return .getAttributes(id, attributes())
         case 4: return .setAttributes(id, attributes())
@@ -226,8 +240,8 @@ struct MessageGenerator {
 
     mutating func peerStart() -> PeerStart {
         switch int(0...2) {
-        case 0: return .stream(resumeAfter: MetaVersion(u64()))
-        case 1: return .download(version: MetaVersion(u64()), length: u64())
+        case 0: return .stream(resumeAfter: metaVersion())
+        case 1: return .download(version: metaVersion(), length: u64())
         default:
             return .refused(
                 WireStatus(rawValue: UInt8.random(in: 1...255, using: &rng)), reason: text(limit: WireLimits.maxReasonLength))
@@ -240,23 +254,24 @@ struct MessageGenerator {
         return MetadataBlock(offset: u64(), isLast: bool(), bytes: (0..<size).map { _ in u8() })
     }
 
-    /// A batch whose versions stay in range and whose text ends in a newline (the decoder
-    /// checks no more: the peer parses the lines). A long one comes rarely.
+    /// A batch whose versions stay in range, whose text ends in a newline and has two bytes
+    /// a change at least (the decoder checks no more: the peer parses the lines). A long one
+    /// comes rarely.
     mutating func changeBatch() -> ChangeBatch {
-        let count = max(1, u32())
-        let first = MetaVersion(max(1, u64() % (UInt64.max - UInt64(count) + 1)))
-        let size = int(0...49) == 0 ? int(0...WireLimits.maxChangeBatchBytes - 1) : length(0...64)
+        let size = int(0...49) == 0 ? int(1...WireLimits.maxChangeBatchBytes - 1) : length(1...64)
+        let count = UInt32(int(1...(size + 1) / 2))
+        let first = MetaVersion(max(1, metaVersion().rawValue))
         return ChangeBatch(firstVersion: first, count: count, text: (0..<size).map { _ in u8() } + [0x0A])
     }
 
     mutating func peerMessage(kind: Int) -> AnyMessage {
         switch kind {
-        case 0: .peerRegister(PeerRegister(lastVersion: MetaVersion(u64()), tailEpoch: Epoch(u64())))
+        case 0: .peerRegister(PeerRegister(lastVersion: metaVersion(), tailEpoch: epoch()))
         case 1: .peerStart(peerStart())
         case 2: .metadataBlock(metadataBlock())
         case 3: .changeBatch(changeBatch())
-        case 4: .masterAlive(MasterAlive(version: MetaVersion(u64()), epoch: Epoch(u64())))
-        default: .peerAck(PeerAck(version: MetaVersion(u64())))
+        case 4: .masterAlive(MasterAlive(version: metaVersion(), epoch: epoch()))
+        default: .peerAck(PeerAck(version: metaVersion()))
         }
     }
 

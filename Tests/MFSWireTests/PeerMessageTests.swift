@@ -119,13 +119,13 @@ import Testing
     @Test func extremeValuesRoundTrip() throws {
         let messages: [AnyMessage] = [
             .peerRegister(PeerRegister(lastVersion: .zero, tailEpoch: .zero)),
-            .peerRegister(PeerRegister(lastVersion: MetaVersion(.max), tailEpoch: Epoch(.max))),
-            .peerStart(.stream(resumeAfter: .zero)), .peerStart(.stream(resumeAfter: MetaVersion(.max))),
-            .peerStart(.download(version: MetaVersion(.max), length: .max)), .peerStart(.refused(.unknown, reason: "")),
+            .peerRegister(PeerRegister(lastVersion: .maximum, tailEpoch: .maximum)),
+            .peerStart(.stream(resumeAfter: .zero)), .peerStart(.stream(resumeAfter: .maximum)),
+            .peerStart(.download(version: .maximum, length: .max)), .peerStart(.refused(.unknown, reason: "")),
             .peerStart(.refused(.wrongMetaID, reason: "another cluster: é中😀")),
             .metadataBlock(MetadataBlock(offset: .max, isLast: false, bytes: [0xFF])),
-            .changeBatch(ChangeBatch(firstVersion: MetaVersion(1), count: .max, text: [0x0A])),
-            .masterAlive(MasterAlive(version: MetaVersion(.max), epoch: Epoch(.max))), .peerAck(PeerAck(version: .zero)),
+            .changeBatch(ChangeBatch(firstVersion: .maximum, count: 2, text: Array("x\ny\n".utf8))),
+            .masterAlive(MasterAlive(version: .maximum, epoch: .maximum)), .peerAck(PeerAck(version: .zero)),
         ]
         for message in messages { #expect(AnyMessage.decode(bytes: message.encode()) == message, "\(message)") }
     }
@@ -230,29 +230,39 @@ import Testing
         let reason = WireError.malformed(message: MasterToPeer.changes, field: "text", reason: "does not end with a newline")
         #expect(decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(ascii("1: 5|IDLE()")))) == reason)
         #expect(decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(ascii("1: 5|IDLE()\n ")))) == reason)
-        #expect(decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload([]))) == reason)
+        #expect(decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(ascii("xy")))) == reason)
     }
 
     @Test func changeBatchVersionsOutOfRangeAreRefused() throws {
         let line = ascii("x\n")
-        let max = UInt64.max
+        let maximum = MetaVersion.maximum.rawValue
         #expect(
-            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: max, count: 1, line)))
+            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: maximum + 1, count: 1, line)))
                 == .malformed(
-                    message: MasterToPeer.changes, field: "firstVersion", reason: "versions 18446744073709551615 + 1 are out of range"))
+                    message: MasterToPeer.changes, field: "first", reason: "version \(maximum + 1) is above \(maximum)"))
         #expect(
-            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: max - 1, count: 2, line)))
+            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: .max, count: 1, line)))
                 == .malformed(
-                    message: MasterToPeer.changes, field: "firstVersion", reason: "versions 18446744073709551614 + 2 are out of range"))
+                    message: MasterToPeer.changes, field: "first", reason: "version \(UInt64.max) is above \(maximum)"))
         #expect(
             decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: 0, count: 1, line)))
                 == .malformed(message: MasterToPeer.changes, field: "firstVersion", reason: "versions 0 + 1 are out of range"))
-        // The highest accepted: the batch ends at `UInt64.max - 1`, so the next version exists.
-        let highest = try ChangeBatch.decode(bytes: frameBytes(MasterToPeer.changes, batchPayload(first: max - 1, count: 1, line)))
-        #expect(highest.lastVersion == MetaVersion(max - 1))
-        let many = try ChangeBatch.decode(
-            bytes: frameBytes(MasterToPeer.changes, batchPayload(first: max - UInt64(UInt32.max), count: .max, line)))
-        #expect(many.lastVersion == MetaVersion(max - 1))
+        // The highest accepted first version.
+        let highest = try ChangeBatch.decode(bytes: frameBytes(MasterToPeer.changes, batchPayload(first: maximum, count: 1, line)))
+        #expect(highest.lastVersion == .maximum)
+    }
+
+    /// A change is a line of two bytes at least, so a count the text cannot hold (a count of
+    /// 2³² - 1 with one line, which a receiver would have sized its arrays by) is refused.
+    @Test func changeBatchCountsPastTheTextAreRefused() throws {
+        #expect(
+            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(count: .max, ascii("x\n"))))
+                == .malformed(message: MasterToPeer.changes, field: "count", reason: "4294967295 changes cannot fit in 2 bytes of text"))
+        #expect(
+            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(count: 3, ascii("x\ny\n"))))
+                == .malformed(message: MasterToPeer.changes, field: "count", reason: "3 changes cannot fit in 4 bytes of text"))
+        let two = try ChangeBatch.decode(bytes: frameBytes(MasterToPeer.changes, batchPayload(count: 2, ascii("x\ny\n"))))
+        #expect(two.count == 2)
     }
 
     // MARK: PeerStart

@@ -51,6 +51,34 @@ import Testing
         #expect(try VoteAnswer.decode(bytes: answer.encode()) == answer)
     }
 
+    /// An epoch past `Epoch.maximum` (a voter promising 2⁶⁴ - 1, which a candidate would add
+    /// one to) or a version past `MetaVersion.maximum` is refused, naming the field; the
+    /// maxima themselves pass.
+    @Test func epochsAndVersionsPastTheMaximumAreRefused() throws {
+        func answer(promised: Epoch, logVersion: MetaVersion) -> VoteAnswer {
+            VoteAnswer(
+                voter: MemberID(1), epoch: Epoch(2), granted: false, promised: promised, promisedTo: MemberID(3), logEpoch: .zero,
+                logVersion: logVersion, votersVersion: .zero, voters: .empty, reason: "promised")
+        }
+        let top = answer(promised: .maximum, logVersion: .maximum)
+        #expect(try VoteAnswer.decode(bytes: top.encode()) == top)
+        #expect(
+            throws: WireError.malformed(
+                message: VoteMessages.voteAnswer, field: "promised", reason: "epoch \(UInt64.max) is above \(Epoch.maximum)")
+        ) {
+            try VoteAnswer.decode(bytes: answer(promised: Epoch(.max), logVersion: .zero).encode())
+        }
+        let past = MetaVersion.maximum.rawValue + 1
+        #expect(
+            throws: WireError.malformed(
+                message: VoteMessages.voteAnswer, field: "logVersion", reason: "version \(past) is above \(MetaVersion.maximum)")
+        ) {
+            try VoteAnswer.decode(bytes: answer(promised: .zero, logVersion: MetaVersion(past)).encode())
+        }
+        let hello = Hello(role: .metalogger, metaID: MetaID(7), epoch: Epoch(Epoch.maximum.rawValue + 1))
+        #expect(throws: WireError.self) { try Hello.decode(bytes: hello.encode()) }
+    }
+
     @Test func voteAnswerLimitsAndOrder() throws {
         func answer(members: Int) -> [UInt8] {
             var bytes = hex(
