@@ -29,6 +29,10 @@ public struct ChunkTestSchedule: Sendable {
         var due: ContinuousClock.Instant
     }
 
+    /// The longest a directory waits after a step, in seconds (30 days), whatever the speed:
+    /// `HDD_TEST_SPEED = 0.000001` would otherwise put its next step past what a clock holds.
+    static let longestPause: Double = 30 * 86_400
+
     /// Bytes per second per directory; 0 or less: no test.
     public let bytesPerSecond: Double
     var lanes: [String: Lane] = [:]
@@ -66,7 +70,7 @@ public struct ChunkTestSchedule: Sendable {
     public mutating func finished(_ step: Step, blocksRead: Int, damaged isDamaged: Bool, started: ContinuousClock.Instant) {
         if isDamaged { damaged.insert(step.id) }
         guard lanes[step.directory] != nil else { return }
-        let seconds = Double(blocksRead * ChunkLimits.blockSize) / bytesPerSecond
+        let seconds = min(Double(blocksRead * ChunkLimits.blockSize) / bytesPerSecond, Self.longestPause)
         lanes[step.directory]!.due = started + .nanoseconds(Int64((seconds * 1e9).rounded(.up)))
     }
 

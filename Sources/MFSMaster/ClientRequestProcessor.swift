@@ -196,6 +196,10 @@ public struct ClientRequestProcessor: Sendable {
                 return .readlink(id, target: try namespace.readlink(inode))
             case .readdir(let id, let who, let inode, let cookie, let maxEntries):
                 let listing = try namespace.readdir(inode, after: cookie, limit: maxEntries, as: session.effective(who))
+                // A page ends between two hashes (the cookie is a hash), so names made to share
+                // one hash could fill a page past the wire's limit: that directory cannot be
+                // paged through this dialect, and says so instead of trapping in the encoder.
+                guard listing.entries.count <= WireLimits.maxReaddirEntries else { throw FSError.ioError }
                 return .readdir(id, entries: listing.entries, atEnd: listing.atEnd)
             case .getGoal(let id, let inode):
                 return .getGoal(id, goal: try namespace.goal(of: inode))

@@ -18,6 +18,9 @@ struct MetadataDecoder {
     /// Each link (node, directory) of the nodes with several links or no recorded directory,
     /// directories ascending (`Namespace.recordLinkDirectories`).
     private var links: [(node: UInt32, directory: UInt32)] = []
+    /// The directories' sizes in NODES, less the entries EDGES lists for them: 0 at the end,
+    /// or a directory claims entries it does not have.
+    private var unlistedDirectoryEntries: UInt64 = 0
 
     init(header: MetadataFile.Header) {
         ns = Namespace()
@@ -72,6 +75,7 @@ struct MetadataDecoder {
             rec.typeRaw = try r.readInteger()
             guard let type = NodeType(rawValue: rec.typeRaw) else { throw malformed(.nodes, "inode \(id) has unknown type \(rec.typeRaw)") }
             rec.goal = try r.readInteger()
+            guard rec.goal <= NamespaceLimits.maxGoal else { throw malformed(.nodes, "inode \(id) has goal \(rec.goal)") }
             rec.mode = try r.readInteger()
             (rec.uid, rec.gid) = (try r.readInteger(), try r.readInteger())
             (rec.atime, rec.mtime, rec.ctime) = (try r.readInteger(), try r.readInteger(), try r.readInteger())
@@ -79,7 +83,11 @@ struct MetadataDecoder {
             rec.size = try r.readInteger()
             switch type {
             case .symlink:
-                rec.payload = .target(try r.readShortBytes())
+                let target = try r.readShortBytes()
+                guard target.count <= NamespaceLimits.maxSymlinkTargetLength else {
+                    throw malformed(.nodes, "symlink \(id) has a target of \(target.count) bytes")
+                }
+                rec.payload = .target(target)
             case .file:
                 let count: UInt32 = try r.readInteger()
                 guard count <= NamespaceLimits.maxChunkIndex, Int(count) * 8 <= r.remaining else {
@@ -90,6 +98,9 @@ struct MetadataDecoder {
                 for _ in 0..<count { list.append(try r.readInteger()) }
                 rec.payload = .chunks(list)
             case .directory:
+                // EDGES counts each entry as one u32: a size past that cannot be listed.
+                guard rec.size <= UInt64(UInt32.max) else { throw malformed(.nodes, "directory \(id) has size \(rec.size)") }
+                unlistedDirectoryEntries += rec.size
                 rec.payload = .directory(Directory())
             default:
                 break
@@ -117,6 +128,7 @@ struct MetadataDecoder {
             guard UInt64(count) == dir.size else {
                 throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)")
             }
+            unlistedDirectoryEntries -= dir.size
             var directory = Directory()
             var lastHash: UInt64 = 0
             var lastName: [UInt8] = []
@@ -154,7 +166,9 @@ struct MetadataDecoder {
         for _ in 0..<count {
             let id: UInt64 = try r.readInteger()
             let version: UInt32 = try r.readInteger()
-            guard id > 0, id < ns.nextChunk, version > 0 else { throw malformed(.chunks, "chunk \(id) version \(version) is invalid") }
+            guard id > 0, id < ns.nextChunk, id < UInt64(Int.max), version > 0 else {
+                throw malformed(.chunks, "chunk \(id) version \(version) is invalid")
+            }
             ns.chunks.set(Int(id), ChunkRecord(version: version, inode: 0, index: 0))
             ns.chunkCount += 1
         }
@@ -163,9 +177,14 @@ struct MetadataDecoder {
     private mutating func decodeFree(_ r: inout ByteReader) throws {
         let count: UInt64 = try r.readInteger()
         guard count <= UInt64(r.remaining / 8) else { throw malformed(.free, "claims \(count) entries") }
+        var seen = Set<UInt32>()
         for _ in 0..<count {
             let inode: UInt32 = try r.readInteger()
             let freedAt: UInt32 = try r.readInteger()
+            // Only an inode no node has, once, can be handed out again (the root never).
+            guard inode > InodeID.root.rawValue, inode < ns.nextInode, ns.record(inode) == nil, seen.insert(inode).inserted else {
+                throw malformed(.free, "inode \(inode) cannot be free: the root, in use, repeated or not yet made")
+            }
             ns.freedInodes.append(FreedInode(inode: inode, freedAt: freedAt))
         }
     }
@@ -246,12 +265,17 @@ struct MetadataDecoder {
     /// it against what it does.
     mutating func finish() throws(MetadataFileError) -> Namespace {
         types = []
+        guard unlistedDirectoryEntries == 0 else {
+            throw malformed(.edges, "directories' sizes claim \(unlistedDirectoryEntries) entries EDGES does not list")
+        }
         for (id, s) in ns.sessions {
             for (inode, n) in s.open {
-                guard ns.record(inode) != nil else {
+                guard let record = ns.record(inode) else {
                     throw malformed(.sessions, "session \(id) holds missing inode \(inode)")
                 }
-                ns.inodes.modify(Int(inode)) { $0.openCount += n }
+                let (total, overflow) = record.openCount.addingReportingOverflow(n)
+                guard !overflow, n > 0 else { throw malformed(.sessions, "session \(id) holds inode \(inode) open \(n) times") }
+                ns.inodes.modify(Int(inode)) { $0.openCount = total }
             }
         }
         var problem: MetadataFileError?

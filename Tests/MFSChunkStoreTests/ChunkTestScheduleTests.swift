@@ -51,6 +51,17 @@ import Testing
         #expect(again == [2, 9, 2])
     }
 
+    /// At the smallest speeds the configuration takes (1 byte in a thousand years) a step's
+    /// pause is capped at `longestPause` instead of overflowing the clock.
+    @Test func theSlowestSpeedWaitsAtMostThePauseLimit() {
+        var schedule = ChunkTestSchedule(bytesPerSecond: 1e-9)
+        let step = schedule.next(now: start, chunks: { [chunk(1, blocks: 1_024)] })!
+        schedule.finished(step, blocksRead: step.blocks.count, damaged: false, started: start)
+        let pause = Duration.seconds(ChunkTestSchedule.longestPause)
+        #expect(schedule.next(now: start + pause - .seconds(1), chunks: { [] }) == nil)
+        #expect(schedule.next(now: start + pause, chunks: { [self.chunk(1, blocks: 1_024)] }) != nil)
+    }
+
     /// A directory is due again after its step's bytes take their time at the test speed:
     /// 16 blocks (1 MiB) at 1 MiB/s wait 1 s, 2 blocks at 0.5 MiB/s wait 0.25 s.
     @Test func eachDirectoryIsReadAtTheTestSpeed() {

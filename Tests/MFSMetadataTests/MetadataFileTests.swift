@@ -116,6 +116,50 @@ import Testing
         }
     }
 
+    /// Values no operation makes, in a file whose CRCs are right (a file written by a buggy or
+    /// hostile master, or downloaded from one): each is refused at the load, naming the section,
+    /// where it would have trapped later (a goal past 255 classes in GETSCLASS, a symlink target
+    /// past what READLINK can send, a directory size the next dump cannot write, the root handed
+    /// out again as a new inode, open counts that wrap).
+    @Test func valuesNoOperationMakesAreRefusedAtTheLoad() throws {
+        func refused(_ ns: Namespace, _ section: String, _ words: String) {
+            #expect {
+                try MetadataFile.decode(MetadataFile.encode(ns))
+            } throws: { error in
+                guard case .malformed(let name, let reason) = error as? MetadataFileError else { return false }
+                return name == section && reason.contains(words)
+            }
+        }
+        var base = newNamespace()
+        let file = try base.make(.root, "f")
+        let dir = try base.make(.root, "d", .directory, mode: 0o755)
+        let link = try base.symlink(.root, "l", target: Array("f".utf8), as: .root, now: t0).0.inode
+
+        var goal = base
+        goal.inodes.modify(Int(file.rawValue)) { $0.goal = NamespaceLimits.maxGoal + 1 }
+        refused(goal, "NODES", "goal 10")
+
+        var target = base
+        let long = [UInt8](repeating: 0x61, count: NamespaceLimits.maxSymlinkTargetLength + 1)
+        target.inodes.modify(Int(link.rawValue)) { $0.payload = .target(long) }
+        refused(target, "NODES", "target of 4097 bytes")
+
+        var size = base
+        size.inodes.modify(Int(dir.rawValue)) { $0.size = 5 }
+        refused(size, "EDGES", "claim 5 entries")
+
+        for inode: UInt32 in [1, file.rawValue, 1_000_000] {
+            var free = base
+            free.freedInodes.append(FreedInode(inode: inode, freedAt: 0))
+            refused(free, "FREE", "inode \(inode) cannot be free")
+        }
+
+        var opens = base
+        for _ in 0..<2 { _ = try opens.openSession(info: [], now: t0) }
+        for id in [SessionID(1), SessionID(2)] { opens.sessions[id]!.open[file.rawValue] = 0x8000_0000 }
+        refused(opens, "SESSIONS", "open 2147483648 times")
+    }
+
     @Test func inconsistentContentWithAValidCRCIsCaughtByTheChecksum() throws {
         var ns = sample()
         // Damage the namespace behind the checksum's back, then write it: CRCs are right, content is not.
