@@ -12,6 +12,8 @@ extension ChunkRegistry {
         if let other = servers.values.first(where: { $0.isConnected && $0.address == address }) {
             throw .addressInUse(address, by: other.id)
         }
+        let space = registration.space
+        guard space.isPlausible else { throw .spaceOutOfRange(space) }
         if servers[id] == nil, servers.count >= RegistryLimits.maxServers {
             // Make room by forgetting the longest-disconnected server, if any.
             let gone = servers.values.compactMap { s -> (ChunkserverID, Duration)? in
@@ -21,8 +23,6 @@ extension ChunkRegistry {
             guard let oldest = gone.min(by: { $0.1 < $1.1 }) else { throw .tooManyServers }
             servers[oldest.0] = nil
         }
-        let space = registration.space
-        guard space.isPlausible else { throw .spaceOutOfRange(space) }
         servers[id] = ServerEntry(
             id: id, address: address, labels: registration.labels & RegistryLimits.labelMask, space: space, phase: .registering)
     }

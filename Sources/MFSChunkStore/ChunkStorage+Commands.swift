@@ -101,6 +101,7 @@ extension ChunkStorage {
     public func duplicate(_ id: ChunkID, version: ChunkVersion, to newID: ChunkID, newVersion: ChunkVersion) throws(ChunkStoreError)
         -> ChunkRecord
     {
+        guard newVersion <= .maximum else { throw .versionOutOfRange(newID, newVersion) }
         let source = try stored(id, version)
         guard table[newID] == nil else { throw .chunkExists(newID) }
         let blocks = try withFile(source, writable: false, durable: false) { (file) throws(ChunkStoreError) in

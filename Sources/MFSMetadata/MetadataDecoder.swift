@@ -61,6 +61,8 @@ struct MetadataDecoder {
         storedInodeCount = try r.readInteger()
         storedChunkCount = try r.readInteger()
         guard ns.nextInode >= 2, ns.nextChunk >= 1 else { throw malformed(.params, "counters below their start") }
+        // Chunk ids index tables by `Int`: none may reach `Int.max`.
+        guard ns.nextChunk <= UInt64(Int.max) else { throw malformed(.params, "next chunk id \(ns.nextChunk) is past Int.max") }
     }
 
     private mutating func decodeNodes(_ r: inout ByteReader) throws {
@@ -181,9 +183,10 @@ struct MetadataDecoder {
         for _ in 0..<count {
             let inode: UInt32 = try r.readInteger()
             let freedAt: UInt32 = try r.readInteger()
-            // Only an inode no node has, once, can be handed out again (the root never).
-            guard inode > InodeID.root.rawValue, inode < ns.nextInode, ns.record(inode) == nil, seen.insert(inode).inserted else {
-                throw malformed(.free, "inode \(inode) cannot be free: the root, in use, repeated or not yet made")
+            // Only an inode made before, once, can be handed out again (the root never); that
+            // no node has it is checked once every section is in (`finish`).
+            guard inode > InodeID.root.rawValue, inode < ns.nextInode, seen.insert(inode).inserted else {
+                throw malformed(.free, "inode \(inode) cannot be free: the root, repeated or not yet made")
             }
             ns.freedInodes.append(FreedInode(inode: inode, freedAt: freedAt))
         }
@@ -265,6 +268,11 @@ struct MetadataDecoder {
     /// it against what it does.
     mutating func finish() throws(MetadataFileError) -> Namespace {
         types = []
+        var inUse: UInt32?
+        ns.freedInodes.forEach { freed in
+            if inUse == nil, ns.record(freed.inode) != nil { inUse = freed.inode }
+        }
+        if let inUse { throw malformed(.free, "inode \(inUse) cannot be free: a node has it") }
         guard unlistedDirectoryEntries == 0 else {
             throw malformed(.edges, "directories' sizes claim \(unlistedDirectoryEntries) entries EDGES does not list")
         }

@@ -182,7 +182,7 @@ public struct RoleMachine: Sendable {
             // then could take voters from a winner: promised to this candidate, they would refuse
             // the winner's changes, and if this candidate lacked a quorum no master could
             // acknowledge anything.
-            if !won, promised >= asked, promisedTo != me, promisedTo != voter {
+            if !won, promised >= asked, promised < Epoch.maximum, promisedTo != me, promisedTo != voter {
                 candidacy = Candidacy(
                     epoch: Epoch(promised.rawValue + 1), me: me, ownPosition: current.ownPosition, voters: current.voters,
                     votersVersion: current.votersVersion, deadline: current.deadline)
@@ -237,7 +237,17 @@ public struct RoleMachine: Sendable {
         guard role != .active else { return [.promotionRefused("already active", retry: false)] }
         guard candidacy == nil else { return [.promotionRefused("a promotion is already under way", retry: true)] }
         epoch = max(epoch, position.epoch)
-        let target = Epoch(max(epoch, ballot.promised, highestSeen, hearing?.epoch ?? .zero).rawValue + 1)
+        let highest = max(epoch, ballot.promised, highestSeen, hearing?.epoch ?? .zero)
+        // Epochs stop at `Epoch.maximum` (the decoders refuse more): only a peer or a file
+        // claiming an impossible epoch gets here, and no later epoch can be written.
+        guard highest < Epoch.maximum else {
+            return [
+                .promotionRefused(
+                    "epoch \(highest) was seen, and no epoch above \(Epoch.maximum) may be written: a peer or a file claims an "
+                        + "impossible epoch", retry: false)
+            ]
+        }
+        let target = Epoch(highest.rawValue + 1)
         roleBeforeCandidacy = role
         if force {
             // Forced: no votes; the caller reports what may be lost.

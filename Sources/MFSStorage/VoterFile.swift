@@ -85,6 +85,7 @@ public struct VoterFile: Equatable, Sendable {
         }
         guard let member = values["member"].flatMap({ UInt64($0, radix: 16) }), member != 0 else { throw bad("no member id") }
         guard let promised = values["promised"].flatMap({ UInt64($0) }) else { throw bad("no promised epoch") }
+        guard promised <= Epoch.maximum.rawValue else { throw bad("promised epoch \(promised) is above \(Epoch.maximum)") }
         guard let candidate = values["candidate"].flatMap({ UInt64($0, radix: 16) }) else { throw bad("no candidate") }
         return VoterFile(member: MemberID(member), promised: Epoch(promised), candidate: MemberID(candidate))
     }

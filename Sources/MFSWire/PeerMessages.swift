@@ -235,7 +235,7 @@ public struct ChangeBatch: WireMessage {
         let count = try reader.uint32()
         let length = Int(try reader.uint32())
         guard count >= 1 else { throw reader.malformed("count", "an empty batch") }
-        guard first.rawValue >= 1, first.rawValue <= UInt64.max - UInt64(count) else {
+        guard first.rawValue >= 1, first.rawValue - 1 + UInt64(count) <= MetaVersion.maximum.rawValue else {
             throw reader.malformed("firstVersion", "versions \(first) + \(count) are out of range")
         }
         guard length <= WireLimits.maxChangeBatchBytes else {

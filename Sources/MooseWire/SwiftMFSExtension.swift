@@ -62,7 +62,7 @@ public struct MasterEpoch: MooseMessage {
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> MasterEpoch {
         try reader.expectLength(16)
-        return MasterEpoch(epoch: Epoch(try reader.uint64("epoch")), metaID: MetaID(try reader.uint64("metaid")))
+        return MasterEpoch(epoch: try reader.epoch("epoch"), metaID: MetaID(try reader.uint64("metaid")))
     }
 }
 
@@ -80,6 +80,16 @@ public struct EpochQuery: MooseMessage {
 
     public static func decode(from reader: inout MooseReader) throws(MooseWireError) -> EpochQuery {
         try reader.expectLength(8)
-        return EpochQuery(seenEpoch: Epoch(try reader.uint64("seenEpoch")))
+        return EpochQuery(seenEpoch: try reader.epoch("seenEpoch"))
+    }
+}
+
+extension MooseReader {
+    /// An epoch, at most `Epoch.maximum` (a chunkserver keeps the highest it saw and refuses
+    /// masters below it: one impossible epoch would refuse every master for good).
+    mutating func epoch(_ field: String) throws(MooseWireError) -> Epoch {
+        let value = try uint64(field)
+        guard value <= Epoch.maximum.rawValue else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
+        return Epoch(value)
     }
 }

@@ -64,6 +64,14 @@ import Testing
         #expect(h.registry.space() == (limit, 0), "the refused reports changed nothing")
         for n in 2...UInt16(RegistryLimits.maxServers) { try h.join(n, free: 0, total: limit) }
         #expect(h.registry.space() == (.max, .max))
+        // With the registry full, a refused registration does not make room by forgetting a
+        // disconnected server first.
+        try h.handle(.disconnected(cs(2)))
+        let past = ServerSpace(usedBytes: 0, totalBytes: limit + 1)
+        #expect(throws: RegistryError.spaceOutOfRange(past)) {
+            try h.handle(.registering(ServerRegistration(id: cs(10_001), address: address(10_001), space: past)))
+        }
+        #expect(h.registry.serverStatuses().contains { $0.id == cs(2) }, "the disconnected server was forgotten")
     }
 
     @Test func reportsAtAndPastTheLimit() throws {

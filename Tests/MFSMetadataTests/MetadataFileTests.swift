@@ -148,11 +148,17 @@ import Testing
         size.inodes.modify(Int(dir.rawValue)) { $0.size = 5 }
         refused(size, "EDGES", "claim 5 entries")
 
-        for inode: UInt32 in [1, file.rawValue, 1_000_000] {
+        for (inode, why) in [(UInt32(1), "the root"), (file.rawValue, "a node has it"), (1_000_000, "not yet made")] {
             var free = base
             free.freedInodes.append(FreedInode(inode: inode, freedAt: 0))
             refused(free, "FREE", "inode \(inode) cannot be free")
+            refused(free, "FREE", why)
         }
+        var twice = base
+        let gone = try twice.make(.root, "gone")
+        _ = try twice.unlink(.root, "gone", as: .root, now: t0)
+        twice.freedInodes.append(FreedInode(inode: gone.rawValue, freedAt: 0))
+        refused(twice, "FREE", "repeated")
 
         var opens = base
         for _ in 0..<2 { _ = try opens.openSession(info: [], now: t0) }

@@ -122,6 +122,25 @@ import Testing
         #expect(later.contains(.persistPromise(Ballot(promised: Epoch(4), candidate: Self.b))))
     }
 
+    /// Epochs stop at `Epoch.maximum`: a master whose log (or a peer it heard) is there cannot
+    /// promote, forced or not, and says why instead of trapping on the next epoch; one below
+    /// it promotes to the maximum.
+    @Test func noPromotionPastTheMaximumEpoch() {
+        for force in [false, true] {
+            var machine = follower(epoch: Epoch.maximum.rawValue)
+            let directives = promote(&machine, force: force, at: LogPosition(epoch: .maximum, version: MetaVersion(100)))
+            #expect(
+                directives.contains { directive in
+                    guard case .promotionRefused(let why, retry: false) = directive else { return false }
+                    return why.contains("no epoch above \(Epoch.maximum)")
+                }, "\(directives)")
+            #expect(!directives.contains { if case .lead = $0 { true } else { false } })
+        }
+        var below = follower(epoch: Epoch.maximum.rawValue - 1)
+        let directives = promote(&below, force: true, at: LogPosition(epoch: Epoch(Epoch.maximum.rawValue - 1), version: MetaVersion(100)))
+        #expect(directives.contains(.lead(.maximum)))
+    }
+
     @Test func aForcedPromotionSkipsTheVotesAndSaysSo() {
         var machine = follower()
         let directives = machine.handle(

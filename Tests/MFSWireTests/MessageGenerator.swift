@@ -260,7 +260,8 @@ struct MessageGenerator {
     mutating func changeBatch() -> ChangeBatch {
         let size = int(0...49) == 0 ? int(1...WireLimits.maxChangeBatchBytes - 1) : length(1...64)
         let count = UInt32(int(1...(size + 1) / 2))
-        let first = MetaVersion(max(1, metaVersion().rawValue))
+        // The batch ends at MetaVersion.maximum at the latest.
+        let first = MetaVersion(max(1, min(metaVersion().rawValue, MetaVersion.maximum.rawValue + 1 - UInt64(count))))
         return ChangeBatch(firstVersion: first, count: count, text: (0..<size).map { _ in u8() } + [0x0A])
     }
 

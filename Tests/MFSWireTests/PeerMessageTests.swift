@@ -124,7 +124,7 @@ import Testing
             .peerStart(.download(version: .maximum, length: .max)), .peerStart(.refused(.unknown, reason: "")),
             .peerStart(.refused(.wrongMetaID, reason: "another cluster: é中😀")),
             .metadataBlock(MetadataBlock(offset: .max, isLast: false, bytes: [0xFF])),
-            .changeBatch(ChangeBatch(firstVersion: .maximum, count: 2, text: Array("x\ny\n".utf8))),
+            .changeBatch(ChangeBatch(firstVersion: MetaVersion(MetaVersion.maximum.rawValue - 1), count: 2, text: Array("x\ny\n".utf8))),
             .masterAlive(MasterAlive(version: .maximum, epoch: .maximum)), .peerAck(PeerAck(version: .zero)),
         ]
         for message in messages { #expect(AnyMessage.decode(bytes: message.encode()) == message, "\(message)") }
@@ -247,9 +247,12 @@ import Testing
         #expect(
             decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: 0, count: 1, line)))
                 == .malformed(message: MasterToPeer.changes, field: "firstVersion", reason: "versions 0 + 1 are out of range"))
-        // The highest accepted first version.
+        // The highest accepted first version; a batch may not end past the maximum either.
         let highest = try ChangeBatch.decode(bytes: frameBytes(MasterToPeer.changes, batchPayload(first: maximum, count: 1, line)))
         #expect(highest.lastVersion == .maximum)
+        #expect(
+            decodeError(ChangeBatch.self, frameBytes(MasterToPeer.changes, batchPayload(first: maximum, count: 2, ascii("x\ny\n"))))
+                == .malformed(message: MasterToPeer.changes, field: "firstVersion", reason: "versions \(maximum) + 2 are out of range"))
     }
 
     /// A change is a line of two bytes at least, so a count the text cannot hold (a count of

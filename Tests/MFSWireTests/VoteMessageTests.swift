@@ -76,7 +76,12 @@ import Testing
             try VoteAnswer.decode(bytes: answer(promised: .zero, logVersion: MetaVersion(past)).encode())
         }
         let hello = Hello(role: .metalogger, metaID: MetaID(7), epoch: Epoch(Epoch.maximum.rawValue + 1))
-        #expect(throws: WireError.self) { try Hello.decode(bytes: hello.encode()) }
+        #expect {
+            try Hello.decode(bytes: hello.encode())
+        } throws: { error in
+            guard case .malformed(_, let field, let reason) = error as? WireError else { return false }
+            return field == "epoch" && reason == "epoch \(Epoch.maximum.rawValue + 1) is above \(Epoch.maximum)"
+        }
     }
 
     @Test func voteAnswerLimitsAndOrder() throws {

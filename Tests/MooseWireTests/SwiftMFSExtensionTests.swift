@@ -29,6 +29,15 @@ import Testing
         #expect(throws: MooseWireError.wrongLength(message: .swiftMasterEpoch, length: 8, expected: "16")) {
             try MasterEpoch.decode(bytes: frameBytes(.swiftMasterEpoch, be(UInt64(7))))
         }
+        // An epoch past Epoch.maximum: a chunkserver would refuse every master below it.
+        let past = Epoch.maximum.rawValue + 1
+        #expect(
+            throws: MooseWireError.malformed(message: .swiftMasterEpoch, field: "epoch", reason: "epoch \(past) is above \(Epoch.maximum)")
+        ) {
+            try MasterEpoch.decode(bytes: MasterEpoch(epoch: Epoch(past), metaID: MetaID(1)).encode())
+        }
+        #expect(throws: MooseWireError.self) { try EpochQuery.decode(bytes: EpochQuery(seenEpoch: Epoch(.max)).encode()) }
+        #expect(try MasterEpoch.decode(bytes: MasterEpoch(epoch: .maximum, metaID: MetaID(1)).encode()).epoch == .maximum)
     }
 
     /// Our codes sit far from every MooseFS code: 3.0.117's are 0...706, and 65,536 more in
