@@ -4,7 +4,8 @@ import MFSCore
 import MooseWire
 import NIOCore
 
-/// One connection on the data port (9422): one request at a time (notes §3). An idle connection
+/// One connection on the data port (9422): one request at a time (notes §3), a chunk query
+/// included. An idle connection
 /// takes READ, WRITE, the chunk queries, GET_VERSION, GET_CONFIG, MODULE_INFO and NOPs; a write
 /// session then takes WRITE_DATA, WRITE_FINISH and NOPs. Anything else, a frame that does not
 /// decode or one past `ChunkserverLimits.dataPortFrame` closes the connection with a logged
@@ -23,6 +24,9 @@ final class DataConnectionHandler: ChannelInboundHandler {
         case idle
         case reading
         case writing(WriteSession)
+        /// A chunk query is on the disk pool: the next frames wait for its answer (one query
+        /// at a time, so a flood of them cannot queue work without bound).
+        case querying
         case closing
     }
 
@@ -74,6 +78,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
             while true {
                 if case .writing(let session) = state, session.inFlight >= ChunkserverLimits.maxWritesInFlight { return pause(true) }
                 if case .closing = state { return }
+                if case .querying = state { return pause(true) }
                 guard let frame = try frames.nextInPlace(Self.received) else { return pause(false) }
                 switch frame {
                 case .writeData(let piece): handle(.writeData(piece), type: .cltocsWriteData) { DataPortBulk.encode(piece) }
@@ -109,7 +114,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
     /// of a write chain: only when there is one).
     private func handle(_ request: DataPortRequest, type: MooseMessageType, bytes: () -> [UInt8]) {
         switch state {
-        case .closing: return
+        case .closing, .querying: return
         case .reading:
             if case .ignored = request { return }
             guard case .nop = request else { return close("\(type) while a read is running") }
@@ -133,6 +138,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
         case .write(let write): startWrite(write)
         case .writeData, .writeFinish: close("write data outside a write session")
         case .getChunkBlocks(let query):
+            state = .querying
             answerFromDisk { [runner = shared.runner] in runner.chunkBlocks(query.chunkID, query.version).encode() }
         case .getChunkChecksum(let query):
             send(ChunkChecksum(chunkID: query.chunkID, version: query.version, result: .failed(.notDone)).encode())
@@ -309,10 +315,18 @@ final class DataConnectionHandler: ChannelInboundHandler {
 
     // MARK: plumbing
 
+    /// Runs a query on the disk pool, sends its answer, then takes the next frames.
     private func answerFromDisk(_ body: @escaping @Sendable () -> [UInt8]) {
         guard let context = channelContext else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        shared.onDisk(context.eventLoop, body).whenSuccess { bound.value.send($0) }
+        shared.onDisk(context.eventLoop, body).whenComplete { result in
+            let handler = bound.value
+            guard case .querying = handler.state else { return }
+            guard case .success(let answer) = result else { return handler.close("the disk pool did not answer a chunk query") }
+            handler.send(answer)
+            handler.state = .idle
+            handler.processFrames()
+        }
     }
 
     private func reply(_ bytes: [UInt8]) { send(bytes) }
@@ -345,7 +359,7 @@ final class DataConnectionHandler: ChannelInboundHandler {
         switch state {
         case .idle: waiting = true
         case .writing(let session): waiting = session.inFlight == 0
-        case .reading, .closing: break
+        case .reading, .querying, .closing: break
         }
         if waiting, quiet > .milliseconds(ChunkserverLimits.dataIdleTimeout.milliseconds) {
             return close("no input for \(quiet.nanoseconds / 1_000_000) ms")

@@ -243,6 +243,8 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         processFrames()
     }
 
+    func outputDrained() { processFrames() }
+
     /// Changes read in this tick of the event loop are stored at its end, in one batch, by the
     /// loop itself when it can (`ChangelogWriter.releaseWakeUps`): the reply then goes out
     /// without a hand-off to the writer thread and back. Taken before a request that may change
@@ -261,10 +263,11 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     }
 
     /// Handles every whole frame buffered, unless the session is still opening (frames then
-    /// wait in the decoder until it is).
+    /// wait in the decoder until it is) or the replies queued for the client are past
+    /// `PollLoopLimits.maxQueuedOutputBytes` (the rest waits for `outputDrained`).
     func processFrames() {
         do throws(WireError) {
-            while true {
+            while socket?.isOutputFull != true {
                 switch phase {
                 case .opening, .closed: return
                 case .moose(let connection):

@@ -18,6 +18,9 @@ public enum PeerServerLimits {
     /// watermark): a metadata download sends its next block only below it, so a peer costs
     /// the master about this much memory whatever the metadata's size.
     public static let downloadBufferedBytes = 1 << 20
+    /// Tail requests one connection may have waiting (DESIGN §7.2): they are served one after
+    /// the other, each reading the changelogs it covers; past this many the connection closes.
+    public static let maxTailsQueued = 4
 }
 
 /// Metadata downloads are written to their temporary files one at a time (each holds a section
@@ -113,6 +116,9 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private var heartbeat: RepeatedTask?
     /// The metadata being downloaded, read a block at a time as the connection takes it.
     private var download: SpooledMetadata?
+    /// Tail requests not yet served, and whether one is being read now (one at a time).
+    private var tailsQueued: [TailRequest] = []
+    private var tailRunning = false
 
     init(context: PeerServerContext) { shared = context }
 
@@ -202,15 +208,12 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             flush()
         case .register(let hello) where hello.role == .master && frame.type == VoteMessages.tailRequest:
             let request = try TailRequest.decode(frame)
-            guard let promotion = shared.promotion.withLock({ $0 }), let context else { return close("no role machine yet") }
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            Task.detached {
-                let frames = promotion.serveTail(request)
-                bound.eventLoop.execute {
-                    for frame in frames { bound.value.write(frame) }
-                    bound.value.flush()
-                }
+            guard shared.promotion.withLock({ $0 }) != nil else { return close("no role machine yet") }
+            guard tailsQueued.count < PeerServerLimits.maxTailsQueued else {
+                return close("more than \(PeerServerLimits.maxTailsQueued) tail requests waiting")
             }
+            tailsQueued.append(request)
+            serveNextTail()
         case .register(let hello):
             register(hello, try PeerRegister.decode(frame))
         case .voter(let member):
@@ -333,6 +336,25 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                     spooled = .failure(error)
                 }
                 bound.eventLoop.execute { bound.value.startDownload(spooled) }
+            }
+        }
+    }
+
+    /// Serves the oldest tail request waiting, unless one is being read: each reads the
+    /// changelogs it covers, so a peer asking many at once does not have them read side by side.
+    private func serveNextTail() {
+        guard !tailRunning, !tailsQueued.isEmpty, let context, let promotion = shared.promotion.withLock({ $0 }) else { return }
+        let request = tailsQueued.removeFirst()
+        tailRunning = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        Task.detached {
+            let frames = promotion.serveTail(request)
+            bound.eventLoop.execute {
+                let handler = bound.value
+                handler.tailRunning = false
+                for frame in frames { handler.write(frame) }
+                handler.flush()
+                handler.serveNextTail()
             }
         }
     }

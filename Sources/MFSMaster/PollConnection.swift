@@ -12,6 +12,9 @@ protocol PollConnectionDelegate: AnyObject {
     /// The connection has ended, closed by either side or failed (`error` says how): told
     /// once, after which the connection neither reads nor sends.
     func ended(error: String?)
+    /// The replies queued went down to `PollLoopLimits.resumeOutputBytes` after they had
+    /// passed `maxQueuedOutputBytes` (`isOutputFull`): requests may be taken again.
+    func outputDrained()
 }
 
 /// One accepted TCP connection of the client port on a `PollLoop`: reads into the loop's
@@ -33,6 +36,9 @@ final class PollConnection: PollSocket {
     private var flushQueued = false
     /// The last `send` could not take everything: the rest waits for `POLLOUT`.
     private var sendBlocked = false
+    /// More than `PollLoopLimits.maxQueuedOutputBytes` wait to be sent: no reads, and the
+    /// handler takes no more requests, until they are down to `resumeOutputBytes`.
+    private(set) var isOutputFull = false
 
     init(descriptor: Int32, loop: PollLoop, remoteAddress: IPv4Address, remotePort: Int) {
         self.descriptor = descriptor
@@ -43,7 +49,7 @@ final class PollConnection: PollSocket {
 
     var interest: Int16 {
         var events: Int16 = 0
-        if !readingPaused { events |= Int16(POLLIN) }
+        if !readingPaused, !isOutputFull { events |= Int16(POLLIN) }
         if sendBlocked { events |= Int16(POLLOUT) }
         return events
     }
@@ -56,11 +62,17 @@ final class PollConnection: PollSocket {
         } else {
             outbound.writeImmutableBuffer(buffer)
         }
+        noteQueued()
     }
 
     func write(_ bytes: [UInt8]) {
         guard isOpen else { return }
         outbound.writeBytes(bytes)
+        noteQueued()
+    }
+
+    private func noteQueued() {
+        if outbound.readableBytes > PollLoopLimits.maxQueuedOutputBytes { isOutputFull = true }
     }
 
     /// What was written goes out at the end of this iteration of the loop.
@@ -84,6 +96,7 @@ final class PollConnection: PollSocket {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK:
                 sendBlocked = true
+                if isOutputFull, outbound.readableBytes <= PollLoopLimits.resumeOutputBytes { resumeTakingRequests() }
                 return
             default:
                 return end(error: "send: \(String(cString: strerror(errno)))")
@@ -95,12 +108,14 @@ final class PollConnection: PollSocket {
         } else {
             outbound.clear()
         }
+        // Last: what the handler then writes goes into the emptied buffer.
+        if isOutputFull { resumeTakingRequests() }
     }
 
     func ready(_ events: Int16) {
         if events & Int16(POLLOUT) != 0 { sendNow() }
         guard isOpen else { return }
-        if readingPaused {
+        if readingPaused || isOutputFull {
             // Reads wait; a connection gone entirely (reset, both sides shut) ends now, or
             // `poll` would report it on every pass.
             if events & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { end(error: "the connection was lost") }
@@ -117,6 +132,14 @@ final class PollConnection: PollSocket {
         } else if errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
             end(error: "recv: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The queue is down to `resumeOutputBytes`: requests are read and taken again (the
+    /// handler goes on with those it had read already; what it writes goes out at this pass).
+    private func resumeTakingRequests() {
+        isOutputFull = false
+        delegate?.outputDrained()
+        flush()
     }
 
     /// Sends what it can of what was written, then closes; the delegate is told.

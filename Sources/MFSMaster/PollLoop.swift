@@ -223,6 +223,12 @@ enum PollLoopLimits {
     static let taskRounds = 16
     /// How long the loop waits after `poll` itself failed (ENOMEM) before it polls again.
     static let pollRetryMicroseconds: UInt32 = 10_000
+    /// Replies queued for a client that does not read them: past this many bytes the
+    /// connection reads no more requests (and its handler takes no more from what it read)
+    /// until the queue is down to `resumeOutputBytes`. A client that sends and never reads
+    /// cannot make the master hold more than this, plus one reply, for it.
+    static let maxQueuedOutputBytes = 4 << 20
+    static let resumeOutputBytes = 1 << 20
 }
 
 /// A socket in the loop's poll set: a listener or a connection.

@@ -217,6 +217,37 @@ import Testing
         #expect(before.allSatisfy(\.crcMatches) && before.flatMap(\.data) == Array(bytes[0..<sent * MooseWireLimits.blockSize]))
     }
 
+    /// Chunk queries on the data port are taken one at a time (the next frame waits for the
+    /// disk's answer), so a burst of them queues no work without bound; each is answered, in
+    /// the order asked, and a read after them is served.
+    @Test func aBurstOfChunkQueriesIsAnsweredInOrderOneAtATime() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let port = try #require(link.snapshot { $0.begin?.address.port })
+        #expect(create(link, 0x220) == .ok)
+        let bytes = pattern(3 * MooseWireLimits.blockSize, seed: 9)
+        #expect(try DataClient(port: port).write(ChunkID(0x220), version: 1, offset: 0, bytes: bytes).allSatisfy { $0 == .ok })
+        let connection = try DataClient(port: port).connection()
+        let queries = 2_000
+        var burst: [UInt8] = []
+        for k in 0..<queries {
+            burst += GetChunkBlocks(chunkID: ChunkID(k % 2 == 0 ? 0x220 : 0x221), version: 1).encode()
+        }
+        try connection.send(burst)
+        var answers: [(ChunkID, UInt16, MooseStatus)] = []
+        while answers.count < queries {
+            let frame = try connection.receive()
+            guard frame.type != .nop else { continue }
+            let answer = try ChunkBlocks.decode(frame)
+            answers.append((answer.chunkID, answer.blocks, answer.status))
+        }
+        #expect(
+            answers.enumerated().allSatisfy { k, a in k % 2 == 0 ? a == (ChunkID(0x220), 3, .ok) : a.0 == ChunkID(0x221) && a.2 == .noChunk
+            })
+        let (pieces, status) = try DataClient(port: port).readPieces(ChunkID(0x220), version: 1, offset: 0, size: bytes.count)
+        #expect(status == .ok && pieces.flatMap(\.data) == bytes)
+    }
+
     @Test func replicatesFromAnotherChunkserverAndForwardsAWriteChain() throws {
         let master = try TestMaster()
         let a = try ChunkserverProcess(masterPort: master.port)

@@ -91,6 +91,28 @@ import Testing
         #expect(received == pattern)
     }
 
+    /// A client that sends requests and reads none of the replies: past
+    /// `PollLoopLimits.maxQueuedOutputBytes` queued the connection reads and answers no more
+    /// (here 5 replies of 1 MiB, the fifth passing 4 MiB), and once the client reads, every
+    /// reply comes, in order.
+    @Test func aClientThatReadsNothingIsAnsweredNoFurtherThanTheQueueLimit() async throws {
+        let amplifier = Amplifier()
+        let listener = try Self.listener { amplifier.attach($0) }
+        defer { listener.stop() }
+        let client = try WireConnection(port: listener.port)
+        let requests = 20
+        client.send([UInt8](repeating: 1, count: requests))
+        let limit = PollLoopLimits.maxQueuedOutputBytes / (1 << 20) + 1
+        for _ in 0..<200 where amplifier.answered.load(ordering: .relaxed) < limit { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(300))  // time for more answers, if any were to come
+        #expect(amplifier.answered.load(ordering: .relaxed) == limit, "answered while the client read nothing")
+        let received = client.read(count: requests << 20)
+        #expect(received.count == requests << 20)
+        #expect(amplifier.answered.load(ordering: .relaxed) == requests)
+        let expected = Array(Amplifier.reply.readableBytesView)
+        #expect((0..<requests).allSatisfy { k in received[(k << 20)..<((k + 1) << 20)].elementsEqual(expected) })
+    }
+
     @Test func pausedReadsWaitAndResumeAndEachEndIsToldOnce() async throws {
         let recorder = Recorder()
         let listener = try Self.listener { recorder.attach($0) }
@@ -144,6 +166,38 @@ import Testing
     }
 }
 
+/// Answers each byte received with 1 MiB (a request whose reply is large), taking bytes one
+/// at a time as the client port's handler takes frames: none while the connection's output is
+/// full, the rest once it drained.
+private final class Amplifier: PollConnectionDelegate, @unchecked Sendable {
+    static let reply = ByteBuffer(bytes: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 / 4096) })
+    let answered = Atomic<Int>(0)
+    var connection: PollConnection?
+    var pending = 0
+
+    func attach(_ connection: PollConnection) {
+        self.connection = connection
+        connection.delegate = self
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        pending += bytes.count
+        answer()
+    }
+
+    func outputDrained() { answer() }
+    func ended(error: String?) {}
+
+    private func answer() {
+        guard let connection else { return }
+        while pending > 0, !connection.isOutputFull {
+            pending -= 1
+            connection.write(Self.reply)
+            answered.add(1, ordering: .relaxed)
+        }
+    }
+}
+
 /// Counts what a connection received and how it ended.
 private final class Recorder: PollConnectionDelegate, @unchecked Sendable {
     let state = Mutex<(bytes: Int, ends: [String])>((0, []))
@@ -156,6 +210,7 @@ private final class Recorder: PollConnectionDelegate, @unchecked Sendable {
 
     func received(_ bytes: UnsafeRawBufferPointer) { state.withLock { $0.bytes += bytes.count } }
     func ended(error: String?) { state.withLock { $0.ends.append(error ?? "clean") } }
+    func outputDrained() {}
 
     func until(_ condition: ((bytes: Int, ends: [String])) -> Bool) async throws {
         for _ in 0..<500 {
