@@ -20,6 +20,9 @@ public enum ClientServerLimits {
     /// Replies a connection may have waiting for the changelog before the master stops reading
     /// from it (backpressure: a client cannot queue unbounded work).
     public static let maxRepliesWaiting = 4_096
+    /// Bytes of requests a connection may have read while its session opens (they wait until
+    /// it is open): past this the master reads no more from it until they are taken.
+    public static let maxBufferedWhileOpening = 1 << 20
     /// Bytes of random challenge for a password-protected export (and `AUTH_CODE` on 9419).
     public static let challengeLength = 32
 
@@ -266,6 +269,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// wait in the decoder until it is) or the replies queued for the client are past
     /// `PollLoopLimits.maxQueuedOutputBytes` (the rest waits for `outputDrained`).
     func processFrames() {
+        defer { holdInputWhileOpening() }
         do throws(WireError) {
             while socket?.isOutputFull != true {
                 switch phase {
@@ -287,6 +291,19 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         } catch {
             close(error.description)
         }
+    }
+
+    /// While the session opens, frames wait in the decoder: past
+    /// `ClientServerLimits.maxBufferedWhileOpening` the socket is read no more until
+    /// `processFrames` takes them (it runs again once the session is open).
+    private func holdInputWhileOpening() {
+        let waits: Bool
+        switch phase {
+        case .opening: waits = true
+        case .moose(let connection): waits = !connection.acceptsFrames
+        default: waits = false
+        }
+        socket?.inputHeld = waits && frames.bufferedByteCount >= ClientServerLimits.maxBufferedWhileOpening
     }
 
     private func handle(_ frame: Frame) throws(WireError) {

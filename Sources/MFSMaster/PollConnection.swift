@@ -39,6 +39,8 @@ final class PollConnection: PollSocket {
     /// More than `PollLoopLimits.maxQueuedOutputBytes` wait to be sent: no reads, and the
     /// handler takes no more requests, until they are down to `resumeOutputBytes`.
     private(set) var isOutputFull = false
+    /// No reads while set: the handler holds enough it cannot take yet (a session opening).
+    var inputHeld = false
 
     init(descriptor: Int32, loop: PollLoop, remoteAddress: IPv4Address, remotePort: Int) {
         self.descriptor = descriptor
@@ -49,7 +51,7 @@ final class PollConnection: PollSocket {
 
     var interest: Int16 {
         var events: Int16 = 0
-        if !readingPaused, !isOutputFull { events |= Int16(POLLIN) }
+        if !readingPaused, !isOutputFull, !inputHeld { events |= Int16(POLLIN) }
         if sendBlocked { events |= Int16(POLLOUT) }
         return events
     }
@@ -115,7 +117,7 @@ final class PollConnection: PollSocket {
     func ready(_ events: Int16) {
         if events & Int16(POLLOUT) != 0 { sendNow() }
         guard isOpen else { return }
-        if readingPaused || isOutputFull {
+        if readingPaused || isOutputFull || inputHeld {
             // Reads wait; a connection gone entirely (reset, both sides shut) ends now, or
             // `poll` would report it on every pass.
             if events & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { end(error: "the connection was lost") }

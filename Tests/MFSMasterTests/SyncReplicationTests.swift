@@ -1,5 +1,6 @@
 import Foundation
 import MFSCore
+import MFSMaster
 import MFSMetadata
 import MFSStatus
 import MFSTestSupport
@@ -394,4 +395,33 @@ final class LockedCreator: @unchecked Sendable {
 
     func set(_ value: PipelinedCreator) { lock.withLock { creator = value } }
     func get() -> PipelinedCreator? { lock.withLock { creator } }
+}
+
+/// A session that cannot open yet (no peer, `SYNC_DEGRADE = 0`): the requests a client sends
+/// meanwhile wait in the master, up to `ClientServerLimits.maxBufferedWhileOpening`; past
+/// that the master reads no more from it, so the client's sends block instead of the master
+/// buffering whatever it is sent.
+@Suite struct OpeningSessionInputTests {
+    @Test func requestsSentWhileTheSessionOpensAreReadOnlyUpToTheLimit() throws {
+        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_DEGRADE": "0"])
+        try active.start()
+        let c = try active.connect()
+        c.send(Hello(role: .client, metaID: .unknown, epoch: .zero, client: ClientHello(clientVersion: "test", mountPath: "/")).encode())
+        _ = try #require(try c.receive(), "no hello reply")
+        var size: Int32 = 64 << 10
+        setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let request = ClientRequest.getAttributes(RequestID(1), inode: .root).encode()
+        let total = 16 << 20
+        let burst = Array([[UInt8]](repeating: request, count: total / request.count).joined())
+        var accepted = 0
+        let deadline = Date().addingTimeInterval(5)
+        while accepted < burst.count, Date() < deadline {
+            let n = burst[accepted...].withUnsafeBytes { send(c.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if n > 0 { accepted += n } else { usleep(10_000) }
+        }
+        // The limit, the master's receive buffer (a few MiB at most) and ours: well under 16 MiB.
+        #expect(accepted < 12 << 20, "the master read \(accepted) bytes from a client whose session was not open")
+        #expect(accepted > ClientServerLimits.maxBufferedWhileOpening, "the master read only \(accepted) bytes")
+        #expect(active.isRunning)
+    }
 }
