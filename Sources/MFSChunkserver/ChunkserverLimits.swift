@@ -88,6 +88,10 @@ public enum ChunkserverLimits {
 
     /// Connect, send and receive timeouts towards the source chunkserver (MooseFS: 5 s each).
     public static let replicationTimeout: Duration = .seconds(5)
+    /// NOPs a replication source may send in a row while an answer is awaited (an idle data
+    /// connection sends one every 5/3 s: 6 are 10 s): past them the replication fails, so a
+    /// source that only keeps the connection alive cannot hold a disk thread for ever.
+    public static let replicationNopsInARow = 6
     /// The longest frame read from a replication source: one whole block of READ_DATA.
     public static let replicationSourceFrame = MooseWireLimits.replicationSourceFrame
 }

@@ -97,12 +97,14 @@ struct Replicator {
         return blocks
     }
 
-    /// The next frame that is not a NOP.
+    /// The next frame that is not a NOP, within `ChunkserverLimits.replicationNopsInARow` NOPs.
     private func nextReply(_ connection: BlockingConnection) throws -> MooseFrame {
-        while true {
+        for _ in 0...ChunkserverLimits.replicationNopsInARow {
             let frame = try connection.receive()
             if frame.type != .nop { return frame }
         }
+        throw ReplicationFailure(
+            status: .io, reason: "the source sent \(ChunkserverLimits.replicationNopsInARow + 1) NOPs in a row and no answer")
     }
 }
 

@@ -280,6 +280,38 @@ import Testing
         #expect(try DataClient(port: portB).read(ChunkID(0x301), version: 1, offset: 5, size: chained.count).get() == chained)
     }
 
+    /// A replication source that only keeps the connection alive (NOPs, no answer) cannot hold
+    /// the destination's disk thread: after `replicationNopsInARow` NOPs in a row the
+    /// replication fails, and no copy is left behind.
+    @Test func aSourceThatOnlySendsNOPsFailsTheReplication() throws {
+        let (master, server, link) = try registered()
+        defer { server.remove(); master.stop() }
+        let (listener, sourcePort) = try #require(boundLoopbackSocket())
+        defer { close(listener) }
+        #expect(listen(listener, 4) == 0)
+        let stop = LockedValue(false)
+        defer { stop.update { $0 = true } }
+        Thread.detachNewThread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            let nop = Nop().encode()
+            while !stop.value {
+                guard nop.withUnsafeBytes({ send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == nop.count else { return }
+                usleep(100_000)
+            }
+        }
+        let replicate = ReplicateChunk(
+            chunkID: ChunkID(0x310), version: WireVersion(2), source: ChunkserverAddress(127, 0, 0, 1, port: UInt16(sourcePort)))
+        let status = link.command(replicate.encode(), within: 10) { message -> MooseStatus? in
+            if case .replicateStatus(let reply) = message { return reply.status }
+            return nil
+        }
+        #expect(status != nil && status != .ok, "\(String(describing: status))")
+        #expect(server.log.contains("\(ChunkserverLimits.replicationNopsInARow + 1) NOPs in a row"), "\(server.log.suffix(1_000))")
+        #expect(server.chunkFiles().isEmpty, "a copy was left: \(server.chunkFiles())")
+    }
+
     @Test func setsVersionsTruncatesDuplicatesAndDeletes() throws {
         let (master, server, link) = try registered()
         defer { server.remove(); master.stop() }
