@@ -63,7 +63,10 @@ final class Promotion: Sendable {
     private let routes = Mutex<[MemberID: String]>([:])
     /// A tail being fetched over a metalogger's voter connection.
     private let tail = Mutex<
-        (member: MemberID, records: [ChangelogRecord], done: @Sendable (Result<[ChangelogRecord], LinkError>) -> Void)?
+        (
+            member: MemberID, request: TailRequest, records: [ChangelogRecord],
+            done: @Sendable (Result<[ChangelogRecord], LinkError>) -> Void
+        )?
     >(nil)
 
     init(settings: MasterSettings, service: MetadataService, roles: RoleBox, peers: PeerServerContext, logger: Logger)
@@ -425,7 +428,7 @@ final class Promotion: Sendable {
             }
         }
         if let channel = peers.voterChannels.withLock({ $0[member] }) {
-            tail.withLock { $0 = (member, [], done) }
+            tail.withLock { $0 = (member, request, [], done) }
             channel.writeAndFlush(channel.allocator.buffer(bytes: request.encode()), promise: nil)
             return
         }
@@ -450,7 +453,7 @@ final class Promotion: Sendable {
                     do throws(WireError) { batch = try ChangeBatch.decode(frame) } catch {
                         throw LinkError("\(address) sent a bad message: \(error)")
                     }
-                    records += try batch.records(from: address)
+                    try Self.append(batch, to: &records, asked: request, from: address)
                 }
                 done(.success(records))
             } catch {
@@ -470,7 +473,7 @@ final class Promotion: Sendable {
             do throws(LinkError) {
                 let batch: ChangeBatch
                 do throws(WireError) { batch = try ChangeBatch.decode(frame) } catch { throw LinkError("a bad tail frame: \(error)") }
-                tail!.records += try batch.records(from: "voter \(member)")
+                try Self.append(batch, to: &tail!.records, asked: current.request, from: "voter \(member)")
                 return nil
             } catch {
                 tail = nil
@@ -478,6 +481,20 @@ final class Promotion: Sendable {
             }
         }
         if let (done, result) = finished { done(result) }
+    }
+
+    /// Adds a batch of a tail to what came before it: it must start right after (the request's
+    /// `after` first) and end by `through`, so a voter can send no more than was asked.
+    static func append(_ batch: ChangeBatch, to records: inout [ChangelogRecord], asked request: TailRequest, from source: String)
+        throws(LinkError)
+    {
+        let expected = (records.last?.version ?? request.after).next
+        guard batch.firstVersion == expected, batch.lastVersion <= request.through else {
+            throw LinkError(
+                "\(source) sent changes \(batch.firstVersion)…\(batch.lastVersion) of a tail asked from \(expected) through \(request.through)"
+            )
+        }
+        records += try batch.records(from: source)
     }
 
     /// Replays the fetched changes into this master's namespace and changelog, checking that
