@@ -325,6 +325,8 @@ final class DataConnectionHandler: ChannelInboundHandler {
             guard case .success(let answer) = result else { return handler.close("the disk pool did not answer a chunk query") }
             handler.send(answer)
             handler.state = .idle
+            // The client's next request could not come before this answer: idle from now.
+            handler.lastInput = .now()
             handler.processFrames()
         }
     }

@@ -76,7 +76,13 @@ final class MooseClientConnection {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         keepAlive = eventLoop.scheduleRepeatedTask(initialDelay: Self.nopInterval, delay: Self.nopInterval) { _ in
             let connection = bound.value
-            connection.silentTicks = connection.inputSinceTick ? 0 : connection.silentTicks + 1
+            // While its replies are queued past the limit the client's frames are not read
+            // (PollLoopLimits.maxQueuedOutputBytes): that time is not its silence.
+            if connection.inputSinceTick {
+                connection.silentTicks = 0
+            } else if !connection.handler.isOutputFull {
+                connection.silentTicks += 1
+            }
             connection.inputSinceTick = false
             if connection.silentTicks >= Self.silentTicksAllowed {
                 return connection.handler.closeConnection(
@@ -396,6 +402,8 @@ extension ClientConnectionHandler {
     func writeOutput(_ buffer: ByteBuffer) { write(buffer) }
     func flushOutput() { flush() }
     func closeConnection(_ reason: String) { close(reason) }
+    /// The replies queued are past `PollLoopLimits.maxQueuedOutputBytes` (nothing is read).
+    var isOutputFull: Bool { socket?.isOutputFull ?? false }
     /// Frames that waited while a session opened: handled now.
     func processMore() {
         processFrames()

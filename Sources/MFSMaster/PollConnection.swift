@@ -41,6 +41,8 @@ final class PollConnection: PollSocket {
     private(set) var isOutputFull = false
     /// No reads while set: the handler holds enough it cannot take yet (a session opening).
     var inputHeld = false
+    /// `close` is sending what is left: nothing more is taken.
+    private var closing = false
 
     init(descriptor: Int32, loop: PollLoop, remoteAddress: IPv4Address, remotePort: Int) {
         self.descriptor = descriptor
@@ -140,13 +142,16 @@ final class PollConnection: PollSocket {
     /// handler goes on with those it had read already; what it writes goes out at this pass).
     private func resumeTakingRequests() {
         isOutputFull = false
+        guard !closing else { return }
         delegate?.outputDrained()
         flush()
     }
 
-    /// Sends what it can of what was written, then closes; the delegate is told.
+    /// Sends what it can of what was written, then closes; the delegate is told. Requests
+    /// held back by a full queue are not taken now (`closing`).
     func close() {
         guard isOpen else { return }
+        closing = true
         sendNow()
         end(error: nil)
     }

@@ -225,8 +225,9 @@ enum PollLoopLimits {
     static let pollRetryMicroseconds: UInt32 = 10_000
     /// Replies queued for a client that does not read them: past this many bytes the
     /// connection reads no more requests (and its handler takes no more from what it read)
-    /// until the queue is down to `resumeOutputBytes`. A client that sends and never reads
-    /// cannot make the master hold more than this, plus one reply, for it.
+    /// until the queue is down to `resumeOutputBytes`. What is queued past it is bounded by
+    /// other limits: the request in hand's reply, the replies already waiting for the
+    /// changelog (`ClientServerLimits.maxRepliesWaiting`), MooseFS's notices and keep-alives.
     static let maxQueuedOutputBytes = 4 << 20
     static let resumeOutputBytes = 1 << 20
 }
