@@ -12,7 +12,7 @@ extension ChunkStorage {
     /// takes new chunks, trying the next one when a file system turns out full.
     @discardableResult
     public func create(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> ChunkRecord {
-        guard version <= .maximum else { throw .versionOutOfRange(id, version) }
+        try version.checkStorable(for: id)
         guard table[id] == nil else { throw .chunkExists(id) }
         let name = ChunkFileName(id: id, version: version)
         while true {
@@ -55,7 +55,7 @@ extension ChunkStorage {
 
     /// Renames a chunk to a new version and rewrites the version in its header.
     public func setVersion(_ id: ChunkID, from old: ChunkVersion, to new: ChunkVersion) throws(ChunkStoreError) {
-        guard new <= .maximum else { throw .versionOutOfRange(id, new) }
+        try new.checkStorable(for: id)
         var stored = try stored(id, old)
         guard stored.name.version != new else { return }
         let oldPath = path(of: stored)
@@ -83,7 +83,7 @@ extension ChunkStorage {
     /// whole command before anything changed.
     public func truncate(_ id: ChunkID, version: ChunkVersion, to length: Int, newVersion: ChunkVersion) throws(ChunkStoreError) {
         guard (0...ChunkLimits.chunkSize).contains(length) else { throw .outOfChunk(offset: length, size: 0) }
-        guard newVersion <= .maximum else { throw .versionOutOfRange(id, newVersion) }
+        try newVersion.checkStorable(for: id)
         let stored = try stored(id, version)
         let blocks = try withFile(stored, writable: true, durable: true) { (file) throws(ChunkStoreError) in
             try file.truncate(to: length)
@@ -101,7 +101,7 @@ extension ChunkStorage {
     public func duplicate(_ id: ChunkID, version: ChunkVersion, to newID: ChunkID, newVersion: ChunkVersion) throws(ChunkStoreError)
         -> ChunkRecord
     {
-        guard newVersion <= .maximum else { throw .versionOutOfRange(newID, newVersion) }
+        try newVersion.checkStorable(for: newID)
         let source = try stored(id, version)
         guard table[newID] == nil else { throw .chunkExists(newID) }
         let blocks = try withFile(source, writable: false, durable: false) { (file) throws(ChunkStoreError) in

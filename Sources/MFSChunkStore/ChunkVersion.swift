@@ -1,3 +1,5 @@
+import MFSCore
+
 /// A chunk's version, as in MooseFS: bumped by the master before any change that could let
 /// replicas diverge. 0 in a request means "whatever version is stored"; a chunk being
 /// replicated is stored under version 0 until it is complete.
@@ -17,4 +19,12 @@ public struct ChunkVersion: RawRepresentable, Hashable, Comparable, Sendable, Cu
 
     /// Whether a request naming `self` may act on a chunk stored at `stored`.
     public func accepts(_ stored: ChunkVersion) -> Bool { self == .any || self == stored }
+}
+
+extension ChunkVersion {
+    /// Refuses a version chunk `id` cannot be stored at (above `maximum`), before anything
+    /// is done with it.
+    public func checkStorable(for id: ChunkID) throws(ChunkStoreError) {
+        guard self <= .maximum else { throw .versionOutOfRange(id, self) }
+    }
 }

@@ -18,12 +18,8 @@ struct Replicator {
             return .invalidArgument
         }
         let id = request.chunkID
-        guard StoredVersion(request.version) <= .maximum else {
-            let error = ChunkStoreError.versionOutOfRange(id, StoredVersion(request.version))
-            logger.warning("replication of chunk \(chunkName(id)) refused: \(error)")
-            return MooseStatus(error)
-        }
         do throws(ChunkStoreError) {
+            try StoredVersion(request.version).checkStorable(for: id)
             try store.beginReplication(id)
         } catch {
             logger.warning("replication of chunk \(chunkName(id)) refused: \(error)")

@@ -34,6 +34,11 @@ public struct MetaVersion: RawRepresentable, Hashable, Comparable, Sendable, Cus
     /// The highest version taken from a peer or a file (2⁶²: a million changes a second for
     /// 146,000 years): past it the input is refused, so `next` and sums never wrap.
     public static let maximum = MetaVersion(1 << 62)
+    /// `raw` as a version, or nil above `maximum`.
+    public init?(checking raw: UInt64) {
+        guard raw <= Self.maximum.rawValue else { return nil }
+        self.init(raw)
+    }
 }
 
 /// The master epoch: +1 at every promotion. Ordered together with versions as (epoch, version).
@@ -47,6 +52,11 @@ public struct Epoch: RawRepresentable, Hashable, Comparable, Sendable, CustomStr
     /// The highest epoch taken from a peer or a file (2⁶²): past it the input is refused, so
     /// the next epoch a candidate asks for never wraps.
     public static let maximum = Epoch(1 << 62)
+    /// `raw` as an epoch, or nil above `maximum`.
+    public init?(checking raw: UInt64) {
+        guard raw <= Self.maximum.rawValue else { return nil }
+        self.init(raw)
+    }
 }
 
 /// The cluster identity, random at the first start. 0 means "not known yet".

@@ -80,8 +80,7 @@ extension MetaloggerFiles {
         return names.compactMap { name -> Epoch? in
             guard name.hasPrefix("changelog.discarded."), name.hasSuffix(".mfs") else { return nil }
             // A name past `Epoch.maximum` is no file of ours (and would make masters refuse us).
-            return UInt64(name.dropFirst("changelog.discarded.".count).dropLast(4)).map(Epoch.init(rawValue:))
-                .flatMap { $0 <= .maximum ? $0 : nil }
+            return UInt64(name.dropFirst("changelog.discarded.".count).dropLast(4)).flatMap(Epoch.init(checking:))
         }.max() ?? .zero
     }
 

@@ -84,10 +84,10 @@ public struct VoterFile: Equatable, Sendable {
             values[String(parts[0])] = String(parts[1])
         }
         guard let member = values["member"].flatMap({ UInt64($0, radix: 16) }), member != 0 else { throw bad("no member id") }
-        guard let promised = values["promised"].flatMap({ UInt64($0) }) else { throw bad("no promised epoch") }
-        guard promised <= Epoch.maximum.rawValue else { throw bad("promised epoch \(promised) is above \(Epoch.maximum)") }
+        guard let raw = values["promised"].flatMap({ UInt64($0) }) else { throw bad("no promised epoch") }
+        guard let promised = Epoch(checking: raw) else { throw bad("promised epoch \(raw) is above \(Epoch.maximum)") }
         guard let candidate = values["candidate"].flatMap({ UInt64($0, radix: 16) }) else { throw bad("no candidate") }
-        return VoterFile(member: MemberID(member), promised: Epoch(promised), candidate: MemberID(candidate))
+        return VoterFile(member: MemberID(member), promised: promised, candidate: MemberID(candidate))
     }
 }
 

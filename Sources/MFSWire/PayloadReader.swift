@@ -42,17 +42,15 @@ struct PayloadReader {
     /// An epoch, at most `Epoch.maximum`.
     mutating func epoch(_ field: String) throws(WireError) -> Epoch {
         let value = try uint64()
-        guard value <= Epoch.maximum.rawValue else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
-        return Epoch(value)
+        guard let epoch = Epoch(checking: value) else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
+        return epoch
     }
 
     /// A metadata version, at most `MetaVersion.maximum`.
     mutating func metaVersion(_ field: String) throws(WireError) -> MetaVersion {
         let value = try uint64()
-        guard value <= MetaVersion.maximum.rawValue else {
-            throw malformed(field, "version \(value) is above \(MetaVersion.maximum)")
-        }
-        return MetaVersion(value)
+        guard let version = MetaVersion(checking: value) else { throw malformed(field, "version \(value) is above \(MetaVersion.maximum)") }
+        return version
     }
 
     /// A boolean byte: 0 or 1, nothing else, so every value has one encoding.

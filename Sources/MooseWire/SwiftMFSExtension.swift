@@ -89,7 +89,7 @@ extension MooseReader {
     /// masters below it: one impossible epoch would refuse every master for good).
     mutating func epoch(_ field: String) throws(MooseWireError) -> Epoch {
         let value = try uint64(field)
-        guard value <= Epoch.maximum.rawValue else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
-        return Epoch(value)
+        guard let epoch = Epoch(checking: value) else { throw malformed(field, "epoch \(value) is above \(Epoch.maximum)") }
+        return epoch
     }
 }
