@@ -21,6 +21,18 @@ public enum PeerServerLimits {
     /// Tail requests one connection may have waiting (DESIGN §7.2): they are served one after
     /// the other, each reading the changelogs it covers; past this many the connection closes.
     public static let maxTailsQueued = 4
+    /// Connections open at once on the peer port. A cluster has a few metaloggers and
+    /// followers, each with a stream and a standing voter connection, and a candidate's; past
+    /// this many a new connection is closed at once, with a logged reason.
+    public static let maxConnections = 64
+    /// Metadata downloads under way at once. Each holds a snapshot of the namespace (its pages
+    /// stay in memory while the active master changes them) and a temporary file of the dump's
+    /// size; a peer that registers past this many is refused with `EAGAIN` and retries with its
+    /// backoff.
+    public static let maxDownloads = 4
+    /// Warnings about closed peer connections logged a second at most (a flood of bad
+    /// connections cannot flood the log; the next one logged says how many were left out).
+    public static let warningsPerSecond = 20
 }
 
 /// Metadata downloads are written to their temporary files one at a time (each holds a section
@@ -46,6 +58,33 @@ public final class PeerServerContext: Sendable {
     let voterChannels = Mutex<[MemberID: any Channel]>([:])
     /// `PEER_HEARTBEAT`: how often an idle peer connection hears that this master lives.
     let heartbeat: TimeAmount
+    /// Connections open now (`PeerServerLimits.maxConnections`).
+    private let connectionCount = Atomic<Int>(0)
+    /// Metadata downloads under way now (`PeerServerLimits.maxDownloads`).
+    private let downloadCount = Atomic<Int>(0)
+    private let warnings = ConnectionWarnings()
+
+    /// Counts a new connection; false past `PeerServerLimits.maxConnections` (it is counted
+    /// all the same, and `disconnected` when it ends).
+    func connected() -> Bool { connectionCount.add(1, ordering: .relaxed).newValue <= PeerServerLimits.maxConnections }
+    func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
+
+    /// Gives back a place `startDownload` took.
+    func endDownload() { downloadCount.subtract(1, ordering: .relaxed) }
+
+    /// Logs a warning about one connection, at most `PeerServerLimits.warningsPerSecond` a second.
+    func warn(_ message: String, _ metadata: Logger.Metadata) {
+        warnings.warn(logger, "\(message)", metadata, perSecond: PeerServerLimits.warningsPerSecond)
+    }
+
+    /// Takes a download's place; false when `PeerServerLimits.maxDownloads` are under way.
+    func startDownload() -> Bool {
+        guard downloadCount.add(1, ordering: .relaxed).newValue <= PeerServerLimits.maxDownloads else {
+            downloadCount.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
 
     /// A peer has seen a higher epoch: this master is stale (DESIGN §7.6).
     func staleEpoch(_ epoch: Epoch, _ peer: String) {
@@ -116,6 +155,8 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private var heartbeat: RepeatedTask?
     /// The metadata being downloaded, read a block at a time as the connection takes it.
     private var download: SpooledMetadata?
+    /// Whether this connection holds one of the `PeerServerLimits.maxDownloads` places.
+    private var holdsDownload = false
     /// Tail requests not yet served, and whether one is being read now (one at a time).
     private var tailsQueued: [TailRequest] = []
     private var tailRunning = false
@@ -130,7 +171,11 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if !shared.openConnections.opened(context.channel, by: ObjectIdentifier(self)) { close("the master is stopping") }
+        if !shared.connected() {
+            close("too many peer connections (limit \(PeerServerLimits.maxConnections))")
+        } else if !shared.openConnections.opened(context.channel, by: ObjectIdentifier(self)) {
+            close("the master is stopping")
+        }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: .seconds(30)) {
             if case .hello = bound.value.phase { bound.value.close("no hello within 30 s") }
@@ -140,6 +185,8 @@ final class PeerConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         shared.openConnections.closed(by: ObjectIdentifier(self))
+        shared.disconnected()
+        endDownload()
         heartbeat?.cancel()
         if case .voter(let member) = phase {
             let channel = context.channel
@@ -295,6 +342,8 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                     plan, nil, replication.join(name: peer, role: role, member: register.member, holds: after, streaming: true, wake: wake)
                 )
             case .download:
+                // A place among the downloads first, so a refused peer never joins the stream.
+                guard shared.startDownload() else { return (plan, nil, nil) }
                 return (
                     plan, namespace,
                     replication.join(
@@ -323,6 +372,10 @@ final class PeerConnectionHandler: ChannelInboundHandler {
             startHeartbeat()
             pump()
         case .download:
+            guard id != nil else {
+                return refuse(.tryAgain, "\(PeerServerLimits.maxDownloads) metadata downloads are under way; try again shortly")
+            }
+            holdsDownload = true
             joined(register.member, hello.role)
             slot = id
             phase = .downloading
@@ -394,6 +447,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
         guard download.isFinished else { return }
         download.close()
         self.download = nil
+        endDownload()
         phase = .streaming
         startHeartbeat()
         shared.service.replication.startStreaming(slot)
@@ -431,6 +485,13 @@ final class PeerConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Gives back this connection's download place, if it holds one.
+    private func endDownload() {
+        guard holdsDownload else { return }
+        holdsDownload = false
+        shared.endDownload()
+    }
+
     private func refuse(_ status: WireStatus, _ reason: String) {
         write(PeerStart.refused(status, reason: reason).encode())
         close("\(role) refused (\(status)): \(reason)")
@@ -446,7 +507,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private func close(_ reason: String) {
         guard let context else { return }
         if case .closed = phase { return }
-        shared.logger.warning("closing peer connection", metadata: ["peer": "\(peer)", "role": "\(role)", "reason": "\(reason)"])
+        shared.warn("closing peer connection", ["peer": "\(peer)", "role": "\(role)", "reason": "\(reason)"])
         phase = .closed
         context.flush()
         context.close(promise: nil)

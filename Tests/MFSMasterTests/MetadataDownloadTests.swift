@@ -55,7 +55,9 @@ import Testing
     }
 
     /// Peers that register, are sent the metadata and read none of it: each costs the master
-    /// about `PeerServerLimits.downloadBufferedBytes`, not the metadata's size.
+    /// about `PeerServerLimits.downloadBufferedBytes`, not the metadata's size; at most
+    /// `PeerServerLimits.maxDownloads` are under way at once, and a peer past them is refused
+    /// with `EAGAIN` (it retries), until one of them ends.
     @Test func aPeerThatReadsNothingCostsTheMasterAtMostTheLimit() throws {
         let master = try Self.masterToDownloadFrom(files: 200_000)
         // One whole download first, so what every download needs once is in the baseline.
@@ -65,13 +67,14 @@ import Testing
         let metadataBytes = try FileManager.default.attributesOfItem(atPath: master.dataPath + "/metadata.mfs")[.size] as? Int ?? 0
         usleep(500_000)
         let before = Self.residentBytes(master)
-        let stalled = 8
-        let peers = try (0..<stalled).map { _ in
+        let stalled = PeerServerLimits.maxDownloads
+        func downloader() throws -> WireConnection {
             let peer = try WireConnection(port: master.peerPort)
             peer.send(Hello(role: .metalogger, metaID: .unknown, epoch: .zero).encode())
             peer.send(PeerRegister(lastVersion: .zero, tailEpoch: .zero).encode())
             return peer
         }
+        var peers = try (0..<stalled).map { _ in try downloader() }
         // Sending has begun on every one: its socket holds the first blocks.
         var peek = [UInt8](repeating: 0, count: 256 * 1024)
         let started = eventually(60) {
@@ -86,6 +89,26 @@ import Testing
         print("metadata download: \(metadataBytes) bytes of metadata; \(stalled) stalled peers grew the master by \(grown) bytes")
         #expect(metadataBytes > 8 << 20, "the metadata is too small to tell")
         #expect(grown < limit, "\(stalled) peers that read nothing cost the master \(grown) bytes (limit \(limit))")
+        // One more: refused with EAGAIN while the others hold every place.
+        func start(of peer: WireConnection) throws -> PeerStart? {
+            _ = try #require(try peer.receive(), "no hello reply")
+            return try peer.receive().map { try PeerStart.decode($0) }
+        }
+        let refused = try downloader()
+        guard case .refused(.tryAgain, let reason) = try start(of: refused) else {
+            Issue.record("a download past the limit was not refused with EAGAIN")
+            return
+        }
+        #expect(reason.contains("\(PeerServerLimits.maxDownloads) metadata downloads are under way"), "\(reason)")
+        #expect(refused.isClosedByMaster())
+        // One of them ends (the peer hangs up): the next peer is sent the metadata.
+        peers.removeFirst()
+        let restarted = eventually(10) {
+            guard let peer = try? downloader(), case .download? = try? start(of: peer) else { return false }
+            peers.append(peer)
+            return true
+        }
+        #expect(restarted, "after a download ended, no next peer was sent the metadata")
         #expect(metalogger.stop() == 0)
     }
 }
