@@ -21,7 +21,7 @@ extension MooseClientConnection {
         let type = MooseMessageType.fuseCheck.reply
         guard visible(inode, session) != nil else { return send(FuseReply.status(type, id, .noEntry).encode()) }
         let namespace = shared.service.namespace
-        let slots: [ChunkID]
+        let slots: (count: Int, chunks: [ChunkID])
         do throws(FSError) {
             slots = try namespace.chunkSlots(of: inode)
         } catch {
@@ -29,15 +29,14 @@ extension MooseClientConnection {
         }
         let hub = shared.processor.chunks
         guard let index else {
-            let existing = slots.filter { $0 != ChunkID(0) }
-            let copies = hub?.checkedCopies(of: existing) ?? existing.map { _ in [] }
+            let copies = hub?.checkedCopies(of: slots.chunks) ?? slots.chunks.map { _ in [] }
             var counts = [UInt32](repeating: 0, count: FuseReply.checkCountSlots)
             for chunk in copies { counts[min(chunk.filter { $0.state.counts }.count, Self.checkMostCopies)] += 1 }
-            counts[FuseReply.checkCountSlots - 1] = UInt32(slots.count - existing.count)
+            counts[FuseReply.checkCountSlots - 1] = UInt32(slots.count - slots.chunks.count)
             return send(FuseReply.checkCopies(id, counts: counts).encode())
         }
         guard index < NamespaceLimits.maxChunkIndex else { return send(FuseReply.status(type, id, .indexTooBig).encode()) }
-        let chunk = Int(index) < slots.count ? slots[Int(index)] : ChunkID(0)
+        let chunk = (try? namespace.chunk(of: inode, index: index).chunk) ?? ChunkID(0)
         guard chunk != ChunkID(0) else { return send(FuseReply.checkChunk(id, chunkID: 0, version: 0, []).encode()) }
         guard let version = namespace.chunkVersion(chunk) else {
             return send(FuseReply.status(type, id, .noChunk).encode())

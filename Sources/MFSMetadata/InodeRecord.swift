@@ -28,7 +28,7 @@ struct InodeRecord: PagedElement {
         case none
         case directory(Directory)
         /// Chunk ids by chunk index; 0 is a hole.
-        case chunks(ContiguousArray<UInt64>)
+        case chunks(ChunkList)
         case target([UInt8])
     }
 
@@ -40,9 +40,9 @@ struct InodeRecord: PagedElement {
     var type: NodeType { NodeType(rawValue: typeRaw)! }
     var isDirectory: Bool { typeRaw == NodeType.directory.rawValue }
 
-    var chunkList: ContiguousArray<UInt64> {
+    var chunkList: ChunkList {
         if case .chunks(let list) = payload { return list }
-        return []
+        return ChunkList()
     }
 
     var directory: Directory {

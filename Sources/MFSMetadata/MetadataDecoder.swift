@@ -65,6 +65,29 @@ struct MetadataDecoder {
         guard ns.nextChunk <= UInt64(Int.max) else { throw malformed(.params, "next chunk id \(ns.nextChunk) is past Int.max") }
     }
 
+    /// A file's chunks recorded as pairs (`NODES` v3): slot count, chunk count, then each
+    /// chunk's index (ascending, below the slot count) and id (not 0).
+    private func decodeChunkPairs(_ r: inout ByteReader, inode id: UInt32) throws -> ChunkList {
+        let slots: UInt32 = try r.readInteger()
+        let count: UInt32 = try r.readInteger()
+        guard slots <= NamespaceLimits.maxChunkIndex, count <= slots, Int(count) * 12 <= r.remaining else {
+            throw malformed(.nodes, "inode \(id) claims \(count) chunks in \(slots) slots")
+        }
+        var list = ChunkList()
+        var next: UInt32 = 0
+        for _ in 0..<count {
+            let index: UInt32 = try r.readInteger()
+            let chunk: UInt64 = try r.readInteger()
+            guard index >= next, index < slots, chunk != 0 else {
+                throw malformed(.nodes, "inode \(id) lists chunk \(chunk) at index \(index), out of order or past \(slots) slots")
+            }
+            list.insert(chunk, at: index)
+            next = index + 1
+        }
+        list.extendSlots(to: Int(slots))
+        return list
+    }
+
     private mutating func decodeNodes(_ r: inout ByteReader) throws {
         var previous: UInt32 = 0
         while !r.isAtEnd {
@@ -92,13 +115,17 @@ struct MetadataDecoder {
                 rec.payload = .target(target)
             case .file:
                 let count: UInt32 = try r.readInteger()
-                guard count <= NamespaceLimits.maxChunkIndex, Int(count) * 8 <= r.remaining else {
-                    throw malformed(.nodes, "inode \(id) claims \(count) chunks")
+                if count == MetadataFile.Section.chunkPairsMarker {
+                    rec.payload = .chunks(try decodeChunkPairs(&r, inode: id))
+                } else {
+                    guard count <= NamespaceLimits.maxChunkIndex, Int(count) * 8 <= r.remaining else {
+                        throw malformed(.nodes, "inode \(id) claims \(count) chunks")
+                    }
+                    var list = ContiguousArray<UInt64>()
+                    list.reserveCapacity(Int(count))
+                    for _ in 0..<count { list.append(try r.readInteger()) }
+                    rec.payload = .chunks(ChunkList(dense: list))
                 }
-                var list = ContiguousArray<UInt64>()
-                list.reserveCapacity(Int(count))
-                for _ in 0..<count { list.append(try r.readInteger()) }
-                rec.payload = .chunks(list)
             case .directory:
                 // EDGES counts each entry as one u32: a size past that cannot be listed.
                 guard rec.size <= UInt64(UInt32.max) else { throw malformed(.nodes, "directory \(id) has size \(rec.size)") }
@@ -291,14 +318,18 @@ struct MetadataDecoder {
         var owners = PagedTable<ChunkRecord>()
         ns.inodes.forEach { id, r in
             inodeChecksum &+= r.checksumContribution(id: UInt32(id))
-            for (index, chunk) in r.chunkList.enumerated() where chunk != 0 {
+            var bad = false
+            r.chunkList.forEach { index, chunk in
+                guard !bad else { return }
                 let c = chunk < UInt64(Int.max) ? ns.chunks[Int(chunk)] : .empty
                 guard !c.isEmpty, owners[Int(chunk)].isEmpty else {
                     problem = problem ?? malformed(.chunks, "chunk \(chunk) of inode \(id) is missing or shared")
+                    bad = true
                     return
                 }
-                owners.set(Int(chunk), ChunkRecord(version: c.version, inode: UInt32(id), index: UInt32(index)))
+                owners.set(Int(chunk), ChunkRecord(version: c.version, inode: UInt32(id), index: index))
             }
+            if bad { return }
             if r.nlink == 0, r.openCount == 0, id != Int(InodeID.root.rawValue) {
                 problem = problem ?? malformed(.nodes, "inode \(id) has no links and is not open")
             }

@@ -11,6 +11,10 @@ extension MetadataFile {
     ///   (0 for a hole). Open counts are not stored: they follow from `SESSIONS`. `parent` is a
     ///   directory holding a link (0: none known, docs/METADATA.md). v1 recorded it for
     ///   directories only; a v1 file loads with each other node's filled in from `EDGES`.
+    ///   v3 is v2 where a file with more than `ChunkListLimits.denseSlack` holes records its
+    ///   chunks as pairs instead: 0xFFFFFFFF u32 | slot count u32 | chunk count u32, then per
+    ///   chunk in ascending index: index u32 | chunk id u64. It is written only when some file
+    ///   needs it, so every other file stays readable by builds from before it.
     /// - `EDGES` v1, per non-empty directory in ascending order: directory u32 | count u32, then
     ///   per entry in directory order: child u32 | name length u8 | name.
     /// - `CHUNKS` v1: count u64, then per chunk in ascending order: chunk id u64 | version u32
@@ -49,7 +53,8 @@ extension MetadataFile {
         case flocks = "FLCK"
         case posixLocks = "PLCK"
 
-        var version: UInt16 { self == .nodes ? 2 : 1 }
+        /// The highest version this build reads (and writes, `encode` says when).
+        var version: UInt16 { self == .nodes ? 3 : 1 }
 
         /// Whether a file without this section is refused. `VOTERS` and `CSERVERS` came later:
         /// a file from before has none, and loads with no voters and no chunkservers.
@@ -64,10 +69,11 @@ extension MetadataFile {
             }
         }
 
-        func encode(_ ns: Namespace, into w: inout ByteWriter) {
+        /// Writes the section; returns its version (`NODES` is v3 only when a file needs it).
+        func encode(_ ns: Namespace, into w: inout ByteWriter) -> UInt16 {
             switch self {
             case .params: Self.encodeParams(ns, &w)
-            case .nodes: Self.encodeNodes(ns, &w)
+            case .nodes: return Self.encodeNodes(ns, &w) ? 3 : 2
             case .edges: Self.encodeEdges(ns, &w)
             case .chunks: Self.encodeChunks(ns, &w)
             case .free: Self.encodeFree(ns, &w)
@@ -77,6 +83,7 @@ extension MetadataFile {
             case .flocks: Self.encodeFlocks(ns, &w)
             case .posixLocks: Self.encodePosixLocks(ns, &w)
             }
+            return version
         }
 
         static func encodeParams(_ ns: Namespace, _ w: inout ByteWriter) {
@@ -90,7 +97,12 @@ extension MetadataFile {
             w.write(UInt64(ns.chunkCount))
         }
 
-        static func encodeNodes(_ ns: Namespace, _ w: inout ByteWriter) {
+        /// The marker of a chunk list recorded as pairs (`NODES` v3).
+        static let chunkPairsMarker = UInt32.max
+
+        /// Returns whether some file's chunks were recorded as pairs.
+        static func encodeNodes(_ ns: Namespace, _ w: inout ByteWriter) -> Bool {
+            var pairs = false
             w.bytes.reserveCapacity(ns.inodeCount * 52)
             ns.inodes.forEach { id, r in
                 w.write(UInt32(id))
@@ -110,12 +122,27 @@ extension MetadataFile {
                 case .target(let target):
                     w.write(shortBytes: target)
                 case .chunks(let list):
-                    w.write(UInt32(list.count))
-                    for chunk in list { w.write(chunk) }
+                    // Decided by the list's content, never its layout in memory: the encoding
+                    // stays canonical.
+                    let held = list.chunkCount
+                    if list.slots - held > ChunkListLimits.denseSlack {
+                        pairs = true
+                        w.write(chunkPairsMarker)
+                        w.write(UInt32(list.slots))
+                        w.write(UInt32(held))
+                        list.forEach { index, chunk in
+                            w.write(index)
+                            w.write(chunk)
+                        }
+                    } else {
+                        w.write(UInt32(list.slots))
+                        for index in 0..<UInt32(list.slots) { w.write(list[index]) }
+                    }
                 case .none, .directory:
                     break
                 }
             }
+            return pairs
         }
 
         static func encodeEdges(_ ns: Namespace, _ w: inout ByteWriter) {

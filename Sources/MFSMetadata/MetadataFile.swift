@@ -44,8 +44,8 @@ public enum MetadataFile {
         try sink(header.bytes)
         for section in Section.allCases where section.isWritten(for: namespace) {
             var payload = ByteWriter(reservingCapacity: 1 << 16)
-            section.encode(namespace, into: &payload)
-            try sink(sectionHeader(section.rawValue, version: section.version, payload: payload.bytes))
+            let version = section.encode(namespace, into: &payload)
+            try sink(sectionHeader(section.rawValue, version: version, payload: payload.bytes))
             try sink(payload.bytes)
         }
         try sink(sectionHeader("END", version: 1, payload: []))

@@ -93,19 +93,19 @@ extension Namespace {
         if length < r.size {
             let chunkSize = NamespaceLimits.chunkSize
             let keep = Int((length + chunkSize - 1) / chunkSize)
-            let list = r.chunkList
-            for index in keep..<max(keep, list.count) where list[index] != 0 { freeChunk(list[index]) }
-            if list.count > keep {
+            if r.chunkList.slots > keep {
+                var removed: [UInt64] = []
                 updateInode(inode.rawValue) { r in
                     guard case .chunks(var list) = r.payload else { return }
                     r.payload = .none
-                    list.removeSubrange(keep...)
+                    removed = list.truncate(keeping: keep)
                     r.payload = .chunks(list)
                 }
+                for chunk in removed { freeChunk(chunk) }
             }
-            if length % chunkSize != 0, keep - 1 < list.count, list[keep - 1] != 0 {
-                _ = try performBumpVersion(list[keep - 1])
-            }
+            // The chunk the new end falls inside (keep ≥ 1 here: the length is above 0).
+            let last = length % chunkSize != 0 ? r.chunkList[UInt32(keep - 1)] : 0
+            if last != 0 { _ = try performBumpVersion(last) }
         }
         updateInode(inode.rawValue) { r in
             r.size = length

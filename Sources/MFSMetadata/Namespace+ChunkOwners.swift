@@ -39,8 +39,6 @@ extension Namespace {
     public func chunk(of inode: InodeID, index: UInt32) throws(FSError) -> (chunk: ChunkID, length: UInt64) {
         let r = try existing(inode)
         guard r.typeRaw == NodeType.file.rawValue else { throw r.isDirectory ? .isDirectory : .invalidArgument }
-        let list = r.chunkList
-        let id = Int(index) < list.count ? list[Int(index)] : 0
-        return (ChunkID(id), r.size)
+        return (ChunkID(r.chunkList[index]), r.size)
     }
 }

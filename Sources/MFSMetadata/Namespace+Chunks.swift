@@ -20,8 +20,7 @@ extension Namespace {
         let r = try existing(inode)
         guard r.typeRaw == NodeType.file.rawValue else { throw r.isDirectory ? .isDirectory : .invalidArgument }
         guard index < NamespaceLimits.maxChunkIndex else { throw .fileTooLarge }
-        let list = r.chunkList
-        guard Int(index) >= list.count || list[Int(index)] == 0 else { throw .exists }
+        guard r.chunkList[index] == 0 else { throw .exists }
         guard nextChunk < UInt64(Int.max) else { throw .noSpace }
         let id = nextChunk
         nextChunk += 1
@@ -32,8 +31,7 @@ extension Namespace {
         updateInode(inode.rawValue) { r in
             guard case .chunks(var list) = r.payload else { return }
             r.payload = .none
-            if Int(index) >= list.count { list.append(contentsOf: repeatElement(0, count: Int(index) - list.count + 1)) }
-            list[Int(index)] = id
+            list.insert(id, at: index)
             r.payload = .chunks(list)
         }
         return ChunkID(id)

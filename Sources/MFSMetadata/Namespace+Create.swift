@@ -59,7 +59,7 @@ extension Namespace {
         r.nlink = type == .directory ? 2 : 1
         switch type {
         case .directory: r.payload = .directory(Directory())
-        case .file: r.payload = .chunks([])
+        case .file: r.payload = .chunks(ChunkList())
         case .blockDevice, .charDevice, .symlink: r.size = size
         default: break
         }

@@ -85,8 +85,8 @@ extension Namespace {
     public func chunks(of inode: InodeID) throws(FSError) -> [ChunkInfo] {
         let r = try existing(inode)
         var result: [ChunkInfo] = []
-        for (index, id) in r.chunkList.enumerated() where id != 0 {
-            result.append(ChunkInfo(index: UInt32(index), chunk: ChunkID(id), version: chunks[Int(id)].version))
+        r.chunkList.forEach { index, id in
+            result.append(ChunkInfo(index: index, chunk: ChunkID(id), version: chunks[Int(id)].version))
         }
         return result
     }

@@ -74,7 +74,7 @@ extension Namespace {
 
     /// Frees an inode that has no links and no opens, with its chunks.
     mutating func destroy(_ id: UInt32, now: UnixTime) {
-        for chunk in inodes[Int(id)].chunkList where chunk != 0 { freeChunk(chunk) }
+        inodes[Int(id)].chunkList.forEach { _, chunk in freeChunk(chunk) }
         // Locks on a file that is gone go with it (a lock normally ends with the release first).
         if !locks.isEmpty { locks.drop(inode: InodeID(id)) }
         freeInode(id, now: now)

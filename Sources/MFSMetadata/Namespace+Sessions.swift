@@ -233,9 +233,13 @@ extension Namespace {
     }
 
     mutating func performAcquire(inode: InodeID, session: SessionID) throws(FSError) {
-        _ = try existing(inode)
+        let r = try existing(inode)
         guard let index = sessions.index(forKey: session) else { throw .badSession }
-        sessions.values[index].open[inode.rawValue, default: 0] += 1
+        // Opens are counted in 32 bits, per session and per inode: one more than they hold is
+        // refused (ENOSPC) rather than wrapped.
+        let held = sessions.values[index].open[inode.rawValue, default: 0]
+        guard held < NamespaceLimits.maxOpens, r.openCount < NamespaceLimits.maxOpens else { throw .noSpace }
+        sessions.values[index].open[inode.rawValue] = held + 1
         inodes.modify(Int(inode.rawValue)) { $0.openCount += 1 }
     }
 

@@ -63,11 +63,14 @@ extension Namespace {
         return counts
     }
 
-    /// Every chunk slot of a file in order, a hole as chunk 0 (MooseFS's CHECK counts holes).
-    public func chunkSlots(of inode: InodeID) throws(FSError) -> [ChunkID] {
+    /// A file's chunk slots (one past its highest chunk index, holes included: MooseFS's CHECK
+    /// counts holes) and its chunks in index order.
+    public func chunkSlots(of inode: InodeID) throws(FSError) -> (count: Int, chunks: [ChunkID]) {
         let r = try existing(inode)
         guard r.type == .file else { throw .notPermitted }
-        return r.chunkList.map { ChunkID($0) }
+        var chunks: [ChunkID] = []
+        r.chunkList.forEach { _, id in chunks.append(ChunkID(id)) }
+        return (r.chunkList.slots, chunks)
     }
 
     /// Every path of `inode` inside the directory `top`, names joined by `/` with no leading
@@ -146,7 +149,7 @@ extension Namespace {
             // truncation) is counted but takes nothing here, as in MooseFS.
             let last = r.size > 0 ? (r.size - 1) / chunkSize : 0
             let lastBytes = r.size > 0 ? ((r.size - 1) % chunkSize + block) / block * block + header : header
-            for (index, chunk) in r.chunkList.enumerated() where chunk != 0 {
+            r.chunkList.forEach { index, _ in
                 s.chunks += 1
                 let index = UInt64(index)
                 if index < last {

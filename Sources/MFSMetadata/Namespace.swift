@@ -89,6 +89,9 @@ public enum NamespaceLimits {
     public static let maxFileLength: UInt64 = 1 << 57
     /// Chunk indexes run below this.
     public static let maxChunkIndex = UInt32(maxFileLength / chunkSize)
+    /// Opens of one inode without a release, by one session and by all together (each is
+    /// counted in 32 bits); one more is refused with ENOSPC.
+    public static let maxOpens = UInt32.max
     /// Inode numbers run below this (ENOSPC past it).
     public static let maxInode: UInt32 = UInt32.max - 1
     /// The longest symlink target (PATH_MAX).

@@ -1,5 +1,6 @@
 import Foundation
 import MFSCore
+import MFSMetadata
 import MFSTestSupport
 import MFSWire
 import MooseWire
@@ -314,5 +315,49 @@ extension ChunkserverPortTests {
         let end = try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: create.chunkID, length: 70_000))
         #expect(end.wireStatus == .ok)
         return create.chunkID
+    }
+}
+
+/// A write at the last chunk index a file may have (2³¹ − 1, at 128 PiB − 64 MiB): the master
+/// records one entry for it, not a chunk array as long as the index (16 GiB, as MooseFS's
+/// master allocates), and the chunk is there after a dump and a restart.
+extension ChunkserverPortTests {
+    @Test func aWriteAtTheLastChunkIndexCostsTheMasterOneEntry() throws {
+        let (master, port) = try Self.master()
+        let server = try FakeChunkserver(port: port)
+        _ = try server.register(on: master)
+        let (client, inode) = try Self.openFile(master)
+        let before = MetadataDownloadTests.residentBytes(master)
+        let last = NamespaceLimits.maxChunkIndex - 1
+        let write = client.newID()
+        client.send(ClientRequest.writeChunk(write, rootCaller, inode: inode, index: last).encode())
+        let create = try #require(try server.awaitCommand { if case .create(let c) = $0 { c } else { nil } })
+        server.send(ChunkCommandStatus(command: .create, chunkID: create.chunkID, status: .ok))
+        guard case .chunkLocation(write, _) = try #require(try client.receive().map(MasterReply.decode)) else {
+            Issue.record("no chain for the write at the last index")
+            return
+        }
+        let length = NamespaceLimits.maxFileLength
+        #expect(
+            try client.call(.writeChunkEnd(client.newID(), rootCaller, inode: inode, chunk: create.chunkID, length: length)).wireStatus
+                == .ok)
+        #expect(try client.call(.writeChunk(client.newID(), rootCaller, inode: inode, index: last + 1)).wireStatus == .fileTooLarge)
+        let grown = MetadataDownloadTests.residentBytes(master) - before
+        #expect(grown < 256 << 20, "the master grew by \(grown) bytes for one chunk")
+        func listed(_ c: WireConnection) throws -> [ChunkInfo] {
+            guard case .chunks(_, let chunks, true) = try c.call(.chunks(c.newID(), inode: inode, firstIndex: 0, maxChunks: 10)) else {
+                return []
+            }
+            return chunks
+        }
+        #expect(try listed(client).map(\.index) == [last])
+        // Dumped at the stop and loaded again.
+        #expect(master.stop() == 0)
+        #expect(try master.dumpedNamespace().chunks(of: inode).map(\.index) == [last])
+        try master.start()
+        let again = try master.connect()
+        _ = try again.open()
+        #expect(try listed(again).map(\.chunk) == [create.chunkID])
+        #expect(try again.call(.getAttributes(again.newID(), inode: inode)).attributes?.length == length)
     }
 }

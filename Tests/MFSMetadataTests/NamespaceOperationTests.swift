@@ -148,6 +148,28 @@ import Testing
         #expect(throws: FSError.invalidArgument) { try ns.release(f, session: s, now: t0) }
         #expect(throws: FSError.badSession) { try ns.acquire(f, session: SessionID(77), now: t0) }
     }
+
+    /// Opens are counted in 32 bits: at `maxOpens`, by one session or by all together, one
+    /// more is refused with ENOSPC and changes nothing (before, the count trapped: on the active
+    /// master, and again on every follower replaying it).
+    @Test func anOpenPastTheCountIsRefused() throws {
+        var ns = newNamespace()
+        let (s1, _) = try ns.openSession(info: [], now: t0)
+        let (s2, _) = try ns.openSession(info: [], now: t0)
+        let f = try ns.make(.root, "f")
+        _ = try ns.acquire(f, session: s1, now: t0)
+        ns.sessions[s1]!.open[f.rawValue] = NamespaceLimits.maxOpens
+        ns.inodes.modify(Int(f.rawValue)) { $0.openCount = NamespaceLimits.maxOpens - 1 }
+        let version = ns.version
+        #expect(throws: FSError.noSpace) { try ns.acquire(f, session: s1, now: t0) }
+        // Another session: its own count is 0, but the inode's total is one short of the limit.
+        _ = try ns.acquire(f, session: s2, now: t0)
+        #expect(try ns.openCount(of: f) == NamespaceLimits.maxOpens)
+        #expect(throws: FSError.noSpace) { try ns.acquire(f, session: s2, now: t0) }
+        #expect(ns.version == version.next && ns.sessions[s2]!.open[f.rawValue] == 1)
+        _ = try ns.release(f, session: s2, now: t0)
+        _ = try ns.acquire(f, session: s2, now: t0)
+    }
 }
 
 @Suite struct RenameTests {
