@@ -40,6 +40,10 @@ final class MooseClientConnection {
     private var outputSinceTick = false
     /// Keep-alive ticks in a row without a whole frame.
     private var silentTicks = 0
+    /// Keep-alive ticks in a row with the replies queued past the limit and none of them taken
+    /// by the client, and the bytes it had taken at the last tick.
+    private var stalledTicks = 0
+    private var sentAtTick: UInt64 = 0
     private var keepAlive: RepeatedTask?
     /// Whether this connection asked for locks: its waiting requests go when it ends (the locks
     /// it got stay with its session, which outlives the connection).
@@ -84,9 +88,18 @@ final class MooseClientConnection {
                 connection.silentTicks += 1
             }
             connection.inputSinceTick = false
+            // A client that takes none of its queued replies for as long is gone as well: the
+            // notices other clients' changes cause would queue for it without end.
+            let sent = connection.handler.bytesSent
+            connection.stalledTicks = connection.handler.isOutputFull && sent == connection.sentAtTick ? connection.stalledTicks + 1 : 0
+            connection.sentAtTick = sent
+            let seconds = Self.inputTimeout.nanoseconds / 1_000_000_000
             if connection.silentTicks >= Self.silentTicksAllowed {
+                return connection.handler.closeConnection("MooseFS client: no whole frame for \(seconds) s")
+            }
+            if connection.stalledTicks >= Self.silentTicksAllowed {
                 return connection.handler.closeConnection(
-                    "MooseFS client: no whole frame for \(Self.inputTimeout.nanoseconds / 1_000_000_000) s")
+                    "MooseFS client: took none of its queued replies (\(connection.handler.bytesQueued) bytes) for \(seconds) s")
             }
             // Nothing sent for a whole tick: idle for at least `nopInterval`.
             let idle = !connection.outputSinceTick
@@ -404,6 +417,9 @@ extension ClientConnectionHandler {
     func closeConnection(_ reason: String) { close(reason) }
     /// The replies queued are past `PollLoopLimits.maxQueuedOutputBytes` (nothing is read).
     var isOutputFull: Bool { socket?.isOutputFull ?? false }
+    /// Bytes handed to the socket so far, and bytes waiting to be.
+    var bytesSent: UInt64 { socket?.bytesSent ?? 0 }
+    var bytesQueued: Int { socket?.bytesQueued ?? 0 }
     /// Frames that waited while a session opened: handled now.
     func processMore() {
         processFrames()

@@ -41,6 +41,10 @@ final class PollConnection: PollSocket {
     private(set) var isOutputFull = false
     /// No reads while set: the handler holds enough it cannot take yet (a session opening).
     var inputHeld = false
+    /// Bytes handed to the socket since the connection opened (whether the peer takes any).
+    private(set) var bytesSent: UInt64 = 0
+    /// Bytes written and not yet handed to the socket.
+    var bytesQueued: Int { outbound.readableBytes }
     /// `close` is sending what is left: nothing more is taken.
     private var closing = false
 
@@ -94,6 +98,7 @@ final class PollConnection: PollSocket {
             let sent = outbound.withUnsafeReadableBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
                 outbound.moveReaderIndex(forwardBy: sent)
+                bytesSent &+= UInt64(sent)
                 continue
             }
             switch errno {

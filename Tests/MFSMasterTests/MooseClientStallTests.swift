@@ -1,0 +1,74 @@
+import Foundation
+import MFSCore
+import MFSTestSupport
+import MooseClientWire
+import MooseWire
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A MooseFS client whose replies are queued past `PollLoopLimits.maxQueuedOutputBytes` and
+/// that takes none of them is closed after the keep-alive's input timeout (10 s), as a silent
+/// one is: otherwise the notices that other clients' changes cause would queue for it without
+/// end, since its frames are not read (so never counted as silence) while the queue is full.
+@Suite(.serialized) struct MooseClientStallTests {
+    typealias Dialect = MooseClientDialectTests
+    static let root = FuseCredentials(uid: 0, gids: [0])
+
+    @Test func aClientThatTakesNoneOfItsQueuedRepliesIsClosed() throws {
+        guard let (master, maker) = try Dialect.registered() else { return }
+        // A directory whose listing is some 200 KB, made with pipelined creates.
+        guard
+            case .entry(_, 1, let dir, _) = try Dialect.ask(
+                maker, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, Self.root, copySGID: 0))
+        else {
+            Issue.record("mkdir failed")
+            return
+        }
+        let files = 4_000
+        maker.send(
+            Array(
+                (0..<files).map {
+                    FuseRequest.create(UInt32(2 + $0), parent: dir, name: Array("file-\($0)".utf8), mode: 0o644, umask: 0, Self.root)
+                        .encode()
+                }.joined()))
+        for _ in 0..<files { _ = try #require(try Dialect.receive(maker), "a create was not answered") }
+
+        let stalled = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(stalled, password: "secret") else {
+            Issue.record("no session")
+            return
+        }
+        // Sixty listings (12 MB) asked for, none read.
+        let asked = Date()
+        stalled.send(
+            Array(
+                (0..<60).map {
+                    FuseRequest.readdir(UInt32(100 + $0), inode: dir, Self.root, flags: 1, maxEntries: .max, edgeID: 0).encode()
+                }.joined()))
+        let reason = "took none of its queued replies"
+        #expect(eventually(30) { master.log.contains(reason) }, "\(master.log.suffix(2_000))")
+        let after = Date().timeIntervalSince(asked)
+        #expect(after >= 9, "closed after \(after) s, before the 10 s timeout")
+        // What was queued is sent before the close (the socket takes it as it is read).
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(stalled.fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            total += n
+        }
+        #expect(total > 4 << 20, "only \(total) bytes came before the end")
+        // The master goes on (a new client: `maker`, silent as long, was closed as well).
+        let next = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(next, password: "secret"),
+            case .attr = try Dialect.ask(next, .getattr(9_000, inode: dir, opened: nil, uid: 0, gid: 0))
+        else {
+            Issue.record("a new client is not answered")
+            return
+        }
+        #expect(master.isRunning)
+    }
+}
