@@ -12,6 +12,7 @@
 #   sudo scripts/bench-mount.sh [--json] [--runs N] [--files N] [--size MIB]
 #                               [--sides "ours2 moosefs2 ours0 moosefs0"]
 #                               [--rows "meta write read tar randwrite"] [--trace DIR | --count DIR]
+#                               [--ack-after-fsync]
 #
 # --rows: only these rows (meta: the five metadata rows; read needs write). --trace DIR: for
 # the write, tar and randwrite rows, a full-packet capture of the run's bridge (tshark) and the
@@ -29,9 +30,13 @@
 #   - MooseFS, 2: its main loop fprintf+fflush+fsync's every change to changelog.0.mfs before it
 #     goes on (one fsync per change, everything else waits); 0 (its default): the change goes to
 #     a background saver process, no fsync, the reply does not wait.
-# Ours run with SYNC_REPLICAS = 0 (a lone master: MooseFS has no replicas). Every chunkserver
-# fsyncs before it acknowledges a write (ours always do; MooseFS's with HDD_FSYNC_BEFORE_CLOSE =
-# 1). Every daemon runs at nice 0: MooseFS's with NICE_LEVEL = 0 (its default, -19, runs its
+# Ours run with SYNC_REPLICAS = 0 (a lone master: MooseFS has no replicas). Both chunkservers
+# acknowledge a write once it is written and fsync a chunk when it is closed, after the client
+# has its answers: MooseFS's with HDD_FSYNC_BEFORE_CLOSE = 1 (traced: one fsync at a file's
+# close, docs/BENCHMARKS-METADATA.md), ours with WRITE_ACK_AFTER_FSYNC = 0. --ack-after-fsync
+# runs ours with its default instead (every acknowledgement waits for an fsync, which no setting
+# of MooseFS 3.0.117 does): the data rows then compare different durability. Every daemon runs
+# at nice 0: MooseFS's with NICE_LEVEL = 0 (its default, -19, runs its
 # master and chunkserver ahead of mfsmount and the driver: over 10,000 stats its master was
 # preempted after 14 % of the requests at -19 and after 55-60 % at 0); ours leave the priority
 # to the service manager. Goal 1 (one chunkserver per side), trash time 0 on the test tree,
@@ -71,8 +76,9 @@ sides="ours2 moosefs2 ours0 moosefs0"
 rows="meta write read tar randwrite"
 trace=""
 capture=0
+ack_after_fsync=0
 usage() {
-    echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"] [--rows \"meta write read tar randwrite\"] [--trace DIR | --count DIR]" >&2
+    echo "usage: $0 [--json] [--runs N] [--files N] [--size MIB] [--sides \"ours2 moosefs2 ours0 moosefs0\"] [--rows \"meta write read tar randwrite\"] [--trace DIR | --count DIR] [--ack-after-fsync]" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -85,6 +91,7 @@ while [ $# -gt 0 ]; do
         --rows) [ $# -ge 2 ] || usage; rows="$2"; shift ;;
         --trace) [ $# -ge 2 ] || usage; trace="$2"; capture=1; shift ;;
         --count) [ $# -ge 2 ] || usage; trace="$2"; capture=0; shift ;;
+        --ack-after-fsync) ack_after_fsync=1 ;;
         *) usage ;;
     esac
     shift
@@ -246,6 +253,7 @@ CFG
 DATA_PATH = $d/c/meta
 HDD_CONF_FILENAME = $d/c/mfshdd.cfg
 HDD_LEAVE_SPACE_DEFAULT = 0
+WRITE_ACK_AFTER_FSYNC = $ack_after_fsync
 MASTER_HOST = ${addr[m]}
 CSSERV_LISTEN_HOST = ${addr[c]}
 CFG
@@ -457,10 +465,14 @@ for round in $(seq 1 "$runs"); do
     for side in $order; do run_side "$side"; done
 done
 
-python3 - "$json" "$results" "$runs" "$files" "$size_mib" "$tar_files" <<'PY'
+python3 - "$json" "$results" "$runs" "$files" "$size_mib" "$tar_files" "$ack_after_fsync" <<'PY'
 import json, statistics, sys
 as_json, path = sys.argv[1], sys.argv[2]
-runs, files, size, tar_files = (int(x) for x in sys.argv[3:7])
+runs, files, size, tar_files, ack_after_fsync = (int(x) for x in sys.argv[3:8])
+durability = ("ours: every write acknowledged after its fsync (WRITE_ACK_AFTER_FSYNC = 1); MooseFS: fsync at a chunk's close "
+              "(HDD_FSYNC_BEFORE_CLOSE = 1): data rows NOT like for like" if ack_after_fsync else
+              "both chunkservers acknowledge a write once written and fsync a chunk at its close "
+              "(ours: WRITE_ACK_AFTER_FSYNC = 0; MooseFS: HDD_FSYNC_BEFORE_CLOSE = 1)")
 figures = {}
 for line in open(path):
     side, row, value = line.rstrip("\n").split("\t")
@@ -496,7 +508,8 @@ for row in ("create", "stat", "readdir", "unlink", "create x16", "tar"):
         c, f = summary(side, row + " changes/op"), summary(side, row + " fsyncs/op")
         if c: changelog.setdefault(row, {})[side] = {"changesPerOp": c["median"], "fsyncsPerOp": f["median"]}
 if as_json == "1":
-    print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "rows": rows, "reach": reach,
+    print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "ackAfterFsync": bool(ack_after_fsync),
+                      "durability": durability, "rows": rows, "reach": reach,
                       "changelog": changelog}))
     sys.exit(0)
 def cell(s, row):
@@ -505,6 +518,7 @@ def cell(s, row):
     return f"{s['median']:.0f} ({s['min']:.0f}-{s['max']:.0f})"
 def pct(x): return f"{x * 100:.0f}%" if x is not None else "-"
 print(f"{runs} runs, median (min-max); {files} files, {size} MiB file, tar of {tar_files} entries; one chunkserver a side, goal 1")
+print(f"durability: {durability}")
 print(f"{'':<21} {'CHANGELOG_SAVE_MODE 2':^53} {'CHANGELOG_SAVE_MODE 0':^53}")
 print(f"{'row':<11} {'unit':<9} {'ours':>21} {'MooseFS':>21} {'ours/M':>8} {'ours':>21} {'MooseFS':>21} {'ours/M':>8}")
 for r in rows:

@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 # its mfscli, run against our master's client port, and libmfsio (with gcc) for a C program
 # run against MooseFS's master and ours; systemd for systemd-analyze (the units are verified
 # with it; systemd need not be running); and the programs the mfsmount workloads run (fio,
-# sqlite3, rsync, git; tar and setpriv are in every Debian).
+# sqlite3, rsync, git; tar and setpriv are in every Debian); strace counts a chunkserver's fsyncs.
 packages=(iproute2 procps systemd libnl-3-dev libnl-route-3-dev libfuse3-dev fuse3 keepalived tshark python3 zlib1g-dev moosefs-master moosefs-chunkserver moosefs-client
-    moosefs-cli libmfsio-dev gcc fio sqlite3 rsync git tar util-linux)
+    moosefs-cli libmfsio-dev gcc fio sqlite3 rsync git tar util-linux strace)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

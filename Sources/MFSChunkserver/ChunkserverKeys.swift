@@ -21,7 +21,12 @@ public enum ChunkserverKeys {
         doc: "The window of HDD_ERROR_TOLERANCE_COUNT.")
     public static let hddFsyncBeforeClose = ConfigKey.boolean(
         "HDD_FSYNC_BEFORE_CLOSE", default: true,
-        doc: "MooseFS's choice to fsync chunk data before close; swift-mfs always fsyncs before it acknowledges a write (0 is ignored).")
+        doc: "MooseFS's choice to fsync chunk data before close; swift-mfs always fsyncs a written chunk at its close (0 is ignored).")
+    public static let writeAckAfterFsync = ConfigKey.boolean(
+        "WRITE_ACK_AFTER_FSYNC", default: true,
+        doc: "swift-mfs: 1: a write is acknowledged only once its data is fsynced here (and down the chain), stricter than any "
+            + "MooseFS setting. 0: as MooseFS's chunkserver with HDD_FSYNC_BEFORE_CLOSE set to 1: acknowledged once written, fsynced when "
+            + "the chunk is closed, after the client has its answers; a host that loses power can lose acknowledged writes.")
     public static let hddTestSpeed = ConfigKey.decimal(
         "HDD_TEST_SPEED", default: 1.0, range: 0...100_000,
         doc: "MB/s (MiB) at which every data directory's chunks are re-read in turn and their block CRCs checked; a damaged chunk "
@@ -67,7 +72,7 @@ public enum ChunkserverKeys {
     public static let schema = ConfigSchema(
         keys: [
             dataPath, hddConfFilename, hddLeaveSpaceDefault, hddErrorToleranceCount, hddErrorTolerancePeriod, hddFsyncBeforeClose,
-            hddTestSpeed,
+            writeAckAfterFsync, hddTestSpeed,
             labels, bindHost, masterHost, masterPort, masterTimeout, masterSilenceTimeout, authCode, chunksPerRegisterPacket,
             csservListenHost, csservListenPort,
         ] + ignoredMooseFSKeys)
@@ -79,7 +84,7 @@ public enum ChunkserverKeys {
                 mfschunkserver.cfg: configuration of the swift-mfs chunkserver (docs/CHUNKSERVER.md).
                 Every key is optional; the commented line shows its default.
                 Keys that MooseFS also has keep its name and meaning; a MooseFS mfschunkserver.cfg works as it is.
-                Durability: a write is acknowledged only once its data is fsynced (MooseFS's HDD_FSYNC_BEFORE_CLOSE 1, always).
+                Durability: by default a write is acknowledged only once its data is fsynced (WRITE_ACK_AFTER_FSYNC).
                 """)
     }
 

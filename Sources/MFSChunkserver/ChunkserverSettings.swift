@@ -27,6 +27,9 @@ public struct ChunkserverSettings: Sendable {
     /// nil for `*`.
     public var listenHost: String?
     public var listenPort: Int
+    /// `WRITE_ACK_AFTER_FSYNC`: a write's status waits for its fsync (true), or goes up once the
+    /// bytes are written and the chunk is fsynced at its close (MooseFS's HDD_FSYNC_BEFORE_CLOSE = 1).
+    public var ackAfterFsync: Bool
     /// What to tell the operator at start: ignored MooseFS keys, `HDD_FSYNC_BEFORE_CLOSE = 0`.
     public var notices: [String]
 
@@ -52,6 +55,7 @@ public struct ChunkserverSettings: Sendable {
         let listen = configuration[ChunkserverKeys.csservListenHost]
         listenHost = listen == "*" ? nil : listen
         listenPort = Int(configuration[ChunkserverKeys.csservListenPort])
+        ackAfterFsync = configuration[ChunkserverKeys.writeAckAfterFsync]
         notices = Self.notices(configuration)
     }
 
@@ -104,7 +108,13 @@ public struct ChunkserverSettings: Sendable {
         }
         if configuration.isSet(ChunkserverKeys.hddFsyncBeforeClose), !configuration[ChunkserverKeys.hddFsyncBeforeClose] {
             let place = configuration.location(of: ChunkserverKeys.hddFsyncBeforeClose).map { "\($0): " } ?? ""
-            notices.append("\(place)HDD_FSYNC_BEFORE_CLOSE = 0 ignored: every write is fsynced before it is acknowledged")
+            notices.append("\(place)HDD_FSYNC_BEFORE_CLOSE = 0 ignored: a written chunk is always fsynced at its close")
+        }
+        if !configuration[ChunkserverKeys.writeAckAfterFsync] {
+            let place = configuration.location(of: ChunkserverKeys.writeAckAfterFsync).map { "\($0): " } ?? ""
+            notices.append(
+                "\(place)WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced (fsynced at the chunk's close); "
+                    + "a host that loses power can lose acknowledged writes")
         }
         return notices
     }

@@ -14,7 +14,9 @@ import NIOPosix
 ///   checks its CRC first). Pieces that queued up while the disk was busy are written together,
 ///   and pieces written while an fsync ran are fsynced together (`ChunkStore.sync`, the next
 ///   batch is written during the fsync): a piece's status goes up only after its bytes are
-///   fsynced here **and** the next server answered it, in the order the pieces came.
+///   fsynced here **and** the next server answered it, in the order the pieces came. With
+///   `WRITE_ACK_AFTER_FSYNC = 0` (MooseFS's HDD_FSYNC_BEFORE_CLOSE = 1) a piece is answered once
+///   written, and the chunk is fsynced when it is closed (`ChunkStore.finish`).
 /// - CLTOCS_WRITE_FINISH (no reply) is forwarded and ends the session: the connection is idle
 ///   again and may carry the next request.
 final class WriteSession {
@@ -256,9 +258,12 @@ final class WriteSession {
             let session = bound.value
             session.writeBusy = false
             let statuses = (try? result.get()) ?? batch.map { _ in .io }
+            let ackAfterFsync = session.shared.settings.ackAfterFsync
             for (data, status) in zip(batch, statuses) {
-                if status == .ok {
+                if status == .ok, ackAfterFsync {
                     session.written.append(data.writeID)
+                } else if status == .ok {
+                    session.results[data.writeID]?.own = .ok
                 } else {
                     session.refused(data, status)
                 }

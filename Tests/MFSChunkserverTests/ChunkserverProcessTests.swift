@@ -449,3 +449,64 @@ import Testing
         #expect(try DataClient(port: port).read(ChunkID(0x601), version: 1, offset: 0, size: small.count).get() == small)
     }
 }
+
+/// `WRITE_ACK_AFTER_FSYNC`: by default a write's status waits for its fsync; set to 0 (MooseFS's
+/// HDD_FSYNC_BEFORE_CLOSE = 1) a write is answered with no fsync, and the chunk is fsynced at
+/// its WRITE_FINISH. The chunkserver's fsyncs are counted with `strace` attached to it.
+extension ChunkserverProcessTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "needs strace (scripts/test.sh installs it)"))
+    func writeStatusesWaitForTheFsyncUnlessSetToWaitForTheClose() throws {
+        for ackAfterFsync in [true, false] {
+            let (master, server, link) = try registered(extra: ackAfterFsync ? [] : ["WRITE_ACK_AFTER_FSYNC = 0"])
+            defer { server.remove(); master.stop() }
+            if !ackAfterFsync { #expect(server.log.contains("WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced")) }
+            let port = try #require(link.snapshot { $0.begin?.address.port })
+            #expect(create(link, 0x300) == .ok)
+            let pid = try #require(server.process?.processIdentifier)
+            let trace = server.directory + "/fsyncs.strace"
+            let strace = Process()
+            strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+            strace.arguments = ["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", trace, "-p", "\(pid)"]
+            try strace.run()
+            defer {
+                // SIGKILL: a child of the test runner inherits its blocked signals. The kernel
+                // detaches the chunkserver when its tracer dies.
+                kill(strace.processIdentifier, SIGKILL)
+                strace.waitUntilExit()
+            }
+            func fsyncs() -> Int {
+                ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").count { $0.contains("sync(") }
+            }
+            // strace has attached once a fsync of the chunkserver shows: a create makes one.
+            #expect(
+                waitFor(10) {
+                    _ = create(link, UInt64(0x400 + Int.random(in: 0..<1_000))); return fsyncs() > 0
+                }, "strace did not attach")
+            usleep(200_000)
+            let before = fsyncs()
+            let connection = try DataClient(port: port).connection()
+            try connection.send(WriteRequest(chunkID: ChunkID(0x300), version: WireVersion(1), chain: []).encode())
+            let piece = DataPiece(block: 0, offset: 0, data: pattern(65_536, seed: 3))
+            try connection.send(WriteData(chunkID: ChunkID(0x300), writeID: 1, piece: piece).encode())
+            var answered: Set<UInt32> = []
+            while answered.count < 2 {
+                let frame = try connection.receive()
+                if frame.type == .nop { continue }
+                let status = try WriteStatus.decode(frame)
+                #expect(status.status == .ok)
+                answered.insert(status.writeID)
+            }
+            usleep(200_000)
+            let atAnswer = fsyncs() - before
+            if ackAfterFsync {
+                #expect(atAnswer >= 1, "a write was answered before any fsync")
+            } else {
+                #expect(atAnswer == 0, "\(atAnswer) fsyncs before the close")
+                try connection.send(WriteFinish(chunkID: ChunkID(0x300), version: WireVersion(1)).encode())
+                #expect(waitFor(5) { fsyncs() > before }, "the chunk was not fsynced at its close")
+            }
+            let read = try DataClient(port: port).read(ChunkID(0x300), version: 1, offset: 0, size: 65_536)
+            #expect(try read.get() == piece.data)
+        }
+    }
+}

@@ -42,6 +42,18 @@ struct ChunkserverSettingsTests {
         #expect(parsed.notices.contains { $0.contains("HDD_FSYNC_BEFORE_CLOSE = 0 ignored") })
     }
 
+    /// WRITE_ACK_AFTER_FSYNC: 1 by default; 0 is taken, with a notice saying what it risks.
+    @Test func writesAreAcknowledgedAfterTheirFsyncUnlessSetOtherwise() throws {
+        let plain = try settings("")
+        #expect(plain.ackAfterFsync && plain.notices.isEmpty)
+        let weak = try settings("WRITE_ACK_AFTER_FSYNC = 0\n")
+        #expect(!weak.ackAfterFsync)
+        #expect(
+            weak.notices == [
+                "cs.cfg:1: WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced (fsynced at the chunk's close); a host that loses power can lose acknowledged writes"
+            ])
+    }
+
     /// HDD_TEST_SPEED is MooseFS's decimal MB/s (MiB per second), default 1.0, 0 to turn the
     /// background test off; it is used, so no notice names it.
     @Test func testSpeedIsADecimalInMegabytesPerSecond() throws {
