@@ -97,10 +97,10 @@ extension ChunkStorage {
     }
 
     /// Makes a chunk's writes durable: stores its CRC table, fsyncs data and header, and closes
-    /// it. The chunkserver acknowledges a write only after this returns (MooseFS's
+    /// it (at WRITE_FINISH, or when the open-chunk cache makes room: MooseFS's
     /// HDD_FSYNC_BEFORE_CLOSE = 1). A chunk not open for writing has nothing to finish; one
-    /// whose every write an fsync already covered (`sync`, before the last acknowledgement)
-    /// is closed without another.
+    /// whose every write an fsync already covered (`sync`, which by default each write's
+    /// acknowledgement waits for) is closed without another.
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
         guard let file = open.removeValue(forKey: id)?.file, let stored = table[id] else { return }
         try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in

@@ -37,10 +37,10 @@ struct MetadataDecoder {
         .malformed(section: section.rawValue, reason: reason)
     }
 
-    mutating func decode(_ section: MetadataFile.Section, _ r: inout ByteReader) throws {
+    mutating func decode(_ section: MetadataFile.Section, version: UInt16, _ r: inout ByteReader) throws {
         switch section {
         case .params: try decodeParams(&r)
-        case .nodes: try decodeNodes(&r)
+        case .nodes: try decodeNodes(&r, pairs: version >= 3)
         case .edges: try decodeEdges(&r)
         case .chunks: try decodeChunks(&r)
         case .free: try decodeFree(&r)
@@ -85,10 +85,18 @@ struct MetadataDecoder {
             next = index + 1
         }
         list.extendSlots(to: Int(slots))
+        // Written as pairs only past the array form's holes (the encoding is canonical).
+        guard Int(slots) - Int(count) > MetadataFile.Section.maxHolesInArrayForm else {
+            throw malformed(
+                .nodes,
+                "inode \(id) lists its \(count) chunks in \(slots) slots as pairs, which only files with more than "
+                    + "\(MetadataFile.Section.maxHolesInArrayForm) holes are")
+        }
         return list
     }
 
-    private mutating func decodeNodes(_ r: inout ByteReader) throws {
+    /// `pairs`: the section is v3, where a file with many holes records its chunks as pairs.
+    private mutating func decodeNodes(_ r: inout ByteReader, pairs: Bool) throws {
         var previous: UInt32 = 0
         while !r.isAtEnd {
             let id: UInt32 = try r.readInteger()
@@ -115,7 +123,7 @@ struct MetadataDecoder {
                 rec.payload = .target(target)
             case .file:
                 let count: UInt32 = try r.readInteger()
-                if count == MetadataFile.Section.chunkPairsMarker {
+                if count == MetadataFile.Section.chunkPairsMarker, pairs {
                     rec.payload = .chunks(try decodeChunkPairs(&r, inode: id))
                 } else {
                     guard count <= NamespaceLimits.maxChunkIndex, Int(count) * 8 <= r.remaining else {

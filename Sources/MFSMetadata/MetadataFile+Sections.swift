@@ -11,7 +11,7 @@ extension MetadataFile {
     ///   (0 for a hole). Open counts are not stored: they follow from `SESSIONS`. `parent` is a
     ///   directory holding a link (0: none known, docs/METADATA.md). v1 recorded it for
     ///   directories only; a v1 file loads with each other node's filled in from `EDGES`.
-    ///   v3 is v2 where a file with more than `ChunkListLimits.denseSlack` holes records its
+    ///   v3 is v2 where a file with more than `maxHolesInArrayForm` holes records its
     ///   chunks as pairs instead: 0xFFFFFFFF u32 | slot count u32 | chunk count u32, then per
     ///   chunk in ascending index: index u32 | chunk id u64. It is written only when some file
     ///   needs it, so every other file stays readable by builds from before it.
@@ -99,6 +99,10 @@ extension MetadataFile {
 
         /// The marker of a chunk list recorded as pairs (`NODES` v3).
         static let chunkPairsMarker = UInt32.max
+        /// Holes a file's chunk list may have and still be recorded as an array (8 bytes a
+        /// slot); one with more is recorded as pairs. Files no more sparse than this stay
+        /// readable by builds from before `NODES` v3.
+        static let maxHolesInArrayForm = 1_024
 
         /// Returns whether some file's chunks were recorded as pairs.
         static func encodeNodes(_ ns: Namespace, _ w: inout ByteWriter) -> Bool {
@@ -125,7 +129,7 @@ extension MetadataFile {
                     // Decided by the list's content, never its layout in memory: the encoding
                     // stays canonical.
                     let held = list.chunkCount
-                    if list.slots - held > ChunkListLimits.denseSlack {
+                    if list.slots - held > maxHolesInArrayForm {
                         pairs = true
                         w.write(chunkPairsMarker)
                         w.write(UInt32(list.slots))

@@ -132,7 +132,7 @@ public enum MetadataFile {
                 guard seen.insert(name).inserted else { throw .malformed(section: name, reason: "appears twice") }
                 var payload = ByteReader(bytes, offset: offset, end: end)
                 do {
-                    try decoder.decode(section, &payload)
+                    try decoder.decode(section, version: version, &payload)
                     guard payload.isAtEnd else {
                         throw MetadataFileError.malformed(section: name, reason: "\(payload.remaining) unread bytes")
                     }

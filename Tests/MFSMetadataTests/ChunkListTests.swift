@@ -27,7 +27,8 @@ import Testing
     }
 
     /// Within `denseSlack` of its end the array grows (an ordinary file stays one array); a
-    /// chunk past that waits in the side table and moves into the array once it reaches it.
+    /// chunk past that waits in the side table and moves into the array once the array comes
+    /// within the slack of it.
     @Test func theArrayGrowsByTheSlackAndTakesInChunksItReaches() {
         var list = ChunkList()
         let slack = ChunkListLimits.denseSlack
@@ -36,20 +37,23 @@ import Testing
         list.insert(7, at: UInt32(3 * slack))
         #expect(list.arraySlots == slack && list.slots == 3 * slack + 1)
         list.insert(8, at: UInt32(2 * slack - 1))
-        list.insert(6, at: UInt32(3 * slack - 2))
-        #expect(list.arraySlots == 3 * slack - 1 && list.slots == 3 * slack + 1)
-        list.insert(5, at: UInt32(3 * slack + 5))
-        #expect(list.arraySlots == 3 * slack + 6, "the chunk at \(3 * slack) moved in on the way")
+        #expect(list.arraySlots == 2 * slack, "the chunk at \(3 * slack) is a whole slack past the array: it waits")
+        list.insert(6, at: UInt32(2 * slack + 5))
+        #expect(list.arraySlots == 3 * slack + 1, "the chunk at \(3 * slack) came within the slack: it moved in")
+        list.insert(5, at: UInt32(10 * slack))
+        list.insert(4, at: UInt32(20 * slack))
+        #expect(list.arraySlots == 3 * slack + 1 && list.slots == 20 * slack + 1)
         var seen: [(UInt32, UInt64)] = []
         list.forEach { seen.append(($0, $1)) }
-        #expect(seen.map(\.0) == [slack - 1, 2 * slack - 1, 3 * slack - 2, 3 * slack, 3 * slack + 5].map(UInt32.init))
-        #expect(seen.map(\.1) == [9, 8, 6, 7, 5])
-        #expect(list[UInt32(3 * slack)] == 7 && list[UInt32(3 * slack + 1)] == 0 && list[UInt32.max] == 0)
+        #expect(seen.map(\.0) == [slack - 1, 2 * slack - 1, 2 * slack + 5, 3 * slack, 10 * slack, 20 * slack].map(UInt32.init))
+        #expect(seen.map(\.1) == [9, 8, 6, 7, 5, 4])
+        #expect(list[UInt32(3 * slack)] == 7 && list[UInt32(10 * slack)] == 5 && list[UInt32(10 * slack + 1)] == 0)
+        #expect(list[UInt32.max] == 0 && list.chunkCount == 6)
     }
 
-    /// Chunks placed one at a time just past the slack each cost at most the slack: memory is
-    /// bounded by the chunks held.
-    @Test func steppingJustPastTheSlackCostsTheSlackPerChunk() {
+    /// Chunks placed one after the other, each at the far edge of the slack, cost the slack
+    /// each: the array's memory follows the chunks held.
+    @Test func chunksAtTheEdgeOfTheSlackCostTheSlackEach() {
         var list = ChunkList()
         var index = 0
         for _ in 0..<100 {
@@ -59,6 +63,27 @@ import Testing
         #expect(list.arraySlots <= 100 * ChunkListLimits.denseSlack)
         list.insert(1_000_000, at: UInt32(index + 10 * ChunkListLimits.denseSlack))
         #expect(list.arraySlots <= 100 * ChunkListLimits.denseSlack && list.chunkCount == 101)
+    }
+
+    /// A write at the edge of the slack and a truncation that cuts it off, again and again:
+    /// the holes the truncation leaves at the array's end are trimmed, so the array does not
+    /// creep forward with no chunk in it.
+    @Test func writesAndTruncationsInTurnDoNotGrowTheArray() throws {
+        var ns = newNamespace()
+        let f = try ns.make(.root, "f")
+        let size = NamespaceLimits.chunkSize
+        var index: UInt32 = 0
+        for _ in 0..<2_000 {
+            index += UInt32(ChunkListLimits.denseSlack - 1)
+            _ = try ns.setLength(f, NamespaceLimits.maxFileLength, as: .root, now: t0)
+            _ = try ns.addChunk(f, index: index, now: t0)
+            _ = try ns.setLength(f, UInt64(index) * size, as: .root, now: t0)
+        }
+        let list = ns.inodes[Int(f.rawValue)].chunkList
+        #expect(list.chunkCount == 0 && list.arraySlots == 0, "the array holds \(list.arraySlots) slots and no chunk")
+        #expect(list.slots == Int(index))
+        let slots = try ns.chunkSlots(of: f)
+        #expect(slots.count == Int(index) && slots.chunks.isEmpty)
     }
 
     @Test func truncationCutsBothPartsAndFreesTheirChunks() throws {
@@ -100,17 +125,17 @@ import Testing
             guard let at = section("NODES", in: bytes) else { return nil }
             return UInt16(bytes[at.header + 8]) << 8 | UInt16(bytes[at.header + 9])
         }
-        let dense = try namespace([0, 1, 5, slack])
-        #expect(nodesVersion(MetadataFile.encode(dense)) == 2)
-        // The same content laid out two ways in memory (the chunks placed in the opposite
-        // order): the same file.
-        let ascending = try namespace(Array(0..<600) + [slack + 500, Self.last])
+        let holes = UInt32(MetadataFile.Section.maxHolesInArrayForm)
+        let dense = try namespace([0, 1, 5, holes + 3])
+        #expect(nodesVersion(MetadataFile.encode(dense)) == 2, "a file with \(holes) holes is an array")
+        // The same content placed in the opposite order: the same file.
+        let ascending = try namespace(Array(0..<600) + [600 + slack / 2, 600 + 3 * slack, Self.last])
         let forward = ascending.inodes[Int(file.rawValue)].chunkList
         var backward = ChunkList()
         var placed: [(UInt32, UInt64)] = []
         forward.forEach { placed.append(($0, $1)) }
         for (index, id) in placed.reversed() { backward.insert(id, at: index) }
-        #expect(forward.arraySlots == Int(slack) + 501 && backward.arraySlots == 600)
+        #expect(forward == backward && forward.arraySlots == Int(600 + slack / 2 + 1) && backward.arraySlots == forward.arraySlots)
         var descending = ascending
         descending.inodes.modify(Int(file.rawValue)) { $0.payload = .chunks(backward) }
         let bytes = MetadataFile.encode(ascending)
@@ -162,6 +187,12 @@ import Testing
         refused({ put(&$0, 0, at: secondIndex) }, "at index 0, out of order")
         refused({ put(&$0, 5_001, at: secondIndex) }, "past 5001 slots")
         refused({ put(&$0, 0, at: secondID + 4) }, "lists chunk 0")
+        // Pairs only where the encoder writes them: past 1,024 holes, in a v3 section.
+        refused(
+            {
+                put(&$0, 101, at: slots); put(&$0, 100, at: secondIndex)
+            }, "which only files with more than 1024 holes are")
+        refused({ $0[at.header + 9] = 2 }, "claims 4294967295 chunks")
     }
 
     /// The NODES-like section `name`: where its header and payload start, and its length.
