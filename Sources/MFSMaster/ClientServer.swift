@@ -40,6 +40,10 @@ public enum ClientServerLimits {
     /// Warnings about bad connections logged per second at most; the rest are counted and the
     /// count is logged with the next one (a flood of bad input cannot flood the log).
     public static let connectionWarningsPerSecond = 20
+    /// Bytes of notices (MooseFS's CHUNK_HAS_CHANGED and the like) that may queue for a mount
+    /// while its replies are queued past `PollLoopLimits.maxQueuedOutputBytes`; one more closes
+    /// the connection (mfsmount reconnects and drops its caches).
+    public static let maxNoticeBytesWhileFull = 1 << 20
     /// Read-only sessions on a follower get ids from here up (not in the metadata).
     public static let localSessionBase: UInt32 = 0xF000_0000
 }

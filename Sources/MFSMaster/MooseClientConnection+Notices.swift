@@ -24,10 +24,7 @@ extension MooseClientConnection {
             connection: ObjectIdentifier(self), root: session.root, knowsFileNotices: version >= v3_0_74,
             knowsCacheNotice: version >= v4_3_0 || (version >= v3_0_100 && version < v4_0_0)
         ) { bytes in
-            eventLoop.execute {
-                bound.value.send(bytes)
-                bound.value.handler.flushOutput()
-            }
+            eventLoop.execute { bound.value.sendNotice(bytes) }
         }
         state.listen(session.id, listener)
     }

@@ -43,7 +43,10 @@ final class MooseClientConnection {
     /// Keep-alive ticks in a row with the replies queued past the limit and none of them taken
     /// by the client, and the bytes it had taken at the last tick.
     private var stalledTicks = 0
-    private var sentAtTick: UInt64 = 0
+    private var takenAtTick: UInt64 = 0
+    /// Bytes of notices queued since the replies were last below the limit
+    /// (`ClientServerLimits.maxNoticeBytesWhileFull`).
+    private var noticeBytesWhileFull = 0
     private var keepAlive: RepeatedTask?
     /// Whether this connection asked for locks: its waiting requests go when it ends (the locks
     /// it got stay with its session, which outlives the connection).
@@ -90,9 +93,11 @@ final class MooseClientConnection {
             connection.inputSinceTick = false
             // A client that takes none of its queued replies for as long is gone as well: the
             // notices other clients' changes cause would queue for it without end.
-            let sent = connection.handler.bytesSent
-            connection.stalledTicks = connection.handler.isOutputFull && sent == connection.sentAtTick ? connection.stalledTicks + 1 : 0
-            connection.sentAtTick = sent
+            let full = connection.handler.isOutputFull
+            let taken = full ? connection.handler.bytesTaken : 0
+            connection.stalledTicks = full && taken == connection.takenAtTick ? connection.stalledTicks + 1 : 0
+            connection.takenAtTick = taken
+            if !full { connection.noticeBytesWhileFull = 0 }
             let seconds = Self.inputTimeout.nanoseconds / 1_000_000_000
             if connection.silentTicks >= Self.silentTicksAllowed {
                 return connection.handler.closeConnection("MooseFS client: no whole frame for \(seconds) s")
@@ -132,6 +137,21 @@ final class MooseClientConnection {
     func send(_ bytes: [UInt8]) {
         outputSinceTick = true
         handler.writeOutput(bytes)
+    }
+
+    /// A notice pushed unasked. While the client's replies are queued past the limit, at most
+    /// `ClientServerLimits.maxNoticeBytesWhileFull` of them queue; one more closes the connection.
+    func sendNotice(_ bytes: [UInt8]) {
+        if handler.isOutputFull {
+            noticeBytesWhileFull += bytes.count
+            guard noticeBytesWhileFull <= ClientServerLimits.maxNoticeBytesWhileFull else {
+                return handler.closeConnection(
+                    "MooseFS client: more than \(ClientServerLimits.maxNoticeBytesWhileFull) bytes of notices queued behind its unread replies"
+                )
+            }
+        }
+        send(bytes)
+        handler.flushOutput()
     }
 
     /// A reply built in a buffer of its own (a listing).
@@ -417,8 +437,8 @@ extension ClientConnectionHandler {
     func closeConnection(_ reason: String) { close(reason) }
     /// The replies queued are past `PollLoopLimits.maxQueuedOutputBytes` (nothing is read).
     var isOutputFull: Bool { socket?.isOutputFull ?? false }
-    /// Bytes handed to the socket so far, and bytes waiting to be.
-    var bytesSent: UInt64 { socket?.bytesSent ?? 0 }
+    /// Bytes the client has taken so far (`PollConnection.bytesTaken`), and bytes waiting to be sent.
+    var bytesTaken: UInt64 { socket?.bytesTaken ?? 0 }
     var bytesQueued: Int { socket?.bytesQueued ?? 0 }
     /// Frames that waited while a session opened: handled now.
     func processMore() {

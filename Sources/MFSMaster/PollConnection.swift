@@ -45,6 +45,14 @@ final class PollConnection: PollSocket {
     private(set) var bytesSent: UInt64 = 0
     /// Bytes written and not yet handed to the socket.
     var bytesQueued: Int { outbound.readableBytes }
+    /// Bytes the peer has taken: those handed to the socket, less what the kernel still holds
+    /// for it (unsent or unacknowledged, `SIOCOUTQ`). Unlike `bytesSent` it moves whenever the
+    /// peer reads, not only when the socket has room for a third of its buffer again.
+    var bytesTaken: UInt64 {
+        var held: Int32 = 0
+        guard ioctl(descriptor, UInt(TIOCOUTQ), &held) == 0, held > 0 else { return bytesSent }
+        return bytesSent &- UInt64(held)
+    }
     /// `close` is sending what is left: nothing more is taken.
     private var closing = false
 

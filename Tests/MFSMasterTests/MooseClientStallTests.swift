@@ -1,5 +1,6 @@
 import Foundation
 import MFSCore
+import MFSMaster
 import MFSTestSupport
 import MooseClientWire
 import MooseWire
@@ -69,6 +70,66 @@ import Testing
             Issue.record("a new client is not answered")
             return
         }
+        #expect(master.isRunning)
+    }
+}
+
+extension MooseClientStallTests {
+    /// While a mount's replies are queued past the limit, at most
+    /// `ClientServerLimits.maxNoticeBytesWhileFull` of notices queue for it; one more closes it
+    /// (here before the 10 s of the stall timer): another session truncates a file the stalled
+    /// one holds open, each truncate a FLENG_HAS_CHANGED for it.
+    @Test func noticesQueuedBehindUnreadRepliesAreBounded() throws {
+        guard let (master, writer) = try Dialect.registered() else { return }
+        guard
+            case .entry(_, 1, let dir, _) = try Dialect.ask(
+                writer, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, Self.root, copySGID: 0)),
+            case .create(2, _, let file, _) = try Dialect.ask(
+                writer, .create(2, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
+        else {
+            Issue.record("mkdir or create failed")
+            return
+        }
+        let files = 4_000
+        writer.send(
+            Array(
+                (0..<files).map {
+                    FuseRequest.create(UInt32(10 + $0), parent: dir, name: Array("file-\($0)".utf8), mode: 0o644, umask: 0, Self.root)
+                        .encode()
+                }.joined()))
+        for _ in 0..<files { _ = try #require(try Dialect.receive(writer), "a create was not answered") }
+        let stalled = try WireConnection(port: master.clientPort)
+        guard case .session = try Dialect.register(stalled, password: "secret"),
+            case .open = try Dialect.ask(stalled, .open(1, inode: file, Self.root, flags: 0x01))
+        else {
+            Issue.record("the stalled client's session or open failed")
+            return
+        }
+        stalled.send(
+            Array(
+                (0..<60).map {
+                    FuseRequest.readdir(UInt32(100 + $0), inode: dir, Self.root, flags: 1, maxEntries: .max, edgeID: 0).encode()
+                }.joined()))
+        usleep(500_000)
+        let started = Date()
+        let reason = "bytes of notices queued behind its unread replies"
+        var sent = 0
+        while !master.log.contains(reason), sent < 200_000, Date().timeIntervalSince(started) < 9 {
+            let batch = 2_000
+            writer.send(
+                Array(
+                    (0..<batch).map {
+                        FuseRequest.truncate(UInt32(10_000 + $0), inode: file, flags: 0x01, Self.root, length: UInt64(($0 % 2) * 100))
+                            .encode()
+                    }.joined()))
+            for _ in 0..<batch { _ = try #require(try Dialect.receive(writer), "a truncate was not answered") }
+            sent += batch
+        }
+        #expect(
+            eventually(5) { master.log.contains(reason) },
+            "\(sent) truncates in \(Date().timeIntervalSince(started)) s: \(master.log.suffix(1_500))")
+        #expect(!master.log.contains("took none of its queued replies"), "the stall timer closed it first")
+        #expect(sent * 24 > ClientServerLimits.maxNoticeBytesWhileFull, "closed after \(sent) notices")
         #expect(master.isRunning)
     }
 }
