@@ -452,7 +452,8 @@ import Testing
 
 /// `WRITE_ACK_AFTER_FSYNC`: by default a write's status waits for its fsync; set to 0 (MooseFS's
 /// HDD_FSYNC_BEFORE_CLOSE = 1) a write is answered with no fsync, and the chunk is fsynced at
-/// its WRITE_FINISH. The chunkserver's fsyncs are counted with `strace` attached to it.
+/// its WRITE_FINISH. The chunkserver's fsyncs are logged with their start times by `strace`
+/// attached to it, and compared with the time the answer came.
 extension ChunkserverProcessTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "needs strace (scripts/test.sh installs it)"))
     func writeStatusesWaitForTheFsyncUnlessSetToWaitForTheClose() throws {
@@ -466,7 +467,7 @@ extension ChunkserverProcessTests {
             let trace = server.directory + "/fsyncs.strace"
             let strace = Process()
             strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-            strace.arguments = ["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", trace, "-p", "\(pid)"]
+            strace.arguments = ["-f", "-qq", "-ttt", "-e", "trace=fsync,fdatasync", "-o", trace, "-p", "\(pid)"]
             try strace.run()
             defer {
                 // SIGKILL: a child of the test runner inherits its blocked signals. The kernel
@@ -474,16 +475,22 @@ extension ChunkserverProcessTests {
                 kill(strace.processIdentifier, SIGKILL)
                 strace.waitUntilExit()
             }
-            func fsyncs() -> Int {
-                ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").count { $0.contains("sync(") }
+            /// The start times of the fsyncs logged so far (`PID SECONDS.MICROS fsync(…`).
+            func fsyncs() -> [Double] {
+                ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+                    let fields = line.split(separator: " ", maxSplits: 2)
+                    guard fields.count == 3, fields[2].hasPrefix("fsync(") || fields[2].hasPrefix("fdatasync(") else { return nil }
+                    return Double(fields[1])
+                }
             }
             // strace has attached once a fsync of the chunkserver shows: a create makes one.
             #expect(
                 waitFor(10) {
-                    _ = create(link, UInt64(0x400 + Int.random(in: 0..<1_000))); return fsyncs() > 0
+                    _ = create(link, UInt64(0x400 + Int.random(in: 0..<1_000))); return !fsyncs().isEmpty
                 }, "strace did not attach")
             usleep(200_000)
-            let before = fsyncs()
+            let before = fsyncs().count
+            let asked = Date().timeIntervalSince1970
             let connection = try DataClient(port: port).connection()
             try connection.send(WriteRequest(chunkID: ChunkID(0x300), version: WireVersion(1), chain: []).encode())
             let piece = DataPiece(block: 0, offset: 0, data: pattern(65_536, seed: 3))
@@ -496,14 +503,17 @@ extension ChunkserverProcessTests {
                 #expect(status.status == .ok)
                 answered.insert(status.writeID)
             }
-            usleep(200_000)
-            let atAnswer = fsyncs() - before
+            let answer = Date().timeIntervalSince1970
+            usleep(300_000)
+            let made = fsyncs().dropFirst(before)
             if ackAfterFsync {
-                #expect(atAnswer >= 1, "a write was answered before any fsync")
+                #expect(
+                    made.contains { $0 >= asked && $0 <= answer },
+                    "no fsync began between the write (\(asked)) and its answer (\(answer)): \(made)")
             } else {
-                #expect(atAnswer == 0, "\(atAnswer) fsyncs before the close")
+                #expect(made.isEmpty, "\(made.count) fsyncs before the close")
                 try connection.send(WriteFinish(chunkID: ChunkID(0x300), version: WireVersion(1)).encode())
-                #expect(waitFor(5) { fsyncs() > before }, "the chunk was not fsynced at its close")
+                #expect(waitFor(5) { fsyncs().count > before }, "the chunk was not fsynced at its close")
             }
             let read = try DataClient(port: port).read(ChunkID(0x300), version: 1, offset: 0, size: 65_536)
             #expect(try read.get() == piece.data)
