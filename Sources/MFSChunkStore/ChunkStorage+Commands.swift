@@ -6,12 +6,15 @@ import MFSCore
 
 /// The master's chunk commands (notes §2.7): create, delete, set version, duplicate, truncate,
 /// duplicate and truncate. Each is durable when it returns: the file and its directory are
-/// fsynced.
+/// fsynced (a create only when asked: `durable`).
 extension ChunkStorage {
     /// Creates an empty chunk (header and an unwritten CRC table, no block) in a directory that
-    /// takes new chunks, trying the next one when a file system turns out full.
+    /// takes new chunks, trying the next one when a file system turns out full. `durable`: the
+    /// file and its directory are fsynced before it returns; else (`WRITE_ACK_AFTER_FSYNC = 0`,
+    /// as MooseFS's chunkserver) the file is fsynced with its first writes, when they are
+    /// finished, and the directory entry when the file system commits it.
     @discardableResult
-    public func create(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> ChunkRecord {
+    public func create(_ id: ChunkID, version: ChunkVersion, durable: Bool = true) throws(ChunkStoreError) -> ChunkRecord {
         try version.checkStorable(for: id)
         guard table[id] == nil else { throw .chunkExists(id) }
         let name = ChunkFileName(id: id, version: version)
@@ -23,9 +26,9 @@ extension ChunkStorage {
                 try guarded(directory, chunk: id) { () throws(ChunkStoreError) in
                     do throws(ChunkStoreError) {
                         let file = try io { () throws(PosixError) in try ChunkFile.create(name, at: path) }
-                        try file.sync()
+                        if durable { try file.sync() }
                         try file.close()
-                        try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: path)) }
+                        if durable { try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: path)) } }
                     } catch {
                         _ = unlinkQuietly(path)
                         throw error

@@ -35,8 +35,8 @@ public final class ChunkStore: Sendable {
     public func refreshSpace() { locked { $0.refreshSpace() } }
 
     @discardableResult
-    public func create(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) -> ChunkRecord {
-        try withStorage { (s) throws(ChunkStoreError) in try s.create(id, version: version) }
+    public func create(_ id: ChunkID, version: ChunkVersion, durable: Bool = true) throws(ChunkStoreError) -> ChunkRecord {
+        try withStorage { (s) throws(ChunkStoreError) in try s.create(id, version: version, durable: durable) }
     }
 
     public func delete(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {

@@ -9,13 +9,15 @@ import MooseWire
 struct ChunkCommandRunner: Sendable {
     let store: ChunkStore
     let logger: Logger
+    /// Whether a create is fsynced before its answer (`WRITE_ACK_AFTER_FSYNC`).
+    var durableCreates = true
 
     /// The reply frame to `command`, or nil for a message that has none.
     func execute(_ command: MasterToChunkserver) -> [UInt8]? {
         switch command {
         case .create(let create):
             return reply(.create, create.chunkID, "create v\(create.version)") { () throws(ChunkStoreError) in
-                try store.create(create.chunkID, version: StoredVersion(create.version))
+                try store.create(create.chunkID, version: StoredVersion(create.version), durable: durableCreates)
             }
         case .delete(let delete):
             return reply(.delete, delete.chunkID, "delete v\(delete.version)") { () throws(ChunkStoreError) in

@@ -31,7 +31,7 @@ final class ChunkserverContext: Sendable {
         self.logger = logger
     }
 
-    var runner: ChunkCommandRunner { ChunkCommandRunner(store: store, logger: logger) }
+    var runner: ChunkCommandRunner { ChunkCommandRunner(store: store, logger: logger, durableCreates: settings.ackAfterFsync) }
 
     /// Runs `body` on the disk pool; its result on `loop`.
     func onDisk<T: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () -> T) -> EventLoopFuture<T> {

@@ -25,8 +25,9 @@ public enum ChunkserverKeys {
     public static let writeAckAfterFsync = ConfigKey.boolean(
         "WRITE_ACK_AFTER_FSYNC", default: true,
         doc: "swift-mfs: 1: a write is acknowledged only once its data is fsynced here (and down the chain), stricter than any "
-            + "MooseFS setting. 0: as MooseFS's chunkserver with HDD_FSYNC_BEFORE_CLOSE set to 1: acknowledged once written, fsynced when "
-            + "the chunk is closed, after the client has its answers; a host that loses power can lose acknowledged writes.")
+            + "MooseFS setting. 0: as MooseFS's chunkserver with HDD_FSYNC_BEFORE_CLOSE set to 1: writes and new chunks acknowledged "
+            + "before they are fsynced, a chunk fsynced when it is closed, after the client has its answers; a host that loses power "
+            + "can lose acknowledged writes.")
     public static let hddTestSpeed = ConfigKey.decimal(
         "HDD_TEST_SPEED", default: 1.0, range: 0...100_000,
         doc: "MB/s (MiB) at which every data directory's chunks are re-read in turn and their block CRCs checked; a damaged chunk "

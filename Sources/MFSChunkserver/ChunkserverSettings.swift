@@ -113,8 +113,8 @@ public struct ChunkserverSettings: Sendable {
         if !configuration[ChunkserverKeys.writeAckAfterFsync] {
             let place = configuration.location(of: ChunkserverKeys.writeAckAfterFsync).map { "\($0): " } ?? ""
             notices.append(
-                "\(place)WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced (fsynced at the chunk's close); "
-                    + "a host that loses power can lose acknowledged writes")
+                "\(place)WRITE_ACK_AFTER_FSYNC = 0: writes and new chunks are acknowledged before they are fsynced (fsynced at the "
+                    + "chunk's close); a host that loses power can lose acknowledged writes")
         }
         return notices
     }

@@ -460,9 +460,10 @@ extension ChunkserverProcessTests {
         for ackAfterFsync in [true, false] {
             let (master, server, link) = try registered(extra: ackAfterFsync ? [] : ["WRITE_ACK_AFTER_FSYNC = 0"])
             defer { server.remove(); master.stop() }
-            if !ackAfterFsync { #expect(server.log.contains("WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced")) }
+            if !ackAfterFsync { #expect(server.log.contains("WRITE_ACK_AFTER_FSYNC = 0: writes and new chunks are acknowledged before")) }
             let port = try #require(link.snapshot { $0.begin?.address.port })
-            #expect(create(link, 0x300) == .ok)
+            // Chunks to delete while strace attaches (a delete fsyncs its directory in both modes).
+            for id in 0x300..<0x320 { #expect(create(link, UInt64(id)) == .ok) }
             let pid = try #require(server.process?.processIdentifier)
             let trace = server.directory + "/fsyncs.strace"
             let strace = Process()
@@ -483,13 +484,24 @@ extension ChunkserverProcessTests {
                     return Double(fields[1])
                 }
             }
-            // strace has attached once a fsync of the chunkserver shows: a create makes one.
-            #expect(
-                waitFor(10) {
-                    _ = create(link, UInt64(0x400 + Int.random(in: 0..<1_000))); return !fsyncs().isEmpty
-                }, "strace did not attach")
+            // strace has attached once a fsync of the chunkserver shows.
+            var deleted = 0x31F
+            let attached = waitFor(10) {
+                guard deleted > 0x301 else { return false }
+                let id = ChunkID(UInt64(deleted))
+                _ = link.status(DeleteChunk(chunkID: id, version: WireVersion(1)).encode(), chunk: id)
+                deleted -= 1
+                return !fsyncs().isEmpty
+            }
+            #expect(attached, "strace did not attach")
             usleep(200_000)
-            let before = fsyncs().count
+            var before = fsyncs().count
+            // A create: fsynced (file and directory) before its answer by default, not at all with 0.
+            #expect(create(link, 0x400) == .ok)
+            usleep(200_000)
+            let created = fsyncs().count - before
+            #expect(ackAfterFsync ? created == 2 : created == 0, "\(created) fsyncs for a create")
+            before = fsyncs().count
             let asked = Date().timeIntervalSince1970
             let connection = try DataClient(port: port).connection()
             try connection.send(WriteRequest(chunkID: ChunkID(0x300), version: WireVersion(1), chain: []).encode())

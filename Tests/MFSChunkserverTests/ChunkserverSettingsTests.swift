@@ -50,7 +50,7 @@ struct ChunkserverSettingsTests {
         #expect(!weak.ackAfterFsync)
         #expect(
             weak.notices == [
-                "cs.cfg:1: WRITE_ACK_AFTER_FSYNC = 0: writes are acknowledged before they are fsynced (fsynced at the chunk's close); a host that loses power can lose acknowledged writes"
+                "cs.cfg:1: WRITE_ACK_AFTER_FSYNC = 0: writes and new chunks are acknowledged before they are fsynced (fsynced at the chunk's close); a host that loses power can lose acknowledged writes"
             ])
     }
 
