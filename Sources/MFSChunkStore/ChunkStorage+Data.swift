@@ -111,6 +111,9 @@ extension ChunkStorage {
         }
     }
 
+    /// Whether a chunk open for writing has writes no fsync covers yet.
+    func needsSync(_ id: ChunkID) -> Bool { open[id]?.file.needsSync ?? false }
+
     /// The first half of `ChunkStore.sync`: stores the CRC table of a chunk open for writing
     /// and returns a second descriptor of its file, which the caller fsyncs (after the lock is
     /// released) and closes; the chunk stays open for the next writes. nil when the chunk is

@@ -112,6 +112,11 @@ public final class ChunkStore: Sendable {
     }
 
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
+        // Its writes are fsynced outside the lock first, as `sync` does: a chunk closed with a
+        // whole chunk's writes unsynced (WRITE_ACK_AFTER_FSYNC = 0) held every other chunk's
+        // writes and commands for the length of that fsync. The close then has nothing left to
+        // fsync, unless a write came in between.
+        if locked({ $0.needsSync(id) }) { try sync(id) }
         try withStorage { (s) throws(ChunkStoreError) in try s.finish(id) }
     }
 
