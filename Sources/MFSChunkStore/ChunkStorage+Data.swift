@@ -111,6 +111,11 @@ extension ChunkStorage {
         }
     }
 
+    /// Closes a chunk open for writing without fsyncing it (its fsync failed).
+    func closeUnsynced(_ id: ChunkID) {
+        if let file = open.removeValue(forKey: id)?.file { try? file.close() }
+    }
+
     /// Whether a chunk open for writing has writes no fsync covers yet.
     func needsSync(_ id: ChunkID) -> Bool { open[id]?.file.needsSync ?? false }
 

@@ -116,7 +116,16 @@ public final class ChunkStore: Sendable {
         // whole chunk's writes unsynced (WRITE_ACK_AFTER_FSYNC = 0) held every other chunk's
         // writes and commands for the length of that fsync. The close then has nothing left to
         // fsync, unless a write came in between.
-        if locked({ $0.needsSync(id) }) { try sync(id) }
+        if locked({ $0.needsSync(id) }) {
+            do throws(ChunkStoreError) {
+                try sync(id)
+            } catch {
+                // Closed all the same, without another fsync: after a failed one the kernel
+                // reports the next as a success, which would count the writes as durable.
+                locked { $0.closeUnsynced(id) }
+                throw error
+            }
+        }
         try withStorage { (s) throws(ChunkStoreError) in try s.finish(id) }
     }
 

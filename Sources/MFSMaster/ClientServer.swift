@@ -250,7 +250,10 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         processFrames()
     }
 
-    func outputDrained() { processFrames() }
+    func outputDrained() {
+        if case .moose(let connection) = phase { connection.outputDrained() }
+        processFrames()
+    }
 
     /// Changes read in this tick of the event loop are stored at its end, in one batch, by the
     /// loop itself when it can (`ChangelogWriter.releaseWakeUps`): the reply then goes out

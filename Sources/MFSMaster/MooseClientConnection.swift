@@ -139,6 +139,9 @@ final class MooseClientConnection {
         handler.writeOutput(bytes)
     }
 
+    /// The replies queued went back below the limit: notices count afresh.
+    func outputDrained() { noticeBytesWhileFull = 0 }
+
     /// A notice pushed unasked. While the client's replies are queued past the limit, at most
     /// `ClientServerLimits.maxNoticeBytesWhileFull` of them queue; one more closes the connection.
     func sendNotice(_ bytes: [UInt8]) {

@@ -40,12 +40,14 @@ struct ChunkList: Sendable, Equatable {
 
     init() {}
 
-    /// A list read as one array (the metadata file's array form), holes at its end included
-    /// in `slots` only.
-    init(dense: ContiguousArray<UInt64>) {
-        slots = dense.count
-        self.dense = dense
-        trimTrailingHoles()
+    /// A list read as one array (the metadata file's array form): its chunks placed one by one
+    /// in index order, so a long run of holes in it costs what it costs at runtime (the chunk
+    /// after it goes into the side table), not 8 bytes a hole.
+    init(dense array: ContiguousArray<UInt64>) {
+        dense.reserveCapacity(array.count)
+        for (index, id) in array.enumerated() where id != 0 { insert(id, at: UInt32(index)) }
+        slots = array.count
+        if dense.capacity > 2 * dense.count + ChunkListLimits.denseSlack { releaseSpareCapacity() }
     }
 
     /// Slots the array holds: what the list costs in memory, beside one entry per chunk past it.
@@ -126,7 +128,16 @@ struct ChunkList: Sendable, Equatable {
     private mutating func trimTrailingHoles() {
         let end = (dense.lastIndex { $0 != 0 } ?? -1) + 1
         if end < dense.count { dense.removeSubrange(end...) }
-        if dense.capacity > 2 * dense.count + ChunkListLimits.denseSlack { dense = ContiguousArray(dense) }
+        if dense.capacity > 2 * dense.count + ChunkListLimits.denseSlack { releaseSpareCapacity() }
+    }
+
+    /// Moves the array into storage of its own size (`removeSubrange` and
+    /// `ContiguousArray(_:)` keep the old buffer).
+    private mutating func releaseSpareCapacity() {
+        var fitted = ContiguousArray<UInt64>()
+        fitted.reserveCapacity(dense.count)
+        fitted.append(contentsOf: dense)
+        dense = fitted
     }
 
     /// The chunks held, holes left out, in index order.

@@ -131,7 +131,16 @@ struct MetadataDecoder {
                     }
                     var list = ContiguousArray<UInt64>()
                     list.reserveCapacity(Int(count))
-                    for _ in 0..<count { list.append(try r.readInteger()) }
+                    var holes = 0
+                    for _ in 0..<count {
+                        let chunk: UInt64 = try r.readInteger()
+                        if chunk == 0 { holes += 1 }
+                        list.append(chunk)
+                    }
+                    // A v3 file writes a list with more holes as pairs (the encoding is canonical).
+                    guard !pairs || holes <= MetadataFile.Section.maxHolesInArrayForm else {
+                        throw malformed(.nodes, "inode \(id) lists \(holes) holes as an array, which a v3 section writes as pairs")
+                    }
                     rec.payload = .chunks(ChunkList(dense: list))
                 }
             case .directory:

@@ -155,6 +155,21 @@ import Testing
         #expect(cutAgain)
     }
 
+    /// A list loaded from the array form costs what it costs at runtime: a long run of holes
+    /// (up to 1,024 in a v3 file, any number in a file of an older build) is not kept as
+    /// 8 bytes a hole.
+    @Test func aListLoadedFromTheArrayFormKeepsTheRuntimeBound() {
+        var array = ContiguousArray<UInt64>(repeating: 0, count: 1_000)
+        array.append(5)
+        array.append(contentsOf: repeatElement(0, count: 3))
+        let list = ChunkList(dense: array)
+        #expect(list.arraySlots == 0 && list.slots == 1_004 && list.chunkCount == 1 && list[1_000] == 5)
+        var dense = ContiguousArray<UInt64>(1...100)
+        dense.append(contentsOf: repeatElement(0, count: 10))
+        let ordinary = ChunkList(dense: dense)
+        #expect(ordinary.arraySlots == 100 && ordinary.slots == 110 && ordinary.chunkCount == 100)
+    }
+
     /// Pairs that no list makes, in a file whose CRCs are right, are refused naming `NODES`.
     @Test func malformedPairsAreRefused() throws {
         var ns = newNamespace()
@@ -193,6 +208,34 @@ import Testing
                 put(&$0, 101, at: slots); put(&$0, 100, at: secondIndex)
             }, "which only files with more than 1024 holes are")
         refused({ $0[at.header + 9] = 2 }, "claims 4294967295 chunks")
+    }
+
+    /// In a v3 section a list with more than 1,024 holes is written as pairs: the array form
+    /// with that many is refused (the encoding is canonical).
+    @Test func aV3SectionRefusesTheArrayFormPastItsHoles() throws {
+        var ns = newNamespace()
+        let a = try ns.make(.root, "a")
+        let b = try ns.make(.root, "b")
+        let first = try ns.addChunk(a, index: 0, now: t0).0
+        _ = try ns.addChunk(a, index: UInt32(MetadataFile.Section.maxHolesInArrayForm) + 1, now: t0)
+        _ = try ns.addChunk(b, index: Self.last, now: t0)
+        var bytes = MetadataFile.encode(ns)
+        let at = try #require(section("NODES", in: bytes))
+        _ = try MetadataFile.decode(bytes)
+        // File a's array: its count (1,026 slots), then its first chunk's id, made a hole.
+        var pattern: [UInt8] = []
+        for shift in stride(from: 24, through: 0, by: -8) { pattern.append(UInt8(truncatingIfNeeded: 1_026 >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) { pattern.append(UInt8(truncatingIfNeeded: first.rawValue >> UInt64(shift))) }
+        let where_ = try #require(
+            (at.payload..<(at.payload + at.length - pattern.count)).first { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) })
+        for i in 4..<12 { bytes[where_ + i] = 0 }
+        reseal(&bytes, at)
+        #expect {
+            try MetadataFile.decode(bytes)
+        } throws: { error in
+            guard case .malformed("NODES", let reason) = error as? MetadataFileError else { return false }
+            return reason.contains("lists 1025 holes as an array")
+        }
     }
 
     /// The NODES-like section `name`: where its header and payload start, and its length.
