@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data throughput (issue 12): sequential write and read of one 1 GiB file through `mfs put` and
 # `mfs get` (release build), at goal 1 and goal 2, under OUR master, with
-#   - our chunkservers (`mfschunkserver`, always fsync before a write is acknowledged),
+#   - our chunkservers (`mfschunkserver`, with their default WRITE_ACK_AFTER_FSYNC = 1: every write
+#     fsynced before it is acknowledged, stricter than MooseFS's setting below),
 #   - MooseFS 3.0.117's chunkservers (Debian's moosefs-chunkserver, HDD_FSYNC_BEFORE_CLOSE = 1,
 #     NICE_LEVEL = 0: its default, -19, would run them ahead of the client; ours run at nice 0),
 #   - and `dd` to the same disk beside them (write: conv=fdatasync; read: caches dropped).
