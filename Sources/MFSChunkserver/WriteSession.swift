@@ -260,13 +260,12 @@ final class WriteSession {
             let statuses = (try? result.get()) ?? batch.map { _ in .io }
             let ackAfterFsync = session.shared.settings.ackAfterFsync
             for (data, status) in zip(batch, statuses) {
-                if status == .ok, ackAfterFsync {
-                    session.written.append(data.writeID)
-                } else if status == .ok {
-                    session.results[data.writeID]?.own = .ok
-                } else {
+                guard status == .ok else {
                     session.refused(data, status)
+                    continue
                 }
+                // Answered after the next fsync, or now (fsynced at the chunk's close).
+                if ackAfterFsync { session.written.append(data.writeID) } else { session.results[data.writeID]?.own = .ok }
             }
             session.syncWritten()
             session.writeQueued()

@@ -65,7 +65,7 @@ final class ChunkserverConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         counted = true
-        if !shared.connected() {
+        if !shared.connectionCount.add() {
             close("too many chunkserver connections (limit \(ChunkserverServerLimits.maxConnections))")
         } else if !shared.openConnections.opened(context.channel, by: identity) {
             close("the master is stopping")
@@ -78,7 +78,7 @@ final class ChunkserverConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
-        if counted { shared.disconnected() }
+        if counted { shared.connectionCount.remove() }
         shared.openConnections.closed(by: identity)
         if let id = chunkserver, let link {
             shared.hub.disconnected(id, link: link)

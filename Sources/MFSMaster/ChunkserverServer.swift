@@ -27,7 +27,8 @@ public final class ChunkserverServerContext: Sendable {
     /// Called when a chunkserver tells of an epoch above this master's: it is stale (DESIGN §7.6).
     let fence: @Sendable (String) -> Void
     let openConnections = ConnectionRegistry()
-    private let connectionCount = Atomic<Int>(0)
+    /// Connections open now (`ChunkserverServerLimits.maxConnections`).
+    let connectionCount = LimitedCount(limit: ChunkserverServerLimits.maxConnections)
     private let warnings = ConnectionWarnings()
 
     /// Serves port 9420 (MooseFS 3.0.117's protocol through MooseWire) on `host:port` until the
@@ -49,9 +50,6 @@ public final class ChunkserverServerContext: Sendable {
     }
 
     var service: MetadataService { hub.service }
-
-    func connected() -> Bool { connectionCount.add(1, ordering: .relaxed).newValue <= ChunkserverServerLimits.maxConnections }
-    func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
 
     /// Logs a warning about one connection, at most `warningsPerSecond` a second.
     func warn(_ message: String, _ metadata: Logger.Metadata) {

@@ -57,7 +57,8 @@ public final class ClientServerContext: Sendable {
     /// The connection that currently speaks for each session, so that a connection closing
     /// after its session moved to a new one does not mark the session lost.
     private let owners = Mutex<[SessionID: ObjectIdentifier]>([:])
-    private let connectionCount = Atomic<Int>(0)
+    /// Connections open now, against `maxConnections`.
+    let connectionCount: LimitedCount
     /// Every open connection, so that a stopping master can close them all before its last
     /// dump (no change may come after it).
     let openConnections = ConnectionRegistry()
@@ -75,6 +76,7 @@ public final class ClientServerContext: Sendable {
         maxConnections: Int = ClientServerLimits.maxConnections, helloTimeoutSeconds: Int64 = ClientServerLimits.helloTimeoutSeconds
     ) {
         self.maxConnections = maxConnections
+        connectionCount = LimitedCount(limit: maxConnections)
         self.helloTimeoutSeconds = helloTimeoutSeconds
         self.processor = processor
         self.exportsBox = Mutex(exports)
@@ -91,19 +93,13 @@ public final class ClientServerContext: Sendable {
     }
 
     /// Clients connected now.
-    public var connections: Int { connectionCount.load(ordering: .relaxed) }
-
-    func connected() -> Bool {
-        connectionCount.add(1, ordering: .relaxed).newValue <= maxConnections
-    }
+    public var connections: Int { connectionCount.current }
 
     /// Logs a warning about one connection, at most `connectionWarningsPerSecond` a second;
     /// the first one logged after some were dropped says how many.
     func warn(_ message: Logger.Message, _ metadata: Logger.Metadata) {
         warnings.warn(logger, message, metadata, perSecond: ClientServerLimits.connectionWarningsPerSecond)
     }
-
-    func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
 
     private let localSessions = Atomic<UInt32>(0)
 
@@ -203,7 +199,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         peer = "\(socket.remoteAddress):\(socket.remotePort)"
         address = socket.remoteAddress
         counted = true
-        if !shared.connected() {
+        if !shared.connectionCount.add() {
             close("too many connections (limit \(shared.maxConnections), MATOCL_MAX_CONNECTIONS)")
         } else if !shared.openConnections.opened(LoopConnection(socket), by: identity) {
             close("the master is stopping")
@@ -226,7 +222,7 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// is marked lost, unless it moved to another connection.
     func ended(error: String?) {
         if let error, !isClosed { shared.warn("closing client connection", ["client": "\(peer)", "reason": "connection error: \(error)"]) }
-        if counted { shared.disconnected() }
+        if counted { shared.connectionCount.remove() }
         shared.openConnections.closed(by: identity)
         if case .moose(let connection) = phase { connection.stop() }
         if frames.bufferedByteCount > 0, !isClosed {

@@ -65,6 +65,33 @@ final class ConnectionRegistry: Sendable {
     }
 }
 
+/// How many of something a port has open at once, against its limit: its connections, the
+/// peer port's metadata downloads.
+final class LimitedCount: Sendable {
+    let limit: Int
+    private let count = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Open now.
+    var current: Int { count.load(ordering: .relaxed) }
+
+    /// Counts one more; false when that is past the limit. It stays counted all the same: the
+    /// caller closes it, and `remove`s it when it ends, as any other.
+    func add() -> Bool { count.add(1, ordering: .relaxed).newValue <= limit }
+
+    /// Counts one more only when that stays within the limit.
+    func addWithinLimit() -> Bool {
+        guard add() else {
+            remove()
+            return false
+        }
+        return true
+    }
+
+    func remove() { count.subtract(1, ordering: .relaxed) }
+}
+
 /// A connection as `ConnectionRegistry` flushes and closes it from any thread, whatever loop
 /// it runs on (NIO's for the peer port, the client port's `PollLoop`).
 protocol RegisteredConnection: Sendable {

@@ -97,7 +97,6 @@ final class MooseClientConnection {
             let taken = full ? connection.handler.bytesTaken : 0
             connection.stalledTicks = full && taken == connection.takenAtTick ? connection.stalledTicks + 1 : 0
             connection.takenAtTick = taken
-            if !full { connection.noticeBytesWhileFull = 0 }
             let seconds = Self.inputTimeout.nanoseconds / 1_000_000_000
             if connection.silentTicks >= Self.silentTicksAllowed {
                 return connection.handler.closeConnection("MooseFS client: no whole frame for \(seconds) s")

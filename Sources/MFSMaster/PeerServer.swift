@@ -59,31 +59,14 @@ public final class PeerServerContext: Sendable {
     /// `PEER_HEARTBEAT`: how often an idle peer connection hears that this master lives.
     let heartbeat: TimeAmount
     /// Connections open now (`PeerServerLimits.maxConnections`).
-    private let connectionCount = Atomic<Int>(0)
+    let connectionCount = LimitedCount(limit: PeerServerLimits.maxConnections)
     /// Metadata downloads under way now (`PeerServerLimits.maxDownloads`).
-    private let downloadCount = Atomic<Int>(0)
+    let downloadCount = LimitedCount(limit: PeerServerLimits.maxDownloads)
     private let warnings = ConnectionWarnings()
-
-    /// Counts a new connection; false past `PeerServerLimits.maxConnections` (it is counted
-    /// all the same, and `disconnected` when it ends).
-    func connected() -> Bool { connectionCount.add(1, ordering: .relaxed).newValue <= PeerServerLimits.maxConnections }
-    func disconnected() { connectionCount.subtract(1, ordering: .relaxed) }
-
-    /// Gives back a place `startDownload` took.
-    func endDownload() { downloadCount.subtract(1, ordering: .relaxed) }
 
     /// Logs a warning about one connection, at most `PeerServerLimits.warningsPerSecond` a second.
     func warn(_ message: String, _ metadata: Logger.Metadata) {
         warnings.warn(logger, "\(message)", metadata, perSecond: PeerServerLimits.warningsPerSecond)
-    }
-
-    /// Takes a download's place; false when `PeerServerLimits.maxDownloads` are under way.
-    func startDownload() -> Bool {
-        guard downloadCount.add(1, ordering: .relaxed).newValue <= PeerServerLimits.maxDownloads else {
-            downloadCount.subtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
     }
 
     /// A peer has seen a higher epoch: this master is stale (DESIGN §7.6).
@@ -171,7 +154,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if !shared.connected() {
+        if !shared.connectionCount.add() {
             close("too many peer connections (limit \(PeerServerLimits.maxConnections))")
         } else if !shared.openConnections.opened(context.channel, by: ObjectIdentifier(self)) {
             close("the master is stopping")
@@ -185,7 +168,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         shared.openConnections.closed(by: ObjectIdentifier(self))
-        shared.disconnected()
+        shared.connectionCount.remove()
         endDownload()
         heartbeat?.cancel()
         if case .voter(let member) = phase {
@@ -343,7 +326,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
                 )
             case .download:
                 // A place among the downloads first, so a refused peer never joins the stream.
-                guard shared.startDownload() else { return (plan, nil, nil) }
+                guard shared.downloadCount.addWithinLimit() else { return (plan, nil, nil) }
                 return (
                     plan, namespace,
                     replication.join(
@@ -489,7 +472,7 @@ final class PeerConnectionHandler: ChannelInboundHandler {
     private func endDownload() {
         guard holdsDownload else { return }
         holdsDownload = false
-        shared.endDownload()
+        shared.downloadCount.remove()
     }
 
     private func refuse(_ status: WireStatus, _ reason: String) {

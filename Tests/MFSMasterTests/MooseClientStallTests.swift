@@ -18,25 +18,38 @@ import Testing
     typealias Dialect = MooseClientDialectTests
     static let root = FuseCredentials(uid: 0, gids: [0])
 
-    @Test func aClientThatTakesNoneOfItsQueuedRepliesIsClosed() throws {
-        guard let (master, maker) = try Dialect.registered() else { return }
-        // A directory whose listing is some 200 KB, made with pipelined creates.
+    /// A directory "d" whose listing is some 200 KB, made over `c` with pipelined creates
+    /// (message ids 1 and 10 up); nil, with the issue recorded, when the mkdir failed.
+    static func directoryToList(_ c: WireConnection) throws -> UInt32? {
         guard
             case .entry(_, 1, let dir, _) = try Dialect.ask(
-                maker, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, Self.root, copySGID: 0))
+                c, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, Self.root, copySGID: 0))
         else {
             Issue.record("mkdir failed")
-            return
+            return nil
         }
         let files = 4_000
-        maker.send(
+        c.send(
             Array(
                 (0..<files).map {
-                    FuseRequest.create(UInt32(2 + $0), parent: dir, name: Array("file-\($0)".utf8), mode: 0o644, umask: 0, Self.root)
+                    FuseRequest.create(UInt32(10 + $0), parent: dir, name: Array("file-\($0)".utf8), mode: 0o644, umask: 0, Self.root)
                         .encode()
                 }.joined()))
-        for _ in 0..<files { _ = try #require(try Dialect.receive(maker), "a create was not answered") }
+        for _ in 0..<files { _ = try #require(try Dialect.receive(c), "a create was not answered") }
+        return dir
+    }
 
+    /// Sixty listings of `dir` (12 MB) asked for over `c`.
+    static func askListings(_ c: WireConnection, of dir: UInt32) {
+        c.send(
+            Array(
+                (0..<60).map {
+                    FuseRequest.readdir(UInt32(100 + $0), inode: dir, Self.root, flags: 1, maxEntries: .max, edgeID: 0).encode()
+                }.joined()))
+    }
+
+    @Test func aClientThatTakesNoneOfItsQueuedRepliesIsClosed() throws {
+        guard let (master, maker) = try Dialect.registered(), let dir = try Self.directoryToList(maker) else { return }
         let stalled = try WireConnection(port: master.clientPort)
         guard case .session = try Dialect.register(stalled, password: "secret") else {
             Issue.record("no session")
@@ -44,11 +57,7 @@ import Testing
         }
         // Sixty listings (12 MB) asked for, none read.
         let asked = Date()
-        stalled.send(
-            Array(
-                (0..<60).map {
-                    FuseRequest.readdir(UInt32(100 + $0), inode: dir, Self.root, flags: 1, maxEntries: .max, edgeID: 0).encode()
-                }.joined()))
+        Self.askListings(stalled, of: dir)
         let reason = "took none of its queued replies"
         #expect(eventually(30) { master.log.contains(reason) }, "\(master.log.suffix(2_000))")
         let after = Date().timeIntervalSince(asked)
@@ -80,24 +89,14 @@ extension MooseClientStallTests {
     /// (here before the 10 s of the stall timer): another session truncates a file the stalled
     /// one holds open, each truncate a FLENG_HAS_CHANGED for it.
     @Test func noticesQueuedBehindUnreadRepliesAreBounded() throws {
-        guard let (master, writer) = try Dialect.registered() else { return }
+        guard let (master, writer) = try Dialect.registered(), let dir = try Self.directoryToList(writer) else { return }
         guard
-            case .entry(_, 1, let dir, _) = try Dialect.ask(
-                writer, .mkdir(1, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, Self.root, copySGID: 0)),
             case .create(2, _, let file, _) = try Dialect.ask(
                 writer, .create(2, parent: 1, name: Array("f".utf8), mode: 0o644, umask: 0, Self.root))
         else {
-            Issue.record("mkdir or create failed")
+            Issue.record("create failed")
             return
         }
-        let files = 4_000
-        writer.send(
-            Array(
-                (0..<files).map {
-                    FuseRequest.create(UInt32(10 + $0), parent: dir, name: Array("file-\($0)".utf8), mode: 0o644, umask: 0, Self.root)
-                        .encode()
-                }.joined()))
-        for _ in 0..<files { _ = try #require(try Dialect.receive(writer), "a create was not answered") }
         let stalled = try WireConnection(port: master.clientPort)
         guard case .session = try Dialect.register(stalled, password: "secret"),
             case .open = try Dialect.ask(stalled, .open(1, inode: file, Self.root, flags: 0x01))
@@ -105,11 +104,7 @@ extension MooseClientStallTests {
             Issue.record("the stalled client's session or open failed")
             return
         }
-        stalled.send(
-            Array(
-                (0..<60).map {
-                    FuseRequest.readdir(UInt32(100 + $0), inode: dir, Self.root, flags: 1, maxEntries: .max, edgeID: 0).encode()
-                }.joined()))
+        Self.askListings(stalled, of: dir)
         usleep(500_000)
         let started = Date()
         let reason = "bytes of notices queued behind its unread replies"
