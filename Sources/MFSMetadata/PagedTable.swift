@@ -39,7 +39,6 @@ struct PagedTable<Element: PagedElement>: Sendable {
 
     init() {}
 
-    @inline(__always)
     private func page(_ p: Int) -> Page? {
         if p < pages.count { return pages[p] }
         return p < PagedTableLimits.directPages || farPages.isEmpty ? nil : farPages[p]
@@ -48,6 +47,14 @@ struct PagedTable<Element: PagedElement>: Sendable {
     /// The element at `index`, or `Element.empty` where nothing was ever stored.
     @inline(__always)
     subscript(index: Int) -> Element {
+        let p = index >> Self.pageShift
+        guard p < pages.count, let page = pages[p] else { return farPages.isEmpty ? .empty : farElement(index) }
+        return page.slots[index & (Self.pageSize - 1)]
+    }
+
+    /// The element at `index` past the directory array (kept out of the inlined paths).
+    @inline(never)
+    private func farElement(_ index: Int) -> Element {
         guard let page = page(index >> Self.pageShift) else { return .empty }
         return page.slots[index & (Self.pageSize - 1)]
     }
@@ -114,6 +121,14 @@ struct PagedTable<Element: PagedElement>: Sendable {
     /// Reads the element at `index` in place (no copy of the element), for hot read paths.
     @inline(__always)
     func read<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
+        let p = index >> Self.pageShift
+        guard p < pages.count else { return farRead(index, body) }
+        guard let page = pages[p] else { return nil }
+        return page.slots.withUnsafeBufferPointer { body($0[index & (Self.pageSize - 1)]) }
+    }
+
+    @inline(never)
+    private func farRead<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
         guard let page = page(index >> Self.pageShift) else { return nil }
         return page.slots.withUnsafeBufferPointer { body($0[index & (Self.pageSize - 1)]) }
     }
