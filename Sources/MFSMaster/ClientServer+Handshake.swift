@@ -96,6 +96,10 @@ extension ClientConnectionHandler {
         }
         phase = .opening
         let (session, version) = opened
+        // Owned from now on: a connection that ends before the session is stored marks it lost
+        // (`ended`), instead of leaving it open with no connection.
+        shared.own(session.id, by: identity)
+        ownedSession = session.id
         afterStored(version) { handler, error in
             // Demoted while the session waited: it is not acknowledged either.
             if let error {

@@ -209,7 +209,8 @@ public final class MetadataService: Sendable {
 
     /// A promotion's first changes (DESIGN §7.2): under one lock, this master starts taking
     /// changes and queues `EPOCH(epoch)` and the voter set with itself as leader, so no client
-    /// change can take a version of the old epoch. Returns the version to wait for: nothing is
+    /// change can take a version of the old epoch, then marks every session lost (`SESSIONLOST`)
+    /// until its client resumes it here. Returns the version to wait for: nothing is
     /// acknowledged before `SYNC_REPLICAS` voters hold it.
     public func beginLeading(epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime) throws(MasterError) -> MetaVersion {
         try state.withLock { (state: inout State) throws(MasterError) -> MetaVersion in
@@ -220,16 +221,23 @@ public final class MetadataService: Sendable {
                 voters.leader = me
                 voters.members[me] = .master
                 voters.syncReplicas = syncReplicas
-                let records: [ChangelogRecord]
+                var records: [ChangelogRecord]
                 do throws(FSError) {
                     records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
+                    // No client is connected to this master yet (they were redirected until
+                    // now): every session is lost until its client comes back, as at a start
+                    // as active. Else a client that never returns keeps its session, its open
+                    // files and its locks forever (the old master can no longer record it).
+                    for id in state.namespace.sessionIDs where state.namespace.session(id)?.lostAt == nil {
+                        records.append(try state.namespace.sessionLost(id, now: now))
+                    }
                 } catch {
                     throw .operation(error)
                 }
                 for record in records { self.queue(record, in: queue) }
                 takesChanges.store(true, ordering: .relaxed)
                 replication.fence(false)
-                return records[1].version
+                return records[records.count - 1].version
             }
         }
     }

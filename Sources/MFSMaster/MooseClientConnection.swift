@@ -260,6 +260,7 @@ final class MooseClientConnection {
         let (session, stored) = opened
         resumedSession = session.id == resume
         phase = .opening
+        own(session.id)
         state.admitted(
             session.id,
             MooseClientState.Admission(
@@ -300,6 +301,7 @@ final class MooseClientConnection {
                 ((), try namespace.sessionBack(id, now: now))
             }
             phase = .opening
+            own(id)
             whenStored(stored) { connection in
                 connection.established(session)
                 connection.send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
@@ -325,10 +327,18 @@ final class MooseClientConnection {
         firstOfThread[id] = messageIDsSeen.insert(id).inserted
     }
 
+    /// This connection speaks for session `id` from now on: when it ends, the session is marked
+    /// lost (`ClientConnectionHandler.ended`). Taken as soon as the session is opened or
+    /// resumed, so a connection that ends before that change is stored does not leave it open
+    /// with no connection.
+    private func own(_ id: SessionID) {
+        shared.own(id, by: handler.identity)
+        handler.ownedSession = id
+    }
+
     private func established(_ session: ClientSession) {
         state.raise(above: shared.service.namespace.highestRequest(of: session.id))
-        shared.own(session.id, by: handler.identity)
-        handler.ownedSession = session.id
+        own(session.id)
         phase = .established(session)
         listenForNotices(session)
         shared.logger.debug("MooseFS session up", metadata: ["session": "\(session.id)", "client": "\(handler.peerDescription)"])
