@@ -16,7 +16,10 @@ extension ChunkRegistry {
         var directives = expire(facts: facts, now: now)
         for id in servers.keys { servers[id]!.deletionsThisTick = 0 }
         guard let activeSince, now >= activeSince + settings.replicationsDelayInit else { return directives }
-        if scanQueue.isEmpty { scanQueue = chunks.keys.sorted(by: >) }
+        if scanQueue.isEmpty {
+            scanQueue = chunks.keys.sorted(by: >)
+            forgetEmptiedNoFileHolds(facts: facts)
+        }
         var needs: [ReplicationNeed] = []
         for _ in 0..<max(1, settings.chunksExaminedPerTick) {
             guard let chunk = scanQueue.popLast() else { break }
@@ -29,6 +32,16 @@ extension ChunkRegistry {
             if let directive = replicate(need, now: now) { directives.append(directive) }
         }
         return directives
+    }
+
+    /// Once a round: `emptied` keeps only chunks a file holds. A deleted file's chunks, once
+    /// their copies are deleted, are never written again (ids are not reused), so they would
+    /// stay for ever, one entry for every chunk the cluster deleted; and an id no file holds
+    /// yet (an unknown chunk whose server left) must not count as lost for the file that is
+    /// given that id later (`ChunkHub.neverWritten`).
+    mutating func forgetEmptiedNoFileHolds(facts: some ChunkFacts) {
+        guard !emptied.isEmpty else { return }
+        emptied = emptied.filter { facts.expectation(of: $0) != nil && $0 < facts.nextChunkID }
     }
 
     /// One chunk's deletions; a replication need is added to `needs`.

@@ -35,7 +35,8 @@ public struct ChunkRegistry: Sendable {
     /// may have had bytes acknowledged there that its end of write has not counted yet. Such a
     /// chunk is never created afresh (`ChunkHub.neverWritten`): it is lost, or absent until its
     /// server is back. A chunkserver that leaves adds the chunks only it held (8 bytes and the
-    /// set's overhead each) until it registers them again.
+    /// set's overhead each) until it registers them again. Chunks no file holds are dropped
+    /// from it once a maintenance round (`forgetEmptiedNoFileHolds`).
     var emptied: Set<ChunkID> = []
     /// Chunks with a command, a lock or a deletion in flight: what `tick` checks for timeouts.
     var watched: Set<ChunkID> = []

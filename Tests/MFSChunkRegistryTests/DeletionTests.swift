@@ -135,6 +135,28 @@ import Testing
         #expect(h.registry.serverStatuses().first?.copies == 0)
     }
 
+    /// A deleted file's chunk, its copies deleted, is not remembered as one that lost its
+    /// copies for ever (one entry for every chunk a cluster ever deleted), nor is an unknown
+    /// chunk whose server left, whose id the namespace may give to a new file.
+    @Test func chunksNoFileHoldsAreForgottenAsLostOnceARound() throws {
+        var h = Harness()
+        h.facts.nextChunkID = chunk(10)
+        h.facts.own(chunk(4), version: 1, goal: 1)
+        try h.join(1, [held(7, version: 4)])
+        try h.join(2, [held(12)])
+        try h.join(3, [held(4)])
+        try h.activate()
+        #expect(sent(try h.tick()).first?.command == .delete(chunk(7), version: 4, reason: .orphan))
+        try h.handle(.commandFinished(cs(1), CommandResult(.delete, chunk: chunk(7), status: .ok)))
+        try h.handle(.disconnected(cs(2)))
+        try h.handle(.disconnected(cs(3)))
+        #expect(h.registry.lostItsCopies(chunk(7)) && h.registry.lostItsCopies(chunk(12)) && h.registry.lostItsCopies(chunk(4)))
+        h.facts.nextChunkID = chunk(13)
+        _ = try h.tick()
+        #expect(!h.registry.lostItsCopies(chunk(7)) && !h.registry.lostItsCopies(chunk(12)))
+        #expect(h.registry.lostItsCopies(chunk(4)), "a chunk a file holds stays remembered")
+    }
+
     @Test func unknownChunksAreNeverDeletedByDefault() throws {
         var h = Harness()
         h.facts.nextChunkID = chunk(10)
