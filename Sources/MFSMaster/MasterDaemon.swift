@@ -489,6 +489,7 @@ public final class MasterDaemon: Sendable {
             }
             // Expired sessions' locks went with them: what waited for them may go on.
             clients.moose.wakeWaiters(service: service, now: now)
+            clients.moose.prune { service.namespace }
         }
     }
 

@@ -1,5 +1,6 @@
 import MFSConfig
 import MFSCore
+import MFSMetadata
 import MooseClientWire
 import MooseWire
 import Synchronization
@@ -108,4 +109,31 @@ final class MooseClientState: Sendable {
 
     /// Any other length change ends the reservation.
     func clearReservation(_ inode: InodeID) { _ = reservations.withLock { $0.removeValue(forKey: inode) } }
+
+    /// Drops what no longer matters (the daemon's housekeeping, every few seconds): the
+    /// admissions of sessions the namespace no longer has (expired, closed, or closed on another
+    /// master), and reservations the file's length has reached (the appends landed: the length
+    /// alone gives the same offset) or whose file is gone. A reservation left for a deleted file
+    /// would otherwise push the appends of the next file given that inode number past its end.
+    /// `namespace` is called after the reservations are read: a reservation made or a session
+    /// admitted before it is in it, and one changed since is left alone.
+    func prune(_ namespace: () -> Namespace) {
+        let reserved = reservations.withLock { $0 }
+        let ns = namespace()
+        let next = ns.nextSessionID
+        let sessions = Set(ns.sessionIDs)
+        admissions.withLock { all in all = all.filter { $0.key >= next || sessions.contains($0.key) } }
+        guard !reserved.isEmpty else { return }
+        reservations.withLock { all in
+            for (inode, offset) in reserved where all[inode] == offset {
+                let length = try? ns.attributes(of: inode).length
+                if length.map({ offset <= $0 }) ?? true { all[inode] = nil }
+            }
+        }
+    }
+
+    /// How many sessions and reservations are kept (for tests).
+    var counts: (admissions: Int, reservations: Int) {
+        (admissions.withLock { $0.count }, reservations.withLock { $0.count })
+    }
 }

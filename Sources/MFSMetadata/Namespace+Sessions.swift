@@ -138,6 +138,9 @@ extension Namespace {
     /// The inodes a session holds open (empty for an unknown session).
     public func openInodes(of id: SessionID) -> [InodeID] { sessions[id]?.open.keys.map { InodeID($0) } ?? [] }
 
+    /// The id the next session opened gets: every session below it was opened before.
+    public var nextSessionID: SessionID { SessionID(nextSession) }
+
     public func session(_ id: SessionID) -> SessionSummary? {
         sessions[id].map {
             SessionSummary(id: id, info: $0.info, lostAt: $0.lostAt.map { UnixTime($0) }, openInodes: $0.open.count)
