@@ -18,3 +18,10 @@ public enum ChunkLimits {
     /// The longest chunk file: 8 KiB of header and table and every block.
     public static let maxFileLength = dataOffset + chunkSize
 }
+
+/// Bounds of what a chunk store keeps in memory.
+public enum ChunkStoreLimits {
+    /// I/O errors queued for the master (`ChunkStoreEvent.errorOccurred`) between two
+    /// `takeEvents`: while no master takes them, more are only counted, then reported as one.
+    public static let maxQueuedErrors = 1_000
+}

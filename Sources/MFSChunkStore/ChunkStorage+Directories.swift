@@ -13,7 +13,7 @@ extension ChunkStorage {
                     space: space, limit: directory.entry.sizeLimit, chunkBytes: directory.chunkBytes, leaveFree: options.leaveFree)
                 directory.isFull = directory.usage.available == 0
             } catch {
-                events.append(.errorOccurred(directory: directory.path, reason: error.description))
+                note(.errorOccurred(directory: directory.path, reason: error.description))
                 fail(directory: index, reason: error.description)
             }
         }
@@ -56,15 +56,15 @@ extension ChunkStorage {
         let directory = directories[index]
         switch error {
         case .damaged(let damaged, _, _):
-            events.append(.errorOccurred(directory: directory.path, reason: error.description))
-            events.append(.damaged(damaged))
+            note(.errorOccurred(directory: directory.path, reason: error.description))
+            note(.damaged(damaged))
             return error
         case .io(let posix) where posix.isNoSpace:
-            if !directory.isFull { events.append(.directoryFull(directory.path)) }
+            if !directory.isFull { note(.directoryFull(directory.path)) }
             directory.isFull = true
             return .noSpace(directory: directory.path)
         case .io(let posix):
-            events.append(.errorOccurred(directory: directory.path, reason: posix.description))
+            note(.errorOccurred(directory: directory.path, reason: posix.description))
             if directory.health.record(errno: posix.code, at: options.now()) {
                 fail(
                     directory: index,
@@ -82,12 +82,12 @@ extension ChunkStorage {
         let directory = directories[index]
         guard directory.failure == nil else { return }
         directory.failure = reason
-        events.append(.directoryFailed(directory.path, reason: reason))
+        note(.directoryFailed(directory.path, reason: reason))
         let lost = table.values.filter { $0.directory == index }.map(\.name.id).sorted()
         for id in lost {
             if let file = open.removeValue(forKey: id)?.file { try? file.close() }
             forget(id)
-            events.append(.lost(id))
+            note(.lost(id))
         }
     }
 }

@@ -51,7 +51,13 @@ public final class ChunkStorage {
     /// acknowledged) and `finish`'s. A command's own fsyncs (create, truncate, version) are not
     /// counted.
     public internal(set) var writeSyncs = 0
-    var events: [ChunkStoreEvent] = []
+    /// What the master is to be told, taken by `takeEvents` at each of the daemon's ticks while
+    /// it is registered. While no master is, they wait here, bounded: a damaged chunk is queued
+    /// once, and I/O errors past `ChunkStoreLimits.maxQueuedErrors` are only counted.
+    private(set) var events: [ChunkStoreEvent] = []
+    private var damagedQueued: Set<ChunkID> = []
+    private var errorsQueued = 0
+    private var errorsNotQueued: (count: Int, directory: String) = (0, "")
     /// What the start-up scan skipped.
     public private(set) var scanProblems: [ScanProblem] = []
 
@@ -111,8 +117,36 @@ public final class ChunkStorage {
 
     /// Everything to report since the last call, in order.
     public func takeEvents() -> [ChunkStoreEvent] {
-        defer { events = [] }
+        if errorsNotQueued.count > 0 {
+            events.append(
+                .errorOccurred(
+                    directory: errorsNotQueued.directory,
+                    reason: "\(errorsNotQueued.count) more I/O errors, past the \(ChunkStoreLimits.maxQueuedErrors) queued for the master"))
+        }
+        defer {
+            events = []
+            damagedQueued = []
+            errorsQueued = 0
+            errorsNotQueued = (0, "")
+        }
         return events
+    }
+
+    /// Queues `event` for the master, within the bounds above.
+    func note(_ event: ChunkStoreEvent) {
+        switch event {
+        case .damaged(let id):
+            guard damagedQueued.insert(id).inserted else { return }
+        case .errorOccurred(let directory, _):
+            guard errorsQueued < ChunkStoreLimits.maxQueuedErrors else {
+                errorsNotQueued = (errorsNotQueued.count + 1, directory)
+                return
+            }
+            errorsQueued += 1
+        default:
+            break
+        }
+        events.append(event)
     }
 
     func record(_ stored: Stored) -> ChunkRecord {

@@ -142,5 +142,17 @@ import Testing
         #expect(throws: ChunkStoreError.self) { try store.test(id, version: ChunkVersion(1), blocks: 2..<3) }
         #expect(store.takeEvents().contains(.damaged(id)))
         #expect(throws: ChunkStoreError.self) { try store.test(ChunkID(0x52), version: ChunkVersion(1), blocks: 0..<1) }
+        // While no master takes the events (a chunkserver cut off from it), reads of the damaged
+        // block queue the chunk once and at most `maxQueuedErrors` errors, then one summary.
+        let reads = ChunkStoreLimits.maxQueuedErrors + 500
+        for _ in 0..<reads {
+            #expect(throws: ChunkStoreError.self) { try store.test(id, version: ChunkVersion(1), blocks: 2..<3) }
+        }
+        let events = store.takeEvents()
+        #expect(events.filter { $0 == .damaged(id) }.count == 1)
+        let errors = events.compactMap { if case .errorOccurred(_, let reason) = $0 { reason } else { nil } }
+        #expect(errors.count == ChunkStoreLimits.maxQueuedErrors + 1)
+        #expect(errors.last?.hasPrefix("500 more I/O errors") == true, "\(errors.last ?? "")")
+        #expect(events.count == ChunkStoreLimits.maxQueuedErrors + 2 && store.takeEvents().isEmpty)
     }
 }
