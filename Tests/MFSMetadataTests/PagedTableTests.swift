@@ -100,4 +100,20 @@ import Testing
         #expect(snapshot[1].inode == 1 && snapshot[Self.page + 1].inode == UInt32(Self.page + 1))
         #expect(table[Self.page + 1].inode == 9 && table.pageCopies == 2)
     }
+
+    /// The same for pages past the directory array, and in both directions: a change to the
+    /// copy leaves the original as it was.
+    @Test func aSnapshotKeepsItsFarPages() {
+        var table = PagedTable<ChunkRecord>()
+        let far = 1 << 60
+        table.set(far, Self.record(1))
+        table.set(far + 1, Self.record(2))
+        var snapshot = table
+        table.set(far, .empty)
+        #expect(snapshot[far].inode == 1 && table[far].isEmpty && table.pageCopies == 1)
+        // The original copied the page it changed: the snapshot's is its own now.
+        snapshot.set(far + 1, .empty)
+        #expect(snapshot[far].inode == 1 && snapshot[far + 1].isEmpty && snapshot.pageCopies == 0)
+        #expect(table[far + 1].inode == 2)
+    }
 }
