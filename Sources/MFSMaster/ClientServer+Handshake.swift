@@ -71,18 +71,19 @@ extension ClientConnectionHandler {
         let now = ClientServerContext.now()
         let components = hello.client?.mountPath.split(separator: "/").map(String.init) ?? []
         guard shared.processor.isActive().active else { return openReadOnly(components, rule) }
-        let opened: (ClientSession, MetaVersion)
+        let opened: ((ClientSession, changed: Bool), MetaVersion)
         do throws(MasterError) {
-            opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
+            opened = try shared.service.perform {
+                (namespace: inout Namespace) throws(FSError) -> ((ClientSession, changed: Bool), ChangelogRecord?) in
                 let root = try Self.exportRoot(components, in: namespace)
                 if let resume {
                     // Only from the address that opened it: session ids are small numbers.
                     guard let known = namespace.session(resume), Self.sameHost(known.info, peer) else { throw .badSession }
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
-                    return (ClientSession(id: resume, rule: rule, root: root), record)
+                    return ((ClientSession(id: resume, rule: rule, root: root), record != nil), record)
                 }
                 let (id, record) = try namespace.openSession(info: info, now: now)
-                return (ClientSession(id: id, rule: rule, root: root), record)
+                return ((ClientSession(id: id, rule: rule, root: root), true), record)
             }
         } catch {
             let status: WireStatus =
@@ -95,11 +96,14 @@ extension ClientConnectionHandler {
             return refuse(status, hello: nil, "cannot open a session: \(error)")
         }
         phase = .opening
-        let (session, version) = opened
-        // Owned from now on: a connection that ends before the session is stored marks it lost
-        // (`ended`), instead of leaving it open with no connection.
-        shared.own(session.id, by: identity)
-        ownedSession = session.id
+        let ((session, changed), version) = opened
+        // A session this connection opened or brought back is owned from now on: a connection
+        // that ends before that change is stored marks it lost (`ended`), instead of leaving it
+        // open with no connection. A live session it resumes stays its present owner's until then.
+        if changed {
+            shared.own(session.id, by: identity)
+            ownedSession = session.id
+        }
         afterStored(version) { handler, error in
             // Demoted while the session waited: it is not acknowledged either.
             if let error {

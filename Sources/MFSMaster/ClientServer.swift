@@ -111,6 +111,9 @@ public final class ClientServerContext: Sendable {
 
     func own(_ session: SessionID, by connection: ObjectIdentifier) { owners.withLock { $0[session] = connection } }
 
+    /// The sessions a connection of this master speaks for now.
+    var ownedSessions: Set<SessionID> { owners.withLock { Set($0.keys) } }
+
     /// Drops the ownership; true when `connection` still owned the session.
     func release(_ session: SessionID, by connection: ObjectIdentifier) -> Bool {
         owners.withLock { owners in

@@ -214,7 +214,8 @@ public final class MasterDaemon: Sendable {
             stopFollowing: { [unowned self] in stopFollowing(wait: false) },
             hearing: { [unowned self] in hearing() },
             activeVersion: { [unowned self] in follower.withLock { $0?.link.status.masterVersion } ?? .zero },
-            fence: { [unowned self] reason in fence(reason) })
+            fence: { [unowned self] reason in fence(reason) },
+            ownedSessions: { [unowned self] in clients.ownedSessions })
     }
 
     /// The active master this one still hears through its follower link.
@@ -479,6 +480,9 @@ public final class MasterDaemon: Sendable {
     private func closeExpiredSessions() async throws {
         while true {
             try await Task.sleep(for: .seconds(5))
+            // On a follower too: what a demoted master kept must not outlive the sessions and
+            // files the active master's changes end (an inode number is reused a day later).
+            clients.moose.prune { service.namespace }
             guard roles.role == .active else { continue }
             let now = ClientServerContext.now()
             for id in service.namespace.sessionsToClose(now: now, sustainSeconds: settings.sessionSustainSeconds) {
@@ -489,7 +493,6 @@ public final class MasterDaemon: Sendable {
             }
             // Expired sessions' locks went with them: what waited for them may go on.
             clients.moose.wakeWaiters(service: service, now: now)
-            clients.moose.prune { service.namespace }
         }
     }
 

@@ -210,9 +210,12 @@ public final class MetadataService: Sendable {
     /// A promotion's first changes (DESIGN §7.2): under one lock, this master starts taking
     /// changes and queues `EPOCH(epoch)` and the voter set with itself as leader, so no client
     /// change can take a version of the old epoch, then marks every session lost (`SESSIONLOST`)
-    /// until its client resumes it here. Returns the version to wait for: nothing is
-    /// acknowledged before `SYNC_REPLICAS` voters hold it.
-    public func beginLeading(epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime) throws(MasterError) -> MetaVersion {
+    /// but those `connected` names (asked under the lock: the sessions a client connection of
+    /// this master still speaks for) until its client resumes it here. Returns the version to
+    /// wait for: nothing is acknowledged before `SYNC_REPLICAS` voters hold it.
+    public func beginLeading(
+        epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime, connected: () -> Set<SessionID> = { [] }
+    ) throws(MasterError) -> MetaVersion {
         try state.withLock { (state: inout State) throws(MasterError) -> MetaVersion in
             if state.stopped { throw .storage(.closed) }
             return try writer.withQueue(refused: { MasterError.storage($0) }) {
@@ -224,11 +227,13 @@ public final class MetadataService: Sendable {
                 var records: [ChangelogRecord]
                 do throws(FSError) {
                     records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
-                    // No client is connected to this master yet (they were redirected until
-                    // now): every session is lost until its client comes back, as at a start
-                    // as active. Else a client that never returns keeps its session, its open
-                    // files and its locks forever (the old master can no longer record it).
-                    for id in state.namespace.sessionIDs where state.namespace.session(id)?.lostAt == nil {
+                    // The clients of the old master were redirected here until now: their
+                    // sessions are lost until they come back, as at a start as active. Else a
+                    // client that never returns keeps its session, its open files and its
+                    // locks for ever (the old master can no longer record it). A connection
+                    // this master kept through an earlier demotion still speaks for its own.
+                    let kept = connected()
+                    for id in state.namespace.sessionIDs where !kept.contains(id) && state.namespace.session(id)?.lostAt == nil {
                         records.append(try state.namespace.sessionLost(id, now: now))
                     }
                 } catch {

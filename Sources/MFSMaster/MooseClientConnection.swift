@@ -260,7 +260,8 @@ final class MooseClientConnection {
         let (session, stored) = opened
         resumedSession = session.id == resume
         phase = .opening
-        own(session.id)
+        // Opened, or brought back from lost: see `own`.
+        if stored != nil { own(session.id) }
         state.admitted(
             session.id,
             MooseClientState.Admission(
@@ -329,8 +330,9 @@ final class MooseClientConnection {
 
     /// This connection speaks for session `id` from now on: when it ends, the session is marked
     /// lost (`ClientConnectionHandler.ended`). Taken as soon as the session is opened or
-    /// resumed, so a connection that ends before that change is stored does not leave it open
-    /// with no connection.
+    /// brought back from lost, so a connection that ends before that change is stored does not
+    /// leave it open with no connection; a live session is taken from its owner only once
+    /// established.
     private func own(_ id: SessionID) {
         shared.own(id, by: handler.identity)
         handler.ownedSession = id

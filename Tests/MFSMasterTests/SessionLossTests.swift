@@ -22,17 +22,20 @@ import Testing
         defer { service.writer.close() }
         let connected = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [1], now: t0) }
         let gone = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [2], now: t0) }
+        // A client connection this master kept through a demotion speaks for its session still.
+        let kept = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [3], now: t0) }
         try await service.change { (ns: inout Namespace) throws(FSError) in ((), try ns.sessionLost(gone, now: t0)) }
         let before = service.namespace.version
         let later = UnixTime(t0.rawValue + 100)
 
         let version = try service.beginLeading(
-            epoch: Epoch(service.namespace.epoch.rawValue + 1), me: MemberID(1), syncReplicas: 0, now: later)
+            epoch: Epoch(service.namespace.epoch.rawValue + 1), me: MemberID(1), syncReplicas: 0, now: later, connected: { [kept] })
 
         // EPOCH, VOTERS and one SESSIONLOST: the session lost before keeps its time.
         #expect(version == service.namespace.version && version.rawValue == before.rawValue + 3)
         #expect(service.namespace.session(connected)?.lostAt == later)
         #expect(service.namespace.session(gone)?.lostAt == t0)
+        #expect(service.namespace.session(kept) != nil && service.namespace.session(kept)?.lostAt == nil)
         #expect(
             service.namespace.sessionsToClose(now: UnixTime(later.rawValue + 60), sustainSeconds: 60).sorted { $0.rawValue < $1.rawValue }
                 == [connected, gone])
