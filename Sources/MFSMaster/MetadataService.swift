@@ -92,6 +92,8 @@ public final class MetadataService: Sendable {
 
     /// A snapshot of the namespace (copy-on-write: cheap until the next change).
     public var namespace: Namespace { state.withLock { $0.namespace } }
+    /// The version of the last change applied (not necessarily stored yet).
+    public var version: MetaVersion { state.withLock { $0.namespace.version } }
 
     /// The last dump's version and how long it took to write.
     public var lastDump: (version: MetaVersion, seconds: Double)? { state.withLock { $0.lastDump } }

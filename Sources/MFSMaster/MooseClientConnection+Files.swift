@@ -142,7 +142,8 @@ extension MooseClientConnection {
                 }
             }
             switch checked {
-            case .success(let attributes): return opened(self, attributes)
+            // The open it rests on may be another request's, not stored yet.
+            case .success(let attributes): return whenAllStored { opened($0, attributes) }
             case .failure(let error): return sendStatus(type, id, ClientRequestProcessor.failure(RequestID(0), error))
             }
         }
@@ -174,8 +175,9 @@ extension MooseClientConnection {
         if case .status(_, .notActive, _) = reply { return handler.closeConnection("no longer active") }
         let retried = retriedCreation(reply, id, parent: parent, name: valid, type: .file, session)
         if let retried, shared.service.namespace.session(session.id, holds: retried.inode) {
-            // The first create opened it too: answer as it did, opening nothing more.
-            return whenStored(made) { connection in
+            // The first create opened it too: answer as it did, opening nothing more, once
+            // what it made is stored (the first create's answer may have been lost unstored).
+            return whenAllStored { connection in
                 let record = Self.attr(retried, dataCache: false)
                 connection.send(FuseReply.create(id, openFlags: 0, inode: connection.remote(retried.inode, session), record).encode())
             }
@@ -202,10 +204,11 @@ extension MooseClientConnection {
         if flags & 0x08 != 0 {
             guard current.type == .file else { return sendStatus(type, id, .notPermitted) }
             let start = state.reserve(inode, length: current.length, count: length)
-            return send(FuseReply.truncate(id, previousLength: start, Self.attr(current)).encode())
+            // The length it starts from may be another write's, not stored yet.
+            return whenAllStored { $0.send(FuseReply.truncate(id, previousLength: start, Self.attr(current)).encode()) }
         }
         if flags & 0x02 != 0, length <= current.length {
-            return send(FuseReply.truncate(id, previousLength: current.length, Self.attr(current)).encode())
+            return whenAllStored { $0.send(FuseReply.truncate(id, previousLength: current.length, Self.attr(current)).encode()) }
         }
         state.clearReservation(inode)
         run(.setLength(next(), credentials(who), inode: inode, length: length, opened: flags & 0x01 != 0), session) { connection, reply in

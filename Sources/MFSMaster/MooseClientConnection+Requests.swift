@@ -201,6 +201,14 @@ extension MooseClientConnection {
             window: MooseClientLimits.retriedCreateWindowSeconds)
     }
 
+    /// Runs `body` once every change applied so far is stored, for an answer read from the
+    /// namespace rather than from a change of its own (a retried create's node, a file another
+    /// request of the session opened, a length another session's write set): what it rests on
+    /// may still be on its way to the disk or the voters.
+    func whenAllStored(_ body: @escaping (MooseClientConnection) -> Void) {
+        whenStored(shared.service.version, body)
+    }
+
     func sendStatus(_ type: MooseMessageType, _ id: UInt32, _ reply: MasterReply) {
         guard case .status(_, let status, _) = reply else { return sendStatus(type, id, .ioError) }
         sendStatus(type, id, status)
@@ -228,10 +236,14 @@ extension MooseClientConnection {
         let valid: EntryName
         do throws(FSError) { valid = try EntryName(validating: name) } catch { return sendStatus(type, id, WireStatus(error)) }
         run(make(next(), valid), session) { connection, reply in
-            let retried = made.flatMap { connection.retriedCreation(reply, id, parent: $0.0, name: valid, type: $0.1, session) }
-            guard let attributes = reply.attributes ?? retried else { return connection.sendStatus(type, id, reply) }
-            let inode = connection.remote(attributes.inode, session)
-            connection.send(FuseReply.entry(type, id, inode: inode, Self.attr(attributes)).encode())
+            let answer: (MooseClientConnection, Attributes) -> Void = { connection, attributes in
+                let inode = connection.remote(attributes.inode, session)
+                connection.send(FuseReply.entry(type, id, inode: inode, Self.attr(attributes)).encode())
+            }
+            if let attributes = reply.attributes { return answer(connection, attributes) }
+            guard let retried = made.flatMap({ connection.retriedCreation(reply, id, parent: $0.0, name: valid, type: $0.1, session) })
+            else { return connection.sendStatus(type, id, reply) }
+            connection.whenAllStored { answer($0, retried) }
         }
     }
 
@@ -254,7 +266,9 @@ extension MooseClientConnection {
             default:
                 // Sent again after a failover, its name already gone: the first one's answer.
                 if let removed = connection.retriedRemoval(reply, id, parent: parent, name: valid, session) {
-                    return connection.send(FuseReply.removed(type, id, inode: connection.remote(removed, session)).encode())
+                    return connection.whenAllStored {
+                        $0.send(FuseReply.removed(type, id, inode: $0.remote(removed, session)).encode())
+                    }
                 }
                 connection.sendStatus(type, id, reply)
             }
@@ -273,22 +287,19 @@ extension MooseClientConnection {
         }
         run(.rename(next(), credentials(who), parent: parent, name: names.0, newParent: newParent, newName: names.1), session) {
             connection, reply in
-            let moved: InodeID
-            if case .rename(_, let inode) = reply {
-                moved = inode
-            } else if let inode = connection.retriedRemoval(reply, id, parent: parent, name: names.0, session),
+            let answer: (MooseClientConnection, InodeID) -> Void = { connection, moved in
+                guard let attributes = try? connection.shared.service.namespace.attributes(of: moved) else {
+                    return connection.sendStatus(type, id, .noEntry)
+                }
+                connection.send(
+                    FuseReply.entry(type, id, inode: connection.remote(moved, session), Self.attr(attributes)).encode())
+            }
+            if case .rename(_, let inode) = reply { return answer(connection, inode) }
+            guard let inode = connection.retriedRemoval(reply, id, parent: parent, name: names.0, session),
                 (try? connection.shared.service.namespace.lookup(newParent, names.1, as: .root))?.inode == inode
-            {
-                // Sent again after a failover: the entry is where the first one put it.
-                moved = inode
-            } else {
-                return connection.sendStatus(type, id, reply)
-            }
-            guard let attributes = try? connection.shared.service.namespace.attributes(of: moved) else {
-                return connection.sendStatus(type, id, .noEntry)
-            }
-            connection.send(
-                FuseReply.entry(type, id, inode: connection.remote(moved, session), Self.attr(attributes)).encode())
+            else { return connection.sendStatus(type, id, reply) }
+            // Sent again after a failover: the entry is where the first one put it.
+            connection.whenAllStored { answer($0, inode) }
         }
     }
 

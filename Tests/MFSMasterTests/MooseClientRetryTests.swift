@@ -1,3 +1,4 @@
+import Foundation
 import MFSTestSupport
 import MooseClientWire
 import MooseWire
@@ -46,6 +47,52 @@ import Testing
         guard let other = try MooseClientRetryTests.anotherSession(on: master) else { return }
         #expect(try Dialect.ask(other, mkdir) == .status(.fuseMkdir.reply, 5, .exists))
         #expect(try Dialect.ask(other, create) == .status(.fuseCreate.reply, 6, .exists))
+    }
+}
+
+/// The first answer given again is an acknowledgement like any other: it waits until the
+/// change it reports is stored (here held back: `SYNC_DEGRADE = 0` and the only peer gone).
+@Suite(.serialized) struct MooseClientRetryWaitTests {
+    typealias Dialect = MooseClientDialectTests
+
+    @Test func aCreateSentAgainIsNotAnsweredBeforeTheFirstIsStored() throws {
+        let peerPort = freePort()
+        let master = try MasterProcess(
+            exports: Dialect.exports,
+            settings: ["MATOML_LISTEN_PORT": "\(peerPort)", "SYNC_REPLICAS": "1", "SYNC_DEGRADE": "0", "SYNC_TIMEOUT": "10s"],
+            lone: false)
+        try master.start()
+        let metalogger = try MetaloggerProcess(masterPeerPorts: [peerPort])
+        try metalogger.start()
+        #expect(SyncReplicationTests.waitInStep(master, peers: 1))
+        let first = try WireConnection(port: master.clientPort)
+        guard case .session(let grant) = try Dialect.register(first, password: "secret") else {
+            Issue.record("no session")
+            return
+        }
+        metalogger.crash()
+        #expect(eventually { (try? master.status().peers.isEmpty) == true }, "the master did not see its peer go")
+        let root = FuseCredentials(uid: 0, gids: [0])
+        let mkdir = FuseRequest.mkdir(5, parent: 1, name: Array("d".utf8), mode: 0o755, umask: 0, root, copySGID: 0)
+        first.send(mkdir.encode())
+        first.setTimeout(0.5)
+        #expect(throws: (any Error).self, "the mkdir was answered without its peer") { try Dialect.receive(first) }
+        // The client gives the first connection up and sends the mkdir again on a new one.
+        let resumed = try MooseClientRetryTests.resume(grant, on: master)
+        resumed.send(mkdir.encode())
+        resumed.setTimeout(0.5)
+        #expect(throws: (any Error).self, "the mkdir sent again was answered before the first was stored") {
+            try Dialect.receive(resumed)
+        }
+        try metalogger.start()
+        resumed.setTimeout(9)
+        let answer = try Dialect.receive(resumed).map { try FuseReply.decode($0) }
+        guard case .entry(_, 5, _, _) = answer else {
+            Issue.record("the mkdir sent again did not get the directory once it was stored: \(String(describing: answer))")
+            return
+        }
+        #expect(metalogger.stop() == 0)
+        _ = master.stop()
     }
 }
 
