@@ -94,6 +94,8 @@ struct ConfigValues {
         guard (1...2).contains(parts.count), let whole = Int(parts[0]), whole >= 0,
             parts.count == 1 || (1...3).contains(parts[1].count) && parts[1].allSatisfy(\.isNumber)
         else { throw error(key, "'\(value)' is not a number of seconds (e.g. 2 or 0.5)") }
+        // Past every maximum (days at most), and before `* 1000` could overflow.
+        guard whole <= 999_999_999 else { throw error(key, "\(value) s is outside 0-\(maximum.components.seconds) s") }
         var milliseconds = whole * 1000
         if parts.count == 2, let fraction = Int(parts[1] + String(repeating: "0", count: 3 - parts[1].count)) {
             milliseconds += fraction

@@ -15,6 +15,11 @@ struct MetadataDecoder {
     private var types: [UInt8] = []
     static let typeTableLimit = 1 << 26
     static let needsLinks: UInt8 = 0x80
+    /// The nodes `EDGES` listed so far that must be listed once (every node but those in
+    /// `links`): a bit per inode below `types.count`, a set above. A node listed twice would
+    /// be unlinked twice, and its link count go below zero.
+    private var listed: [UInt64] = []
+    private var listedFar: Set<UInt32> = []
     /// Each link (node, directory) of the nodes with several links or no recorded directory,
     /// directories ascending (`Namespace.recordLinkDirectories`).
     private var links: [(node: UInt32, directory: UInt32)] = []
@@ -162,6 +167,17 @@ struct MetadataDecoder {
         guard let root = ns.record(InodeID.root.rawValue), root.isDirectory else { throw malformed(.nodes, "no root directory") }
     }
 
+    /// Notes that `child` is listed; false when it was already.
+    private mutating func markListed(_ child: UInt32) -> Bool {
+        let index = Int(child)
+        guard index < types.count else { return listedFar.insert(child).inserted }
+        if listed.isEmpty { listed = Array(repeating: 0, count: (types.count + 63) / 64) }
+        let bit = UInt64(1) << UInt64(index & 63)
+        guard listed[index >> 6] & bit == 0 else { return false }
+        listed[index >> 6] |= bit
+        return true
+    }
+
     private mutating func decodeEdges(_ r: inout ByteReader) throws {
         var previous: UInt32 = 0
         while !r.isAtEnd {
@@ -174,10 +190,15 @@ struct MetadataDecoder {
             guard UInt64(count) == dir.size else {
                 throw malformed(.edges, "directory \(dirID) has \(count) entries, its size says \(dir.size)")
             }
+            // An entry is at least 6 bytes (inode, length, one byte of name).
+            guard UInt64(count) * 6 <= UInt64(r.remaining) else {
+                throw malformed(.edges, "directory \(dirID) claims \(count) entries in \(r.remaining) bytes")
+            }
             unlistedDirectoryEntries -= dir.size
             var directory = Directory()
             var lastHash: UInt64 = 0
             var lastName: [UInt8] = []
+            var subdirectories: UInt64 = 0
             for _ in 0..<count {
                 let child: UInt32 = try r.readInteger()
                 let length = Int(try r.readInteger(UInt8.self))
@@ -192,6 +213,11 @@ struct MetadataDecoder {
                 guard typeRaw != 0 else {
                     throw malformed(.edges, "directory \(dirID) names missing inode \(child)")
                 }
+                guard marked & Self.needsLinks != 0 || (child != InodeID.root.rawValue && markListed(child)) else {
+                    throw malformed(
+                        .edges, "directory \(dirID) names inode \(child), which has one link and is listed already (or is the root)")
+                }
+                if typeRaw == NodeType.directory.rawValue { subdirectories += 1 }
                 let bytes = Array(name)
                 let hash = Directory.key(of: bytes)
                 if !directory.isEmpty, !(lastHash < hash || (lastHash == hash && lastName.lexicographicallyPrecedes(bytes))) {
@@ -201,6 +227,10 @@ struct MetadataDecoder {
                     DirectoryEntry(hash: hash, inode: child, typeRaw: typeRaw, name: DirectoryName(bytes)), expectedCount: Int(count))
                 (lastHash, lastName) = (hash, bytes)
                 ns.checksum &+= Namespace.entryContribution(parent: dirID, hash: hash, child: child)
+            }
+            // A directory links to itself and from its parent, and each subdirectory links to it.
+            guard dir.nlink == 0 ? subdirectories == 0 : UInt64(dir.nlink) == 2 + subdirectories else {
+                throw malformed(.edges, "directory \(dirID) has \(subdirectories) subdirectories, its link count says \(dir.nlink)")
             }
             ns.inodes.modify(Int(dirID)) { $0.payload = .directory(directory) }
         }
@@ -312,6 +342,8 @@ struct MetadataDecoder {
     /// it against what it does.
     mutating func finish() throws(MetadataFileError) -> Namespace {
         types = []
+        listed = []
+        listedFar = []
         var inUse: UInt32?
         ns.freedInodes.forEach { freed in
             if inUse == nil, ns.record(freed.inode) != nil { inUse = freed.inode }
@@ -366,6 +398,12 @@ struct MetadataDecoder {
         }
         if let problem = ns.lockProblem() {
             throw malformed(problem.hasPrefix("flock") ? .flocks : .posixLocks, problem)
+        }
+        // Each node with several links (or none recorded) is listed as often as it links.
+        var listings: [UInt32: UInt32] = [:]
+        for (node, _) in links { listings[node, default: 0] += 1 }
+        for (node, count) in listings where ns.record(node)?.nlink != count {
+            throw malformed(.edges, "inode \(node) is listed \(count) times, its link count says \(ns.record(node)?.nlink ?? 0)")
         }
         guard ns.checksum == storedChecksum else {
             throw .namespaceChecksumMismatch(stored: storedChecksum, computed: ns.checksum)

@@ -89,6 +89,12 @@ public enum MetadataFile {
                 throw MetadataFileError.malformed(
                     section: "header", reason: "version \(version), epoch \(epoch) from version \(start) are out of range")
             }
+            // An epoch's first change is its EPOCH line: after epoch 0 it has a version, and the
+            // metadata holds it.
+            guard epoch == .zero || (start > .zero && start <= version) else {
+                throw MetadataFileError.malformed(
+                    section: "header", reason: "epoch \(epoch) starts at version \(start), not within 1…\(version)")
+            }
             return Header(metaID: metaID, version: version, epoch: epoch, epochStartVersion: start)
         } catch let error as MetadataFileError {
             throw error

@@ -61,6 +61,7 @@ public struct MasterHistory: Sendable {
             guard later.count == Int(epoch.rawValue - tailEpoch.rawValue), let start = later.values.min() else {
                 return .download
             }
+            guard start > .zero else { return .download }
             if lastVersion >= start { resume = MetaVersion(start.rawValue - 1) }
         } else if lastVersion > version {
             return .refuse(

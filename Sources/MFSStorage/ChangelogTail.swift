@@ -102,6 +102,11 @@ extension ChangelogTail {
             for line in ForkTail(bytes, after: after).lines {
                 guard let version = ForkTail.version(of: line), version >= next, version <= through else { continue }
                 guard version == next else { throw TailError("\(path) holds change \(version) where \(next) belonged: a gap") }
+                guard line.count <= ChangelogLimits.maxLineLength else {
+                    throw TailError(
+                        "\(path): change \(version) is a line of \(line.count) bytes, longer than any change (\(ChangelogLimits.maxLineLength))"
+                    )
+                }
                 if let last = batches.last, last.text.count + line.count + 1 <= maxBytes {
                     batches[batches.count - 1].count += 1
                     batches[batches.count - 1].text += line
@@ -139,7 +144,10 @@ extension ChangelogTail {
             guard let content = try? FileIO.read(path) else { break }
             let lines = ForkTail(content, after: .zero).lines
             for line in lines.reversed() {
-                guard let version = ForkTail.version(of: line) else { return newestFirst.reversed() }
+                // A line longer than any change is not one (a damaged file): it stops here too.
+                guard let version = ForkTail.version(of: line), line.count <= ChangelogLimits.maxLineLength else {
+                    return newestFirst.reversed()
+                }
                 if version > expected { continue }
                 guard version == expected, bytes + line.count + 1 <= maxBytes, expected > .zero else { return newestFirst.reversed() }
                 newestFirst.append((version, Array(line) + [0x0A]))

@@ -154,6 +154,8 @@ import VRRPCore
 
     @Test(arguments: [
         ("PREEMPT", "yes"), ("PREEMPT_DELAY", "2000"), ("PREEMPT_DELAY", "1.2345"), ("HOOK_TIMEOUT", "0"),
+        // Past Int.max / 1000 seconds: refused, not an overflow.
+        ("PREEMPT_DELAY", "10000000000000000"), ("HOOK_TIMEOUT", "9223372036854775807"),
         ("TRACK_MASTER", "https://127.0.0.1/status"), ("TRACK_MASTER", "http://master.local:9428/status"),
         ("GARP_COUNT", "0"), ("UNICAST_PEERS", "169.254.0.10"), ("UNICAST_PEERS", "peer-b"), ("STATUS_FILE", "run/x"),
     ])

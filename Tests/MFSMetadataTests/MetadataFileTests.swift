@@ -53,6 +53,32 @@ import Testing
         }
     }
 
+    /// An epoch after 0 starts at its EPOCH line's version, which the metadata holds: a header
+    /// whose epoch starts at 0 or past its version is refused with a valid CRC (a start of 0 made
+    /// the peer plan of the next registering metalogger underflow).
+    @Test func headerEpochStartsOutsideTheVersionsAreRefused() throws {
+        let ns = sample()
+        let bytes = MetadataFile.encode(ns)
+        func patched(epoch: UInt64, start: UInt64) -> [UInt8] {
+            var patched = bytes
+            for (at, value) in [(28, epoch), (36, start)] {
+                for k in 0..<8 { patched[at + k] = UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64(k))) }
+            }
+            let crc = CRC32.checksum(patched[0..<(MetadataFile.headerLength - 4)])
+            for k in 0..<4 { patched[MetadataFile.headerLength - 4 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+            return patched
+        }
+        for start in [0, ns.version.rawValue + 1] {
+            #expect {
+                try MetadataFile.header(of: patched(epoch: 5, start: start))
+            } throws: { error in
+                guard case .malformed(let section, let reason) = error as? MetadataFileError else { return false }
+                return section == "header" && reason.contains("epoch 5 starts at version \(start)")
+            }
+        }
+        #expect(try MetadataFile.header(of: patched(epoch: 5, start: ns.version.rawValue)).epochStartVersion == ns.version)
+    }
+
     @Test func unsupportedFormatVersionIsNamed() {
         var bytes = MetadataFile.encode(sample())
         bytes[9] = 9
@@ -159,6 +185,20 @@ import Testing
         _ = try twice.unlink(.root, "gone", as: .root, now: t0)
         twice.freedInodes.append(FreedInode(inode: gone.rawValue, freedAt: 0))
         refused(twice, "FREE", "repeated")
+
+        // Link counts that the entries do not bear out: a later unlink or rmdir would take them
+        // below zero (a trap, on the master and in every replay).
+        var rootLinks = base
+        rootLinks.inodes.modify(Int(InodeID.root.rawValue)) { $0.nlink = 1 }
+        refused(rootLinks, "EDGES", "has 1 subdirectories, its link count says 1")
+        var hardLinked = base
+        _ = try hardLinked.link(file, into: .root, as: "f2", who: .root, now: t0)
+        hardLinked.inodes.modify(Int(file.rawValue)) { $0.nlink = 1 }
+        refused(hardLinked, "EDGES", "listed")
+        var threeLinks = base
+        _ = try threeLinks.link(file, into: .root, as: "f2", who: .root, now: t0)
+        threeLinks.inodes.modify(Int(file.rawValue)) { $0.nlink = 3 }
+        refused(threeLinks, "EDGES", "inode \(file.rawValue) is listed 2 times, its link count says 3")
 
         var opens = base
         for _ in 0..<2 { _ = try opens.openSession(info: [], now: t0) }
