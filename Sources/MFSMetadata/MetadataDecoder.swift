@@ -400,7 +400,7 @@ struct MetadataDecoder {
             throw malformed(problem.hasPrefix("flock") ? .flocks : .posixLocks, problem)
         }
         // Each node with several links (or none recorded) is listed as often as it links.
-        var listings: [UInt32: UInt32] = [:]
+        var listings = [UInt32: UInt32](minimumCapacity: links.count)
         for (node, _) in links { listings[node, default: 0] += 1 }
         for (node, count) in listings where ns.record(node)?.nlink != count {
             throw malformed(.edges, "inode \(node) is listed \(count) times, its link count says \(ns.record(node)?.nlink ?? 0)")
