@@ -71,19 +71,22 @@ extension ClientConnectionHandler {
         let now = ClientServerContext.now()
         let components = hello.client?.mountPath.split(separator: "/").map(String.init) ?? []
         guard shared.processor.isActive().active else { return openReadOnly(components, rule) }
-        let opened: ((ClientSession, changed: Bool), MetaVersion)
+        let opened: (ClientSession, MetaVersion)
+        let shared = self.shared
+        let identity = self.identity
         do throws(MasterError) {
-            opened = try shared.service.perform {
-                (namespace: inout Namespace) throws(FSError) -> ((ClientSession, changed: Bool), ChangelogRecord?) in
+            opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
                 let root = try Self.exportRoot(components, in: namespace)
                 if let resume {
                     // Only from the address that opened it: session ids are small numbers.
                     guard let known = namespace.session(resume), Self.sameHost(known.info, peer) else { throw .badSession }
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
-                    return ((ClientSession(id: resume, rule: rule, root: root), record != nil), record)
+                    shared.claim(resume, by: identity)
+                    return (ClientSession(id: resume, rule: rule, root: root), record)
                 }
                 let (id, record) = try namespace.openSession(info: info, now: now)
-                return ((ClientSession(id: id, rule: rule, root: root), true), record)
+                shared.claim(id, by: identity)
+                return (ClientSession(id: id, rule: rule, root: root), record)
             }
         } catch {
             let status: WireStatus =
@@ -96,14 +99,9 @@ extension ClientConnectionHandler {
             return refuse(status, hello: nil, "cannot open a session: \(error)")
         }
         phase = .opening
-        let ((session, changed), version) = opened
-        // A session this connection opened or brought back is owned from now on: a connection
-        // that ends before that change is stored marks it lost (`ended`), instead of leaving it
-        // open with no connection. A live session it resumes stays its present owner's until then.
-        if changed {
-            shared.own(session.id, by: identity)
-            ownedSession = session.id
-        }
+        let (session, version) = opened
+        // Claimed under the service's lock above (unless another connection speaks for it).
+        ownedSession = session.id
         afterStored(version) { handler, error in
             // Demoted while the session waited: it is not acknowledged either.
             if let error {
@@ -114,6 +112,7 @@ extension ClientConnectionHandler {
             }
             handler.shared.own(session.id, by: handler.identity)
             handler.ownedSession = session.id
+            handler.sessionEstablished = true
             handler.phase = .established(session)
             let grant = SessionGrant(
                 session: session.id, readOnly: rule.readOnly, root: session.root, rootUID: rule.rootMapping.uid,

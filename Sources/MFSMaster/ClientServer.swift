@@ -17,6 +17,11 @@ import Synchronization
 
 /// Named limits of the client port.
 public enum ClientServerLimits {
+    /// How long a session the metadata holds as connected may go unclaimed by any connection
+    /// of the active master before it is marked lost (`UnclaimedSessions`): long enough for a
+    /// failover's clients to come back (mfsmount retries every second or so), short beside
+    /// `SESSION_SUSTAIN_TIME`.
+    public static let sessionClaimTime = Duration.seconds(60)
     /// Replies a connection may have waiting for the changelog before the master stops reading
     /// from it (backpressure: a client cannot queue unbounded work).
     public static let maxRepliesWaiting = 4_096
@@ -111,7 +116,18 @@ public final class ClientServerContext: Sendable {
 
     func own(_ session: SessionID, by connection: ObjectIdentifier) { owners.withLock { $0[session] = connection } }
 
-    /// The sessions a connection of this master speaks for now.
+    /// Takes `session` for `connection` if no connection speaks for it. Called under the
+    /// service's lock where the session is opened or resumed, as the housekeeping checks
+    /// ownership under it before it marks an unclaimed session lost (`UnclaimedSessions`): a
+    /// session being resumed is never marked lost under its client.
+    func claim(_ session: SessionID, by connection: ObjectIdentifier) {
+        owners.withLock { if $0[session] == nil { $0[session] = connection } }
+    }
+
+    /// Whether a connection of this master speaks for `session` (or is opening it).
+    func isOwned(_ session: SessionID) -> Bool { owners.withLock { $0[session] != nil } }
+
+    /// The sessions a connection of this master speaks for (or is opening).
     var ownedSessions: Set<SessionID> { owners.withLock { Set($0.keys) } }
 
     /// Drops the ownership; true when `connection` still owned the session.
@@ -183,8 +199,10 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// This turn's `holdChangelogWakeUps` is taken.
     private var turnHeld = false
     private var counted = false
-    /// The session this connection speaks for, once established (kept after `close`).
+    /// The session this connection speaks for, from its open or resume on (kept after `close`).
     var ownedSession: SessionID?
+    /// Whether that session was established here (its open or resume stored and answered).
+    var sessionEstablished = false
 
     init(context: ClientServerContext) { self.shared = context }
 
@@ -233,7 +251,10 @@ final class ClientConnectionHandler: PollConnectionDelegate {
                 "client connection ended inside a frame",
                 ["client": "\(peer)", "bytes": "\(frames.bufferedByteCount)"])
         }
-        if let session = ownedSession, shared.release(session, by: identity) {
+        // A session still being opened or resumed is only let go: the housekeeping marks it
+        // lost if no connection claims it (`UnclaimedSessions`), so a client that gave up one
+        // attempt finds it as it was on the next, with no change to store first.
+        if let session = ownedSession, shared.release(session, by: identity), sessionEstablished {
             let now = ClientServerContext.now()
             _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
                 guard let known = namespace.session(session), known.lostAt == nil else { return ((), nil) }

@@ -214,8 +214,7 @@ public final class MasterDaemon: Sendable {
             stopFollowing: { [unowned self] in stopFollowing(wait: false) },
             hearing: { [unowned self] in hearing() },
             activeVersion: { [unowned self] in follower.withLock { $0?.link.status.masterVersion } ?? .zero },
-            fence: { [unowned self] reason in fence(reason) },
-            ownedSessions: { [unowned self] in clients.ownedSessions })
+            fence: { [unowned self] reason in fence(reason) })
     }
 
     /// The active master this one still hears through its follower link.
@@ -478,13 +477,31 @@ public final class MasterDaemon: Sendable {
     /// Closes sessions whose client has been gone for `SESSION_SUSTAIN_TIME`, releasing what
     /// they held open.
     private func closeExpiredSessions() async throws {
+        var unclaimed = UnclaimedSessions()
+        let start = ContinuousClock.now
         while true {
             try await Task.sleep(for: .seconds(5))
             // On a follower too: what a demoted master kept must not outlive the sessions and
             // files the active master's changes end (an inode number is reused a day later).
             clients.moose.prune { service.namespace }
-            guard roles.role == .active else { continue }
+            guard roles.role == .active else {
+                unclaimed.reset()
+                continue
+            }
             let now = ClientServerContext.now()
+            let namespace = service.namespace
+            let connected = namespace.sessionIDs.filter { namespace.session($0)?.lostAt == nil }
+            for id in unclaimed.due(
+                connected: connected, claimed: clients.ownedSessions, now: ContinuousClock.now - start,
+                after: ClientServerLimits.sessionClaimTime)
+            {
+                let marked = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
+                    // Checked again under the lock a claim is taken under.
+                    guard namespace.session(id)?.lostAt == nil, !clients.isOwned(id) else { return (false, nil) }
+                    return (true, try namespace.sessionLost(id, now: now))
+                }
+                if marked?.0 == true { logger.info("session claimed by no connection: marked lost", metadata: ["session": "\(id)"]) }
+            }
             for id in service.namespace.sessionsToClose(now: now, sustainSeconds: settings.sessionSustainSeconds) {
                 _ = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
                     ((), try namespace.closeSession(id, now: now))

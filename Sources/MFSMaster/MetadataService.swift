@@ -211,13 +211,11 @@ public final class MetadataService: Sendable {
 
     /// A promotion's first changes (DESIGN §7.2): under one lock, this master starts taking
     /// changes and queues `EPOCH(epoch)` and the voter set with itself as leader, so no client
-    /// change can take a version of the old epoch, then marks every session lost (`SESSIONLOST`)
-    /// but those `connected` names (asked under the lock: the sessions a client connection of
-    /// this master still speaks for) until its client resumes it here. Returns the version to
-    /// wait for: nothing is acknowledged before `SYNC_REPLICAS` voters hold it.
-    public func beginLeading(
-        epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime, connected: () -> Set<SessionID> = { [] }
-    ) throws(MasterError) -> MetaVersion {
+    /// change can take a version of the old epoch. Returns the version to wait for: nothing is
+    /// acknowledged before `SYNC_REPLICAS` voters hold it. The old master's sessions stay as they
+    /// are: their clients resume them here, and those that do not come back are marked lost by
+    /// the housekeeping (`UnclaimedSessions`), so the failover itself writes nothing for them.
+    public func beginLeading(epoch: Epoch, me: MemberID, syncReplicas: Int, now: UnixTime) throws(MasterError) -> MetaVersion {
         try state.withLock { (state: inout State) throws(MasterError) -> MetaVersion in
             if state.stopped { throw .storage(.closed) }
             return try writer.withQueue(refused: { MasterError.storage($0) }) {
@@ -226,25 +224,16 @@ public final class MetadataService: Sendable {
                 voters.leader = me
                 voters.members[me] = .master
                 voters.syncReplicas = syncReplicas
-                var records: [ChangelogRecord]
+                let records: [ChangelogRecord]
                 do throws(FSError) {
                     records = [try state.namespace.beginEpoch(epoch, now: now), try state.namespace.setVoters(voters, now: now)]
-                    // The clients of the old master were redirected here until now: their
-                    // sessions are lost until they come back, as at a start as active. Else a
-                    // client that never returns keeps its session, its open files and its
-                    // locks for ever (the old master can no longer record it). A connection
-                    // this master kept through an earlier demotion still speaks for its own.
-                    let kept = connected()
-                    for id in state.namespace.sessionIDs where !kept.contains(id) && state.namespace.session(id)?.lostAt == nil {
-                        records.append(try state.namespace.sessionLost(id, now: now))
-                    }
                 } catch {
                     throw .operation(error)
                 }
                 for record in records { self.queue(record, in: queue) }
                 takesChanges.store(true, ordering: .relaxed)
                 replication.fence(false)
-                return records[records.count - 1].version
+                return records[1].version
             }
         }
     }

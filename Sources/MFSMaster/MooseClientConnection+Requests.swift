@@ -206,6 +206,9 @@ extension MooseClientConnection {
     /// request of the session opened, a length another session's write set): what it rests on
     /// may still be on its way to the disk or the voters.
     func whenAllStored(_ body: @escaping (MooseClientConnection) -> Void) {
+        // Not active (a connection kept through a demotion): nothing here is acknowledged as a
+        // change, and waiting would end in `notActive` and close a connection that only reads.
+        guard shared.processor.isActive().active else { return body(self) }
         whenStored(shared.service.version, body)
     }
 

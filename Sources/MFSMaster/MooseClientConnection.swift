@@ -243,15 +243,19 @@ final class MooseClientConnection {
         let resume = request.sessionID.flatMap { request.metaID == nil || request.metaID == metaID ? SessionID($0) : nil }
         let now = ClientServerContext.now()
         let opened: (ClientSession, MetaVersion)
+        let shared = self.shared
+        let identity = handler.identity
         do throws(MasterError) {
             opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
                 let root = try ClientConnectionHandler.exportRoot(components, in: namespace)
                 if let resume, let known = namespace.session(resume) {
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
+                    shared.claim(resume, by: identity)
                     return (ClientSession(id: resume, rule: rule, root: root, writeEndSetsMtime: false), record)
                 }
                 let described = Array("\(peer) ".utf8) + info
                 let (id, record) = try namespace.openSession(info: Array(described.prefix(NamespaceLimits.maxSessionInfoLength)), now: now)
+                shared.claim(id, by: identity)
                 return (ClientSession(id: id, rule: rule, root: root, writeEndSetsMtime: false), record)
             }
         } catch {
@@ -260,8 +264,7 @@ final class MooseClientConnection {
         let (session, stored) = opened
         resumedSession = session.id == resume
         phase = .opening
-        // Opened, or brought back from lost: see `own`.
-        if stored != nil { own(session.id) }
+        handler.ownedSession = session.id  // claimed above, under the service's lock
         state.admitted(
             session.id,
             MooseClientState.Admission(
@@ -282,7 +285,7 @@ final class MooseClientConnection {
         if let metaID, metaID != namespace.metaID.rawValue {
             return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "another cluster's session")
         }
-        guard let known = namespace.session(id) else {
+        guard namespace.session(id) != nil else {
             return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "no session \(id)")
         }
         guard let admission = state.admission(of: id), admission.exports == shared.exports,
@@ -292,17 +295,23 @@ final class MooseClientConnection {
         }
         let session = ClientSession(id: id, rule: admission.rule, root: admission.root, writeEndSetsMtime: false)
         resumedSession = true
-        guard known.lostAt != nil else {
-            established(session)
-            return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
-        }
         let now = ClientServerContext.now()
+        let shared = self.shared
+        let identity = handler.identity
         do throws(MasterError) {
-            let (_, stored) = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
-                ((), try namespace.sessionBack(id, now: now))
+            // Whether it is lost, and the claim, under the service's lock (`UnclaimedSessions`).
+            let (wasLost, stored) = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
+                guard let known = namespace.session(id) else { throw .noEntry }
+                let record = known.lostAt == nil ? nil : try namespace.sessionBack(id, now: now)
+                shared.claim(id, by: identity)
+                return (record != nil, record)
+            }
+            handler.ownedSession = id
+            guard wasLost else {
+                established(session)
+                return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
             }
             phase = .opening
-            own(id)
             whenStored(stored) { connection in
                 connection.established(session)
                 connection.send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
@@ -328,14 +337,12 @@ final class MooseClientConnection {
         firstOfThread[id] = messageIDsSeen.insert(id).inserted
     }
 
-    /// This connection speaks for session `id` from now on: when it ends, the session is marked
-    /// lost (`ClientConnectionHandler.ended`). Taken as soon as the session is opened or
-    /// brought back from lost, so a connection that ends before that change is stored does not
-    /// leave it open with no connection; a live session is taken from its owner only once
-    /// established.
+    /// This connection speaks for session `id` from now on, established: when it ends, the
+    /// session is marked lost (`ClientConnectionHandler.ended`).
     private func own(_ id: SessionID) {
         shared.own(id, by: handler.identity)
         handler.ownedSession = id
+        handler.sessionEstablished = true
     }
 
     private func established(_ session: ClientSession) {

@@ -35,9 +35,6 @@ final class Promotion: Sendable {
         var activeVersion: @Sendable () -> MetaVersion
         /// Fences: no change taken, waiting replies answered `notActive`, peers dropped.
         var fence: @Sendable (String) -> Void
-        /// The sessions a client connection of this master speaks for (one that outlived a
-        /// demotion): not marked lost at a promotion.
-        var ownedSessions: @Sendable () -> Set<SessionID> = { [] }
     }
 
     enum Outcome: Sendable {
@@ -542,8 +539,7 @@ final class Promotion: Sendable {
         let version: MetaVersion
         do throws(MasterError) {
             version = try service.beginLeading(
-                epoch: epoch, me: me, syncReplicas: settings.replication.syncReplicas, now: ClientServerContext.now(),
-                connected: hooks.ownedSessions)
+                epoch: epoch, me: me, syncReplicas: settings.replication.syncReplicas, now: ClientServerContext.now())
         } catch {
             return handle(.leadFailed("\(error)"))
         }

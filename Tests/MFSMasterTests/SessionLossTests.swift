@@ -1,72 +1,45 @@
-import Foundation
-import MFSChangelog
 import MFSCore
-import MFSMetadata
-import MFSStatus
-import MFSTestSupport
-import MFSWire
 import Testing
 
 @testable import MFSMaster
 
-/// A session whose client is gone is marked lost, so it expires after `SESSION_SUSTAIN_TIME`
-/// and lets go of its open files and locks; a session nobody marks stays for ever.
+/// A session the metadata holds as connected that no connection of the active master speaks
+/// for (a failover's clients that never come back, a register whose connection ended before
+/// it was answered) is marked lost once it has gone unclaimed for the claim time, so it
+/// expires with its open files and locks; one a connection claims in time is left alone.
 @Suite struct SessionLossTests {
-    /// A promotion marks every session lost, as a start as active does: a client of the old
-    /// master that never comes back must not keep its session (the old master, demoted or dead,
-    /// cannot record that it left).
-    @Test func aPromotionMarksEverySessionLostUntilItsClientComesBack() async throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let service = try newService(dir, mode: .background)
-        defer { service.writer.close() }
-        let connected = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [1], now: t0) }
-        let gone = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [2], now: t0) }
-        // A client connection this master kept through a demotion speaks for its session still.
-        let kept = try await service.change { (ns: inout Namespace) throws(FSError) in try ns.openSession(info: [3], now: t0) }
-        try await service.change { (ns: inout Namespace) throws(FSError) in ((), try ns.sessionLost(gone, now: t0)) }
-        let before = service.namespace.version
-        let later = UnixTime(t0.rawValue + 100)
+    static let claimTime = Duration.seconds(60)
+    let a = SessionID(1)
+    let b = SessionID(2)
+    let c = SessionID(3)
 
-        let version = try service.beginLeading(
-            epoch: Epoch(service.namespace.epoch.rawValue + 1), me: MemberID(1), syncReplicas: 0, now: later, connected: { [kept] })
-
-        // EPOCH, VOTERS and one SESSIONLOST: the session lost before keeps its time.
-        #expect(version == service.namespace.version && version.rawValue == before.rawValue + 3)
-        #expect(service.namespace.session(connected)?.lostAt == later)
-        #expect(service.namespace.session(gone)?.lostAt == t0)
-        #expect(service.namespace.session(kept) != nil && service.namespace.session(kept)?.lostAt == nil)
-        #expect(
-            service.namespace.sessionsToClose(now: UnixTime(later.rawValue + 60), sustainSeconds: 60).sorted { $0.rawValue < $1.rawValue }
-                == [connected, gone])
-        // A client that comes back resumes its session.
-        try await service.change { (ns: inout Namespace) throws(FSError) in ((), try ns.sessionBack(connected, now: later)) }
-        #expect(service.namespace.session(connected)?.lostAt == nil)
-        #expect(service.namespace.sessionsToClose(now: UnixTime(later.rawValue + 60), sustainSeconds: 60) == [gone])
+    @Test func aSessionUnclaimedForTheClaimTimeIsDue() {
+        var sweep = UnclaimedSessions()
+        #expect(sweep.due(connected: [a, b, c], claimed: [c], now: .seconds(0), after: Self.claimTime).isEmpty)
+        #expect(sweep.due(connected: [a, b, c], claimed: [c], now: .seconds(59), after: Self.claimTime).isEmpty)
+        // b's client came back at 59 s; a's never did.
+        #expect(sweep.due(connected: [a, b, c], claimed: [b, c], now: .seconds(60), after: Self.claimTime) == [a])
     }
 
-    /// A connection that ends while its new session is being stored (here: waiting for a peer,
-    /// `SYNC_DEGRADE = 0`) leaves the session marked lost once the changes go through, not
-    /// open with no connection.
-    @Test func aSessionWhoseConnectionEndsBeforeItIsStoredIsMarkedLost() throws {
-        let active = try MasterProcess.active(syncReplicas: 1, extra: ["SYNC_DEGRADE": "0"])
-        try active.start()
-        let before = try active.status().version
-        do {
-            let c = try active.connect()
-            let hello = Hello(
-                role: .client, metaID: .unknown, epoch: .zero,
-                client: ClientHello(clientVersion: "test", mountPath: "/", resumeSession: nil))
-            c.send(hello.encode())
-            #expect(eventually { ((try? active.status().version) ?? 0) > before }, "the session's change never reached the master")
-        }  // the connection closes here, its session unanswered
-        let metalogger = try MetaloggerProcess(masterPeerPorts: [active.peerPort])
-        try metalogger.start()
-        #expect(eventually { ((try? active.status().version) ?? 0) >= before + 2 }, "no SESSIONLOST after the open")
-        #expect(metalogger.stop() == 0)
-        #expect(active.stop() == 0)
-        let namespace = try active.dumpedNamespace()
-        #expect(namespace.sessionIDs.count == 1)
-        for id in namespace.sessionIDs { #expect(namespace.session(id)?.lostAt != nil, "session \(id) is open with no connection") }
+    /// A session claimed for a while and then let go again starts its claim time afresh, and a
+    /// session that left the connected ones (marked lost, closed) is forgotten.
+    @Test func theClaimTimeStartsWhenTheSessionIsSeenUnclaimed() {
+        var sweep = UnclaimedSessions()
+        _ = sweep.due(connected: [a, b], claimed: [], now: .seconds(0), after: Self.claimTime)
+        _ = sweep.due(connected: [a, b], claimed: [a], now: .seconds(30), after: Self.claimTime)
+        #expect(sweep.due(connected: [a], claimed: [], now: .seconds(40), after: Self.claimTime).isEmpty)
+        #expect(sweep.due(connected: [a, b], claimed: [], now: .seconds(99), after: Self.claimTime).isEmpty)
+        #expect(sweep.due(connected: [a, b], claimed: [], now: .seconds(100), after: Self.claimTime) == [a])
+        #expect(sweep.due(connected: [b], claimed: [], now: .seconds(160), after: Self.claimTime) == [b])
+    }
+
+    /// A master that stops being active forgets what it saw: after its next promotion the
+    /// clients get the whole claim time again.
+    @Test func aResetStartsEveryClaimTimeAfresh() {
+        var sweep = UnclaimedSessions()
+        _ = sweep.due(connected: [a], claimed: [], now: .seconds(0), after: Self.claimTime)
+        sweep.reset()
+        #expect(sweep.due(connected: [a], claimed: [], now: .seconds(60), after: Self.claimTime).isEmpty)
+        #expect(sweep.due(connected: [a], claimed: [], now: .seconds(120), after: Self.claimTime) == [a])
     }
 }
