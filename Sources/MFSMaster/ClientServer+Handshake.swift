@@ -73,7 +73,6 @@ extension ClientConnectionHandler {
         guard shared.processor.isActive().active else { return openReadOnly(components, rule) }
         let opened: (ClientSession, MetaVersion)
         let shared = self.shared
-        let identity = self.identity
         do throws(MasterError) {
             opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
                 let root = try Self.exportRoot(components, in: namespace)
@@ -81,11 +80,11 @@ extension ClientConnectionHandler {
                     // Only from the address that opened it: session ids are small numbers.
                     guard let known = namespace.session(resume), Self.sameHost(known.info, peer) else { throw .badSession }
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
-                    shared.claim(resume, by: identity)
+                    shared.claim(resume)
                     return (ClientSession(id: resume, rule: rule, root: root), record)
                 }
                 let (id, record) = try namespace.openSession(info: info, now: now)
-                shared.claim(id, by: identity)
+                shared.claim(id)
                 return (ClientSession(id: id, rule: rule, root: root), record)
             }
         } catch {
@@ -100,8 +99,9 @@ extension ClientConnectionHandler {
         }
         phase = .opening
         let (session, version) = opened
-        // Claimed under the service's lock above (unless another connection speaks for it).
+        // Claimed under the service's lock above.
         ownedSession = session.id
+        sessionClaimed = true
         afterStored(version) { handler, error in
             // Demoted while the session waited: it is not acknowledged either.
             if let error {
@@ -110,7 +110,8 @@ extension ClientConnectionHandler {
             guard handler.shared.processor.isActive().active else {
                 return handler.refuse(.notActive, hello: nil, "this master was demoted while the session was stored")
             }
-            handler.shared.own(session.id, by: handler.identity)
+            handler.shared.established(session.id, by: handler.identity, claimed: handler.sessionClaimed)
+            handler.sessionClaimed = false
             handler.ownedSession = session.id
             handler.sessionEstablished = true
             handler.phase = .established(session)

@@ -59,9 +59,10 @@ public final class ClientServerContext: Sendable {
     public let softwareVersion: String
     let logger: Logger
     private let exportsBox: Mutex<Exports>
-    /// The connection that currently speaks for each session, so that a connection closing
-    /// after its session moved to a new one does not mark the session lost.
-    private let owners = Mutex<[SessionID: ObjectIdentifier]>([:])
+    /// Who speaks for each session: the connection it is established on (so that a connection
+    /// closing after its session moved to a new one does not mark it lost), and how many
+    /// connections are opening or resuming it (a session is never marked lost while one is).
+    private let owners = Mutex(SessionClaims())
     /// Connections open now, against `maxConnections`.
     let connectionCount: LimitedCount
     /// Every open connection, so that a stopping master can close them all before its last
@@ -114,29 +115,30 @@ public final class ClientServerContext: Sendable {
         SessionID(ClientServerLimits.localSessionBase + localSessions.add(1, ordering: .relaxed).newValue % 0x0FFF_FFFF)
     }
 
-    func own(_ session: SessionID, by connection: ObjectIdentifier) { owners.withLock { $0[session] = connection } }
+    /// A connection starts opening or resuming `session`. Called under the service's lock
+    /// where the session is opened or resumed, as the housekeeping checks the claims under it
+    /// before it marks an unclaimed session lost (`UnclaimedSessions`): a session being resumed
+    /// is never marked lost under its client. Ended by `established` or `unclaim`.
+    func claim(_ session: SessionID) { owners.withLock { $0.claim(session) } }
 
-    /// Takes `session` for `connection` if no connection speaks for it. Called under the
-    /// service's lock where the session is opened or resumed, as the housekeeping checks
-    /// ownership under it before it marks an unclaimed session lost (`UnclaimedSessions`): a
-    /// session being resumed is never marked lost under its client.
-    func claim(_ session: SessionID, by connection: ObjectIdentifier) {
-        owners.withLock { if $0[session] == nil { $0[session] = connection } }
+    /// The opening or resuming ended without the session being established.
+    func unclaim(_ session: SessionID) { owners.withLock { $0.endOpening(session) } }
+
+    /// `connection` speaks for `session` from now on; `claimed`: it counted as opening it.
+    func established(_ session: SessionID, by connection: ObjectIdentifier, claimed: Bool) {
+        owners.withLock { $0.established(session, by: connection, claimed: claimed) }
     }
 
-    /// Whether a connection of this master speaks for `session` (or is opening it).
-    func isOwned(_ session: SessionID) -> Bool { owners.withLock { $0[session] != nil } }
+    /// Whether a connection of this master speaks for `session` or is opening it.
+    func isOwned(_ session: SessionID) -> Bool { owners.withLock { $0.isClaimed(session) } }
 
-    /// The sessions a connection of this master speaks for (or is opening).
-    var ownedSessions: Set<SessionID> { owners.withLock { Set($0.keys) } }
+    /// The sessions a connection of this master speaks for or is opening.
+    var ownedSessions: Set<SessionID> { owners.withLock { $0.claimed } }
 
-    /// Drops the ownership; true when `connection` still owned the session.
+    /// Drops `connection`'s ownership; true when it was the owner and no connection is resuming
+    /// the session (then the session is to be marked lost).
     func release(_ session: SessionID, by connection: ObjectIdentifier) -> Bool {
-        owners.withLock { owners in
-            guard owners[session] == connection else { return false }
-            owners[session] = nil
-            return true
-        }
+        owners.withLock { $0.release(session, by: connection) }
     }
 
     /// Seconds since the epoch, whole (DESIGN §2: `now` is truncated before use).
@@ -201,7 +203,9 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     private var counted = false
     /// The session this connection speaks for, from its open or resume on (kept after `close`).
     var ownedSession: SessionID?
-    /// Whether that session was established here (its open or resume stored and answered).
+    /// Whether this connection counts as opening or resuming that session (`claim`), and
+    /// whether the session was established here (its open or resume stored and answered).
+    var sessionClaimed = false
     var sessionEstablished = false
 
     init(context: ClientServerContext) { self.shared = context }
@@ -253,8 +257,13 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         }
         // A session still being opened or resumed is only let go: the housekeeping marks it
         // lost if no connection claims it (`UnclaimedSessions`), so a client that gave up one
-        // attempt finds it as it was on the next, with no change to store first.
-        if let session = ownedSession, shared.release(session, by: identity), sessionEstablished {
+        // attempt finds it as it was on the next, with no change to store first. An established
+        // one is marked lost at once, unless another connection of its client is resuming it.
+        if let session = ownedSession, sessionClaimed {
+            shared.unclaim(session)
+            sessionClaimed = false
+        }
+        if let session = ownedSession, sessionEstablished, shared.release(session, by: identity) {
             let now = ClientServerContext.now()
             _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
                 guard let known = namespace.session(session), known.lostAt == nil else { return ((), nil) }
@@ -454,4 +463,34 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         phase = .closed
         socket.close()
     }
+}
+
+/// The claims on sessions (`ClientServerContext.owners`): the connection each is established
+/// on, and how many connections are opening or resuming it.
+struct SessionClaims {
+    private var owner: [SessionID: ObjectIdentifier] = [:]
+    private var opening: [SessionID: Int] = [:]
+
+    mutating func claim(_ session: SessionID) { opening[session, default: 0] += 1 }
+
+    mutating func endOpening(_ session: SessionID) {
+        guard let count = opening[session] else { return }
+        opening[session] = count > 1 ? count - 1 : nil
+    }
+
+    mutating func established(_ session: SessionID, by connection: ObjectIdentifier, claimed: Bool) {
+        owner[session] = connection
+        if claimed { endOpening(session) }
+    }
+
+    /// Drops `connection`'s ownership; true when it was the owner and no connection is
+    /// resuming the session.
+    mutating func release(_ session: SessionID, by connection: ObjectIdentifier) -> Bool {
+        guard owner[session] == connection else { return false }
+        owner[session] = nil
+        return opening[session] == nil
+    }
+
+    func isClaimed(_ session: SessionID) -> Bool { owner[session] != nil || opening[session] != nil }
+    var claimed: Set<SessionID> { Set(owner.keys).union(opening.keys) }
 }

@@ -206,9 +206,12 @@ extension MooseClientConnection {
     /// request of the session opened, a length another session's write set): what it rests on
     /// may still be on its way to the disk or the voters.
     func whenAllStored(_ body: @escaping (MooseClientConnection) -> Void) {
-        // Not active (a connection kept through a demotion): nothing here is acknowledged as a
-        // change, and waiting would end in `notActive` and close a connection that only reads.
-        guard shared.processor.isActive().active else { return body(self) }
+        // Not active (a connection kept through a demotion): what the answer rests on may be a
+        // change the active master never had. The client goes there (it reconnects and is
+        // redirected).
+        guard shared.processor.isActive().active else {
+            return handler.closeConnection("not active: answers that rest on changes come from the active master")
+        }
         whenStored(shared.service.version, body)
     }
 

@@ -244,18 +244,17 @@ final class MooseClientConnection {
         let now = ClientServerContext.now()
         let opened: (ClientSession, MetaVersion)
         let shared = self.shared
-        let identity = handler.identity
         do throws(MasterError) {
             opened = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (ClientSession, ChangelogRecord?) in
                 let root = try ClientConnectionHandler.exportRoot(components, in: namespace)
                 if let resume, let known = namespace.session(resume) {
                     let record = known.lostAt == nil ? nil : try namespace.sessionBack(resume, now: now)
-                    shared.claim(resume, by: identity)
+                    shared.claim(resume)
                     return (ClientSession(id: resume, rule: rule, root: root, writeEndSetsMtime: false), record)
                 }
                 let described = Array("\(peer) ".utf8) + info
                 let (id, record) = try namespace.openSession(info: Array(described.prefix(NamespaceLimits.maxSessionInfoLength)), now: now)
-                shared.claim(id, by: identity)
+                shared.claim(id)
                 return (ClientSession(id: id, rule: rule, root: root, writeEndSetsMtime: false), record)
             }
         } catch {
@@ -265,6 +264,7 @@ final class MooseClientConnection {
         resumedSession = session.id == resume
         phase = .opening
         handler.ownedSession = session.id  // claimed above, under the service's lock
+        handler.sessionClaimed = true
         state.admitted(
             session.id,
             MooseClientState.Admission(
@@ -297,19 +297,24 @@ final class MooseClientConnection {
         resumedSession = true
         let now = ClientServerContext.now()
         let shared = self.shared
-        let identity = handler.identity
+        // Whether it is lost, and the claim, under the service's lock (`UnclaimedSessions`);
+        // a live session needs no change (a master whose changelog failed still resumes it).
+        let wasLost = shared.service.withNamespace { namespace -> Bool? in
+            guard let known = namespace.session(id) else { return nil }
+            shared.claim(id)
+            return known.lostAt != nil
+        }
+        guard let wasLost else { return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "no session \(id)") }
+        handler.ownedSession = id
+        handler.sessionClaimed = true
+        guard wasLost else {
+            established(session)
+            return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
+        }
         do throws(MasterError) {
-            // Whether it is lost, and the claim, under the service's lock (`UnclaimedSessions`).
-            let (wasLost, stored) = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
-                guard let known = namespace.session(id) else { throw .noEntry }
-                let record = known.lostAt == nil ? nil : try namespace.sessionBack(id, now: now)
-                shared.claim(id, by: identity)
-                return (record != nil, record)
-            }
-            handler.ownedSession = id
-            guard wasLost else {
-                established(session)
-                return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
+            let (_, stored) = try shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
+                guard namespace.session(id)?.lostAt != nil else { return ((), nil) }
+                return ((), try namespace.sessionBack(id, now: now))
             }
             phase = .opening
             whenStored(stored) { connection in
@@ -340,7 +345,8 @@ final class MooseClientConnection {
     /// This connection speaks for session `id` from now on, established: when it ends, the
     /// session is marked lost (`ClientConnectionHandler.ended`).
     private func own(_ id: SessionID) {
-        shared.own(id, by: handler.identity)
+        shared.established(id, by: handler.identity, claimed: handler.sessionClaimed)
+        handler.sessionClaimed = false
         handler.ownedSession = id
         handler.sessionEstablished = true
     }

@@ -42,4 +42,34 @@ import Testing
         #expect(sweep.due(connected: [a], claimed: [], now: .seconds(60), after: Self.claimTime).isEmpty)
         #expect(sweep.due(connected: [a], claimed: [], now: .seconds(120), after: Self.claimTime) == [a])
     }
+
+    /// The claims a connection holds: an established connection that ends while another is
+    /// resuming its session does not mark it lost; an attempt that gives up lets it go for the
+    /// sweep; the last owner's end marks it.
+    @Test func aSessionBeingResumedIsNeverToBeMarkedLost() {
+        final class Connection {}
+        let (first, second, third) = (Connection(), Connection(), Connection())
+        var claims = SessionClaims()
+        claims.claim(a)
+        #expect(claims.isClaimed(a) && claims.claimed == [a])
+        claims.established(a, by: ObjectIdentifier(first), claimed: true)
+        // The client resumes on a second connection while the first is still up, and on a third.
+        claims.claim(a)
+        claims.claim(a)
+        let firstEnds = claims.release(a, by: ObjectIdentifier(first))
+        #expect(!firstEnds, "ended while being resumed: not to be marked lost")
+        #expect(claims.isClaimed(a))
+        claims.endOpening(a)  // the third gave up
+        #expect(claims.isClaimed(a), "the second still resumes it")
+        claims.established(a, by: ObjectIdentifier(second), claimed: true)
+        let thirdEnds = claims.release(a, by: ObjectIdentifier(third))
+        #expect(!thirdEnds, "a connection that never owned it marks nothing")
+        let secondEnds = claims.release(a, by: ObjectIdentifier(second))
+        #expect(secondEnds, "the last owner's end marks it lost")
+        #expect(!claims.isClaimed(a) && claims.claimed.isEmpty)
+        // An opening that gives up leaves nothing behind: the sweep will find it unclaimed.
+        claims.claim(b)
+        claims.endOpening(b)
+        #expect(!claims.isClaimed(b))
+    }
 }
