@@ -17,11 +17,6 @@ import Synchronization
 
 /// Named limits of the client port.
 public enum ClientServerLimits {
-    /// How long a session the metadata holds as connected may go unclaimed by any connection
-    /// of the active master before it is marked lost (`UnclaimedSessions`): long enough for a
-    /// failover's clients to come back (mfsmount retries every second or so), short beside
-    /// `SESSION_SUSTAIN_TIME`.
-    public static let sessionClaimTime = Duration.seconds(60)
     /// Replies a connection may have waiting for the changelog before the master stops reading
     /// from it (backpressure: a client cannot queue unbounded work).
     public static let maxRepliesWaiting = 4_096

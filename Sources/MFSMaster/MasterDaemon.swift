@@ -493,7 +493,7 @@ public final class MasterDaemon: Sendable {
             let connected = namespace.sessionIDs.filter { namespace.session($0)?.lostAt == nil }
             for id in unclaimed.due(
                 connected: connected, claimed: clients.ownedSessions, now: ContinuousClock.now - start,
-                after: ClientServerLimits.sessionClaimTime)
+                after: settings.sessionClaimTime)
             {
                 let marked = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in
                     // Checked again under the lock a claim is taken under.

@@ -46,6 +46,10 @@ public enum MasterKeys {
     public static let sessionSustainTime = ConfigKey.duration(
         "SESSION_SUSTAIN_TIME", default: .seconds(86_400), range: .seconds(1)...(.seconds(7 * 86_400)), wholeSeconds: true,
         doc: "How long a disconnected client's session (and the files it holds open) is kept for it to come back.")
+    public static let sessionClaimTime = ConfigKey.duration(
+        "SESSION_CLAIM_TIME", default: .seconds(60), range: .seconds(1)...(.seconds(86_400)), wholeSeconds: true,
+        doc: "How long the active master waits for a client to come back to a session no connection of its own speaks for "
+            + "(after a failover, or a register cut short) before marking it lost; SESSION_SUSTAIN_TIME then runs.")
     public static let inodeReuseDelay = ConfigKey.duration(
         "INODE_REUSE_DELAY", default: .seconds(86_400), range: .seconds(0)...(.seconds(30 * 86_400)), wholeSeconds: true,
         doc: "How long a freed inode number rests before reuse, so a stale client handle never reaches a new file. "
@@ -123,7 +127,7 @@ public enum MasterKeys {
         keys: [
             dataPath, exportsFilename, clientListenHost, clientListenPort, statusListenHost, statusListenPort, changelogSaveMode,
             changelogPreallocate, backLogs, backMetaKeepPrevious, metadataSaveFrequency, checksumInterval, sessionSustainTime,
-            inodeReuseDelay,
+            sessionClaimTime, inodeReuseDelay,
             requestMemory, clientMaxConnections, clientHelloTimeout, role, masterHost, masterPort, peerListenHost, peerListenPort,
             authCode, adminAuthCode, syncReplicas, syncTimeout, syncDegrade, promoteTimeout, peerHeartbeat, peerSilence,
             preserveSeconds,
@@ -157,6 +161,8 @@ public struct MasterSettings: Sendable {
     public var metadataSaveFrequency: Duration
     public var checksumInterval: Int
     public var sessionSustainSeconds: UInt32
+    /// `SESSION_CLAIM_TIME` (`UnclaimedSessions`).
+    public var sessionClaimTime: Duration
     public var inodeReuseDelaySeconds: UInt32
     public var requestMemory: UInt32
     public var maxClientConnections: Int
@@ -202,6 +208,7 @@ public struct MasterSettings: Sendable {
         metadataSaveFrequency = configuration[MasterKeys.metadataSaveFrequency]
         checksumInterval = configuration[MasterKeys.checksumInterval]
         sessionSustainSeconds = UInt32(configuration[MasterKeys.sessionSustainTime].components.seconds)
+        sessionClaimTime = configuration[MasterKeys.sessionClaimTime]
         inodeReuseDelaySeconds = UInt32(configuration[MasterKeys.inodeReuseDelay].components.seconds)
         requestMemory = UInt32(configuration[MasterKeys.requestMemory])
         maxClientConnections = configuration[MasterKeys.clientMaxConnections]

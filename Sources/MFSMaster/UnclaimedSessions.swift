@@ -5,7 +5,8 @@ import MFSCore
 /// connection ended before it was answered; a connection kept through a demotion that went
 /// away while the master could not record it. None of them would ever expire, and each would
 /// keep its open files and locks for ever. The active master's housekeeping asks every few
-/// seconds; a session unclaimed for `ClientServerLimits.sessionClaimTime` is marked lost, and
+/// seconds; a session unclaimed for `SESSION_CLAIM_TIME` (60 s: long enough for a failover's
+/// clients to come back, mfsmount retries every second or so) is marked lost, and
 /// then expires after `SESSION_SUSTAIN_TIME` unless its client comes back.
 ///
 /// A failover itself writes nothing for them: a client that comes back within the claim time

@@ -1,4 +1,6 @@
+import Foundation
 import MFSCore
+import MFSTestSupport
 import Testing
 
 @testable import MFSMaster
@@ -71,5 +73,36 @@ import Testing
         claims.claim(b)
         claims.endOpening(b)
         #expect(!claims.isClaimed(b))
+    }
+}
+
+/// The same end to end: after a failover, the promoted master marks lost the session of a
+/// client that never came back, once `SESSION_CLAIM_TIME` has passed, and leaves alone the
+/// session of a client that came back at once.
+@Suite(.serialized) struct UnclaimedSessionProcessTests {
+    @Test func aClientThatNeverComesBackAfterAFailoverHasItsSessionMarkedLost() throws {
+        let active = try MasterProcess.active(syncReplicas: 1)
+        try active.start()
+        let follower = try MasterProcess.follower(of: active.peerPort, extra: ["SYNC_REPLICAS": "0", "SESSION_CLAIM_TIME": "1s"])
+        try follower.start()
+        let gone = try active.connect()
+        let goneGrant = try gone.open()
+        let back = try active.connect()
+        let backGrant = try back.open()
+        #expect(eventually { (try? follower.status())?.version == (try? active.status())?.version }, "the follower caught up")
+        active.crash()
+        let (code, body) = try follower.post("/promote")
+        #expect(code == 200, "\(body)")
+        let again = try follower.connect()
+        guard case .established = try again.handshake(resume: backGrant.session).1 else {
+            Issue.record("the returning client could not resume its session")
+            return
+        }
+        let marked = { follower.log.split(separator: "\n").filter { $0.contains("session claimed by no connection") } }
+        #expect(eventually(20) { !marked().isEmpty }, "no session was marked lost")
+        usleep(6_000_000)  // one more sweep: the returning client's session stays claimed
+        #expect(marked().count == 1 && marked().first?.contains("session=\(goneGrant.session)") == true, "\(marked())")
+        withExtendedLifetime((gone, back, again)) {}
+        #expect(follower.stop() == 0)
     }
 }
