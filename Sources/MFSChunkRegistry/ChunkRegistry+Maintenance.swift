@@ -41,7 +41,10 @@ extension ChunkRegistry {
     /// given that id later (`ChunkHub.neverWritten`).
     mutating func forgetEmptiedNoFileHolds(facts: some ChunkFacts) {
         guard !emptied.isEmpty else { return }
-        emptied = emptied.filter { facts.expectation(of: $0) != nil && $0 < facts.nextChunkID }
+        emptied = emptied.filter {
+            if case .owned = facts.standing(of: $0) { return true }
+            return false
+        }
     }
 
     /// One chunk's deletions; a replication need is added to `needs`.

@@ -111,7 +111,7 @@ extension ChunkStorage {
         }
     }
 
-    /// Closes a chunk open for writing without fsyncing it (its fsync failed).
+    /// Closes a chunk open for writing without fsyncing it (its fsync failed, or its directory).
     func closeUnsynced(_ id: ChunkID) {
         if let file = open.removeValue(forKey: id)?.file { try? file.close() }
     }

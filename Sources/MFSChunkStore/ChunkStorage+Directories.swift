@@ -85,7 +85,7 @@ extension ChunkStorage {
         note(.directoryFailed(directory.path, reason: reason))
         let lost = table.values.filter { $0.directory == index }.map(\.name.id).sorted()
         for id in lost {
-            if let file = open.removeValue(forKey: id)?.file { try? file.close() }
+            closeUnsynced(id)
             forget(id)
             note(.lost(id))
         }

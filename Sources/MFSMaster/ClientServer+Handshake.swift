@@ -99,9 +99,7 @@ extension ClientConnectionHandler {
         }
         phase = .opening
         let (session, version) = opened
-        // Claimed under the service's lock above.
-        ownedSession = session.id
-        sessionClaimed = true
+        claimed(session.id)  // under the service's lock above
         afterStored(version) { handler, error in
             // Demoted while the session waited: it is not acknowledged either.
             if let error {
@@ -110,10 +108,7 @@ extension ClientConnectionHandler {
             guard handler.shared.processor.isActive().active else {
                 return handler.refuse(.notActive, hello: nil, "this master was demoted while the session was stored")
             }
-            handler.shared.established(session.id, by: handler.identity, claimed: handler.sessionClaimed)
-            handler.sessionClaimed = false
-            handler.ownedSession = session.id
-            handler.sessionEstablished = true
+            handler.establish(session.id)
             handler.phase = .established(session)
             let grant = SessionGrant(
                 session: session.id, readOnly: rule.readOnly, root: session.root, rootUID: rule.rootMapping.uid,

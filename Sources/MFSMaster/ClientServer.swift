@@ -196,12 +196,10 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     /// This turn's `holdChangelogWakeUps` is taken.
     private var turnHeld = false
     private var counted = false
-    /// The session this connection speaks for, from its open or resume on (kept after `close`).
-    var ownedSession: SessionID?
-    /// Whether this connection counts as opening or resuming that session (`claim`), and
-    /// whether the session was established here (its open or resume stored and answered).
-    var sessionClaimed = false
-    var sessionEstablished = false
+    /// The session this connection speaks for: claimed from its open or resume on (`claim`,
+    /// under the service's lock), established once that is stored and answered.
+    private(set) var held = SessionHold.none
+    var ownedSession: SessionID? { held.session }
 
     init(context: ClientServerContext) { self.shared = context }
 
@@ -254,16 +252,18 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         // lost if no connection claims it (`UnclaimedSessions`), so a client that gave up one
         // attempt finds it as it was on the next, with no change to store first. An established
         // one is marked lost at once, unless another connection of its client is resuming it.
-        if let session = ownedSession, sessionClaimed {
+        switch held {
+        case .claimed(let session):
             shared.unclaim(session)
-            sessionClaimed = false
-        }
-        if let session = ownedSession, sessionEstablished, shared.release(session, by: identity) {
+            held = .none
+        case .established(let session) where shared.release(session, by: identity):
             let now = ClientServerContext.now()
             _ = try? shared.service.perform { (namespace: inout Namespace) throws(FSError) -> (Void, ChangelogRecord?) in
                 guard let known = namespace.session(session), known.lostAt == nil else { return ((), nil) }
                 return ((), try namespace.sessionLost(session, now: now))
             }
+        default:
+            break
         }
         phase = .closed
         socket = nil
@@ -272,6 +272,16 @@ final class ClientConnectionHandler: PollConnectionDelegate {
     func received(_ bytes: UnsafeRawBufferPointer) {
         frames.append(bytes)
         processFrames()
+    }
+
+    /// This connection claimed `session` (`ClientServerContext.claim`, under the service's lock).
+    func claimed(_ session: SessionID) { held = .claimed(session) }
+
+    /// This connection speaks for `session` from now on: when it ends, the session is marked
+    /// lost, unless another connection speaks for it by then.
+    func establish(_ session: SessionID) {
+        shared.established(session, by: identity, claimed: held == .claimed(session))
+        held = .established(session)
     }
 
     func outputDrained() {
@@ -457,6 +467,21 @@ final class ClientConnectionHandler: PollConnectionDelegate {
         if case .moose(let connection) = phase { connection.stop() }
         phase = .closed
         socket.close()
+    }
+}
+
+/// What a connection holds of a session.
+enum SessionHold: Equatable {
+    case none
+    /// Opening or resuming it (counted in `SessionClaims`).
+    case claimed(SessionID)
+    case established(SessionID)
+
+    var session: SessionID? {
+        switch self {
+        case .none: nil
+        case .claimed(let session), .established(let session): session
+        }
     }
 }
 

@@ -489,10 +489,8 @@ public final class MasterDaemon: Sendable {
                 continue
             }
             let now = ClientServerContext.now()
-            let namespace = service.namespace
-            let connected = namespace.sessionIDs.filter { namespace.session($0)?.lostAt == nil }
             for id in unclaimed.due(
-                connected: connected, claimed: clients.ownedSessions, now: ContinuousClock.now - start,
+                connected: service.namespace.connectedSessionIDs, claimed: clients.ownedSessions, now: ContinuousClock.now - start,
                 after: settings.sessionClaimTime)
             {
                 let marked = try? service.perform { (namespace: inout Namespace) throws(FSError) -> (Bool, ChangelogRecord?) in

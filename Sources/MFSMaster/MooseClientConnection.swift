@@ -263,8 +263,7 @@ final class MooseClientConnection {
         let (session, stored) = opened
         resumedSession = session.id == resume
         phase = .opening
-        handler.ownedSession = session.id  // claimed above, under the service's lock
-        handler.sessionClaimed = true
+        handler.claimed(session.id)  // under the service's lock above
         state.admitted(
             session.id,
             MooseClientState.Admission(
@@ -305,8 +304,7 @@ final class MooseClientConnection {
             return known.lostAt != nil
         }
         guard let wasLost else { return refuse(.reconnected(version: .v3_0_117, status: .badSessionID), "no session \(id)") }
-        handler.ownedSession = id
-        handler.sessionClaimed = true
+        handler.claimed(id)
         guard wasLost else {
             established(session)
             return send(FuseRegisterReply.reconnected(version: .v3_0_117, status: .ok).encode())
@@ -342,18 +340,9 @@ final class MooseClientConnection {
         firstOfThread[id] = messageIDsSeen.insert(id).inserted
     }
 
-    /// This connection speaks for session `id` from now on, established: when it ends, the
-    /// session is marked lost (`ClientConnectionHandler.ended`).
-    private func own(_ id: SessionID) {
-        shared.established(id, by: handler.identity, claimed: handler.sessionClaimed)
-        handler.sessionClaimed = false
-        handler.ownedSession = id
-        handler.sessionEstablished = true
-    }
-
     private func established(_ session: ClientSession) {
         state.raise(above: shared.service.namespace.highestRequest(of: session.id))
-        own(session.id)
+        handler.establish(session.id)
         phase = .established(session)
         listenForNotices(session)
         shared.logger.debug("MooseFS session up", metadata: ["session": "\(session.id)", "client": "\(handler.peerDescription)"])

@@ -138,6 +138,9 @@ extension Namespace {
     /// The inodes a session holds open (empty for an unknown session).
     public func openInodes(of id: SessionID) -> [InodeID] { sessions[id]?.open.keys.map { InodeID($0) } ?? [] }
 
+    /// The sessions not marked lost: those a client connection is taken to speak for.
+    public var connectedSessionIDs: [SessionID] { sessions.compactMap { $0.value.lostAt == nil ? $0.key : nil } }
+
     /// The id the next session opened gets: every session below it was opened before.
     public var nextSessionID: SessionID { SessionID(nextSession) }
 
