@@ -185,6 +185,44 @@ measure("load, every file hard-linked", count: 3 * linkedFiles + 2 * linkedDirec
 try measure("unlink of a file's first link", count: linkedFiles) {
     for (_, d, name, _) in linkedInodes { _ = try linked.unlink(linkedDirs[d], name, as: .root, now: t0) }
 }
+// Chunks spread by history: files made and deleted for years leave the chunks still held a few
+// to each 4,096 ids, as chunk ids are never reused. Each kept chunk here has 40 made and
+// deleted after it (100 kept in every 4,096 ids). The rows: loading such a namespace, and the
+// bytes its chunk table holds per kept chunk (a dense page of chunk records is 48 KiB).
+let keptChunks = 50_000
+let churnPerKept = 40
+var spread = Namespace()
+_ = try spread.setMetaID(MetaID(0x5EED), now: t0)
+let churn = try spread.create(.root, try EntryName(validating: "churn"), type: .file, mode: 0o644, as: .root, now: t0).0.inode
+var holders: [InodeID] = []
+for k in 0..<keptChunks {
+    if k % 1_000 == 0 {
+        holders.append(
+            try spread.create(.root, try EntryName(validating: "kept-\(k / 1_000)"), type: .file, mode: 0o644, as: .root, now: t0).0.inode)
+    }
+    _ = try spread.addChunk(holders[holders.count - 1], index: UInt32(k % 1_000), now: t0)
+    for _ in 0..<churnPerKept {
+        _ = try spread.addChunk(churn, index: 0, now: t0)
+        _ = try spread.setLength(churn, 1, as: .root, now: t0)
+        _ = try spread.setLength(churn, 0, as: .root, now: t0)
+    }
+}
+let spreadFile = MetadataFile.encode(spread)
+spread = Namespace()
+var spreadLoaded = Namespace()
+measure("load, chunks 1 to 41 ids", count: keptChunks, unit: "chunks/s") {
+    spreadLoaded = try! MetadataFile.decode(spreadFile)
+}
+rows.append(("chunk table per chunk, 1 to 41 ids", Double(spreadLoaded.chunkTableBytes) / Double(keptChunks), "bytes"))
+var keptIDs: [ChunkID] = []
+spreadLoaded.forEachChunk { id, _, _ in keptIDs.append(id) }
+precondition(keptIDs.count == keptChunks)
+var goals = 0
+measure("chunk facts, 1 to 41 ids", count: 20 * keptChunks) {
+    for _ in 0..<20 { for id in keptIDs { goals &+= Int(spreadLoaded.chunkExpectation(id)!.goal) } }
+}
+precondition(goals > 0)
+
 if json {
     let items = rows.map { "\"\($0.0)\": {\"value\": \(Int($0.1)), \"unit\": \"\($0.2)\"}" }
     print("{" + items.joined(separator: ", ") + "}")

@@ -57,6 +57,8 @@ public struct Namespace: Sendable {
 
     /// Pages copied because a snapshot shared them (for tests of snapshot cost).
     public var pageCopies: Int { inodes.pageCopies + chunks.pageCopies + hardLinkDirectories.pageCopies }
+    /// What the chunk table's pages hold, in bytes (benchmarks).
+    public var chunkTableBytes: Int { chunks.bytes }
 
     /// The sessions open now.
     public var sessionIDs: [SessionID] { sessions.keys.sorted() }

@@ -12,6 +12,12 @@
 /// table whose newest element comes and goes does not allocate a page each time. Pages past
 /// `PagedTableLimits.directPages` are kept in a dictionary: an id far out (a 64-bit chunk id)
 /// costs one page, not a directory entry for every page below it.
+///
+/// A page with few live elements is stored sparse: its live elements and their slot numbers,
+/// in slot order (`PagedTableLimits.sparseAtMost`). Chunk ids are never reused, so after
+/// years of files made and deleted the chunks still held can lie a few to a page; a dense
+/// page would cost 48 KiB for each of them. A page starts sparse, turns dense once it holds
+/// more than `sparseAtMost` elements and sparse again below `denseAtLeast`.
 struct PagedTable<Element: PagedElement>: Sendable {
     static var pageShift: Int { 12 }
     static var pageSize: Int { 1 << pageShift }
@@ -19,12 +25,63 @@ struct PagedTable<Element: PagedElement>: Sendable {
     final class Page: @unchecked Sendable {
         // Only mutated through `PagedTable.modify`, which first makes the page unique, so a page
         // shared with a snapshot is never changed in place.
+        /// Dense: `pageSize` slots, by slot number. Sparse: the live elements, in slot order.
         var slots: ContiguousArray<Element>
+        /// Sparse: the slot number of each element of `slots`, ascending. Dense: empty.
+        var keys: ContiguousArray<UInt16>
         /// Slots that are not `Element.empty`.
         var live: Int
-        init(slots: ContiguousArray<Element>, live: Int) {
+        var isSparse: Bool
+
+        init(slots: ContiguousArray<Element>, keys: ContiguousArray<UInt16>, live: Int, isSparse: Bool) {
             self.slots = slots
+            self.keys = keys
             self.live = live
+            self.isSparse = isSparse
+        }
+
+        /// A sparse page with nothing in it.
+        convenience init() { self.init(slots: [], keys: [], live: 0, isSparse: true) }
+
+        /// Where `slot` is in a sparse page's `keys`, or where it would go.
+        func position(of slot: Int) -> (at: Int, found: Bool) {
+            keys.withUnsafeBufferPointer { keys in
+                var low = 0
+                var high = keys.count
+                while low < high {
+                    let middle = (low + high) >> 1
+                    if Int(keys[middle]) < slot { low = middle + 1 } else { high = middle }
+                }
+                return (low, low < keys.count && Int(keys[low]) == slot)
+            }
+        }
+
+        /// The element at `slot` of a sparse page, if it holds one.
+        func sparseElement(_ slot: Int) -> Element? {
+            let (at, found) = position(of: slot)
+            return found ? slots[at] : nil
+        }
+
+        func makeDense() {
+            var dense = ContiguousArray(repeating: Element.empty, count: PagedTable.pageSize)
+            for (key, element) in zip(keys, slots) { dense[Int(key)] = element }
+            slots = dense
+            keys = []
+            isSparse = false
+        }
+
+        func makeSparse() {
+            var sparseKeys = ContiguousArray<UInt16>()
+            var sparseSlots = ContiguousArray<Element>()
+            sparseKeys.reserveCapacity(live)
+            sparseSlots.reserveCapacity(live)
+            for i in slots.indices where !slots[i].isEmpty {
+                sparseKeys.append(UInt16(i))
+                sparseSlots.append(slots[i])
+            }
+            slots = sparseSlots
+            keys = sparseKeys
+            isSparse = true
         }
     }
 
@@ -48,15 +105,17 @@ struct PagedTable<Element: PagedElement>: Sendable {
     @inline(__always)
     subscript(index: Int) -> Element {
         let p = index >> Self.pageShift
-        guard p < pages.count, let page = pages[p] else { return farPages.isEmpty ? .empty : farElement(index) }
+        guard p < pages.count, let page = pages[p], !page.isSparse else { return otherElement(index) }
         return page.slots[index & (Self.pageSize - 1)]
     }
 
-    /// The element at `index` past the directory array (kept out of the inlined paths).
+    /// The element at `index` in a sparse page or past the directory array (kept out of the
+    /// inlined paths).
     @inline(never)
-    private func farElement(_ index: Int) -> Element {
+    private func otherElement(_ index: Int) -> Element {
         guard let page = page(index >> Self.pageShift) else { return .empty }
-        return page.slots[index & (Self.pageSize - 1)]
+        let slot = index & (Self.pageSize - 1)
+        return page.isSparse ? page.sparseElement(slot) ?? .empty : page.slots[slot]
     }
 
     /// Changes the element at `index` in place, copying its page first if a snapshot shares it.
@@ -65,13 +124,50 @@ struct PagedTable<Element: PagedElement>: Sendable {
         let p = index >> Self.pageShift
         let page = uniquePage(p)
         let slot = index & (Self.pageSize - 1)
+        guard !page.isSparse else { return try modifySparse(page, p, slot, body) }
         let wasEmpty = page.slots[slot].isEmpty
         defer {
             let isEmpty = page.slots[slot].isEmpty
             if wasEmpty != isEmpty { page.live += isEmpty ? -1 : 1 }
-            if page.live == 0 { release(p) }
+            if page.live == 0 {
+                release(p)
+            } else if isEmpty, page.live < PagedTableLimits.denseAtLeast {
+                page.makeSparse()
+            }
         }
         return try body(&page.slots[slot])
+    }
+
+    /// `modify` on a sparse page: an element that becomes empty leaves it, one that stops being
+    /// empty goes in at its place, and a page that outgrows `sparseAtMost` turns dense.
+    @inline(never)
+    private mutating func modifySparse<R, E: Error>(
+        _ page: Page, _ p: Int, _ slot: Int, _ body: (inout Element) throws(E) -> R
+    ) throws(E) -> R {
+        let (at, found) = page.position(of: slot)
+        if found {
+            defer {
+                if page.slots[at].isEmpty {
+                    page.slots.remove(at: at)
+                    page.keys.remove(at: at)
+                    page.live -= 1
+                    if page.live == 0 { release(p) }
+                }
+            }
+            return try body(&page.slots[at])
+        }
+        var element = Element.empty
+        defer {
+            if !element.isEmpty {
+                page.slots.insert(element, at: at)
+                page.keys.insert(UInt16(slot), at: at)
+                page.live += 1
+                if page.live > PagedTableLimits.sparseAtMost { page.makeDense() }
+            } else if page.live == 0 {
+                release(p)
+            }
+        }
+        return try body(&element)
     }
 
     /// Page `p`, made if missing and copied if a snapshot shares it.
@@ -99,12 +195,12 @@ struct PagedTable<Element: PagedElement>: Sendable {
             keptEmpty = nil
             if page(kept)?.live == 0 { remove(kept) }
         }
-        return Page(slots: ContiguousArray(repeating: .empty, count: Self.pageSize), live: 0)
+        return Page()
     }
 
     private mutating func copy(of page: Page) -> Page {
         pageCopies += 1
-        return Page(slots: page.slots, live: page.live)
+        return Page(slots: page.slots, keys: page.keys, live: page.live, isSparse: page.isSparse)
     }
 
     /// Page `p` holds nothing now: it goes, unless it is the highest page, which waits for the
@@ -122,15 +218,22 @@ struct PagedTable<Element: PagedElement>: Sendable {
     @inline(__always)
     func read<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
         let p = index >> Self.pageShift
-        guard p < pages.count else { return farRead(index, body) }
+        guard p < pages.count else { return otherRead(index, body) }
         guard let page = pages[p] else { return nil }
+        guard !page.isSparse else { return otherRead(index, body) }
         return page.slots.withUnsafeBufferPointer { body($0[index & (Self.pageSize - 1)]) }
     }
 
+    /// `read` in a sparse page or past the directory array. A sparse page's empty slot reads as
+    /// `Element.empty`, as a dense page's does.
     @inline(never)
-    private func farRead<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
+    private func otherRead<R>(_ index: Int, _ body: (borrowing Element) -> R) -> R? {
         guard let page = page(index >> Self.pageShift) else { return nil }
-        return page.slots.withUnsafeBufferPointer { body($0[index & (Self.pageSize - 1)]) }
+        let slot = index & (Self.pageSize - 1)
+        guard page.isSparse else { return page.slots.withUnsafeBufferPointer { body($0[slot]) } }
+        let (at, found) = page.position(of: slot)
+        guard found else { return body(Element.empty) }
+        return page.slots.withUnsafeBufferPointer { body($0[at]) }
     }
 
     mutating func set(_ index: Int, _ value: Element) {
@@ -140,6 +243,23 @@ struct PagedTable<Element: PagedElement>: Sendable {
 
     /// Pages held now (for tests and memory figures).
     var pageCount: Int { pages.lazy.filter { $0 != nil }.count + farPages.count }
+
+    /// The bytes the pages' elements take (slot numbers of sparse pages included), and the
+    /// directory's: for memory figures.
+    var bytes: Int {
+        var total = pages.count * MemoryLayout<Page?>.stride
+        func add(_ page: Page) {
+            total += page.slots.capacity * MemoryLayout<Element>.stride + page.keys.capacity * MemoryLayout<UInt16>.stride
+        }
+        for page in pages { if let page { add(page) } }
+        for page in farPages.values { add(page) }
+        return total
+    }
+
+    /// Pages held dense now (for tests).
+    var densePageCount: Int {
+        pages.lazy.filter { $0?.isSparse == false }.count + farPages.values.lazy.filter { !$0.isSparse }.count
+    }
 
     /// Calls `body` for every non-empty element in index order.
     /// The elements are lent in place, not copied (a copy of an inode retains its payload: that
@@ -155,6 +275,14 @@ struct PagedTable<Element: PagedElement>: Sendable {
     }
 
     private static func forEach(in page: Page, base: Int, _ body: (Int, Element) throws -> Void) rethrows {
+        if page.isSparse {
+            try page.keys.withUnsafeBufferPointer { keys in
+                try page.slots.withUnsafeBufferPointer { slots in
+                    for i in slots.indices { try body(base + Int(keys[i]), slots[i]) }
+                }
+            }
+            return
+        }
         try page.slots.withUnsafeBufferPointer { slots in
             for i in slots.indices where !slots[i].isEmpty {
                 try body(base + i, slots[i])
@@ -168,6 +296,13 @@ enum PagedTableLimits {
     /// Pages the directory array holds (8 bytes each: 8 MiB at most, every id below 2^32);
     /// pages past it go in a dictionary.
     static let directPages = 1 << 20
+    /// A page holding at most this many elements is kept sparse (each costs its element and a
+    /// 2-byte slot number; a dense page of chunk records is 48 KiB). Lookups in a sparse page
+    /// are a binary search of at most 9 steps; a change moves at most this many elements.
+    static let sparseAtMost = 256
+    /// A dense page that falls below this many elements turns sparse. Well under
+    /// `sparseAtMost`, so a page near the line does not turn back and forth.
+    static let denseAtLeast = 64
 }
 
 extension PagedTable where Element == InodeRecord {

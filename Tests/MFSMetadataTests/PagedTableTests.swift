@@ -1,4 +1,5 @@
 import MFSCore
+import MFSTestSupport
 import Testing
 
 @testable import MFSMetadata
@@ -115,5 +116,112 @@ import Testing
         snapshot.set(far + 1, .empty)
         #expect(snapshot[far].inode == 1 && snapshot[far + 1].isEmpty && snapshot.pageCopies == 0)
         #expect(table[far + 1].inode == 2)
+    }
+
+    /// Chunks left a few to a page after years of churn cost their elements, not a dense page
+    /// (48 KiB) each: a page holding at most `sparseAtMost` elements is sparse.
+    @Test func elementsSpreadOnePerPageKeepTheirPagesSparse() throws {
+        var table = PagedTable<ChunkRecord>()
+        let ids = (0..<200).map { $0 * Self.page + ($0 * 37) % Self.page }
+        for id in ids.reversed() { table.set(id, Self.record(id)) }
+        #expect(table.pageCount == 200 && table.densePageCount == 0)
+        for id in ids {
+            #expect(table[id].inode == UInt32(id) && table[id + 1].isEmpty)
+            #expect(table.read(id) { $0.inode } == UInt32(id))
+            #expect(table.read(id + 1) { $0.isEmpty } == true, "an empty slot of a sparse page reads as empty")
+        }
+        var seen: [Int] = []
+        table.forEach { id, record in
+            seen.append(id)
+            #expect(record.inode == UInt32(id))
+        }
+        #expect(seen == ids)
+
+        // The same through a metadata file: a namespace whose chunks lie one to a page loads
+        // into sparse pages.
+        var ns = newNamespace()
+        let f = try ns.make(.root, "f")
+        for index in 0..<64 {
+            _ = try ns.addChunk(f, index: UInt32(index), now: t0)
+            ns.nextChunk += UInt64(Self.page)
+        }
+        let loaded = try MetadataFile.decode(MetadataFile.encode(ns))
+        #expect(firstDifference(ns, loaded) == nil)
+        #expect(loaded.chunks.pageCount >= 64 && loaded.chunks.densePageCount == 0)
+    }
+
+    /// A page turns dense once it holds more than `sparseAtMost` elements and sparse again below
+    /// `denseAtLeast`; its elements read the same in both forms, at the thresholds and past them.
+    @Test func aPageTurnsDenseAndSparseAtItsThresholds() {
+        var table = PagedTable<ChunkRecord>()
+        let base = 3 * Self.page
+        let slots = (0..<Self.page).map { ($0 * 1_031) % Self.page }  // every slot, out of order
+        for (n, slot) in slots.prefix(PagedTableLimits.sparseAtMost).enumerated() {
+            table.set(base + slot, Self.record(n))
+        }
+        #expect(table.densePageCount == 0, "\(PagedTableLimits.sparseAtMost) elements stay sparse")
+        table.set(base + slots[PagedTableLimits.sparseAtMost], Self.record(PagedTableLimits.sparseAtMost))
+        #expect(table.densePageCount == 1, "one more turns the page dense")
+        for (n, slot) in slots.prefix(PagedTableLimits.sparseAtMost + 1).enumerated() {
+            #expect(table[base + slot].inode == UInt32(n))
+        }
+        // Down to denseAtLeast the page stays dense; one fewer and it is sparse.
+        for slot in slots[PagedTableLimits.denseAtLeast...PagedTableLimits.sparseAtMost] { table.set(base + slot, .empty) }
+        #expect(table.densePageCount == 1)
+        table.set(base + slots[PagedTableLimits.denseAtLeast - 1], .empty)
+        #expect(table.densePageCount == 0 && table.pageCount == 1)
+        for (n, slot) in slots.prefix(PagedTableLimits.denseAtLeast - 1).enumerated() {
+            #expect(table[base + slot].inode == UInt32(n))
+        }
+        #expect(table[base + slots[PagedTableLimits.denseAtLeast - 1]].isEmpty)
+    }
+
+    /// Sets and clears at random over a few pages, with snapshots taken and changed on both
+    /// sides, against a dictionary: every read, `read`, `forEach` and page count agrees, in
+    /// dense and sparse pages alike, and a snapshot keeps what it saw.
+    @Test func randomChangesAgreeWithADictionary() {
+        var random = SeededRandom(seed: 0x5A_A45E)
+        var table = PagedTable<ChunkRecord>()
+        var model: [Int: UInt32] = [:]
+        var snapshots: [(PagedTable<ChunkRecord>, [Int: UInt32])] = []
+        var (sawDense, sawSparse) = (false, false)
+        let span = 4 * Self.page
+        for step in 0..<40_000 {
+            // Each page's fill drifts up and down, so pages cross both thresholds many times.
+            let page = Int.random(in: 0..<4, using: &random)
+            let phase = (step / 5_000 + page) % 2 == 0
+            let id = page * Self.page + Int.random(in: 0..<(phase ? Self.page : 400), using: &random)
+            if Int.random(in: 0..<10, using: &random) < (phase ? 6 : 3) {
+                let value = UInt32(step + 1)
+                table.set(id, ChunkRecord(version: 1, inode: value, index: 0))
+                model[id] = value
+            } else {
+                table.set(id, .empty)
+                model[id] = nil
+            }
+            if step % 4_000 == 0 { snapshots.append((table, model)) }
+            if step % 1_000 == 0 {
+                sawDense = sawDense || table.densePageCount > 0
+                sawSparse = sawSparse || table.densePageCount < table.pageCount
+            }
+        }
+        #expect(sawDense && sawSparse, "both forms in use")
+        for (t, m) in snapshots + [(table, model)] {
+            var mismatches = 0
+            for id in 0..<span {
+                let expected = m[id] ?? 0
+                if t[id].inode != expected || t[id].isEmpty != (m[id] == nil) { mismatches += 1 }
+                if let read = t.read(id, { $0.inode }), read != expected { mismatches += 1 }
+            }
+            #expect(mismatches == 0)
+            var listed: [Int] = []
+            t.forEach { id, record in
+                listed.append(id)
+                if m[id] != record.inode { mismatches += 1 }
+            }
+            #expect(listed == m.keys.sorted() && mismatches == 0)
+            let pagesLive = Set(m.keys.map { $0 / Self.page }).count
+            #expect(t.pageCount >= pagesLive && t.pageCount <= pagesLive + 1)
+        }
     }
 }
