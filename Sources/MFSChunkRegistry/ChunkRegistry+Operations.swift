@@ -85,12 +85,16 @@ extension ChunkRegistry {
     }
 
     /// Every server answered: the operation ends; for the operations a client or the namespace
-    /// waits for, its outcome is returned. All copies that did it are identical, so the next
-    /// write needs no version change unless some server failed.
+    /// waits for, its outcome is returned. After a create, version change, duplicate or
+    /// truncate that every server did, all valid copies are the ones that did it, at a version
+    /// no other copy has, so the next write needs no version change. Not after a replication:
+    /// it adds a copy but leaves the version as it was, so a copy that went away at that
+    /// version (a server that left) could come back and pass for valid after a write made
+    /// without a bump; the flag stays as the departure set it (as MooseFS's master keeps it).
     mutating func complete(_ chunk: ChunkID, _ operation: PendingOperation) -> [ChunkDirective] {
         chunks[chunk]!.operation = nil
         if let source = operation.sourceChunk { chunks[source]?.lockedUntil = nil }
-        if operation.failed.isEmpty { chunks[chunk]!.needsVersionIncrease = false }
+        if operation.failed.isEmpty, operation.kind != .replicate { chunks[chunk]!.needsVersionIncrease = false }
         defer { forgetIfEmpty(chunk) }
         guard operation.kind != .replicate else { return [] }
         let chain = chainOrder(operation.done.filter { chunks[chunk]!.copies[$0]?.state == .present }, of: chunk)

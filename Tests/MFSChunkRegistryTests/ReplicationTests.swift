@@ -24,6 +24,26 @@ import Testing
         #expect(h.registry.summary(facts: h.facts).underGoal == 0)
     }
 
+    /// A server leaves with a copy, the chunk is replicated back to its goal, and then written:
+    /// the write must bump the version first, or the departed server's copy, at the version
+    /// the write kept, would come back as valid without the write's bytes.
+    @Test func aWriteAfterAReplicationBumpsTheVersion() throws {
+        var h = Harness()
+        h.facts.own(chunk(1), goal: 2)
+        try h.join(1, [held(1)])
+        try h.join(2, [held(1)])
+        try h.activate()
+        _ = try h.handle(.disconnected(cs(1)))
+        try h.join(3)
+        #expect(replications(try h.tick()).map(\.to) == [cs(3)])
+        try h.handle(.commandFinished(cs(3), CommandResult(.replicate, chunk: chunk(1), status: .ok)))
+        guard case .bumpVersion(2, let directives) = try h.registry.planWrite(chunk(1), facts: h.facts, now: h.now) else {
+            Issue.record("a write after a replication went ahead at the old version")
+            return
+        }
+        #expect(Set(sent(directives).map(\.to)) == [cs(2), cs(3)])
+    }
+
     @Test func failedReplicationIsDroppedAndRetried() throws {
         var h = Harness()
         h.facts.own(chunk(1), goal: 2)
