@@ -78,6 +78,15 @@ public enum ChunkCommand: Equatable, Sendable {
     /// `MATOCS_REPLICATE(chunk, version, source ip, source port)`, sent to the destination.
     case replicate(ChunkID, version: UInt32, source: ChunkserverID, sourceAddress: ChunkserverAddress, reason: ReplicationReason)
 
+    /// Whether the command deletes a copy or moves it to another version or length (what a
+    /// namespace change not yet committed must not cause).
+    public var changesCopies: Bool {
+        switch self {
+        case .delete, .setVersion, .truncate: true
+        case .create, .duplicate, .duplicateTruncate, .replicate: false
+        }
+    }
+
     public var chunk: ChunkID {
         switch self {
         case .create(let c, _), .delete(let c, _, _), .setVersion(let c, _, _), .duplicate(let c, _, _, _): c

@@ -28,6 +28,9 @@ extension ChunkHub {
         }
         let version = namespace.chunkVersion(found.chunk) ?? 0
         let (next, effects) = state.withLock { (state: inout State) -> (Next, [Effect]) in
+            // An inactive registry knows no copy (a demoted master's was emptied): the client
+            // goes to the active master rather than take the chunk for lost.
+            guard state.active else { return (.reply(.status(id, .notActive, activeMaster: nil)), []) }
             let facts = NamespaceChunkFacts(namespace: namespace)
             let copies = state.registry.readLocations(found.chunk, facts: facts)
             guard copies.isEmpty else {
@@ -195,10 +198,10 @@ extension ChunkHub {
     /// The registry's `catchUp` for a chunk a client found with no valid copy (its copies one
     /// version behind the namespace): CHUNKBUSY, which clients retry, and the set-version
     /// commands; nil when there is nothing to catch up.
-    private func catchUp(_ chunk: ChunkID, _ id: RequestID, facts: some ChunkFacts, _ state: inout State) -> (MasterReply, [Effect])? {
+    private func catchUp(_ chunk: ChunkID, _ id: RequestID, facts: NamespaceChunkFacts, _ state: inout State) -> (MasterReply, [Effect])? {
         let directives = state.registry.catchUp(chunk, facts: facts, now: now)
         guard !directives.isEmpty else { return nil }
-        return (.status(id, .chunkBusy, activeMaster: nil), Self.effects(of: directives, &state))
+        return (.status(id, .chunkBusy, activeMaster: nil), Self.effects(of: directives, &state, holdingUntil: facts.namespace.version))
     }
 
     /// Whether `chunk`, which no chunkserver reports while every one is registered, can hold

@@ -80,6 +80,10 @@ public final class ChunkHub: Sendable {
         case afterCommit(MetaVersion, @Sendable (MasterError?) -> Void)
         /// The namespace takes the copies' version (`ChunkDirective.adopt`).
         case adopt(ChunkID, version: UInt32)
+        /// Commands that delete copies or move them to another version or length, decided on
+        /// the namespace as applied at `version`: sent once that version is committed, never
+        /// if it is not (`effects(of:_:holdingUntil:)`).
+        case sendAfterCommit(MetaVersion, [(any ChunkserverLink, [UInt8])])
     }
 
     let state: Mutex<State>
@@ -131,12 +135,22 @@ public final class ChunkHub: Sendable {
         -> [Effect]
     {
         let directives = try state.registry.handle(event, facts: facts, now: now)
-        return effects(of: directives, &state)
+        return effects(of: directives, &state, holdingUntil: facts.namespace.version)
     }
 
-    /// The effects of the registry's directives, in order.
-    static func effects(of directives: [ChunkDirective], _ state: inout State) -> [Effect] {
+    /// The effects of the registry's directives, in order. With `holdingUntil`, the version of
+    /// the namespace the directives were decided on, the commands that delete a copy or move it
+    /// to another version or length (an orphan's deletion after an `rm`, a catch-up to a
+    /// truncate) go out only once that version is committed: the namespace holds changes
+    /// applied and not yet stored or replicated, and were this master to die before they are,
+    /// the next one would have the file and no copy of its chunks. Commands the registry sends
+    /// for a client's change already wait for it (`afterCommit`); replications add a copy and
+    /// go at once.
+    static func effects(of directives: [ChunkDirective], _ state: inout State, holdingUntil version: MetaVersion? = nil)
+        -> [Effect]
+    {
         var effects: [Effect] = []
+        var held: [(any ChunkserverLink, [UInt8])] = []
         for directive in directives {
             switch directive {
             case .send(let command, let id):
@@ -144,7 +158,11 @@ public final class ChunkHub: Sendable {
                     effects.append(.log(.warning, "a command for chunkserver \(id), which has no connection: \(command)"))
                     continue
                 }
-                effects.append(.send(link, ChunkCommandCodec.encode(command)))
+                if version != nil, command.changesCopies {
+                    held.append((link, ChunkCommandCodec.encode(command)))
+                } else {
+                    effects.append(.send(link, ChunkCommandCodec.encode(command)))
+                }
             case .finished(let outcome):
                 if let waiter = state.waiters.removeValue(forKey: outcome.chunk) { effects.append(.answer(waiter, outcome)) }
             case .ignored(let input):
@@ -158,6 +176,7 @@ public final class ChunkHub: Sendable {
                 )
             }
         }
+        if let version, !held.isEmpty { effects.append(.sendAfterCommit(version, held)) }
         return effects
     }
 
@@ -170,6 +189,15 @@ public final class ChunkHub: Sendable {
             case .answer(let waiter, let outcome): answer(waiter, outcome)
             case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
             case .afterCommit(let version, let work): service.whenCommitted(version, work)
+            case .sendAfterCommit(let version, let sends):
+                service.whenCommitted(version) { [logger] error in
+                    if let error {
+                        return logger.warning(
+                            "\(sends.count) chunk commands decided on metadata version \(version.rawValue) not sent: it was not committed (\(error))"
+                        )
+                    }
+                    for (link, bytes) in sends { link.send(bytes) }
+                }
             case .adopt(let chunk, let version): adopt(chunk, version: version)
             case .log(let level, let message): logRateLimited(level, message)
             }

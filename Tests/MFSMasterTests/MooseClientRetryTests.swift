@@ -55,16 +55,24 @@ import Testing
 @Suite(.serialized) struct MooseClientRetryWaitTests {
     typealias Dialect = MooseClientDialectTests
 
-    @Test func aCreateSentAgainIsNotAnsweredBeforeTheFirstIsStored() throws {
+    /// A master (MooseFS exports with a password) whose changes are stored only once its one
+    /// metalogger has them (`SYNC_REPLICAS = 1`, `SYNC_DEGRADE = 0`), both started and in step.
+    static func masterHeldByOneMetalogger(_ settings: [String: String] = [:]) throws -> (MasterProcess, MetaloggerProcess) {
         let peerPort = freePort()
         let master = try MasterProcess(
             exports: Dialect.exports,
-            settings: ["MATOML_LISTEN_PORT": "\(peerPort)", "SYNC_REPLICAS": "1", "SYNC_DEGRADE": "0", "SYNC_TIMEOUT": "10s"],
+            settings: ["MATOML_LISTEN_PORT": "\(peerPort)", "SYNC_REPLICAS": "1", "SYNC_DEGRADE": "0", "SYNC_TIMEOUT": "60s"]
+                .merging(settings) { $1 },
             lone: false)
         try master.start()
         let metalogger = try MetaloggerProcess(masterPeerPorts: [peerPort])
         try metalogger.start()
         #expect(SyncReplicationTests.waitInStep(master, peers: 1))
+        return (master, metalogger)
+    }
+
+    @Test func aCreateSentAgainIsNotAnsweredBeforeTheFirstIsStored() throws {
+        let (master, metalogger) = try Self.masterHeldByOneMetalogger()
         let first = try WireConnection(port: master.clientPort)
         guard case .session(let grant) = try Dialect.register(first, password: "secret") else {
             Issue.record("no session")
