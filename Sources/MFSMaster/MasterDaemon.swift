@@ -214,7 +214,8 @@ public final class MasterDaemon: Sendable {
             stopFollowing: { [unowned self] in stopFollowing(wait: false) },
             hearing: { [unowned self] in hearing() },
             activeVersion: { [unowned self] in follower.withLock { $0?.link.status.masterVersion } ?? .zero },
-            fence: { [unowned self] reason in fence(reason) })
+            fence: { [unowned self] reason in fence(reason) },
+            becameActive: { [unowned self] in clients.processor.chunks?.becameActive() })
     }
 
     /// The active master this one still hears through its follower link.

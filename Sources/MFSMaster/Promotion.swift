@@ -35,6 +35,9 @@ final class Promotion: Sendable {
         var activeVersion: @Sendable () -> MetaVersion
         /// Fences: no change taken, waiting replies answered `notActive`, peers dropped.
         var fence: @Sendable (String) -> Void
+        /// The role is active now: what follows it on a timer follows at once (the chunk
+        /// registry, which answered every chunk request of the first 100 ms "lost" before).
+        var becameActive: @Sendable () -> Void
     }
 
     enum Outcome: Sendable {
@@ -544,6 +547,7 @@ final class Promotion: Sendable {
             return handle(.leadFailed("\(error)"))
         }
         roles.set(.active)
+        hooks.becameActive()
         // `POST /promote` answers once the new epoch is on SYNC_REPLICAS voters, or after
         // PROMOTE_TIMEOUT: the master is active then, and acknowledges nothing before they
         // hold the epoch (with SYNC_DEGRADE = 0 replies wait for them).

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import MFSChunkRegistry
+import MFSCore
+import MFSMaster
+import MFSMetadata
+import MFSWire
+import Testing
+
+/// A chunk registry that is not active knows no copy (a new master's before it follows its
+/// role, a demoted master's emptied): a client asking it where a chunk is must go to the active
+/// master, not take the chunk for lost (mfsmount makes CHUNKLOST an ENXIO for the program).
+@Suite struct ChunkHubRoleTests {
+    @Test func anInactiveRegistrySendsAReaderToTheActiveMaster() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        let (file, _) = try service.perform { (ns: inout Namespace) throws(FSError) in
+            let (attributes, record) = try ns.create(.root, try EntryName(validating: "f"), type: .file, mode: 0o644, as: .root, now: t0)
+            return (attributes.inode, record)
+        }
+        _ = try service.perform { (ns: inout Namespace) throws(FSError) in
+            let (chunk, record) = try ns.addChunk(file, index: 0, now: t0)
+            return (chunk, record)
+        }
+        let hub = ChunkHub(service: service, settings: RegistrySettings(), logger: Logger(label: "test"))
+        let answers = AnswerBox()
+        hub.readChunk(RequestID(1), inode: file, index: 0) { answers.add($0) }
+        #expect(answers.all == [.status(RequestID(1), .notActive, activeMaster: nil)])
+
+        // Active: the request is answered by the registry (held for the chunkservers to come
+        // back, here), no longer sent away.
+        hub.becameActive()
+        hub.readChunk(RequestID(2), inode: file, index: 0) { answers.add($0) }
+        #expect(!answers.all.contains(.status(RequestID(2), .notActive, activeMaster: nil)))
+        hub.stoppedBeingActive("test")
+        hub.readChunk(RequestID(3), inode: file, index: 0) { answers.add($0) }
+        #expect(answers.all.last == .status(RequestID(3), .notActive, activeMaster: nil), "a demoted master's registry")
+    }
+}
+
+final class AnswerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [MasterReply] = []
+    func add(_ reply: MasterReply) { lock.withLock { answers.append(reply) } }
+    var all: [MasterReply] { lock.withLock { answers } }
+}
