@@ -39,6 +39,7 @@ extension ChunkStorage {
             }
             let stored = Stored(name: name, directory: directory, subdirectory: subdirectory, blocks: 0)
             remember(stored)
+            lostWrites.remove(id)
             return record(stored)
         }
     }
@@ -54,6 +55,7 @@ extension ChunkStorage {
             try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: path)) }
         }
         forget(id)
+        lostWrites.remove(id)
     }
 
     /// Renames a chunk to a new version and rewrites the version in its header.
@@ -79,6 +81,7 @@ extension ChunkStorage {
         }
         stored.name = newName
         table[id] = stored
+        lostWrites.remove(id)
     }
 
     /// Truncates a chunk to `length` bytes (see `ChunkFile.truncate`) and sets its version to

@@ -102,19 +102,38 @@ extension ChunkStorage {
     /// whose every write an fsync already covered (`sync`, which by default each write's
     /// acknowledgement waits for) is closed without another.
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
-        guard let file = open.removeValue(forKey: id)?.file, let stored = table[id] else { return }
-        try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
-            defer { try? file.close() }
-            guard file.needsSync else { return }
-            try file.sync()
-            writeSyncs += 1
+        guard let file = open.removeValue(forKey: id)?.file else {
+            if lostWrites.contains(id) { throw .writesLost(id) }
+            return
         }
+        guard let stored = table[id] else {
+            try? file.close()
+            throw .noChunk(id)
+        }
+        do throws(ChunkStoreError) {
+            try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
+                defer { try? file.close() }
+                guard file.needsSync else { return }
+                try file.sync()
+                writeSyncs += 1
+            }
+        } catch {
+            lostWrites.insert(id)
+            throw error
+        }
+        if lostWrites.contains(id) { throw .writesLost(id) }
     }
 
-    /// Closes a chunk open for writing without fsyncing it (its fsync failed, or its directory).
+    /// Closes a chunk open for writing without fsyncing it (its fsync failed, or its
+    /// directory): writes no fsync covered are lost (`lostWrites`).
     func closeUnsynced(_ id: ChunkID) {
-        if let file = open.removeValue(forKey: id)?.file { try? file.close() }
+        guard let file = open.removeValue(forKey: id)?.file else { return }
+        if file.needsSync { lostWrites.insert(id) }
+        try? file.close()
     }
+
+    /// An fsync of the chunk's writes failed: what it was to cover may not be on the disk.
+    func syncFailed(_ id: ChunkID) { lostWrites.insert(id) }
 
     /// Whether a chunk open for writing has writes no fsync covers yet.
     func needsSync(_ id: ChunkID) -> Bool { open[id]?.file.needsSync ?? false }
@@ -124,7 +143,9 @@ extension ChunkStorage {
     /// released) and closes; the chunk stays open for the next writes. nil when the chunk is
     /// not open for writing: nothing of it waits for an fsync (`finish` did it).
     func prepareSync(_ id: ChunkID) throws(ChunkStoreError) -> DetachedSync? {
-        guard let file = open[id]?.file, let stored = table[id] else { return nil }
+        if lostWrites.contains(id) { throw .writesLost(id) }
+        guard let stored = table[id] else { throw .noChunk(id) }
+        guard let file = open[id]?.file else { return nil }
         let copy = try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in try file.flushForSync() }
         return DetachedSync(file: copy.file, directory: stored.directory, source: file, changes: copy.changes)
     }

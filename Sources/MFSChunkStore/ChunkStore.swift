@@ -141,7 +141,10 @@ public final class ChunkStore: Sendable {
             try? detached.file.close()
             locked { $0.synced(id, detached) }
         } catch {
-            throw locked { $0.noted(.io(error), directory: detached.directory, chunk: id) }
+            throw locked {
+                $0.syncFailed(id)
+                return $0.noted(.io(error), directory: detached.directory, chunk: id)
+            }
         }
     }
 

@@ -33,6 +33,10 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     /// A version a chunk cannot be stored at: bit 31 is the chunk lists' removal flag
     /// (`ChunkVersion.maximum`; EINVAL 6).
     case versionOutOfRange(ChunkID, ChunkVersion)
+    /// Writes to the chunk were taken and then dropped before an fsync covered them (an fsync
+    /// failed, or the chunk was closed without one when its directory failed): no sync or
+    /// finish of it succeeds until its next version (IO 22).
+    case writesLost(ChunkID)
 
     /// The MooseFS status byte for this error.
     public var mooseFSStatus: UInt8 {
@@ -45,7 +49,7 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .packetCRCMismatch: 29
         case .damaged(_, let block, _): block == nil ? 22 : 29
         case .noSpace, .noUsableDirectory: 21
-        case .directoryFailed, .io: 22
+        case .directoryFailed, .io, .writesLost: 22
         case .versionOutOfRange: 6
         }
     }
@@ -69,6 +73,8 @@ public enum ChunkStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         case .io(let error): error.description
         case .versionOutOfRange(let id, let version):
             "chunk \(hex(id.rawValue, digits: 16)): version \(version) is above the highest a chunk can have, \(ChunkVersion.maximum)"
+        case .writesLost(let id):
+            "chunk \(hex(id.rawValue, digits: 16)): writes were dropped before an fsync covered them (a failed fsync or directory); none is acknowledged until the chunk's next version"
         }
     }
 }

@@ -75,7 +75,9 @@ import Testing
         #expect(try store.read(id, version: ChunkVersion(1), offset: 0, size: 3 * 65536).flatMap(\.bytes) == blocks.flatMap { $0 })
         try store.finish(id)
         try store.sync(id)
-        try store.sync(ChunkID(10))
+        #expect(throws: ChunkStoreError.noChunk(ChunkID(10)), "nothing written to a chunk not stored is durable") {
+            try store.sync(ChunkID(10))
+        }
         #expect(dir.bytes(name) == bytes)
     }
 
