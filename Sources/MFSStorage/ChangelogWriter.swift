@@ -132,6 +132,10 @@ public final class ChangelogWriter: @unchecked Sendable {
             do throws(StorageError) {
                 try FileIO.writeAll(fd, ChangelogHeader(metaID: metaID).format(), path)
                 guard fsync(fd) == 0 else { throw StorageError("fsync", path) }
+                // A new file's name is durable only with its directory: without this, the lines
+                // acknowledged into it could vanish with it at a crash (POSIX does not promise
+                // that the file's fsync commits its entry).
+                try FileIO.syncDirectory(of: path)
             } catch {
                 Glibc.close(fd)
                 throw .failed(error.description)

@@ -45,4 +45,24 @@ import Testing
         #expect(try FileIO.read(path + ".back.1") == Array("v2".utf8))
         #expect(!FileIO.exists(path + ".back.2"))
     }
+
+    /// A write that fails part way (a full disk while dumping) leaves the old file as it was and
+    /// no temporary file: a partial dump kept there would keep the disk full.
+    @Test func aFailedWriteLeavesTheOldFileAndNoTemporary() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fileio-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/metadata.mfs"
+        try FileIO.writeAtomically(path) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
+            try write(Array("old".utf8))
+        }
+        #expect(throws: StorageError.self) {
+            try FileIO.writeAtomically(path) { (write: ([UInt8]) throws(StorageError) -> Void) throws(StorageError) in
+                try write([UInt8](repeating: 7, count: 1 << 20))
+                throw StorageError("write", path + ".tmp")
+            }
+        }
+        #expect(try FileIO.read(path) == Array("old".utf8))
+        #expect(!FileIO.exists(path + ".tmp"))
+    }
 }
