@@ -94,7 +94,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
-        try whileOpen { () throws(LinkError) in try discardOpen(after: version, count: count) }
+        // No dump meanwhile: its rotation would rename the changelogs being cut.
+        try whileOpen { () throws(LinkError) in
+            try service.withoutDumps { () throws(LinkError) in try discardOpen(after: version, count: count) }
+        }
     }
 
     private func discardOpen(after version: MetaVersion, count: UInt64) throws(LinkError) {

@@ -4,6 +4,10 @@ import MFSMetadata
 import MFSStorage
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Why the master could not do what was asked.
 public enum MasterError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The operation itself failed (EEXIST, EACCES, ...): nothing changed.
@@ -192,9 +196,31 @@ public final class MetadataService: Sendable {
         }
     }
 
+    /// Runs `body` (on a thread that may block) while no dump runs and none starts: what it does
+    /// to `metadata.mfs` and the changelog files (a download installed, superseded changes moved
+    /// aside) must not cross a dump's own write of `metadata.mfs.tmp` and rotation. Without
+    /// this, a follower's periodic dump could rename an older snapshot over the one just
+    /// installed, whose changelog had started after the newer version.
+    public func withoutDumps<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        while !state.withLock({ (state: inout State) -> Bool in
+            guard !state.dumping else { return false }
+            state.dumping = true
+            return true
+        }) {
+            usleep(20_000)
+        }
+        defer { state.withLock { $0.dumping = false } }
+        return try body()
+    }
+
     /// A follower's part: replaces the namespace with one downloaded from the active master,
-    /// writes it as `metadata.mfs` and starts a new changelog after its version.
+    /// writes it as `metadata.mfs` and starts a new changelog after its version (no dump runs
+    /// meanwhile: `withoutDumps`).
     public func install(_ namespace: Namespace) throws(ReplicaError) {
+        try withoutDumps { () throws(ReplicaError) in try installWithoutDumps(namespace) }
+    }
+
+    private func installWithoutDumps(_ namespace: Namespace) throws(ReplicaError) {
         let path = directory.file(DataDirectory.metadataName)
         do throws(StorageError) {
             try FileIO.writeMetadata(namespace, to: path, keepPrevious: keepPreviousMetadata)
