@@ -68,7 +68,7 @@ public enum AnnouncerConfigKeys {
             "Empty: none. Same environment, with MFS_ANNOUNCER_EVENT=demote."),
         AnnouncerConfigKey(
             "HOOK_TIMEOUT", default: "10",
-            "Seconds (decimals allowed) a hook may run; then its process group is killed and it failed."),
+            "Seconds (decimals allowed; above 0, at most 3600) a hook may run; then its process group is killed and it failed."),
         AnnouncerConfigKey(
             "TRACK_MASTER", default: "0",
             "0: off. 1: poll the local master's http://127.0.0.1:9428/status. Or a URL",

@@ -163,8 +163,8 @@ extension ConfigKey where Value == Duration {
 
 extension ConfigKey where Value == UInt64 {
     /// A byte count in `range`, as MooseFS 3.0 reads one (`DataSize`, so a MooseFS file means the
-    /// same here): bytes with an optional fraction, a unit `k`, `M`, `G`, `T` (powers of 1000) or
-    /// `Ki`, `Mi`, `Gi`, `Ti` (powers of 1024), and an optional `B` (`HDD_LEAVE_SPACE_DEFAULT =
+    /// same here): bytes with an optional fraction, a unit `k` … `E` (powers of 1000) or
+    /// `Ki` … `Ei` (powers of 1024), and an optional `B` (`HDD_LEAVE_SPACE_DEFAULT =
     /// 256MiB`). Samples write the largest binary unit that divides exactly.
     public static func size(_ name: String, default defaultValue: UInt64, range: ClosedRange<UInt64>, doc: String)
         -> ConfigKey<UInt64>
@@ -172,7 +172,7 @@ extension ConfigKey where Value == UInt64 {
         let rangeText = "\(ValueSyntax.render(size: range.lowerBound))...\(ValueSyntax.render(size: range.upperBound))"
         return ConfigKey(
             name: name, defaultValue: defaultValue, doc: doc,
-            expected: "a size in \(rangeText) (bytes, or with k, M, G, T: powers of 1000, or Ki, Mi, Gi, Ti: powers of 1024; "
+            expected: "a size in \(rangeText) (bytes, or with k, M, G, T, P, E: powers of 1000, or Ki … Ei: powers of 1024; "
                 + "a fraction and a final B allowed)",
             render: { ValueSyntax.render(size: $0) },
             parse: { (text: Substring) throws(ValueProblem) -> UInt64 in

@@ -74,7 +74,7 @@ import Testing
         #expect(expected["SYNC_TIMEOUT"] == "a duration in 100ms...1h (a whole number with unit ms, s, m, h or d; no unit: seconds)")
         #expect(
             expected["HDD_LEAVE_SPACE_DEFAULT"]
-                == "a size in 0...1TiB (bytes, or with k, M, G, T: powers of 1000, or Ki, Mi, Gi, Ti: powers of 1024; "
+                == "a size in 0...1TiB (bytes, or with k, M, G, T, P, E: powers of 1000, or Ki … Ei: powers of 1024; "
                 + "a fraction and a final B allowed)")
         #expect(expected["PERSONALITY"] == "one of active, follower")
         #expect(expected["MATOCL_LISTEN_HOST"] == "a host name or IPv4 address, or * for any address")
