@@ -52,12 +52,36 @@ final class ChunkFile {
         guard let header = ChunkHeader(parsing: header) else {
             throw .damaged(name.id, block: nil, reason: "\(path) does not start with a chunk signature")
         }
-        guard header.id == name.id, header.version == name.version else {
+        guard header.id == name.id else {
             let found = ChunkFileName(id: header.id, version: header.version)
             throw .damaged(name.id, block: nil, reason: "\(path) has \(found) in its header")
         }
+        if header.version != name.version {
+            // A version change renames the file and then rewrites the header: a crash between
+            // the two (or a rename undone after a failed fsync) leaves the name and the header
+            // apart. The data is the same at either version; the name is what the scan reported
+            // to the master, so the header is brought to it.
+            do throws(PosixError) {
+                try rewriteVersion(name.version, of: path, through: writable ? file : nil)
+            } catch {
+                let found = ChunkFileName(id: header.id, version: header.version)
+                throw .damaged(name.id, block: nil, reason: "\(path) has \(found) in its header, and it could not be mended: \(error)")
+            }
+        }
         let table = try io { () throws(PosixError) in try file.read(count: ChunkLimits.crcTableSize, at: layout.crcTableOffset) }
         return ChunkFile(name: name, path: path, layout: layout, table: CRCTable(decoding: table), file: file)
+    }
+
+    /// Writes `version` into the header of the chunk file at `path` and fsyncs it, through `file`
+    /// when it is open for writing, else through a descriptor of its own.
+    private static func rewriteVersion(_ version: ChunkVersion, of path: String, through file: PosixFile?) throws(PosixError) {
+        let target: PosixFile
+        if let file { target = file } else { target = try PosixFile.open(path, writable: true) }
+        defer { if file == nil { try? target.close() } }
+        var bytes = ByteWriter(reservingCapacity: 4)
+        bytes.write(version.rawValue)
+        try target.write(bytes.bytes, at: ChunkHeader.versionOffset)
+        try target.sync()
     }
 
     /// Reads a piece of a block. A block past the chunk's end reads as zeros; a stored block is
@@ -161,10 +185,15 @@ final class ChunkFile {
         }
         changes += 1  // before the write: a write that fails half-way is not known durable either
         try io { () throws(PosixError) in
-            try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
-            // A new block is stored whole; a piece that ends at the block's end already made it so.
-            if piece.block >= blocks, piece.offset + piece.size < ChunkLimits.blockSize {
-                try file.truncate(to: layout.offset(ofBlock: piece.block + 1))
+            if piece.block >= blocks, !piece.isWholeBlock {
+                // A new block is stored whole, in one write: a write of the piece and then a
+                // truncate to the block's end could leave, at a crash between them, a file that
+                // ends inside a block, which no scan takes for a chunk.
+                var block = [UInt8](repeating: 0, count: ChunkLimits.blockSize)
+                block.replaceSubrange(piece.offset..<piece.offset + piece.size, with: bytes)
+                try file.write(block, at: layout.offset(ofBlock: piece.block))
+            } else {
+                try file.write(bytes, at: layout.offset(ofBlock: piece.block) + piece.offset)
             }
         }
         if piece.block >= blocks {
@@ -191,7 +220,12 @@ final class ChunkFile {
         }
         changes += 1
         try io { () throws(PosixError) in
-            if newBlocks <= blocks { try file.truncate(to: layout.dataOffset + length) }
+            // The last kept block's tail becomes zeros in place, and the file is cut (or
+            // extended) at a block's end in one truncate: never a length inside a block, even
+            // at a crash between the steps.
+            if newBlocks <= blocks, kept > 0 {
+                try file.write([UInt8](repeating: 0, count: ChunkLimits.blockSize - kept), at: layout.dataOffset + length)
+            }
             try file.truncate(to: layout.offset(ofBlock: newBlocks))
         }
         for block in min(blocks, newBlocks)..<ChunkLimits.blocksPerChunk { table[block] = BlockCRC.emptyBlock }

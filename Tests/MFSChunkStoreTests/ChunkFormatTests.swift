@@ -171,11 +171,12 @@ import Testing
         #expect(read.map(\.bytes) == [Array(block[100..<1100])])
     }
 
-    /// A header whose id or version differs from the file name makes the chunk damaged.
+    /// A header whose id differs from the file name makes the chunk damaged (one whose version
+    /// alone differs is mended: `VersionHeaderMendTests`).
     @Test func aHeaderThatDoesNotMatchTheNameIsDamage() throws {
         let dir = TestDirectory()
         defer { dir.remove() }
-        let header = ChunkHeader(id: ChunkID(6), version: ChunkVersion(2)).bytes + [UInt8](repeating: 0, count: 4096)
+        let header = ChunkHeader(id: ChunkID(7), version: ChunkVersion(1)).bytes + [UInt8](repeating: 0, count: 4096)
         try FileManager.default.createDirectory(atPath: dir.path + "/hdd1/00", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir.path + "/hdd1/00/chunk_0000000000000006_00000001.mfs", contents: Data(header))
         let store = try ChunkStore(directories: [dir.entry()], options: testOptions())

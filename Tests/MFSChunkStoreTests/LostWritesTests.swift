@@ -79,3 +79,50 @@ import Testing
         try store.sync(witness)
     }
 }
+
+/// A version change renames the chunk file and then rewrites its header: a crash between the two
+/// leaves the new name with the old version inside. The chunk is the same at either version, so
+/// the header is brought to the name when the file is next opened, instead of the whole copy
+/// reading as damaged.
+@Suite struct VersionHeaderMendTests {
+    @Test func aHeaderBehindItsNameIsMendedWhenOpened() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let id = ChunkID(0x77)
+        let block = LostWritesTests.block(0)
+        do {
+            let store = try ChunkStore(directories: [dir.entry("hdd1")], options: testOptions())
+            try store.create(id, version: ChunkVersion(1))
+            try LostWritesTests.write(store, id, block: 0)
+            try store.finish(id)
+            try store.setVersion(id, from: ChunkVersion(1), to: ChunkVersion(2))
+        }
+        let fileName = "chunk_0000000000000077_00000002.mfs"
+        guard let found = FileManager.default.subpaths(atPath: dir.path + "/hdd1")?.first(where: { $0.hasSuffix(fileName) }) else {
+            Issue.record("no \(fileName)")
+            return
+        }
+        let name = "hdd1/" + found
+        // The crash: the header still says version 1.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: dir.path + "/" + name))
+        try handle.seek(toOffset: UInt64(ChunkHeader.versionOffset))
+        try handle.write(contentsOf: [0, 0, 0, 1])
+        try handle.close()
+        #expect(dir.bytes(name).bigEndianUInt32(at: ChunkHeader.versionOffset) == 1)
+
+        do {
+            let store = try ChunkStore(directories: [dir.entry("hdd1")], options: testOptions())
+            let read = try store.read(id, version: ChunkVersion(2), offset: 0, size: ChunkLimits.blockSize)
+            let same = read.flatMap(\.bytes) == block
+            #expect(same, "the block read back differs")
+            #expect(dir.bytes(name).bigEndianUInt32(at: ChunkHeader.versionOffset) == 2)
+        }
+        // Another id in the header is still damage.
+        let handle2 = try FileHandle(forUpdating: URL(fileURLWithPath: dir.path + "/" + name))
+        try handle2.seek(toOffset: UInt64(ChunkHeader.versionOffset - 8))
+        try handle2.write(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0x78])
+        try handle2.close()
+        let reopened = try ChunkStore(directories: [dir.entry("hdd1")], options: testOptions())
+        #expect(throws: ChunkStoreError.self) { try reopened.read(id, version: ChunkVersion(2), offset: 0, size: 1) }
+    }
+}
