@@ -278,18 +278,21 @@ public final class ChunkHub: Sendable {
     /// This master is no longer active: every chunkserver connection closes (a fenced master
     /// drops them; they find the new active master), and the registry starts over empty.
     public func stoppedBeingActive(_ reason: String) {
-        let effects = state.withLock { (state: inout State) -> [Effect] in
-            guard state.active else { return [] }
+        let (effects, held) = state.withLock { (state: inout State) -> ([Effect], [HeldRequest]) in
+            guard state.active else { return ([], []) }
             state.active = false
             var effects = state.links.values.map { Effect.close($0, reason) }
             state.links = [:]
             state.registry = ChunkRegistry(settings: settings)
             effects += state.waiters.values.map { Effect.notActive($0) }
             state.waiters = [:]
-            state.held = []
-            return effects
+            defer { state.held = [] }
+            return (effects, state.held)
         }
         perform(effects)
+        // Requests held for chunkservers to come back are asked again, and now answered
+        // notActive (the client goes to the active master) instead of never.
+        for request in held { request.retry() }
     }
 
     /// The timer: the registry's timeouts, deletions and replications; held requests again.

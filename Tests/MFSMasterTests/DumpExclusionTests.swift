@@ -14,6 +14,7 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let service = try newService(dir)
+        defer { service.writer.close() }  // its thread holds it unowned
         try await createFiles(service, 0..<10)
         let before = service.lastDump
         let dump: Task<MetaVersion, any Error> = service.withoutDumps {
