@@ -16,6 +16,8 @@ public final class ClusterMemory: Sendable {
     private let dataPath: String
     private let directories: [String]
     private let state: Mutex<(identity: ChunkserverIdentity, epoch: Epoch)>
+    /// The epoch in the file; its lock serializes the file's writes.
+    private let stored: Mutex<Epoch>
 
     /// Reads the files; a file that exists and cannot be read refuses the start. The metaid is
     /// chunkserverid.mfs's, or when that is unknown the one the data directories agree on.
@@ -49,6 +51,7 @@ public final class ClusterMemory: Sendable {
             throw ChunkserverStartError("\(error)")
         }
         state = Mutex((identity, epoch))
+        stored = Mutex(epoch)
     }
 
     public var identity: ChunkserverIdentity { state.withLock { $0.identity } }
@@ -70,12 +73,19 @@ public final class ClusterMemory: Sendable {
         }
     }
 
-    /// Records `epoch` if it is above the highest seen (disk I/O: call off the event loop).
+    /// Records `epoch` if it is above the highest seen (disk I/O: call off the event loop). It
+    /// counts as seen at once, so a session that starts meanwhile already refuses masters below
+    /// it; the file is written under `stored`'s lock and only ever raised, so two observations
+    /// at once cannot leave the lower one on disk (they shared one temporary file). Returns once
+    /// `epoch`, or a higher one, is on disk; throws if it could not be stored.
     public func observe(epoch: Epoch) throws {
-        guard epoch > highestEpoch else { return }
-        let path = dataPath + "/" + Self.epochFileName
-        let bytes = (0..<8).map { UInt8(truncatingIfNeeded: epoch.rawValue >> (56 - 8 * UInt64($0))) }
-        try FileIO.writeAtomically(path, keepPrevious: 0) { (write) throws(StorageError) in try write(bytes) }
         state.withLock { if epoch > $0.epoch { $0.epoch = epoch } }
+        try stored.withLock { (stored: inout Epoch) throws in
+            guard epoch > stored else { return }
+            let path = dataPath + "/" + Self.epochFileName
+            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: epoch.rawValue >> (56 - 8 * UInt64($0))) }
+            try FileIO.writeAtomically(path, keepPrevious: 0) { (write) throws(StorageError) in try write(bytes) }
+            stored = epoch
+        }
     }
 }

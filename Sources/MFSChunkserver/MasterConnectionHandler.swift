@@ -110,11 +110,21 @@ final class MasterConnectionHandler: ChannelInboundHandler {
             case .run(let command): run(command)
             case .accepted(let csid, let metaID, let timeout): accepted(csid: csid, metaID: metaID, timeout: timeout)
             case .observeEpoch(let epoch):
-                logger.notice("master epoch \(epoch) is the highest seen: recorded", metadata: ["master": "\(master)"])
+                guard let loop = channelContext?.eventLoop else { return }
                 let memory = shared.memory
-                let logger = logger
-                shared.pool.submit { _ in
-                    do { try memory.observe(epoch: epoch) } catch { logger.error("cannot record master epoch \(epoch): \(error)") }
+                let bound = NIOLoopBound(self, eventLoop: loop)
+                shared.onDisk(loop) { () -> String? in
+                    do {
+                        try memory.observe(epoch: epoch)
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }.whenSuccess { failure in
+                    let handler = bound.value
+                    if let failure { return handler.close(.retry("cannot record master epoch \(epoch): \(failure)")) }
+                    handler.logger.notice("master epoch \(epoch) is the highest seen: recorded", metadata: ["master": "\(handler.master)"])
+                    handler.perform(handler.session.epochStored())
                 }
             case .registered(let chunks):
                 logger.notice(

@@ -35,6 +35,8 @@ struct MasterSession {
         case waiting
         case probing
         case askingEpoch
+        /// A higher epoch than any seen is being stored: the chunk list waits for it.
+        case storingEpoch
         case listing
         case registered
     }
@@ -153,9 +155,22 @@ struct MasterSession {
         if epoch.epoch > highestEpoch {
             highestEpoch = epoch.epoch
             actions.append(.observeEpoch(epoch.epoch))
+            // Registering: the chunk list, and with it every command of this master, waits
+            // until the epoch is on disk (`epochStored`), so that a chunkserver restarted after
+            // acting on this master refuses every master below it.
+            if phase == .askingEpoch {
+                phase = .storingEpoch
+                return actions
+            }
         }
         if phase == .askingEpoch { actions += startListing() }
         return actions
+    }
+
+    /// The epoch `observeEpoch` asked for is stored: the registration goes on.
+    mutating func epochStored() -> [MasterSessionAction] {
+        guard phase == .storingEpoch else { return [] }
+        return startListing()
     }
 
     private mutating func startListing() -> [MasterSessionAction] {
@@ -184,7 +199,7 @@ enum MasterSessionAction: Equatable {
     case run(MasterToChunkserver)
     /// The BEGIN was accepted: record the csid and metaid (durably) and adopt the timeout.
     case accepted(chunkserverID: UInt16, metaID: MetaID, timeoutSeconds: UInt16)
-    /// A higher epoch: persist it (fsynced) before relying on it.
+    /// A higher epoch: persist it (fsynced), then `epochStored` (a failure ends the session).
     case observeEpoch(Epoch)
     /// The chunk list is out: the chunkserver is registered.
     case registered(chunks: Int)
