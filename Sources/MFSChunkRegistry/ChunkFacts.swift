@@ -32,9 +32,14 @@ public protocol ChunkFacts {
     /// Every chunk a file holds, for the status counts (missing chunks, the goal × copies
     /// matrix). Called only by status queries, never on the event path.
     func forEachOwnedChunk(_ body: (ChunkID, _ version: UInt32, _ goal: UInt8) -> Void)
+    /// Whether the file holding the chunk is open by some session (a client may be writing it
+    /// under a grant an earlier master gave). Default: no.
+    func isInOpenFile(_ chunk: ChunkID) -> Bool
 }
 
 extension ChunkFacts {
+    public func isInOpenFile(_ chunk: ChunkID) -> Bool { false }
+
     /// The chunk's standing by the rule above; goals are clamped into 1…`RegistryLimits.maxGoal`.
     public func standing(of chunk: ChunkID) -> ChunkStanding {
         guard chunk != .none, chunk < nextChunkID else { return .unknown }
@@ -51,6 +56,8 @@ public struct ChunkFactsSnapshot: ChunkFacts, Equatable, Sendable {
     public var owned: [ChunkID: Expectation]
     /// Bytes of a chunk inside its file, where not a whole chunk.
     public var extents: [ChunkID: UInt32] = [:]
+    /// Chunks of files some session has open.
+    public var inOpenFiles: Set<ChunkID> = []
 
     public struct Expectation: Equatable, Sendable {
         public var version: UInt32
@@ -77,6 +84,8 @@ public struct ChunkFactsSnapshot: ChunkFacts, Equatable, Sendable {
     public func forEachOwnedChunk(_ body: (ChunkID, UInt32, UInt8) -> Void) {
         for (id, expectation) in owned { body(id, expectation.version, expectation.goal) }
     }
+
+    public func isInOpenFile(_ chunk: ChunkID) -> Bool { inOpenFiles.contains(chunk) }
 
     /// Adds (or changes) a chunk held by a file, moving `nextChunkID` past it.
     public mutating func own(_ chunk: ChunkID, version: UInt32 = 1, goal: UInt8) {

@@ -141,7 +141,12 @@ extension ChunkRegistry {
     /// the chunk's only copy, which a failure cannot make disagree with another one (MooseFS
     /// bumps only after a failure it saw; the end of a write does not say whether it failed).
     mutating func endWrite(_ chunk: ChunkID, ok: Bool) -> [ChunkDirective] {
-        guard chunks[chunk]?.lockedUntil != nil else { return [.ignored(.writeNotLocked(chunk))] }
+        guard chunks[chunk]?.lockedUntil != nil else {
+            // A write this master never granted (an earlier master did): if it failed, its
+            // copies may differ, and the next write bumps the version.
+            if !ok, chunks[chunk] != nil { chunks[chunk]!.needsVersionIncrease = true }
+            return [.ignored(.writeNotLocked(chunk))]
+        }
         chunks[chunk]!.lockedUntil = nil
         if !ok && chunks[chunk]!.writeMayDiverge { chunks[chunk]!.needsVersionIncrease = true }
         forgetIfEmpty(chunk)

@@ -15,4 +15,6 @@ struct NamespaceChunkFacts: ChunkFacts {
     func extent(of chunk: ChunkID) -> UInt32? { namespace.chunkExtent(chunk) }
 
     func forEachOwnedChunk(_ body: (ChunkID, UInt32, UInt8) -> Void) { namespace.forEachChunk(body) }
+
+    func isInOpenFile(_ chunk: ChunkID) -> Bool { namespace.chunkIsInOpenFile(chunk) }
 }

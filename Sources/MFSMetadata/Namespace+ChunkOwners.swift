@@ -28,6 +28,13 @@ extension Namespace {
         return UInt32(min(NamespaceLimits.chunkSize, size > start ? size - start : 0))
     }
 
+    /// Whether a session has the file holding the chunk open (false for a chunk no file holds).
+    public func chunkIsInOpenFile(_ chunk: ChunkID) -> Bool {
+        guard chunk.rawValue > 0, chunk.rawValue < nextChunk else { return false }
+        let c = chunks[Int(chunk.rawValue)]
+        return !c.isEmpty && inodes[Int(c.inode)].openCount > 0
+    }
+
     /// Every live chunk with its version and its file's goal, in id order (O(chunks): for
     /// status counts, not for a request's path).
     public func forEachChunk(_ body: (ChunkID, _ version: UInt32, _ goal: UInt8) -> Void) {
