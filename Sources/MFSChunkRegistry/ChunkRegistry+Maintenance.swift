@@ -50,11 +50,6 @@ extension ChunkRegistry {
     /// One chunk's deletions; a replication need is added to `needs`.
     mutating func examine(_ chunk: ChunkID, facts: some ChunkFacts, now: Duration, needs: inout [ReplicationNeed]) -> [ChunkDirective] {
         guard let entry = chunks[chunk], entry.operation == nil, !entry.isLocked(now: now) else { return [] }
-        // A grant the master before this one gave is locked nowhere here, and lasts at most
-        // `writeLockTimeout`: until then a chunk of an open file may be under a client's write,
-        // and is neither copied (a replica torn between old and new blocks), trimmed nor
-        // deleted.
-        if let activeSince, now < activeSince + settings.writeLockTimeout, facts.isInOpenFile(chunk) { return [] }
         let copies = entry.copies.sorted { $0.key < $1.key }
         // Copies already being deleted or changed are left alone.
         let idle = copies.filter { $0.value.state == .present || $0.value.state == .invalid }
@@ -81,6 +76,11 @@ extension ChunkRegistry {
                 default: nil
                 }
             }
+            // A grant the master before this one gave is locked nowhere here, and lasts at most
+            // `writeLockTimeout`: until then a chunk of an open file may be under a client's
+            // write, and its valid copies are neither copied from (a replica torn between old
+            // and new blocks at the same version) nor trimmed. Stale and invalid copies go.
+            if let activeSince, now < activeSince + settings.writeLockTimeout, facts.isInOpenFile(chunk) { return directives }
             let regular = valid.filter { !$0.copy.markedForRemoval }.count
             if regular < Int(goal) {
                 needs.append(ReplicationNeed(chunk: chunk, version: version, goal: goal, valid: valid.count, regular: regular))
