@@ -62,7 +62,10 @@ extension ChunkStorage {
     public func setVersion(_ id: ChunkID, from old: ChunkVersion, to new: ChunkVersion) throws(ChunkStoreError) {
         try new.checkStorable(for: id)
         var stored = try stored(id, old)
-        guard stored.name.version != new else { return }
+        guard stored.name.version != new else {
+            lostWrites.remove(id)
+            return
+        }
         let oldPath = path(of: stored)
         let newName = ChunkFileName(id: id, version: new)
         let newPath = path(newName, in: stored.directory, stored.subdirectory)

@@ -104,6 +104,7 @@ extension ChunkStorage {
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
         guard let file = open.removeValue(forKey: id)?.file else {
             if lostWrites.contains(id) { throw .writesLost(id) }
+            if table[id] == nil { throw .noChunk(id) }
             return
         }
         guard let stored = table[id] else {

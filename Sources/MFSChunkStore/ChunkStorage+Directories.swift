@@ -87,6 +87,8 @@ extension ChunkStorage {
         for id in lost {
             closeUnsynced(id)
             forget(id)
+            // Gone from the table: its syncs fail as `noChunk` from now on.
+            lostWrites.remove(id)
             note(.lost(id))
         }
     }

@@ -49,9 +49,10 @@ public final class ChunkStorage {
     var useCounter: UInt64 = 0
     /// Chunks some of whose writes were taken and then dropped before an fsync covered them
     /// (an fsync failed, or the chunk was closed without one: its directory failed). A sync or
-    /// finish of such a chunk fails, whether it is open again or not, so no acknowledgement can
-    /// cover the dropped writes; the mark goes with the chunk's next version (the master's
-    /// set-version or truncate before the next write), its deletion or its creation anew.
+    /// finish of such a chunk fails, whether it is open again or not, so no acknowledgement of
+    /// the write session that lost them can cover them; the mark goes when the next write
+    /// session of the chunk starts (`ChunkStore.beginWrite`: its client sends again what it got
+    /// no status for), with the chunk's next version, its deletion or its creation anew.
     var lostWrites: Set<ChunkID> = []
     /// fsyncs made so far to make writes durable: `ChunkStore.sync`'s (before a write is
     /// acknowledged) and `finish`'s. A command's own fsyncs (create, truncate, version) are not

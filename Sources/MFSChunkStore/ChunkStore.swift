@@ -150,6 +150,10 @@ public final class ChunkStore: Sendable {
 
     public func finishAll() -> [ChunkID: ChunkStoreError] { locked { $0.finishAll() } }
 
+    /// A client's write of the chunk starts (a write session, whose acknowledgements cover its
+    /// own writes only): writes an earlier session lost no longer fail its syncs.
+    public func beginWrite(_ id: ChunkID) { locked { $0.lostWrites.remove(id) } }
+
     public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {
         try withStorage { (s) throws(ChunkStoreError) in try s.beginReplication(id) }
     }

@@ -73,7 +73,11 @@ final class WriteSession {
         let bound = NIOLoopBound(self, eventLoop: loop)
         shared.onDisk(loop) { () -> MooseStatus in
             guard let chunk = store.chunk(id) else { return .noChunk }
-            return wanted.accepts(chunk.version) ? .ok : .wrongVersion
+            guard wanted.accepts(chunk.version) else { return .wrongVersion }
+            // A new write: what an earlier one lost was never acknowledged, and its client
+            // sends again what it has no status for.
+            store.beginWrite(id)
+            return .ok
         }.whenSuccess { status in
             bound.value.ownReady = status
             bound.value.sendReadyIfDue()

@@ -277,9 +277,11 @@ public final class ChunkHub: Sendable {
 
     /// This master is no longer active: every chunkserver connection closes (a fenced master
     /// drops them; they find the new active master), and the registry starts over empty.
-    public func stoppedBeingActive(_ reason: String) {
+    /// `unless` is asked under the hub's lock (`becameActive` takes the same lock after the role
+    /// is set): the caller's reading of the role may be stale by then.
+    public func stoppedBeingActive(_ reason: String, unless stillActive: () -> Bool = { false }) {
         let (effects, held) = state.withLock { (state: inout State) -> ([Effect], [HeldRequest]) in
-            guard state.active else { return ([], []) }
+            guard state.active, !stillActive() else { return ([], []) }
             state.active = false
             var effects = state.links.values.map { Effect.close($0, reason) }
             state.links = [:]

@@ -94,9 +94,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
-        // No dump meanwhile: its rotation would rename the changelogs being cut.
-        try whileOpen { () throws(LinkError) in
-            try service.withoutDumps { () throws(LinkError) in try discardOpen(after: version, count: count) }
+        // No dump meanwhile: its rotation would rename the changelogs being cut. Waited for
+        // outside `whileOpen`, whose lock a promotion's `close` takes.
+        try service.withoutDumps { () throws(LinkError) in
+            try whileOpen { () throws(LinkError) in try discardOpen(after: version, count: count) }
         }
     }
 
@@ -121,7 +122,10 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func install(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
-        try whileOpen { () throws(LinkError) in try installOpen(metadata: metadata, version: version) }
+        // No dump meanwhile (`MetadataService.withoutDumps`), waited for outside `whileOpen`.
+        try service.withoutDumps { () throws(LinkError) in
+            try whileOpen { () throws(LinkError) in try installOpen(metadata: metadata, version: version) }
+        }
     }
 
     private func installOpen(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
@@ -132,7 +136,7 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
         guard namespace.version == version else {
             throw LinkError("the downloaded metadata is at version \(namespace.version), announced as \(version)")
         }
-        do throws(ReplicaError) { try service.install(namespace) } catch {
+        do throws(ReplicaError) { try service.installWithoutDumps(namespace) } catch {
             throw LinkError("cannot install the downloaded metadata: \(error)")
         }
         needsDownload = false

@@ -33,7 +33,13 @@ extension MasterDaemon {
         var sinceTick = Duration.zero
         while true {
             let role = roles.role
-            if role == .active { hub.becameActive() } else { hub.stoppedBeingActive("this master is \(role) now") }
+            if role == .active {
+                hub.becameActive()
+            } else {
+                // Not if the role became active since it was read: a promotion activates the
+                // hub itself, and a stale read must not undo that.
+                hub.stoppedBeingActive("this master is \(role) now", unless: { [roles] in roles.role == .active })
+            }
             if sinceTick >= ChunkHubLimits.tickInterval {
                 hub.tick()
                 sinceTick = .zero

@@ -220,7 +220,8 @@ public final class MetadataService: Sendable {
         try withoutDumps { () throws(ReplicaError) in try installWithoutDumps(namespace) }
     }
 
-    private func installWithoutDumps(_ namespace: Namespace) throws(ReplicaError) {
+    /// `install` for a caller already inside `withoutDumps` (which does not nest).
+    public func installWithoutDumps(_ namespace: Namespace) throws(ReplicaError) {
         let path = directory.file(DataDirectory.metadataName)
         do throws(StorageError) {
             try FileIO.writeMetadata(namespace, to: path, keepPrevious: keepPreviousMetadata)

@@ -97,20 +97,27 @@ public enum FileIO {
             unlink(temporary)
             throw error
         }
-        if keepPrevious > 0, exists(path) {
-            for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
-                guard rename("\(path).back.\(n)", "\(path).back.\(n + 1)") == 0 else { throw StorageError("rename", "\(path).back.\(n)") }
+        do throws(StorageError) {
+            if keepPrevious > 0, exists(path) {
+                for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
+                    guard rename("\(path).back.\(n)", "\(path).back.\(n + 1)") == 0 else {
+                        throw StorageError("rename", "\(path).back.\(n)")
+                    }
+                }
+                let newest = "\(path).back.1"
+                if exists(newest) { unlink(newest) }
+                if link(path, newest) != 0 {
+                    // A file system without hard links: fall back to the rename (for a moment
+                    // there is then no `path`, which `-a` finds in `.back.1`).
+                    guard errno == EPERM || errno == ENOTSUP || errno == EXDEV else { throw StorageError("link", path) }
+                    guard rename(path, newest) == 0 else { throw StorageError("rename", path) }
+                }
             }
-            let newest = "\(path).back.1"
-            if exists(newest) { unlink(newest) }
-            if link(path, newest) != 0 {
-                // A file system without hard links: fall back to the rename (for a moment there
-                // is then no `path`, which `-a` finds in `.back.1`).
-                guard errno == EPERM || errno == ENOTSUP || errno == EXDEV else { throw StorageError("link", path) }
-                guard rename(path, newest) == 0 else { throw StorageError("rename", path) }
-            }
+            guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
+        } catch {
+            unlink(temporary)
+            throw error
         }
-        guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
         try syncDirectory(of: path)
     }
 

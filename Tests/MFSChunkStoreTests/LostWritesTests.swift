@@ -40,6 +40,15 @@ import Testing
         try Self.write(store, id, block: 0, version: 2)
         try store.sync(id)
         try store.finish(id)
+        // Lost again; a new write session of the chunk (at the same version: a chunk with one
+        // copy is not bumped) starts afresh, its own writes covered by its own syncs.
+        try Self.write(store, id, block: 1, version: 2)
+        try store.withStorage { $0.closeUnsynced(id) }
+        #expect(throws: ChunkStoreError.writesLost(id)) { try store.sync(id) }
+        store.beginWrite(id)
+        try Self.write(store, id, block: 1, version: 2)
+        try store.sync(id)
+        try store.finish(id)
         // A chunk whose writes were all covered closes with nothing lost.
         let other = ChunkID(6)
         try store.create(other, version: ChunkVersion(1))
