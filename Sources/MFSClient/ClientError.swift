@@ -26,7 +26,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     /// The master cannot give out the chunk now: another writer holds it (`locked`), a
     /// chunkserver command is under way (`chunkBusy`), it waits for chunkservers after a failover
-    /// (`tryAgain`), its copies are on a chunkserver that is away (`chunkserverAbsent`), or no
+    /// (`tryAgain`), no chunkserver can take a new chunk for now (`noChunkservers`), its copies
+    /// are on a chunkserver that is away (`chunkserverAbsent`), or no
     /// chunkserver has a copy at all (`chunkLost`). `readChunk` and `writeChunk` retry all but the
     /// last for up to `ClientOptions.retryFor`; this error means that time ran out.
     case chunkUnavailable(WireStatus)
@@ -46,6 +47,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .chunkUnavailable(.chunkLost):
             "The chunk is lost: no chunkserver has a valid copy, and every one the master knows is connected"
         case .chunkUnavailable(.chunkserverAbsent): "The chunk's copies are on a chunkserver that is not connected (gave up waiting for it)"
+        case .chunkUnavailable(.noChunkservers):
+            "No chunkserver could take a new chunk: none is connected, or one the master knows is still away (gave up waiting)"
         case .chunkUnavailable(let status): "The chunk stayed unavailable (\(status)) longer than the client waits"
         }
     }
@@ -58,6 +61,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sessionRefused(.accessDenied), .sessionRefused(.badPassword): FSError.accessDenied.rawValue
         case .timedOut: 110  // ETIMEDOUT
         case .chunkUnavailable(.chunkLost), .chunkUnavailable(.chunkserverAbsent): 6  // ENXIO, as mfsmount
+        case .chunkUnavailable(.noChunkservers): FSError.noSpace.rawValue  // ENOSPC, as mfsmount after its retries
         case .chunkUnavailable: 11  // EAGAIN
         case .notActive, .sessionRefused, .requestExpired, .protocolViolation, .unreachable, .badAddress, .closed:
             FSError.ioError.rawValue

@@ -21,7 +21,7 @@ public enum ReplyOutcome: Equatable, Sendable {
         case .notActive: self = .notActive(activeMaster: activeMaster)
         case .badSession: self = .sessionLost
         case .requestExpired: self = .failure(.requestExpired)
-        case .locked, .chunkBusy, .tryAgain, .chunkserverAbsent, .chunkLost: self = .failure(.chunkUnavailable(status))
+        case .locked, .chunkBusy, .tryAgain, .chunkserverAbsent, .chunkLost, .noChunkservers: self = .failure(.chunkUnavailable(status))
         default:
             // Protocol-level codes and codes from a newer master have no errno: EIO, as a
             // mount would answer.

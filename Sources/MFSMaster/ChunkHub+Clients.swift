@@ -93,7 +93,7 @@ extension ChunkHub {
         // WRITE_HOLD_TIME; after it the write goes on with fewer and the chunk is under-goal.
         let placed = state.registry.placement(goal: goal).count
         if placed < Int(goal), let until = holdUntil(state, now: now) { return (hold(&state, until: until, retry), []) }
-        guard placed > 0 else { return (.reply(.status(id, .noSpace, activeMaster: nil)), []) }
+        guard placed > 0 else { return (.reply(.status(id, noPlacement(state), activeMaster: nil)), []) }
         let added: (ChunkID, MetaVersion)
         do throws(MasterError) {
             added = try service.perform { (namespace: inout Namespace) throws(FSError) -> (ChunkID, ChangelogRecord?) in
@@ -226,7 +226,7 @@ extension ChunkHub {
     private func recreate(
         _ id: RequestID, _ chunk: ChunkID, goal: UInt8, fileLength: UInt64, _ state: inout State, reply: @escaping Reply
     ) -> (Next, [Effect]) {
-        guard !state.registry.placement(goal: goal).isEmpty else { return (.reply(.status(id, .noSpace, activeMaster: nil)), []) }
+        guard !state.registry.placement(goal: goal).isEmpty else { return (.reply(.status(id, noPlacement(state), activeMaster: nil)), []) }
         let version: UInt32
         let changed: MetaVersion
         do throws(MasterError) {
@@ -321,13 +321,25 @@ extension ChunkHub {
         guard outcome.succeeded else {
             // A version change that no copy made: the client retries, and the registry moves
             // the copies up (`catchUp`) or finds the chunk lost.
-            let status: WireStatus = outcome.kind == .create ? .noSpace : .chunkBusy
+            // A create every server refused for space: ENOSPC; one that failed otherwise (a
+            // server that went away, an I/O error) may work on the next try.
+            let outOfSpace = !outcome.failed.isEmpty && outcome.failed.values.allSatisfy { $0 == .noSpace }
+            let status: WireStatus = outcome.kind == .create ? (outOfSpace ? .noSpace : .noChunkservers) : .chunkBusy
             return waiter.reply(.status(id, isActive ? status : .notActive, activeMaster: nil))
         }
         let location = Self.location(.write, waiter.fileLength, outcome.chunk, outcome.version, outcome.chain.map(\.address))
         service.whenCommitted(waiter.version) { error in
             waiter.reply(error.map { ClientRequestProcessor.failure(id, $0) } ?? .chunkLocation(id, location))
         }
+    }
+
+    /// Why no chunkserver can take a new chunk: none registered, or one the metadata knows still
+    /// away (`noChunkservers`, which clients retry: MooseFS answers it too while its servers come
+    /// back); else every one is there and none has space (`noSpace`).
+    private func noPlacement(_ state: State) -> WireStatus {
+        let registered = Set(state.registry.serverStatuses().filter { $0.phase == .registered }.map(\.id))
+        let expected = Set(service.namespace.chunkservers.keys)
+        return registered.isEmpty || !expected.isSubset(of: registered) ? .noChunkservers : .noSpace
     }
 
     /// Until when requests are held: within `WRITE_HOLD_TIME` of becoming active while

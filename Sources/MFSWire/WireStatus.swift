@@ -27,6 +27,11 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let chunkLost = WireStatus(rawValue: 8)
     /// Another write holds the chunk's lock (MooseFS `ERROR_LOCKED`): retry after a pause.
     public static let locked = WireStatus(rawValue: 11)
+    /// No chunkserver can take a new chunk now, maybe only for a while: none is connected, or
+    /// one the metadata knows is still away (MooseFS `ERROR_NOCHUNKSERVERS`; mfsmount retries
+    /// it, then fails with ENOSPC). With every chunkserver connected and none with space, the
+    /// answer is `noSpace`.
+    public static let noChunkservers = WireStatus(rawValue: 12)
     /// The chunk is busy with a chunkserver operation (MooseFS `ERROR_CHUNKBUSY`): retry.
     public static let chunkBusy = WireStatus(rawValue: 14)
     public static let noSpace = WireStatus(rawValue: 21)  // ENOSPC
@@ -69,7 +74,7 @@ public struct WireStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
         .ok: "ok", .notPermitted: "EPERM", .notDirectory: "ENOTDIR", .noEntry: "ENOENT",
         .accessDenied: "EACCES", .exists: "EEXIST", .invalidArgument: "EINVAL", .notEmpty: "ENOTEMPTY",
         .chunkLost: "chunk lost", .chunkserverAbsent: "chunkserver not present",
-        .locked: "chunk locked", .chunkBusy: "chunk busy", .tryAgain: "EAGAIN",
+        .locked: "chunk locked", .noChunkservers: "no chunkservers", .chunkBusy: "chunk busy", .tryAgain: "EAGAIN",
         .noSpace: "ENOSPC", .ioError: "EIO", .readOnly: "EROFS", .badSession: "bad session",
         .badPassword: "bad password", .noData: "ENODATA", .isDirectory: "EISDIR", .crossDevice: "EXDEV",
         .fileTooLarge: "EFBIG", .tooManyLinks: "EMLINK", .nameTooLong: "ENAMETOOLONG", .tooManyLevels: "ELOOP",

@@ -43,6 +43,34 @@ import Testing
     }
 }
 
+/// A new chunk nobody can take: `noChunkservers` (MooseFS's NOCHUNKSERVERS, which mfsmount and
+/// our client retry) while no chunkserver is there, as after a failover before they are back;
+/// ENOSPC only when every chunkserver is there and none has space.
+@Suite struct NoChunkserversTests {
+    @Test func aNewChunkWithNoChunkserverIsNoChunkserversNotNoSpace() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let service = try newService(dir)
+        defer { service.writer.close() }  // its thread holds it unowned
+        let (file, _) = try service.perform { (ns: inout Namespace) throws(FSError) in
+            let (attributes, record) = try ns.create(.root, try EntryName(validating: "f"), type: .file, mode: 0o644, as: .root, now: t0)
+            return (attributes.inode, record)
+        }
+        let (session, _) = try service.perform { (ns: inout Namespace) throws(FSError) in
+            let (id, record) = try ns.openSession(info: [], now: t0)
+            return (id, record)
+        }
+        _ = try service.perform { (ns: inout Namespace) throws(FSError) in
+            ((), try ns.acquire(file, session: session, now: t0))
+        }
+        let hub = ChunkHub(service: service, settings: RegistrySettings(writeHoldLimit: .zero), logger: Logger(label: "test"))
+        hub.becameActive()
+        let answers = AnswerBox()
+        hub.writeChunk(RequestID(1), session: session, inode: file, index: 0) { answers.add($0) }
+        #expect(answers.all == [.status(RequestID(1), .noChunkservers, activeMaster: nil)])
+    }
+}
+
 final class AnswerBox: @unchecked Sendable {
     private let lock = NSLock()
     private var answers: [MasterReply] = []
