@@ -120,11 +120,18 @@ final class MasterConnectionHandler: ChannelInboundHandler {
                     } catch {
                         return "\(error)"
                     }
-                }.whenSuccess { failure in
+                }.whenComplete { result in
                     let handler = bound.value
+                    // The connection may have ended meanwhile: nothing more for it.
+                    guard handler.channelContext != nil, handler.end == nil else { return }
+                    let failure: String? =
+                        switch result {
+                        case .success(let failure): failure
+                        case .failure(let error): "\(error)"
+                        }
                     if let failure { return handler.close(.retry("cannot record master epoch \(epoch): \(failure)")) }
                     handler.logger.notice("master epoch \(epoch) is the highest seen: recorded", metadata: ["master": "\(handler.master)"])
-                    handler.perform(handler.session.epochStored())
+                    handler.perform(handler.session.epochStored(epoch))
                 }
             case .registered(let chunks):
                 logger.notice(

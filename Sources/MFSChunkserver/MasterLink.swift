@@ -64,7 +64,8 @@ struct MasterLink: Sendable {
             address: ChunkserverAddress(
                 ip: settings.listenHost.flatMap(ipv4Number) ?? 0, port: UInt16(clamping: context.dataPort.load(ordering: .relaxed))),
             timeoutSeconds: settings.masterTimeoutSeconds, chunkserverID: identity.chunkserverID, metaID: identity.metaID,
-            highestEpoch: context.memory.highestEpoch, space: snapshot.0.report, chunks: snapshot.1,
+            highestEpoch: context.memory.highestEpoch, storedEpoch: context.memory.storedEpoch, space: snapshot.0.report,
+            chunks: snapshot.1,
             chunksPerPacket: settings.chunksPerRegisterPacket)
         let loop = context.group.next()
         let ended = loop.makePromise(of: MasterConnectionHandler.Outcome.self)

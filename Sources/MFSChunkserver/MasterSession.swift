@@ -24,6 +24,8 @@ struct MasterSession {
         /// The cluster this chunkserver belongs to; `.unknown` before its first registration.
         var metaID: MetaID
         var highestEpoch: Epoch
+        /// The highest epoch on disk (`ClusterMemory.storedEpoch`): at most `highestEpoch`.
+        var storedEpoch: Epoch
         var space: SpaceReport
         var chunks: [ListedChunk]
         var chunksPerPacket: Int
@@ -50,12 +52,15 @@ struct MasterSession {
     private(set) var isSwiftMFS = false
     private(set) var metaID: MetaID
     private(set) var highestEpoch: Epoch
+    /// The highest epoch known to be on disk; a master above it waits for it to be stored.
+    private var storedEpoch: Epoch
     static let probeMessageID: UInt32 = 0x6D66_7300
 
     init(_ setup: Setup) {
         self.setup = setup
         metaID = setup.metaID
         highestEpoch = setup.highestEpoch
+        storedEpoch = setup.storedEpoch
     }
 
     /// The first frame: BEGIN without a passcode (MooseFS always starts so).
@@ -151,25 +156,22 @@ struct MasterSession {
                             + "(another master has taken over)"))
             ]
         }
-        var actions: [MasterSessionAction] = []
-        if epoch.epoch > highestEpoch {
-            highestEpoch = epoch.epoch
-            actions.append(.observeEpoch(epoch.epoch))
-            // Registering: the chunk list, and with it every command of this master, waits
-            // until the epoch is on disk (`epochStored`), so that a chunkserver restarted after
-            // acting on this master refuses every master below it.
-            if phase == .askingEpoch {
-                phase = .storingEpoch
-                return actions
-            }
-        }
-        if phase == .askingEpoch { actions += startListing() }
-        return actions
+        highestEpoch = max(highestEpoch, epoch.epoch)
+        // Not yet on disk (seen on an earlier connection whose write failed or has not ended,
+        // or new): stored first. Registering, the chunk list, and with it every command of this
+        // master, waits until it is (`epochStored`), so that a chunkserver restarted after
+        // acting on this master refuses every master below it.
+        guard epoch.epoch > storedEpoch else { return phase == .askingEpoch ? startListing() : [] }
+        if phase == .askingEpoch { phase = .storingEpoch }
+        return [.observeEpoch(epoch.epoch)]
     }
 
-    /// The epoch `observeEpoch` asked for is stored: the registration goes on.
-    mutating func epochStored() -> [MasterSessionAction] {
+    /// `epoch`, asked for by `observeEpoch`, is stored: the registration goes on, unless a
+    /// higher one came meanwhile, which is stored first.
+    mutating func epochStored(_ epoch: Epoch) -> [MasterSessionAction] {
+        storedEpoch = max(storedEpoch, epoch)
         guard phase == .storingEpoch else { return [] }
+        guard storedEpoch >= highestEpoch else { return [.observeEpoch(highestEpoch)] }
         return startListing()
     }
 

@@ -128,7 +128,8 @@ extension ChunkHub {
                     // missing until a write creates it, which it cannot; say so loudly. Only a
                     // race with the last chunkserver leaving gets here.
                     logger.error("chunk \(chunk) added to inode \(inode) but not created: \(error)")
-                    return ([], .status(id, Self.status(error), activeMaster: nil))
+                    let status = error == .noServers ? self.noPlacement(state) : Self.status(error)
+                    return ([], .status(id, status, activeMaster: nil))
                 }
             }
             perform(effects)

@@ -97,6 +97,7 @@ public enum FileIO {
             unlink(temporary)
             throw error
         }
+        var currentMovedAway = false
         do throws(StorageError) {
             if keepPrevious > 0, exists(path) {
                 for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
@@ -111,11 +112,14 @@ public enum FileIO {
                     // there is then no `path`, which `-a` finds in `.back.1`).
                     guard errno == EPERM || errno == ENOTSUP || errno == EXDEV else { throw StorageError("link", path) }
                     guard rename(path, newest) == 0 else { throw StorageError("rename", path) }
+                    currentMovedAway = true
                 }
             }
             guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
         } catch {
-            unlink(temporary)
+            // Once the current file was renamed away (no hard links), the temporary file is the
+            // newest copy there is: it stays.
+            if !currentMovedAway { unlink(temporary) }
             throw error
         }
         try syncDirectory(of: path)

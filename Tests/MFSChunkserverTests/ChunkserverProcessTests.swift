@@ -367,6 +367,26 @@ import Testing
         #expect(master.registered(within: 5, where: { $0 !== link }) != nil, "a newer master is accepted")
     }
 
+    /// A master of a higher epoch gets the chunk list only once that epoch is on disk: while
+    /// it cannot be stored (here `masterepoch.mfs.tmp` is a directory), every connection ends
+    /// before the registration, the reconnections too (the epoch was seen on the first one
+    /// already: before, they listed their chunks without storing it).
+    @Test func aMasterWhoseEpochCannotBeStoredGetsNoRegistration() throws {
+        var options = TestMaster.Options()
+        options.epoch = 5
+        let master = try TestMaster(options)
+        defer { master.stop() }
+        let server = try ChunkserverProcess(masterPort: master.port)
+        defer { server.remove() }
+        try FileManager.default.createDirectory(atPath: server.dataPath + "/masterepoch.mfs.tmp", withIntermediateDirectories: true)
+        try server.start()
+        #expect(waitFor(5) { server.log.components(separatedBy: "cannot record master epoch 5").count > 2 }, "\(server.log)")
+        #expect(master.registered(within: 1) == nil, "registered with a master whose epoch is not on disk")
+        try FileManager.default.removeItem(atPath: server.dataPath + "/masterepoch.mfs.tmp")
+        #expect(master.registered(within: 5) != nil)
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: server.dataPath + "/masterepoch.mfs"))) == Data([0, 0, 0, 0, 0, 0, 0, 5]))
+    }
+
     @Test func badInputOnTheDataPortClosesThatConnectionOnly() throws {
         let (master, server, link) = try registered()
         defer { server.remove(); master.stop() }
