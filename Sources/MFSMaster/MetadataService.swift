@@ -272,11 +272,16 @@ public final class MetadataService: Sendable {
     /// Whether `perform` takes changes (active) or refuses them (follower, fenced). Under the
     /// lock, so no change of this master's own is in flight when a demote returns. Not taking
     /// them also answers every reply waiting for peers: never acknowledged (`.notActive`).
+    /// The replies answered run after the lock is released: one may take it (a chunk create's
+    /// reads the namespace), or a lock whose holder waits for this one (the chunk hub's, held
+    /// by a create that is making its change): answered under the lock, a demotion with a
+    /// create waiting for its peers deadlocked the master.
     public func takeChanges(_ takes: Bool) {
-        state.withLock { _ in
+        let dropped = state.withLock { _ in
             takesChanges.store(takes, ordering: .relaxed)
-            replication.fence(!takes)
+            return replication.fenceLeavingWaiters(!takes)
         }
+        for done in dropped { done(false) }
     }
 
     /// Queues `record` in the changelog and keeps its line for the peers, formatted once. Under

@@ -284,7 +284,14 @@ public final class ReplicationHub: Sendable {
     /// later one until it is active again. Waiting for peers that no longer stream to it could
     /// last forever (`SYNC_DEGRADE = 0`).
     public func fence(_ fenced: Bool) {
-        let dropped = state.withLock { state -> [@Sendable (Bool) -> Void] in
+        for done in fenceLeavingWaiters(fenced) { done(false) }
+    }
+
+    /// `fence`, returning the waiters it dropped instead of answering them, for a caller that
+    /// holds a lock a waiter's answer may take (`MetadataService.takeChanges`): it answers them
+    /// once the lock is released.
+    func fenceLeavingWaiters(_ fenced: Bool) -> [@Sendable (Bool) -> Void] {
+        state.withLock { state -> [@Sendable (Bool) -> Void] in
             self.fenced.store(fenced, ordering: .releasing)
             guard fenced else { return [] }
             let waiting = state.waiters[state.waiterHead...].map(\.done)
@@ -292,7 +299,6 @@ public final class ReplicationHub: Sendable {
             state.waiterHead = 0
             return waiting
         }
-        for done in dropped { done(false) }
     }
 
     /// Waiters whose version is replicated now, removed from the queue.

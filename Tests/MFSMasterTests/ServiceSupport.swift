@@ -21,7 +21,8 @@ func temporaryDirectory() throws -> String {
 
 /// A new cluster's service in `dir`, as mfsmaster starts one.
 func newService(
-    _ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50, preallocate: Bool = false
+    _ dir: String, mode: ChangelogSaveMode = .fsyncBeforeReply, backLogs: Int = 50, preallocate: Bool = false,
+    syncReplicas: Int = 0
 ) throws -> MetadataService {
     let loaded = try MasterStartup.load(dataPath: dir, autoRestore: false, warn: { _ in })
     #expect(loaded.isNewCluster)
@@ -30,7 +31,10 @@ func newService(
     let writer = try ChangelogWriter(
         directory: DataDirectory(dir), metaID: ns.metaID, mode: mode, backLogs: backLogs, lastVersion: .zero, preallocate: preallocate)
     try writer.append(first)
-    return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100)
+    let replication = ReplicationHub(
+        settings: ReplicationHub.Settings(syncReplicas: syncReplicas), after: writer.status.appendedVersion, epoch: ns.epoch,
+        epochStart: ns.epochStartVersion)
+    return MetadataService(namespace: ns, writer: writer, directory: DataDirectory(dir), checksumInterval: 100, replication: replication)
 }
 
 func createFiles(_ service: MetadataService, _ range: Range<Int>) async throws {
