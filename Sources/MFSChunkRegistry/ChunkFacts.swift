@@ -33,13 +33,11 @@ public protocol ChunkFacts {
     /// matrix). Called only by status queries, never on the event path.
     func forEachOwnedChunk(_ body: (ChunkID, _ version: UInt32, _ goal: UInt8) -> Void)
     /// Whether the file holding the chunk is open by some session (a client may be writing it
-    /// under a grant an earlier master gave). Default: no.
+    /// under a grant an earlier master gave).
     func isInOpenFile(_ chunk: ChunkID) -> Bool
 }
 
 extension ChunkFacts {
-    public func isInOpenFile(_ chunk: ChunkID) -> Bool { false }
-
     /// The chunk's standing by the rule above; goals are clamped into 1…`RegistryLimits.maxGoal`.
     public func standing(of chunk: ChunkID) -> ChunkStanding {
         guard chunk != .none, chunk < nextChunkID else { return .unknown }

@@ -102,25 +102,17 @@ extension ChunkStorage {
     /// whose every write an fsync already covered (`sync`, which by default each write's
     /// acknowledgement waits for) is closed without another.
     public func finish(_ id: ChunkID) throws(ChunkStoreError) {
-        guard let file = open.removeValue(forKey: id)?.file else {
-            if lostWrites.contains(id) { throw .writesLost(id) }
-            if table[id] == nil { throw .noChunk(id) }
-            return
-        }
-        guard let stored = table[id] else {
-            try? file.close()
-            throw .noChunk(id)
-        }
-        do throws(ChunkStoreError) {
-            try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in
-                defer { try? file.close() }
-                guard file.needsSync else { return }
-                try file.sync()
+        let file = open.removeValue(forKey: id)?.file
+        defer { try? file?.close() }
+        guard let stored = table[id] else { throw .noChunk(id) }
+        if let file, file.needsSync {
+            do throws(ChunkStoreError) {
+                try guarded(stored.directory, chunk: id) { () throws(ChunkStoreError) in try file.sync() }
                 writeSyncs += 1
+            } catch {
+                lostWrites.insert(id)
+                throw error
             }
-        } catch {
-            lostWrites.insert(id)
-            throw error
         }
         if lostWrites.contains(id) { throw .writesLost(id) }
     }

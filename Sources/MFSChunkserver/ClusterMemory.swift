@@ -16,10 +16,10 @@ public final class ClusterMemory: Sendable {
     private let dataPath: String
     private let directories: [String]
     private let state: Mutex<(identity: ChunkserverIdentity, epoch: Epoch)>
-    /// The epoch in the file; its lock serializes the file's writes.
+    /// The epoch in the file.
     private let stored: Mutex<Epoch>
-    /// `stored`'s value, readable while a write holds that lock.
-    private let storedValue: Mutex<Epoch>
+    /// Serializes the file's writes (held through one; `stored` stays readable meanwhile).
+    private let fileWrites = Mutex(())
 
     /// Reads the files; a file that exists and cannot be read refuses the start. The metaid is
     /// chunkserverid.mfs's, or when that is unknown the one the data directories agree on.
@@ -54,14 +54,13 @@ public final class ClusterMemory: Sendable {
         }
         state = Mutex((identity, epoch))
         stored = Mutex(epoch)
-        storedValue = Mutex(epoch)
     }
 
     public var identity: ChunkserverIdentity { state.withLock { $0.identity } }
     public var highestEpoch: Epoch { state.withLock { $0.epoch } }
     /// The highest epoch on disk (at most `highestEpoch`: one seen and not stored yet, or
     /// whose write failed, is above it).
-    public var storedEpoch: Epoch { storedValue.withLock { $0 } }
+    public var storedEpoch: Epoch { stored.withLock { $0 } }
 
     /// Records the csid and metaid a master's ACK gave (disk I/O: call off the event loop).
     public func adopt(chunkserverID: UInt16, metaID: MetaID) throws {
@@ -86,13 +85,12 @@ public final class ClusterMemory: Sendable {
     /// `epoch`, or a higher one, is on disk; throws if it could not be stored.
     public func observe(epoch: Epoch) throws {
         state.withLock { if epoch > $0.epoch { $0.epoch = epoch } }
-        try stored.withLock { (stored: inout Epoch) throws in
-            guard epoch > stored else { return }
+        try fileWrites.withLock { _ throws in
+            guard epoch > storedEpoch else { return }
             let path = dataPath + "/" + Self.epochFileName
             let bytes = (0..<8).map { UInt8(truncatingIfNeeded: epoch.rawValue >> (56 - 8 * UInt64($0))) }
             try FileIO.writeAtomically(path, keepPrevious: 0) { (write) throws(StorageError) in try write(bytes) }
-            stored = epoch
-            storedValue.withLock { $0 = epoch }
+            stored.withLock { $0 = epoch }
         }
     }
 }

@@ -338,9 +338,8 @@ extension ChunkHub {
     /// away (`noChunkservers`, which clients retry: MooseFS answers it too while its servers come
     /// back); else every one is there and none has space (`noSpace`).
     private func noPlacement(_ state: State) -> WireStatus {
-        let registered = Set(state.registry.serverStatuses().filter { $0.phase == .registered }.map(\.id))
-        let expected = Set(service.namespace.chunkservers.keys)
-        return registered.isEmpty || !expected.isSubset(of: registered) ? .noChunkservers : .noSpace
+        let anyRegistered = state.registry.serverStatuses().contains { $0.phase == .registered }
+        return anyRegistered && state.registry.everyServerRegistered ? .noSpace : .noChunkservers
     }
 
     /// Until when requests are held: within `WRITE_HOLD_TIME` of becoming active while

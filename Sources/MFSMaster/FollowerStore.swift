@@ -76,6 +76,13 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     func close() { open.withLock { $0 = false } }
 
     /// Runs `body` while the store is open, under its lock (so `close` waits for it).
+    /// `whileOpen` with no dump running (`MetadataService.withoutDumps`: a dump's write of
+    /// `metadata.mfs.tmp` and its rotation must not cross what `body` does to the files),
+    /// waited for outside `whileOpen`, whose lock a promotion's `close` takes.
+    private func whileOpenWithoutDumps(_ body: () throws(LinkError) -> Void) throws(LinkError) {
+        try service.withoutDumps { () throws(LinkError) in try whileOpen(body) }
+    }
+
     private func whileOpen(_ body: () throws(LinkError) -> Void) throws(LinkError) {
         try open.withLock { (open: inout Bool) throws(LinkError) in
             guard open else { throw LinkError("this master stopped following") }
@@ -94,11 +101,8 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func discard(after version: MetaVersion, count: UInt64) throws(LinkError) {
-        // No dump meanwhile: its rotation would rename the changelogs being cut. Waited for
-        // outside `whileOpen`, whose lock a promotion's `close` takes.
-        try service.withoutDumps { () throws(LinkError) in
-            try whileOpen { () throws(LinkError) in try discardOpen(after: version, count: count) }
-        }
+        // No dump meanwhile: its rotation would rename the changelogs being cut.
+        try whileOpenWithoutDumps { () throws(LinkError) in try discardOpen(after: version, count: count) }
     }
 
     private func discardOpen(after version: MetaVersion, count: UInt64) throws(LinkError) {
@@ -122,10 +126,7 @@ final class FollowerStore: PeerStore, @unchecked Sendable {
     }
 
     func install(metadata: [UInt8], version: MetaVersion) throws(LinkError) {
-        // No dump meanwhile (`MetadataService.withoutDumps`), waited for outside `whileOpen`.
-        try service.withoutDumps { () throws(LinkError) in
-            try whileOpen { () throws(LinkError) in try installOpen(metadata: metadata, version: version) }
-        }
+        try whileOpenWithoutDumps { () throws(LinkError) in try installOpen(metadata: metadata, version: version) }
     }
 
     private func installOpen(metadata: [UInt8], version: MetaVersion) throws(LinkError) {

@@ -510,9 +510,10 @@ public final class ChangelogWriter: @unchecked Sendable {
         }
         do {
             fd = try Self.open(name(0), metaID: metaID, lastVersion: pendingVersion, preallocate: preallocate)
+            // The file is new (the old one was renamed or removed above): `open` fsyncs the
+            // directory, which makes the renames durable too.
             fileEnd = lseek(fd, 0, SEEK_END)
             zeroedEnd = fileEnd
-            try FileIO.syncDirectory(of: name(0))
         } catch let error as ChangelogWriteError {
             fail(error.description)
             throw error

@@ -84,21 +84,14 @@ public enum FileIO {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError("create", temporary) }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        var currentMovedAway = false
         do throws(StorageError) {
-            var closed = false
-            defer { if !closed { close(fd) } }
             try produce { (chunk: [UInt8]) throws(StorageError) in try writeAll(fd, chunk, temporary) }
             guard fsync(fd) == 0 else { throw StorageError("fsync", temporary) }
             closed = true
             guard close(fd) == 0 else { throw StorageError("close", temporary) }
-        } catch {
-            // A dump cut short by a full disk would otherwise keep its tens of megabytes there,
-            // and the disk full, until the next dump.
-            unlink(temporary)
-            throw error
-        }
-        var currentMovedAway = false
-        do throws(StorageError) {
             if keepPrevious > 0, exists(path) {
                 for n in stride(from: keepPrevious - 1, through: 1, by: -1) where exists("\(path).back.\(n)") {
                     guard rename("\(path).back.\(n)", "\(path).back.\(n + 1)") == 0 else {
@@ -117,8 +110,9 @@ public enum FileIO {
             }
             guard rename(temporary, path) == 0 else { throw StorageError("rename", temporary) }
         } catch {
-            // Once the current file was renamed away (no hard links), the temporary file is the
-            // newest copy there is: it stays.
+            // A dump cut short by a full disk would otherwise keep its tens of megabytes there,
+            // and the disk full, until the next dump; but once the current file was renamed
+            // away (no hard links), the temporary file is the newest copy there is: it stays.
             if !currentMovedAway { unlink(temporary) }
             throw error
         }
