@@ -74,6 +74,19 @@ public struct ChunkFileLayout: Hashable, Sendable {
         guard dataLength >= 0, dataLength <= ChunkLimits.chunkSize else { return nil }
         self.init(headerSize: headerSize, blocks: dataLength / ChunkLimits.blockSize)
     }
+
+    /// The whole blocks of a file `length` bytes long that ends inside a block after a 4096-byte
+    /// header and the table (nil for any other length): what a write that extends the chunk
+    /// leaves when a crash cuts it short (the kernel grows the length page by page). Such a
+    /// block was never acknowledged: a write is answered only after its fsync, and every write
+    /// that extends a chunk ends at a block's end (`ChunkFile`).
+    public init?(tornLength length: Int) {
+        let dataLength = length - ChunkLimits.dataOffset
+        guard ChunkFileLayout(fileLength: length) == nil, dataLength > 0, dataLength < ChunkLimits.chunkSize,
+            dataLength % ChunkLimits.blockSize != 0
+        else { return nil }
+        self.init(headerSize: ChunkLimits.headerSize, blocks: dataLength / ChunkLimits.blockSize)
+    }
 }
 
 /// The CRC table: the CRC-32 of each whole block, 1024 big-endian entries. Entries of blocks the

@@ -10,7 +10,7 @@ public struct ScannedChunk: Hashable, Sendable {
     public var path: String
 }
 
-/// Something a scan found and skipped; nothing is ever deleted for it.
+/// Something a scan found and skipped, or mended (`tornTail`); nothing is ever deleted for it.
 public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// A file in a chunk subdirectory whose name is not a chunk file name.
     case badName(path: String, ChunkFileNameError)
@@ -22,6 +22,10 @@ public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
     case unreadable(PosixError)
     /// The same chunk in two places: `kept` has the higher version (or was found first).
     case duplicate(kept: String, ignored: String)
+    /// A chunk file that ended inside a block (`ChunkFileLayout(tornLength:)`), cut back to its
+    /// last whole block and kept: the bytes past it were never acknowledged, while the blocks
+    /// before them may hold acknowledged writes.
+    case tornTail(path: String, length: Int, keptBlocks: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +34,9 @@ public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case .notAFile(let path): "\(path): skipped, not a regular file"
         case .unreadable(let error): "\(error)"
         case .duplicate(let kept, let ignored): "\(ignored): skipped, the same chunk at a version not newer than \(kept)"
+        case .tornTail(let path, let length, let blocks):
+            "\(path): \(length) bytes ended inside block \(blocks), cut back to \(blocks) whole blocks (\(length - ChunkFileLayout(blocks: blocks).fileLength) "
+                + "bytes of a write a crash cut short, never acknowledged)"
         }
     }
 }
@@ -38,6 +45,8 @@ public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
 /// directory is marked for removal and may be read-only), and lists its chunk files with their
 /// block counts, from names and lengths only: contents are checked when a chunk is opened.
 enum DirectoryScan {
+    /// `createSubdirectories` is false for a directory marked for removal, which may be
+    /// read-only: nothing in it is changed (a torn file there is skipped).
     static func scan(_ directory: String, createSubdirectories: Bool) -> (chunks: [ScannedChunk], problems: [ScanProblem]) {
         var chunks: [ScannedChunk] = []
         var problems: [ScanProblem] = []
@@ -47,8 +56,10 @@ enum DirectoryScan {
                 if createSubdirectories { try PosixPath.makeDirectory(path) }
                 guard createSubdirectories || access(path, F_OK) == 0 else { continue }
                 for name in try PosixPath.list(path).sorted() {
-                    switch found(path + "/" + name, name: name, in: subdirectory) {
-                    case .success(let chunk): chunks.append(chunk)
+                    switch found(path + "/" + name, name: name, in: subdirectory, mends: createSubdirectories) {
+                    case .success(let (chunk, mended)):
+                        chunks.append(chunk)
+                        if let mended { problems.append(mended) }
                     case .failure(let problem): problems.append(problem)
                     }
                 }
@@ -59,15 +70,34 @@ enum DirectoryScan {
         return (chunks, problems)
     }
 
-    private static func found(_ path: String, name: String, in subdirectory: ChunkSubdirectory) -> Result<ScannedChunk, ScanProblem> {
+    private static func found(
+        _ path: String, name: String, in subdirectory: ChunkSubdirectory, mends: Bool
+    ) -> Result<(ScannedChunk, mended: ScanProblem?), ScanProblem> {
         let chunkName: ChunkFileName
         do { chunkName = try ChunkFileName(parsing: name) } catch { return .failure(.badName(path: path, error)) }
         let info: stat
         do { info = try PosixPath.status(path) } catch { return .failure(.unreadable(error)) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .failure(.notAFile(path: path)) }
-        guard let layout = ChunkFileLayout(fileLength: Int(info.st_size)) else {
-            return .failure(.badLength(path: path, length: Int(info.st_size)))
+        let length = Int(info.st_size)
+        if let layout = ChunkFileLayout(fileLength: length) {
+            return .success((ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path), nil))
         }
-        return .success(ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path))
+        guard mends, let layout = ChunkFileLayout(tornLength: length), cutTornTail(path, chunkName, to: layout) else {
+            return .failure(.badLength(path: path, length: length))
+        }
+        let mended = ScanProblem.tornTail(path: path, length: length, keptBlocks: layout.blocks)
+        return .success((ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path), mended))
+    }
+
+    /// Cuts a torn chunk file back to `layout` when its header is this chunk's (any version:
+    /// opening mends a version apart from the name) with the zeros of a 4096-byte header, not
+    /// the CRC table that follows a 1024-byte one. False, with nothing changed, otherwise.
+    private static func cutTornTail(_ path: String, _ name: ChunkFileName, to layout: ChunkFileLayout) -> Bool {
+        guard let file = try? PosixFile.open(path, writable: true) else { return false }
+        defer { try? file.close() }
+        guard let header = try? file.read(count: ChunkLimits.headerSize, at: 0), let parsed = ChunkHeader(parsing: header),
+            parsed.id == name.id, header[ChunkHeader.usedBytes...].allSatisfy({ $0 == 0 })
+        else { return false }
+        return (try? file.truncate(to: layout.fileLength)) != nil
     }
 }

@@ -23,7 +23,8 @@ import Testing
         try place(dir, "hdd1/3A/chunk_0000000000000002_00000004.mfs", emptyChunk(2, 4))
         try place(dir, "hdd2/FF/chunk_0000000000000002_00000005.mfs", emptyChunk(2, 5))
         try place(dir, "hdd2/01/chunk_0000000000000001_00000001.mfs", emptyChunk(1, 1))
-        try place(dir, "hdd1/00/chunk_0000000000000003_00000001.mfs", emptyChunk(3, 1) + [1, 2, 3])
+        // Not a chunk's header, so not a torn chunk file either (below).
+        try place(dir, "hdd1/00/chunk_0000000000000003_00000001.mfs", [UInt8](repeating: 7, count: 8195))
         try place(dir, "hdd1/00/chunk_000000000000000a_00000001.mfs", emptyChunk(10, 1))
         try place(dir, "hdd1/00/notes.txt", [1])
         try place(dir, "hdd2/00/chunk_0000000000000004_80000000.mfs", emptyChunk(4, 0x8000_0000))
@@ -60,6 +61,61 @@ import Testing
         #expect(subdirectories.sorted() == ChunkSubdirectory.all.map(\.description))
         // The registration list reports the directory marked for removal with bit 31.
         #expect(store.chunks.map(\.reportedVersion) == [1, 5])
+    }
+
+    /// A chunk file that ends inside a block, as a crash leaves a write that extends the chunk:
+    /// the whole blocks before it (which may hold acknowledged writes) stay readable, the torn
+    /// bytes (never acknowledged) go, and the scan says so. A file that only looks torn (a
+    /// 1024-byte header's CRC table where a 4096-byte header has zeros, another chunk's header),
+    /// or lies in a directory marked for removal, is skipped and left as it was.
+    @Test func aTornTailIsCutBackToTheLastWholeBlock() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let data = pattern(2 * ChunkLimits.blockSize, seed: 9)
+        let relative: String
+        do {
+            let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+            try store.create(ChunkID(5), version: ChunkVersion(3))
+            try store.write(ChunkID(5), version: ChunkVersion(3), offset: 0, bytes: data, crc: BlockCRC.checksum(data))
+            try store.finish(ChunkID(5))
+            relative = String(try #require(store.chunk(ChunkID(5))?.path).dropFirst(dir.path.count + 1))
+        }
+        let whole = dir.bytes(relative)
+        #expect(whole.count == ChunkLimits.dataOffset + 2 * ChunkLimits.blockSize)
+        try place(dir, relative, whole + pattern(5000, seed: 10))
+        var old = emptyChunk(6, 1) + [UInt8](repeating: 0, count: 100)
+        old[2000] = 1  // a CRC entry of a file with a 1024-byte header
+        try place(dir, "hdd1/06/chunk_0000000000000006_00000001.mfs", old)
+        try place(dir, "hdd1/07/chunk_0000000000000007_00000001.mfs", emptyChunk(8, 1) + [1])
+        try place(dir, "hdd2/09/chunk_0000000000000009_00000001.mfs", emptyChunk(9, 1) + [1, 2])
+        var removing = dir.entry("hdd2")
+        removing.markedForRemoval = true
+
+        let store = try ChunkStore(directories: [dir.entry(), removing], options: testOptions())
+        #expect(store.chunks.map(\.id) == [ChunkID(5)])
+        #expect(store.chunk(ChunkID(5))?.blocks == 2)
+        #expect(dir.bytes(relative) == whole)
+        let read = try store.read(ChunkID(5), version: ChunkVersion(3), offset: 0, size: data.count).flatMap(\.bytes)
+        #expect(read == data)
+        let problems = Set(store.scanProblems.map(\.description))
+        #expect(
+            problems.contains(
+                "\(dir.path)/\(relative): \(whole.count + 5000) bytes ended inside block 2, cut back to 2 whole blocks (5000 bytes of a "
+                    + "write a crash cut short, never acknowledged)"))
+        #expect(problems.contains("\(dir.path)/hdd1/06/chunk_0000000000000006_00000001.mfs: skipped, 8292 bytes is not a chunk file's length"))
+        #expect(problems.contains("\(dir.path)/hdd1/07/chunk_0000000000000007_00000001.mfs: skipped, 8193 bytes is not a chunk file's length"))
+        #expect(problems.contains("\(dir.path)/hdd2/09/chunk_0000000000000009_00000001.mfs: skipped, 8194 bytes is not a chunk file's length"))
+        #expect(dir.bytes("hdd1/06/chunk_0000000000000006_00000001.mfs") == old)
+        #expect(dir.bytes("hdd1/07/chunk_0000000000000007_00000001.mfs").count == 8193)
+        #expect(dir.bytes("hdd2/09/chunk_0000000000000009_00000001.mfs").count == 8194)
+        // The limits: a file of a header, a table and every block is whole; one byte more is
+        // neither whole nor torn.
+        #expect(ChunkFileLayout(tornLength: ChunkLimits.maxFileLength - 1)?.blocks == ChunkLimits.blocksPerChunk - 1)
+        #expect(ChunkFileLayout(tornLength: ChunkLimits.maxFileLength) == nil)
+        #expect(ChunkFileLayout(fileLength: ChunkLimits.maxFileLength)?.blocks == ChunkLimits.blocksPerChunk)
+        #expect(ChunkFileLayout(tornLength: ChunkLimits.maxFileLength + 1) == nil)
+        #expect(ChunkFileLayout(tornLength: ChunkLimits.dataOffset) == nil)
+        #expect(ChunkFileLayout(tornLength: ChunkLimits.dataOffset + 1)?.blocks == 0)
     }
 
     @Test func chunksOnADirectoryMarkedForRemovalCarryBit31() throws {
