@@ -51,7 +51,9 @@
 # gives the median of the runs and their spread (min-max).
 # Untimed, around each metadata row and the tar: the changes written to the changelog and the changelog
 # fsyncs per operation or entry extracted (ours: /status version and changelog.fsyncs; MooseFS in mode 2: lines of
-# changelog.0.mfs, each fsynced; not for MooseFS in mode 0, whose background saver may lag).
+# changelog.0.mfs, each fsynced; not for MooseFS in mode 0, whose background saver may lag);
+# and around each metadata row, both masters' CPU time (user + system, every thread, from
+# /proc/PID/stat in clock ticks of 10 ms) per operation, or per entry listed for readdir.
 #
 # Reach (issue 13): at least MooseFS on every row; twice MooseFS on creates with 16 parallel
 # creators in CHANGELOG_SAVE_MODE 2.
@@ -339,13 +341,19 @@ counters() {
         *) echo "- -" ;;
     esac
 }
+# The master's user and system CPU time so far, in clock ticks (/proc/PID/stat, every thread).
+clock_ticks=$(getconf CLK_TCK)
+master_cpu() { awk '{ print $14 + $15 }' "/proc/${cluster_pids[0]}/stat"; }
 ops() { # side row OP ROOT PROCS [COUNT]: times ops.py, records COUNT / seconds (and, untimed,
-    # the changelog's changes and fsyncs per operation)
-    local seconds count=${6:-$files} before after
+    # the changelog's changes and fsyncs per operation, and the master's CPU per operation)
+    local seconds count=${6:-$files} before after cpu_before cpu_after
     before=$(counters "$1")
+    cpu_before=$(master_cpu)
     seconds=$(python3 "$work/ops.py" "$3" "$4" "$files" "$5") || { log "$1: $2 failed"; exit 1; }
+    cpu_after=$(master_cpu)
     after=$(counters "$1")
     record "$1" "$2" "$(rate "$count" "$seconds")"
+    record "$1" "$2 master us/op" "$(python3 -c "print(round(($cpu_after - $cpu_before) * 1e6 / $clock_ticks / $count, 1))")"
     [ "${before%% *}" = - ] && return 0
     local b=($before) a=($after)
     record "$1" "$2 changes/op" "$(python3 -c "print(round(($a - $b) / $count, 2))")"
@@ -507,10 +515,16 @@ for row in ("create", "stat", "readdir", "unlink", "create x16", "tar"):
     for side in ("ours2", "moosefs2", "ours0"):
         c, f = summary(side, row + " changes/op"), summary(side, row + " fsyncs/op")
         if c: changelog.setdefault(row, {})[side] = {"changesPerOp": c["median"], "fsyncsPerOp": f["median"]}
+# The master's CPU (user + system, every thread) per operation of each metadata row, untimed.
+master_cpu = {}
+for row in ("create", "stat", "readdir", "unlink", "create x16"):
+    for side in ("ours2", "moosefs2", "ours0", "moosefs0"):
+        m = summary(side, row + " master us/op")
+        if m: master_cpu.setdefault(row, {})[side] = m["median"]
 if as_json == "1":
     print(json.dumps({"runs": runs, "files": files, "sizeMiB": size, "tarFiles": tar_files, "ackAfterFsync": bool(ack_after_fsync),
                       "durability": durability, "rows": rows, "reach": reach,
-                      "changelog": changelog}))
+                      "changelog": changelog, "masterMicrosecondsPerOp": master_cpu}))
     sys.exit(0)
 def cell(s, row):
     if not s: return "-"
@@ -533,4 +547,10 @@ if changelog:
     def c(d): return f"{d['changesPerOp']:.2f} / {d['fsyncsPerOp']:.2f}" if d else "-"
     for row, d in changelog.items():
         print(f"{row:<11} {c(d.get('ours2')):>14} {c(d.get('moosefs2')):>15} {c(d.get('ours0')):>14}")
+if master_cpu:
+    print("master CPU per operation (us, user + system, median; readdir: per entry listed)")
+    print(f"{'row':<11} {'ours mode 2':>12} {'MooseFS 2':>10} {'ours mode 0':>12} {'MooseFS 0':>10}")
+    def u(x): return f"{x:.1f}" if x is not None else "-"
+    for row, d in master_cpu.items():
+        print(f"{row:<11} {u(d.get('ours2')):>12} {u(d.get('moosefs2')):>10} {u(d.get('ours0')):>12} {u(d.get('moosefs0')):>10}")
 PY

@@ -175,7 +175,7 @@ extension ChunkRegistry {
         else { return nil }
         servers[id]!.deletionsThisTick += 1
         servers[id]!.deletionsInFlight += 1
-        chunks[chunk]!.copies[id]!.state = .deleting(since: now)
+        chunks[chunk]!.copies[id]!.state = .deleting(since: now, wasInvalid: chunks[chunk]!.copies[id]!.state == .invalid)
         chunks[chunk]!.needsVersionIncrease = true
         watched.insert(chunk)
         return .send(.delete(chunk, version: version, reason: reason), to: id)

@@ -138,7 +138,7 @@ extension ChunkRegistry {
                 chunks[chunk] = entry
             }
             for (id, copy) in entry.copies {
-                guard case .deleting(let since) = copy.state, now >= since + settings.operationTimeout else { continue }
+                guard case .deleting(let since?, _) = copy.state, now >= since + settings.operationTimeout else { continue }
                 chunks[chunk]!.copies[id]!.state = .invalid
                 if servers[id]!.deletionsInFlight > 0 { servers[id]!.deletionsInFlight -= 1 }
             }

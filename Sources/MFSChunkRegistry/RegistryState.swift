@@ -61,8 +61,10 @@ enum CopyState: Equatable, Sendable {
     case busy
     /// Damaged, or a command on it failed: deleted once a valid copy exists elsewhere.
     case invalid
-    /// A delete was sent (`since`: when).
-    case deleting(since: Duration)
+    /// A delete was decided (`wasInvalid`: the copy was invalid before): sent at `since`, or
+    /// held (`since` nil) until the metadata it was decided on is committed and then checked
+    /// again (`releaseHeldDeletion`). A held delete never times out.
+    case deleting(since: Duration?, wasInvalid: Bool)
 }
 
 struct Copy: Sendable {

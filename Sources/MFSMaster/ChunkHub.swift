@@ -83,7 +83,14 @@ public final class ChunkHub: Sendable {
         /// Commands that delete copies or move them to another version or length, decided on
         /// the namespace as applied at `version`: sent once that version is committed, never
         /// if it is not (`effects(of:_:holdingUntil:)`).
-        case sendAfterCommit(MetaVersion, [(any ChunkserverLink, [UInt8])])
+        case sendAfterCommit(MetaVersion, [HeldCommand])
+    }
+
+    /// A command held until the metadata it was decided on is committed.
+    struct HeldCommand {
+        var link: any ChunkserverLink
+        var server: ChunkserverID
+        var command: ChunkCommand
     }
 
     let state: Mutex<State>
@@ -150,7 +157,7 @@ public final class ChunkHub: Sendable {
         -> [Effect]
     {
         var effects: [Effect] = []
-        var held: [(any ChunkserverLink, [UInt8])] = []
+        var held: [HeldCommand] = []
         for directive in directives {
             switch directive {
             case .send(let command, let id):
@@ -159,7 +166,8 @@ public final class ChunkHub: Sendable {
                     continue
                 }
                 if version != nil, command.changesCopies {
-                    held.append((link, ChunkCommandCodec.encode(command)))
+                    held.append(HeldCommand(link: link, server: id, command: command))
+                    if case .delete(let chunk, _, _) = command { state.registry.holdDeletion(chunk, on: id) }
                 } else {
                     effects.append(.send(link, ChunkCommandCodec.encode(command)))
                 }
@@ -189,19 +197,49 @@ public final class ChunkHub: Sendable {
             case .answer(let waiter, let outcome): answer(waiter, outcome)
             case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
             case .afterCommit(let version, let work): service.whenCommitted(version, work)
-            case .sendAfterCommit(let version, let sends):
-                service.whenCommitted(version) { [logger] error in
+            case .sendAfterCommit(let version, let held):
+                service.whenCommitted(version) { [self] error in
                     if let error {
+                        release(held, committed: false)
                         return logger.warning(
-                            "\(sends.count) chunk commands decided on metadata version \(version.rawValue) not sent: it was not committed (\(error))"
+                            "\(held.count) chunk commands decided on metadata version \(version.rawValue) not sent: it was not committed (\(error))"
                         )
                     }
-                    for (link, bytes) in sends { link.send(bytes) }
+                    for command in release(held, committed: true) { command.link.send(ChunkCommandCodec.encode(command.command)) }
                 }
             case .adopt(let chunk, let version): adopt(chunk, version: version)
             case .log(let level, let message): logRateLimited(level, message)
             }
         }
+    }
+
+    /// The held commands that may go out now that their metadata is committed (`committed`
+    /// false: none, it never will be): each delete checked again against the registry and the
+    /// namespace as they are now (`ChunkRegistry.releaseHeldDeletion`); the other commands
+    /// follow the change they were decided on and always go.
+    @discardableResult
+    private func release(_ held: [HeldCommand], committed: Bool) -> [HeldCommand] {
+        guard held.contains(where: { if case .delete = $0.command { true } else { false } }) else { return committed ? held : [] }
+        let facts = self.facts
+        let now = self.now
+        let (going, dropped) = state.withLock { (state: inout State) -> ([HeldCommand], [HeldCommand]) in
+            var going: [HeldCommand] = []
+            var dropped: [HeldCommand] = []
+            for command in held {
+                guard case .delete(let chunk, _, let reason) = command.command else {
+                    if committed { going.append(command) }
+                    continue
+                }
+                let goes = state.registry.releaseHeldDeletion(
+                    chunk, on: command.server, reason: reason, facts: facts, now: now, givingUp: !committed)
+                if goes { going.append(command) } else if committed { dropped.append(command) }
+            }
+            return (going, dropped)
+        }
+        for command in dropped {
+            logger.warning("\(command.command) for chunkserver \(command.server) not sent: no longer safe once its metadata was committed")
+        }
+        return going
     }
 
     /// Records the version every copy of `chunk` already has, one ahead of the namespace
