@@ -104,7 +104,8 @@ public enum RestoreCommand {
         let restored = try restore(mode, warn: warn, progress: progress)
         if restored.changelogFiles == 0 { warn("no changelog given: the metadata is written as it is") }
         do {
-            try FileIO.writeMetadata(restored.outcome.namespace, to: restored.outputFile, keepPrevious: 1)
+            let kept = previousCopiesKept(output: restored.outputFile, input: restored.metadataFile)
+            try FileIO.writeMetadata(restored.outcome.namespace, to: restored.outputFile, keepPrevious: kept)
         } catch {
             throw .io(error.description)
         }
@@ -157,29 +158,72 @@ public enum RestoreCommand {
     }
 
     /// The metadata file with the highest (epoch, version) whose header reads (only the header
-    /// is read here). A candidate whose header does not read is passed over with a warning; if
-    /// none reads, the error names the first.
+    /// is read here), of this directory's cluster: `metadata.mfs`'s, or when that does not read,
+    /// the newest changelog's. A candidate that does not read, or belongs to another cluster,
+    /// is passed over with a warning; if none is left, the error names the first passed over.
     static func newestMetadata(in directory: DataDirectory, warn: (String) -> Void) throws(RestoreError) -> String {
         let candidates: [String]
         do { candidates = try directory.metadataCandidates() } catch { throw .io(error.description) }
-        var best: (String, Epoch, MetaVersion)?
-        var unreadable: [(String, MetadataFileError)] = []
+        var headers: [(path: String, header: MetadataFile.Header)] = []
+        var passedOver: [(path: String, error: RestoreError)] = []
         for path in candidates {
-            let bytes: [UInt8]
-            do { bytes = try FileIO.read(path, upTo: MetadataFile.headerLength) } catch { throw .io(error.description) }
-            let header: MetadataFile.Header
-            do { header = try MetadataFile.header(of: bytes) } catch {
-                unreadable.append((path, error))
+            do {
+                let bytes = try FileIO.read(path, upTo: MetadataFile.headerLength)
+                headers.append((path, try MetadataFile.header(of: bytes)))
+            } catch let error as MetadataFileError {
+                passedOver.append((path, .badMetadata(file: path, error)))
+            } catch {
+                passedOver.append((path, .io("\(error)")))
+            }
+        }
+        let cluster = clusterOf(directory, headers: headers)
+        var best: (path: String, header: MetadataFile.Header)?
+        for candidate in headers {
+            let metaID = candidate.header.metaID
+            if let cluster, metaID != .unknown, metaID != cluster {
+                passedOver.append((candidate.path, .metadataOfOtherCluster(file: candidate.path, expected: cluster, found: metaID)))
                 continue
             }
-            if best == nil || (header.epoch, header.version) > (best!.1, best!.2) { best = (path, header.epoch, header.version) }
+            if best == nil || (candidate.header.epoch, candidate.header.version) > (best!.header.epoch, best!.header.version) {
+                best = candidate
+            }
         }
         guard let best else {
-            if let (path, error) = unreadable.first { throw .badMetadata(file: path, error) }
+            if let first = passedOver.first { throw first.error }
             throw .noMetadata(directory: directory.path)
         }
-        for (path, error) in unreadable { warn("\(path): \(error): passed over") }
-        return best.0
+        for (_, error) in passedOver { warn("\(error): passed over") }
+        return best.path
+    }
+
+    /// The cluster a directory's files belong to: `metadata.mfs`'s metaID, or (when it does not
+    /// read, or names none yet) the newest changelog's; nil when neither says.
+    private static func clusterOf(_ directory: DataDirectory, headers: [(path: String, header: MetadataFile.Header)]) -> MetaID? {
+        let current = directory.file(DataDirectory.metadataName)
+        if let own = headers.first(where: { $0.path == current })?.header.metaID, own != .unknown { return own }
+        guard let changelogs = try? directory.changelogs() else { return nil }
+        for path in changelogs.reversed() {
+            guard let bytes = try? FileIO.read(path, upTo: 128), let end = bytes.firstIndex(of: UInt8(ascii: "\n")),
+                let header = try? ChangelogHeader.parse(bytes[..<end])
+            else { continue }
+            return header.metaID
+        }
+        return nil
+    }
+
+    /// How many earlier copies writing `output` keeps: one, or as many as it takes for the
+    /// metadata file the restore started from, when it is `output.back.N`, to be shifted up to
+    /// `.back.N+1` rather than removed (a restore from a backup keeps that backup).
+    static func previousCopiesKept(output: String, input: String) -> Int {
+        var source = stat()
+        guard stat(input, &source) == 0 else { return 1 }
+        var n = 1
+        var backup = stat()
+        while stat("\(output).back.\(n)", &backup) == 0 {
+            if backup.st_dev == source.st_dev && backup.st_ino == source.st_ino { return n + 1 }
+            n += 1
+        }
+        return 1
     }
 }
 

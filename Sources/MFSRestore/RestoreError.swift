@@ -7,6 +7,9 @@ public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case badMetadata(file: String, MetadataFileError)
     case badHeader(file: String, ChangelogHeaderError)
     case otherCluster(file: String, expected: MetaID, found: MetaID)
+    /// A metadata file of another cluster than the directory's (`metadata.mfs`'s, or the
+    /// newest changelog's).
+    case metadataOfOtherCluster(file: String, expected: MetaID, found: MetaID)
     case unparsable(file: String, line: Int, ChangelogParseError)
     case versionsNotIncreasing(file: String, line: Int, previous: MetaVersion, found: MetaVersion)
     case gap(missingFrom: MetaVersion, missingTo: MetaVersion, nextFile: String, nextLine: Int)
@@ -21,6 +24,8 @@ public enum RestoreError: Error, CustomStringConvertible, Sendable {
         case .badHeader(let file, let error): "\(file):1: \(error)"
         case .otherCluster(let file, let expected, let found):
             "\(file):1: changelog of cluster \(found.hex), but the metadata is of cluster \(expected.hex): refused"
+        case .metadataOfOtherCluster(let file, let expected, let found):
+            "\(file): metadata of cluster \(found.hex), but this directory's files are of cluster \(expected.hex)"
         case .unparsable(let file, let line, let error): "\(file):\(line): \(error)"
         case .versionsNotIncreasing(let file, let line, let previous, let found):
             "\(file):\(line): change \(found) follows change \(previous): versions in a changelog must increase"

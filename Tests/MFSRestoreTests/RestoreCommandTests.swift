@@ -2,7 +2,7 @@ import Foundation
 import MFSChangelog
 import MFSCore
 import MFSMetadata
-import MFSRestore
+@testable import MFSRestore
 import MFSTestSupport
 import Testing
 
@@ -76,6 +76,60 @@ import Testing
         #expect(Array(restored) == MetadataFile.encode(history.end))
         let previous = try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs.back.1"))
         #expect(Array(previous) == MetadataFile.encode(old))
+    }
+
+    /// `-a` from `metadata.mfs.back.1` (the current file damaged): the result goes to
+    /// `metadata.mfs`, the damaged file to `.back.1`, and the backup it started from is kept,
+    /// shifted to `.back.2` (before, the write's rotation removed it).
+    @Test func aRestoreFromABackupKeepsThatBackup() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var old = Namespace()
+        for record in history.records[0..<300] { try old.apply(record) }
+        let damaged = [UInt8](repeating: 0x5A, count: 200)
+        try write(damaged, to: dir + "/metadata.mfs")
+        try write(MetadataFile.encode(old), to: dir + "/metadata.mfs.back.1")
+        try write(changelogBytes(history.records[250...]), to: dir + "/changelog.0.mfs")
+        let (status, out, err) = try runProgram(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("metadata.mfs.back.1 version \(old.version)"), "\(out)")
+        #expect(err.contains("metadata.mfs: ") && err.contains("passed over"), "\(err)")
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs"))) == MetadataFile.encode(history.end))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs.back.1"))) == damaged)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs.back.2"))) == MetadataFile.encode(old))
+        #expect(RestoreCommand.previousCopiesKept(output: dir + "/metadata.mfs", input: dir + "/start.mfs") == 1)
+    }
+
+    /// `-a` passes over a candidate it cannot read (a directory named like a backup) and one of
+    /// another cluster, however new (a stray metalogger file), with a warning each, and restores
+    /// from this cluster's metadata (`metadata.mfs`'s, or the newest changelog's when that
+    /// does not read).
+    @Test func automaticRestorePassesOverUnreadableAndForeignCandidates() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var old = Namespace()
+        for record in history.records[0..<300] { try old.apply(record) }
+        var foreign = Namespace()
+        _ = try foreign.setMetaID(MetaID(0x1234_0000_0000_0009), now: t0)
+        for record in history.records[1..<900] { try foreign.apply(record) }
+        try write(MetadataFile.encode(old), to: dir + "/metadata.mfs")
+        try write(MetadataFile.encode(foreign), to: dir + "/metadata_ml.mfs.back")
+        try FileManager.default.createDirectory(atPath: dir + "/metadata.mfs.back.old", withIntermediateDirectories: false)
+        try write(changelogBytes(history.records[250...]), to: dir + "/changelog.0.mfs")
+        let (status, out, err) = try runProgram(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("/metadata.mfs version \(old.version)"), "\(out)")
+        #expect(err.contains("metadata_ml.mfs.back:1: changelog of cluster 1234000000000009") == false)
+        #expect(err.contains("metadata_ml.mfs.back") && err.contains("cluster 1234000000000009") && err.contains("passed over"), "\(err)")
+        #expect(err.contains("metadata.mfs.back.old") && err.contains("passed over"), "\(err)")
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs"))) == MetadataFile.encode(history.end))
+
+        // metadata.mfs unreadable: the newest changelog names the cluster.
+        try write([UInt8](repeating: 0x5A, count: 200), to: dir + "/metadata.mfs")
+        try write(MetadataFile.encode(old), to: dir + "/metadata.mfs.back.1")
+        let second = try runProgram(mfsmetarestoreBinary(), ["-a", "-d", dir])
+        #expect(second.status == 0, "\(second.err)")
+        #expect(second.out.contains("metadata.mfs.back.1 version \(old.version)"), "\(second.out)")
     }
 
     @Test func automaticRestoreWithoutMetadataIsAnError() throws {
