@@ -118,18 +118,39 @@ public enum RestoreCommand {
     /// another cluster's file, a line or a metadata file that does not decode each stop it,
     /// naming the file), and nothing is written. `mfsmaster` starts from this (docs/FAILOVER.md).
     public static func restore(_ mode: Mode, warn: (String) -> Void, progress: ((Int) -> Void)? = nil) throws(RestoreError) -> Restored {
-        let metadataPath: String
-        let outputPath: String
-        let changelogPaths: [String]
         switch mode {
         case .explicit(let metadata, let output, let changelogs):
-            (metadataPath, outputPath, changelogPaths) = (metadata, output, changelogs)
+            return try restore(metadata, changelogs, output: output, warn: warn, progress: progress)
         case .automatic(let dataPath):
             let directory = DataDirectory(dataPath)
-            metadataPath = try newestMetadata(in: directory, warn: warn)
-            outputPath = directory.file(DataDirectory.metadataName)
-            do { changelogPaths = try directory.changelogs() } catch { throw .io(error.description) }
+            let candidates = try metadataByAge(in: directory, warn: warn)
+            let changelogs: [String]
+            do { changelogs = try directory.changelogs() } catch { throw .io(error.description) }
+            let output = directory.file(DataDirectory.metadataName)
+            // Metadata that holds an old active's superseded changes (a metalogger that
+            // downloaded them just before a failover): the next older file, until one precedes
+            // the new epoch.
+            var firstError: RestoreError?
+            for (n, path) in candidates.enumerated() {
+                do {
+                    return try restore(path, changelogs, output: output, warn: warn, progress: progress)
+                } catch .supersededMetadata(let epoch, let version, let file, let line, let newerEpoch, let from)
+                    where n + 1 < candidates.count
+                {
+                    let error = RestoreError.supersededMetadata(
+                        epoch: epoch, version: version, file: file, line: line, newerEpoch: newerEpoch, from: from)
+                    warn("\(path): \(error): trying \(candidates[n + 1])")
+                    if firstError == nil { firstError = error }
+                }
+            }
+            throw firstError ?? .noMetadata(directory: dataPath)
         }
+    }
+
+    private static func restore(
+        _ metadataPath: String, _ changelogPaths: [String], output outputPath: String, warn: (String) -> Void,
+        progress: ((Int) -> Void)?
+    ) throws(RestoreError) -> Restored {
         let namespace: Namespace
         do {
             namespace = try MetadataFile.decode(try read(metadataPath))
@@ -151,17 +172,18 @@ public enum RestoreCommand {
 
     /// The header of the metadata file `-a` starts from in `dataPath`; nil if none reads.
     public static func newestMetadataHeader(dataPath: String) -> MetadataFile.Header? {
-        guard let path = try? newestMetadata(in: DataDirectory(dataPath), warn: { _ in }),
+        guard let path = try? metadataByAge(in: DataDirectory(dataPath), warn: { _ in }).first,
             let bytes = try? FileIO.read(path, upTo: MetadataFile.headerLength)
         else { return nil }
         return try? MetadataFile.header(of: bytes)
     }
 
-    /// The metadata file with the highest (epoch, version) whose header reads (only the header
-    /// is read here), of this directory's cluster: `metadata.mfs`'s, or when that does not read,
-    /// the newest changelog's. A candidate that does not read, or belongs to another cluster,
-    /// is passed over with a warning; if none is left, the error names the first passed over.
-    static func newestMetadata(in directory: DataDirectory, warn: (String) -> Void) throws(RestoreError) -> String {
+    /// The metadata files whose header reads (only the header is read here), of this
+    /// directory's cluster (`metadata.mfs`'s, or when that does not read, the newest
+    /// changelog's), highest (epoch, version) first: `-a` starts from the first. A candidate
+    /// that does not read, or belongs to another cluster, is passed over with a warning; if
+    /// none is left, the error names the first passed over.
+    static func metadataByAge(in directory: DataDirectory, warn: (String) -> Void) throws(RestoreError) -> [String] {
         let candidates: [String]
         do { candidates = try directory.metadataCandidates() } catch { throw .io(error.description) }
         var headers: [(path: String, header: MetadataFile.Header)] = []
@@ -177,23 +199,26 @@ public enum RestoreCommand {
             }
         }
         let cluster = clusterOf(directory, headers: headers)
-        var best: (path: String, header: MetadataFile.Header)?
+        var usable: [(path: String, header: MetadataFile.Header)] = []
         for candidate in headers {
             let metaID = candidate.header.metaID
             if let cluster, metaID != .unknown, metaID != cluster {
                 passedOver.append((candidate.path, .metadataOfOtherCluster(file: candidate.path, expected: cluster, found: metaID)))
-                continue
-            }
-            if best == nil || (candidate.header.epoch, candidate.header.version) > (best!.header.epoch, best!.header.version) {
-                best = candidate
+            } else {
+                usable.append(candidate)
             }
         }
-        guard let best else {
+        guard !usable.isEmpty else {
             if let first = passedOver.first { throw first.error }
             throw .noMetadata(directory: directory.path)
         }
         for (_, error) in passedOver { warn("\(error): passed over") }
-        return best.path
+        // Stable: of two files alike, the one listed first (metadata.mfs before its backups).
+        let ordered = usable.enumerated().sorted { a, b in
+            let (x, y) = (a.element.header, b.element.header)
+            return (x.epoch, x.version) != (y.epoch, y.version) ? (x.epoch, x.version) > (y.epoch, y.version) : a.offset < b.offset
+        }
+        return ordered.map(\.element.path)
     }
 
     /// The cluster a directory's files belong to: `metadata.mfs`'s metaID, or (when it does not

@@ -15,6 +15,10 @@ public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case gap(missingFrom: MetaVersion, missingTo: MetaVersion, nextFile: String, nextLine: Int)
     case conflict(version: MetaVersion, epoch: Epoch, file: String, line: Int, otherFile: String, otherLine: Int)
     case replay(file: String, line: Int, ReplayError)
+    /// The metadata holds changes up to `version` in `epoch`, but `file` starts `newerEpoch` at
+    /// `from`, at or below that version: the metadata's changes from `from` on were superseded
+    /// (an old active's, never acknowledged) and the changelogs continue another history.
+    case supersededMetadata(epoch: Epoch, version: MetaVersion, file: String, line: Int, newerEpoch: Epoch, from: MetaVersion)
     case noMetadata(directory: String)
     case io(String)
 
@@ -36,6 +40,10 @@ public enum RestoreError: Error, CustomStringConvertible, Sendable {
         case .conflict(let version, let epoch, let file, let line, let otherFile, let otherLine):
             "two different changes \(version) in epoch \(epoch): \(file):\(line) and \(otherFile):\(otherLine)"
         case .replay(let file, let line, let error): "\(file):\(line): \(error)"
+        case .supersededMetadata(let epoch, let version, let file, let line, let newerEpoch, let from):
+            "the metadata holds changes up to \(version) in epoch \(epoch), but \(file):\(line) starts epoch \(newerEpoch) at change "
+                + "\(from): the metadata's changes from \(from) on were superseded (never acknowledged); restore from a metadata file "
+                + "older than change \(from)"
         case .noMetadata(let directory): "no metadata file (metadata.mfs, metadata.mfs.back*, metadata_ml.mfs.back*) in \(directory)"
         case .io(let message): message
         }

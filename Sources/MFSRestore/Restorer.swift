@@ -10,8 +10,13 @@ import MFSMetadata
 /// - where lines of two epochs share a version, the newer epoch's line wins and the older
 ///   epoch's tail from there on is superseded (it was never acknowledged to anyone who matters,
 ///   or it would be on the new active): counted and reported, never applied;
+/// - a file whose lines are known to be of an older epoch than the namespace's, at versions the
+///   namespace's epoch has (from its start on), is a superseded tail too, even where no other
+///   file has those versions;
 /// - two different lines with one version in one epoch, a gap, a line that does not parse, or a
-///   replay whose result differs stop the restore with an error naming file, line and versions.
+///   replay whose result differs stop the restore with an error naming file, line and versions;
+///   so does an `EPOCH` line at a version the namespace already has that the namespace's epoch
+///   does not agree with (metadata that holds an old active's superseded changes).
 ///
 /// Each file's lines are read with a cursor, so the merge streams: only the line applied is
 /// parsed in full.
@@ -64,9 +69,16 @@ public struct Restorer {
             var candidates: [Int] = []
             var nextFound: (MetaVersion, Int)?
             for c in cursors.indices where cursors[c].remaining > 0 {
-                try advance(&cursors[c], below: target)
+                try advance(&cursors[c], below: target, agreeingWith: ns)
                 guard cursors[c].remaining > 0 else { continue }
                 let version = try version(caching: &cursors[c])
+                if let epoch = try cursors[c].file.startedEpoch(cursors[c].index) ?? cursors[c].epoch, epoch < ns.epoch,
+                    version >= ns.epochStartVersion
+                {
+                    superseded[cursors[c].file.name, default: 0] += cursors[c].remaining
+                    cursors[c].superseded = true
+                    continue
+                }
                 if version == target {
                     candidates.append(c)
                 } else if nextFound == nil || version < nextFound!.0 {
@@ -122,8 +134,10 @@ public struct Restorer {
         return v
     }
 
-    /// Moves a cursor past lines the namespace already has, tracking `EPOCH` lines on the way.
-    private static func advance(_ cursor: inout Cursor, below target: MetaVersion) throws(RestoreError) {
+    /// Moves a cursor past lines the namespace already has, tracking `EPOCH` lines on the way:
+    /// each must agree with the namespace's epoch (an older epoch, or its own that started at
+    /// that version).
+    private static func advance(_ cursor: inout Cursor, below target: MetaVersion, agreeingWith ns: Namespace) throws(RestoreError) {
         while cursor.index < cursor.file.count {
             let v = try version(caching: &cursor)
             if let previous = cursor.previous, v <= previous {
@@ -131,7 +145,14 @@ public struct Restorer {
                     file: cursor.file.name, line: cursor.file.lineNumber(cursor.index), previous: previous, found: v)
             }
             guard v < target else { return }
-            if let e = try cursor.file.startedEpoch(cursor.index) { cursor.epoch = e }
+            if let e = try cursor.file.startedEpoch(cursor.index) {
+                if e > ns.epoch || (e == ns.epoch && ns.epochStartVersion != .zero && ns.epochStartVersion != v) {
+                    throw .supersededMetadata(
+                        epoch: ns.epoch, version: ns.version, file: cursor.file.name, line: cursor.file.lineNumber(cursor.index),
+                        newerEpoch: e, from: v)
+                }
+                cursor.epoch = e
+            }
             cursor.previous = v
             cursor.index += 1
         }

@@ -132,6 +132,26 @@ import Testing
         #expect(second.out.contains("metadata.mfs.back.1 version \(old.version)"), "\(second.out)")
     }
 
+    /// A metalogger host whose newest metadata is the old active's, downloaded with changes a
+    /// failover then superseded: `-a` says so and restores from the next older file.
+    @Test func automaticRestoreFallsBackBehindSupersededMetadata() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let f = try RestorerTests.Failover(history)
+        try write(MetadataFile.encode(try f.old(after: 5)), to: dir + "/metadata_ml.mfs.back")
+        try write(MetadataFile.encode(f.base), to: dir + "/metadata_ml.mfs.back.1")
+        try write(changelogBytes(f.newFile), to: dir + "/changelog_ml.0.mfs")
+        var warnings: [String] = []
+        let summary = try RestoreCommand.run(.automatic(dataPath: dir), warn: { warnings.append($0) })
+        #expect(summary.metadataFile == dir + "/metadata_ml.mfs.back.1")
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/metadata.mfs"))) == MetadataFile.encode(f.promoted))
+        #expect(
+            warnings.contains {
+                $0.hasPrefix(dir + "/metadata_ml.mfs.back: the metadata holds changes up to 506 in epoch")
+                    && $0.contains("starts epoch") && $0.hasSuffix("trying \(dir)/metadata_ml.mfs.back.1")
+            }, "\(warnings)")
+    }
+
     @Test func automaticRestoreWithoutMetadataIsAnError() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -81,6 +81,84 @@ import Testing
         }
     }
 
+    /// A failover at change 504: the old active (epoch 1) made 502…509, the new one (epoch 2)
+    /// took 502 and 503 from it, began its epoch at 504 and made 505…510.
+    struct Failover {
+        var base: Namespace
+        var records: [ChangelogRecord] = []
+        var old: Namespace
+        var oldTail: [ChangelogRecord] = []
+        var promoted: Namespace
+        var newTail: [ChangelogRecord] = []
+
+        init(_ history: History) throws {
+            base = Namespace()
+            for record in history.records[0..<500] { try base.apply(record) }
+            records = Array(history.records[0..<500])
+            var started = base
+            records.append(try started.beginEpoch(now: t0))
+            old = started
+            for i in 0..<8 {
+                oldTail.append(try old.create(.root, try EntryName(validating: "old\(i)"), type: .file, mode: 0o644, as: .root, now: t0).1)
+            }
+            promoted = started
+            for record in oldTail.prefix(2) { try promoted.apply(record) }
+            newTail = [try promoted.beginEpoch(now: t0)]
+            for i in 0..<6 {
+                newTail.append(try promoted.create(.root, try EntryName(validating: "new\(i)"), type: .file, mode: 0o600, as: .root, now: t0).1)
+            }
+        }
+
+        /// The old active's state after `count` of its own changes.
+        func old(after count: Int) throws -> Namespace {
+            var ns = base
+            for record in records[500...] + oldTail.prefix(count) { try ns.apply(record) }
+            return ns
+        }
+
+        /// The new active's state after `count` changes of its epoch (its `EPOCH` line first).
+        func promoted(after count: Int) throws -> Namespace {
+            var ns = base
+            for record in records[500...] + oldTail.prefix(2) + newTail.prefix(count) { try ns.apply(record) }
+            return ns
+        }
+
+        var newFile: [ChangelogRecord] { Array(records[400...]) + oldTail.prefix(2) + newTail }
+        var oldFile: [ChangelogRecord] { records + oldTail }
+    }
+
+    /// Metadata the old active dumped after the failover point (its changes 504…506, never
+    /// acknowledged) under the new active's changelog: refused, naming the EPOCH line, instead
+    /// of the new epoch's changes applied on top of the old one's.
+    @Test func metadataHoldingSupersededChangesIsRefused() throws {
+        let f = try Failover(history)
+        let metadata = try f.old(after: 5)
+        #expect {
+            try Restorer.restore(metadata, changelogs: [try file("changelog_ml.0.mfs", f.newFile)])
+        } throws: { error in
+            guard case .supersededMetadata(let epoch, let version, let name, _, let newer, let from) = error as? RestoreError else {
+                return false
+            }
+            return epoch == metadata.epoch && version == metadata.version && name == "changelog_ml.0.mfs" && newer == f.promoted.epoch
+                && from == MetaVersion(504)
+        }
+        // The new active's own metadata at the same version restores.
+        let outcome = try Restorer.restore(try f.promoted(after: 2), changelogs: [try file("changelog_ml.0.mfs", f.newFile)])
+        #expect(MetadataFile.encode(outcome.namespace) == MetadataFile.encode(f.promoted))
+    }
+
+    /// The new active's metadata (epoch 2, at 506) and only the old active's changelog, which
+    /// runs on to 509 in epoch 1: those three changes are a superseded tail, not applied.
+    @Test func anOlderEpochsTailPastTheMetadataIsSupersededWithNoNewerFile() throws {
+        let f = try Failover(history)
+        let metadata = try f.promoted(after: 3)
+        #expect(metadata.version == MetaVersion(506))
+        let outcome = try Restorer.restore(metadata, changelogs: [try file("changelog.0.mfs", f.oldFile)])
+        #expect(outcome.namespace.version == MetaVersion(506) && outcome.applied == 0)
+        #expect(outcome.superseded == ["changelog.0.mfs": 3])
+        #expect(MetadataFile.encode(outcome.namespace) == MetadataFile.encode(metadata))
+    }
+
     @Test func changelogOfAnotherClusterIsRefused() throws {
         let mine = try file("mine.mfs", history.records[0..<10])
         let theirs = try file("theirs.mfs", history.records[10..<20], metaID: MetaID(42))
