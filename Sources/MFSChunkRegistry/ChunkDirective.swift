@@ -33,10 +33,14 @@ public struct CommandResult: Equatable, Sendable {
     public var kind: CommandKind
     public var chunk: ChunkID
     public var status: ChunkStatus
-    public init(_ kind: CommandKind, chunk: ChunkID, status: ChunkStatus) {
+    /// The version the answer names, where it names one (a replication's): an answer for
+    /// another version than the operation's is an earlier command's, answering late.
+    public var version: UInt32?
+    public init(_ kind: CommandKind, chunk: ChunkID, status: ChunkStatus, version: UInt32? = nil) {
         self.kind = kind
         self.chunk = chunk
         self.status = status
+        self.version = version
     }
 }
 

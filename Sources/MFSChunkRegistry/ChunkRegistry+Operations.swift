@@ -5,7 +5,9 @@ extension ChunkRegistry {
     /// A chunkserver's answer to a command.
     mutating func finish(_ result: CommandResult, from id: ChunkserverID, facts: some ChunkFacts, now: Duration) -> [ChunkDirective] {
         if result.kind == .delete { return finishDeletion(result, from: id) }
-        guard let operation = chunks[result.chunk]?.operation, operation.kind == result.kind, operation.waiting.contains(id) else {
+        guard let operation = chunks[result.chunk]?.operation, operation.kind == result.kind, operation.waiting.contains(id),
+            result.version.map({ $0 == operation.version }) ?? true
+        else {
             return [.ignored(.unexpectedResult(server: id, result))]
         }
         return answer(result.chunk, from: id, status: result.status, facts: facts, now: now)
@@ -69,10 +71,16 @@ extension ChunkRegistry {
 
     /// A copy whose command failed: one being made (create, duplicate, replica) is dropped; one
     /// whose version was being changed stays at its old version if the command never started
-    /// (`NOTDONE`), else becomes invalid.
+    /// (`NOTDONE`), else becomes invalid. A replica refused because the server already holds the
+    /// chunk (a copy this registry does not know: an earlier replication that finished after its
+    /// timeout) is kept as an invalid copy of unknown version, so that it is deleted once a valid
+    /// copy exists elsewhere, and the server is not chosen for the chunk again meanwhile.
     mutating func failCopy(_ chunk: ChunkID, on id: ChunkserverID, kind: CommandKind, status: ChunkStatus, oldVersion: UInt32) {
         guard chunks[chunk]?.copies[id] != nil else { return }
         switch kind {
+        case .replicate where status == .chunkExists:
+            chunks[chunk]!.copies[id]!.state = .invalid
+            chunks[chunk]!.copies[id]!.version = 0
         case .create, .duplicate, .duplicateTruncate, .replicate:
             dropCopy(chunk, on: id, existed: false)
         case .setVersion, .truncate:

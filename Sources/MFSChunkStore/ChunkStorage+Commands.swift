@@ -40,6 +40,7 @@ extension ChunkStorage {
             let stored = Stored(name: name, directory: directory, subdirectory: subdirectory, blocks: 0)
             remember(stored)
             lostWrites.remove(id)
+            damagedChunks.remove(id)
             return record(stored)
         }
     }
@@ -56,6 +57,7 @@ extension ChunkStorage {
         }
         forget(id)
         lostWrites.remove(id)
+        damagedChunks.remove(id)
     }
 
     /// Renames a chunk to a new version and rewrites the version in its header.
@@ -80,10 +82,15 @@ extension ChunkStorage {
                 try? PosixPath.rename(newPath, oldPath)
                 throw error
             }
+            // The file has its new name from here on, whether or not the directory's fsync
+            // works: the table follows it, so that the delete that follows a failure finds the
+            // file (before, the table kept the old name, the delete found nothing there, and the
+            // copy at the new version, without the write that failed, came back at the next
+            // start as valid).
+            stored.name = newName
+            table[id] = stored
             try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: newPath)) }
         }
-        stored.name = newName
-        table[id] = stored
         lostWrites.remove(id)
     }
 

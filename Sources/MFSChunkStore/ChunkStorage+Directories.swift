@@ -58,6 +58,7 @@ extension ChunkStorage {
         case .damaged(let damaged, _, _):
             note(.errorOccurred(directory: directory.path, reason: error.description))
             note(.damaged(damaged))
+            if table[damaged] != nil { damagedChunks.insert(damaged) }
             return error
         case .io(let posix) where posix.isNoSpace:
             if !directory.isFull { note(.directoryFull(directory.path)) }
@@ -89,6 +90,7 @@ extension ChunkStorage {
             forget(id)
             // Gone from the table: its syncs fail as `noChunk` from now on.
             lostWrites.remove(id)
+            damagedChunks.remove(id)
             note(.lost(id))
         }
     }

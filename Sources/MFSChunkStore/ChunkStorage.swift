@@ -54,6 +54,11 @@ public final class ChunkStorage {
     /// session of the chunk starts (`ChunkStore.beginWrite`: its client sends again what it got
     /// no status for), with the chunk's next version, its deletion or its creation anew.
     var lostWrites: Set<ChunkID> = []
+    /// Chunks a read, a test or a command found damaged, until deleted or created anew. The
+    /// chunk list a chunkserver registers with cannot say so, and a master it registers with
+    /// afresh (a reconnection, a failover) would count such a copy valid, and could trim a good
+    /// one for it: each registration reports them again (`MasterSession`).
+    var damagedChunks: Set<ChunkID> = []
     /// fsyncs made so far to make writes durable: `ChunkStore.sync`'s (before a write is
     /// acknowledged) and `finish`'s. A command's own fsyncs (create, truncate, version) are not
     /// counted.

@@ -27,6 +27,8 @@ public final class ChunkStore: Sendable {
     public var scanProblems: [ScanProblem] { locked { $0.scanProblems } }
     public func chunk(_ id: ChunkID) -> ChunkRecord? { locked { $0.chunk(id) } }
     public var chunks: [ChunkRecord] { locked { $0.chunks } }
+    /// The chunks found damaged (`ChunkStorage.damagedChunks`), in id order.
+    public var damagedChunks: [ChunkID] { locked { $0.damagedChunks.sorted() } }
     public var directoryStatuses: [DirectoryStatus] { locked { $0.directoryStatuses } }
     public var spaceTotals: SpaceTotals { locked { $0.spaceTotals } }
     /// fsyncs made so far to make writes durable, by `sync` and `finish` (not by commands).

@@ -55,7 +55,7 @@ struct MasterLink: Sendable {
     /// One connection, from connect to close: how it ended (nil: it was never made).
     private func connectOnce(host: String, port: UInt16) async -> (end: MasterLinkEnd?, registered: Bool) {
         let store = context.store
-        let snapshot = try? await context.pool.runIfActive { (store.spaceTotals, store.chunks.map(\.listed)) }
+        let snapshot = try? await context.pool.runIfActive { (store.spaceTotals, store.chunks.map(\.listed), store.damagedChunks) }
         guard let snapshot else { return (nil, false) }
         let identity = context.memory.identity
         let settings = context.settings
@@ -65,7 +65,7 @@ struct MasterLink: Sendable {
                 ip: settings.listenHost.flatMap(ipv4Number) ?? 0, port: UInt16(clamping: context.dataPort.load(ordering: .relaxed))),
             timeoutSeconds: settings.masterTimeoutSeconds, chunkserverID: identity.chunkserverID, metaID: identity.metaID,
             highestEpoch: context.memory.highestEpoch, storedEpoch: context.memory.storedEpoch, space: snapshot.0.report,
-            chunks: snapshot.1,
+            chunks: snapshot.1, damaged: snapshot.2,
             chunksPerPacket: settings.chunksPerRegisterPacket)
         let loop = context.group.next()
         let ended = loop.makePromise(of: MasterConnectionHandler.Outcome.self)

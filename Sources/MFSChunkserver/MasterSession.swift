@@ -28,6 +28,8 @@ struct MasterSession {
         var storedEpoch: Epoch
         var space: SpaceReport
         var chunks: [ListedChunk]
+        /// Chunks of the list found damaged: reported right after it (the list cannot say so).
+        var damaged: [ChunkID] = []
         var chunksPerPacket: Int
     }
 
@@ -186,7 +188,13 @@ struct MasterSession {
     private mutating func nextPacket() -> [MasterSessionAction] {
         guard nextChunk < setup.chunks.count else {
             phase = .registered
-            return [.send(ChunkserverRegister.end.encode()), .registered(chunks: setup.chunks.count)]
+            var actions: [MasterSessionAction] = [.send(ChunkserverRegister.end.encode()), .registered(chunks: setup.chunks.count)]
+            for part in stride(from: 0, to: setup.damaged.count, by: MooseWireLimits.maxDamagedChunksPerReport) {
+                let ids = Array(setup.damaged[part..<min(setup.damaged.count, part + MooseWireLimits.maxDamagedChunksPerReport)])
+                actions.append(.send(ChunkIDReport(.damaged, chunkIDs: ids).encode()))
+            }
+            if !setup.damaged.isEmpty { actions.append(.log("\(setup.damaged.count) chunks found damaged reported again")) }
+            return actions
         }
         let end = min(setup.chunks.count, nextChunk + setup.chunksPerPacket)
         defer { nextChunk = end }

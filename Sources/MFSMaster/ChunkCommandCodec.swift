@@ -42,7 +42,7 @@ enum ChunkCommandCodec {
     }
 
     static func result(_ status: ReplicateStatus) -> CommandResult {
-        CommandResult(.replicate, chunk: status.chunkID, status: ChunkStatus(rawValue: status.status.rawValue))
+        CommandResult(.replicate, chunk: status.chunkID, status: ChunkStatus(rawValue: status.status.rawValue), version: status.version)
     }
 
     static func space(_ report: SpaceReport) -> ServerSpace {

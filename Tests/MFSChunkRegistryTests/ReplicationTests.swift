@@ -24,6 +24,46 @@ import Testing
         #expect(h.registry.summary(facts: h.facts).underGoal == 0)
     }
 
+    /// A replication that times out and then answers late, after the chunk moved to the next
+    /// version and a second replication to the same server started: the late answer (for the
+    /// old version) is not taken for the second one's, and the second one's "chunk exists"
+    /// (the late replica is there) leaves an invalid copy there that is deleted, not a copy the
+    /// registry forgets while the server keeps it.
+    @Test func aLateReplicationAnswerIsNotTakenForTheNextOne() throws {
+        var h = Harness()
+        h.facts.own(chunk(1), goal: 2)
+        try h.join(1, [held(1)])
+        try h.join(2)
+        try h.activate()
+        #expect(replications(try h.tick()).map(\.to) == [cs(2)])
+        // The first one times out and a second one (version 1 still) goes at once; it is
+        // refused, and a write comes before the next tick.
+        #expect(replications(try h.tick(after: h.registry.settings.operationTimeout + .seconds(1))).map(\.to) == [cs(2)])
+        try h.handle(.commandFinished(cs(2), CommandResult(.replicate, chunk: chunk(1), status: .notDone, version: 1)))
+        guard case .bumpVersion(2, let directives) = try h.registry.planWrite(chunk(1), facts: h.facts, now: h.now) else {
+            Issue.record("no version bump")
+            return
+        }
+        #expect(sent(directives).map(\.to) == [cs(1)])
+        try h.handle(.commandFinished(cs(1), CommandResult(.setVersion, chunk: chunk(1), status: .ok)))
+        try h.handle(.writeEnded(chunk(1), ok: true))
+        h.facts.own(chunk(1), version: 2, goal: 2)
+        let second = sent(try h.tick())
+        #expect(second.map(\.to) == [cs(2)])
+        #expect(second.first.map { if case .replicate(_, 2, _, _, _) = $0.command { true } else { false } } == true)
+        // The first replication's late "done", for version 1.
+        let late = try h.handle(.commandFinished(cs(2), CommandResult(.replicate, chunk: chunk(1), status: .ok, version: 1)))
+        #expect(late.contains { if case .ignored = $0 { true } else { false } })
+        #expect(h.registry.copies(of: chunk(1), facts: h.facts).filter(\.valid).map(\.server) == [cs(1)])
+        // The second one finds the late replica there.
+        try h.handle(.commandFinished(cs(2), CommandResult(.replicate, chunk: chunk(1), status: .chunkExists, version: 2)))
+        #expect(h.registry.copies(of: chunk(1), facts: h.facts).filter(\.valid).map(\.server) == [cs(1)])
+        let cleanup = deletions(try h.tick())
+        #expect(cleanup.map(\.to) == [cs(2)])
+        try h.handle(.commandFinished(cs(2), CommandResult(.delete, chunk: chunk(1), status: .ok)))
+        #expect(replications(try h.tick()).map(\.to) == [cs(2)])
+    }
+
     /// A server leaves with a copy, the chunk is replicated back to its goal, and then written:
     /// the write must bump the version first, or the departed server's copy, at the version
     /// the write kept, would come back as valid without the write's bytes.

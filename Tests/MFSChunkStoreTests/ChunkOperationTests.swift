@@ -134,6 +134,13 @@ import Testing
         let events = store.takeEvents()
         #expect(events.contains(.damaged(id)))
         #expect(events.contains { if case .errorOccurred = $0 { true } else { false } })
+        // Remembered for the next registration (taking the events does not forget it), until
+        // the chunk is deleted; created anew, it is not damaged.
+        #expect(store.damagedChunks == [id])
+        try store.delete(id, version: .any)
+        #expect(store.damagedChunks.isEmpty)
+        try store.create(id, version: v1)
+        #expect(store.damagedChunks.isEmpty)
     }
 
     @Test func truncateShrinksAndGrows() throws {

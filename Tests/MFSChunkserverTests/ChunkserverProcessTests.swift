@@ -191,6 +191,12 @@ import Testing
         #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 0, size: 100).get().count == 100)
         #expect(try DataClient(port: newPort).read(ChunkID(0x200), version: 1, offset: 65_536, size: 100) == .failure(.init(status: .crc)))
         #expect(waitFor(5) { again.damagedReports.contains(ChunkID(0x200)) })
+        // Its chunk list cannot say so: the next registration (a reconnection, another master)
+        // reports the damage again, right after the list.
+        master.dropConnections()
+        let third = try #require(master.registered(where: { $0 !== link && $0 !== again }))
+        #expect(third.snapshot { $0.chunks.map(\.chunkID) } == [ChunkID(0x200)])
+        #expect(waitFor(5) { third.damagedReports == [ChunkID(0x200)] }, "\(third.damagedReports)")
     }
 
     /// A read runs several disk jobs at once (`readJobsInFlight`), and a later batch may come
