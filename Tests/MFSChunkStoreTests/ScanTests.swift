@@ -102,9 +102,12 @@ import Testing
             problems.contains(
                 "\(dir.path)/\(relative): \(whole.count + 5000) bytes ended inside block 2, cut back to 2 whole blocks (5000 bytes of a "
                     + "write a crash cut short, never acknowledged)"))
-        #expect(problems.contains("\(dir.path)/hdd1/06/chunk_0000000000000006_00000001.mfs: skipped, 8292 bytes is not a chunk file's length"))
-        #expect(problems.contains("\(dir.path)/hdd1/07/chunk_0000000000000007_00000001.mfs: skipped, 8193 bytes is not a chunk file's length"))
-        #expect(problems.contains("\(dir.path)/hdd2/09/chunk_0000000000000009_00000001.mfs: skipped, 8194 bytes is not a chunk file's length"))
+        #expect(
+            problems.contains("\(dir.path)/hdd1/06/chunk_0000000000000006_00000001.mfs: skipped, 8292 bytes is not a chunk file's length"))
+        #expect(
+            problems.contains("\(dir.path)/hdd1/07/chunk_0000000000000007_00000001.mfs: skipped, 8193 bytes is not a chunk file's length"))
+        #expect(
+            problems.contains("\(dir.path)/hdd2/09/chunk_0000000000000009_00000001.mfs: skipped, 8194 bytes is not a chunk file's length"))
         #expect(dir.bytes("hdd1/06/chunk_0000000000000006_00000001.mfs") == old)
         #expect(dir.bytes("hdd1/07/chunk_0000000000000007_00000001.mfs").count == 8193)
         #expect(dir.bytes("hdd2/09/chunk_0000000000000009_00000001.mfs").count == 8194)

@@ -2,9 +2,10 @@ import Foundation
 import MFSChangelog
 import MFSCore
 import MFSMetadata
-@testable import MFSRestore
 import MFSTestSupport
 import Testing
+
+@testable import MFSRestore
 
 @Suite struct RestoreCommandTests {
     let history = History(seed: 9, changes: 1_500)

@@ -105,7 +105,8 @@ import Testing
             for record in oldTail.prefix(2) { try promoted.apply(record) }
             newTail = [try promoted.beginEpoch(now: t0)]
             for i in 0..<6 {
-                newTail.append(try promoted.create(.root, try EntryName(validating: "new\(i)"), type: .file, mode: 0o600, as: .root, now: t0).1)
+                newTail.append(
+                    try promoted.create(.root, try EntryName(validating: "new\(i)"), type: .file, mode: 0o600, as: .root, now: t0).1)
             }
         }
 
