@@ -89,7 +89,15 @@ extension ChunkStorage {
             // start as valid).
             stored.name = newName
             table[id] = stored
-            try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: newPath)) }
+            do throws(ChunkStoreError) {
+                try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: newPath)) }
+            } catch {
+                // The master counts this copy failed, at its old version, and writes on without
+                // it; under its new name it would pass for valid at the next registration (before
+                // its delete): each registration reports it damaged instead.
+                damagedChunks.insert(id)
+                throw error
+            }
         }
         lostWrites.remove(id)
     }

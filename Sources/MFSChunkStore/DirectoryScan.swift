@@ -23,8 +23,8 @@ public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// The same chunk in two places: `kept` has the higher version (or was found first).
     case duplicate(kept: String, ignored: String)
     /// A chunk file that ended inside a block (`ChunkFileLayout(tornLength:)`), cut back to its
-    /// last whole block and kept: the bytes past it were never acknowledged, while the blocks
-    /// before them may hold acknowledged writes.
+    /// last whole block whose CRC matches the table, and kept: the bytes past it were never
+    /// acknowledged, while the blocks before them may hold acknowledged writes.
     case tornTail(path: String, length: Int, keptBlocks: Int)
 
     public var description: String {
@@ -35,8 +35,9 @@ public enum ScanProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreadable(let error): "\(error)"
         case .duplicate(let kept, let ignored): "\(ignored): skipped, the same chunk at a version not newer than \(kept)"
         case .tornTail(let path, let length, let blocks):
-            "\(path): \(length) bytes ended inside block \(blocks), cut back to \(blocks) whole blocks (\(length - ChunkFileLayout(blocks: blocks).fileLength) "
-                + "bytes of a write a crash cut short, never acknowledged)"
+            "\(path): \(length) bytes, ending inside block \((length - ChunkLimits.dataOffset) / ChunkLimits.blockSize): cut back to "
+                + "\(blocks) whole blocks (\(length - ChunkFileLayout(blocks: blocks).fileLength) bytes of a write a crash cut short, never "
+                + "acknowledged)"
         }
     }
 }
@@ -82,22 +83,37 @@ enum DirectoryScan {
         if let layout = ChunkFileLayout(fileLength: length) {
             return .success((ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path), nil))
         }
-        guard mends, let layout = ChunkFileLayout(tornLength: length), cutTornTail(path, chunkName, to: layout) else {
+        guard mends, let torn = ChunkFileLayout(tornLength: length), let layout = cutTornTail(path, chunkName, torn) else {
             return .failure(.badLength(path: path, length: length))
         }
         let mended = ScanProblem.tornTail(path: path, length: length, keptBlocks: layout.blocks)
         return .success((ScannedChunk(name: chunkName, subdirectory: subdirectory, blocks: layout.blocks, path: path), mended))
     }
 
-    /// Cuts a torn chunk file back to `layout` when its header is this chunk's (any version:
-    /// opening mends a version apart from the name) with the zeros of a 4096-byte header, not
-    /// the CRC table that follows a 1024-byte one. False, with nothing changed, otherwise.
-    private static func cutTornTail(_ path: String, _ name: ChunkFileName, to layout: ChunkFileLayout) -> Bool {
-        guard let file = try? PosixFile.open(path, writable: true) else { return false }
+    /// Cuts a torn chunk file back to the whole blocks of `torn` whose CRC matches the table on
+    /// disk, when its header is this chunk's (any version: opening mends a version apart from
+    /// the name) with the zeros of a 4096-byte header, not the CRC table that follows a
+    /// 1024-byte one. The write the crash cut short may have written whole blocks before the
+    /// torn one; the table is stored when a write is made durable, so their entries still say
+    /// "no block" (the empty block's CRC, or zero in a table never stored), and kept they would
+    /// read as damaged: such trailing blocks go too. A block whose entry is a real CRC that does
+    /// not match stays (an acknowledged block the cut-short write changed in place: damaged, as
+    /// it is, rather than silently gone). Nil, with nothing changed, otherwise.
+    private static func cutTornTail(_ path: String, _ name: ChunkFileName, _ torn: ChunkFileLayout) -> ChunkFileLayout? {
+        guard let file = try? PosixFile.open(path, writable: true) else { return nil }
         defer { try? file.close() }
         guard let header = try? file.read(count: ChunkLimits.headerSize, at: 0), let parsed = ChunkHeader(parsing: header),
-            parsed.id == name.id, header[ChunkHeader.usedBytes...].allSatisfy({ $0 == 0 })
-        else { return false }
-        return (try? file.truncate(to: layout.fileLength)) != nil
+            parsed.id == name.id, header[ChunkHeader.usedBytes...].allSatisfy({ $0 == 0 }),
+            let table = try? file.read(count: ChunkLimits.crcTableSize, at: torn.crcTableOffset)
+        else { return nil }
+        var kept = torn
+        while kept.blocks > 0 {
+            let entry = 4 * (kept.blocks - 1)
+            let stored = table[entry..<entry + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard let block = try? file.read(count: ChunkLimits.blockSize, at: kept.offset(ofBlock: kept.blocks - 1)) else { return nil }
+            guard stored == BlockCRC.emptyBlock || stored == 0, BlockCRC.checksum(block) != stored else { break }
+            kept.blocks -= 1
+        }
+        return (try? file.truncate(to: kept.fileLength)) != nil ? kept : nil
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import MFSChangelog
 import MFSChunkRegistry
@@ -87,13 +88,20 @@ public final class ChunkHub: Sendable {
     }
 
     /// A command held until the metadata it was decided on is committed.
-    struct HeldCommand {
+    struct HeldCommand: Sendable {
         var link: any ChunkserverLink
         var server: ChunkserverID
         var command: ChunkCommand
     }
 
     let state: Mutex<State>
+    /// Where the work that follows a commit (`afterCommit`, `sendAfterCommit`) runs, in order,
+    /// when the commit is reported on the changelog's writer thread: this work takes the hub's
+    /// lock and reads the namespace, while a dump holds the service's lock waiting for the
+    /// writer to store what is queued, and a write's version bump holds the hub's lock waiting
+    /// for the service's. Run on the writer thread, it could hang the master. Reported on any
+    /// other thread (at once, or by a peer's acknowledgement), it runs there.
+    let commits = DispatchQueue(label: "mfs-chunk-commits")
     let service: MetadataService
     let logger: Logger
     let origin = ContinuousClock.now
@@ -196,21 +204,31 @@ public final class ChunkHub: Sendable {
             case .close(let link, let reason): link.close(reason)
             case .answer(let waiter, let outcome): answer(waiter, outcome)
             case .notActive(let waiter): waiter.reply(.status(waiter.request, .notActive, activeMaster: nil))
-            case .afterCommit(let version, let work): service.whenCommitted(version, work)
+            case .afterCommit(let version, let work):
+                afterCommitted(version, work)
             case .sendAfterCommit(let version, let held):
-                service.whenCommitted(version) { [self] error in
-                    if let error {
-                        release(held, committed: false)
-                        return logger.warning(
-                            "\(held.count) chunk commands decided on metadata version \(version.rawValue) not sent: it was not committed (\(error))"
-                        )
-                    }
-                    for command in release(held, committed: true) { command.link.send(ChunkCommandCodec.encode(command.command)) }
-                }
+                afterCommitted(version) { [self] error in sendCommitted(version, held, error) }
             case .adopt(let chunk, let version): adopt(chunk, version: version)
             case .log(let level, let message): logRateLimited(level, message)
             }
         }
+    }
+
+    /// `work` once `version` is committed, off the changelog's writer thread (`commits`).
+    private func afterCommitted(_ version: MetaVersion, _ work: @escaping @Sendable (MasterError?) -> Void) {
+        service.whenCommitted(version) { [service, commits] error in
+            if service.writer.isOnWriterThread { commits.async { work(error) } } else { work(error) }
+        }
+    }
+
+    /// Held commands once their metadata is committed (or never will be: `error`).
+    private func sendCommitted(_ version: MetaVersion, _ held: [HeldCommand], _ error: MasterError?) {
+        if let error {
+            release(held, committed: false)
+            return logger.warning(
+                "\(held.count) chunk commands decided on metadata version \(version.rawValue) not sent: it was not committed (\(error))")
+        }
+        for command in release(held, committed: true) { command.link.send(ChunkCommandCodec.encode(command.command)) }
     }
 
     /// The held commands that may go out now that their metadata is committed (`committed`

@@ -55,6 +55,8 @@ public final class ChangelogWriter: @unchecked Sendable {
     var pauseWriterThreadForTests: UInt32 = 0
     /// The writer thread, for `pauseWriterThreadForTests`. Set before its first batch.
     private var writerThread: pthread_t?
+    /// `writerThread`, readable without the lock (0 until the thread runs).
+    private let writerThreadID = Atomic<UInt>(0)
     /// Where the file ends: a failed write is cut back to it. Touched only by whoever has the
     /// batch out, or under `condition` with none out (open, rotation).
     private var fileEnd: off_t = 0
@@ -430,6 +432,15 @@ public final class ChangelogWriter: @unchecked Sendable {
         }
     }
 
+    /// Whether the caller runs on the writer thread: a `whenStored` callback does when the
+    /// writer stored its change. Such a callback must not wait for a lock whose holder may wait
+    /// for the writer (a dump holds the metadata service's while its rotation waits for the
+    /// queued changes to be stored): it hands the work to another thread.
+    public var isOnWriterThread: Bool {
+        let id = writerThreadID.load(ordering: .acquiring)
+        return id != 0 && pthread_equal(pthread_self(), pthread_t(id)) != 0
+    }
+
     /// The version the save mode counts as stored. Guarded by `condition`.
     private var stored: MetaVersion { mode == .fsyncBeforeReply ? durable : written }
 
@@ -546,6 +557,7 @@ public final class ChangelogWriter: @unchecked Sendable {
     private func run() {
         condition.lock()
         writerThread = pthread_self()
+        writerThreadID.store(UInt(pthread_self()), ordering: .releasing)
         while true {
             while batchOut || (pending.isEmpty && !closing && !((rotating || syncWanted) && durable < pendingVersion) && failure == nil) {
                 sleeping = true

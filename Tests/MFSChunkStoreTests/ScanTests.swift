@@ -100,8 +100,8 @@ import Testing
         let problems = Set(store.scanProblems.map(\.description))
         #expect(
             problems.contains(
-                "\(dir.path)/\(relative): \(whole.count + 5000) bytes ended inside block 2, cut back to 2 whole blocks (5000 bytes of a "
-                    + "write a crash cut short, never acknowledged)"))
+                "\(dir.path)/\(relative): \(whole.count + 5000) bytes, ending inside block 2: cut back to 2 whole blocks (5000 bytes of "
+                    + "a write a crash cut short, never acknowledged)"))
         #expect(
             problems.contains("\(dir.path)/hdd1/06/chunk_0000000000000006_00000001.mfs: skipped, 8292 bytes is not a chunk file's length"))
         #expect(
@@ -119,6 +119,46 @@ import Testing
         #expect(ChunkFileLayout(tornLength: ChunkLimits.maxFileLength + 1) == nil)
         #expect(ChunkFileLayout(tornLength: ChunkLimits.dataOffset) == nil)
         #expect(ChunkFileLayout(tornLength: ChunkLimits.dataOffset + 1)?.blocks == 0)
+    }
+
+    /// The write a crash cut short may have written whole blocks before the torn one, whose
+    /// table entries (stored only when a write is made durable) still say "no block": they go
+    /// too. A block whose real CRC no longer matches (an acknowledged block changed in place)
+    /// stays, and reads as damaged rather than vanishing.
+    @Test func aTornTailTakesTheWholeBlocksOfTheSameWriteWithIt() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        var paths: [UInt64: String] = [:]
+        do {
+            let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+            for (id, blocks) in [(11 as UInt64, 1), (12, 2)] {
+                let data = pattern(blocks * ChunkLimits.blockSize, seed: id)
+                try store.create(ChunkID(id), version: ChunkVersion(1))
+                try store.write(ChunkID(id), version: ChunkVersion(1), offset: 0, bytes: data, crc: BlockCRC.checksum(data))
+                try store.finish(ChunkID(id))
+                paths[id] = String(try #require(store.chunk(ChunkID(id))?.path).dropFirst(dir.path.count + 1))
+            }
+        }
+        let eleven = try #require(paths[11])
+        let twelve = try #require(paths[12])
+        let first = dir.bytes(eleven)
+        try place(dir, eleven, first + pattern(ChunkLimits.blockSize + 3000, seed: 20))
+        var second = dir.bytes(twelve)
+        second[ChunkLimits.dataOffset + ChunkLimits.blockSize + 100] ^= 0x01
+        try place(dir, twelve, second + pattern(3000, seed: 21))
+
+        let store = try ChunkStore(directories: [dir.entry()], options: testOptions())
+        #expect(store.chunk(ChunkID(11))?.blocks == 1)
+        #expect(dir.bytes(eleven) == first)
+        #expect(store.chunk(ChunkID(12))?.blocks == 2)
+        #expect(dir.bytes(twelve) == second)
+        #expect(throws: ChunkStoreError.self) { try store.read(ChunkID(12), version: .any, offset: ChunkLimits.blockSize, size: 10) }
+        let problems = Set(store.scanProblems.map(\.description))
+        #expect(
+            problems.contains(
+                "\(dir.path)/\(eleven): \(first.count + ChunkLimits.blockSize + 3000) bytes, ending inside block 2: cut back "
+                    + "to 1 whole blocks (\(ChunkLimits.blockSize + 3000) bytes of a write a crash cut short, never acknowledged)"),
+            "\(problems)")
     }
 
     @Test func chunksOnADirectoryMarkedForRemovalCarryBit31() throws {

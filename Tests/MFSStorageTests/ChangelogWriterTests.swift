@@ -77,6 +77,34 @@ private func untilIdle(_ writer: ChangelogWriter) async throws {
 }
 
 @Suite struct ChangelogWriterTests {
+    /// A `whenStored` callback the writer thread answers knows it runs there
+    /// (`isOnWriterThread`), so work that takes locks can leave it (`ChunkHub.commits`); one
+    /// answered at once on the caller's thread does not.
+    @Test func aCallbackKnowsWhetherItRunsOnTheWriterThread() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try ChangelogWriter(directory: DataDirectory(dir), metaID: metaID, mode: .fsyncBeforeReply, lastVersion: .zero)
+        defer { writer.close() }
+        #expect(!writer.isOnWriterThread)
+        let all = records(2)
+        try await untilIdle(writer)
+        // Appended and waited for while the writer sleeps on: it stores the change, and
+        // answers, only once the hold ends.
+        let onWriter = Mutex<Bool?>(nil)
+        try writer.holdingWakeUps { () throws(ChangelogWriteError) in
+            try writer.append(all[0])
+            writer.whenStored(all[0].version) { _ in onWriter.withLock { $0 = writer.isOnWriterThread } }
+        }
+        try await writer.waitStored(all[0].version)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while onWriter.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(onWriter.withLock { $0 } == true)
+        let atOnce = await withCheckedContinuation { continuation in
+            writer.whenStored(all[0].version) { _ in continuation.resume(returning: writer.isOnWriterThread) }
+        }
+        #expect(!atOnce)
+    }
+
     /// Changes appended while wake-ups are held (a MooseFS create: its node and its open) go out
     /// in one batch with one fsync, though the writer slept when the first came.
     @Test func heldWakeUpsShareOneFsync() async throws {
