@@ -58,6 +58,7 @@ extension ChunkStorage {
         forget(id)
         lostWrites.remove(id)
         damagedChunks.remove(id)
+        replicas[id] = nil
     }
 
     /// Renames a chunk to a new version and rewrites the version in its header.

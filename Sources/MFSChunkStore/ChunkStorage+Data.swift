@@ -165,20 +165,39 @@ extension ChunkStorage {
     /// Starts receiving a replica: an empty chunk at version 0, as MooseFS writes it
     /// (`…_00000000.mfs`), filled with `write(_:version:piece:bytes:crc:)` (each block's CRC is
     /// checked as it arrives) and completed with `completeReplication`.
-    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {
+    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) -> ReplicaTicket {
         try create(id, version: .any)
+        nextReplicaToken += 1
+        replicas[id] = nextReplicaToken
+        return ReplicaTicket(chunk: id, token: nextReplicaToken)
+    }
+
+    /// Writes a block of the replica `ticket` is receiving; `noChunk` once that replica is gone.
+    public func writeReplica(_ ticket: ReplicaTicket, piece: BlockPiece, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        try checkReplica(ticket)
+        try write(ticket.chunk, version: .any, piece: piece, bytes: bytes, crc: crc)
     }
 
     /// Makes the received replica durable and gives it its final version.
-    public func completeReplication(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {
-        try finish(id)
-        try setVersion(id, from: .any, to: version)
+    public func completeReplication(_ ticket: ReplicaTicket, version: ChunkVersion) throws(ChunkStoreError) {
+        try checkReplica(ticket)
+        try finish(ticket.chunk)
+        try setVersion(ticket.chunk, from: .any, to: version)
+        replicas[ticket.chunk] = nil
     }
 
-    /// Drops a replica that could not be completed.
-    public func abandonReplication(_ id: ChunkID) {
-        guard table[id]?.name.version == .any else { return }
-        try? delete(id, version: .any)
+    /// Drops a replica that could not be completed (nothing when it is gone already).
+    public func abandonReplication(_ ticket: ReplicaTicket) {
+        guard (try? checkReplica(ticket)) != nil else { return }
+        replicas[ticket.chunk] = nil
+        try? delete(ticket.chunk, version: .any)
+    }
+
+    /// Throws `noChunk` unless the version-0 file of `ticket.chunk` is still that replication's:
+    /// the master may have deleted it (a version-0 copy is stale to it) and started another
+    /// replication of the chunk, whose file the first must neither write, finish nor delete.
+    private func checkReplica(_ ticket: ReplicaTicket) throws(ChunkStoreError) {
+        guard replicas[ticket.chunk] == ticket.token, table[ticket.chunk]?.name.version == .any else { throw .noChunk(ticket.chunk) }
     }
 
     /// The chunk's file kept open for writing, opening it (and closing the least recently used

@@ -91,6 +91,7 @@ extension ChunkStorage {
             // Gone from the table: its syncs fail as `noChunk` from now on.
             lostWrites.remove(id)
             damagedChunks.remove(id)
+            replicas[id] = nil
             note(.lost(id))
         }
     }

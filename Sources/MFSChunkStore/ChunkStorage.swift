@@ -59,6 +59,10 @@ public final class ChunkStorage {
     /// afresh (a reconnection, a failover) would count such a copy valid, and could trim a good
     /// one for it: each registration reports them again (`MasterSession`).
     var damagedChunks: Set<ChunkID> = []
+    /// The replications being received: each chunk's version-0 file and the replication it is
+    /// for (`ReplicaTicket`), until completed, abandoned or deleted.
+    var replicas: [ChunkID: UInt64] = [:]
+    var nextReplicaToken: UInt64 = 0
     /// fsyncs made so far to make writes durable: `ChunkStore.sync`'s (before a write is
     /// acknowledged) and `finish`'s. A command's own fsyncs (create, truncate, version) are not
     /// counted.

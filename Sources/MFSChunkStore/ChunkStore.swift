@@ -156,13 +156,25 @@ public final class ChunkStore: Sendable {
     /// own writes only): writes an earlier session lost no longer fail its syncs.
     public func beginWrite(_ id: ChunkID) { locked { $0.lostWrites.remove(id) } }
 
-    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) {
+    public func beginReplication(_ id: ChunkID) throws(ChunkStoreError) -> ReplicaTicket {
         try withStorage { (s) throws(ChunkStoreError) in try s.beginReplication(id) }
     }
 
-    public func completeReplication(_ id: ChunkID, version: ChunkVersion) throws(ChunkStoreError) {
-        try withStorage { (s) throws(ChunkStoreError) in try s.completeReplication(id, version: version) }
+    public func writeReplica(_ ticket: ReplicaTicket, piece: BlockPiece, bytes: [UInt8], crc: UInt32) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.writeReplica(ticket, piece: piece, bytes: bytes, crc: crc) }
     }
 
-    public func abandonReplication(_ id: ChunkID) { locked { $0.abandonReplication(id) } }
+    public func completeReplication(_ ticket: ReplicaTicket, version: ChunkVersion) throws(ChunkStoreError) {
+        try withStorage { (s) throws(ChunkStoreError) in try s.completeReplication(ticket, version: version) }
+    }
+
+    public func abandonReplication(_ ticket: ReplicaTicket) { locked { $0.abandonReplication(ticket) } }
+}
+
+/// One replication being received (`ChunkStore.beginReplication`): the chunk and which of its
+/// replications, so that a replication the master gave up on (its version-0 file deleted as
+/// stale, another replication of the chunk begun) cannot write, finish or delete the next one's.
+public struct ReplicaTicket: Hashable, Sendable {
+    public let chunk: ChunkID
+    let token: UInt64
 }

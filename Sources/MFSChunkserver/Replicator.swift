@@ -18,38 +18,39 @@ struct Replicator {
             return .invalidArgument
         }
         let id = request.chunkID
+        let ticket: ReplicaTicket
         do throws(ChunkStoreError) {
             try StoredVersion(request.version).checkStorable(for: id)
-            try store.beginReplication(id)
+            ticket = try store.beginReplication(id)
         } catch {
             logger.warning("replication of chunk \(chunkName(id)) refused: \(error)")
             return MooseStatus(error)
         }
         let started = ContinuousClock.now
         do {
-            let blocks = try fetch(request, from: source)
-            try store.completeReplication(id, version: StoredVersion(request.version))
+            let blocks = try fetch(request, from: source, into: ticket)
+            try store.completeReplication(ticket, version: StoredVersion(request.version))
             logger.info(
                 "chunk \(chunkName(id)) v\(request.version) replicated from \(source)",
                 metadata: ["blocks": "\(blocks)", "took": "\(ContinuousClock.now - started)"])
             return .ok
         } catch let error as ReplicationFailure {
-            store.abandonReplication(id)
+            store.abandonReplication(ticket)
             logger.warning("replication of chunk \(chunkName(id)) from \(source) failed: \(error.reason)")
             return error.status
         } catch let error as ChunkStoreError {
-            store.abandonReplication(id)
+            store.abandonReplication(ticket)
             logger.warning("replication of chunk \(chunkName(id)) from \(source) failed: \(error)")
             return MooseStatus(error)
         } catch {
-            store.abandonReplication(id)
+            store.abandonReplication(ticket)
             logger.warning("replication of chunk \(chunkName(id)) from \(source) failed: \(error)")
             return .io
         }
     }
 
     /// Reads the chunk from `source` into the version-0 copy; the block count.
-    private func fetch(_ request: ReplicateChunk, from source: ChunkserverAddress) throws -> Int {
+    private func fetch(_ request: ReplicateChunk, from source: ChunkserverAddress, into ticket: ReplicaTicket) throws -> Int {
         let id = request.chunkID
         let connection: BlockingConnection
         do {
@@ -84,8 +85,8 @@ struct Replicator {
                     status: .io, reason: "block \(expected) came as \(piece.block) [\(piece.offset), +\(piece.data.count)]")
             }
             guard piece.crcMatches else { throw ReplicationFailure(status: .crc, reason: "block \(expected) failed its CRC") }
-            try store.write(
-                id, version: .any, piece: MFSChunkStore.BlockPiece(block: expected, offset: 0, size: piece.data.count), bytes: piece.data,
+            try store.writeReplica(
+                ticket, piece: MFSChunkStore.BlockPiece(block: expected, offset: 0, size: piece.data.count), bytes: piece.data,
                 crc: piece.crc)
         }
         let status = try ReadStatus.decode(try nextReply(connection)).status

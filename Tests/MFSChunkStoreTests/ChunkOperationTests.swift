@@ -270,19 +270,49 @@ import Testing
         try source.create(id, version: ChunkVersion(7))
         try write(source, id, 0, pattern(150_000, seed: 12), version: ChunkVersion(7))
         try source.finish(id)
-        try target.beginReplication(id)
+        let ticket = try target.beginReplication(id)
         #expect(FileManager.default.fileExists(atPath: dir.path + "/target/00/chunk_0000000000000042_00000000.mfs"))
         let blocks = try source.blocks(id, version: ChunkVersion(7))
         for block in 0..<blocks {
             let piece = try source.read(
                 id, version: ChunkVersion(7), piece: BlockPiece(block: block, offset: 0, size: ChunkLimits.blockSize))
-            try target.write(id, version: .any, piece: piece.piece, bytes: piece.bytes, crc: piece.crc)
+            try target.writeReplica(ticket, piece: piece.piece, bytes: piece.bytes, crc: piece.crc)
         }
-        try target.completeReplication(id, version: ChunkVersion(7))
+        try target.completeReplication(ticket, version: ChunkVersion(7))
         #expect(dir.bytes("target/00/chunk_0000000000000042_00000007.mfs") == dir.bytes("source/00/chunk_0000000000000042_00000007.mfs"))
-        try target.beginReplication(ChunkID(0x43))
-        target.abandonReplication(ChunkID(0x43))
+        let abandoned = try target.beginReplication(ChunkID(0x43))
+        target.abandonReplication(abandoned)
         #expect(target.chunk(ChunkID(0x43)) == nil)
+    }
+
+    /// A replication the master gave up on (its version-0 file deleted as stale) and a second
+    /// one of the same chunk begun: the first can no longer write, finish or delete the
+    /// second's file, which completes on its own.
+    @Test func aReplicationGivenUpOnCannotTouchTheNextOnesFile() throws {
+        let dir = TestDirectory()
+        defer { dir.remove() }
+        let target = try ChunkStore(directories: [dir.entry("target")], options: testOptions())
+        let id = ChunkID(0x44)
+        let block = pattern(ChunkLimits.blockSize, seed: 30)
+        let piece = BlockPiece(block: 0, offset: 0, size: ChunkLimits.blockSize)
+        let first = try target.beginReplication(id)
+        try target.writeReplica(first, piece: piece, bytes: block, crc: BlockCRC.checksum(block))
+        try target.delete(id, version: .any)  // the master's delete of a stale version-0 copy
+        let second = try target.beginReplication(id)
+        let other = pattern(ChunkLimits.blockSize, seed: 31)
+        try target.writeReplica(second, piece: piece, bytes: other, crc: BlockCRC.checksum(other))
+        #expect(throws: ChunkStoreError.noChunk(id)) {
+            try target.writeReplica(first, piece: piece, bytes: block, crc: BlockCRC.checksum(block))
+        }
+        #expect(throws: ChunkStoreError.noChunk(id)) { try target.completeReplication(first, version: ChunkVersion(3)) }
+        target.abandonReplication(first)
+        #expect(target.chunk(id)?.version == .any)
+        try target.completeReplication(second, version: ChunkVersion(4))
+        #expect(target.chunk(id)?.version == ChunkVersion(4))
+        #expect(try target.read(id, version: ChunkVersion(4), offset: 0, size: 10).flatMap(\.bytes) == Array(other[0..<10]))
+        // Done: a late abandon of the finished replication leaves it alone.
+        target.abandonReplication(second)
+        #expect(target.chunk(id)?.version == ChunkVersion(4))
     }
 
     /// Past `maxOpenChunks` write sessions the oldest is flushed and closed; every write lands.
