@@ -39,8 +39,7 @@ extension ChunkStorage {
             }
             let stored = Stored(name: name, directory: directory, subdirectory: subdirectory, blocks: 0)
             remember(stored)
-            lostWrites.remove(id)
-            damagedChunks.remove(id)
+            clearMarks(id)
             return record(stored)
         }
     }
@@ -56,9 +55,7 @@ extension ChunkStorage {
             try io { () throws(PosixError) in try PosixPath.syncDirectory(PosixPath.directory(of: path)) }
         }
         forget(id)
-        lostWrites.remove(id)
-        damagedChunks.remove(id)
-        replicas[id] = nil
+        clearMarks(id)
     }
 
     /// Renames a chunk to a new version and rewrites the version in its header.

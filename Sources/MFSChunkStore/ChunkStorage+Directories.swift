@@ -89,9 +89,7 @@ extension ChunkStorage {
             closeUnsynced(id)
             forget(id)
             // Gone from the table: its syncs fail as `noChunk` from now on.
-            lostWrites.remove(id)
-            damagedChunks.remove(id)
-            replicas[id] = nil
+            clearMarks(id)
             note(.lost(id))
         }
     }

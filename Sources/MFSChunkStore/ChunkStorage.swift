@@ -195,6 +195,14 @@ public final class ChunkStorage {
         directory.chunkBytes += UInt64(ChunkFileLayout(blocks: stored.blocks).fileLength)
     }
 
+    /// A chunk left the table or starts afresh: its lost writes, its damage and its replica
+    /// ticket go with it.
+    func clearMarks(_ id: ChunkID) {
+        lostWrites.remove(id)
+        damagedChunks.remove(id)
+        replicas[id] = nil
+    }
+
     func forget(_ id: ChunkID) {
         guard let stored = table.removeValue(forKey: id) else { return }
         let directory = directories[stored.directory]

@@ -104,12 +104,11 @@ enum DirectoryScan {
         defer { try? file.close() }
         guard let header = try? file.read(count: ChunkLimits.headerSize, at: 0), let parsed = ChunkHeader(parsing: header),
             parsed.id == name.id, header[ChunkHeader.usedBytes...].allSatisfy({ $0 == 0 }),
-            let table = try? file.read(count: ChunkLimits.crcTableSize, at: torn.crcTableOffset)
+            let table = (try? file.read(count: ChunkLimits.crcTableSize, at: torn.crcTableOffset)).map(CRCTable.init(decoding:))
         else { return nil }
         var kept = torn
         while kept.blocks > 0 {
-            let entry = 4 * (kept.blocks - 1)
-            let stored = table[entry..<entry + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let stored = table[kept.blocks - 1]
             guard let block = try? file.read(count: ChunkLimits.blockSize, at: kept.offset(ofBlock: kept.blocks - 1)) else { return nil }
             guard stored == BlockCRC.emptyBlock || stored == 0, BlockCRC.checksum(block) != stored else { break }
             kept.blocks -= 1

@@ -284,15 +284,7 @@ final class MasterConnectionHandler: ChannelInboundHandler {
             case .directoryFailed(let path, let reason): logger.error("data directory \(path) taken out of use: \(reason)")
             }
         }
-        for part in stride(from: 0, to: damaged.count, by: MooseWireLimits.maxDamagedChunksPerReport) {
-            send(
-                ChunkIDReport(
-                    .damaged, chunkIDs: Array(damaged[part..<min(damaged.count, part + MooseWireLimits.maxDamagedChunksPerReport)])
-                ).encode())
-        }
-        for part in stride(from: 0, to: lost.count, by: MooseWireLimits.maxChunkReportEntries) {
-            send(ChunkIDReport(.lost, chunkIDs: Array(lost[part..<min(lost.count, part + MooseWireLimits.maxChunkReportEntries)])).encode())
-        }
+        for report in ChunkIDReport.reports(.damaged, damaged) + ChunkIDReport.reports(.lost, lost) { send(report.encode()) }
         if space != lastSpace {
             lastSpace = space
             send(SpaceMessage(space).encode())

@@ -189,10 +189,7 @@ struct MasterSession {
         guard nextChunk < setup.chunks.count else {
             phase = .registered
             var actions: [MasterSessionAction] = [.send(ChunkserverRegister.end.encode()), .registered(chunks: setup.chunks.count)]
-            for part in stride(from: 0, to: setup.damaged.count, by: MooseWireLimits.maxDamagedChunksPerReport) {
-                let ids = Array(setup.damaged[part..<min(setup.damaged.count, part + MooseWireLimits.maxDamagedChunksPerReport)])
-                actions.append(.send(ChunkIDReport(.damaged, chunkIDs: ids).encode()))
-            }
+            actions += ChunkIDReport.reports(.damaged, setup.damaged).map { .send($0.encode()) }
             if !setup.damaged.isEmpty { actions.append(.log("\(setup.damaged.count) chunks found damaged reported again")) }
             return actions
         }

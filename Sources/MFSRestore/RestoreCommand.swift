@@ -130,20 +130,15 @@ public enum RestoreCommand {
             // Metadata that holds an old active's superseded changes (a metalogger that
             // downloaded them just before a failover): the next older file, until one precedes
             // the new epoch.
-            var firstError: RestoreError?
             for (n, path) in candidates.enumerated() {
                 do {
                     return try restore(path, changelogs, output: output, warn: warn, progress: progress)
-                } catch .supersededMetadata(let epoch, let version, let file, let line, let newerEpoch, let from)
-                    where n + 1 < candidates.count
-                {
-                    let error = RestoreError.supersededMetadata(
-                        epoch: epoch, version: version, file: file, line: line, newerEpoch: newerEpoch, from: from)
+                } catch {
+                    guard case .supersededMetadata = error, n + 1 < candidates.count else { throw error }
                     warn("\(path): \(error): trying \(candidates[n + 1])")
-                    if firstError == nil { firstError = error }
                 }
             }
-            throw firstError ?? .noMetadata(directory: dataPath)
+            throw .noMetadata(directory: dataPath)
         }
     }
 

@@ -10,8 +10,8 @@ import MFSMetadata
 /// - where lines of two epochs share a version, the newer epoch's line wins and the older
 ///   epoch's tail from there on is superseded (it was never acknowledged to anyone who matters,
 ///   or it would be on the new active): counted and reported, never applied;
-/// - a file whose lines are known to be of an older epoch than the namespace's, at versions the
-///   namespace's epoch has (from its start on), is a superseded tail too, even where no other
+/// - a file whose lines are known to be of an older epoch than the namespace's, past its
+///   version (so past the start of its epoch), is a superseded tail too, even where no other
 ///   file has those versions;
 /// - two different lines with one version in one epoch, a gap, a line that does not parse, or a
 ///   replay whose result differs stop the restore with an error naming file, line and versions;
@@ -72,9 +72,8 @@ public struct Restorer {
                 try advance(&cursors[c], below: target, agreeingWith: ns)
                 guard cursors[c].remaining > 0 else { continue }
                 let version = try version(caching: &cursors[c])
-                if let epoch = try cursors[c].file.startedEpoch(cursors[c].index) ?? cursors[c].epoch, epoch < ns.epoch,
-                    version >= ns.epochStartVersion
-                {
+                // Past the namespace's version, and so past the start of its epoch.
+                if let epoch = try cursors[c].file.startedEpoch(cursors[c].index) ?? cursors[c].epoch, epoch < ns.epoch {
                     superseded[cursors[c].file.name, default: 0] += cursors[c].remaining
                     cursors[c].superseded = true
                     continue

@@ -40,6 +40,13 @@ public struct ChunkIDReport: MooseMessage {
         self.chunkIDs = chunkIDs
     }
 
+    /// `chunkIDs` as reports of `kind`, each within its limit (none for none).
+    public static func reports(_ kind: Kind, _ chunkIDs: [ChunkID]) -> [ChunkIDReport] {
+        stride(from: 0, to: chunkIDs.count, by: kind.limit).map { start in
+            ChunkIDReport(kind, chunkIDs: Array(chunkIDs[start..<min(chunkIDs.count, start + kind.limit)]))
+        }
+    }
+
     public static let messageTypes: [MooseMessageType] = [.cstomaChunkDamaged, .cstomaChunkLost]
     public var messageType: MooseMessageType { kind.type }
 
